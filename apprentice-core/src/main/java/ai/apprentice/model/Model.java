@@ -1,0 +1,18 @@
+package ai.apprentice.model;
+
+/**
+ * A chat model that may call tools. Implementations stream text to the listener as it arrives and return
+ * the complete message at the end. A call may be interrupted (the runtime interrupts the calling thread on
+ * cancellation) and then throws {@link InterruptedException} or a {@link ModelException}.
+ */
+public interface Model {
+    /** {@code provider:model}, e.g. {@code openai:gpt-4.1-mini}; used for pricing and records. */
+    String id();
+
+    ChatResponse chat(ChatRequest request, ModelListener listener) throws InterruptedException;
+
+    /** False for models without native tool calling: the runtime then uses text-mode ReAct. */
+    default boolean supportsNativeTools() {
+        return true;
+    }
+}

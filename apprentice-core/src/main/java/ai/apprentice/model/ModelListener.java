@@ -1,0 +1,17 @@
+package ai.apprentice.model;
+
+import java.time.Duration;
+
+/** Receives what happens during one model call while it streams. All methods are optional. */
+public interface ModelListener {
+    ModelListener NONE = new ModelListener() {};
+
+    /** A piece of assistant text as it arrives. */
+    default void onTextDelta(String text) {}
+
+    /**
+     * The call failed and will be tried again after {@code wait}. Text streamed before this point belongs to
+     * the failed attempt and will be sent again.
+     */
+    default void onRetry(int attempt, Duration wait, String reason) {}
+}

@@ -1,0 +1,17 @@
+package ai.apprentice.runtime;
+
+import java.time.Duration;
+
+/**
+ * Limits of one run. Zero or null means unlimited, except {@code maxSteps}, whose default keeps a confused
+ * model from looping for ever.
+ */
+public record Budget(int maxSteps, long maxTokens, double maxCostUsd, Duration timeout) {
+    public static final int DEFAULT_MAX_STEPS = 50;
+    public static final Budget DEFAULT = new Budget(DEFAULT_MAX_STEPS, 0, 0, null);
+
+    public Budget withMaxSteps(int n) { return new Budget(n, maxTokens, maxCostUsd, timeout); }
+    public Budget withMaxTokens(long n) { return new Budget(maxSteps, n, maxCostUsd, timeout); }
+    public Budget withMaxCostUsd(double usd) { return new Budget(maxSteps, maxTokens, usd, timeout); }
+    public Budget withTimeout(Duration d) { return new Budget(maxSteps, maxTokens, maxCostUsd, d); }
+}

@@ -1,0 +1,88 @@
+package ai.apprentice.runtime;
+
+import ai.apprentice.model.Message;
+import ai.apprentice.model.ToolCall;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The append-only record of what happened in a run. The CLI, the run store, the server and reports all
+ * consume this one stream. Serialised as JSON with a {@code type} field; {@code step} is 1-based, 0 outside
+ * a step.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = Event.RunStarted.class, name = "run_started"),
+        @JsonSubTypes.Type(value = Event.ModelDelta.class, name = "model_delta"),
+        @JsonSubTypes.Type(value = Event.ModelRetry.class, name = "model_retry"),
+        @JsonSubTypes.Type(value = Event.ToolCallEvent.class, name = "tool_call"),
+        @JsonSubTypes.Type(value = Event.ToolResultEvent.class, name = "tool_result"),
+        @JsonSubTypes.Type(value = Event.UsageEvent.class, name = "usage"),
+        @JsonSubTypes.Type(value = Event.StepCompleted.class, name = "step_completed"),
+        @JsonSubTypes.Type(value = Event.ErrorEvent.class, name = "error"),
+        @JsonSubTypes.Type(value = Event.RunResumed.class, name = "run_resumed"),
+        @JsonSubTypes.Type(value = Event.RunFinished.class, name = "run_finished"),
+})
+public sealed interface Event {
+    String runId();
+
+    Instant at();
+
+    /** The wire name of this event's type. */
+    default String type() {
+        return getClass().getAnnotation(EventType.class).value();
+    }
+
+    /** Whether the run store keeps this event. Stream-only events (text deltas) are not stored. */
+    default boolean persistent() {
+        return true;
+    }
+
+    /** The run began: the task, the model, and the initial history (instructions and task). */
+    @EventType("run_started")
+    record RunStarted(String runId, Instant at, String task, String model, String parentId, String workspace,
+                      List<Message> messages) implements Event {}
+
+    /** A piece of streamed assistant text. Not stored: the full text is in {@link StepCompleted}. */
+    @EventType("model_delta")
+    record ModelDelta(String runId, Instant at, int step, String text) implements Event {
+        @Override public boolean persistent() { return false; }
+    }
+
+    /** A model call failed and will be retried after {@code waitMs}. */
+    @EventType("model_retry")
+    record ModelRetry(String runId, Instant at, int step, int attempt, long waitMs, String reason) implements Event {}
+
+    @EventType("tool_call")
+    record ToolCallEvent(String runId, Instant at, int step, ToolCall call) implements Event {}
+
+    @EventType("tool_result")
+    record ToolResultEvent(String runId, Instant at, int step, String callId, String name, String content,
+                           boolean error, long durationMs) implements Event {}
+
+    /** Tokens and cost of one model call, and the run's totals so far. */
+    @EventType("usage")
+    record UsageEvent(String runId, Instant at, int step, long inputTokens, long outputTokens, double costUsd,
+                      long totalInputTokens, long totalOutputTokens, double totalCostUsd) implements Event {}
+
+    /**
+     * A step is done: the messages it added to the history (the assistant message and the tool results, in
+     * order). Replaying these rebuilds the history exactly; resume relies on it.
+     */
+    @EventType("step_completed")
+    record StepCompleted(String runId, Instant at, int step, List<Message> messages) implements Event {}
+
+    @EventType("error")
+    record ErrorEvent(String runId, Instant at, int step, String message) implements Event {}
+
+    /** A stopped run was picked up again after {@code fromStep} completed steps. */
+    @EventType("run_resumed")
+    record RunResumed(String runId, Instant at, int fromStep) implements Event {}
+
+    /** The run ended. {@code stopReason} says why: completed, max_steps, max_tokens, max_cost, timeout, cancelled, model_error. */
+    @EventType("run_finished")
+    record RunFinished(String runId, Instant at, RunStatus status, String stopReason, String answer, int steps,
+                       long inputTokens, long outputTokens, double costUsd) implements Event {}
+}

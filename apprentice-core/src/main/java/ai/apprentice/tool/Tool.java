@@ -1,0 +1,31 @@
+package ai.apprentice.tool;
+
+import ai.apprentice.model.ToolSpec;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Something the agent can do: a name, a description, a JSON schema for its arguments and an execute
+ * function. Arguments reach {@link #execute} already validated against {@link #parameters()}. Throwing is
+ * fine: the runtime turns the exception into an error observation for the model.
+ *
+ * <p>Define one with {@link Tools#builder(String)} or from annotated methods with {@link Tools#from(Object)}.
+ */
+public interface Tool {
+    String name();
+
+    String description();
+
+    /** JSON schema (an object schema) of the arguments. */
+    JsonNode parameters();
+
+    ToolResult execute(JsonNode arguments, ToolContext context) throws Exception;
+
+    /** Whether this tool may run at the same time as other calls of the same step. */
+    default boolean parallelSafe() {
+        return true;
+    }
+
+    default ToolSpec spec() {
+        return new ToolSpec(name(), description(), parameters());
+    }
+}
