@@ -1,0 +1,146 @@
+package ai.apprentice.runtime;
+
+import ai.apprentice.model.Message;
+import ai.apprentice.model.Model;
+import ai.apprentice.model.PriceTable;
+import ai.apprentice.model.Usage;
+import ai.apprentice.tool.Tool;
+import ai.apprentice.tool.ToolExecutor;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * An agent: a model, instructions, tools and a budget. It carries out tasks as runs:
+ * <pre>{@code
+ * Agent agent = Agent.builder().model(model).instructions("You are terse.").tool(myTool).build();
+ * RunResult result = agent.run("What is 2+2?");
+ * }</pre>
+ * An agent is immutable and can carry out many runs, also at the same time.
+ */
+public final class Agent {
+    /** Default cap on one tool result, in characters, before it is cut with a notice. */
+    public static final int DEFAULT_MAX_TOOL_RESULT_CHARS = 20_000;
+
+    private final Model model;
+    private final String instructions;
+    private final ToolExecutor tools;
+    private final Budget budget;
+    private final PriceTable prices;
+    private final Path workspace;
+    private final int parallelTools;
+    private final Double temperature;
+    private final List<EventListener> listeners;
+
+    private Agent(Builder b) {
+        var chosen = Objects.requireNonNull(b.model, "an agent needs a model");
+        this.model = b.toolMode == ToolMode.TEXT || !chosen.supportsNativeTools() ? new TextReActModel(chosen) : chosen;
+        this.instructions = b.instructions;
+        this.tools = new ToolExecutor(b.tools, b.maxToolResultChars);
+        this.budget = b.budget;
+        this.prices = b.prices;
+        this.workspace = b.workspace.toAbsolutePath().normalize();
+        this.parallelTools = b.parallelTools;
+        this.temperature = b.temperature;
+        this.listeners = List.copyOf(b.listeners);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Carries out a task and waits for the result. */
+    public RunResult run(String task) throws InterruptedException {
+        return start(task).await();
+    }
+
+    /** Starts a task on a new virtual thread; extra listeners receive this run's events after the agent's own. */
+    public RunHandle start(String task, EventListener... extraListeners) {
+        return start(RunIds.next(), task, null, extraListeners);
+    }
+
+    /** Starts a task with a given run id, optionally as the child of another run. */
+    public RunHandle start(String runId, String task, String parentId, EventListener... extraListeners) {
+        var initial = new ArrayList<Message>();
+        if (instructions != null && !instructions.isBlank()) initial.add(Message.system(instructions));
+        initial.add(Message.user(task));
+        var loop = new RunLoop(this, runId, initial, 0, Usage.ZERO, 0, listeners(extraListeners));
+        var opening = new Event.RunStarted(runId, Instant.now(), task, model.id(), parentId, workspace.toString(),
+                List.copyOf(initial));
+        return launch(runId, loop, opening);
+    }
+
+    /**
+     * Continues a stopped run from its last completed step, with the same history. The step that was in
+     * flight when it stopped is run again.
+     */
+    public RunHandle resume(RunSnapshot snapshot, EventListener... extraListeners) {
+        var loop = new RunLoop(this, snapshot.runId(), snapshot.history(), snapshot.completedSteps(),
+                snapshot.usage(), snapshot.costUsd(), listeners(extraListeners));
+        var opening = new Event.RunResumed(snapshot.runId(), Instant.now(), snapshot.completedSteps());
+        return launch(snapshot.runId(), loop, opening);
+    }
+
+    private RunHandle launch(String runId, RunLoop loop, Event opening) {
+        var future = new CompletableFuture<RunResult>();
+        Thread.ofVirtual().name("run-" + runId).start(() -> {
+            try {
+                future.complete(loop.run(opening));
+            } catch (Throwable t) {
+                future.completeExceptionally(t);
+            }
+        });
+        return new RunHandle(runId, loop, future);
+    }
+
+    private List<EventListener> listeners(EventListener[] extra) {
+        var all = new ArrayList<>(listeners);
+        all.addAll(List.of(extra));
+        return all;
+    }
+
+    public Model model() { return model; }
+    public String instructions() { return instructions; }
+    public ToolExecutor tools() { return tools; }
+    public Budget budget() { return budget; }
+    public PriceTable prices() { return prices; }
+    public Path workspace() { return workspace; }
+    public int parallelTools() { return parallelTools; }
+    public Double temperature() { return temperature; }
+
+    public static final class Builder {
+        private Model model;
+        private String instructions = "You are a helpful assistant. Use the tools when they help; answer concisely.";
+        private final List<Tool> tools = new ArrayList<>();
+        private Budget budget = Budget.DEFAULT;
+        private PriceTable prices = PriceTable.defaults();
+        private Path workspace = Path.of(".");
+        private int parallelTools = 8;
+        private int maxToolResultChars = DEFAULT_MAX_TOOL_RESULT_CHARS;
+        private ToolMode toolMode = ToolMode.NATIVE;
+        private Double temperature;
+        private final List<EventListener> listeners = new ArrayList<>();
+
+        public Builder model(Model model) { this.model = model; return this; }
+        public Builder instructions(String instructions) { this.instructions = instructions; return this; }
+        public Builder tool(Tool tool) { tools.add(tool); return this; }
+        public Builder tools(List<? extends Tool> more) { tools.addAll(more); return this; }
+        public Builder budget(Budget budget) { this.budget = Objects.requireNonNull(budget); return this; }
+        public Builder maxSteps(int n) { this.budget = budget.withMaxSteps(n); return this; }
+        public Builder prices(PriceTable prices) { this.prices = Objects.requireNonNull(prices); return this; }
+        public Builder workspace(Path workspace) { this.workspace = Objects.requireNonNull(workspace); return this; }
+        public Builder parallelTools(int n) { this.parallelTools = n; return this; }
+        public Builder maxToolResultChars(int n) { this.maxToolResultChars = n; return this; }
+        public Builder toolMode(ToolMode mode) { this.toolMode = Objects.requireNonNull(mode); return this; }
+        public Builder temperature(Double t) { this.temperature = t; return this; }
+        /** Receives the events of every run of this agent, before per-run listeners (put the store here). */
+        public Builder listener(EventListener l) { listeners.add(l); return this; }
+
+        public Agent build() {
+            return new Agent(this);
+        }
+    }
+}
