@@ -5,7 +5,9 @@ import ai.apprentice.model.Model;
 import ai.apprentice.model.PriceTable;
 import ai.apprentice.model.Usage;
 import ai.apprentice.tool.Tool;
+import ai.apprentice.tool.ToolAlias;
 import ai.apprentice.tool.ToolExecutor;
+import ai.apprentice.tool.ToolGate;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,18 +35,20 @@ public final class Agent {
     private final Path workspace;
     private final int parallelTools;
     private final Double temperature;
+    private final ToolGate gate;
     private final List<EventListener> listeners;
 
     private Agent(Builder b) {
         var chosen = Objects.requireNonNull(b.model, "an agent needs a model");
         this.model = b.toolMode == ToolMode.TEXT || !chosen.supportsNativeTools() ? new TextReActModel(chosen) : chosen;
         this.instructions = b.instructions;
-        this.tools = new ToolExecutor(b.tools, b.maxToolResultChars);
+        this.tools = new ToolExecutor(b.tools, b.aliases, b.maxToolResultChars);
         this.budget = b.budget;
         this.prices = b.prices;
         this.workspace = b.workspace.toAbsolutePath().normalize();
         this.parallelTools = b.parallelTools;
         this.temperature = b.temperature;
+        this.gate = b.gate;
         this.listeners = List.copyOf(b.listeners);
     }
 
@@ -64,8 +68,19 @@ public final class Agent {
 
     /** Starts a task with a given run id, optionally as the child of another run. */
     public RunHandle start(String runId, String task, String parentId, EventListener... extraListeners) {
+        return continueConversation(runId, List.of(), task, parentId, extraListeners);
+    }
+
+    /**
+     * Starts a run whose history begins with an earlier conversation (as in an interactive session), then
+     * the new task. The agent's instructions are added when the conversation has no system message.
+     */
+    public RunHandle continueConversation(String runId, List<Message> conversation, String task, String parentId,
+                                          EventListener... extraListeners) {
         var initial = new ArrayList<Message>();
-        if (instructions != null && !instructions.isBlank()) initial.add(Message.system(instructions));
+        boolean hasSystem = conversation.stream().anyMatch(m -> m.role() == ai.apprentice.model.Role.SYSTEM);
+        if (!hasSystem && instructions != null && !instructions.isBlank()) initial.add(Message.system(instructions));
+        initial.addAll(conversation);
         initial.add(Message.user(task));
         var loop = new RunLoop(this, runId, initial, 0, Usage.ZERO, 0, listeners(extraListeners));
         var opening = new Event.RunStarted(runId, Instant.now(), task, model.id(), parentId, workspace.toString(),
@@ -110,11 +125,13 @@ public final class Agent {
     public Path workspace() { return workspace; }
     public int parallelTools() { return parallelTools; }
     public Double temperature() { return temperature; }
+    public ToolGate gate() { return gate; }
 
     public static final class Builder {
         private Model model;
         private String instructions = "You are a helpful assistant. Use the tools when they help; answer concisely.";
         private final List<Tool> tools = new ArrayList<>();
+        private final List<ToolAlias> aliases = new ArrayList<>();
         private Budget budget = Budget.DEFAULT;
         private PriceTable prices = PriceTable.defaults();
         private Path workspace = Path.of(".");
@@ -122,12 +139,15 @@ public final class Agent {
         private int maxToolResultChars = DEFAULT_MAX_TOOL_RESULT_CHARS;
         private ToolMode toolMode = ToolMode.NATIVE;
         private Double temperature;
+        private ToolGate gate = ToolGate.ALLOW_ALL;
         private final List<EventListener> listeners = new ArrayList<>();
 
         public Builder model(Model model) { this.model = model; return this; }
         public Builder instructions(String instructions) { this.instructions = instructions; return this; }
         public Builder tool(Tool tool) { tools.add(tool); return this; }
         public Builder tools(List<? extends Tool> more) { tools.addAll(more); return this; }
+        /** Other names for tools (not shown to the model); aliases of tools the agent lacks are ignored. */
+        public Builder aliases(List<ToolAlias> more) { aliases.addAll(more); return this; }
         public Builder budget(Budget budget) { this.budget = Objects.requireNonNull(budget); return this; }
         public Builder maxSteps(int n) { this.budget = budget.withMaxSteps(n); return this; }
         public Builder prices(PriceTable prices) { this.prices = Objects.requireNonNull(prices); return this; }
@@ -136,6 +156,8 @@ public final class Agent {
         public Builder maxToolResultChars(int n) { this.maxToolResultChars = n; return this; }
         public Builder toolMode(ToolMode mode) { this.toolMode = Objects.requireNonNull(mode); return this; }
         public Builder temperature(Double t) { this.temperature = t; return this; }
+        /** Decides which tool calls may run (permission rules, approvals); default: all. */
+        public Builder gate(ToolGate gate) { this.gate = Objects.requireNonNull(gate); return this; }
         /** Receives the events of every run of this agent, before per-run listeners (put the store here). */
         public Builder listener(EventListener l) { listeners.add(l); return this; }
 

@@ -19,6 +19,7 @@ import java.util.List;
         @JsonSubTypes.Type(value = Event.ModelRetry.class, name = "model_retry"),
         @JsonSubTypes.Type(value = Event.ToolCallEvent.class, name = "tool_call"),
         @JsonSubTypes.Type(value = Event.ToolResultEvent.class, name = "tool_result"),
+        @JsonSubTypes.Type(value = Event.PermissionDecision.class, name = "permission"),
         @JsonSubTypes.Type(value = Event.UsageEvent.class, name = "usage"),
         @JsonSubTypes.Type(value = Event.StepCompleted.class, name = "step_completed"),
         @JsonSubTypes.Type(value = Event.ErrorEvent.class, name = "error"),
@@ -61,6 +62,11 @@ public sealed interface Event {
     @EventType("tool_result")
     record ToolResultEvent(String runId, Instant at, int step, String callId, String name, String content,
                            boolean error, long durationMs) implements Event {}
+
+    /** Whether a tool call was allowed to run, and who or which rule decided. */
+    @EventType("permission")
+    record PermissionDecision(String runId, Instant at, int step, String callId, String tool, boolean allowed,
+                              String decidedBy, String reason) implements Event {}
 
     /** Tokens and cost of one model call, and the run's totals so far. */
     @EventType("usage")

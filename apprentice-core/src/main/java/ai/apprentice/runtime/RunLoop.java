@@ -173,7 +173,7 @@ final class RunLoop {
         if (!parallel) {
             for (int i = 0; i < calls.size(); i++) {
                 long t0 = System.nanoTime();
-                results.add(executor.execute(calls.get(i), context));
+                results.add(execute(calls.get(i), context));
                 durations[i] = (System.nanoTime() - t0) / 1_000_000;
             }
         } else {
@@ -187,7 +187,7 @@ final class RunLoop {
                         permits.acquire();
                         long t0 = System.nanoTime();
                         try {
-                            return executor.execute(call, context);
+                            return execute(call, context);
                         } finally {
                             durations[index] = (System.nanoTime() - t0) / 1_000_000;
                             permits.release();
@@ -214,6 +214,11 @@ final class RunLoop {
             messages.add(Message.toolResult(call.id(), call.name(), result.content()));
         }
         return messages;
+    }
+
+    private ToolResult execute(ToolCall call, ToolContext context) throws InterruptedException {
+        return agent.tools().execute(call, context, agent.gate(), d -> emit(new Event.PermissionDecision(runId,
+                Instant.now(), step, call.id(), call.name(), d.allowed(), d.decidedBy(), d.reason())));
     }
 
     private void completeStep(List<Message> added) {

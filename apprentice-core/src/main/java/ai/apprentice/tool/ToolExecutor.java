@@ -25,15 +25,24 @@ import java.util.stream.Collectors;
 public final class ToolExecutor {
     private final Map<String, Tool> tools = new LinkedHashMap<>();
     private final Map<String, JsonSchema> schemas = new LinkedHashMap<>();
+    private final Map<String, ToolAlias> aliases = new LinkedHashMap<>();
     private final int maxResultChars;
 
     public ToolExecutor(Collection<Tool> tools, int maxResultChars) {
+        this(tools, List.of(), maxResultChars);
+    }
+
+    public ToolExecutor(Collection<Tool> tools, Collection<ToolAlias> aliases, int maxResultChars) {
         var factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
         for (var t : tools) {
             if (this.tools.putIfAbsent(t.name(), t) != null) {
                 throw new IllegalArgumentException("Two tools are named " + t.name());
             }
             schemas.put(t.name(), factory.getSchema(t.parameters()));
+        }
+        for (var a : aliases) {
+            // An alias of a tool this agent lacks, or one shadowing a real tool, is left out.
+            if (this.tools.containsKey(a.target()) && !this.tools.containsKey(a.name())) this.aliases.put(a.name(), a);
         }
         this.maxResultChars = maxResultChars;
     }
@@ -47,12 +56,35 @@ public final class ToolExecutor {
     }
 
     public boolean parallelSafe(ToolCall call) {
-        var t = tools.get(call.name());
+        var alias = aliases.get(call.name());
+        var t = tools.get(alias != null ? alias.target() : call.name());
         return t == null || t.parallelSafe();
     }
 
-    /** Runs one call. Never throws except on interruption. */
+    /** Runs one call with no gate. Never throws except on interruption. */
     public ToolResult execute(ToolCall call, ToolContext context) throws InterruptedException {
+        return execute(call, context, ToolGate.ALLOW_ALL, d -> { });
+    }
+
+    /**
+     * Runs one call if the gate allows it; a denial becomes an error observation saying who denied it and
+     * why. Every decision the gate makes is passed to {@code decisions}. Never throws except on interruption.
+     */
+    public ToolResult execute(ToolCall call, ToolContext context, ToolGate gate,
+                              java.util.function.Consumer<ToolGate.Decision> decisions) throws InterruptedException {
+        var alias = aliases.get(call.name());
+        if (alias != null) {
+            try {
+                var parsed = Json.MAPPER.readTree(call.arguments());
+                if (parsed instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+                    call = new ToolCall(call.id(), alias.target(), alias.translate().apply(o.deepCopy()).toString());
+                } else {
+                    call = new ToolCall(call.id(), alias.target(), call.arguments());
+                }
+            } catch (JsonProcessingException e) {
+                call = new ToolCall(call.id(), alias.target(), call.arguments()); // reported as malformed below
+            }
+        }
         var tool = tools.get(call.name());
         if (tool == null) {
             return ToolResult.error("Unknown tool '" + call.name() + "'. Available tools: "
@@ -74,6 +106,14 @@ public final class ToolExecutor {
             return ToolResult.error("Invalid arguments for " + call.name() + ": "
                     + problems.stream().map(ValidationMessage::getMessage).sorted().collect(Collectors.joining("; "))
                     + ". Schema: " + tool.parameters());
+        }
+        var decision = gate.check(call, args, context);
+        if (decision != null) {
+            decisions.accept(decision);
+            if (!decision.allowed()) {
+                return ToolResult.error("Permission denied: " + call.name() + " was not run (" + decision.decidedBy()
+                        + (decision.reason() == null ? "" : ": " + decision.reason()) + ").");
+            }
         }
         try {
             var result = tool.execute(args, context);

@@ -1,0 +1,142 @@
+package ai.apprentice.cli;
+
+import ai.apprentice.cli.config.Config;
+import ai.apprentice.cli.config.ConfigLoader;
+import ai.apprentice.json.Json;
+import ai.apprentice.model.Model;
+import ai.apprentice.model.PriceTable;
+import ai.apprentice.model.RetryPolicy;
+import ai.apprentice.model.scripted.ScriptedModel;
+import ai.apprentice.providers.ProviderSettings;
+import ai.apprentice.providers.Providers;
+import ai.apprentice.runtime.Agent;
+import ai.apprentice.runtime.Budget;
+import ai.apprentice.runtime.ToolMode;
+import ai.apprentice.store.RunStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What every command needs: the environment, the output streams, the home directory, the merged config,
+ * the run store, and the way to turn config into a model and an agent. Passed to commands explicitly so
+ * that tests can run the CLI in-process with their own environment.
+ */
+final class Cli implements AutoCloseable {
+    final Map<String, String> env;
+    final PrintStream out;
+    final PrintStream err;
+    final InputStream in;
+    final boolean interactive;
+    private RunStore store;
+
+    Cli(Map<String, String> env, PrintStream out, PrintStream err, InputStream in, boolean interactive) {
+        this.env = env;
+        this.out = out;
+        this.err = err;
+        this.in = in;
+        this.interactive = interactive;
+    }
+
+    /** {@code $APPRENTICE_HOME}, default {@code ~/.apprentice}. */
+    Path home() {
+        var h = env.get("APPRENTICE_HOME");
+        return (h != null && !h.isBlank() ? Path.of(h) : Path.of(System.getProperty("user.home"), ".apprentice"))
+                .toAbsolutePath().normalize();
+    }
+
+    Config config(Path workspace, Map<String, Object> flags) {
+        var config = ConfigLoader.load(home(), workspace, env, flags);
+        config.warnings().forEach(w -> err.println("warning: " + w));
+        return config;
+    }
+
+    synchronized RunStore store() {
+        if (store == null) {
+            try {
+                Files.createDirectories(home());
+                store = RunStore.open(home().resolve("apprentice.db"));
+            } catch (IOException e) {
+                throw new UsageException("Cannot create " + home() + ": " + e.getMessage(), e);
+            }
+        }
+        return store;
+    }
+
+    /** The model the config names, or a usage error explaining how to configure one. */
+    Model model(Config config, Path workspace) {
+        var spec = config.model().orElseThrow(() -> new UsageException(NO_MODEL));
+        int colon = spec.indexOf(':');
+        if (colon <= 0 || colon == spec.length() - 1) {
+            throw new UsageException("Model '" + spec + "' is not of the form PROVIDER:MODEL (e.g. openai:gpt-4.1-mini). "
+                    + "Run 'apprentice models' to see the providers.");
+        }
+        if (spec.startsWith("scripted:")) {
+            var file = workspace.resolve(spec.substring("scripted:".length()));
+            try {
+                return ScriptedModel.load(file);
+            } catch (IOException e) {
+                throw new UsageException("Cannot read the script " + file + ": " + e.getMessage(), e);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+        }
+        var retry = new RetryPolicy(config.retryMaxAttempts(), config.retryInitialBackoff(), config.retryMaxBackoff());
+        var settings = new ProviderSettings(config.baseUrl().orElse(null), null, retry, config.requestTimeout(),
+                config.requestTimeout(), Map.of());
+        try {
+            return Providers.resolve(spec, settings, env::get);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+    }
+
+    Agent.Builder agent(Config config, Path workspace) {
+        var prices = PriceTable.defaults();
+        config.prices().forEach(prices::put);
+        var budget = new Budget(config.maxSteps(), config.maxTokens(), config.maxCostUsd(), config.timeout().orElse(null));
+        return Agent.builder()
+                .model(model(config, workspace))
+                .workspace(workspace)
+                .budget(budget)
+                .prices(prices)
+                .toolMode("text".equals(config.toolMode()) ? ToolMode.TEXT : ToolMode.NATIVE)
+                .maxToolResultChars(config.maxToolResultChars())
+                .parallelTools(config.parallelTools())
+                .tools(List.of())
+                .listener(store());
+    }
+
+    /** What a run needs to be resumed later with the same settings (never secrets). */
+    static String resumeSettings(Config config, Path workspace) {
+        var s = Json.object();
+        config.model().ifPresent(m -> s.put("model", m));
+        config.baseUrl().ifPresent(u -> s.put("base_url", u));
+        s.put("workspace", workspace.toString());
+        s.put("max_steps", config.maxSteps());
+        s.put("max_tokens", config.maxTokens());
+        s.put("max_cost_usd", config.maxCostUsd());
+        config.timeout().ifPresent(t -> s.put("timeout", t.toString()));
+        s.put("tool_mode", config.toolMode());
+        return s.toString();
+    }
+
+    static final String NO_MODEL = """
+            No model is configured. Choose one of:
+              --model openai:gpt-4.1-mini          with OPENAI_API_KEY set
+              --model anthropic:claude-sonnet-4-5  with ANTHROPIC_API_KEY set
+              --model deepseek:deepseek-chat       with DEEPSEEK_API_KEY set
+              --model ollama:qwen2.5               with Ollama running on localhost:11434
+              --model scripted:FILE                to play a script of turns (tests and demos)
+            or make it the default with APPRENTICE_MODEL=..., or 'model: ...' in ~/.apprentice/config.yaml.
+            'apprentice models' lists every provider.""";
+
+    @Override
+    public synchronized void close() {
+        if (store != null) store.close();
+    }
+}

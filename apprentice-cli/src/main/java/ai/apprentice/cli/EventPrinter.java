@@ -1,0 +1,78 @@
+package ai.apprentice.cli;
+
+import ai.apprentice.json.Json;
+import ai.apprentice.runtime.Event;
+import ai.apprentice.runtime.EventListener;
+import java.io.PrintStream;
+
+/**
+ * Shows a run's events on the terminal: assistant text as it streams, tool calls and results one line
+ * each, retries and errors on stderr. With {@code json}, one JSON event per line on stdout instead.
+ */
+final class EventPrinter implements EventListener {
+    private static final int PREVIEW = 160;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean json;
+    private final boolean color;
+    private boolean midLine;
+
+    EventPrinter(PrintStream out, PrintStream err, boolean json, boolean color) {
+        this.out = out;
+        this.err = err;
+        this.json = json;
+        this.color = color;
+    }
+
+    @Override
+    public synchronized void onEvent(Event event) {
+        if (json) {
+            out.println(Json.write(event));
+            out.flush();
+            return;
+        }
+        switch (event) {
+            case Event.ModelDelta d -> {
+                out.print(d.text());
+                out.flush();
+                midLine = !d.text().endsWith("\n");
+            }
+            case Event.ToolCallEvent c -> line(dim("→ " + c.call().name() + " " + preview(c.call().arguments())));
+            case Event.ToolResultEvent r -> line(dim((r.error() ? "✗ " : "← ") + preview(r.content())));
+            case Event.ModelRetry r -> {
+                endLine();
+                err.printf("(model call failed: %s; retry %d in %.1fs)%n", preview(r.reason()), r.attempt(), r.waitMs() / 1000.0);
+            }
+            case Event.ErrorEvent e -> {
+                endLine();
+                err.println("error: " + e.message());
+            }
+            case Event.StepCompleted s -> endLine();
+            case Event.RunFinished f -> endLine();
+            default -> { }
+        }
+    }
+
+    private void line(String s) {
+        endLine();
+        out.println(s);
+        out.flush();
+    }
+
+    private void endLine() {
+        if (midLine) {
+            out.println();
+            midLine = false;
+        }
+    }
+
+    private String dim(String s) {
+        return color ? "\u001b[2m" + s + "\u001b[0m" : s;
+    }
+
+    static String preview(String s) {
+        if (s == null) return "";
+        var one = s.replaceAll("\\s+", " ").strip();
+        return one.length() <= PREVIEW ? one : one.substring(0, PREVIEW) + "…";
+    }
+}

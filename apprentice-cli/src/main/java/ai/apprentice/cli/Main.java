@@ -1,0 +1,82 @@
+package ai.apprentice.cli;
+
+import ai.apprentice.cli.config.ConfigException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "apprentice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = {"Language agents that do real work and get better on the job.",
+                "Without a command, starts an interactive session in the current directory."},
+        subcommands = {RunCommand.class, RunsCommand.class, ModelsCommand.class, ConfigCommand.class,
+                BenchCommand.class, HelpCommand.class},
+        footer = {"", "State lives in $APPRENTICE_HOME (default ~/.apprentice). Config: ~/.apprentice/config.yaml, then",
+                "<workspace>/.apprentice/config.yaml, then environment variables, then flags ('apprentice config show')."})
+public final class Main implements Callable<Integer> {
+    private final Cli cli;
+
+    @Mixin AgentOptions options = new AgentOptions();
+
+    Main(Cli cli) {
+        this.cli = cli;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return new Repl(cli, options).run();
+    }
+
+    public static void main(String[] args) {
+        boolean tty = System.console() != null && System.console().isTerminal();
+        System.exit(run(args, System.getenv(), System.in, System.out, System.err, tty));
+    }
+
+    /** Runs the CLI in-process; returns the exit code. Tests call this with their own environment and streams. */
+    public static int run(String[] args, Map<String, String> env, InputStream in, PrintStream out, PrintStream err,
+                          boolean interactive) {
+        try (var cli = new Cli(env, out, err, in, interactive)) {
+            var cmd = new CommandLine(new Main(cli), new Factory(cli));
+            cmd.setOut(new PrintWriter(out, true));
+            cmd.setErr(new PrintWriter(err, true));
+            cmd.setExecutionExceptionHandler((ex, line, parsed) -> {
+                if (ex instanceof UsageException || ex instanceof ConfigException) {
+                    err.println("apprentice: " + ex.getMessage());
+                    return ExitCodes.USAGE;
+                }
+                if (ex instanceof InterruptedException) return ExitCodes.INTERRUPTED;
+                err.println("apprentice: " + ex);
+                if (env.containsKey("APPRENTICE_DEBUG")) ex.printStackTrace(err);
+                return ExitCodes.RUN_FAILED;
+            });
+            return cmd.execute(args);
+        }
+    }
+
+    /** Gives each command the shared {@link Cli} through its constructor. */
+    private record Factory(Cli cli) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> type) throws Exception {
+            try {
+                var c = type.getDeclaredConstructor(Cli.class);
+                c.setAccessible(true);
+                return c.newInstance(cli);
+            } catch (NoSuchMethodException e) {
+                return CommandLine.defaultFactory().create(type);
+            }
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            var v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"apprentice " + (v == null ? "dev" : v), "Java " + Runtime.version()};
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package ai.apprentice.cli;
+
+import ai.apprentice.model.Message;
+import ai.apprentice.model.Usage;
+import ai.apprentice.runtime.Event;
+import ai.apprentice.runtime.RunHandle;
+import ai.apprentice.runtime.RunIds;
+import ai.apprentice.runtime.RunSnapshot;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+
+/**
+ * The interactive session: each line is a task, carried out as a run that continues the conversation so
+ * far. Ctrl-C cancels the step in progress, not the session; Ctrl-D or /exit leaves.
+ */
+final class Repl {
+    private static final String HELP = """
+            Type a task and press Enter. Commands:
+              /help            this help
+              /model [SPEC]    show or switch the model (e.g. /model openai:gpt-4.1-mini)
+              /cost            tokens and cost of this session
+              /clear           forget the conversation (runs stay recorded)
+              /exit            leave (Ctrl-D works too)
+            Ctrl-C cancels the current step; the session goes on.""";
+
+    private final Cli cli;
+    private final AgentOptions options;
+    private final List<Message> conversation = new ArrayList<>();
+    private Usage sessionUsage = Usage.ZERO;
+    private double sessionCost;
+    private volatile RunHandle current;
+
+    Repl(Cli cli, AgentOptions options) {
+        this.cli = cli;
+        this.options = options;
+    }
+
+    int run() throws Exception {
+        Path workspace = options.workspaceOrCwd();
+        var flags = options.flags();
+        var config = cli.config(workspace, flags);
+        var model = cli.model(config, workspace); // fail early with the how-to-configure message
+        try (Terminal terminal = TerminalBuilder.builder().system(true).streams(cli.in, cli.out).dumb(true).build()) {
+            terminal.handle(Terminal.Signal.INT, sig -> {
+                var run = current;
+                if (run != null) run.cancel();
+            });
+            LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("apprentice").build();
+            cli.out.println("apprentice · " + model.id() + " · " + workspace + "\nType /help for commands.");
+            while (true) {
+                String line;
+                try {
+                    line = reader.readLine("› ");
+                } catch (UserInterruptException e) {
+                    continue;
+                } catch (EndOfFileException e) {
+                    return ExitCodes.OK;
+                }
+                line = line.strip();
+                if (line.isEmpty()) continue;
+                if (line.startsWith("/")) {
+                    var parts = line.split("\\s+", 2);
+                    switch (parts[0]) {
+                        case "/exit", "/quit" -> { return ExitCodes.OK; }
+                        case "/help" -> cli.out.println(HELP);
+                        case "/cost" -> cli.out.printf("session: %d input + %d output tokens, $%.4f%n",
+                                sessionUsage.inputTokens(), sessionUsage.outputTokens(), sessionCost);
+                        case "/clear" -> {
+                            conversation.clear();
+                            cli.out.println("conversation cleared");
+                        }
+                        case "/model" -> {
+                            if (parts.length == 1) {
+                                cli.out.println(config.model().orElse("(none)"));
+                            } else {
+                                var newFlags = new java.util.LinkedHashMap<>(flags);
+                                newFlags.put("model", parts[1].strip());
+                                try {
+                                    var newConfig = cli.config(workspace, newFlags);
+                                    cli.model(newConfig, workspace);
+                                    flags = newFlags;
+                                    config = newConfig;
+                                    cli.out.println("model: " + parts[1].strip());
+                                } catch (UsageException e) {
+                                    cli.err.println(e.getMessage());
+                                }
+                            }
+                        }
+                        default -> cli.out.println("unknown command " + parts[0] + "; /help lists them");
+                    }
+                    continue;
+                }
+                turn(config, workspace, line);
+            }
+        }
+    }
+
+    private void turn(ai.apprentice.cli.config.Config config, Path workspace, String task) throws InterruptedException {
+        var agent = cli.agent(config, workspace).build();
+        var events = new CopyOnWriteArrayList<Event>();
+        var handle = agent.continueConversation(RunIds.next(), conversation, task, null,
+                new EventPrinter(cli.out, cli.err, false, cli.interactive), events::add,
+                new SettingsRecorder(cli, config, workspace));
+        current = handle;
+        var result = handle.await();
+        current = null;
+        sessionUsage = sessionUsage.plus(result.usage());
+        sessionCost += result.costUsd();
+        // Keep what the run added (its completed steps) as the conversation for the next line.
+        var snapshot = RunSnapshot.fromEvents(events);
+        conversation.clear();
+        conversation.addAll(snapshot.history());
+        if (!result.succeeded()) {
+            cli.err.println("(" + result.status().wireName() + ": " + result.stopReason()
+                    + (result.error() != null ? ": " + result.error() : "") + ")");
+        } else {
+            cli.out.println();
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package ai.apprentice.cli;
+
+import ai.apprentice.json.Json;
+import ai.apprentice.runtime.RunSnapshot;
+import ai.apprentice.runtime.RunStatus;
+import ai.apprentice.store.RunRecord;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "runs", description = "List, show, resume and export recorded runs.",
+        subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Resume.class, RunsCommand.Export.class})
+final class RunsCommand {
+
+    /** The contract shape of a run in JSON output. */
+    static ObjectNode toJson(RunRecord r) {
+        var o = Json.object();
+        o.put("id", r.id());
+        if (r.parentId() != null) o.put("parent_id", r.parentId());
+        o.put("status", r.status().wireName());
+        if (r.stopReason() != null) o.put("stop_reason", r.stopReason());
+        o.put("task", r.task());
+        o.put("model", r.model());
+        o.put("workspace", r.workspace());
+        o.put("started_at", String.valueOf(r.startedAt()));
+        if (r.finishedAt() != null) o.put("finished_at", String.valueOf(r.finishedAt()));
+        o.put("steps", r.steps());
+        o.putObject("usage").put("input_tokens", r.inputTokens()).put("output_tokens", r.outputTokens());
+        o.put("cost_usd", r.costUsd());
+        if (r.answer() != null) o.put("answer", r.answer());
+        return o;
+    }
+
+    @Command(name = "list", description = "List runs, newest first.")
+    static final class ListRuns implements Callable<Integer> {
+        private final Cli cli;
+        @Option(names = "--json", description = "Print a JSON array.") boolean json;
+        @Option(names = {"-n", "--limit"}, defaultValue = "50", description = "How many runs (default ${DEFAULT-VALUE}).") int limit;
+
+        ListRuns(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() {
+            var runs = cli.store().list(limit);
+            if (json) {
+                var arr = Json.MAPPER.createArrayNode();
+                runs.forEach(r -> arr.add(toJson(r)));
+                cli.out.println(arr.toPrettyString());
+                return 0;
+            }
+            if (runs.isEmpty()) {
+                cli.out.println("No runs yet. Start one with: apprentice run \"your task\"");
+                return 0;
+            }
+            cli.out.printf("%-23s %-11s %5s %9s  %-20s %s%n", "ID", "STATUS", "STEPS", "COST", "STARTED", "TASK");
+            for (var r : runs) {
+                cli.out.printf("%-23s %-11s %5d %9s  %-20s %s%n", r.id(), r.status().wireName(), r.steps(),
+                        String.format("$%.4f", r.costUsd()), String.valueOf(r.startedAt()).replace('T', ' ').replaceAll("\\..*|Z", ""),
+                        EventPrinter.preview(r.task()));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "show", description = "Show one run with its events.")
+    static final class Show implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(paramLabel = "ID", description = "Run id (a unique prefix is enough).") String id;
+        @Option(names = "--json", description = "Print the run and its events array as JSON.") boolean json;
+
+        Show(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() {
+            var run = find(cli, id);
+            var events = cli.store().events(run.id());
+            if (json) {
+                var o = toJson(run);
+                var arr = o.putArray("events");
+                events.forEach(e -> arr.add(Json.MAPPER.valueToTree(e)));
+                cli.out.println(o.toPrettyString());
+                return 0;
+            }
+            cli.out.println(Transcript.markdown(run, events));
+            return 0;
+        }
+    }
+
+    @Command(name = "resume", description = "Continue an interrupted, cancelled or failed run from its last completed step.")
+    static final class Resume implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(paramLabel = "ID", description = "Run id (a unique prefix is enough).") String id;
+        @Option(names = "--json", description = "Print one JSON event per line.") boolean json;
+        @Mixin AgentOptions options = new AgentOptions();
+
+        Resume(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws Exception {
+            var run = find(cli, id);
+            if (run.status() == RunStatus.SUCCEEDED) {
+                throw new UsageException("Run " + run.id() + " already succeeded; nothing to resume.");
+            }
+            if (run.status() == RunStatus.RUNNING) {
+                throw new UsageException("Run " + run.id() + " is still running in another process.");
+            }
+            var snapshot = RunSnapshot.fromEvents(cli.store().events(run.id()));
+            // The run's own settings, under anything given on this command line.
+            var flags = new LinkedHashMap<String, Object>();
+            var stored = cli.store().settings(run.id()).map(Json::tree).orElse(Json.object());
+            stored.fields().forEachRemaining(f -> {
+                if (!f.getKey().equals("workspace")) flags.put(f.getKey(), scalar(f.getValue()));
+            });
+            flags.putAll(options.flags());
+            var workspace = options.workspace != null ? options.workspaceOrCwd()
+                    : Path.of(stored.path("workspace").asText(snapshot.workspace()));
+            var config = cli.config(workspace, flags);
+            if (!json) cli.err.println("resuming run " + run.id() + " after step " + snapshot.completedSteps());
+            var handle = cli.agent(config, workspace).build().resume(snapshot, RunCommand.printer(cli, json));
+            return RunCommand.finish(cli, handle, json);
+        }
+
+        private static Object scalar(JsonNode n) {
+            return n.isNumber() ? n.numberValue() : n.asText();
+        }
+    }
+
+    @Command(name = "export", description = "Export a run as JSON or as a readable Markdown transcript.")
+    static final class Export implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(paramLabel = "ID", description = "Run id (a unique prefix is enough).") String id;
+        @Option(names = {"-f", "--format"}, defaultValue = "md", description = "json or md (default ${DEFAULT-VALUE}).") String format;
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE instead of stdout.") Path output;
+
+        Export(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws IOException {
+            var run = find(cli, id);
+            var events = cli.store().events(run.id());
+            String text = switch (format) {
+                case "json" -> {
+                    var o = toJson(run);
+                    var arr = o.putArray("events");
+                    events.forEach(e -> arr.add(Json.MAPPER.valueToTree(e)));
+                    yield o.toPrettyString();
+                }
+                case "md", "markdown" -> Transcript.markdown(run, events);
+                default -> throw new UsageException("Unknown export format '" + format + "': use json or md.");
+            };
+            if (output == null) {
+                cli.out.println(text);
+            } else {
+                var tmp = output.resolveSibling(output.getFileName() + ".tmp");
+                Files.writeString(tmp, text + "\n");
+                Files.move(tmp, output, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                cli.err.println("wrote " + output);
+            }
+            return 0;
+        }
+    }
+
+    static RunRecord find(Cli cli, String id) {
+        try {
+            return cli.store().get(id).orElseThrow(() -> new UsageException("No run with id '" + id + "'. See: apprentice runs list"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+    }
+}

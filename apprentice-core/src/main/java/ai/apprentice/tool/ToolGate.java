@@ -1,0 +1,28 @@
+package ai.apprentice.tool;
+
+import ai.apprentice.model.ToolCall;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Decides whether a tool call may run: permission rules, a person's approval, or both. Consulted after the
+ * arguments are validated and before the tool runs; every decision becomes a {@code permission} event.
+ */
+@FunctionalInterface
+public interface ToolGate {
+    /** What was decided, by whom or which rule, and why. */
+    record Decision(boolean allowed, String decidedBy, String reason) {
+        public static Decision allow(String decidedBy, String reason) {
+            return new Decision(true, decidedBy, reason);
+        }
+
+        public static Decision deny(String decidedBy, String reason) {
+            return new Decision(false, decidedBy, reason);
+        }
+    }
+
+    /** Lets everything through, recording nothing: the default for library use. */
+    ToolGate ALLOW_ALL = (call, args, context) -> null;
+
+    /** Returns a decision, or null when this gate has nothing to say (allowed, not recorded). */
+    Decision check(ToolCall call, JsonNode arguments, ToolContext context) throws InterruptedException;
+}

@@ -1,0 +1,86 @@
+package ai.apprentice.tools;
+
+import ai.apprentice.model.ToolCall;
+import ai.apprentice.tool.ToolContext;
+import ai.apprentice.tool.ToolGate;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The permission policy of a session: rules first (deny wins), then the approval mode. Read-only tools are
+ * allowed by default; changes (files, shell, unknown tools) need a rule, a person, or a mode that allows
+ * them. In AUTO mode the shell is allowed only inside the sandbox.
+ */
+public final class PolicyGate implements ToolGate {
+    /** Asks a person about one call. */
+    @FunctionalInterface
+    public interface Approver {
+        enum Answer { ONCE, ALWAYS, DENY }
+
+        Answer ask(String tool, String subject, String arguments) throws InterruptedException;
+    }
+
+    static final Set<String> READ_ONLY = Set.of("read_file", "list_files", "search_files", "fetch_url", "use_skill", "recall");
+    static final Set<String> WORKSPACE_WRITES = Set.of("write_file", "edit_file");
+
+    private final PermissionRules rules;
+    private final ApprovalMode mode;
+    private final Approver approver;
+    private final boolean sandboxed;
+    private final Set<String> alwaysAllowed = ConcurrentHashMap.newKeySet();
+
+    public PolicyGate(PermissionRules rules, ApprovalMode mode, Approver approver, boolean sandboxed) {
+        this.rules = rules;
+        this.mode = mode == ApprovalMode.ASK && approver == null ? ApprovalMode.AUTO : mode;
+        this.approver = approver;
+        this.sandboxed = sandboxed;
+    }
+
+    public ApprovalMode mode() {
+        return mode;
+    }
+
+    /** What a rule matches against for this call. */
+    public static String subject(String tool, JsonNode args) {
+        return switch (tool) {
+            case "run_shell" -> args.path("command").asText();
+            case "fetch_url" -> args.path("url").asText();
+            case "read_file", "write_file", "edit_file" -> args.path("path").asText();
+            case "list_files", "search_files" -> args.path("path").asText(".");
+            default -> args.toString();
+        };
+    }
+
+    @Override
+    public Decision check(ToolCall call, JsonNode args, ToolContext context) throws InterruptedException {
+        String tool = call.name();
+        String subject = subject(tool, args);
+        var rule = rules.match(tool, subject);
+        if (rule != null && rule.effect() == PermissionRules.Effect.DENY) return Decision.deny("rule " + rule, "denied by configuration");
+        if (rule != null && rule.effect() == PermissionRules.Effect.ALLOW) return Decision.allow("rule " + rule, null);
+        if (mode == ApprovalMode.ALL) return Decision.allow("mode all", null);
+        boolean mustAsk = rule != null; // an ask rule
+        if (!mustAsk && READ_ONLY.contains(tool)) return Decision.allow("default", "read-only tool");
+        if (mode == ApprovalMode.AUTO) {
+            if (mustAsk) return Decision.deny("mode auto", "rule " + rule + " needs a person's approval and none is present");
+            if (WORKSPACE_WRITES.contains(tool)) return Decision.allow("mode auto", "writes are confined to the workspace");
+            if (tool.equals("run_shell")) {
+                return sandboxed ? Decision.allow("mode auto", "runs in the sandbox")
+                        : Decision.deny("mode auto", "no OS sandbox is available; add an allow rule for this command or use --approve all");
+            }
+            return Decision.deny("mode auto", "no rule allows " + tool + "; add one, e.g. allow: " + tool);
+        }
+        String key = tool.equals("run_shell") ? tool + "\u0000" + subject : tool;
+        if (alwaysAllowed.contains(key)) return Decision.allow("user (always this session)", null);
+        var answer = approver.ask(tool, subject, args.toString());
+        return switch (answer) {
+            case ONCE -> Decision.allow("user (once)", null);
+            case ALWAYS -> {
+                alwaysAllowed.add(key);
+                yield Decision.allow("user (always this session)", null);
+            }
+            case DENY -> Decision.deny("user", "the user declined");
+        };
+    }
+}
