@@ -120,12 +120,16 @@ public final class ShellTool {
 
     /** Kills the process and everything it started (children first, so none is re-parented and survives). */
     static void killTree(Process process) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        var tree = process.descendants().toList();
+        tree.forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         try {
             process.waitFor(5, TimeUnit.SECONDS);
+            for (var p : tree) p.onExit().get(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // a process that will not die within 5 s after SIGKILL is stuck in the kernel; nothing more to do
         }
     }
 }
