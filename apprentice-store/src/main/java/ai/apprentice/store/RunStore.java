@@ -1,0 +1,282 @@
+package ai.apprentice.store;
+
+import ai.apprentice.json.Json;
+import ai.apprentice.runtime.Event;
+import ai.apprentice.runtime.EventListener;
+import ai.apprentice.runtime.RunStatus;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Every run and every event, in SQLite (WAL). As an {@link EventListener} it appends each persistent event
+ * and updates the run's row in one short transaction, before the loop goes on: what the CLI reports done
+ * is on disk. Several processes may share one database; SQLite's locks and a busy timeout serialise them.
+ */
+public final class RunStore implements EventListener, AutoCloseable {
+    private static final long PID = ProcessHandle.current().pid();
+    private static final String PID_STARTED = ProcessHandle.current().info().startInstant().map(Instant::toString).orElse("");
+
+    private final Path file;
+    private final Connection db;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final PreparedStatement insertEvent;
+    private final PreparedStatement nextSeq;
+
+    private RunStore(Path file, Connection db) throws SQLException {
+        this.file = file;
+        this.db = db;
+        this.insertEvent = db.prepareStatement("INSERT INTO events(run_id, seq, type, at, payload) VALUES (?,?,?,?,?)");
+        this.nextSeq = db.prepareStatement("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?");
+    }
+
+    public static RunStore open(Path file) {
+        try {
+            var parent = file.toAbsolutePath().getParent();
+            if (parent != null) java.nio.file.Files.createDirectories(parent);
+            var db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            try (var st = db.createStatement()) {
+                st.execute("PRAGMA busy_timeout = 10000");
+                st.execute("PRAGMA journal_mode = WAL");
+                st.execute("PRAGMA synchronous = NORMAL");
+                st.execute("PRAGMA foreign_keys = ON");
+            }
+            Migrations.apply(db, file.toString());
+            var store = new RunStore(file, db);
+            store.markInterrupted();
+            return store;
+        } catch (SQLException | java.io.IOException e) {
+            throw new StoreException("Cannot open the run store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public void onEvent(Event event) {
+        if (!event.persistent()) return;
+        write(() -> {
+            switch (event) {
+                case Event.RunStarted s -> {
+                    try (var ps = db.prepareStatement("""
+                            INSERT INTO runs(id, parent_id, status, task, model, workspace, started_at, updated_at, pid, pid_started_at)
+                            VALUES (?,?,?,?,?,?,?,?,?,?)""")) {
+                        ps.setString(1, s.runId());
+                        ps.setString(2, s.parentId());
+                        ps.setString(3, RunStatus.RUNNING.wireName());
+                        ps.setString(4, s.task());
+                        ps.setString(5, s.model());
+                        ps.setString(6, s.workspace());
+                        ps.setString(7, s.at().toString());
+                        ps.setString(8, s.at().toString());
+                        ps.setLong(9, PID);
+                        ps.setString(10, PID_STARTED);
+                        ps.executeUpdate();
+                    }
+                }
+                case Event.RunResumed r -> update("UPDATE runs SET status=?, stop_reason=NULL, finished_at=NULL, pid=?, pid_started_at=?, updated_at=? WHERE id=?",
+                        RunStatus.RUNNING.wireName(), PID, PID_STARTED, r.at().toString(), r.runId());
+                case Event.StepCompleted c -> update("UPDATE runs SET steps=?, updated_at=? WHERE id=?", c.step(), c.at().toString(), c.runId());
+                case Event.UsageEvent u -> update("UPDATE runs SET input_tokens=?, output_tokens=?, cost_usd=?, updated_at=? WHERE id=?",
+                        u.totalInputTokens(), u.totalOutputTokens(), u.totalCostUsd(), u.at().toString(), u.runId());
+                case Event.RunFinished f -> update("""
+                        UPDATE runs SET status=?, stop_reason=?, answer=?, finished_at=?, updated_at=?, steps=?,
+                          input_tokens=?, output_tokens=?, cost_usd=? WHERE id=?""",
+                        f.status().wireName(), f.stopReason(), f.answer(), f.at().toString(), f.at().toString(), f.steps(),
+                        f.inputTokens(), f.outputTokens(), f.costUsd(), f.runId());
+                default -> { }
+            }
+            nextSeq.setString(1, event.runId());
+            long seq;
+            try (var rs = nextSeq.executeQuery()) {
+                seq = rs.getLong(1);
+            }
+            insertEvent.setString(1, event.runId());
+            insertEvent.setLong(2, seq);
+            insertEvent.setString(3, event.type());
+            insertEvent.setString(4, event.at().toString());
+            insertEvent.setString(5, Json.write(event));
+            insertEvent.executeUpdate();
+        }, "record a " + event.type() + " event of run " + event.runId());
+    }
+
+    /** Keeps the settings a run was started with (opaque JSON, never secrets), for resume. */
+    public void setSettings(String runId, String json) {
+        write(() -> update("UPDATE runs SET settings_json=? WHERE id=?", json, runId), "save settings of run " + runId);
+    }
+
+    public Optional<String> settings(String runId) {
+        return read(() -> {
+            try (var ps = db.prepareStatement("SELECT settings_json FROM runs WHERE id=?")) {
+                ps.setString(1, runId);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+    }
+
+    /** Runs newest first. */
+    public List<RunRecord> list(int limit) {
+        markInterrupted();
+        return read(() -> query("SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT ?", limit));
+    }
+
+    public List<RunRecord> children(String parentId) {
+        return read(() -> query("SELECT * FROM runs WHERE parent_id=? ORDER BY started_at", parentId));
+    }
+
+    /** A run by id or by a unique prefix of its id. */
+    public Optional<RunRecord> get(String idOrPrefix) {
+        markInterrupted();
+        var found = read(() -> query("SELECT * FROM runs WHERE id=? OR id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 3", idOrPrefix,
+                idOrPrefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"));
+        var exact = found.stream().filter(r -> r.id().equals(idOrPrefix)).findFirst();
+        if (exact.isPresent() || found.size() <= 1) return exact.or(() -> found.stream().findFirst());
+        throw new IllegalArgumentException("Run id prefix '" + idOrPrefix + "' is ambiguous: it matches "
+                + found.stream().map(RunRecord::id).toList() + (found.size() == 3 ? " and more" : "") + ". Give more characters.");
+    }
+
+    /** A run's events in order. A row that cannot be read is an error naming the run and the event. */
+    public List<Event> events(String runId) {
+        return read(() -> {
+            var out = new ArrayList<Event>();
+            try (var ps = db.prepareStatement("SELECT seq, payload FROM events WHERE run_id=? ORDER BY seq")) {
+                ps.setString(1, runId);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        try {
+                            out.add(Json.MAPPER.readValue(rs.getString(2), Event.class));
+                        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                            throw new StoreException("Event " + rs.getLong(1) + " of run " + runId + " in " + file
+                                    + " cannot be read: " + e.getOriginalMessage());
+                        }
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Runs marked running whose process is gone (or whose pid now belongs to another process) were killed:
+     * they become interrupted. Runs of this process are left alone.
+     */
+    public void markInterrupted() {
+        write(() -> {
+            var dead = new ArrayList<String>();
+            try (var st = db.createStatement();
+                 var rs = st.executeQuery("SELECT id, pid, pid_started_at FROM runs WHERE status='running'")) {
+                while (rs.next()) {
+                    long pid = rs.getLong(2);
+                    String started = rs.getString(3);
+                    if (pid == PID && PID_STARTED.equals(started)) continue;
+                    var handle = ProcessHandle.of(pid);
+                    boolean alive = handle.isPresent() && handle.get().isAlive()
+                            && handle.get().info().startInstant().map(i -> i.toString().equals(started)).orElse(true);
+                    if (!alive) dead.add(rs.getString(1));
+                }
+            }
+            for (var id : dead) {
+                update("UPDATE runs SET status=?, stop_reason=?, updated_at=? WHERE id=? AND status='running'",
+                        RunStatus.INTERRUPTED.wireName(), "process_died", Instant.now().toString(), id);
+            }
+        }, "check for interrupted runs");
+    }
+
+    private List<RunRecord> query(String sql, Object... args) throws SQLException {
+        try (var ps = db.prepareStatement(sql)) {
+            bind(ps, args);
+            try (var rs = ps.executeQuery()) {
+                var out = new ArrayList<RunRecord>();
+                while (rs.next()) out.add(record(rs));
+                return out;
+            }
+        }
+    }
+
+    private static RunRecord record(ResultSet rs) throws SQLException {
+        return new RunRecord(rs.getString("id"), rs.getString("parent_id"), RunStatus.parse(rs.getString("status")),
+                rs.getString("stop_reason"), rs.getString("task"), rs.getString("model"), rs.getString("workspace"),
+                instant(rs.getString("started_at")), instant(rs.getString("updated_at")), instant(rs.getString("finished_at")),
+                rs.getInt("steps"), rs.getLong("input_tokens"), rs.getLong("output_tokens"), rs.getDouble("cost_usd"),
+                rs.getString("answer"), rs.getLong("pid"));
+    }
+
+    private static Instant instant(String s) {
+        return s == null ? null : Instant.parse(s);
+    }
+
+    private void update(String sql, Object... args) throws SQLException {
+        try (var ps = db.prepareStatement(sql)) {
+            bind(ps, args);
+            ps.executeUpdate();
+        }
+    }
+
+    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+    }
+
+    private interface SqlWork {
+        void run() throws SQLException;
+    }
+
+    private interface SqlQuery<T> {
+        T get() throws SQLException;
+    }
+
+    /** One write transaction; IMMEDIATE so that a concurrent writer waits instead of failing half-way. */
+    private void write(SqlWork work, String what) {
+        lock.lock();
+        try (var st = db.createStatement()) {
+            st.execute("BEGIN IMMEDIATE");
+            try {
+                work.run();
+                st.execute("COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                st.execute("ROLLBACK");
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("Cannot " + what + " in " + file + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private <T> T read(SqlQuery<T> q) {
+        lock.lock();
+        try {
+            return q.get();
+        } catch (SQLException e) {
+            throw new StoreException("Cannot read " + file + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            insertEvent.close();
+            nextSeq.close();
+            db.close();
+        } catch (SQLException e) {
+            throw new StoreException("Cannot close " + file + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package ai.apprentice.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.apprentice.model.Message;
+import ai.apprentice.model.ToolCall;
+import ai.apprentice.runtime.Event;
+import ai.apprentice.runtime.RunSnapshot;
+import ai.apprentice.runtime.RunStatus;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(120)
+class RunStoreTest {
+    @TempDir Path dir;
+
+    private Path db() {
+        return dir.resolve("apprentice.db");
+    }
+
+    @Test
+    void everyEventTypeRoundTripsAndTheRowFollows() {
+        var t = Instant.parse("2026-11-22T10:00:00Z");
+        var events = List.<Event>of(
+                new Event.RunStarted("r1", t, "fix it", "openai:gpt-4.1-mini", null, "/ws", List.of(Message.system("sys"), Message.user("fix it"))),
+                new Event.ModelRetry("r1", t, 1, 1, 500, "429 slow down"),
+                new Event.ToolCallEvent("r1", t, 1, new ToolCall("c1", "read_file", "{\"path\":\"a\"}")),
+                new Event.PermissionDecision("r1", t, 1, "c1", "read_file", true, "default", "read-only tool"),
+                new Event.ToolResultEvent("r1", t, 1, "c1", "read_file", "hello", false, 3),
+                new Event.UsageEvent("r1", t, 1, 100, 20, 0.5, 100, 20, 0.5),
+                new Event.StepCompleted("r1", t, 1, List.of(Message.assistant("", List.of(new ToolCall("c1", "read_file", "{}"))), Message.toolResult("c1", "read_file", "hello"))),
+                new Event.ErrorEvent("r1", t, 2, "boom"),
+                new Event.RunResumed("r1", t, 1),
+                new Event.RunFinished("r1", t, RunStatus.SUCCEEDED, "completed", "fixed", 2, 150, 30, 0.75));
+        try (var store = RunStore.open(db())) {
+            events.forEach(store::onEvent);
+            store.onEvent(new Event.ModelDelta("r1", t, 1, "not stored"));
+            assertThat(store.events("r1")).containsExactlyElementsOf(events);
+            var run = store.get("r1").orElseThrow();
+            assertThat(run.status()).isEqualTo(RunStatus.SUCCEEDED);
+            assertThat(run.stopReason()).isEqualTo("completed");
+            assertThat(run.answer()).isEqualTo("fixed");
+            assertThat(run.steps()).isEqualTo(2);
+            assertThat(run.inputTokens()).isEqualTo(150);
+            assertThat(run.costUsd()).isEqualTo(0.75);
+            assertThat(run.model()).isEqualTo("openai:gpt-4.1-mini");
+            var snapshot = RunSnapshot.fromEvents(store.events("r1"));
+            assertThat(snapshot.history()).hasSize(4);
+            assertThat(snapshot.completedSteps()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void reopeningIsIdempotentAndANewerSchemaIsRefused() throws Exception {
+        try (var store = RunStore.open(db())) {
+            StoreWriterMain.writeRun(store, "a", 1, true);
+        }
+        try (var store = RunStore.open(db())) {
+            assertThat(store.list(10)).hasSize(1);
+        }
+        try (var c = DriverManager.getConnection("jdbc:sqlite:" + db()); var st = c.createStatement()) {
+            st.execute("PRAGMA user_version = 99");
+        }
+        assertThatThrownBy(() -> RunStore.open(db())).hasMessageContaining("schema version 99").hasMessageContaining("Upgrade apprentice");
+    }
+
+    @Test
+    void prefixesFindRunsAndAmbiguityIsExplained() {
+        try (var store = RunStore.open(db())) {
+            StoreWriterMain.writeRun(store, "20261122-aaa1", 1, true);
+            StoreWriterMain.writeRun(store, "20261122-aab2", 1, true);
+            assertThat(store.get("20261122-aaa").orElseThrow().id()).isEqualTo("20261122-aaa1");
+            assertThat(store.get("zzz")).isEmpty();
+            assertThatThrownBy(() -> store.get("20261122-aa")).hasMessageContaining("ambiguous").hasMessageContaining("20261122-aab2");
+            assertThat(store.get("20261122_aa")).isEmpty(); // _ is not a wildcard
+        }
+    }
+
+    @Test
+    void settingsAreKept() {
+        try (var store = RunStore.open(db())) {
+            StoreWriterMain.writeRun(store, "s", 1, false);
+            store.setSettings("s", "{\"max_steps\":5}");
+            assertThat(store.settings("s")).contains("{\"max_steps\":5}");
+        }
+    }
+
+    @Test
+    void aCorruptEventIsReportedForItsRunOnly() throws Exception {
+        try (var store = RunStore.open(db())) {
+            StoreWriterMain.writeRun(store, "good", 1, true);
+            StoreWriterMain.writeRun(store, "bad", 1, true);
+        }
+        try (var c = DriverManager.getConnection("jdbc:sqlite:" + db()); var st = c.createStatement()) {
+            st.execute("UPDATE events SET payload = '{oops' WHERE run_id = 'bad' AND seq = 2");
+        }
+        try (var store = RunStore.open(db())) {
+            assertThat(store.list(10)).hasSize(2);
+            assertThat(store.events("good")).isNotEmpty();
+            assertThatThrownBy(() -> store.events("bad")).hasMessageContaining("Event 2 of run bad");
+        }
+    }
+
+    private static ProcessBuilder child(Path db, String mode, String prefix, int count) {
+        var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), StoreWriterMain.class.getName(),
+                db.toString(), mode, prefix, String.valueOf(count)).redirectErrorStream(true);
+    }
+
+    @Test
+    void aKilledProcessLeavesAConsistentStoreAndItsRunShowsInterrupted() throws Exception {
+        var p = child(db(), "hang", "victim", 3).start();
+        try (var out = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+            String line;
+            do {
+                line = out.readLine();
+                assertThat(line).as("child ended before READY").isNotNull();
+            } while (!line.equals("READY"));
+            p.destroyForcibly(); // SIGKILL
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        }
+        try (var store = RunStore.open(db())) {
+            var run = store.get("victim").orElseThrow();
+            assertThat(run.status()).isEqualTo(RunStatus.INTERRUPTED);
+            assertThat(run.steps()).isEqualTo(3);
+            assertThat(store.events("victim")).hasSize(1 + 3 * 2);
+        }
+        try (var c = DriverManager.getConnection("jdbc:sqlite:" + db()); var st = c.createStatement();
+             var rs = st.executeQuery("PRAGMA integrity_check")) {
+            assertThat(rs.getString(1)).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void twoProcessesWriteAtOnceWithoutLosingAnything() throws Exception {
+        var procs = new ArrayList<Process>();
+        for (var prefix : List.of("p1", "p2")) procs.add(child(db(), "write", prefix, 40).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        try (var store = RunStore.open(db())) {
+            for (int i = 0; i < 40; i++) StoreWriterMain.writeRun(store, "me-" + i, 5, true);
+            for (var p : procs) {
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(p.exitValue()).isEqualTo(0);
+            }
+            var runs = store.list(1000);
+            assertThat(runs).hasSize(120).allSatisfy(r -> {
+                assertThat(r.status()).isEqualTo(RunStatus.SUCCEEDED);
+                assertThat(r.steps()).isEqualTo(5);
+            });
+            assertThat(store.events("p2-39")).hasSize(12);
+        }
+    }
+
+    @Test
+    void aRunningRunOfALiveProcessStaysRunning() {
+        try (var store = RunStore.open(db())) {
+            StoreWriterMain.writeRun(store, "mine", 1, false);
+            store.markInterrupted();
+            assertThat(store.get("mine").orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+        }
+    }
+}

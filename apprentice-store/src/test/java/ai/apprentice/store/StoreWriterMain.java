@@ -1,0 +1,40 @@
+package ai.apprentice.store;
+
+import ai.apprentice.model.Message;
+import ai.apprentice.runtime.Event;
+import ai.apprentice.runtime.RunStatus;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/** A second process for the store tests: writes runs, or starts one and hangs until killed. */
+public final class StoreWriterMain {
+    public static void main(String[] args) throws Exception {
+        var db = Path.of(args[0]);
+        String mode = args[1];
+        String prefix = args[2];
+        int count = Integer.parseInt(args[3]);
+        try (var store = RunStore.open(db)) {
+            if (mode.equals("write")) {
+                for (int i = 0; i < count; i++) writeRun(store, prefix + "-" + i, 5, true);
+            } else {
+                writeRun(store, prefix, count, false);
+                System.out.println("READY");
+                System.out.flush();
+                Thread.sleep(600_000);
+            }
+        }
+    }
+
+    static void writeRun(RunStore store, String id, int steps, boolean finish) {
+        var now = Instant.now();
+        store.onEvent(new Event.RunStarted(id, now, "task " + id, "scripted:x", null, "/tmp", List.of(Message.user("task " + id))));
+        for (int s = 1; s <= steps; s++) {
+            store.onEvent(new Event.UsageEvent(id, Instant.now(), s, 10, 5, 0.01, 10L * s, 5L * s, 0.01 * s));
+            store.onEvent(new Event.StepCompleted(id, Instant.now(), s, List.of(Message.assistant("step " + s))));
+        }
+        if (finish) {
+            store.onEvent(new Event.RunFinished(id, Instant.now(), RunStatus.SUCCEEDED, "completed", "done", steps, 10L * steps, 5L * steps, 0.01 * steps));
+        }
+    }
+}
