@@ -32,6 +32,10 @@ final class AgentOptions {
     @Option(names = "--tool-mode", paramLabel = "MODE", description = "native (default) or text (ReAct text for models without tool calling).")
     String toolMode;
 
+    @Option(names = "--approve", paramLabel = "MODE",
+            description = "Who approves tool calls no rule settles: ask (default on a terminal), auto (rules and sandbox decide), all.")
+    String approve;
+
     Path workspaceOrCwd() {
         return (workspace == null ? Path.of("") : workspace).toAbsolutePath().normalize();
     }
@@ -45,6 +49,7 @@ final class AgentOptions {
         put(f, "max_cost_usd", maxCost);
         put(f, "timeout", timeout);
         put(f, "tool_mode", toolMode);
+        put(f, "approve", approve);
         return f;
     }
 

@@ -13,6 +13,15 @@ import ai.apprentice.runtime.Agent;
 import ai.apprentice.runtime.Budget;
 import ai.apprentice.runtime.ToolMode;
 import ai.apprentice.store.RunStore;
+import ai.apprentice.tool.Tool;
+import ai.apprentice.tools.ApprovalMode;
+import ai.apprentice.tools.FetchTool;
+import ai.apprentice.tools.PermissionRules;
+import ai.apprentice.tools.PolicyGate;
+import ai.apprentice.tools.Sandbox;
+import ai.apprentice.tools.ShellTool;
+import ai.apprentice.tools.StandardTools;
+import ai.apprentice.tools.Workspace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -86,8 +95,7 @@ final class Cli implements AutoCloseable {
             }
         }
         var retry = new RetryPolicy(config.retryMaxAttempts(), config.retryInitialBackoff(), config.retryMaxBackoff());
-        var settings = new ProviderSettings(config.baseUrl().orElse(null), null, retry, config.requestTimeout(),
-                config.requestTimeout(), Map.of());
+        var settings = new ProviderSettings(config.baseUrl().orElse(null), null, retry, null, config.requestTimeout(), Map.of());
         try {
             return Providers.resolve(spec, settings, env::get);
         } catch (IllegalArgumentException e) {
@@ -99,16 +107,71 @@ final class Cli implements AutoCloseable {
         var prices = PriceTable.defaults();
         config.prices().forEach(prices::put);
         var budget = new Budget(config.maxSteps(), config.maxTokens(), config.maxCostUsd(), config.timeout().orElse(null));
+        var model = model(config, workspace);
         return Agent.builder()
-                .model(model(config, workspace))
+                .model(model)
                 .workspace(workspace)
                 .budget(budget)
                 .prices(prices)
                 .toolMode("text".equals(config.toolMode()) ? ToolMode.TEXT : ToolMode.NATIVE)
                 .maxToolResultChars(config.maxToolResultChars())
                 .parallelTools(config.parallelTools())
-                .tools(List.of())
+                .tools(hands(config, workspace))
+                .aliases(StandardTools.claudeAliases())
+                .gate(gate(config))
                 .listener(store());
+    }
+
+    /** The standard tools, with the shell sandboxed unless config turns the sandbox off. */
+    private List<Tool> hands(Config config, Path workspace) {
+        var sandbox = Sandbox.probe();
+        boolean sandboxed = sandbox.available() && !config.sandboxOff();
+        var passEnv = java.util.Set.copyOf(config.shellPassEnv());
+        var shell = ShellTool.Settings.defaults().withSandbox(sandboxed).withNetwork(config.shellNetwork())
+                .withEnvironment(env, passEnv::contains);
+        try {
+            return StandardTools.create(new Workspace(workspace), shell, new FetchTool());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+    }
+
+    /** Permission rules and the approval mode: ask on a terminal, auto otherwise, unless configured. */
+    private PolicyGate gate(Config config) {
+        ApprovalMode mode = config.approve().map(ApprovalMode::parse).orElse(interactive ? ApprovalMode.ASK : ApprovalMode.AUTO);
+        PermissionRules rules;
+        try {
+            rules = PermissionRules.of(config.allowRules(), config.askRules(), config.denyRules());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+        boolean sandboxed = Sandbox.probe().available() && !config.sandboxOff();
+        if (mode == ApprovalMode.ASK && !interactive && !warnedNoTerminal) {
+            err.println("note: no terminal to ask for approvals; --approve ask behaves as auto (rules and sandbox decide)");
+            warnedNoTerminal = true;
+        }
+        if (!sandboxed && mode != ApprovalMode.AUTO && !warnedNoSandbox) {
+            err.println("warning: shell commands run without an OS sandbox (" + (config.sandboxOff() ? "sandbox: off in config"
+                    : Sandbox.probe().reason()) + ")");
+            warnedNoSandbox = true;
+        }
+        return new PolicyGate(rules, mode, interactive ? approver() : null, sandboxed);
+    }
+
+    private boolean warnedNoTerminal;
+    private boolean warnedNoSandbox;
+    private PolicyGate.Approver approver;
+
+    /** The REPL replaces this with one that reads through its line editor. */
+    synchronized PolicyGate.Approver approver() {
+        if (approver == null) {
+            approver = TerminalApprover.overStreams(err, new java.io.BufferedReader(new java.io.InputStreamReader(in)));
+        }
+        return approver;
+    }
+
+    synchronized void useApprover(PolicyGate.Approver a) {
+        this.approver = a;
     }
 
     /** What a run needs to be resumed later with the same settings (never secrets). */

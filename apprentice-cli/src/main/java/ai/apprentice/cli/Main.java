@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
         description = {"Language agents that do real work and get better on the job.",
                 "Without a command, starts an interactive session in the current directory."},
         subcommands = {RunCommand.class, RunsCommand.class, ModelsCommand.class, ConfigCommand.class,
-                BenchCommand.class, HelpCommand.class},
+                BenchCommand.class, DoctorCommand.class, HelpCommand.class},
         footer = {"", "State lives in $APPRENTICE_HOME (default ~/.apprentice). Config: ~/.apprentice/config.yaml, then",
                 "<workspace>/.apprentice/config.yaml, then environment variables, then flags ('apprentice config show')."})
 public final class Main implements Callable<Integer> {
@@ -33,8 +33,20 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        boolean tty = System.console() != null && System.console().isTerminal();
-        System.exit(run(args, System.getenv(), System.in, System.out, System.err, tty));
+        System.exit(run(args, System.getenv(), System.in, System.out, System.err, isTerminal()));
+    }
+
+    /** Whether a person is at a terminal. The launcher says so (it can test the file descriptors); else ask the JDK. */
+    static boolean isTerminal() {
+        var hint = System.getProperty("apprentice.tty");
+        if (hint != null) return Boolean.parseBoolean(hint);
+        var console = System.console();
+        if (console == null) return false;
+        try { // Console.isTerminal exists from JDK 22; before that a console means a terminal
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException e) {
+            return true;
+        }
     }
 
     /** Runs the CLI in-process; returns the exit code. Tests call this with their own environment and streams. */

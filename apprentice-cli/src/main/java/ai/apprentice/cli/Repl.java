@@ -43,27 +43,69 @@ final class Repl {
         this.options = options;
     }
 
+    /** Where lines come from: JLine on a terminal (editing, history, Ctrl-C), plain lines when piped. */
+    private interface Lines extends AutoCloseable {
+        /** The next line, "" after Ctrl-C at the prompt, or null at end of input. */
+        String read(String prompt);
+
+        @Override
+        void close() throws java.io.IOException;
+    }
+
+    private Lines lines() throws java.io.IOException {
+        if (!cli.interactive) {
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(cli.in, java.nio.charset.StandardCharsets.UTF_8));
+            cli.useApprover(TerminalApprover.overStreams(cli.out, in));
+            return new Lines() {
+                public String read(String prompt) {
+                    try {
+                        return in.readLine();
+                    } catch (java.io.IOException e) {
+                        return null;
+                    }
+                }
+
+                public void close() { }
+            };
+        }
+        Terminal terminal = TerminalBuilder.builder().system(true).build();
+        terminal.handle(Terminal.Signal.INT, sig -> {
+            var run = current;
+            if (run != null) run.cancel();
+        });
+        LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("apprentice").build();
+        Lines lines = new Lines() {
+            public String read(String prompt) {
+                try {
+                    return reader.readLine(prompt);
+                } catch (UserInterruptException e) {
+                    return "";
+                } catch (EndOfFileException e) {
+                    return null;
+                }
+            }
+
+            public void close() throws java.io.IOException {
+                terminal.close();
+            }
+        };
+        cli.useApprover(new TerminalApprover(cli.out, prompt -> {
+            var answer = lines.read(prompt);
+            return answer == null || answer.isEmpty() ? null : answer; // Ctrl-C or Ctrl-D deny
+        }));
+        return lines;
+    }
+
     int run() throws Exception {
         Path workspace = options.workspaceOrCwd();
         var flags = options.flags();
         var config = cli.config(workspace, flags);
         var model = cli.model(config, workspace); // fail early with the how-to-configure message
-        try (Terminal terminal = TerminalBuilder.builder().system(true).streams(cli.in, cli.out).dumb(true).build()) {
-            terminal.handle(Terminal.Signal.INT, sig -> {
-                var run = current;
-                if (run != null) run.cancel();
-            });
-            LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("apprentice").build();
+        try (var lines = lines()) {
             cli.out.println("apprentice · " + model.id() + " · " + workspace + "\nType /help for commands.");
             while (true) {
-                String line;
-                try {
-                    line = reader.readLine("› ");
-                } catch (UserInterruptException e) {
-                    continue;
-                } catch (EndOfFileException e) {
-                    return ExitCodes.OK;
-                }
+                String line = lines.read("› ");
+                if (line == null) return ExitCodes.OK;
                 line = line.strip();
                 if (line.isEmpty()) continue;
                 if (line.startsWith("/")) {
@@ -89,7 +131,7 @@ final class Repl {
                                     flags = newFlags;
                                     config = newConfig;
                                     cli.out.println("model: " + parts[1].strip());
-                                } catch (UsageException e) {
+                                } catch (UsageException | ai.apprentice.cli.config.ConfigException e) {
                                     cli.err.println(e.getMessage());
                                 }
                             }

@@ -1,0 +1,109 @@
+package ai.apprentice.cli;
+
+import ai.apprentice.json.Json;
+import ai.apprentice.tools.FileTools;
+import ai.apprentice.tools.Workspace;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", description = "Benchmarks that print JSON; each compares against a baseline measured in the same run.",
+        subcommands = {BenchCommand.Search.class, HarnessBench.class})
+final class BenchCommand {
+
+    static double median(List<Double> xs) {
+        var s = xs.stream().sorted().toList();
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    static double percentile(List<Double> xs, double p) {
+        var s = xs.stream().sorted().toList();
+        return s.get(Math.min(s.size() - 1, (int) Math.ceil(p / 100.0 * s.size()) - 1));
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        try (var walk = Files.walk(root)) {
+            for (var p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    @Command(name = "search", description = "search_files over a generated tree against grep -rn on the same tree.")
+    static final class Search implements Callable<Integer> {
+        private final Cli cli;
+        @Option(names = "--files", defaultValue = "10000", description = "Files in the tree (default ${DEFAULT-VALUE}).") int files;
+        @Option(names = "--lines", defaultValue = "60", description = "Lines per file (default ${DEFAULT-VALUE}).") int lines;
+        @Option(names = "--repeat", defaultValue = "7", description = "Timed repetitions of each (default ${DEFAULT-VALUE}).") int repeat;
+        @Option(names = "--pattern", defaultValue = "needle_[0-9]+", description = "Regex to search (default ${DEFAULT-VALUE}).") String pattern;
+
+        Search(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws Exception {
+            Path root = Files.createTempDirectory("apprentice-bench-search");
+            try {
+                generate(root);
+                var tools = new FileTools(new Workspace(root));
+                var grepTimes = new ArrayList<Double>();
+                var ourTimes = new ArrayList<Double>();
+                String ours = "";
+                for (int i = 0; i < 2; i++) {
+                    grep(root); // warm the page cache and the JIT alike
+                    tools.searchFiles().execute(Json.object().put("pattern", pattern), null);
+                }
+                for (int i = 0; i < repeat; i++) {
+                    long t0 = System.nanoTime();
+                    grep(root);
+                    grepTimes.add((System.nanoTime() - t0) / 1e6);
+                    t0 = System.nanoTime();
+                    ours = tools.searchFiles().execute(Json.object().put("pattern", pattern), null).content();
+                    ourTimes.add((System.nanoTime() - t0) / 1e6);
+                }
+                var m = java.util.regex.Pattern.compile("of (\\d+) matches").matcher(ours);
+                var out = Json.object().put("benchmark", "search_files_vs_grep").put("files", files).put("lines_per_file", lines)
+                        .put("pattern", pattern).put("repeat", repeat)
+                        .put("matches", m.find() ? Long.parseLong(m.group(1)) : ours.lines().count())
+                        .put("grep_median_ms", round(median(grepTimes))).put("search_files_median_ms", round(median(ourTimes)))
+                        .put("ratio", round(median(ourTimes) / median(grepTimes)));
+                cli.out.println(out.toPrettyString());
+                return 0;
+            } finally {
+                deleteTree(root);
+            }
+        }
+
+        private void grep(Path root) throws IOException, InterruptedException {
+            var p = new ProcessBuilder("grep", "-rnE", pattern, root.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(5, TimeUnit.MINUTES)) p.destroyForcibly();
+        }
+
+        private void generate(Path root) throws IOException {
+            var rnd = new Random(42);
+            String[] words = {"alpha", "beta", "gamma", "delta", "return", "public", "static", "void", "int", "for", "while", "class"};
+            for (int f = 0; f < files; f++) {
+                var dir = root.resolve("d" + (f % 100)).resolve("s" + (f % 7));
+                Files.createDirectories(dir);
+                var sb = new StringBuilder();
+                for (int l = 0; l < lines; l++) {
+                    for (int w = 0; w < 8; w++) sb.append(words[rnd.nextInt(words.length)]).append(' ');
+                    if (rnd.nextInt(50) == 0) sb.append("needle_").append(rnd.nextInt(1000));
+                    sb.append('\n');
+                }
+                Files.writeString(dir.resolve("f" + f + ".txt"), sb);
+            }
+        }
+    }
+
+    static double round(double x) {
+        return Math.round(x * 1000) / 1000.0;
+    }
+}

@@ -1,0 +1,106 @@
+package ai.apprentice.cli;
+
+import ai.apprentice.json.Json;
+import ai.apprentice.model.RetryPolicy;
+import ai.apprentice.providers.ProviderSettings;
+import ai.apprentice.providers.Providers;
+import ai.apprentice.runtime.Agent;
+import ai.apprentice.runtime.Event;
+import ai.apprentice.runtime.RunStatus;
+import ai.apprentice.store.RunStore;
+import ai.apprentice.testkit.MockOpenAiServer;
+import ai.apprentice.testkit.MockReply;
+import ai.apprentice.tool.Tools;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Harness overhead per step: a scripted run of N steps against the mock OpenAI-compatible server, through
+ * the real HTTP client, loop, tool executor and SQLite store, compared with bare HTTP round trips of the
+ * very same request bodies to the same server, measured in the same process.
+ */
+@Command(name = "harness", description = "Per-step harness overhead of an N-step run against a local mock model server.")
+final class HarnessBench implements Callable<Integer> {
+    private final Cli cli;
+    @Option(names = "--steps", defaultValue = "200", description = "Steps per run (default ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured runs first, for the JIT (default ${DEFAULT-VALUE}).") int warmup;
+
+    HarnessBench(Cli cli) {
+        this.cli = cli;
+    }
+
+    private MockReply[] script() {
+        var replies = new MockReply[steps];
+        for (int i = 0; i < steps - 1; i++) replies[i] = MockReply.toolCalls(MockReply.call("noop", "{\"i\": " + i + "}"));
+        replies[steps - 1] = MockReply.text("done");
+        return replies;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        var home = Files.createTempDirectory("apprentice-bench-harness");
+        try (var server = new MockOpenAiServer(); var store = RunStore.open(home.resolve("apprentice.db"))) {
+            var model = Providers.resolve("compat:mock", new ProviderSettings(server.baseUrl(), "k", RetryPolicy.NONE, null, null, Map.of()), k -> null);
+            var noop = Tools.builder("noop").description("does nothing").optionalParam("i", "integer", "").execute((a, c) -> "ok");
+            List<Double> stepMs = null;
+            for (int round = 0; round <= warmup; round++) {
+                server.enqueue(script());
+                var times = new ArrayList<Long>();
+                var agent = Agent.builder().model(model).tool(noop).maxSteps(steps).workspace(home).listener(store)
+                        .listener(e -> {
+                            if (e instanceof Event.RunStarted || e instanceof Event.StepCompleted) times.add(System.nanoTime());
+                        }).build();
+                var result = agent.run("benchmark");
+                if (result.status() != RunStatus.SUCCEEDED || result.steps() != steps) {
+                    throw new IllegalStateException("benchmark run did not complete: " + result);
+                }
+                stepMs = new ArrayList<>();
+                for (int i = 1; i < times.size(); i++) stepMs.add((times.get(i) - times.get(i - 1)) / 1e6);
+            }
+            // The same request bodies, replayed over a bare HTTP client, answered with the same replies.
+            var requests = server.requests();
+            var bodies = requests.subList(requests.size() - steps, requests.size()).stream().map(r -> r.body().toString()).toList();
+            var client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            List<Double> rttMs = null;
+            for (int round = 0; round <= warmup; round++) {
+                server.enqueue(script());
+                rttMs = new ArrayList<>();
+                for (var body : bodies) {
+                    long t0 = System.nanoTime();
+                    var response = client.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/chat/completions"))
+                            .header("Content-Type", "application/json").header("Authorization", "Bearer k")
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                    try (InputStream in = response.body()) {
+                        in.transferTo(java.io.OutputStream.nullOutputStream());
+                    }
+                    rttMs.add((System.nanoTime() - t0) / 1e6);
+                }
+            }
+            var overhead = new ArrayList<Double>();
+            for (int i = 0; i < steps; i++) overhead.add(stepMs.get(i) - rttMs.get(i));
+            double median = BenchCommand.median(overhead);
+            var out = Json.object().put("benchmark", "harness_overhead_per_step").put("steps", steps)
+                    .put("median_step_ms", BenchCommand.round(BenchCommand.median(stepMs)))
+                    .put("median_round_trip_ms", BenchCommand.round(BenchCommand.median(rttMs)))
+                    .put("median_overhead_ms", BenchCommand.round(median))
+                    .put("p90_overhead_ms", BenchCommand.round(BenchCommand.percentile(overhead, 90)))
+                    .put("p99_overhead_ms", BenchCommand.round(BenchCommand.percentile(overhead, 99)))
+                    .put("events_stored", store.events(store.list(1).getFirst().id()).size())
+                    .put("target_ms", 1.0).put("meets_target", median < 1.0);
+            cli.out.println(out.toPrettyString());
+            return 0;
+        } finally {
+            BenchCommand.deleteTree(home);
+        }
+    }
+}
