@@ -33,6 +33,7 @@ import picocli.CommandLine.Option;
 final class HarnessBench implements Callable<Integer> {
     private final Cli cli;
     @Option(names = "--steps", defaultValue = "200", description = "Steps per run (default ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--no-store", description = "Leave the SQLite store out, to see its share of the overhead.") boolean noStore;
     @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured runs first, for the JIT (default ${DEFAULT-VALUE}).") int warmup;
 
     HarnessBench(Cli cli) {
@@ -50,14 +51,32 @@ final class HarnessBench implements Callable<Integer> {
     public Integer call() throws Exception {
         var home = Files.createTempDirectory("apprentice-bench-harness");
         try (var server = new MockOpenAiServer(); var store = RunStore.open(home.resolve("apprentice.db"))) {
-            var model = Providers.resolve("compat:mock", new ProviderSettings(server.baseUrl(), "k", RetryPolicy.NONE, null, null, Map.of()), k -> null);
+            var client0 = Providers.resolve("compat:mock", new ProviderSettings(server.baseUrl(), "k", RetryPolicy.NONE, null, null, Map.of()), k -> null);
             var noop = Tools.builder("noop").description("does nothing").optionalParam("i", "integer", "").execute((a, c) -> "ok");
+            var chatMs = new ArrayList<Double>();
+            // Times each model call, so the overhead can be split into client (HTTP, JSON) and loop (tools, events, store).
+            var model = new ai.apprentice.model.Model() {
+                @Override public String id() { return client0.id(); }
+
+                @Override
+                public ai.apprentice.model.ChatResponse chat(ai.apprentice.model.ChatRequest r, ai.apprentice.model.ModelListener l)
+                        throws InterruptedException {
+                    long t0 = System.nanoTime();
+                    try {
+                        return client0.chat(r, l);
+                    } finally {
+                        chatMs.add((System.nanoTime() - t0) / 1e6);
+                    }
+                }
+            };
             List<Double> stepMs = null;
             for (int round = 0; round <= warmup; round++) {
                 server.enqueue(script());
+                chatMs.clear();
                 var times = new ArrayList<Long>();
-                var agent = Agent.builder().model(model).tool(noop).maxSteps(steps).workspace(home).listener(store)
-                        .listener(e -> {
+                var builder = Agent.builder().model(model).tool(noop).maxSteps(steps).workspace(home);
+                if (!noStore) builder.listener(store);
+                var agent = builder.listener(e -> {
                             if (e instanceof Event.RunStarted || e instanceof Event.StepCompleted) times.add(System.nanoTime());
                         }).build();
                 var result = agent.run("benchmark");
@@ -87,15 +106,23 @@ final class HarnessBench implements Callable<Integer> {
                 }
             }
             var overhead = new ArrayList<Double>();
-            for (int i = 0; i < steps; i++) overhead.add(stepMs.get(i) - rttMs.get(i));
+            var clientOverhead = new ArrayList<Double>();
+            var loopOverhead = new ArrayList<Double>();
+            for (int i = 0; i < steps; i++) {
+                overhead.add(stepMs.get(i) - rttMs.get(i));
+                clientOverhead.add(chatMs.get(i) - rttMs.get(i));
+                loopOverhead.add(stepMs.get(i) - chatMs.get(i));
+            }
             double median = BenchCommand.median(overhead);
             var out = Json.object().put("benchmark", "harness_overhead_per_step").put("steps", steps)
                     .put("median_step_ms", BenchCommand.round(BenchCommand.median(stepMs)))
                     .put("median_round_trip_ms", BenchCommand.round(BenchCommand.median(rttMs)))
                     .put("median_overhead_ms", BenchCommand.round(median))
+                    .put("median_client_overhead_ms", BenchCommand.round(BenchCommand.median(clientOverhead)))
+                    .put("median_loop_and_store_ms", BenchCommand.round(BenchCommand.median(loopOverhead)))
                     .put("p90_overhead_ms", BenchCommand.round(BenchCommand.percentile(overhead, 90)))
                     .put("p99_overhead_ms", BenchCommand.round(BenchCommand.percentile(overhead, 99)))
-                    .put("events_stored", store.events(store.list(1).getFirst().id()).size())
+                    .put("events_stored", noStore ? 0 : store.events(store.list(1).getFirst().id()).size())
                     .put("target_ms", 1.0).put("meets_target", median < 1.0);
             cli.out.println(out.toPrettyString());
             return 0;

@@ -7,8 +7,10 @@ import java.util.Locale;
 public enum Role {
     SYSTEM, USER, ASSISTANT, TOOL;
 
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     @JsonValue
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 }

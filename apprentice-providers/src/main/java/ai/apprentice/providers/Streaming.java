@@ -36,10 +36,15 @@ public final class Streaming {
     }
 
     public static HttpResponse<InputStream> post(HttpClient client, URI uri, Map<String, String> headers, String body,
-                                          Duration readTimeout) throws InterruptedException {
+                                                 Duration readTimeout) throws InterruptedException {
+        return post(client, uri, headers, body.getBytes(StandardCharsets.UTF_8), readTimeout);
+    }
+
+    public static HttpResponse<InputStream> post(HttpClient client, URI uri, Map<String, String> headers, byte[] body,
+                                                 Duration readTimeout) throws InterruptedException {
         var b = HttpRequest.newBuilder(uri).timeout(readTimeout)
                 .header("Content-Type", "application/json").header("Accept", "text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(b::header);
         HttpResponse<InputStream> response;
         try {
@@ -205,6 +210,18 @@ public final class Streaming {
         @Override
         public void close() {
             check.cancel(false);
+            if (!timedOut && !Thread.currentThread().isInterrupted()) {
+                // Read to the end (normally nothing is left after [DONE]) so the connection goes back to the
+                // pool instead of being dropped: a new connection per step costs more than the whole harness.
+                try {
+                    var rest = new char[8192];
+                    long drained = 0;
+                    int n;
+                    while (drained < 1 << 20 && (n = reader.read(rest)) >= 0) drained += n;
+                } catch (IOException ignored) {
+                    // the connection is closed below anyway
+                }
+            }
             closeQuietly();
         }
     }

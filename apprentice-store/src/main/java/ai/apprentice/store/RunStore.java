@@ -30,6 +30,9 @@ public final class RunStore implements EventListener, AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final PreparedStatement insertEvent;
     private final PreparedStatement nextSeq;
+    private final java.util.Map<String, PreparedStatement> statements = new java.util.HashMap<>();
+    /** The next event number of runs this store writes; a run is written by one process at a time. */
+    private final java.util.Map<String, Long> nextSeqOfRun = new java.util.HashMap<>();
 
     private RunStore(Path file, Connection db) throws SQLException {
         this.file = file;
@@ -96,10 +99,15 @@ public final class RunStore implements EventListener, AutoCloseable {
                         f.inputTokens(), f.outputTokens(), f.costUsd(), f.runId());
                 default -> { }
             }
-            nextSeq.setString(1, event.runId());
+            Long cached = nextSeqOfRun.get(event.runId());
             long seq;
-            try (var rs = nextSeq.executeQuery()) {
-                seq = rs.getLong(1);
+            if (cached != null && !(event instanceof Event.RunResumed)) {
+                seq = cached;
+            } else {
+                nextSeq.setString(1, event.runId());
+                try (var rs = nextSeq.executeQuery()) {
+                    seq = rs.getLong(1);
+                }
             }
             insertEvent.setString(1, event.runId());
             insertEvent.setLong(2, seq);
@@ -107,6 +115,8 @@ public final class RunStore implements EventListener, AutoCloseable {
             insertEvent.setString(4, event.at().toString());
             insertEvent.setString(5, Json.write(event));
             insertEvent.executeUpdate();
+            nextSeqOfRun.put(event.runId(), seq + 1);
+            if (event instanceof Event.RunFinished) nextSeqOfRun.remove(event.runId());
         }, "record a " + event.type() + " event of run " + event.runId());
     }
 
@@ -218,10 +228,10 @@ public final class RunStore implements EventListener, AutoCloseable {
     }
 
     private void update(String sql, Object... args) throws SQLException {
-        try (var ps = db.prepareStatement(sql)) {
-            bind(ps, args);
-            ps.executeUpdate();
-        }
+        var ps = statements.get(sql);
+        if (ps == null) statements.put(sql, ps = db.prepareStatement(sql));
+        bind(ps, args);
+        ps.executeUpdate();
     }
 
     private static void bind(PreparedStatement ps, Object... args) throws SQLException {
@@ -272,6 +282,7 @@ public final class RunStore implements EventListener, AutoCloseable {
         try {
             insertEvent.close();
             nextSeq.close();
+            for (var ps : statements.values()) ps.close();
             db.close();
         } catch (SQLException e) {
             throw new StoreException("Cannot close " + file + ": " + e.getMessage(), e);

@@ -29,6 +29,11 @@ public abstract class MockServer implements AutoCloseable {
     }
 
     protected static final ObjectMapper JSON = new ObjectMapper();
+
+    static {
+        // Small streamed chunks otherwise meet Nagle's algorithm and delayed ACKs: ~40 ms per response.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
     private final HttpServer server;
     private final ConcurrentLinkedQueue<MockReply> queue = new ConcurrentLinkedQueue<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();

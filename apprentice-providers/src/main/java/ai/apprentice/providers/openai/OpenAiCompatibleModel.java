@@ -11,9 +11,8 @@ import ai.apprentice.model.ToolCall;
 import ai.apprentice.model.Usage;
 import ai.apprentice.providers.ProviderSettings;
 import ai.apprentice.providers.Streaming;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
@@ -57,52 +56,83 @@ public final class OpenAiCompatibleModel implements Model {
     public ChatResponse chat(ChatRequest request, ModelListener listener) throws InterruptedException {
         var headers = new LinkedHashMap<>(settings.headers());
         if (apiKey != null && !apiKey.isBlank()) headers.put("Authorization", "Bearer " + apiKey);
-        var response = Streaming.post(client, endpoint, headers, body(request).toString(), settings.readTimeout());
+        var response = Streaming.post(client, endpoint, headers, body(request), settings.readTimeout());
         try (var sse = Streaming.events(response.body(), endpoint, settings.readTimeout())) {
             return read(sse, listener);
         }
     }
 
-    ObjectNode body(ChatRequest request) {
-        var body = Json.object().put("model", model);
-        var messages = body.putArray("messages");
-        for (var m : request.messages()) messages.add(message(m));
-        if (!request.tools().isEmpty()) {
-            ArrayNode tools = body.putArray("tools");
-            for (var t : request.tools()) {
-                var fn = tools.addObject().put("type", "function").putObject("function");
-                fn.put("name", t.name()).put("description", t.description()).set("parameters", t.parameters());
+    /** The request body, written straight to bytes: the history grows every step, so no tree is built. */
+    byte[] body(ChatRequest request) {
+        var out = new java.io.ByteArrayOutputStream(4096 + request.messages().size() * 256);
+        try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("model", model);
+            g.writeArrayFieldStart("messages");
+            for (var m : request.messages()) message(g, m);
+            g.writeEndArray();
+            if (!request.tools().isEmpty()) {
+                g.writeArrayFieldStart("tools");
+                for (var t : request.tools()) {
+                    g.writeStartObject();
+                    g.writeStringField("type", "function");
+                    g.writeObjectFieldStart("function");
+                    g.writeStringField("name", t.name());
+                    g.writeStringField("description", t.description());
+                    g.writeFieldName("parameters");
+                    g.writeTree(t.parameters());
+                    g.writeEndObject();
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
             }
+            g.writeBooleanField("stream", true);
+            g.writeObjectFieldStart("stream_options");
+            g.writeBooleanField("include_usage", true);
+            g.writeEndObject();
+            if (request.temperature() != null) g.writeNumberField("temperature", request.temperature());
+            if (request.maxOutputTokens() != null) g.writeNumberField("max_tokens", request.maxOutputTokens());
+            if (!request.stop().isEmpty()) {
+                g.writeArrayFieldStart("stop");
+                for (var s : request.stop()) g.writeString(s);
+                g.writeEndArray();
+            }
+            g.writeEndObject();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // writing to memory does not fail
         }
-        body.put("stream", true);
-        body.putObject("stream_options").put("include_usage", true);
-        if (request.temperature() != null) body.put("temperature", request.temperature());
-        if (request.maxOutputTokens() != null) body.put("max_tokens", request.maxOutputTokens());
-        if (!request.stop().isEmpty()) {
-            var stop = body.putArray("stop");
-            request.stop().forEach(stop::add);
-        }
-        return body;
+        return out.toByteArray();
     }
 
-    private static ObjectNode message(Message m) {
-        var o = Json.object().put("role", m.role().wireName());
+    private static void message(JsonGenerator g, Message m) throws java.io.IOException {
+        g.writeStartObject();
+        g.writeStringField("role", m.role().wireName());
         switch (m.role()) {
-            case TOOL -> o.put("tool_call_id", m.toolCallId()).put("content", m.text());
+            case TOOL -> {
+                g.writeStringField("tool_call_id", m.toolCallId());
+                g.writeStringField("content", m.text());
+            }
             case ASSISTANT -> {
-                if (m.hasToolCalls() && m.text().isEmpty()) o.putNull("content");
-                else o.put("content", m.text());
+                if (m.hasToolCalls() && m.text().isEmpty()) g.writeNullField("content");
+                else g.writeStringField("content", m.text());
                 if (m.hasToolCalls()) {
-                    var calls = o.putArray("tool_calls");
+                    g.writeArrayFieldStart("tool_calls");
                     for (var c : m.toolCalls()) {
-                        calls.addObject().put("id", c.id()).put("type", "function").putObject("function")
-                                .put("name", c.name()).put("arguments", c.arguments());
+                        g.writeStartObject();
+                        g.writeStringField("id", c.id());
+                        g.writeStringField("type", "function");
+                        g.writeObjectFieldStart("function");
+                        g.writeStringField("name", c.name());
+                        g.writeStringField("arguments", c.arguments());
+                        g.writeEndObject();
+                        g.writeEndObject();
                     }
+                    g.writeEndArray();
                 }
             }
-            default -> o.put("content", m.text());
+            default -> g.writeStringField("content", m.text());
         }
-        return o;
+        g.writeEndObject();
     }
 
     private static final class CallBuilder {
