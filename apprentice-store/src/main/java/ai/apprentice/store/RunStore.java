@@ -65,10 +65,39 @@ public final class RunStore implements EventListener, AutoCloseable {
         return file;
     }
 
+    /**
+     * Usage, tool results and retry notices are committed together with the next event that marks progress
+     * (a tool call, a permission decision, a completed step, the end): half the transactions per step, and
+     * a crash can only lose such events of the step in flight, which resume runs again anyway.
+     */
+    private static boolean deferrable(Event e) {
+        return e instanceof Event.UsageEvent || e instanceof Event.ToolResultEvent || e instanceof Event.ModelRetry;
+    }
+
+    private final List<Event> pending = new ArrayList<>();
+
     @Override
     public void onEvent(Event event) {
         if (!event.persistent()) return;
-        write(() -> {
+        lock.lock();
+        try {
+            if (deferrable(event)) {
+                pending.add(event);
+                return;
+            }
+            var batch = new ArrayList<>(pending);
+            batch.add(event);
+            pending.clear();
+            write(() -> {
+                for (var e : batch) append(e);
+            }, "record a " + event.type() + " event of run " + event.runId());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writes one event and its effect on the run's row; inside a transaction. */
+    private void append(Event event) throws SQLException {
             switch (event) {
                 case Event.RunStarted s -> {
                     try (var ps = db.prepareStatement("""
@@ -117,7 +146,6 @@ public final class RunStore implements EventListener, AutoCloseable {
             insertEvent.executeUpdate();
             nextSeqOfRun.put(event.runId(), seq + 1);
             if (event instanceof Event.RunFinished) nextSeqOfRun.remove(event.runId());
-        }, "record a " + event.type() + " event of run " + event.runId());
     }
 
     /** Keeps the settings a run was started with (opaque JSON, never secrets), for resume. */
@@ -280,6 +308,13 @@ public final class RunStore implements EventListener, AutoCloseable {
     public void close() {
         lock.lock();
         try {
+            if (!pending.isEmpty()) {
+                var batch = new ArrayList<>(pending);
+                pending.clear();
+                write(() -> {
+                    for (var e : batch) append(e);
+                }, "record the last events");
+            }
             insertEvent.close();
             nextSeq.close();
             for (var ps : statements.values()) ps.close();
