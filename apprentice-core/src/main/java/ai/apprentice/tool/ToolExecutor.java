@@ -5,10 +5,9 @@ import ai.apprentice.model.ToolCall;
 import ai.apprentice.model.ToolSpec;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
-import com.networknt.schema.ValidationMessage;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -24,7 +23,7 @@ import java.util.stream.Collectors;
  */
 public final class ToolExecutor {
     private final Map<String, Tool> tools = new LinkedHashMap<>();
-    private final Map<String, JsonSchema> schemas = new LinkedHashMap<>();
+    private final Map<String, Schema> schemas = new LinkedHashMap<>();
     private final Map<String, ToolAlias> aliases = new LinkedHashMap<>();
     private final int maxResultChars;
 
@@ -33,12 +32,15 @@ public final class ToolExecutor {
     }
 
     public ToolExecutor(Collection<Tool> tools, Collection<ToolAlias> aliases, int maxResultChars) {
-        var factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+        var registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
         for (var t : tools) {
             if (this.tools.putIfAbsent(t.name(), t) != null) {
                 throw new IllegalArgumentException("Two tools are named " + t.name());
             }
-            schemas.put(t.name(), factory.getSchema(t.parameters()));
+            // Schemas from elsewhere (MCP servers) often name their draft in $schema; we validate with 2020-12.
+            var schema = t.parameters().deepCopy();
+            if (schema instanceof com.fasterxml.jackson.databind.node.ObjectNode o) o.remove("$schema");
+            schemas.put(t.name(), registry.getSchema(schema));
         }
         for (var a : aliases) {
             // An alias of a tool this agent lacks, or one shadowing a real tool, is left out.
@@ -104,7 +106,7 @@ public final class ToolExecutor {
         var problems = schemas.get(tool.name()).validate(args);
         if (!problems.isEmpty()) {
             return ToolResult.error("Invalid arguments for " + call.name() + ": "
-                    + problems.stream().map(ValidationMessage::getMessage).sorted().collect(Collectors.joining("; "))
+                    + problems.stream().map(p -> p.toString()).sorted().collect(Collectors.joining("; "))
                     + ". Schema: " + tool.parameters());
         }
         var decision = gate.check(call, args, context);

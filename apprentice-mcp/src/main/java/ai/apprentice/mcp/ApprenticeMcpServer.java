@@ -1,0 +1,79 @@
+package ai.apprentice.mcp;
+
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * apprentice as an MCP server: other agents can give it a task ({@code run_task}) and read its runs
+ * ({@code list_runs}, {@code get_run}). Over stdio, with the official SDK.
+ */
+public final class ApprenticeMcpServer {
+    private ApprenticeMcpServer() {}
+
+    static List<SyncToolSpecification> tools(ApprenticeBackend backend) {
+        var mapper = McpJsonMapper.getDefault();
+        var runTask = McpSchema.Tool.builder().name("run_task")
+                .description("Run a task with an apprentice agent in a workspace; returns the answer and the run id.")
+                .inputSchema(mapper, """
+                        {"type":"object","properties":{
+                          "task":{"type":"string","description":"what the agent should do"},
+                          "workspace":{"type":"string","description":"directory to work in (default: the server's)"},
+                          "model":{"type":"string","description":"PROVIDER:MODEL (default: configured)"},
+                          "max_steps":{"type":"integer","description":"step budget"}},
+                         "required":["task"]}""").build();
+        var listRuns = McpSchema.Tool.builder().name("list_runs").description("List recent apprentice runs as JSON.")
+                .inputSchema(mapper, "{\"type\":\"object\",\"properties\":{\"limit\":{\"type\":\"integer\"}}}").build();
+        var getRun = McpSchema.Tool.builder().name("get_run").description("One apprentice run with its events, as JSON.")
+                .inputSchema(mapper, "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"}},\"required\":[\"id\"]}").build();
+        return List.of(
+                spec(runTask, args -> {
+                    var o = backend.runTask(str(args, "task"), str(args, "workspace"), str(args, "model"),
+                            args.get("max_steps") instanceof Number n ? n.intValue() : null);
+                    var text = (o.answer() != null ? o.answer() : "Run " + o.status() + ": " + o.error())
+                            + "\n\nrun_id: " + o.runId() + "\nstatus: " + o.status();
+                    return new McpSchema.CallToolResult(List.of(new McpSchema.TextContent(text)), !"succeeded".equals(o.status()));
+                }),
+                spec(listRuns, args -> text(backend.listRunsJson(args.get("limit") instanceof Number n ? n.intValue() : 20))),
+                spec(getRun, args -> text(backend.getRunJson(str(args, "id")))));
+    }
+
+    private interface Handler {
+        McpSchema.CallToolResult handle(Map<String, Object> args) throws Exception;
+    }
+
+    private static SyncToolSpecification spec(McpSchema.Tool tool, Handler handler) {
+        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> {
+            try {
+                return handler.handle(request.arguments() == null ? Map.of() : request.arguments());
+            } catch (Exception e) {
+                return new McpSchema.CallToolResult(List.of(new McpSchema.TextContent(
+                        tool.name() + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()))), true);
+            }
+        }).build();
+    }
+
+    private static McpSchema.CallToolResult text(String s) {
+        return new McpSchema.CallToolResult(List.of(new McpSchema.TextContent(s)), false);
+    }
+
+    private static String str(Map<String, Object> args, String key) {
+        var v = args.get(key);
+        return v == null ? null : v.toString();
+    }
+
+    /** Serves over the given streams (stdin/stdout for a real server) until the client closes them. */
+    public static McpSyncServer stdio(ApprenticeBackend backend, InputStream in, OutputStream out) {
+        var provider = new StdioServerTransportProvider(McpJsonMapper.getDefault(), in, out);
+        return McpServer.sync(provider).serverInfo("apprentice", "0.1.0")
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+                .tools(tools(backend)).build();
+    }
+}

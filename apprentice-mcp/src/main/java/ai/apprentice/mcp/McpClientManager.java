@@ -1,0 +1,134 @@
+package ai.apprentice.mcp;
+
+import ai.apprentice.tool.Tool;
+import ai.apprentice.tool.ToolContext;
+import ai.apprentice.tool.ToolResult;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelcontextprotocol.spec.McpError;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * The MCP servers of a session. Their tools appear to the agent as {@code mcp__<server>__<tool>}; a server
+ * that cannot be reached contributes no tools and is reported in {@link #problems()}, and a server that dies
+ * mid-session gives error observations until it is back.
+ */
+public final class McpClientManager implements AutoCloseable {
+    /** Plain mapper: MCP schemas use the JSON names as written, not our snake_case convention. */
+    private static final ObjectMapper PLAIN = new ObjectMapper();
+
+    private final Map<String, McpConnection> connections = new LinkedHashMap<>();
+    private final List<String> problems = new CopyOnWriteArrayList<>();
+    private final List<Consumer<McpClientManager>> listeners = new CopyOnWriteArrayList<>();
+
+    public McpClientManager(List<McpServerConfig> servers, Duration requestTimeout) {
+        for (var s : servers) connections.put(s.name(), new McpConnection(s, requestTimeout, c -> listeners.forEach(l -> l.accept(this))));
+    }
+
+    /** Called when a server says its tool list changed (notifications/tools/list_changed). */
+    public void onToolsChanged(Consumer<McpClientManager> listener) {
+        listeners.add(listener);
+    }
+
+    public McpConnection connection(String server) {
+        var c = connections.get(server);
+        if (c == null) {
+            throw new IllegalArgumentException("No MCP server named '" + server + "'. Configured: " + String.join(", ", connections.keySet()));
+        }
+        return c;
+    }
+
+    public List<String> servers() {
+        return List.copyOf(connections.keySet());
+    }
+
+    /** Servers that could not be started, with why, from the last {@link #tools()} call. */
+    public List<String> problems() {
+        return List.copyOf(problems);
+    }
+
+    /** Connects to every server and returns their tools as apprentice tools. */
+    public List<Tool> tools() {
+        problems.clear();
+        var out = new ArrayList<Tool>();
+        for (var c : connections.values()) {
+            try {
+                c.client();
+            } catch (RuntimeException e) {
+                problems.add(e.getMessage());
+                continue;
+            }
+            for (var t : c.tools()) out.add(new McpTool(c, t));
+        }
+        return out;
+    }
+
+    public static String toolName(String server, String tool) {
+        var name = "mcp__" + server + "__" + tool.replaceAll("[^A-Za-z0-9_-]", "_");
+        return name.length() <= 64 ? name : name.substring(0, 64);
+    }
+
+    /** Calls a tool and renders its result as text for a model or a person. */
+    public static ToolResult render(McpSchema.CallToolResult r) {
+        var sb = new StringBuilder();
+        for (var c : r.content()) {
+            if (!sb.isEmpty()) sb.append('\n');
+            switch (c) {
+                case McpSchema.TextContent t -> sb.append(t.text());
+                case McpSchema.ImageContent i -> sb.append("[image ").append(i.mimeType()).append(", ")
+                        .append(i.data() == null ? 0 : i.data().length() * 3 / 4).append(" bytes]");
+                case McpSchema.AudioContent a -> sb.append("[audio ").append(a.mimeType()).append(']');
+                case McpSchema.EmbeddedResource e -> sb.append(e.resource() instanceof McpSchema.TextResourceContents t
+                        ? "[resource " + t.uri() + "]\n" + t.text() : "[resource " + e.resource().uri() + "]");
+                case McpSchema.ResourceLink l -> sb.append("[resource link ").append(l.uri()).append(']');
+                default -> sb.append(c);
+            }
+        }
+        if (sb.isEmpty() && r.structuredContent() != null) sb.append(PLAIN.valueToTree(r.structuredContent()));
+        return new ToolResult(sb.toString(), Boolean.TRUE.equals(r.isError()));
+    }
+
+    /** One MCP tool, as an apprentice tool. */
+    static final class McpTool implements Tool {
+        private final McpConnection connection;
+        private final McpSchema.Tool tool;
+        private final JsonNode schema;
+
+        McpTool(McpConnection connection, McpSchema.Tool tool) {
+            this.connection = connection;
+            this.tool = tool;
+            var s = PLAIN.valueToTree(tool.inputSchema());
+            this.schema = s.isObject() && s.size() > 0 ? s : PLAIN.createObjectNode().put("type", "object");
+        }
+
+        @Override public String name() { return toolName(connection.config().name(), tool.name()); }
+        @Override public String description() {
+            return (tool.description() == null ? tool.name() : tool.description()) + " (MCP server " + connection.config().name() + ")";
+        }
+        @Override public JsonNode parameters() { return schema; }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public ToolResult execute(JsonNode arguments, ToolContext context) {
+            try {
+                return render(connection.call(tool.name(), PLAIN.convertValue(arguments, Map.class)));
+            } catch (McpUnavailableException e) {
+                return ToolResult.error(e.getMessage());
+            } catch (McpError e) {
+                return ToolResult.error("MCP server '" + connection.config().name() + "' answered with an error: " + e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        connections.values().forEach(McpConnection::close);
+    }
+}

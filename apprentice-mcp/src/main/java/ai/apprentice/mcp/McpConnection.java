@@ -1,0 +1,178 @@
+package ai.apprentice.mcp;
+
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The connection to one MCP server. It connects lazily, and after a failure (the process died, the
+ * connection broke) it reconnects on the next use, waiting longer after each failure in a row (exponential
+ * backoff, capped). Meanwhile calls fail fast with the reason, so the model is told instead of waiting.
+ */
+public final class McpConnection implements AutoCloseable {
+    static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    private final McpServerConfig config;
+    private final Duration requestTimeout;
+    private final Consumer<McpConnection> onToolsChanged;
+    private final Deque<String> stderrTail = new ArrayDeque<>();
+    private McpSyncClient client;
+    private volatile List<McpSchema.Tool> tools = List.of();
+    private int failures;
+    private Instant retryAt = Instant.MIN;
+    private String lastError;
+
+    public McpConnection(McpServerConfig config, Duration requestTimeout, Consumer<McpConnection> onToolsChanged) {
+        this.config = config;
+        this.requestTimeout = requestTimeout;
+        this.onToolsChanged = onToolsChanged;
+    }
+
+    public McpServerConfig config() {
+        return config;
+    }
+
+    public List<McpSchema.Tool> tools() {
+        return tools;
+    }
+
+    /** Connects if needed; throws {@link McpUnavailableException} while backing off after failures. */
+    public synchronized McpSyncClient client() {
+        if (client != null) return client;
+        if (Instant.now().isBefore(retryAt)) {
+            throw new McpUnavailableException("MCP server '" + config.name() + "' is unavailable (" + lastError
+                    + "); retrying in " + Duration.between(Instant.now(), retryAt).toMillis() + " ms");
+        }
+        McpSyncClient c = null;
+        try {
+            c = McpClient.sync(transport()).requestTimeout(requestTimeout).initializationTimeout(requestTimeout)
+                    .clientInfo(new McpSchema.Implementation("apprentice", "0.1.0"))
+                    .toolsChangeConsumer(list -> {
+                        tools = List.copyOf(list);
+                        onToolsChanged.accept(this);
+                    })
+                    .build();
+            c.initialize();
+            tools = listAll(c);
+            client = c;
+            failures = 0;
+            return c;
+        } catch (RuntimeException e) {
+            if (c != null) c.close();
+            throw failed(e);
+        }
+    }
+
+    /** Records a failure: the client is dropped and the next attempt waits (exponential backoff). */
+    synchronized McpUnavailableException failed(Throwable e) {
+        if (client != null) {
+            try {
+                client.close();
+            } catch (RuntimeException ignored) {
+                // it is broken already
+            }
+            client = null;
+        }
+        failures++;
+        long wait = Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(failures - 1, 10));
+        retryAt = Instant.now().plusMillis(wait);
+        lastError = describe(e);
+        return new McpUnavailableException("MCP server '" + config.name() + "' failed: " + lastError, e);
+    }
+
+    private String describe(Throwable e) {
+        var msg = e.getMessage();
+        for (var c = e.getCause(); (msg == null || msg.isBlank()) && c != null; c = c.getCause()) msg = c.getMessage();
+        String stderr;
+        synchronized (stderrTail) {
+            stderr = String.join(" | ", stderrTail);
+        }
+        return (msg == null ? e.getClass().getSimpleName() : msg) + (stderr.isEmpty() ? "" : "; its stderr: " + stderr);
+    }
+
+    private io.modelcontextprotocol.spec.McpClientTransport transport() {
+        var mapper = McpJsonMapper.getDefault();
+        if (config.isStdio()) {
+            var params = ServerParameters.builder(config.command()).args(config.args()).env(withPath(config.env())).build();
+            var t = new StdioClientTransport(params, mapper);
+            t.setStdErrorHandler(line -> {
+                synchronized (stderrTail) {
+                    stderrTail.addLast(line.length() > 300 ? line.substring(0, 300) : line);
+                    while (stderrTail.size() > 5) stderrTail.removeFirst();
+                }
+            });
+            return t;
+        }
+        var uri = java.net.URI.create(config.url());
+        String base = uri.getScheme() + "://" + uri.getAuthority();
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/mcp" : uri.getRawPath();
+        return HttpClientStreamableHttpTransport.builder(base).endpoint(path).jsonMapper(mapper)
+                .customizeRequest(b -> config.headers().forEach(b::header)).build();
+    }
+
+    /** A server started by command sees our PATH (so npx and node resolve) plus its configured variables. */
+    private static Map<String, String> withPath(Map<String, String> env) {
+        var out = new java.util.HashMap<String, String>();
+        for (var k : List.of("PATH", "HOME", "LANG", "NODE_PATH")) {
+            var v = System.getenv(k);
+            if (v != null) out.put(k, v);
+        }
+        out.putAll(env);
+        return out;
+    }
+
+    private static List<McpSchema.Tool> listAll(McpSyncClient c) {
+        var all = new java.util.ArrayList<McpSchema.Tool>();
+        String cursor = null;
+        do {
+            var page = cursor == null ? c.listTools() : c.listTools(cursor);
+            all.addAll(page.tools());
+            cursor = page.nextCursor();
+        } while (cursor != null && !cursor.isEmpty());
+        return List.copyOf(all);
+    }
+
+    /** Calls a tool; a broken connection becomes an {@link McpUnavailableException} and a reconnect later. */
+    public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments) {
+        var c = client();
+        try {
+            return c.callTool(new McpSchema.CallToolRequest(tool, arguments));
+        } catch (io.modelcontextprotocol.spec.McpError e) {
+            throw e; // the server answered with an error: the connection is fine
+        } catch (RuntimeException e) {
+            throw failed(e);
+        }
+    }
+
+    public List<McpSchema.Resource> resources() {
+        return client().listResources().resources();
+    }
+
+    public List<McpSchema.Prompt> prompts() {
+        return client().listPrompts().prompts();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (client != null) {
+            try {
+                client.closeGracefully();
+            } catch (RuntimeException ignored) {
+                // closing a dead server
+            }
+            client = null;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package ai.apprentice.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** apprentice's MCP server in a child JVM, driven by the official SDK's client over stdio. */
+@Timeout(120)
+class ApprenticeMcpServerTest {
+    private static String text(McpSchema.CallToolResult r) {
+        return ((McpSchema.TextContent) r.content().getFirst()).text();
+    }
+
+    @Test
+    void otherClientsCanRunTasksAndReadRuns() {
+        var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var params = ServerParameters.builder(java).args("-cp", System.getProperty("java.class.path"), ServeMain.class.getName()).build();
+        try (var client = McpClient.sync(new StdioClientTransport(params, McpJsonMapper.getDefault()))
+                .requestTimeout(Duration.ofSeconds(30)).initializationTimeout(Duration.ofSeconds(60)).build()) {
+            client.initialize();
+            assertThat(client.listTools().tools()).extracting(McpSchema.Tool::name).containsExactlyInAnyOrder("run_task", "list_runs", "get_run");
+            var ok = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "tidy up", "max_steps", 5)));
+            assertThat(ok.isError()).isFalse();
+            assertThat(text(ok)).contains("did: tidy up (max_steps=5)").contains("run_id: run-1").contains("status: succeeded");
+            var failed = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "please fail")));
+            assertThat(failed.isError()).isTrue();
+            assertThat(text(failed)).contains("budget exhausted");
+            assertThat(text(client.callTool(new McpSchema.CallToolRequest("list_runs", Map.of())))).contains("run-1").contains("run-2");
+            assertThat(text(client.callTool(new McpSchema.CallToolRequest("get_run", Map.of("id", "run-1"))))).contains("tidy up");
+            var missing = client.callTool(new McpSchema.CallToolRequest("get_run", Map.of("id", "nope")));
+            assertThat(missing.isError()).isTrue();
+            assertThat(text(missing)).contains("No run with id 'nope'");
+        }
+    }
+}

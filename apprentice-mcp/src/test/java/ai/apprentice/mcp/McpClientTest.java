@@ -1,0 +1,132 @@
+package ai.apprentice.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.apprentice.json.Json;
+import ai.apprentice.tool.Tool;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The MCP client against the official reference servers (real node processes), over stdio and streamable HTTP. */
+@Timeout(300)
+class McpClientTest {
+    @TempDir Path tmp;
+
+    private static Tool tool(List<Tool> tools, String name) {
+        return tools.stream().filter(t -> t.name().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError(name + " not in " + tools.stream().map(Tool::name).toList()));
+    }
+
+    @Test
+    void everythingServerOverStdio() throws Exception {
+        var config = McpServerConfig.stdio("everything", "node", List.of(NodeServers.entry("server-everything").toString()), Map.of());
+        try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(30))) {
+            var tools = mcp.tools();
+            assertThat(mcp.problems()).isEmpty();
+            var echo = tool(tools, "mcp__everything__echo");
+            assertThat(echo.parameters().at("/properties/message/type").asText()).isEqualTo("string");
+            var result = echo.execute(Json.object().put("message", "hello"), null);
+            assertThat(result.error()).isFalse();
+            assertThat(result.content()).isEqualTo("Echo: hello");
+            assertThat(mcp.connection("everything").resources()).isNotEmpty();
+            assertThat(mcp.connection("everything").prompts()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void filesystemServerReadsAnAllowedFile() throws Exception {
+        Files.writeString(tmp.resolve("note.txt"), "from the filesystem server");
+        var config = McpServerConfig.stdio("fs", "node", List.of(NodeServers.entry("server-filesystem").toString(), tmp.toString()), Map.of());
+        try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(30))) {
+            var read = tool(mcp.tools(), "mcp__fs__read_text_file");
+            var ok = read.execute(Json.object().put("path", tmp.resolve("note.txt").toString()), null);
+            assertThat(ok.content()).contains("from the filesystem server");
+            var denied = read.execute(Json.object().put("path", "/etc/hostname"), null);
+            assertThat(denied.error()).isTrue();
+        }
+    }
+
+    @Test
+    void everythingServerOverStreamableHttp() throws Exception {
+        int port;
+        try (var s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        var pb = new ProcessBuilder("node", NodeServers.entry("server-everything").toString(), "streamableHttp")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("server.log").toFile());
+        pb.environment().put("PORT", String.valueOf(port));
+        var server = pb.start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (true) {
+                try (var probe = new Socket("127.0.0.1", port)) {
+                    break;
+                } catch (java.io.IOException e) {
+                    assertThat(server.isAlive()).as(Files.readString(tmp.resolve("server.log"))).isTrue();
+                    assertThat(System.nanoTime()).as("server did not start listening").isLessThan(deadline);
+                    Thread.sleep(100);
+                }
+            }
+            var config = McpServerConfig.http("remote", "http://127.0.0.1:" + port + "/mcp", Map.of("X-Test", "1"));
+            try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(30))) {
+                var echo = tool(mcp.tools(), "mcp__remote__echo");
+                assertThat(echo.execute(Json.object().put("message", "over http"), null).content()).isEqualTo("Echo: over http");
+            }
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aServerThatDiesIsReportedThenRestarted() throws Exception {
+        var dir = NodeServers.dir();
+        var config = McpServerConfig.stdio("flaky", "node", List.of(dir.resolve("flaky-server.mjs").toString()), Map.of());
+        var changes = new AtomicInteger();
+        try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(20))) {
+            mcp.onToolsChanged(m -> changes.incrementAndGet());
+            var tools = mcp.tools();
+            var add = tool(tools, "mcp__flaky__add");
+            assertThat(add.execute(Json.object().put("a", 2).put("b", 3), null).content()).isEqualTo("5");
+
+            var crash = tool(tools, "mcp__flaky__crash").execute(Json.object(), null);
+            assertThat(crash.error()).isTrue();
+            assertThat(crash.content()).contains("MCP server 'flaky'");
+            var meanwhile = add.execute(Json.object().put("a", 1).put("b", 1), null);
+            assertThat(meanwhile.error()).isTrue();
+            assertThat(meanwhile.content()).contains("unavailable").contains("retrying in");
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            var again = meanwhile;
+            while (again.error() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                again = add.execute(Json.object().put("a", 1).put("b", 1), null);
+            }
+            assertThat(again.error()).as(again.content()).isFalse();
+            assertThat(again.content()).isEqualTo("2");
+
+            assertThat(tool(mcp.tools(), "mcp__flaky__grow").execute(Json.object(), null).content()).isEqualTo("grown");
+            deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (changes.get() == 0 && System.nanoTime() < deadline) Thread.sleep(50);
+            assertThat(changes.get()).as("tools/list_changed received").isPositive();
+            assertThat(tool(mcp.tools(), "mcp__flaky__extra").execute(Json.object(), null).content()).isEqualTo("extra works");
+        }
+    }
+
+    @Test
+    void aServerThatCannotStartIsAProblemNotACrash() {
+        var config = McpServerConfig.stdio("ghost", "/nonexistent/mcp-server", List.of(), Map.of());
+        try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(5))) {
+            assertThat(mcp.tools()).isEmpty();
+            assertThat(mcp.problems()).singleElement().asString().contains("MCP server 'ghost' failed");
+        }
+    }
+}

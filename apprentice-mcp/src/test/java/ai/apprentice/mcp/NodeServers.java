@@ -1,0 +1,45 @@
+package ai.apprentice.mcp;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The official MCP reference servers from the npm registry, installed once into a directory
+ * ({@code APPRENTICE_MCP_NODE_DIR}, default {@code target/mcp-node}); .ci/run prepares the same directory.
+ */
+final class NodeServers {
+    static final String VERSION = "2026.8.31";
+    static final List<String> PACKAGES = List.of("@modelcontextprotocol/server-everything@" + VERSION,
+            "@modelcontextprotocol/server-filesystem@" + VERSION);
+
+    private NodeServers() {}
+
+    static synchronized Path dir() throws IOException, InterruptedException {
+        var configured = System.getenv("APPRENTICE_MCP_NODE_DIR");
+        var dir = Path.of(configured != null ? configured : "target/mcp-node").toAbsolutePath();
+        if (!Files.exists(dir.resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js"))
+                || !Files.exists(dir.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js"))) {
+            Files.createDirectories(dir);
+            var cmd = new java.util.ArrayList<>(List.of("npm", "install", "--no-audit", "--no-fund", "--prefix", dir.toString()));
+            cmd.addAll(PACKAGES);
+            var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            var out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new IllegalStateException("Could not install the MCP reference servers with npm into " + dir
+                        + " (is the npm registry reachable?):\n" + out);
+            }
+        }
+        var flaky = dir.resolve("flaky-server.mjs");
+        try (var in = NodeServers.class.getResourceAsStream("/flaky-server.mjs")) {
+            Files.write(flaky, in.readAllBytes());
+        }
+        return dir;
+    }
+
+    static Path entry(String pkg) throws IOException, InterruptedException {
+        return dir().resolve("node_modules/@modelcontextprotocol/" + pkg + "/dist/index.js");
+    }
+}
