@@ -3,6 +3,8 @@ package ai.apprentice.cli;
 import ai.apprentice.cli.config.Config;
 import ai.apprentice.cli.config.ConfigLoader;
 import ai.apprentice.json.Json;
+import ai.apprentice.mcp.McpClientManager;
+import ai.apprentice.mcp.McpServerConfig;
 import ai.apprentice.model.Model;
 import ai.apprentice.model.PriceTable;
 import ai.apprentice.model.RetryPolicy;
@@ -130,10 +132,24 @@ final class Cli implements AutoCloseable {
         var shell = ShellTool.Settings.defaults().withSandbox(sandboxed).withNetwork(config.shellNetwork())
                 .withEnvironment(env, passEnv::contains);
         try {
-            return StandardTools.create(new Workspace(workspace), shell, new FetchTool());
+            var tools = new java.util.ArrayList<>(StandardTools.create(new Workspace(workspace), shell, new FetchTool()));
+            tools.addAll(mcpTools(config));
+            return tools;
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
+    }
+
+    private McpClientManager mcp;
+
+    /** Tools of the configured MCP servers; a server that cannot start is a warning, not a failure. */
+    private synchronized List<Tool> mcpTools(Config config) {
+        var servers = McpServerConfig.fromConfig(config.mcpServers());
+        if (servers.isEmpty()) return List.of();
+        if (mcp == null) mcp = new McpClientManager(servers, config.requestTimeout());
+        var tools = mcp.tools();
+        mcp.problems().forEach(p -> err.println("warning: " + p));
+        return tools;
     }
 
     /** Permission rules and the approval mode: ask on a terminal, auto otherwise, unless configured. */
@@ -200,6 +216,7 @@ final class Cli implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (mcp != null) mcp.close();
         if (store != null) store.close();
     }
 }

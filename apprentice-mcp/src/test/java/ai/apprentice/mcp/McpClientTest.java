@@ -2,6 +2,8 @@ package ai.apprentice.mcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.apprentice.testkit.McpReferenceServers;
+
 import ai.apprentice.json.Json;
 import ai.apprentice.tool.Tool;
 import java.net.ServerSocket;
@@ -28,7 +30,7 @@ class McpClientTest {
 
     @Test
     void everythingServerOverStdio() throws Exception {
-        var config = McpServerConfig.stdio("everything", "node", List.of(NodeServers.entry("server-everything").toString()), Map.of());
+        var config = McpServerConfig.stdio("everything", "node", List.of(McpReferenceServers.entry("server-everything").toString()), Map.of());
         try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(30))) {
             var tools = mcp.tools();
             assertThat(mcp.problems()).isEmpty();
@@ -45,7 +47,7 @@ class McpClientTest {
     @Test
     void filesystemServerReadsAnAllowedFile() throws Exception {
         Files.writeString(tmp.resolve("note.txt"), "from the filesystem server");
-        var config = McpServerConfig.stdio("fs", "node", List.of(NodeServers.entry("server-filesystem").toString(), tmp.toString()), Map.of());
+        var config = McpServerConfig.stdio("fs", "node", List.of(McpReferenceServers.entry("server-filesystem").toString(), tmp.toString()), Map.of());
         try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(30))) {
             var read = tool(mcp.tools(), "mcp__fs__read_text_file");
             var ok = read.execute(Json.object().put("path", tmp.resolve("note.txt").toString()), null);
@@ -61,7 +63,7 @@ class McpClientTest {
         try (var s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        var pb = new ProcessBuilder("node", NodeServers.entry("server-everything").toString(), "streamableHttp")
+        var pb = new ProcessBuilder("node", McpReferenceServers.entry("server-everything").toString(), "streamableHttp")
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("server.log").toFile());
         pb.environment().put("PORT", String.valueOf(port));
         var server = pb.start();
@@ -88,7 +90,7 @@ class McpClientTest {
 
     @Test
     void aServerThatDiesIsReportedThenRestarted() throws Exception {
-        var dir = NodeServers.dir();
+        var dir = McpReferenceServers.dir();
         var config = McpServerConfig.stdio("flaky", "node", List.of(dir.resolve("flaky-server.mjs").toString()), Map.of());
         var changes = new AtomicInteger();
         try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(20))) {

@@ -86,7 +86,14 @@ public final class ConfigLoader {
             } else if (key == null) {
                 warnings.add(where + ": unknown key '" + path + "'" + suggestion(path));
             } else if (e.getValue() != null) {
-                values.put(key, new Sourced(convert(key, e.getValue(), where + ": " + path), where));
+                var value = convert(key, e.getValue(), where + ": " + path);
+                // Map-valued keys (prices, mcp_servers) merge entry by entry across files; the later file wins per entry.
+                if (value instanceof Map<?, ?> m && values.get(key).value() instanceof Map<?, ?> earlier && !earlier.isEmpty()) {
+                    var merged = new LinkedHashMap<Object, Object>(earlier);
+                    merged.putAll(m);
+                    value = merged;
+                }
+                values.put(key, new Sourced(value, where));
             }
         }
     }

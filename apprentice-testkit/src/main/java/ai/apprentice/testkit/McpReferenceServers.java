@@ -1,4 +1,4 @@
-package ai.apprentice.mcp;
+package ai.apprentice.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,19 +7,21 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The official MCP reference servers from the npm registry, installed once into a directory
- * ({@code APPRENTICE_MCP_NODE_DIR}, default {@code target/mcp-node}); .ci/run prepares the same directory.
+ * The official MCP reference servers from the npm registry, for tests: installed once with npm into
+ * {@code $APPRENTICE_MCP_NODE_DIR} (default: a versioned folder in the temp directory, shared by all
+ * modules), plus {@code flaky-server.mjs}, a small server of ours that can crash and grow new tools.
  */
-final class NodeServers {
-    static final String VERSION = "2026.8.31";
-    static final List<String> PACKAGES = List.of("@modelcontextprotocol/server-everything@" + VERSION,
+public final class McpReferenceServers {
+    public static final String VERSION = "2026.8.31";
+    public static final List<String> PACKAGES = List.of("@modelcontextprotocol/server-everything@" + VERSION,
             "@modelcontextprotocol/server-filesystem@" + VERSION);
 
-    private NodeServers() {}
+    private McpReferenceServers() {}
 
-    static synchronized Path dir() throws IOException, InterruptedException {
+    public static synchronized Path dir() throws IOException, InterruptedException {
         var configured = System.getenv("APPRENTICE_MCP_NODE_DIR");
-        var dir = Path.of(configured != null ? configured : "target/mcp-node").toAbsolutePath();
+        var dir = (configured != null ? Path.of(configured) : Path.of(System.getProperty("java.io.tmpdir"), "apprentice-mcp-node-" + VERSION))
+                .toAbsolutePath();
         if (!Files.exists(dir.resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js"))
                 || !Files.exists(dir.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js"))) {
             Files.createDirectories(dir);
@@ -33,13 +35,14 @@ final class NodeServers {
             }
         }
         var flaky = dir.resolve("flaky-server.mjs");
-        try (var in = NodeServers.class.getResourceAsStream("/flaky-server.mjs")) {
+        try (var in = McpReferenceServers.class.getResourceAsStream("/flaky-server.mjs")) {
             Files.write(flaky, in.readAllBytes());
         }
         return dir;
     }
 
-    static Path entry(String pkg) throws IOException, InterruptedException {
+    /** The entry script of a reference server package, e.g. {@code server-everything}. */
+    public static Path entry(String pkg) throws IOException, InterruptedException {
         return dir().resolve("node_modules/@modelcontextprotocol/" + pkg + "/dist/index.js");
     }
 }

@@ -1,0 +1,225 @@
+package ai.apprentice.cli;
+
+import ai.apprentice.cli.config.ConfigLoader;
+import ai.apprentice.json.Json;
+import ai.apprentice.mcp.ApprenticeBackend;
+import ai.apprentice.mcp.ApprenticeMcpServer;
+import ai.apprentice.mcp.McpClientManager;
+import ai.apprentice.mcp.McpConfigFile;
+import ai.apprentice.mcp.McpServerConfig;
+import ai.apprentice.runtime.RunIds;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "mcp", description = "Model Context Protocol servers: add, list and call them, or serve apprentice over MCP.",
+        subcommands = {McpCommand.Add.class, McpCommand.ListServers.class, McpCommand.Tools.class, McpCommand.Call.class,
+                McpCommand.Remove.class, McpCommand.Serve.class})
+final class McpCommand {
+
+    /** Which config file {@code add} and {@code remove} edit. */
+    static final class Scope {
+        @Option(names = "--workspace-scope", description = "Edit <workspace>/.apprentice/config.yaml instead of the user's config.")
+        boolean workspace;
+
+        Path file(Cli cli) {
+            return workspace ? ConfigLoader.workspaceFile(Path.of("").toAbsolutePath()) : ConfigLoader.userFile(cli.home());
+        }
+    }
+
+    static List<McpServerConfig> configured(Cli cli) {
+        var workspace = Path.of("").toAbsolutePath();
+        try {
+            return McpServerConfig.fromConfig(cli.config(workspace, Map.of()).mcpServers());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+    }
+
+    static McpServerConfig find(Cli cli, String name) {
+        return configured(cli).stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() -> new UsageException(
+                "No MCP server named '" + name + "'. Add one with: apprentice mcp add " + name + " -- COMMAND [ARGS...]"));
+    }
+
+    @Command(name = "add", description = "Add a server: 'mcp add NAME -- COMMAND [ARGS...]' (stdio) or 'mcp add NAME --url URL'.")
+    static final class Add implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Parameters(index = "1..*", paramLabel = "COMMAND", description = "The command that starts the server, after --.") List<String> command;
+        @Option(names = "--url", description = "Streamable HTTP endpoint of the server.") String url;
+        @Option(names = {"-H", "--header"}, paramLabel = "NAME=VALUE", description = "HTTP header (repeatable).") Map<String, String> headers;
+        @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Environment variable for a stdio server (repeatable).") Map<String, String> env;
+        @picocli.CommandLine.Mixin Scope scope = new Scope();
+
+        Add(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws Exception {
+            McpServerConfig server;
+            try {
+                if ((command == null || command.isEmpty()) == (url == null)) {
+                    throw new UsageException("Give either a command after -- or --url URL, e.g. apprentice mcp add files -- npx -y @modelcontextprotocol/server-filesystem .");
+                }
+                server = url != null ? McpServerConfig.http(name, url, headers)
+                        : McpServerConfig.stdio(name, command.getFirst(), command.subList(1, command.size()), env);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+            var file = scope.file(cli);
+            McpConfigFile.add(file, server);
+            cli.out.println("Added MCP server '" + name + "' to " + file + ". Its tools appear as mcp__" + name + "__<tool>; "
+                    + "try: apprentice mcp tools " + name);
+            return 0;
+        }
+    }
+
+    @Command(name = "list", description = "List configured servers.")
+    static final class ListServers implements Callable<Integer> {
+        private final Cli cli;
+        ListServers(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() {
+            var servers = configured(cli);
+            if (servers.isEmpty()) cli.out.println("No MCP servers configured. Add one: apprentice mcp add NAME -- COMMAND [ARGS...]");
+            for (var s : servers) {
+                cli.out.printf("%-16s %s%n", s.name(), s.isStdio() ? "stdio: " + s.command() + " " + String.join(" ", s.args()) : "http: " + s.url());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "tools", description = "Connect to servers and list their tools.")
+    static final class Tools implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(arity = "0..1", paramLabel = "NAME", description = "Only this server.") String name;
+        Tools(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() {
+            var servers = name == null ? configured(cli) : List.of(find(cli, name));
+            try (var mcp = new McpClientManager(servers, Duration.ofSeconds(30))) {
+                for (var t : mcp.tools()) cli.out.printf("%-40s %s%n", t.name(), EventPrinter.preview(t.description()));
+                mcp.problems().forEach(p -> cli.err.println("error: " + p));
+                return mcp.problems().isEmpty() ? 0 : 1;
+            }
+        }
+    }
+
+    @Command(name = "call", description = "Call one tool of a server: mcp call SERVER TOOL '{\"arg\": 1}'.")
+    static final class Call implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(index = "0", paramLabel = "SERVER") String server;
+        @Parameters(index = "1", paramLabel = "TOOL") String tool;
+        @Parameters(index = "2", arity = "0..1", paramLabel = "JSON", defaultValue = "{}") String json;
+        Call(Cli cli) { this.cli = cli; }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public Integer call() {
+            Map<String, Object> args;
+            try {
+                args = new ObjectMapper().readValue(json, Map.class);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                var loc = e.getLocation();
+                throw new UsageException("The arguments are not a JSON object (column " + (loc == null ? "?" : loc.getColumnNr())
+                        + "): " + e.getOriginalMessage());
+            }
+            try (var mcp = new McpClientManager(List.of(find(cli, server)), Duration.ofSeconds(60))) {
+                var result = McpClientManager.render(mcp.connection(server).call(tool, args));
+                (result.error() ? cli.err : cli.out).println(result.content());
+                return result.error() ? 1 : 0;
+            } catch (RuntimeException e) {
+                cli.err.println("error: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "remove", description = "Remove a server from config.")
+    static final class Remove implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(paramLabel = "NAME") String name;
+        @picocli.CommandLine.Mixin Scope scope = new Scope();
+        Remove(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws Exception {
+            var file = scope.file(cli);
+            if (!McpConfigFile.remove(file, name)) throw new UsageException("No MCP server named '" + name + "' in " + file);
+            cli.out.println("Removed MCP server '" + name + "' from " + file);
+            return 0;
+        }
+    }
+
+    @Command(name = "serve", description = "Serve apprentice to other MCP clients over stdio: tools run_task, list_runs, get_run.")
+    static final class Serve implements Callable<Integer> {
+        private final Cli cli;
+        @picocli.CommandLine.Mixin AgentOptions options = new AgentOptions();
+        Serve(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws Exception {
+            var backend = new ApprenticeBackend() {
+                @Override
+                public Outcome runTask(String task, String workspace, String model, Integer maxSteps) throws Exception {
+                    var ws = workspace == null ? options.workspaceOrCwd() : Path.of(workspace).toAbsolutePath().normalize();
+                    var flags = new LinkedHashMap<>(options.flags());
+                    if (model != null) flags.put("model", model);
+                    if (maxSteps != null) flags.put("max_steps", maxSteps);
+                    flags.putIfAbsent("approve", "auto"); // nobody can answer questions here
+                    var config = cli.config(ws, flags);
+                    var result = cli.agent(config, ws).build().start(RunIds.next(), task, null, new SettingsRecorder(cli, config, ws)).await();
+                    return new Outcome(result.runId(), result.status().wireName(), result.answer(), result.error());
+                }
+
+                @Override
+                public String listRunsJson(int limit) {
+                    var arr = Json.MAPPER.createArrayNode();
+                    cli.store().list(limit).forEach(r -> arr.add(RunsCommand.toJson(r)));
+                    return arr.toPrettyString();
+                }
+
+                @Override
+                public String getRunJson(String id) {
+                    var run = RunsCommand.find(cli, id);
+                    var o = RunsCommand.toJson(run);
+                    var events = o.putArray("events");
+                    cli.store().events(run.id()).forEach(e -> events.add(Json.MAPPER.valueToTree(e)));
+                    return o.toPrettyString();
+                }
+            };
+            cli.err.println("apprentice MCP server on stdio (tools: run_task, list_runs, get_run)");
+            var closed = new java.util.concurrent.CountDownLatch(1);
+            var in = new java.io.FilterInputStream(cli.in) {
+                @Override
+                public int read() throws java.io.IOException {
+                    int b = super.read();
+                    if (b < 0) closed.countDown();
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] buf, int off, int len) throws java.io.IOException {
+                    int n = super.read(buf, off, len);
+                    if (n < 0) closed.countDown();
+                    return n;
+                }
+            };
+            var server = ApprenticeMcpServer.stdio(backend, in, cli.out);
+            try {
+                closed.await(); // the client closed our stdin: it is done with us
+            } finally {
+                server.closeGracefully();
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package ai.apprentice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.apprentice.json.Json;
+import ai.apprentice.testkit.McpReferenceServers;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(180)
+class McpCommandTest {
+    @TempDir Path home;
+    @TempDir Path ws;
+
+    @Test
+    void addListToolsCallRemoveAndUseInARun() throws Exception {
+        var cli = new CliHarness(home, ws);
+        var everything = McpReferenceServers.entry("server-everything").toString();
+        var add = cli.run("mcp", "add", "everything", "--", "node", everything);
+        assertThat(add.exit()).as(add.err()).isEqualTo(0);
+        assertThat(Files.readString(home.resolve("config.yaml"))).contains("mcp_servers").contains("everything");
+        assertThat(cli.run("mcp", "list").out()).contains("everything").contains("stdio: node");
+        var tools = cli.run("mcp", "tools", "everything");
+        assertThat(tools.exit()).as(tools.err()).isEqualTo(0);
+        assertThat(tools.out()).contains("mcp__everything__echo");
+        var call = cli.run("mcp", "call", "everything", "echo", "{\"message\": \"hi\"}");
+        assertThat(call.out().strip()).isEqualTo("Echo: hi");
+        var bad = cli.run("mcp", "call", "everything", "echo", "{\"message\": ");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("not a JSON object");
+
+        Files.writeString(ws.resolve("s.jsonl"),
+                "{\"tool_calls\": [{\"name\": \"mcp__everything__echo\", \"arguments\": {\"message\": \"from the agent\"}}]}\n"
+                        + "{\"text\": \"done\"}\n");
+        var denied = cli.run("run", "--json", "--model", "scripted:s.jsonl", "echo something");
+        assertThat(denied.out()).contains("Permission denied").contains("mcp__everything__echo");
+        Files.createDirectories(ws.resolve(".apprentice"));
+        Files.writeString(ws.resolve(".apprentice/config.yaml"), "permissions:\n  allow: [\"mcp__everything__*\"]\n");
+        var allowed = cli.run("run", "--json", "--model", "scripted:s.jsonl", "echo something");
+        assertThat(allowed.exit()).as(allowed.err()).isEqualTo(0);
+        assertThat(allowed.out()).contains("Echo: from the agent");
+
+        assertThat(cli.run("mcp", "remove", "everything").exit()).isEqualTo(0);
+        assertThat(cli.run("mcp", "remove", "everything").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void serveLetsAnotherMcpClientRunTasks() throws Exception {
+        Files.writeString(ws.resolve("s.jsonl"), "{\"text\": \"served answer\"}\n");
+        var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var params = ServerParameters.builder(java)
+                .args("-cp", System.getProperty("java.class.path"), "ai.apprentice.cli.Main", "mcp", "serve", "--workspace", ws.toString())
+                .env(Map.of("APPRENTICE_HOME", home.toString(), "PATH", System.getenv("PATH"))).build();
+        try (var client = McpClient.sync(new StdioClientTransport(params, McpJsonMapper.getDefault()))
+                .requestTimeout(Duration.ofSeconds(60)).initializationTimeout(Duration.ofSeconds(60)).build()) {
+            client.initialize();
+            var r = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "answer please", "model", "scripted:s.jsonl")));
+            var text = ((McpSchema.TextContent) r.content().getFirst()).text();
+            assertThat(r.isError()).as(text).isFalse();
+            assertThat(text).contains("served answer").contains("status: succeeded");
+            var list = ((McpSchema.TextContent) client.callTool(new McpSchema.CallToolRequest("list_runs", Map.of())).content().getFirst()).text();
+            var runs = Json.tree(list);
+            assertThat(runs).hasSize(1);
+            assertThat(runs.get(0).get("task").asText()).isEqualTo("answer please");
+            var id = runs.get(0).get("id").asText();
+            var run = ((McpSchema.TextContent) client.callTool(new McpSchema.CallToolRequest("get_run", Map.of("id", id))).content().getFirst()).text();
+            assertThat(Json.tree(run).get("events")).isNotEmpty();
+        }
+    }
+}
