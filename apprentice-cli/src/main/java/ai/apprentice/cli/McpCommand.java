@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "mcp", description = "Model Context Protocol servers: add, list and call them, or serve apprentice over MCP.",
-        subcommands = {McpCommand.Add.class, McpCommand.ListServers.class, McpCommand.Tools.class, McpCommand.Call.class,
+        subcommands = {McpCommand.Add.class, McpCommand.ListServers.class, McpCommand.Tools.class, McpCommand.Resources.class,
+                McpCommand.Prompts.class, McpCommand.Call.class,
                 McpCommand.Remove.class, McpCommand.Serve.class})
 final class McpCommand {
 
@@ -113,6 +114,46 @@ final class McpCommand {
         }
     }
 
+    @Command(name = "resources", description = "List the resources a server offers.")
+    static final class Resources implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(paramLabel = "NAME") String name;
+        Resources(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() {
+            try (var mcp = new McpClientManager(List.of(find(cli, name)), Duration.ofSeconds(30))) {
+                for (var r : mcp.connection(name).resources()) {
+                    cli.out.printf("%-50s %s%n", r.uri(), r.name() + (r.mimeType() == null ? "" : " (" + r.mimeType() + ")"));
+                }
+                return 0;
+            } catch (RuntimeException e) {
+                cli.err.println("error: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "prompts", description = "List the prompts a server offers.")
+    static final class Prompts implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(paramLabel = "NAME") String name;
+        Prompts(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() {
+            try (var mcp = new McpClientManager(List.of(find(cli, name)), Duration.ofSeconds(30))) {
+                for (var p : mcp.connection(name).prompts()) {
+                    cli.out.printf("%-30s %s%n", p.name(), p.description() == null ? "" : EventPrinter.preview(p.description()));
+                }
+                return 0;
+            } catch (RuntimeException e) {
+                cli.err.println("error: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
     @Command(name = "call", description = "Call one tool of a server: mcp call SERVER TOOL '{\"arg\": 1}'.")
     static final class Call implements Callable<Integer> {
         private final Cli cli;
@@ -159,10 +200,13 @@ final class McpCommand {
         }
     }
 
-    @Command(name = "serve", description = "Serve apprentice to other MCP clients over stdio: tools run_task, list_runs, get_run.")
+    @Command(name = "serve", description = "Serve apprentice to other MCP clients (tools run_task, list_runs, get_run) over stdio, "
+            + "or over streamable HTTP with --http PORT.")
     static final class Serve implements Callable<Integer> {
         private final Cli cli;
         @picocli.CommandLine.Mixin AgentOptions options = new AgentOptions();
+        @Option(names = "--http", paramLabel = "PORT", description = "Serve streamable HTTP at http://HOST:PORT/mcp instead of stdio.") Integer httpPort;
+        @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind with --http (default ${DEFAULT-VALUE}).") String host;
         Serve(Cli cli) { this.cli = cli; }
 
         @Override
@@ -196,6 +240,19 @@ final class McpCommand {
                     return o.toPrettyString();
                 }
             };
+            if (httpPort != null) {
+                try (var http = ApprenticeMcpServer.http(backend, host, httpPort)) {
+                    cli.err.println("apprentice MCP server at http://" + host + ":" + http.port() + "/mcp (Ctrl-C stops it)");
+                    var stop = new java.util.concurrent.CountDownLatch(1);
+                    var restore = Interrupts.onInterrupt(stop::countDown);
+                    try {
+                        stop.await();
+                    } finally {
+                        restore.run();
+                    }
+                }
+                return 0;
+            }
             cli.err.println("apprentice MCP server on stdio (tools: run_task, list_runs, get_run)");
             var closed = new java.util.concurrent.CountDownLatch(1);
             var in = new java.io.FilterInputStream(cli.in) {

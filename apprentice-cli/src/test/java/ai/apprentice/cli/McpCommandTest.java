@@ -33,6 +33,8 @@ class McpCommandTest {
         var tools = cli.run("mcp", "tools", "everything");
         assertThat(tools.exit()).as(tools.err()).isEqualTo(0);
         assertThat(tools.out()).contains("mcp__everything__echo");
+        assertThat(cli.run("mcp", "resources", "everything").out()).contains("://");
+        assertThat(cli.run("mcp", "prompts", "everything").out()).isNotBlank();
         var call = cli.run("mcp", "call", "everything", "echo", "{\"message\": \"hi\"}");
         assertThat(call.out().strip()).isEqualTo("Echo: hi");
         var bad = cli.run("mcp", "call", "everything", "echo", "{\"message\": ");

@@ -69,6 +69,40 @@ public final class ApprenticeMcpServer {
         return v == null ? null : v.toString();
     }
 
+    /** A running streamable HTTP server; close it to stop. */
+    public record HttpServer(org.eclipse.jetty.server.Server jetty, McpSyncServer mcp, int port) implements AutoCloseable {
+        public String url() {
+            return "http://127.0.0.1:" + port + "/mcp";
+        }
+
+        @Override
+        public void close() throws Exception {
+            mcp.closeGracefully();
+            jetty.stop();
+        }
+    }
+
+    /**
+     * Serves over streamable HTTP at {@code http://HOST:PORT/mcp} (port 0 picks a free one). Binds to the
+     * given host only; 127.0.0.1 keeps it to this machine.
+     */
+    public static HttpServer http(ApprenticeBackend backend, String host, int port) throws Exception {
+        var transport = io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider.builder()
+                .jsonMapper(McpJsonMapper.getDefault()).mcpEndpoint("/mcp").build();
+        var mcp = McpServer.sync(transport).serverInfo("apprentice", "0.1.0")
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+                .tools(tools(backend)).build();
+        var jetty = new org.eclipse.jetty.server.Server(new java.net.InetSocketAddress(host, port));
+        var context = new org.eclipse.jetty.ee10.servlet.ServletContextHandler();
+        var holder = new org.eclipse.jetty.ee10.servlet.ServletHolder(transport);
+        holder.setAsyncSupported(true); // SSE responses stay open asynchronously
+        context.addServlet(holder, "/*");
+        jetty.setHandler(context);
+        jetty.start();
+        int actual = ((org.eclipse.jetty.server.NetworkConnector) jetty.getConnectors()[0]).getLocalPort();
+        return new HttpServer(jetty, mcp, actual);
+    }
+
     /** Serves over the given streams (stdin/stdout for a real server) until the client closes them. */
     public static McpSyncServer stdio(ApprenticeBackend backend, InputStream in, OutputStream out) {
         var provider = new StdioServerTransportProvider(McpJsonMapper.getDefault(), in, out);

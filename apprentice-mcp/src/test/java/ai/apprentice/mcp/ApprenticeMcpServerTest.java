@@ -41,4 +41,25 @@ class ApprenticeMcpServerTest {
             assertThat(text(missing)).contains("No run with id 'nope'");
         }
     }
+
+    @Test
+    void streamableHttpServesTheSameTools() throws Exception {
+        var backend = new ApprenticeBackend() {
+            @Override public Outcome runTask(String task, String workspace, String model, Integer maxSteps) {
+                return new Outcome("run-h", "succeeded", "over http: " + task, null);
+            }
+            @Override public String listRunsJson(int limit) { return "[{\"id\":\"run-h\"}]"; }
+            @Override public String getRunJson(String id) { return "{\"id\":\"" + id + "\"}"; }
+        };
+        try (var server = ApprenticeMcpServer.http(backend, "127.0.0.1", 0)) {
+            var transport = io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport
+                    .builder("http://127.0.0.1:" + server.port()).endpoint("/mcp").build();
+            try (var client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30)).build()) {
+                client.initialize();
+                assertThat(client.listTools().tools()).extracting(McpSchema.Tool::name).contains("run_task");
+                var r = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "ping")));
+                assertThat(text(r)).contains("over http: ping").contains("run_id: run-h");
+            }
+        }
+    }
 }
