@@ -18,3 +18,5 @@ if ! JAVA_HOME=$(_apprentice_pick_jdk); then
 fi
 export JAVA_HOME
 export PATH="$JAVA_HOME/bin:$PATH"
+APPRENTICE_JAVA_MAJOR=$(_apprentice_java_major "$JAVA_HOME")
+export APPRENTICE_JAVA_MAJOR

@@ -23,7 +23,12 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class RunStore implements EventListener, AutoCloseable {
     private static final long PID = ProcessHandle.current().pid();
-    private static final String PID_STARTED = ProcessHandle.current().info().startInstant().map(Instant::toString).orElse("");
+    /** Fixed-width UTC timestamps, so that text order is time order (Instant.toString drops trailing zeros). */
+    private static final java.time.format.DateTimeFormatter TIME =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
+    private static final String PID_STARTED = ProcessHandle.current().info().startInstant().map(TIME::format).orElse("");
+    /** The JDK derives a process's start time from the boot time, which can drift by a second between reads. */
+    private static final java.time.Duration START_TOLERANCE = java.time.Duration.ofSeconds(2);
 
     private final Path file;
     private final Connection db;
@@ -109,22 +114,22 @@ public final class RunStore implements EventListener, AutoCloseable {
                         ps.setString(4, s.task());
                         ps.setString(5, s.model());
                         ps.setString(6, s.workspace());
-                        ps.setString(7, s.at().toString());
-                        ps.setString(8, s.at().toString());
+                        ps.setString(7, time(s.at()));
+                        ps.setString(8, time(s.at()));
                         ps.setLong(9, PID);
                         ps.setString(10, PID_STARTED);
                         ps.executeUpdate();
                     }
                 }
                 case Event.RunResumed r -> update("UPDATE runs SET status=?, stop_reason=NULL, finished_at=NULL, pid=?, pid_started_at=?, updated_at=? WHERE id=?",
-                        RunStatus.RUNNING.wireName(), PID, PID_STARTED, r.at().toString(), r.runId());
-                case Event.StepCompleted c -> update("UPDATE runs SET steps=?, updated_at=? WHERE id=?", c.step(), c.at().toString(), c.runId());
+                        RunStatus.RUNNING.wireName(), PID, PID_STARTED, time(r.at()), r.runId());
+                case Event.StepCompleted c -> update("UPDATE runs SET steps=?, updated_at=? WHERE id=?", c.step(), time(c.at()), c.runId());
                 case Event.UsageEvent u -> update("UPDATE runs SET input_tokens=?, output_tokens=?, cost_usd=?, updated_at=? WHERE id=?",
-                        u.totalInputTokens(), u.totalOutputTokens(), u.totalCostUsd(), u.at().toString(), u.runId());
+                        u.totalInputTokens(), u.totalOutputTokens(), u.totalCostUsd(), time(u.at()), u.runId());
                 case Event.RunFinished f -> update("""
                         UPDATE runs SET status=?, stop_reason=?, answer=?, finished_at=?, updated_at=?, steps=?,
                           input_tokens=?, output_tokens=?, cost_usd=? WHERE id=?""",
-                        f.status().wireName(), f.stopReason(), f.answer(), f.at().toString(), f.at().toString(), f.steps(),
+                        f.status().wireName(), f.stopReason(), f.answer(), time(f.at()), time(f.at()), f.steps(),
                         f.inputTokens(), f.outputTokens(), f.costUsd(), f.runId());
                 default -> { }
             }
@@ -141,7 +146,7 @@ public final class RunStore implements EventListener, AutoCloseable {
             insertEvent.setString(1, event.runId());
             insertEvent.setLong(2, seq);
             insertEvent.setString(3, event.type());
-            insertEvent.setString(4, event.at().toString());
+            insertEvent.setString(4, time(event.at()));
             insertEvent.setString(5, Json.write(event));
             insertEvent.executeUpdate();
             nextSeqOfRun.put(event.runId(), seq + 1);
@@ -177,8 +182,8 @@ public final class RunStore implements EventListener, AutoCloseable {
     /** A run by id or by a unique prefix of its id. */
     public Optional<RunRecord> get(String idOrPrefix) {
         markInterrupted();
-        var found = read(() -> query("SELECT * FROM runs WHERE id=? OR id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 3", idOrPrefix,
-                idOrPrefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"));
+        // substr, not LIKE: LIKE ignores case and treats % and _ as wildcards.
+        var found = read(() -> query("SELECT * FROM runs WHERE substr(id, 1, length(?)) = ? ORDER BY id LIMIT 3", idOrPrefix, idOrPrefix));
         var exact = found.stream().filter(r -> r.id().equals(idOrPrefix)).findFirst();
         if (exact.isPresent() || found.size() <= 1) return exact.or(() -> found.stream().findFirst());
         throw new IllegalArgumentException("Run id prefix '" + idOrPrefix + "' is ambiguous: it matches "
@@ -218,18 +223,28 @@ public final class RunStore implements EventListener, AutoCloseable {
                 while (rs.next()) {
                     long pid = rs.getLong(2);
                     String started = rs.getString(3);
-                    if (pid == PID && PID_STARTED.equals(started)) continue;
                     var handle = ProcessHandle.of(pid);
+                    // Alive means: that pid runs and started when the run's process did (else the pid was reused).
+                    // When the start time cannot be read, assume alive rather than interrupt a live run.
                     boolean alive = handle.isPresent() && handle.get().isAlive()
-                            && handle.get().info().startInstant().map(i -> i.toString().equals(started)).orElse(true);
+                            && handle.get().info().startInstant().map(i -> sameStart(i, started)).orElse(true);
                     if (!alive) dead.add(rs.getString(1));
                 }
             }
             for (var id : dead) {
                 update("UPDATE runs SET status=?, stop_reason=?, updated_at=? WHERE id=? AND status='running'",
-                        RunStatus.INTERRUPTED.wireName(), "process_died", Instant.now().toString(), id);
+                        RunStatus.INTERRUPTED.wireName(), "process_died", time(Instant.now()), id);
             }
         }, "check for interrupted runs");
+    }
+
+    private static boolean sameStart(Instant actual, String recorded) {
+        if (recorded == null || recorded.isEmpty()) return true;
+        try {
+            return java.time.Duration.between(Instant.parse(recorded), actual).abs().compareTo(START_TOLERANCE) <= 0;
+        } catch (java.time.format.DateTimeParseException e) {
+            return true;
+        }
     }
 
     private List<RunRecord> query(String sql, Object... args) throws SQLException {
@@ -249,6 +264,10 @@ public final class RunStore implements EventListener, AutoCloseable {
                 instant(rs.getString("started_at")), instant(rs.getString("updated_at")), instant(rs.getString("finished_at")),
                 rs.getInt("steps"), rs.getLong("input_tokens"), rs.getLong("output_tokens"), rs.getDouble("cost_usd"),
                 rs.getString("answer"), rs.getLong("pid"));
+    }
+
+    private static String time(Instant i) {
+        return TIME.format(i);
     }
 
     private static Instant instant(String s) {

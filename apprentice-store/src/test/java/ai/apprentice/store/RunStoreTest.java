@@ -83,6 +83,18 @@ class RunStoreTest {
             assertThat(store.get("zzz")).isEmpty();
             assertThatThrownBy(() -> store.get("20261122-aa")).hasMessageContaining("ambiguous").hasMessageContaining("20261122-aab2");
             assertThat(store.get("20261122_aa")).isEmpty(); // _ is not a wildcard
+            assertThat(store.get("20261122-AAA")).isEmpty(); // ids are case-sensitive
+        }
+    }
+
+    @Test
+    void listOrderIsTimeOrderAcrossSubSecondTimestamps() {
+        try (var store = RunStore.open(db())) {
+            // "…:05Z" sorts after "…:05.5Z" as text; stored timestamps must not.
+            store.onEvent(new Event.RunStarted("later", Instant.parse("2026-11-22T10:00:05.500Z"), "b", "m", null, "/", List.of()));
+            store.onEvent(new Event.RunStarted("earlier", Instant.parse("2026-11-22T10:00:05Z"), "a", "m", null, "/", List.of()));
+            assertThat(store.list(10)).extracting(RunRecord::id).containsExactly("later", "earlier");
+            assertThat(store.get("later").orElseThrow().startedAt()).isEqualTo(Instant.parse("2026-11-22T10:00:05.500Z"));
         }
     }
 
