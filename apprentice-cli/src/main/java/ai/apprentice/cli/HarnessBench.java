@@ -18,7 +18,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,8 +25,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Harness overhead per step: a scripted run of N steps against the mock OpenAI-compatible server, through
- * the real HTTP client, loop, tool executor and SQLite store, compared with bare HTTP round trips of the
- * very same request bodies to the same server, measured in the same process.
+ * the real HTTP client, loop, tool executor and SQLite store, compared with a bare HTTP round trip of the
+ * very same request body to the same server, made right after each step's model call.
  */
 @Command(name = "harness", description = "Per-step harness overhead of an N-step run against a local mock model server.")
 final class HarnessBench implements Callable<Integer> {
@@ -40,10 +39,14 @@ final class HarnessBench implements Callable<Integer> {
         this.cli = cli;
     }
 
+    /** Each reply twice: once for the run's request, once for the bare replay of the same body right after it. */
     private MockReply[] script() {
-        var replies = new MockReply[steps];
-        for (int i = 0; i < steps - 1; i++) replies[i] = MockReply.toolCalls(MockReply.call("noop", "{\"i\": " + i + "}"));
-        replies[steps - 1] = MockReply.text("done");
+        var replies = new MockReply[2 * steps];
+        for (int i = 0; i < steps; i++) {
+            var reply = i < steps - 1 ? MockReply.toolCalls(MockReply.call("noop", "{\"i\": " + i + "}")) : MockReply.text("done");
+            replies[2 * i] = reply;
+            replies[2 * i + 1] = reply;
+        }
         return replies;
     }
 
@@ -52,9 +55,11 @@ final class HarnessBench implements Callable<Integer> {
         var home = Files.createTempDirectory("apprentice-bench-harness");
         try (var server = new MockOpenAiServer(); var store = RunStore.open(home.resolve("apprentice.db"))) {
             var client0 = Providers.resolve("compat:mock", new ProviderSettings(server.baseUrl(), "k", RetryPolicy.NONE, null, null, Map.of()), k -> null);
-            var noop = Tools.builder("noop").description("does nothing").optionalParam("i", "integer", "").execute((a, c) -> "ok");
+            var bare = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             var chatMs = new ArrayList<Double>();
-            // Times each model call, so the overhead can be split into client (HTTP, JSON) and loop (tools, events, store).
+            var rttMs = new ArrayList<Double>();
+            // After each model call, the same request body goes once more over a bare HTTP client: the baseline is
+            // measured right beside the step it is compared with, under the same conditions.
             var model = new ai.apprentice.model.Model() {
                 @Override public String id() { return client0.id(); }
 
@@ -62,48 +67,30 @@ final class HarnessBench implements Callable<Integer> {
                 public ai.apprentice.model.ChatResponse chat(ai.apprentice.model.ChatRequest r, ai.apprentice.model.ModelListener l)
                         throws InterruptedException {
                     long t0 = System.nanoTime();
-                    try {
-                        return client0.chat(r, l);
-                    } finally {
-                        chatMs.add((System.nanoTime() - t0) / 1e6);
-                    }
+                    var response = client0.chat(r, l);
+                    chatMs.add((System.nanoTime() - t0) / 1e6);
+                    rttMs.add(roundTrip(bare, server, server.requests().getLast().body().toString()));
+                    return response;
                 }
             };
-            List<Double> stepMs = null;
+            var noop = Tools.builder("noop").description("does nothing").optionalParam("i", "integer", "").execute((a, c) -> "ok");
+            var stepMs = new ArrayList<Double>();
             for (int round = 0; round <= warmup; round++) {
                 server.enqueue(script());
                 chatMs.clear();
+                rttMs.clear();
                 var times = new ArrayList<Long>();
                 var builder = Agent.builder().model(model).tool(noop).maxSteps(steps).workspace(home);
                 if (!noStore) builder.listener(store);
                 var agent = builder.listener(e -> {
-                            if (e instanceof Event.RunStarted || e instanceof Event.StepCompleted) times.add(System.nanoTime());
-                        }).build();
+                    if (e instanceof Event.RunStarted || e instanceof Event.StepCompleted) times.add(System.nanoTime());
+                }).build();
                 var result = agent.run("benchmark");
                 if (result.status() != RunStatus.SUCCEEDED || result.steps() != steps) {
                     throw new IllegalStateException("benchmark run did not complete: " + result);
                 }
-                stepMs = new ArrayList<>();
-                for (int i = 1; i < times.size(); i++) stepMs.add((times.get(i) - times.get(i - 1)) / 1e6);
-            }
-            // The same request bodies, replayed over a bare HTTP client, answered with the same replies.
-            var requests = server.requests();
-            var bodies = requests.subList(requests.size() - steps, requests.size()).stream().map(r -> r.body().toString()).toList();
-            var client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            List<Double> rttMs = null;
-            for (int round = 0; round <= warmup; round++) {
-                server.enqueue(script());
-                rttMs = new ArrayList<>();
-                for (var body : bodies) {
-                    long t0 = System.nanoTime();
-                    var response = client.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/chat/completions"))
-                            .header("Content-Type", "application/json").header("Authorization", "Bearer k")
-                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
-                    try (InputStream in = response.body()) {
-                        in.transferTo(java.io.OutputStream.nullOutputStream());
-                    }
-                    rttMs.add((System.nanoTime() - t0) / 1e6);
-                }
+                stepMs.clear();
+                for (int i = 1; i < times.size(); i++) stepMs.add((times.get(i) - times.get(i - 1)) / 1e6 - rttMs.get(i - 1));
             }
             var overhead = new ArrayList<Double>();
             var clientOverhead = new ArrayList<Double>();
@@ -129,5 +116,20 @@ final class HarnessBench implements Callable<Integer> {
         } finally {
             BenchCommand.deleteTree(home);
         }
+    }
+
+    private static double roundTrip(HttpClient client, MockOpenAiServer server, String body) {
+        long t0 = System.nanoTime();
+        try {
+            var response = client.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/chat/completions"))
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer k")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) {
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new IllegalStateException("baseline request failed", e);
+        }
+        return (System.nanoTime() - t0) / 1e6;
     }
 }

@@ -71,12 +71,14 @@ public final class RunStore implements EventListener, AutoCloseable {
     }
 
     /**
-     * Usage, tool results and retry notices are committed together with the next event that marks progress
-     * (a tool call, a permission decision, a completed step, the end): half the transactions per step, and
-     * a crash can only lose such events of the step in flight, which resume runs again anyway.
+     * Events inside a step (usage, tool calls and results, permission decisions, retries) are committed
+     * together with the event that closes the step, in one transaction: what is reported done is on disk,
+     * and a crash loses only the step in flight, which resume runs again. Events that open or end a run, and
+     * errors, are committed at once.
      */
     private static boolean deferrable(Event e) {
-        return e instanceof Event.UsageEvent || e instanceof Event.ToolResultEvent || e instanceof Event.ModelRetry;
+        return !(e instanceof Event.RunStarted || e instanceof Event.RunResumed || e instanceof Event.StepCompleted
+                || e instanceof Event.RunFinished || e instanceof Event.ErrorEvent);
     }
 
     private final List<Event> pending = new ArrayList<>();
