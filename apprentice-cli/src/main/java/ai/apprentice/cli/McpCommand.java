@@ -233,11 +233,7 @@ final class McpCommand {
 
                 @Override
                 public String getRunJson(String id) {
-                    var run = RunsCommand.find(cli, id);
-                    var o = RunsCommand.toJson(run);
-                    var events = o.putArray("events");
-                    cli.store().events(run.id()).forEach(e -> events.add(Json.MAPPER.valueToTree(e)));
-                    return o.toPrettyString();
+                    return RunsCommand.withEvents(cli, RunsCommand.find(cli, id)).toPrettyString();
                 }
             };
             if (httpPort != null) {

@@ -39,6 +39,14 @@ final class RunsCommand {
         return o;
     }
 
+    /** The run with its full {@code events} array, as {@code runs show --json} and exports print it. */
+    static ObjectNode withEvents(Cli cli, RunRecord run) {
+        var o = toJson(run);
+        var arr = o.putArray("events");
+        cli.store().events(run.id()).forEach(e -> arr.add(Json.MAPPER.valueToTree(e)));
+        return o;
+    }
+
     @Command(name = "list", description = "List runs, newest first.")
     static final class ListRuns implements Callable<Integer> {
         private final Cli cli;
@@ -81,15 +89,7 @@ final class RunsCommand {
         @Override
         public Integer call() {
             var run = find(cli, id);
-            var events = cli.store().events(run.id());
-            if (json) {
-                var o = toJson(run);
-                var arr = o.putArray("events");
-                events.forEach(e -> arr.add(Json.MAPPER.valueToTree(e)));
-                cli.out.println(o.toPrettyString());
-                return 0;
-            }
-            cli.out.println(Transcript.markdown(run, events));
+            cli.out.println(json ? withEvents(cli, run).toPrettyString() : Transcript.markdown(run, cli.store().events(run.id())));
             return 0;
         }
     }
@@ -145,15 +145,9 @@ final class RunsCommand {
         @Override
         public Integer call() throws IOException {
             var run = find(cli, id);
-            var events = cli.store().events(run.id());
             String text = switch (format) {
-                case "json" -> {
-                    var o = toJson(run);
-                    var arr = o.putArray("events");
-                    events.forEach(e -> arr.add(Json.MAPPER.valueToTree(e)));
-                    yield o.toPrettyString();
-                }
-                case "md", "markdown" -> Transcript.markdown(run, events);
+                case "json" -> withEvents(cli, run).toPrettyString();
+                case "md", "markdown" -> Transcript.markdown(run, cli.store().events(run.id()));
                 default -> throw new UsageException("Unknown export format '" + format + "': use json or md.");
             };
             if (output == null) {
