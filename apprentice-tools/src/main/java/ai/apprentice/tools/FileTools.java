@@ -55,7 +55,7 @@ public final class FileTools {
     }
 
     String read(String given, int offset, int limit) throws ToolException, IOException {
-        Path file = existingFile(given);
+        Path file = existingFile(given, false);
         byte[] bytes = Files.readAllBytes(file);
         if (TextFiles.isBinary(bytes, bytes.length)) {
             return "'" + given + "' is a binary file (" + bytes.length + " bytes); it is not shown as text.";
@@ -131,7 +131,7 @@ public final class FileTools {
     }
 
     String replace(String given, String oldString, String newString, boolean all) throws ToolException, IOException {
-        Path file = existingFile(given);
+        Path file = existingFile(given, true);
         String text = Files.readString(file);
         if (oldString.isEmpty()) throw new ToolException("old_string is empty; to create a file use write_file");
         if (oldString.equals(newString)) throw new ToolException("old_string and new_string are the same; nothing to change");
@@ -156,7 +156,7 @@ public final class FileTools {
     }
 
     String applyPatch(String given, String patchText) throws ToolException, IOException {
-        Path file = existingFile(given);
+        Path file = existingFile(given, true);
         var original = Files.readString(file);
         var originalLines = List.of(original.split("\n", -1));
         var patch = UnifiedDiffUtils.parseUnifiedDiff(List.of(patchText.split("\n", -1)));
@@ -231,7 +231,7 @@ public final class FileTools {
             throw new ToolException("bad regular expression: " + e.getDescription() + " near index " + e.getIndex()
                     + " in '" + regex + "'");
         }
-        Path start = workspace.resolve(dir);
+        Path start = workspace.resolveForRead(dir);
         if (!Files.exists(start)) throw new ToolException("'" + dir + "' does not exist");
         var files = Files.isDirectory(start) ? FileWalker.files(workspace.root(), start) : List.of(start);
         var matcher = glob == null ? null : globMatcher(glob);
@@ -258,15 +258,15 @@ public final class FileTools {
         }
     }
 
-    private Path existingFile(String given) throws ToolException {
-        Path file = workspace.resolve(given);
+    private Path existingFile(String given, boolean forWrite) throws ToolException {
+        Path file = forWrite ? workspace.resolve(given) : workspace.resolveForRead(given);
         if (!Files.exists(file)) throw new ToolException("'" + given + "' does not exist" + suggestion(file));
         if (Files.isDirectory(file)) throw new ToolException("'" + given + "' is a directory; use list_files to see its files");
         return file;
     }
 
     private Path existingDir(String given) throws ToolException {
-        Path dir = workspace.resolve(given);
+        Path dir = workspace.resolveForRead(given);
         if (!Files.isDirectory(dir)) throw new ToolException("'" + given + "' is not a directory");
         return dir;
     }

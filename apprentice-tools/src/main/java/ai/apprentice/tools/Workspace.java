@@ -17,6 +17,7 @@ public final class Workspace {
     private final Path root;
     private final Path realRoot;
     private final List<Path> extraRoots = new ArrayList<>();
+    private final List<Path> readOnlyRoots = new ArrayList<>();
 
     public Workspace(Path root) {
         this.root = root.toAbsolutePath().normalize();
@@ -31,6 +32,33 @@ public final class Workspace {
     public Workspace allow(Path dir) {
         extraRoots.add(dir.toAbsolutePath().normalize());
         return this;
+    }
+
+    /** Lets read-only tools reach {@code dir} too (skill folders outside the workspace). */
+    public Workspace allowRead(Path dir) {
+        readOnlyRoots.add(dir.toAbsolutePath().normalize());
+        return this;
+    }
+
+    /** Resolves a path for reading: inside the workspace, an allowed folder, or a read-only folder. */
+    public Path resolveForRead(String given) throws ToolException {
+        try {
+            return resolve(given);
+        } catch (ToolException outside) {
+            Path p = realRoot.resolve(given).normalize();
+            for (var r : readOnlyRoots) {
+                if (!within(p, r)) continue;
+                Path real = realOfExistingPrefix(p);
+                for (var rr : readOnlyRoots) {
+                    try {
+                        if (within(real, rr.toRealPath())) return p;
+                    } catch (IOException ignored) {
+                        // a read-only root that does not exist admits nothing
+                    }
+                }
+            }
+            throw outside;
+        }
     }
 
     public Path root() {

@@ -54,4 +54,16 @@ class WorkspaceTest {
         assertThat(ws.resolve("a.txt")).isEqualTo(root.toRealPath().resolve("a.txt"));
         assertThat(ws.resolve(link.resolve("b.txt").toString())).isEqualTo(root.toRealPath().resolve("b.txt"));
     }
+
+    @Test
+    void readOnlyFoldersCanBeReadButNotWritten() throws Exception {
+        Files.writeString(outside.resolve("SKILL.md"), "---\nname: x\n---\n");
+        var ws = new Workspace(root).allowRead(outside);
+        var tools = new FileTools(ws);
+        assertThat(tools.read(outside.resolve("SKILL.md").toString(), 1, 10)).contains("name: x");
+        assertThatThrownBy(() -> ws.resolve(outside.resolve("SKILL.md").toString())).hasMessageContaining("outside the workspace");
+        assertThatThrownBy(() -> tools.replace(outside.resolve("SKILL.md").toString(), "x", "y", false))
+                .hasMessageContaining("outside the workspace");
+        assertThat(Files.readString(outside.resolve("SKILL.md"))).contains("name: x");
+    }
 }

@@ -1,0 +1,146 @@
+package ai.apprentice.skills;
+
+import ai.apprentice.json.Json;
+import ai.apprentice.tool.Tool;
+import ai.apprentice.tool.ToolResult;
+import ai.apprentice.tool.Tools;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The skills an agent can use, found in folders in precedence order (the first skill of a name wins), and
+ * what the agent sees of them: an index of names and descriptions in its system prompt, within a token
+ * budget, and the {@code use_skill} tool that returns one skill's instructions and files.
+ */
+public final class SkillCatalog {
+    /** A folder to look for skills in, and what to call skills found there. */
+    public record Root(Path dir, String source) {}
+
+    private final Map<String, Skill> skills = new LinkedHashMap<>();
+    private final List<SkillProblem> problems = new ArrayList<>();
+    private final List<String> shadowed = new ArrayList<>();
+
+    /**
+     * The standard places, in precedence order: {@code <workspace>/.apprentice/skills},
+     * {@code $APPRENTICE_HOME/skills}, then {@code <workspace>/.claude/skills} and {@code ~/.claude/skills}
+     * so that existing skills work unchanged, then built-in skills.
+     */
+    public static List<Root> standardRoots(Path workspace, Path home, Path userHome, Path builtIn) {
+        var roots = new ArrayList<Root>();
+        roots.add(new Root(workspace.resolve(".apprentice/skills"), "workspace"));
+        roots.add(new Root(home.resolve("skills"), "user"));
+        roots.add(new Root(workspace.resolve(".claude/skills"), "claude-workspace"));
+        roots.add(new Root(userHome.resolve(".claude/skills"), "claude-user"));
+        if (builtIn != null) roots.add(new Root(builtIn, "built-in"));
+        return roots;
+    }
+
+    public static SkillCatalog discover(List<Root> roots) {
+        var catalog = new SkillCatalog();
+        for (var root : roots) {
+            if (!Files.isDirectory(root.dir())) continue;
+            List<Path> dirs;
+            try (var list = Files.list(root.dir())) {
+                dirs = list.filter(d -> Files.isRegularFile(d.resolve("SKILL.md"))).sorted().toList();
+            } catch (IOException e) {
+                continue; // an unreadable folder contributes no skills
+            }
+            for (var dir : dirs) {
+                var result = SkillParser.parse(dir, root.source());
+                catalog.problems.addAll(result.problems());
+                var skill = result.skill();
+                if (skill == null) continue;
+                if (catalog.skills.containsKey(skill.name())) {
+                    catalog.shadowed.add(skill.dir() + " (hidden by " + catalog.skills.get(skill.name()).dir() + ")");
+                } else {
+                    catalog.skills.put(skill.name(), skill);
+                }
+            }
+        }
+        return catalog;
+    }
+
+    public List<Skill> skills() {
+        return List.copyOf(skills.values());
+    }
+
+    public Optional<Skill> get(String name) {
+        return Optional.ofNullable(skills.get(name));
+    }
+
+    public List<SkillProblem> problems() {
+        return List.copyOf(problems);
+    }
+
+    /** Skills hidden by a skill of the same name found earlier. */
+    public List<String> shadowed() {
+        return List.copyOf(shadowed);
+    }
+
+    /** A rough token count (four characters a token), enough to keep the index within its budget. */
+    public static int estimateTokens(String text) {
+        return (text.length() + 3) / 4;
+    }
+
+    /**
+     * The system-prompt section listing every skill's name and description, within {@code tokenBudget}:
+     * descriptions are shortened first, then skills left out (they stay usable by name).
+     */
+    public String promptSection(int tokenBudget) {
+        if (skills.isEmpty()) return "";
+        var header = "## Skills\nSkills are instructions for particular kinds of work. When one fits the task, call "
+                + "use_skill with its name before you start, then follow it.\n";
+        for (int maxDescription : new int[] {1024, 200, 100, 60}) {
+            var sb = new StringBuilder(header);
+            for (var s : skills.values()) {
+                var d = s.description().replaceAll("\\s+", " ");
+                if (d.length() > maxDescription) d = d.substring(0, maxDescription - 1) + "…";
+                sb.append("- ").append(s.name()).append(": ").append(d).append('\n');
+            }
+            if (estimateTokens(sb.toString()) <= tokenBudget) return sb.toString();
+        }
+        var sb = new StringBuilder(header);
+        int shown = 0;
+        for (var s : skills.values()) {
+            var line = "- " + s.name() + ": " + (s.description().length() > 60 ? s.description().substring(0, 59) + "…" : s.description()) + "\n";
+            if (estimateTokens(sb + line) + 20 > tokenBudget) break;
+            sb.append(line);
+            shown++;
+        }
+        return sb.append("(").append(skills.size() - shown).append(" more skills; call use_skill with a name to load one)\n").toString();
+    }
+
+    /** {@code use_skill(name)}: the skill's instructions and the list of its files, with their folder. */
+    public Tool useSkillTool() {
+        return Tools.builder("use_skill")
+                .description("Load a skill's instructions by name (see the Skills list). Returns the instructions and "
+                        + "the skill's files, which you can read with read_file or run with run_shell.")
+                .schema(Json.tree("""
+                        {"type":"object","properties":{"name":{"type":"string","description":"the skill's name"}},
+                         "required":["name"],"additionalProperties":false}"""))
+                .execute((args, ctx) -> {
+                    var name = args.get("name").asText();
+                    var skill = skills.get(name);
+                    if (skill == null) {
+                        return ToolResult.error("No skill named '" + name + "'. Available: " + String.join(", ", skills.keySet()));
+                    }
+                    var sb = new StringBuilder("# Skill: ").append(skill.name()).append("\nFolder: ").append(skill.dir()).append("\n\n");
+                    sb.append(skill.body()).append('\n');
+                    var files = skill.files();
+                    if (!files.isEmpty()) {
+                        sb.append("\nFiles of this skill (relative to its folder):\n");
+                        files.forEach(f -> sb.append("- ").append(f).append('\n'));
+                    }
+                    if (!skill.allowedTools().isEmpty()) {
+                        sb.append("\nThis skill expects these tools: ").append(String.join(" ", skill.allowedTools())).append('\n');
+                    }
+                    return sb.toString();
+                });
+    }
+}

@@ -1,0 +1,173 @@
+package ai.apprentice.skills;
+
+import ai.apprentice.skills.SkillProblem.Severity;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a skill folder against the Agent Skills specification (agentskills.io): {@code name} 1-64
+ * lowercase letters, digits and hyphens, not starting or ending with a hyphen nor with two in a row, equal
+ * to the folder name; {@code description} 1-1024 characters; optional {@code license},
+ * {@code compatibility} (at most 500 characters), {@code metadata} (string to string) and
+ * {@code allowed-tools} (space-separated tool names). Re-implemented from the published rules.
+ */
+public final class SkillParser {
+    /** The front matter is read from at most this much of SKILL.md, so a huge file costs little at discovery. */
+    static final int MAX_HEAD_BYTES = 64 * 1024;
+    static final long LARGE_BODY_BYTES = 1024 * 1024;
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
+    private static final List<String> KNOWN = List.of("name", "description", "license", "compatibility", "metadata", "allowed-tools");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    /** A parsed skill (null when a fatal problem prevents loading) and every problem found. */
+    public record Result(Skill skill, List<SkillProblem> problems) {
+        public boolean clean() {
+            return problems.isEmpty();
+        }
+    }
+
+    private SkillParser() {}
+
+    public static Result parse(Path dir, String source) {
+        var file = dir.resolve("SKILL.md");
+        var problems = new ArrayList<SkillProblem>();
+        byte[] head;
+        long size;
+        try (var in = Files.newInputStream(file)) {
+            head = in.readNBytes(MAX_HEAD_BYTES);
+            size = Files.size(file);
+        } catch (IOException e) {
+            problems.add(new SkillProblem(file, 0, Severity.FATAL, "cannot read SKILL.md: " + e.getMessage()));
+            return new Result(null, problems);
+        }
+        var lines = Arrays.asList(new String(head, StandardCharsets.UTF_8).split("\r?\n", -1));
+        if (lines.isEmpty() || !lines.getFirst().strip().equals("---")) {
+            problems.add(new SkillProblem(file, 1, Severity.FATAL, "no YAML front matter: SKILL.md must start with a line '---', "
+                    + "then name: and description:, then '---'"));
+            return new Result(null, problems);
+        }
+        int end = -1;
+        for (int i = 1; i < lines.size(); i++) {
+            if (lines.get(i).strip().equals("---")) {
+                end = i;
+                break;
+            }
+        }
+        if (end < 0) {
+            problems.add(new SkillProblem(file, 1, Severity.FATAL, "the front matter is not closed: add a line '---' after it"));
+            return new Result(null, problems);
+        }
+        var fields = new LinkedHashMap<String, JsonNode>();
+        var fieldLines = new LinkedHashMap<String, Integer>();
+        try (var p = YAML.getFactory().createParser(String.join("\n", lines.subList(1, end)))) {
+            var first = p.nextToken();
+            if (first != null && first != JsonToken.START_OBJECT) {
+                problems.add(new SkillProblem(file, 2, Severity.FATAL, "the front matter must be a mapping of fields (name: ..., description: ...)"));
+                return new Result(null, problems);
+            }
+            while (first != null && p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                fieldLines.put(key, p.currentTokenLocation().getLineNr() + 1);
+                p.nextToken();
+                fields.put(key, YAML.readTree(p));
+            }
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            problems.add(new SkillProblem(file, loc == null ? 1 : loc.getLineNr() + 1, Severity.FATAL,
+                    "the front matter is not valid YAML: " + e.getOriginalMessage().lines().findFirst().orElse("")));
+            return new Result(null, problems);
+        } catch (IOException e) {
+            problems.add(new SkillProblem(file, 1, Severity.FATAL, "cannot read the front matter: " + e.getMessage()));
+            return new Result(null, problems);
+        }
+        for (var key : fields.keySet()) {
+            if (!KNOWN.contains(key)) {
+                problems.add(new SkillProblem(file, fieldLines.get(key), Severity.VIOLATION,
+                        "unknown field '" + key + "' (the specification knows " + String.join(", ", KNOWN) + ")"));
+            }
+        }
+        String name = text(fields.get("name"));
+        String description = text(fields.get("description"));
+        if (name == null || name.isBlank()) {
+            problems.add(new SkillProblem(file, 2, Severity.FATAL, "the required field 'name' is missing"));
+        }
+        if (description == null || description.isBlank()) {
+            problems.add(new SkillProblem(file, 2, Severity.FATAL, "the required field 'description' is missing: say what the skill does and when to use it"));
+        }
+        if (problems.stream().anyMatch(p -> p.severity() == Severity.FATAL)) return new Result(null, problems);
+
+        int nameLine = fieldLines.get("name");
+        if (name.length() > 64) violation(problems, file, nameLine, "name is " + name.length() + " characters; at most 64");
+        if (!NAME.matcher(name).matches()) {
+            violation(problems, file, nameLine, "name '" + name + "' must be lowercase letters, digits and single hyphens, "
+                    + "not starting or ending with a hyphen");
+        }
+        var folder = dir.toAbsolutePath().normalize().getFileName();
+        if (folder != null && !folder.toString().equals(name)) {
+            violation(problems, file, nameLine, "name '" + name + "' differs from the folder name '" + folder + "'");
+        }
+        if (description.length() > 1024) {
+            violation(problems, file, fieldLines.get("description"), "description is " + description.length() + " characters; at most 1024");
+        }
+        String compatibility = text(fields.get("compatibility"));
+        if (compatibility != null && compatibility.length() > 500) {
+            violation(problems, file, fieldLines.get("compatibility"), "compatibility is " + compatibility.length() + " characters; at most 500");
+        }
+        var metadata = new LinkedHashMap<String, String>();
+        var meta = fields.get("metadata");
+        if (meta != null && !meta.isNull()) {
+            if (!meta.isObject()) {
+                violation(problems, file, fieldLines.get("metadata"), "metadata must be a mapping of strings to strings");
+            } else {
+                meta.fields().forEachRemaining(e -> {
+                    if (!e.getValue().isValueNode()) {
+                        violation(problems, file, fieldLines.get("metadata"), "metadata." + e.getKey() + " must be a string");
+                    }
+                    metadata.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString());
+                });
+            }
+        }
+        List<String> allowed = List.of();
+        var tools = fields.get("allowed-tools");
+        if (tools != null && !tools.isNull()) {
+            if (tools.isTextual()) {
+                allowed = Arrays.stream(tools.asText().split("[\\s,]+")).filter(s -> !s.isBlank()).toList();
+            } else if (tools.isArray()) {
+                violation(problems, file, fieldLines.get("allowed-tools"), "allowed-tools should be a space-separated string; a list was accepted");
+                var list = new ArrayList<String>();
+                tools.forEach(t -> list.add(t.asText()));
+                allowed = List.copyOf(list);
+            } else {
+                violation(problems, file, fieldLines.get("allowed-tools"), "allowed-tools must be a space-separated string of tool names");
+            }
+        }
+        if (size > LARGE_BODY_BYTES) {
+            violation(problems, file, end + 2, "SKILL.md is " + size / 1024 + " KiB; keep instructions short (the spec suggests "
+                    + "under 5,000 tokens) and move detail to references/; agents get the first " + Skill.MAX_BODY_CHARS + " characters");
+        }
+        var skill = new Skill(name, description.strip(), text(fields.get("license")), compatibility, Map.copyOf(metadata), allowed,
+                dir.toAbsolutePath().normalize(), source, end + 2);
+        return new Result(skill, problems);
+    }
+
+    private static void violation(List<SkillProblem> problems, Path file, Integer line, String message) {
+        problems.add(new SkillProblem(file, line == null ? 0 : line, Severity.VIOLATION, message));
+    }
+
+    private static String text(JsonNode node) {
+        return node == null || node.isNull() ? null : node.isValueNode() ? node.asText() : node.toString();
+    }
+}

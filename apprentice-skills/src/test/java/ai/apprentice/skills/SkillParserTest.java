@@ -1,0 +1,90 @@
+package ai.apprentice.skills;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.apprentice.skills.SkillProblem.Severity;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SkillParserTest {
+    @TempDir Path root;
+
+    private Path skill(String folder, String text) throws Exception {
+        var dir = Files.createDirectories(root.resolve(folder));
+        Files.writeString(dir.resolve("SKILL.md"), text);
+        return dir;
+    }
+
+    @Test
+    void readsAValidSkill() throws Exception {
+        var dir = skill("pdf-tools", """
+                ---
+                name: pdf-tools
+                description: Extract text and tables from PDF files. Use when the user mentions PDFs.
+                license: Apache-2.0
+                compatibility: needs python3
+                metadata:
+                  author: ada
+                  version: "1.2"
+                allowed-tools: read_file run_shell
+                ---
+                # PDF tools
+
+                Run scripts/extract.py FILE.
+                """);
+        Files.createDirectories(dir.resolve("scripts"));
+        Files.writeString(dir.resolve("scripts/extract.py"), "print('hi')");
+        var r = SkillParser.parse(dir, "user");
+        assertThat(r.problems()).isEmpty();
+        var s = r.skill();
+        assertThat(s.name()).isEqualTo("pdf-tools");
+        assertThat(s.license()).isEqualTo("Apache-2.0");
+        assertThat(s.metadata()).containsEntry("author", "ada").containsEntry("version", "1.2");
+        assertThat(s.allowedTools()).containsExactly("read_file", "run_shell");
+        assertThat(s.body()).startsWith("# PDF tools").contains("scripts/extract.py");
+        assertThat(s.files()).containsExactly("scripts/extract.py");
+    }
+
+    @Test
+    void fatalProblemsSayWhatAndWhere() throws Exception {
+        var none = SkillParser.parse(skill("a", "# just markdown\n"), "user");
+        assertThat(none.skill()).isNull();
+        assertThat(none.problems().getFirst().toString()).contains("SKILL.md:1").contains("no YAML front matter");
+
+        var broken = SkillParser.parse(skill("b", "---\nname: b\ndescription: [unclosed\n---\nbody\n"), "user");
+        assertThat(broken.skill()).isNull();
+        assertThat(broken.problems().getFirst().message()).contains("not valid YAML");
+        assertThat(broken.problems().getFirst().line()).isGreaterThanOrEqualTo(3);
+
+        var noName = SkillParser.parse(skill("c", "---\ndescription: does c\n---\n"), "user");
+        assertThat(noName.problems()).extracting(SkillProblem::message).anySatisfy(m -> assertThat(m).contains("'name' is missing"));
+
+        var open = SkillParser.parse(skill("d", "---\nname: d\ndescription: x\n"), "user");
+        assertThat(open.problems().getFirst().message()).contains("not closed");
+    }
+
+    @Test
+    void specViolationsStillLoadWithWarnings() throws Exception {
+        var r = SkillParser.parse(skill("my-folder", "---\nname: My_Skill\ndescription: " + "x".repeat(1100)
+                + "\ntriggers: [pdf]\n---\nbody\n"), "claude-user");
+        assertThat(r.skill()).isNotNull();
+        assertThat(r.problems()).allSatisfy(p -> assertThat(p.severity()).isEqualTo(Severity.VIOLATION));
+        assertThat(r.problems()).extracting(SkillProblem::toString)
+                .anySatisfy(m -> assertThat(m).contains("SKILL.md:2").contains("lowercase"))
+                .anySatisfy(m -> assertThat(m).contains("differs from the folder name 'my-folder'"))
+                .anySatisfy(m -> assertThat(m).contains("1100 characters; at most 1024"))
+                .anySatisfy(m -> assertThat(m).contains("SKILL.md:4").contains("unknown field 'triggers'"));
+    }
+
+    @Test
+    void aHugeBodyIsBoundedForTheModel() throws Exception {
+        var r = SkillParser.parse(skill("big", "---\nname: big\ndescription: big one\n---\n" + "word ".repeat(2_100_000)), "user");
+        assertThat(r.skill()).isNotNull();
+        assertThat(r.problems()).extracting(SkillProblem::message).anySatisfy(m -> assertThat(m).contains("KiB"));
+        var body = r.skill().body();
+        assertThat(body.length()).isLessThan(Skill.MAX_BODY_CHARS + 300);
+        assertThat(body).contains("skill instructions cut");
+    }
+}
