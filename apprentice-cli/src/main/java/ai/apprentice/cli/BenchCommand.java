@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", description = "Benchmarks that print JSON; each compares against a baseline measured in the same run.",
-        subcommands = {BenchCommand.Search.class, HarnessBench.class})
+        subcommands = {BenchCommand.Search.class, HarnessBench.class, BenchCommand.SkillPrompt.class})
 final class BenchCommand {
 
     static double median(List<Double> xs) {
@@ -100,6 +100,38 @@ final class BenchCommand {
                 }
                 Files.writeString(dir.resolve("f" + f + ".txt"), sb);
             }
+        }
+    }
+
+    @Command(name = "skills", description = "System-prompt size with 0, 10 and 100 skills installed.")
+    static final class SkillPrompt implements Callable<Integer> {
+        private final Cli cli;
+        SkillPrompt(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws Exception {
+            var out = Json.object().put("benchmark", "skills_prompt_size").put("token_estimate", "characters / 4")
+                    .put("budget_tokens", Cli.SKILL_INDEX_TOKENS);
+            var sizes = out.putObject("system_prompt_tokens");
+            for (int n : new int[] {0, 10, 100}) {
+                Path root = Files.createTempDirectory("apprentice-bench-skills");
+                try {
+                    for (int i = 0; i < n; i++) {
+                        var dir = Files.createDirectories(root.resolve("skill-" + i));
+                        // Descriptions like real ones: what the skill does and when to use it (~40 words).
+                        Files.writeString(dir.resolve("SKILL.md"), "---\nname: skill-" + i + "\ndescription: Reviews and improves "
+                                + "artefacts of kind " + i + ", checking structure, naming, tests and documentation against the team "
+                                + "checklist. Use when the user asks to review, tidy or prepare kind-" + i + " work for release.\n---\nBody.\n");
+                    }
+                    var catalog = ai.apprentice.skills.SkillCatalog.discover(List.of(new ai.apprentice.skills.SkillCatalog.Root(root, "bench")));
+                    var prompt = Cli.INSTRUCTIONS + (n == 0 ? "" : "\n\n" + catalog.promptSection(Cli.SKILL_INDEX_TOKENS));
+                    sizes.put(String.valueOf(n), ai.apprentice.skills.SkillCatalog.estimateTokens(prompt));
+                } finally {
+                    deleteTree(root);
+                }
+            }
+            cli.out.println(out.toPrettyString());
+            return 0;
         }
     }
 

@@ -11,6 +11,7 @@ import ai.apprentice.model.RetryPolicy;
 import ai.apprentice.model.scripted.ScriptedModel;
 import ai.apprentice.providers.ProviderSettings;
 import ai.apprentice.providers.Providers;
+import ai.apprentice.skills.SkillCatalog;
 import ai.apprentice.runtime.Agent;
 import ai.apprentice.runtime.Budget;
 import ai.apprentice.runtime.ToolMode;
@@ -110,29 +111,47 @@ final class Cli implements AutoCloseable {
         config.prices().forEach(prices::put);
         var budget = new Budget(config.maxSteps(), config.maxTokens(), config.maxCostUsd(), config.timeout().orElse(null));
         var model = model(config, workspace);
+        var skills = skills(workspace);
+        var instructions = INSTRUCTIONS + (skills.skills().isEmpty() ? "" : "\n\n" + skills.promptSection(SKILL_INDEX_TOKENS));
+        var tools = new java.util.ArrayList<>(hands(config, workspace, skills));
+        if (!skills.skills().isEmpty()) tools.add(skills.useSkillTool());
         return Agent.builder()
                 .model(model)
+                .instructions(instructions)
                 .workspace(workspace)
                 .budget(budget)
                 .prices(prices)
                 .toolMode("text".equals(config.toolMode()) ? ToolMode.TEXT : ToolMode.NATIVE)
                 .maxToolResultChars(config.maxToolResultChars())
                 .parallelTools(config.parallelTools())
-                .tools(hands(config, workspace))
+                .tools(tools)
                 .aliases(StandardTools.claudeAliases())
                 .gate(gate(config))
                 .listener(store());
     }
 
     /** The standard tools, with the shell sandboxed unless config turns the sandbox off. */
-    private List<Tool> hands(Config config, Path workspace) {
+    static final String INSTRUCTIONS = "You are apprentice, an agent that carries out tasks in a workspace with the tools "
+            + "you are given. Use the tools when they help, check your work, and answer concisely.";
+    static final int SKILL_INDEX_TOKENS = 4000;
+
+    /** The skills of this workspace and user, in precedence order; problems are warnings. */
+    SkillCatalog skills(Path workspace) {
+        var catalog = SkillCatalog.discover(SkillCatalog.standardRoots(workspace, home(), Path.of(System.getProperty("user.home")), null));
+        catalog.problems().forEach(p -> err.println("warning: skill " + p));
+        return catalog;
+    }
+
+    private List<Tool> hands(Config config, Path workspace, SkillCatalog skills) {
         var sandbox = Sandbox.probe();
         boolean sandboxed = sandbox.available() && !config.sandboxOff();
         var passEnv = java.util.Set.copyOf(config.shellPassEnv());
         var shell = ShellTool.Settings.defaults().withSandbox(sandboxed).withNetwork(config.shellNetwork())
                 .withEnvironment(env, passEnv::contains);
         try {
-            var tools = new java.util.ArrayList<>(StandardTools.create(new Workspace(workspace), shell, new FetchTool()));
+            var ws = new Workspace(workspace);
+            skills.skills().forEach(s -> ws.allowRead(s.dir())); // skills' references and scripts are readable
+            var tools = new java.util.ArrayList<>(StandardTools.create(ws, shell, new FetchTool()));
             tools.addAll(mcpTools(config));
             return tools;
         } catch (IllegalArgumentException e) {

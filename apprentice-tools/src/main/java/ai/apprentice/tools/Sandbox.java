@@ -58,9 +58,11 @@ public final class Sandbox {
     }
 
     /** The command line that runs {@code command} with bash inside the sandbox. */
-    static List<String> wrap(String bwrap, Path workspace, boolean network, String command) {
-        var cmd = new ArrayList<>(List.of(bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                "--tmpfs", "/tmp", "--bind", workspace.toString(), workspace.toString(), "--chdir", workspace.toString(),
+    static List<String> wrap(String bwrap, Path workspace, boolean network, List<Path> readOnly, String command) {
+        var cmd = new ArrayList<>(List.of(bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"));
+        // Folders the agent may read (skills) stay visible even under the private /tmp.
+        for (var p : readOnly) cmd.addAll(List.of("--ro-bind-try", p.toString(), p.toString()));
+        cmd.addAll(List.of("--bind", workspace.toString(), workspace.toString(), "--chdir", workspace.toString(),
                 "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session"));
         if (!network) cmd.add("--unshare-net");
         cmd.addAll(List.of("bash", "-c", command));

@@ -75,7 +75,7 @@ public final class ShellTool {
                 throw new ToolException("the shell sandbox is required but unavailable (" + status.reason()
                         + "); run with --approve all or set sandbox: off to run unsandboxed");
             }
-            argv = Sandbox.wrap(status.path(), workspace.root(), settings.network(), command);
+            argv = Sandbox.wrap(status.path(), workspace.root(), settings.network(), workspace.readOnlyRoots(), command);
         } else {
             argv = List.of("bash", "-c", command);
         }

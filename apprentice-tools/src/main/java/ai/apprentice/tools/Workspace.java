@@ -61,6 +61,10 @@ public final class Workspace {
         }
     }
 
+    public List<Path> readOnlyRoots() {
+        return List.copyOf(readOnlyRoots);
+    }
+
     public Path root() {
         return realRoot;
     }

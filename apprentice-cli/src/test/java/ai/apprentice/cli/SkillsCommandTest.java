@@ -1,0 +1,66 @@
+package ai.apprentice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.apprentice.json.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(60)
+class SkillsCommandTest {
+    @TempDir Path home;
+    @TempDir Path ws;
+
+    @Test
+    void newListShowValidate() throws Exception {
+        var cli = new CliHarness(home, ws);
+        var created = cli.run("skills", "new", "review-pr", "-w", ws.toString(), "-d", "Reviews a pull request. Use when asked to review changes.");
+        assertThat(created.exit()).as(created.err()).isEqualTo(0);
+        var dir = ws.resolve(".apprentice/skills/review-pr");
+        assertThat(cli.run("skills", "validate", dir.toString()).exit()).isEqualTo(0);
+        assertThat(cli.run("skills", "list", "-w", ws.toString()).out()).contains("review-pr").contains("workspace");
+        assertThat(cli.run("skills", "show", "review-pr", "-w", ws.toString()).out()).contains("Reviews a pull request").contains("## Steps");
+
+        var bad = Files.createDirectories(ws.resolve("Bad_Skill"));
+        Files.writeString(bad.resolve("SKILL.md"), "---\nname: Bad_Skill\ndescription: x\nversion: 2\n---\n");
+        var v = cli.run("skills", "validate", bad.toString());
+        assertThat(v.exit()).isEqualTo(1);
+        assertThat(v.err()).contains("SKILL.md:2").contains("lowercase").contains("SKILL.md:4: warning: unknown field 'version'");
+        assertThat(cli.run("skills", "new", "Bad Name", "-w", ws.toString()).exit()).isEqualTo(2);
+    }
+
+    @Test
+    void anAgentLoadsASkillAndRunsItsScript() throws Exception {
+        // A user skill outside the workspace, in the Claude folder layout, with a deterministic script.
+        var skill = Files.createDirectories(home.resolve("skills/format-markdown"));
+        Files.writeString(skill.resolve("SKILL.md"), """
+                ---
+                name: format-markdown
+                description: Normalises Markdown files. Use before delivering any Markdown.
+                ---
+                Run `bash SKILL_DIR/scripts/format.sh FILE` on each file, then read references/style.md if unsure.
+                """);
+        Files.createDirectories(skill.resolve("scripts"));
+        Files.writeString(skill.resolve("scripts/format.sh"), "sed -i 's/[[:space:]]*$//' \"$1\" && echo formatted \"$1\"\n");
+        Files.createDirectories(skill.resolve("references"));
+        Files.writeString(skill.resolve("references/style.md"), "Headings use sentence case.");
+        Files.writeString(ws.resolve("doc.md"), "# Title   \ntext  \n");
+        var script = String.join("\n",
+                "{\"tool_calls\": [{\"name\": \"use_skill\", \"arguments\": {\"name\": \"format-markdown\"}}]}",
+                "{\"tool_calls\": [{\"name\": \"read_file\", \"arguments\": {\"path\": \"" + skill.resolve("references/style.md") + "\"}}]}",
+                "{\"tool_calls\": [{\"name\": \"run_shell\", \"arguments\": {\"command\": \"bash " + skill.resolve("scripts/format.sh") + " doc.md\"}}]}",
+                "{\"text\": \"Formatted doc.md.\"}") + "\n";
+        Files.writeString(ws.resolve("s.jsonl"), script);
+        var cli = new CliHarness(home, ws);
+        var r = cli.run("run", "--json", "--approve", "auto", "--model", "scripted:s.jsonl", "format the docs");
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(0);
+        var started = Json.tree(r.out().lines().filter(l -> l.contains("\"run_started\"")).findFirst().orElseThrow());
+        assertThat(started.at("/messages/0/content").asText()).contains("## Skills").contains("format-markdown: Normalises Markdown");
+        assertThat(r.out()).contains("Run `bash SKILL_DIR/scripts/format.sh FILE`").contains("scripts/format.sh")
+                .contains("Headings use sentence case.").contains("formatted doc.md");
+        assertThat(Files.readString(ws.resolve("doc.md"))).isEqualTo("# Title\ntext\n");
+    }
+}
