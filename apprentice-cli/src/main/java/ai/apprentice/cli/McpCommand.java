@@ -237,16 +237,17 @@ final class McpCommand {
                 }
             };
             if (httpPort != null) {
-                try (var http = ApprenticeMcpServer.http(backend, host, httpPort)) {
-                    cli.err.println("apprentice MCP server at http://" + host + ":" + http.port() + "/mcp (Ctrl-C stops it)");
-                    var stop = new java.util.concurrent.CountDownLatch(1);
-                    var restore = Interrupts.onInterrupt(stop::countDown);
+                var http = ApprenticeMcpServer.http(backend, host, httpPort);
+                // Ctrl-C or SIGTERM ends the JVM; the hook closes sessions and the port on the way out.
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     try {
-                        stop.await();
-                    } finally {
-                        restore.run();
+                        http.close();
+                    } catch (Exception ignored) {
+                        // exiting anyway
                     }
-                }
+                }));
+                cli.err.println("apprentice MCP server at http://" + host + ":" + http.port() + "/mcp (Ctrl-C stops it)");
+                http.jetty().join();
                 return 0;
             }
             cli.err.println("apprentice MCP server on stdio (tools: run_task, list_runs, get_run)");

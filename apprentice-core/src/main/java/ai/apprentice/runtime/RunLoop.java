@@ -63,10 +63,11 @@ final class RunLoop {
     RunResult run(Event opening) {
         thread = Thread.currentThread();
         var budget = agent.budget();
-        try (var watchdog = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory())) {
-            if (budget.timeout() != null) {
-                watchdog.schedule(() -> stop(Stop.TIMEOUT), budget.timeout().toMillis(),
-                        java.util.concurrent.TimeUnit.MILLISECONDS);
+        // The timeout is a task that stops the run; shutdownNow (not close, which would wait for it) drops it.
+        var watchdog = budget.timeout() == null ? null : Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
+        try {
+            if (watchdog != null) {
+                watchdog.schedule(() -> stop(Stop.TIMEOUT), budget.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             }
             emit(opening);
             return loop();
@@ -87,6 +88,7 @@ final class RunLoop {
                 return new RunResult(runId, RunStatus.FAILED, "internal_error", null, msg, step, usage, cost);
             }
         } finally {
+            if (watchdog != null) watchdog.shutdownNow();
             Thread.interrupted(); // clear a late interrupt so it does not leak into the caller's thread
             thread = null;
         }

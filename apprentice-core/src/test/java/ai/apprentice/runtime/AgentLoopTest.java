@@ -148,6 +148,13 @@ class AgentLoopTest {
     }
 
     @Test
+    void aLongTimeoutDoesNotDelayAQuickRun() throws Exception {
+        // Regression: the timeout task used to keep the run from returning until it fired (class timeout: 30 s).
+        var result = agent(turn("quick")).budget(Budget.DEFAULT.withTimeout(Duration.ofMinutes(10))).build().run("x");
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCEEDED);
+    }
+
+    @Test
     void cancelStopsTheCurrentStepCleanly() throws Exception {
         var slow = (com.fasterxml.jackson.databind.node.ObjectNode) turn("late");
         slow.put("delay_ms", 60_000);

@@ -27,7 +27,17 @@ public final class ServeMain {
                 return "{\"id\":\"" + id + "\",\"task\":\"" + runs.get(id) + "\"}";
             }
         };
-        ApprenticeMcpServer.stdio(backend, System.in, System.out);
-        Thread.currentThread().join(); // the transport's threads serve until stdin closes and we are killed
+        var closed = new java.util.concurrent.CountDownLatch(1);
+        var in = new java.io.FilterInputStream(System.in) {
+            @Override
+            public int read(byte[] b, int off, int len) throws java.io.IOException {
+                int n = super.read(b, off, len);
+                if (n < 0) closed.countDown();
+                return n;
+            }
+        };
+        ApprenticeMcpServer.stdio(backend, in, System.out);
+        closed.await(); // the client closed our stdin: done
+        System.exit(0);
     }
 }

@@ -1,0 +1,166 @@
+package ai.apprentice.skills;
+
+import ai.apprentice.json.Json;
+import ai.apprentice.runtime.Agent;
+import ai.apprentice.runtime.RunIds;
+import ai.apprentice.runtime.RunStatus;
+import ai.apprentice.tool.Tool;
+import ai.apprentice.tool.ToolContext;
+import ai.apprentice.tool.ToolResult;
+import ai.apprentice.tool.Tools;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code spawn_agent(instructions, output_path, input_paths?, skill?, model?, max_steps?)}: starts a subagent
+ * with its own context that reads the input files and writes its result to the output file, and returns
+ * the output path and a short status, never the content. Subagents are runs linked to their parent; calls
+ * in one step run in parallel (the loop's parallel tool calls); cancelling the parent cancels them.
+ * Finished steps are remembered in {@link WorkflowState}, which makes workflows resumable and editable.
+ */
+public final class SpawnAgentTool {
+    /** Builds the agent for a subagent. */
+    @FunctionalInterface
+    public interface Factory {
+        /**
+         * @param model the model to use, or null for the parent's
+         * @param instructions the subagent's system instructions
+         * @param maxSteps its step budget
+         * @param allowedTools when not empty, the only tools it may use
+         */
+        Agent create(String model, String instructions, int maxSteps, List<String> allowedTools);
+    }
+
+    public static final int DEFAULT_MAX_STEPS = 20;
+    public static final int MAX_DEPTH = 3;
+    static final String INSTRUCTIONS = "You are a subagent. You get a task, input files to read and one output file to write. "
+            + "Read the inputs with read_file, write your complete result to the output file with write_file, then reply "
+            + "with one short line saying what you wrote. Do not paste the result into your reply.";
+
+    private final Path workspace;
+    private final SkillCatalog skills;
+    private final Factory factory;
+    private final int parentMaxSteps;
+    private final WorkflowState state;
+    private final Map<String, Integer> depthOfRun;
+
+    public SpawnAgentTool(Path workspace, SkillCatalog skills, Factory factory, int parentMaxSteps) {
+        this(workspace, skills, factory, parentMaxSteps, new ConcurrentHashMap<>());
+    }
+
+    private SpawnAgentTool(Path workspace, SkillCatalog skills, Factory factory, int parentMaxSteps, Map<String, Integer> depths) {
+        this.workspace = workspace.toAbsolutePath().normalize();
+        this.skills = skills;
+        this.factory = factory;
+        this.parentMaxSteps = parentMaxSteps;
+        this.state = new WorkflowState(this.workspace);
+        this.depthOfRun = depths;
+    }
+
+    public Tool tool() {
+        return Tools.builder("spawn_agent")
+                .description("Start a subagent with its own context for one piece of work: it reads input_paths, follows "
+                        + "instructions (and a skill, if named), and writes output_path. Returns the output path and a status, "
+                        + "not the content. Several spawn_agent calls in one reply run in parallel. A step whose output exists "
+                        + "and whose inputs did not change is not run again.")
+                .schema(Json.tree("""
+                        {"type":"object","properties":{
+                          "instructions":{"type":"string","description":"what the subagent should do"},
+                          "output_path":{"type":"string","description":"workspace file the subagent must write"},
+                          "input_paths":{"type":"array","items":{"type":"string"},"description":"workspace files it should read"},
+                          "skill":{"type":"string","description":"a skill for the subagent to follow"},
+                          "model":{"type":"string","description":"PROVIDER:MODEL for the subagent (default: yours); small models for simple work"},
+                          "max_steps":{"type":"integer","minimum":1,"description":"its step budget"}},
+                         "required":["instructions","output_path"],"additionalProperties":false}"""))
+                .execute(this::spawn);
+    }
+
+    private ToolResult spawn(JsonNode args, ToolContext ctx) throws Exception {
+        String parentRun = ctx == null ? null : ctx.runId();
+        int depth = parentRun == null ? 0 : depthOfRun.getOrDefault(parentRun, 0);
+        if (depth >= MAX_DEPTH) {
+            return ToolResult.error("Subagents may nest at most " + MAX_DEPTH + " deep; do this step yourself instead of spawning.");
+        }
+        String instructions = args.get("instructions").asText();
+        String output = args.get("output_path").asText();
+        Path outputFile = inside(output);
+        if (outputFile == null) return ToolResult.error("output_path '" + output + "' must be a file inside the workspace");
+        var inputHashes = new LinkedHashMap<String, String>();
+        var missing = new ArrayList<String>();
+        for (var in : args.path("input_paths")) {
+            Path p = inside(in.asText());
+            if (p == null || !Files.isRegularFile(p)) missing.add(in.asText());
+            else inputHashes.put(in.asText(), WorkflowState.hashFile(p));
+        }
+        if (!missing.isEmpty()) return ToolResult.error("These input files do not exist in the workspace: " + String.join(", ", missing));
+        Skill skill = null;
+        if (args.hasNonNull("skill")) {
+            skill = skills.get(args.get("skill").asText()).orElse(null);
+            if (skill == null) {
+                return ToolResult.error("No skill named '" + args.get("skill").asText() + "'. Available: "
+                        + String.join(", ", skills.skills().stream().map(Skill::name).toList()));
+            }
+        }
+        String stepHash = WorkflowState.stepHash(instructions, skill == null ? null : skill.name(), inputHashes);
+        switch (state.decide(output, outputFile, stepHash)) {
+            case SKIP_DONE -> {
+                return ToolResult.ok("output: " + output + " (already done with the same inputs; not run again)");
+            }
+            case SKIP_EDITED_OUTPUT -> {
+                state.record(output, stepHash, inputHashes, WorkflowState.hashFile(outputFile), "person", true);
+                return ToolResult.ok("output: " + output + " was edited by a person since it was written; kept as edited, not run again");
+            }
+            case RUN -> { }
+        }
+        var editedInputs = state.changedInputs(output, inputHashes);
+        var childInstructions = new StringBuilder(INSTRUCTIONS);
+        if (skill != null) childInstructions.append("\n\nFollow this skill (").append(skill.name()).append("):\n\n").append(skill.body());
+        var task = new StringBuilder(instructions);
+        if (!inputHashes.isEmpty()) task.append("\n\nInput files: ").append(String.join(", ", inputHashes.keySet()));
+        task.append("\nOutput file: ").append(output);
+        int maxSteps = Math.min(args.path("max_steps").asInt(DEFAULT_MAX_STEPS), Math.max(1, parentMaxSteps));
+        var agent = factory.create(args.hasNonNull("model") ? args.get("model").asText() : null, childInstructions.toString(),
+                maxSteps, skill == null ? List.of() : skill.allowedTools());
+        String childRun = RunIds.next();
+        depthOfRun.put(childRun, depth + 1);
+        var handle = agent.start(childRun, task.toString(), parentRun);
+        ai.apprentice.runtime.RunResult result;
+        try {
+            result = handle.await();
+        } catch (InterruptedException e) {
+            handle.cancel(); // the parent was cancelled: so is its subagent
+            throw e;
+        } finally {
+            depthOfRun.remove(childRun);
+        }
+        if (result.status() != RunStatus.SUCCEEDED) {
+            return ToolResult.error("subagent run " + childRun + " " + result.status().wireName() + " (" + result.stopReason() + ")"
+                    + (result.error() == null ? "" : ": " + result.error()));
+        }
+        if (!Files.isRegularFile(outputFile)) {
+            return ToolResult.error("subagent run " + childRun + " finished without writing " + output + "; its reply: "
+                    + oneLine(result.answer()));
+        }
+        state.record(output, stepHash, inputHashes, WorkflowState.hashFile(outputFile), childRun, false);
+        return ToolResult.ok("output: " + output + " (" + Files.size(outputFile) + " bytes) by subagent run " + childRun + ": "
+                + oneLine(result.answer()) + (editedInputs.isEmpty() ? "" : "\nnote: a person edited " + String.join(", ", editedInputs)
+                + " since the last run; this step ran again from the edited version"));
+    }
+
+    private Path inside(String given) {
+        var p = workspace.resolve(given).normalize();
+        return p.startsWith(workspace) && !p.equals(workspace) ? p : null;
+    }
+
+    private static String oneLine(String s) {
+        if (s == null) return "";
+        var line = s.strip().lines().findFirst().orElse("");
+        return line.length() > 200 ? line.substring(0, 200) + "…" : line;
+    }
+}
