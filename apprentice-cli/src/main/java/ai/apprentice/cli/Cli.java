@@ -12,6 +12,7 @@ import ai.apprentice.model.scripted.ScriptedModel;
 import ai.apprentice.providers.ProviderSettings;
 import ai.apprentice.providers.Providers;
 import ai.apprentice.skills.SkillCatalog;
+import ai.apprentice.skills.SpawnAgentTool;
 import ai.apprentice.runtime.Agent;
 import ai.apprentice.runtime.Budget;
 import ai.apprentice.runtime.ToolMode;
@@ -107,14 +108,34 @@ final class Cli implements AutoCloseable {
     }
 
     Agent.Builder agent(Config config, Path workspace) {
+        return agent(config, workspace, null, List.of());
+    }
+
+    /**
+     * An agent for this config and workspace. {@code instructions} replaces the standard ones (subagents);
+     * a non-empty {@code allowedTools} limits the tools (a skill's allowed-tools; aliases such as Bash count
+     * for the tools they stand for).
+     */
+    Agent.Builder agent(Config config, Path workspace, String instructionsOverride, List<String> allowedTools) {
         var prices = PriceTable.defaults();
         config.prices().forEach(prices::put);
         var budget = new Budget(config.maxSteps(), config.maxTokens(), config.maxCostUsd(), config.timeout().orElse(null));
         var model = model(config, workspace);
         var skills = skills(workspace);
-        var instructions = INSTRUCTIONS + (skills.skills().isEmpty() ? "" : "\n\n" + skills.promptSection(SKILL_INDEX_TOKENS));
+        var instructions = (instructionsOverride != null ? instructionsOverride : INSTRUCTIONS)
+                + (skills.skills().isEmpty() ? "" : "\n\n" + skills.promptSection(SKILL_INDEX_TOKENS));
         var tools = new java.util.ArrayList<>(hands(config, workspace, skills));
         if (!skills.skills().isEmpty()) tools.add(skills.useSkillTool());
+        tools.add(spawnTool(config, workspace, skills).tool());
+        if (!allowedTools.isEmpty()) {
+            var allowed = new java.util.HashSet<String>();
+            for (var t : allowedTools) {
+                var name = t.replaceAll("\\(.*\\)$", ""); // Claude's Bash(git:*) form: the tool part
+                allowed.add(name);
+                StandardTools.claudeAliases().stream().filter(a -> a.name().equals(name)).forEach(a -> allowed.add(a.target()));
+            }
+            tools.removeIf(t -> !allowed.contains(t.name()));
+        }
         return Agent.builder()
                 .model(model)
                 .instructions(instructions)
@@ -131,13 +152,34 @@ final class Cli implements AutoCloseable {
     }
 
     /** The standard tools, with the shell sandboxed unless config turns the sandbox off. */
+    /** spawn_agent for this config: subagents get the same tools and rules, their own instructions and budget. */
+    private SpawnAgentTool spawnTool(Config config, Path workspace, SkillCatalog skills) {
+        return new SpawnAgentTool(workspace, skills, (model, instructions, maxSteps, allowed) -> {
+            var flags = new java.util.LinkedHashMap<String, Object>();
+            flags.put("max_steps", maxSteps);
+            if (model != null) flags.put("model", model);
+            var childConfig = config(workspace, flags);
+            return agent(childConfig, workspace, instructions, allowed)
+                    .budget(new Budget(maxSteps, childConfig.maxTokens(), childConfig.maxCostUsd(),
+                            childConfig.timeout().orElse(SUBAGENT_TIMEOUT)))
+                    .build();
+        }, config.maxSteps(), subagentDepths);
+    }
+
+    /** How deep each running subagent is, shared by all spawn_agent tools of this process. */
+    private final java.util.Map<String, Integer> subagentDepths = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A subagent that never finishes is stopped after this long, unless a timeout is configured. */
+    static final java.time.Duration SUBAGENT_TIMEOUT = java.time.Duration.ofMinutes(15);
+
     static final String INSTRUCTIONS = "You are apprentice, an agent that carries out tasks in a workspace with the tools "
             + "you are given. Use the tools when they help, check your work, and answer concisely.";
     static final int SKILL_INDEX_TOKENS = 4000;
 
     /** The skills of this workspace and user, in precedence order; problems are warnings. */
     SkillCatalog skills(Path workspace) {
-        var catalog = SkillCatalog.discover(SkillCatalog.standardRoots(workspace, home(), Path.of(System.getProperty("user.home")), null));
+        var builtIn = ai.apprentice.skills.BuiltinSkills.unpack(home().resolve("builtin-skills"));
+        var catalog = SkillCatalog.discover(SkillCatalog.standardRoots(workspace, home(), Path.of(System.getProperty("user.home")), builtIn));
         catalog.problems().forEach(p -> err.println("warning: skill " + p));
         return catalog;
     }

@@ -54,7 +54,8 @@ public final class SpawnAgentTool {
         this(workspace, skills, factory, parentMaxSteps, new ConcurrentHashMap<>());
     }
 
-    private SpawnAgentTool(Path workspace, SkillCatalog skills, Factory factory, int parentMaxSteps, Map<String, Integer> depths) {
+    /** With {@code depths} shared by every spawn_agent of a session, so that nesting is bounded across agents. */
+    public SpawnAgentTool(Path workspace, SkillCatalog skills, Factory factory, int parentMaxSteps, Map<String, Integer> depths) {
         this.workspace = workspace.toAbsolutePath().normalize();
         this.skills = skills;
         this.factory = factory;

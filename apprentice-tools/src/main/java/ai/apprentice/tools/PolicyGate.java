@@ -21,7 +21,11 @@ public final class PolicyGate implements ToolGate {
         Answer ask(String tool, String subject, String arguments) throws InterruptedException;
     }
 
-    static final Set<String> READ_ONLY = Set.of("read_file", "list_files", "search_files", "fetch_url", "use_skill", "recall");
+    /**
+     * Allowed unless a rule says otherwise: tools that only read, and spawn_agent, whose subagents' own tool
+     * calls pass through this same policy.
+     */
+    static final Set<String> READ_ONLY = Set.of("read_file", "list_files", "search_files", "fetch_url", "use_skill", "recall", "spawn_agent");
     static final Set<String> WORKSPACE_WRITES = Set.of("write_file", "edit_file");
 
     private final PermissionRules rules;
@@ -61,7 +65,9 @@ public final class PolicyGate implements ToolGate {
         if (rule != null && rule.effect() == PermissionRules.Effect.ALLOW) return Decision.allow("rule " + rule, null);
         if (mode == ApprovalMode.ALL) return Decision.allow("mode all", null);
         boolean mustAsk = rule != null; // an ask rule
-        if (!mustAsk && READ_ONLY.contains(tool)) return Decision.allow("default", "read-only tool");
+        if (!mustAsk && READ_ONLY.contains(tool)) {
+            return Decision.allow("default", tool.equals("spawn_agent") ? "subagents follow the same rules" : "read-only tool");
+        }
         if (mode == ApprovalMode.AUTO) {
             if (mustAsk) return Decision.deny("mode auto", "rule " + rule + " needs a person's approval and none is present");
             if (WORKSPACE_WRITES.contains(tool)) return Decision.allow("mode auto", "writes are confined to the workspace");
