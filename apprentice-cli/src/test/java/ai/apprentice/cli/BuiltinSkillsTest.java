@@ -122,6 +122,59 @@ class BuiltinSkillsTest {
     }
 
     @Test
+    void aPipelineKilledDuringItsParallelDraftsResumesWithoutRedoingFinishedSteps() throws Exception {
+        Files.createDirectories(ws.resolve("sources"));
+        Files.writeString(ws.resolve("sources/a.md"), "Wind output rose 5%.");
+        child("analyst.jsonl", "work/analysis.md", "Wind grew 5%.");
+        child("outline.jsonl", "work/outline.md", "1. Growth");
+        // The drafts hang: the process is killed while they run.
+        var slow = Json.object().put("delay_ms", 120_000).put("text", "never");
+        script("draft-1.jsonl", slow.toString());
+        script("draft-2.jsonl", slow.toString());
+        script("pipeline.jsonl",
+                turn(spawn("work/analysis.md", "analyst.jsonl", "sources/a.md")),
+                turn(spawn("work/outline.md", "outline.jsonl", "work/analysis.md")),
+                turn(spawn("work/draft-1.md", "draft-1.jsonl", "work/outline.md"), spawn("work/draft-2.md", "draft-2.jsonl", "work/outline.md")),
+                turn(call("run_shell", args().put("command", "cat work/draft-1.md work/draft-2.md > work/final.md"))),
+                answer("work/final.md"));
+        var javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var pb = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "ai.apprentice.cli.Main", "run",
+                "--workspace", ws.toString(), "--approve", "auto", "--model", "scripted:pipeline.jsonl", "wind article")
+                .redirectErrorStream(true).redirectOutput(ws.resolve("child.log").toFile());
+        pb.environment().put("APPRENTICE_HOME", home.toString());
+        var process = pb.start();
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        while (true) { // until both draft subagents are running
+            var runs = Json.tree(cli.run("runs", "list", "--json").out());
+            long drafting = 0;
+            for (var run : runs) if (run.path("task").asText().startsWith("produce work/draft") && run.path("status").asText().equals("running")) drafting++;
+            if (drafting == 2) break;
+            assertThat(process.isAlive()).as(Files.readString(ws.resolve("child.log"))).isTrue();
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        process.destroyForcibly(); // SIGKILL, mid-step
+        assertThat(process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+        var runs = Json.tree(cli.run("runs", "list", "--json").out());
+        String parent = null;
+        for (var run : runs) {
+            assertThat(run.get("status").asText()).as(run.toString()).isIn("interrupted", "succeeded");
+            if (!run.has("parent_id")) parent = run.get("id").asText();
+        }
+        child("draft-1.jsonl", "work/draft-1.md", "Draft one.\n");
+        child("draft-2.jsonl", "work/draft-2.md", "Draft two.\n");
+        var resumed = cli.run("runs", "resume", parent, "--json", "--approve", "auto");
+        assertThat(resumed.exit()).as(resumed.out() + resumed.err()).isEqualTo(0);
+        assertThat(Files.readString(ws.resolve("work/final.md"))).isEqualTo("Draft one.\nDraft two.\n");
+        var spawned = toolResults(resumed).stream().filter(e -> e.get("name").asText().equals("spawn_agent")).toList();
+        assertThat(spawned).hasSize(2).allSatisfy(e -> assertThat(e.get("content").asText()).contains("by subagent run"));
+        var analysts = 0;
+        for (var run : Json.tree(cli.run("runs", "list", "--json").out())) if (run.path("task").asText().startsWith("produce work/analysis")) analysts++;
+        assertThat(analysts).as("finished steps were not run again").isEqualTo(1);
+    }
+
+    @Test
     void codeReviewReadsTheDiffAndWritesAReview() throws Exception {
         Files.writeString(ws.resolve("calc.py"), "def add(a, b):\n    return a + b\n");
         var git = "git init -q && git -c user.email=t@t -c user.name=t add calc.py && git -c user.email=t@t -c user.name=t commit -qm init";
