@@ -132,7 +132,7 @@ final class Cli implements AutoCloseable {
             for (var t : allowedTools) {
                 var name = t.replaceAll("\\(.*\\)$", ""); // Claude's Bash(git:*) form: the tool part
                 allowed.add(name);
-                StandardTools.claudeAliases().stream().filter(a -> a.name().equals(name)).forEach(a -> allowed.add(a.target()));
+                if (ALIASES.containsKey(name)) allowed.add(ALIASES.get(name));
             }
             tools.removeIf(t -> !allowed.contains(t.name()));
         }
@@ -147,11 +147,22 @@ final class Cli implements AutoCloseable {
                 .parallelTools(config.parallelTools())
                 .tools(tools)
                 .aliases(StandardTools.claudeAliases())
-                .gate(gate(config))
+                .gate(both(skills.allowedToolsGate(ALIASES), gate(config)))
                 .listener(store());
     }
 
     /** The standard tools, with the shell sandboxed unless config turns the sandbox off. */
+    static final java.util.Map<String, String> ALIASES = StandardTools.claudeAliases().stream()
+            .collect(java.util.stream.Collectors.toMap(ai.apprentice.tool.ToolAlias::name, ai.apprentice.tool.ToolAlias::target));
+
+    /** The first gate's denial wins; otherwise the second decides. */
+    private static ai.apprentice.tool.ToolGate both(ai.apprentice.tool.ToolGate first, ai.apprentice.tool.ToolGate second) {
+        return (call, args, ctx) -> {
+            var d = first.check(call, args, ctx);
+            return d != null && !d.allowed() ? d : second.check(call, args, ctx);
+        };
+    }
+
     /** spawn_agent for this config: subagents get the same tools and rules, their own instructions and budget. */
     private SpawnAgentTool spawnTool(Config config, Path workspace, SkillCatalog skills) {
         return new SpawnAgentTool(workspace, skills, (model, instructions, maxSteps, allowed) -> {

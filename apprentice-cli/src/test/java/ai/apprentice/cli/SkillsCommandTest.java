@@ -63,4 +63,22 @@ class SkillsCommandTest {
                 .contains("Headings use sentence case.").contains("formatted doc.md");
         assertThat(Files.readString(ws.resolve("doc.md"))).isEqualTo("# Title\ntext\n");
     }
+
+    @Test
+    void allowedToolsLimitTheAgentWhileTheSkillIsActive() throws Exception {
+        var skill = Files.createDirectories(ws.resolve(".claude/skills/read-only-audit"));
+        Files.writeString(skill.resolve("SKILL.md"), "---\nname: read-only-audit\ndescription: Audits files without changing them.\n"
+                + "allowed-tools: Read Grep\n---\nRead, never write.\n");
+        Files.writeString(ws.resolve("a.txt"), "data");
+        Files.writeString(ws.resolve("s.jsonl"), String.join("\n",
+                "{\"tool_calls\": [{\"name\": \"write_file\", \"arguments\": {\"path\": \"before.txt\", \"content\": \"ok\"}}]}",
+                "{\"tool_calls\": [{\"name\": \"use_skill\", \"arguments\": {\"name\": \"read-only-audit\"}}]}",
+                "{\"tool_calls\": [{\"name\": \"read_file\", \"arguments\": {\"path\": \"a.txt\"}}, {\"name\": \"write_file\", \"arguments\": {\"path\": \"after.txt\", \"content\": \"no\"}}]}",
+                "{\"text\": \"audited\"}") + "\n");
+        var r = new CliHarness(home, ws).run("run", "--json", "--approve", "auto", "--model", "scripted:s.jsonl", "audit");
+        assertThat(r.exit()).as(r.err()).isEqualTo(0);
+        assertThat(ws.resolve("before.txt")).exists();
+        assertThat(ws.resolve("after.txt")).doesNotExist();
+        assertThat(r.out()).contains("only Read Grep may be used").contains("\"decided_by\":\"skill read-only-audit\"").contains("     1\\tdata");
+    }
 }

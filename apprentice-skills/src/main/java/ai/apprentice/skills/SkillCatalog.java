@@ -23,6 +23,8 @@ public final class SkillCatalog {
     public record Root(Path dir, String source) {}
 
     private final Map<String, Skill> skills = new LinkedHashMap<>();
+    /** The skill each run loaded last, while it limits the run's tools (allowed-tools). */
+    private final Map<String, Skill> activeByRun = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<SkillProblem> problems = new ArrayList<>();
     private final List<String> shadowed = new ArrayList<>();
 
@@ -116,6 +118,27 @@ public final class SkillCatalog {
         return sb.append("(").append(skills.size() - shown).append(" more skills; call use_skill with a name to load one)\n").toString();
     }
 
+    /**
+     * Denies, in a run whose last loaded skill names {@code allowed-tools}, every tool outside that list
+     * (use_skill stays allowed, to switch skills). {@code aliases} maps other names to ours (Bash to
+     * run_shell), so skills written for other agents restrict the right tools.
+     */
+    public ai.apprentice.tool.ToolGate allowedToolsGate(Map<String, String> aliases) {
+        return (call, args, ctx) -> {
+            var skill = ctx == null ? null : activeByRun.get(ctx.runId());
+            if (skill == null || call.name().equals("use_skill")) return null;
+            var allowed = new java.util.HashSet<String>();
+            for (var t : skill.allowedTools()) {
+                var name = t.replaceAll("\\(.*\\)$", "");
+                allowed.add(name);
+                if (aliases.containsKey(name)) allowed.add(aliases.get(name));
+            }
+            return allowed.contains(call.name()) || allowed.contains(aliases.getOrDefault(call.name(), call.name())) ? null
+                    : ai.apprentice.tool.ToolGate.Decision.deny("skill " + skill.name(),
+                    "while it is active only " + String.join(" ", skill.allowedTools()) + " may be used");
+        };
+    }
+
     /** {@code use_skill(name)}: the skill's instructions and the list of its files, with their folder. */
     public Tool useSkillTool() {
         return Tools.builder("use_skill")
@@ -130,6 +153,10 @@ public final class SkillCatalog {
                     if (skill == null) {
                         return ToolResult.error("No skill named '" + name + "'. Available: " + String.join(", ", skills.keySet()));
                     }
+                    if (ctx != null) {
+                        if (skill.allowedTools().isEmpty()) activeByRun.remove(ctx.runId());
+                        else activeByRun.put(ctx.runId(), skill);
+                    }
                     var sb = new StringBuilder("# Skill: ").append(skill.name()).append("\nFolder: ").append(skill.dir()).append("\n\n");
                     sb.append(skill.body()).append('\n');
                     var files = skill.files();
@@ -138,7 +165,8 @@ public final class SkillCatalog {
                         files.forEach(f -> sb.append("- ").append(f).append('\n'));
                     }
                     if (!skill.allowedTools().isEmpty()) {
-                        sb.append("\nThis skill expects these tools: ").append(String.join(" ", skill.allowedTools())).append('\n');
+                        sb.append("\nWhile this skill is active you may use only: ").append(String.join(" ", skill.allowedTools()))
+                                .append(" (and use_skill, to switch skills)\n");
                     }
                     return sb.toString();
                 });
