@@ -31,6 +31,15 @@ final class Py {
         return DoubleNode.valueOf(a.doubleValue() - b.doubleValue());
     }
 
+    static NumericNode mul(JsonNode a, long n) {
+        if (num(a).isIntegralNumber()) return LongNode.valueOf(a.longValue() * n);
+        return DoubleNode.valueOf(a.doubleValue() * n);
+    }
+
+    static NumericNode neg(JsonNode a) {
+        return num(a).isIntegralNumber() ? LongNode.valueOf(-a.longValue()) : DoubleNode.valueOf(-a.doubleValue());
+    }
+
     static NumericNode abs(JsonNode a) {
         return num(a).isIntegralNumber() ? LongNode.valueOf(Math.abs(a.longValue())) : DoubleNode.valueOf(Math.abs(a.doubleValue()));
     }

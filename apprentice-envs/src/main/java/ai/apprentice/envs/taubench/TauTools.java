@@ -12,6 +12,10 @@ public final class TauTools {
         return RetailTools.TOOLS;
     }
 
+    public static Map<String, RetailTools.Impl> airline() {
+        return AirlineTools.TOOLS;
+    }
+
     /** The observation of one call: the tool's answer, "Error: ..." when it refused, or "Unknown action NAME". */
     public static String invoke(Map<String, RetailTools.Impl> tools, ObjectNode db, String name, JsonNode args) {
         var tool = tools.get(name);
