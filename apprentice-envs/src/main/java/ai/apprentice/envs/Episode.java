@@ -1,0 +1,39 @@
+package ai.apprentice.envs;
+
+import ai.apprentice.tool.Tool;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+
+/** One attempt at one task. */
+public interface Episode {
+    String taskId();
+
+    /** The rules the agent must follow (its system instructions). */
+    String policy();
+
+    /** The agent's tools, bound to this episode's state; each call counts as an action. */
+    List<Tool> tools();
+
+    /** What the user says first. */
+    String firstUserMessage() throws InterruptedException;
+
+    /** The user's answer to what the agent said; counts as an action. */
+    String reply(String agentMessage) throws InterruptedException;
+
+    /** Whether the episode is over (the user stopped, the agent handed off, or the action cap was reached). */
+    boolean done();
+
+    int actions();
+
+    int maxActions();
+
+    /** The outcome, with a white-box explanation. */
+    Reward reward();
+
+    /** The task's reference actions ({name, kwargs}) and the outputs it expects said, for the gold policy. */
+    List<JsonNode> goldActions();
+
+    List<String> goldOutputs();
+
+    record Reward(double value, String explanation) {}
+}
