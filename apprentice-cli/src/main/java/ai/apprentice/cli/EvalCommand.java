@@ -1,0 +1,226 @@
+package ai.apprentice.cli;
+
+import ai.apprentice.envs.Environment;
+import ai.apprentice.envs.EnvironmentProvider;
+import ai.apprentice.envs.LlmUser;
+import ai.apprentice.envs.UserSimulator;
+import ai.apprentice.envs.eval.AgentPolicy;
+import ai.apprentice.envs.eval.Comparison;
+import ai.apprentice.envs.eval.Report;
+import ai.apprentice.envs.eval.EvalRunner;
+import ai.apprentice.envs.eval.GoldPolicy;
+import ai.apprentice.envs.eval.Policy;
+import ai.apprentice.envs.eval.RandomPolicy;
+import ai.apprentice.envs.eval.Summary;
+import ai.apprentice.envs.eval.TrialResult;
+import ai.apprentice.json.Json;
+import ai.apprentice.runtime.Budget;
+import ai.apprentice.runtime.RunIds;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "eval", description = "Evaluate an agent on an environment: k trials per task, pass@k and pass^k, cost.",
+        subcommands = {EvalCommand.Resume.class, EvalCommand.Compare.class})
+final class EvalCommand implements Callable<Integer> {
+    private final Cli cli;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "ENV", description = "Environment name; see 'apprentice env list'.") String env;
+    @Option(names = "--split", defaultValue = "test", description = "Task split (default ${DEFAULT-VALUE}).") String split;
+    @Option(names = "--tasks", paramLabel = "LIST", description = "Task indices, e.g. 0-49,60 (default: all).") String tasks;
+    @Option(names = "--agent", paramLabel = "AGENT", description = "gold or random (reference policies); default: an apprentice agent with --model.") String agent;
+    @Option(names = {"-m", "--model"}, paramLabel = "PROVIDER:MODEL", description = "Model of the agent under test.") String model;
+    @Option(names = "--user-model", paramLabel = "PROVIDER:MODEL", description = "Model that plays the user (default: the agent's).") String userModel;
+    @Option(names = "-k", defaultValue = "1", description = "Trials per task (default ${DEFAULT-VALUE}).") int k;
+    @Option(names = "--concurrency", defaultValue = "2", description = "Trials at once (default ${DEFAULT-VALUE}).") int concurrency;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).") long seed;
+    @Option(names = "--data", paramLabel = "DIR", description = "Data folder of the environment (tau-bench: the folder with retail/, airline/, tasks/).") Path data;
+    @Option(names = "--json", description = "Print the summary as JSON.") boolean json;
+    @Option(names = "--report", paramLabel = "FILE.html", description = "Also write an HTML report (with .json and .csv beside it).") Path report;
+
+    EvalCommand(Cli cli) {
+        this.cli = cli;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (env == null) throw new UsageException("Name an environment: apprentice eval ENV (see 'apprentice env list')");
+        var meta = Json.object().put("env", env).put("split", split).put("tasks", tasks == null ? "" : tasks)
+                .put("agent", agent == null ? "" : agent).put("model", model == null ? "" : model)
+                .put("user_model", userModel == null ? "" : userModel).put("k", k).put("concurrency", concurrency)
+                .put("seed", seed).put("data", data == null ? "" : data.toAbsolutePath().toString());
+        String id = "eval-" + RunIds.next();
+        var folder = cli.home().resolve("evals").resolve(id);
+        Files.createDirectories(folder);
+        Files.writeString(folder.resolve("meta.json"), meta.toPrettyString());
+        return run(cli, id, meta, json, report);
+    }
+
+    static int run(Cli cli, String id, JsonNode meta, boolean json, Path report) throws Exception {
+        var folder = cli.home().resolve("evals").resolve(id);
+        Environment environment;
+        try {
+            var dataDir = meta.path("data").asText().isEmpty() ? cli.home().resolve("data/taubench") : Path.of(meta.path("data").asText());
+            environment = EnvironmentProvider.byName(meta.path("env").asText(), dataDir);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+        String split = meta.path("split").asText();
+        List<Integer> indices;
+        try {
+            indices = parseTasks(meta.path("tasks").asText(), environment.size(split));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+        var policy = policy(cli, meta);
+        var users = users(cli, meta);
+        int k = meta.path("k").asInt(1);
+        int total = indices.size() * k;
+        var done = new AtomicInteger();
+        var successes = new AtomicInteger();
+        long t0 = System.nanoTime();
+        if (!json) cli.err.println("evaluation " + id + ": " + environment.name() + " " + split + ", " + indices.size() + " tasks x " + k
+                + " trials; resume with: apprentice eval resume " + id);
+        var runner = new EvalRunner(environment, split, policy, users, folder);
+        var results = runner.run(indices, k, meta.path("concurrency").asInt(2), meta.path("seed").asLong(), r -> {
+            int d = done.incrementAndGet();
+            if (r.success()) successes.incrementAndGet();
+            progress(cli, d, total, successes.get(), t0);
+        });
+        cli.err.println();
+        var summary = Summary.json(environment.name(), split, results, meta.path("seed").asLong());
+        summary.put("id", id);
+        Files.writeString(folder.resolve("summary.json"), summary.toPrettyString());
+        if (report != null) Report.write(report, summary, results);
+        if (json) {
+            cli.out.println(summary.toPrettyString());
+        } else {
+            cli.out.printf("%s %s: %d tasks, %d trials, mean reward %.3f%n", environment.name(), split, summary.get("tasks").asInt(),
+                    summary.get("trials").asInt(), summary.get("mean_reward").asDouble());
+            summary.get("pass_hat_k").fields().forEachRemaining(e -> cli.out.printf("  pass^%s = %.3f   pass@%s = %.3f%n",
+                    e.getKey(), e.getValue().asDouble(), e.getKey(), summary.at("/pass_at_k/" + e.getKey()).asDouble()));
+            cli.out.println("results: " + folder);
+        }
+        return 0;
+    }
+
+    private static void progress(Cli cli, int done, int total, int successes, long t0) {
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        long eta = done == 0 ? 0 : Math.round(elapsed / done * (total - done));
+        int width = 24;
+        int filled = total == 0 ? width : done * width / total;
+        cli.err.printf("\r[%s%s] %d/%d  pass^1 %.2f  ETA %d:%02d ", "#".repeat(filled), " ".repeat(width - filled), done, total,
+                (double) successes / done, eta / 60, eta % 60);
+        cli.err.flush();
+    }
+
+    private static Policy policy(Cli cli, JsonNode meta) {
+        String agent = meta.path("agent").asText();
+        switch (agent) {
+            case "gold" -> { return new GoldPolicy(); }
+            case "random" -> { return new RandomPolicy(); }
+            case "" -> { }
+            default -> throw new UsageException("Unknown --agent '" + agent + "': use gold or random, or --model PROVIDER:MODEL for an apprentice agent");
+        }
+        var workspace = Path.of("").toAbsolutePath();
+        var flags = new LinkedHashMap<String, Object>();
+        if (!meta.path("model").asText().isEmpty()) flags.put("model", meta.path("model").asText());
+        var config = cli.config(workspace, flags);
+        var model = cli.model(config, workspace);
+        var prices = ai.apprentice.model.PriceTable.defaults();
+        config.prices().forEach(prices::put);
+        return new AgentPolicy((instructions, tools, maxSteps) -> ai.apprentice.runtime.Agent.builder().model(model)
+                .instructions(instructions).tools(tools).prices(prices).workspace(workspace)
+                .budget(Budget.DEFAULT.withMaxSteps(maxSteps)).listener(cli.store()).build());
+    }
+
+    private static java.util.function.Supplier<UserSimulator> users(Cli cli, JsonNode meta) {
+        if (!meta.path("agent").asText().isEmpty()) return null;
+        var workspace = Path.of("").toAbsolutePath();
+        var flags = new LinkedHashMap<String, Object>();
+        String m = !meta.path("user_model").asText().isEmpty() ? meta.path("user_model").asText() : meta.path("model").asText();
+        if (!m.isEmpty()) flags.put("model", m);
+        var model = cli.model(cli.config(workspace, flags), workspace);
+        return () -> new LlmUser(model);
+    }
+
+    /** "0-49,60" into indices; empty means every task. */
+    static List<Integer> parseTasks(String spec, int size) {
+        if (spec == null || spec.isBlank()) return java.util.stream.IntStream.range(0, size).boxed().toList();
+        var out = new TreeSet<Integer>();
+        for (var part : spec.split(",")) {
+            var p = part.strip();
+            try {
+                if (p.contains("-")) {
+                    var ends = p.split("-", 2);
+                    int a = Integer.parseInt(ends[0].strip());
+                    int b = Integer.parseInt(ends[1].strip());
+                    if (b < a) throw new IllegalArgumentException("task range '" + p + "' runs backwards");
+                    for (int i = a; i <= b; i++) out.add(i);
+                } else {
+                    out.add(Integer.parseInt(p));
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--tasks: '" + p + "' is not a task number or range like 0-49");
+            }
+        }
+        for (int i : out) if (i < 0 || i >= size) throw new IllegalArgumentException("--tasks: task " + i + " does not exist; tasks are 0-" + (size - 1));
+        return new ArrayList<>(out);
+    }
+
+    @Command(name = "resume", description = "Finish an interrupted evaluation; finished trials are kept.")
+    static final class Resume implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(paramLabel = "ID") String id;
+        @Option(names = "--json") boolean json;
+        Resume(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws Exception {
+            var meta = cli.home().resolve("evals").resolve(id).resolve("meta.json");
+            if (!Files.isRegularFile(meta)) throw new UsageException("No evaluation '" + id + "' in " + cli.home().resolve("evals"));
+            return run(cli, id, Json.MAPPER.readTree(meta.toFile()), json, null);
+        }
+    }
+
+    @Command(name = "compare", description = "Paired comparison of two evaluations on the tasks they share.")
+    static final class Compare implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(index = "0", paramLabel = "A") String a;
+        @Parameters(index = "1", paramLabel = "B") String b;
+        @Option(names = "--json") boolean json;
+        Compare(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws IOException {
+            var result = Comparison.of(trials(cli, a), trials(cli, b), 0);
+            cli.out.println(json ? result.toPrettyString() : Comparison.text(a, b, result));
+            return 0;
+        }
+    }
+
+    static List<TrialResult> trials(Cli cli, String id) throws IOException {
+        var file = cli.home().resolve("evals").resolve(id).resolve("trials.jsonl");
+        if (!Files.isRegularFile(file)) throw new UsageException("No evaluation '" + id + "' (no " + file + ")");
+        var out = new ArrayList<TrialResult>();
+        for (var line : Files.readAllLines(file)) {
+            if (line.isBlank()) continue;
+            try {
+                out.add(Json.read(line, TrialResult.class));
+            } catch (java.io.UncheckedIOException torn) {
+                // an interrupted write; resume reruns that trial
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,69 @@
+package ai.apprentice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.apprentice.envs.taubench.TauData;
+import ai.apprentice.json.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(120)
+class EvalCommandTest {
+    @TempDir Path home;
+    @TempDir Path ws;
+
+    @Test
+    void goldAndRandomEvaluationsReportCompareAndResume() throws Exception {
+        var cli = new CliHarness(home, ws);
+        var data = TauData.sharedDir().toString();
+        var report = ws.resolve("gold.html");
+        var gold = cli.run("eval", "taubench-airline", "--data", data, "--agent", "gold", "--tasks", "0-4", "-k", "2", "--json",
+                "--report", report.toString());
+        assertThat(gold.exit()).as(gold.err()).isZero();
+        var summary = Json.tree(gold.out());
+        assertThat(summary.get("env").asText()).isEqualTo("taubench-airline");
+        assertThat(summary.get("tasks").asInt()).isEqualTo(5);
+        assertThat(summary.get("trials").asInt()).isEqualTo(10);
+        assertThat(summary.at("/pass_hat_k/2").asDouble()).isEqualTo(1.0);
+        assertThat(summary.at("/pass_at_k/1").asDouble()).isEqualTo(1.0);
+        assertThat(summary.get("mean_reward").asDouble()).isEqualTo(1.0);
+        assertThat(Files.readString(report)).contains("<svg").contains("pass^k").contains("test/4");
+        assertThat(Files.readString(ws.resolve("gold.csv"))).startsWith("task_id,trial,reward").contains("test/0,1,1.0");
+        assertThat(gold.err()).contains("10/10");
+
+        var random = Json.tree(cli.run("eval", "taubench-airline", "--data", data, "--agent", "random", "--tasks", "0-4", "-k", "2", "--json").out());
+        var compare = cli.run("eval", "compare", summary.get("id").asText(), random.get("id").asText(), "--json");
+        assertThat(compare.exit()).as(compare.err()).isZero();
+        var c = Json.tree(compare.out());
+        assertThat(c.get("tasks").asInt()).isEqualTo(5);
+        assertThat(c.get("difference").asDouble()).isLessThan(0);
+        assertThat(c.get("worse_in_b").size()).isPositive();
+
+        var resumed = cli.run("eval", "resume", summary.get("id").asText(), "--json");
+        assertThat(resumed.exit()).isZero();
+        assertThat(Json.tree(resumed.out()).get("trials").asInt()).isEqualTo(10);
+        assertThat(resumed.err()).doesNotContain("1/10"); // nothing left to run
+    }
+
+    @Test
+    void badInputIsExplained() {
+        var cli = new CliHarness(home, ws);
+        var data = TauData.sharedDir().toString();
+        var unknown = cli.run("eval", "no-such-env", "--agent", "gold");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("Unknown environment 'no-such-env'").contains("taubench-retail");
+        var tasks = cli.run("eval", "taubench-airline", "--data", data, "--agent", "gold", "--tasks", "48-52");
+        assertThat(tasks.exit()).isEqualTo(2);
+        assertThat(tasks.err()).contains("task 50 does not exist; tasks are 0-49");
+        var noData = cli.run("eval", "taubench-retail", "--data", ws.toString(), "--agent", "gold");
+        assertThat(noData.exit()).isEqualTo(2);
+        assertThat(noData.err()).contains("Cannot read tau-bench data").contains("orders.json");
+        var split = cli.run("eval", "taubench-airline", "--data", data, "--agent", "gold", "--split", "train");
+        assertThat(split.exit()).isEqualTo(2);
+        assertThat(split.err()).contains("has no split 'train'");
+        assertThat(cli.run("env", "list").out()).contains("taubench-retail").contains("taubench-airline");
+    }
+}
