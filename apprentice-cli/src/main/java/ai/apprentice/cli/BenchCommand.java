@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", description = "Benchmarks that print JSON; each compares against a baseline measured in the same run.",
-        subcommands = {BenchCommand.Search.class, HarnessBench.class, BenchCommand.SkillPrompt.class})
+        subcommands = {BenchCommand.Search.class, HarnessBench.class, BenchCommand.SkillPrompt.class, BenchCommand.TauGold.class})
 final class BenchCommand {
 
     static double median(List<Double> xs) {
@@ -132,6 +132,35 @@ final class BenchCommand {
             }
             cli.out.println(out.toPrettyString());
             return 0;
+        }
+    }
+
+    @Command(name = "taubench", description = "Gold replay of every tau-bench task (685) through the environment, hashing included.")
+    static final class TauGold implements Callable<Integer> {
+        private final Cli cli;
+        @Option(names = "--data", required = true, paramLabel = "DIR", description = "The tau-bench data folder.") Path data;
+        @Option(names = "--concurrency", defaultValue = "2", description = "Tasks at once (default ${DEFAULT-VALUE}).") int concurrency;
+        TauGold(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws Exception {
+            long t0 = System.nanoTime();
+            int tasks = 0;
+            int ones = 0;
+            for (var run : List.of(new String[] {"taubench-retail", "test"}, new String[] {"taubench-retail", "train"},
+                    new String[] {"taubench-retail", "dev"}, new String[] {"taubench-airline", "test"})) {
+                var env = ai.apprentice.envs.EnvironmentProvider.byName(run[0], data);
+                var indices = java.util.stream.IntStream.range(0, env.size(run[1])).boxed().toList();
+                var results = new ai.apprentice.envs.eval.EvalRunner(env, run[1], new ai.apprentice.envs.eval.GoldPolicy(), null, null)
+                        .run(indices, 1, concurrency, 0, null);
+                tasks += results.size();
+                ones += (int) results.stream().filter(ai.apprentice.envs.eval.TrialResult::success).count();
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            cli.out.println(Json.object().put("benchmark", "taubench_gold_replay").put("tasks", tasks).put("reward_1", ones)
+                    .put("concurrency", concurrency).put("seconds", round(seconds)).put("tasks_per_second", round(tasks / seconds))
+                    .put("target_seconds", 60).toPrettyString());
+            return ones == tasks ? 0 : 1;
         }
     }
 
