@@ -88,6 +88,8 @@ final class EvalCommand implements Callable<Integer> {
         int total = indices.size() * k;
         var done = new AtomicInteger();
         var successes = new AtomicInteger();
+        var tokens = new java.util.concurrent.atomic.AtomicLong();
+        var cost = new java.util.concurrent.atomic.DoubleAdder();
         long t0 = System.nanoTime();
         if (!json) cli.err.println("evaluation " + id + ": " + environment.name() + " " + split + ", " + indices.size() + " tasks x " + k
                 + " trials; resume with: apprentice eval resume " + id);
@@ -95,7 +97,9 @@ final class EvalCommand implements Callable<Integer> {
         var results = runner.run(indices, k, meta.path("concurrency").asInt(2), meta.path("seed").asLong(), r -> {
             int d = done.incrementAndGet();
             if (r.success()) successes.incrementAndGet();
-            progress(cli, d, total, successes.get(), t0);
+            tokens.addAndGet(r.inputTokens() + r.outputTokens());
+            cost.add(r.costUsd());
+            progress(cli, d, total, successes.get(), tokens.get(), cost.sum(), t0);
         });
         cli.err.println();
         var summary = Summary.json(environment.name(), split, results, meta.path("seed").asLong());
@@ -114,13 +118,13 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void progress(Cli cli, int done, int total, int successes, long t0) {
+    private static void progress(Cli cli, int done, int total, int successes, long tokens, double cost, long t0) {
         double elapsed = (System.nanoTime() - t0) / 1e9;
         long eta = done == 0 ? 0 : Math.round(elapsed / done * (total - done));
         int width = 24;
         int filled = total == 0 ? width : done * width / total;
-        cli.err.printf("\r[%s%s] %d/%d  pass^1 %.2f  ETA %d:%02d ", "#".repeat(filled), " ".repeat(width - filled), done, total,
-                (double) successes / done, eta / 60, eta % 60);
+        cli.err.printf("\r[%s%s] %d/%d  pass^1 %.2f  ETA %d:%02d  %,d tokens  $%.4f ", "#".repeat(filled), " ".repeat(width - filled),
+                done, total, (double) successes / done, eta / 60, eta % 60, tokens, cost);
         cli.err.flush();
     }
 

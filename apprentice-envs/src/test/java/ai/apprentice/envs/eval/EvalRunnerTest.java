@@ -89,4 +89,29 @@ class EvalRunnerTest {
         assertThat(short1.reward()).isZero();
         assertThat(short1.explanation()).contains("differs from the gold final state");
     }
+
+    @Test
+    void anLlmUserFollowsTheStopConventionAndAnEndlessAgentIsCapped() throws Exception {
+        var env = EnvironmentProvider.byName("taubench-airline", TauData.sharedDir());
+        // The user is a model too (scripted here): it opens, then stops.
+        var userScript = List.<JsonNode>of(ScriptedModel.turn("Hi, I want to check my reservation."), ScriptedModel.turn("Great, thanks! ###STOP###"));
+        var agentScript = List.<JsonNode>of(ScriptedModel.turn("Sure, what is your user id?"));
+        var talk = new AgentPolicy((instructions, tools, maxSteps) -> Agent.builder()
+                .model(new ScriptedModel("scripted:agent", agentScript)).instructions(instructions).tools(tools).build());
+        var done = new EvalRunner(env, "test", talk, () -> new ai.apprentice.envs.LlmUser(new ScriptedModel("scripted:user", userScript)), null)
+                .run(List.of(0), 1, 1, 1, null).getFirst();
+        assertThat(done.actions()).isEqualTo(1); // one message to the user, then ###STOP###
+        assertThat(done.explanation()).doesNotContain("did not end");
+
+        // An agent that only ever calls tools never ends the episode: stopped at 30 actions, reward 0.
+        var loop = Json.object();
+        loop.putArray("tool_calls").addObject().put("name", "list_all_airports").set("arguments", Json.object());
+        var endless = new AgentPolicy((instructions, tools, maxSteps) -> Agent.builder()
+                .model(new ScriptedModel("scripted:loop", java.util.Collections.nCopies(100, loop))).instructions(instructions)
+                .tools(tools).budget(Budget.DEFAULT.withMaxSteps(maxSteps)).build());
+        var capped = new EvalRunner(env, "test", endless, () -> new ScriptedUser(List.of("Hi")), null).run(List.of(0), 1, 1, 1, null).getFirst();
+        assertThat(capped.reward()).isZero();
+        assertThat(capped.actions()).isEqualTo(30);
+        assertThat(capped.explanation()).contains("30-action cap");
+    }
 }
