@@ -65,5 +65,10 @@ class EvalCommandTest {
         assertThat(split.exit()).isEqualTo(2);
         assertThat(split.err()).contains("has no split 'train'");
         assertThat(cli.run("env", "list").out()).contains("taubench-retail").contains("taubench-airline");
+        cli.env.put("APPRENTICE_TAUBENCH_URL", "http://127.0.0.1:9/");
+        var install = cli.run("env", "install", "taubench");
+        assertThat(install.exit()).isEqualTo(1);
+        assertThat(install.err()).contains("Cannot download http://127.0.0.1:9/retail/data/orders.json");
+        assertThat(home.resolve("data/taubench")).doesNotExist();
     }
 }
