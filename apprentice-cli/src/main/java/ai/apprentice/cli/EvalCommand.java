@@ -45,6 +45,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--concurrency", defaultValue = "2", description = "Trials at once (default ${DEFAULT-VALUE}).") int concurrency;
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--data", paramLabel = "DIR", description = "Data folder of the environment (tau-bench: the folder with retail/, airline/, tasks/).") Path data;
+    @Option(names = "--instructions", paramLabel = "FILE", description = "Extra instructions for the agent under test, after the environment's policy.") Path instructions;
+    @Option(names = "--skills", description = "Give the agent under test the skills of the current workspace and user (index + use_skill).") boolean skills;
     @Option(names = "--json", description = "Print the summary as JSON.") boolean json;
     @Option(names = "--report", paramLabel = "FILE.html", description = "Also write an HTML report (with .json and .csv beside it).") Path report;
 
@@ -58,7 +60,14 @@ final class EvalCommand implements Callable<Integer> {
         var meta = Json.object().put("env", env).put("split", split).put("tasks", tasks == null ? "" : tasks)
                 .put("agent", agent == null ? "" : agent).put("model", model == null ? "" : model)
                 .put("user_model", userModel == null ? "" : userModel).put("k", k).put("concurrency", concurrency)
-                .put("seed", seed).put("data", data == null ? "" : data.toAbsolutePath().toString());
+                .put("seed", seed).put("data", data == null ? "" : data.toAbsolutePath().toString()).put("skills", skills);
+        if (instructions != null) {
+            try {
+                meta.put("instructions", Files.readString(instructions));
+            } catch (IOException e) {
+                throw new UsageException("Cannot read --instructions " + instructions + ": " + e.getMessage(), e);
+            }
+        }
         String id = "eval-" + RunIds.next();
         var folder = cli.home().resolve("evals").resolve(id);
         Files.createDirectories(folder);
@@ -143,9 +152,19 @@ final class EvalCommand implements Callable<Integer> {
         var model = cli.model(config, workspace);
         var prices = ai.apprentice.model.PriceTable.defaults();
         config.prices().forEach(prices::put);
-        return new AgentPolicy((instructions, tools, maxSteps) -> ai.apprentice.runtime.Agent.builder().model(model)
-                .instructions(instructions).tools(tools).prices(prices).workspace(workspace)
-                .budget(Budget.DEFAULT.withMaxSteps(maxSteps)).listener(cli.store()).build());
+        String extra = meta.path("instructions").asText("");
+        var catalog = meta.path("skills").asBoolean(false) ? cli.skills(workspace) : null;
+        return new AgentPolicy((policy, tools, maxSteps) -> {
+            var allTools = new ArrayList<>(tools);
+            var text = new StringBuilder(policy);
+            if (!extra.isBlank()) text.append("\n\n").append(extra);
+            if (catalog != null && !catalog.skills().isEmpty()) {
+                text.append("\n\n").append(catalog.promptSection(Cli.SKILL_INDEX_TOKENS));
+                allTools.add(catalog.useSkillTool());
+            }
+            return ai.apprentice.runtime.Agent.builder().model(model).instructions(text.toString()).tools(allTools).prices(prices)
+                    .workspace(workspace).budget(Budget.DEFAULT.withMaxSteps(maxSteps)).listener(cli.store()).build();
+        });
     }
 
     private static java.util.function.Supplier<UserSimulator> users(Cli cli, JsonNode meta) {

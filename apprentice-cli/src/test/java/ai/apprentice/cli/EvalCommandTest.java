@@ -71,4 +71,25 @@ class EvalCommandTest {
         assertThat(install.err()).contains("Cannot download http://127.0.0.1:9/retail/data/orders.json");
         assertThat(home.resolve("data/taubench")).doesNotExist();
     }
+
+    @Test
+    void aModelAgentIsEvaluatedWithItsInstructionsAndSkills() throws Exception {
+        var cli = new CliHarness(home, ws);
+        var skill = java.nio.file.Files.createDirectories(home.resolve("skills/airline-etiquette"));
+        java.nio.file.Files.writeString(skill.resolve("SKILL.md"), "---\nname: airline-etiquette\ndescription: How to greet airline customers.\n---\nBe polite.\n");
+        java.nio.file.Files.writeString(ws.resolve("extra.md"), "Always answer in one sentence.");
+        // The agent under test and the user are both scripted models: the agent greets, the user stops.
+        java.nio.file.Files.writeString(ws.resolve("agent.jsonl"), "{\"tool_calls\": [{\"name\": \"use_skill\", \"arguments\": {\"name\": \"airline-etiquette\"}}]}\n{\"text\": \"Hello, how can I help?\"}\n");
+        java.nio.file.Files.writeString(ws.resolve("user.jsonl"), "{\"text\": \"Hi, I need help.\"}\n{\"text\": \"Never mind. ###STOP###\"}\n");
+        var r = cli.run("eval", "taubench-airline", "--data", TauData.sharedDir().toString(), "--model", "scripted:" + ws.resolve("agent.jsonl"),
+                "--user-model", "scripted:" + ws.resolve("user.jsonl"), "--tasks", "0", "--instructions", ws.resolve("extra.md").toString(),
+                "--skills", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(Json.tree(r.out()).get("trials").asInt()).isEqualTo(1);
+        var runs = Json.tree(cli.run("runs", "list", "--json").out());
+        var show = Json.tree(cli.run("runs", "show", runs.get(0).get("id").asText(), "--json").out());
+        var system = show.at("/events/0/messages/0/content").asText();
+        assertThat(system).contains("Airline Agent Policy").contains("Always answer in one sentence.").contains("airline-etiquette");
+        assertThat(show.toString()).contains("Be polite.");
+    }
 }
