@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", description = "Benchmarks that print JSON; each compares against a baseline measured in the same run.",
-        subcommands = {BenchCommand.Search.class, HarnessBench.class, BenchCommand.SkillPrompt.class, BenchCommand.TauGold.class})
+        subcommands = {BenchCommand.Search.class, HarnessBench.class, BenchCommand.SkillPrompt.class, BenchCommand.TauGold.class, BenchCommand.EnvSteps.class})
 final class BenchCommand {
 
     static double median(List<Double> xs) {
@@ -161,6 +161,39 @@ final class BenchCommand {
                     .put("concurrency", concurrency).put("seconds", round(seconds)).put("tasks_per_second", round(tasks / seconds))
                     .put("target_seconds", 60).toPrettyString());
             return ones == tasks ? 0 : 1;
+        }
+    }
+
+    @Command(name = "env", description = "Environment steps per second under the random policy (an environment's cost next to a model call).")
+    static final class EnvSteps implements Callable<Integer> {
+        private final Cli cli;
+        @picocli.CommandLine.Parameters(paramLabel = "ENV") String env;
+        @Option(names = "--data", paramLabel = "DIR") Path data;
+        @Option(names = "--split", defaultValue = "test") String split;
+        @Option(names = "--seconds", defaultValue = "5", description = "How long to run (default ${DEFAULT-VALUE}).") int seconds;
+        EnvSteps(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws Exception {
+            var environment = ai.apprentice.envs.EnvironmentProvider.byName(env, data);
+            var policy = new ai.apprentice.envs.eval.RandomPolicy();
+            long steps = 0;
+            long episodes = 0;
+            long end = System.nanoTime() + seconds * 1_000_000_000L;
+            long t0 = System.nanoTime();
+            while (System.nanoTime() < end) {
+                int task = (int) (episodes % environment.size(split));
+                var episode = environment.start(split, task, episodes, new ai.apprentice.envs.ScriptedUser(List.of("Hello.")));
+                policy.play(episode, episodes);
+                episode.reward();
+                steps += episode.actions();
+                episodes++;
+            }
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            cli.out.println(Json.object().put("benchmark", "env_steps_random").put("env", environment.name()).put("episodes", episodes)
+                    .put("steps", steps).put("seconds", round(elapsed)).put("steps_per_second", round(steps / elapsed))
+                    .put("note", "an episode includes its start and its reward").toPrettyString());
+            return 0;
         }
     }
 
