@@ -35,5 +35,14 @@ public interface Episode {
 
     List<String> goldOutputs();
 
+    /**
+     * Actions that make sense in the current state, as the text an action tool takes (a text game's admissible
+     * commands, a shop page's clickables); the random policy draws its string arguments from them. Empty when
+     * the environment has no such list.
+     */
+    default List<String> admissibleActions() {
+        return List.of();
+    }
+
     record Reward(double value, String explanation) {}
 }

@@ -11,8 +11,9 @@ import java.util.Random;
 import java.util.regex.Pattern;
 
 /**
- * Calls random tools with arguments of the right types, drawn from words of the task (ids, names) and
- * small numbers, then says goodbye: a floor that any real agent must beat.
+ * Calls random tools with arguments of the right types, drawn from the episode's admissible actions when it
+ * lists them, else from words of the task (ids, names) and small numbers, then says goodbye: a floor that any
+ * real agent must beat.
  */
 public final class RandomPolicy implements Policy {
     static final int CALLS = 8;
@@ -27,10 +28,13 @@ public final class RandomPolicy implements Policy {
         while (m.find()) words.add(m.group());
         if (words.isEmpty()) words.add("unknown");
         var tools = episode.tools().stream().filter(t -> !t.name().equals("transfer_to_human_agents")).toList();
-        for (int i = 0; i < CALLS && !episode.done(); i++) {
+        // Where moves are listed (games, shops), play the whole step budget, as a random agent does in those benchmarks.
+        int calls = episode.admissibleActions().isEmpty() ? CALLS : episode.maxActions();
+        for (int i = 0; i < calls && !episode.done(); i++) {
             var tool = tools.get(rnd.nextInt(tools.size()));
+            var admissible = episode.admissibleActions();
             try {
-                tool.execute(arguments(tool.parameters(), words, rnd), null);
+                tool.execute(arguments(tool.parameters(), admissible.isEmpty() ? words : admissible, rnd), null);
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception ignored) {
