@@ -32,7 +32,11 @@ public final class Main implements Callable<Integer> {
         return new Repl(cli, options).run();
     }
 
+    /** Lucene warns on stderr that the JDK's incubating vector API is not enabled; a CLI user can do nothing about it. */
+    private static final java.util.logging.Logger LUCENE_VECTORS = java.util.logging.Logger.getLogger("org.apache.lucene.internal.vectorization");
+
     public static void main(String[] args) {
+        LUCENE_VECTORS.setLevel(java.util.logging.Level.SEVERE);
         System.exit(run(args, System.getenv(), System.in, System.out, System.err, isTerminal()));
     }
 
