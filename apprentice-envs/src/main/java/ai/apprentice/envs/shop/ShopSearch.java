@@ -34,6 +34,8 @@ final class ShopSearch {
 
     private final Analyzer analyzer = new EnglishAnalyzer();
     private final IndexSearcher searcher;
+    /** Lucene doc id to catalogue index, read once: stored-field lookups per hit cost more than the search. */
+    private final int[] catalogueIndex;
 
     ShopSearch(Catalogue catalogue) {
         var dir = new ByteBuffersDirectory();
@@ -49,6 +51,9 @@ final class ShopSearch {
             writer.forceMerge(1);
             writer.commit();
             searcher = new IndexSearcher(DirectoryReader.open(dir));
+            catalogueIndex = new int[searcher.getIndexReader().maxDoc()];
+            var stored = searcher.storedFields();
+            for (int d = 0; d < catalogueIndex.length; d++) catalogueIndex[d] = stored.document(d).getField("index").numericValue().intValue();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot build the shop's search index", e);
         }
@@ -66,7 +71,7 @@ final class ShopSearch {
         try {
             var hits = searcher.search(q.build(), limit).scoreDocs;
             var out = new ArrayList<Integer>(hits.length);
-            for (var h : hits) out.add(searcher.storedFields().document(h.doc).getField("index").numericValue().intValue());
+            for (var h : hits) out.add(catalogueIndex[h.doc]);
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
