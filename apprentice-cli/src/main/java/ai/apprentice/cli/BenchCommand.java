@@ -197,10 +197,11 @@ final class BenchCommand {
             long end = System.nanoTime() + seconds * 1_000_000_000L;
             while (System.nanoTime() < end) {
                 int task = (int) (episodes % environment.size(split));
-                var episode = environment.start(split, task, episodes, new ai.apprentice.envs.ScriptedUser(List.of("Hello.")));
-                policy.play(episode, episodes);
-                episode.reward();
-                steps += episode.actions();
+                try (var episode = environment.start(split, task, episodes, new ai.apprentice.envs.ScriptedUser(List.of("Hello.")))) {
+                    policy.play(episode, episodes);
+                    episode.reward();
+                    steps += episode.actions();
+                }
                 episodes++;
             }
             return new long[] {episodes, steps};

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /** One attempt at one task. */
-public interface Episode {
+public interface Episode extends AutoCloseable {
     String taskId();
 
     /** The rules the agent must follow (its system instructions). */
@@ -43,6 +43,10 @@ public interface Episode {
     default List<String> admissibleActions() {
         return List.of();
     }
+
+    /** Releases what the episode holds (a repository copy, say); called once, after the reward is taken. */
+    @Override
+    default void close() {}
 
     record Reward(double value, String explanation) {}
 }

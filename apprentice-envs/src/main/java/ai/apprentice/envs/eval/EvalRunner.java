@@ -98,6 +98,8 @@ public final class EvalRunner {
         } catch (RuntimeException e) {
             return new TrialResult(episode.taskId(), trial, 0.0, "the trial failed: " + e.getMessage(), episode.actions(), 0, 0, 0,
                     (System.nanoTime() - t0) / 1_000_000, null, String.valueOf(e.getMessage()));
+        } finally {
+            episode.close();
         }
     }
 

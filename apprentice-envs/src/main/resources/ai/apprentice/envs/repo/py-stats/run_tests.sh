@@ -1,0 +1,3 @@
+#!/bin/sh
+# Runs the project's tests.
+exec python3 -m unittest discover -v -s tests -t .
