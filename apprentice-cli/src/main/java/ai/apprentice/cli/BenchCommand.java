@@ -184,27 +184,58 @@ final class BenchCommand {
             long episodes = counts[0];
             long steps = counts[1];
             double elapsed = (System.nanoTime() - t0) / 1e9;
+            double setupMs = counts[2] / 1e6 / episodes;
+            double rewardMs = counts[3] / 1e6 / episodes;
+            double mockCallMs = mockModelCallMs();
+            double stepMs = elapsed * 1000 / steps;
             cli.out.println(Json.object().put("benchmark", "env_steps_random").put("env", environment.name()).put("episodes", episodes)
                     .put("steps", steps).put("seconds", round(elapsed)).put("steps_per_second", round(steps / elapsed))
-                    .put("note", "an episode includes its start and its reward; after one second of warm-up").toPrettyString());
+                    .put("steps_per_second_excluding_setup_and_reward", round(steps / (elapsed - (counts[2] + counts[3]) / 1e9)))
+                    .put("mean_setup_ms", round(setupMs)).put("mean_reward_ms", round(rewardMs))
+                    .put("mean_step_ms", round(stepMs)).put("baseline_local_mock_model_call_ms", round(mockCallMs))
+                    .put("step_over_mock_model_call", round(stepMs / mockCallMs))
+                    .put("note", "an episode includes its start and its reward; after one second of warm-up. The baseline is the median "
+                            + "HTTP round trip of a one-message chat request to a local mock OpenAI-compatible server, a model call that "
+                            + "costs no inference at all; a real one takes hundreds of milliseconds or more").toPrettyString());
             return 0;
         }
 
-        /** Plays random episodes for about {@code seconds}; returns {episodes, steps}. */
+        /** Median of 200 round trips of a one-message chat request to the mock server, after 50 for warm-up. */
+        private static double mockModelCallMs() {
+            try (var server = new ai.apprentice.testkit.MockOpenAiServer()) {
+                server.fallback(ai.apprentice.testkit.MockReply.text("ok"));
+                var client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+                String body = "{\"model\":\"mock\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+                var times = new java.util.ArrayList<Double>();
+                for (int i = 0; i < 250; i++) {
+                    double ms = HarnessBench.roundTrip(client, server, body);
+                    if (i >= 50) times.add(ms);
+                }
+                return median(times);
+            }
+        }
+
+        /** Plays random episodes for about {@code seconds}; returns {episodes, steps, setup nanos, reward nanos}. */
         private long[] play(ai.apprentice.envs.Environment environment, ai.apprentice.envs.eval.RandomPolicy policy, int seconds) throws InterruptedException {
             long steps = 0;
             long episodes = 0;
+            long setup = 0;
+            long scoring = 0;
             long end = System.nanoTime() + seconds * 1_000_000_000L;
             while (System.nanoTime() < end) {
                 int task = (int) (episodes % environment.size(split));
+                long t0 = System.nanoTime();
                 try (var episode = environment.start(split, task, episodes, new ai.apprentice.envs.ScriptedUser(List.of("Hello.")))) {
+                    setup += System.nanoTime() - t0;
                     policy.play(episode, episodes);
+                    long t1 = System.nanoTime();
                     episode.reward();
+                    scoring += System.nanoTime() - t1;
                     steps += episode.actions();
                 }
                 episodes++;
             }
-            return new long[] {episodes, steps};
+            return new long[] {episodes, steps, setup, scoring};
         }
     }
 

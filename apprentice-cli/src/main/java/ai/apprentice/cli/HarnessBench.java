@@ -118,7 +118,7 @@ final class HarnessBench implements Callable<Integer> {
         }
     }
 
-    private static double roundTrip(HttpClient client, MockOpenAiServer server, String body) {
+    static double roundTrip(HttpClient client, MockOpenAiServer server, String body) {
         long t0 = System.nanoTime();
         try {
             var response = client.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/chat/completions"))

@@ -48,6 +48,20 @@ class EvalCommandTest {
         assertThat(resumed.err()).doesNotContain("1/10"); // nothing left to run
     }
 
+    /** The acceptance line for each built-in environment: the gold agent passes every trial. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"sql", "shop", "repo"})
+    @Timeout(300)
+    void goldPassesTwentyTasksTwiceOnEachBuiltInEnvironment(String env) {
+        var cli = new CliHarness(home, ws);
+        var gold = cli.run("eval", env, "--agent", "gold", "-k", "2", "--tasks", "0-19", "--json");
+        assertThat(gold.exit()).as(gold.err()).isZero();
+        var summary = Json.tree(gold.out());
+        assertThat(summary.get("trials").asInt()).isEqualTo(40);
+        assertThat(summary.at("/pass_hat_k/2").asDouble()).as(gold.out()).isEqualTo(1.0);
+        assertThat(summary.get("errors").asInt()).isZero();
+    }
+
     @Test
     void badInputIsExplained() {
         var cli = new CliHarness(home, ws);
