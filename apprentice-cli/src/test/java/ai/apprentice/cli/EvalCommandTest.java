@@ -50,7 +50,7 @@ class EvalCommandTest {
 
     /** The acceptance line for each built-in environment: the gold agent passes every trial. */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"sql", "shop", "repo"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"sql", "shop", "repo", "textworld"})
     @Timeout(300)
     void goldPassesTwentyTasksTwiceOnEachBuiltInEnvironment(String env) {
         var cli = new CliHarness(home, ws);
