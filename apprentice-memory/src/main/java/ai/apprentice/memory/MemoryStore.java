@@ -1,0 +1,538 @@
+package ai.apprentice.memory;
+
+import ai.apprentice.memory.Memory.Change;
+import ai.apprentice.memory.Memory.Kind;
+import ai.apprentice.memory.Memory.Recalled;
+import ai.apprentice.memory.index.MemoryIndex;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+
+/**
+ * Long-term memory. SQLite holds the truth: every memory with its embeddings, and a log of every change in
+ * batches that can be listed and undone. The Lucene index is a cache that catches up from that log
+ * ({@link #sync()}), so a crash between the two, another process's writes, or a lost index are all repaired
+ * the same way: by replaying the log, or rebuilding from the rows when the index cannot be read.
+ */
+public final class MemoryStore implements AutoCloseable {
+    /** Reciprocal rank fusion constant: small, so the top of each list counts most (see docs/PERFORMANCE.md). */
+    static final int RRF_C = 10;
+    /** A neighbour (the message before or after, in the same source) inherits this share of a memory's score. */
+    static final double NEIGHBOUR_SHARE = 0.3;
+    /** How many candidates each of the four lists contributes. */
+    static final int CANDIDATES = 50;
+
+    public enum Method { LEXICAL, VECTOR, HYBRID }
+
+    private final Connection db;
+    private final MemoryIndex index;
+    private final Embedder embedder;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+    private MemoryStore(Connection db, MemoryIndex index, Embedder embedder) {
+        this.db = db;
+        this.index = index;
+        this.embedder = embedder;
+    }
+
+    /** Opens (creating) the store in {@code dir}: {@code memory.db} and {@code index/}. */
+    public static MemoryStore open(Path dir, Embedder embedder) {
+        try {
+            Files.createDirectories(dir);
+            return open(DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("memory.db").toAbsolutePath()), FSDirectory.open(dir.resolve("index")), embedder);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the memory store in " + dir + ": " + e.getMessage(), e);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot open the memory store in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A store whose index lives in {@code indexDir} (in memory for benchmarks). */
+    public static MemoryStore open(Connection db, Directory indexDir, Embedder embedder) throws SQLException {
+        try (var st = db.createStatement()) {
+            st.execute("PRAGMA busy_timeout = 30000");
+            st.execute("PRAGMA journal_mode = WAL");
+            st.execute("PRAGMA synchronous = NORMAL");
+            st.execute("""
+                    CREATE TABLE IF NOT EXISTS memories (
+                      id TEXT PRIMARY KEY, text TEXT NOT NULL, context TEXT, kind TEXT NOT NULL, scope TEXT NOT NULL,
+                      source TEXT, source_seq INTEGER, hash TEXT NOT NULL, confidence REAL NOT NULL, weight REAL NOT NULL DEFAULT 1,
+                      recalls INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, last_recalled_at TEXT,
+                      superseded_by TEXT, forgotten INTEGER NOT NULL DEFAULT 0,
+                      embedder TEXT, vector BLOB, context_vector BLOB)""");
+            st.execute("CREATE INDEX IF NOT EXISTS memories_hash ON memories(scope, hash)");
+            st.execute("CREATE INDEX IF NOT EXISTS memories_source ON memories(source, source_seq)");
+            st.execute("""
+                    CREATE TABLE IF NOT EXISTS changes (
+                      seq INTEGER PRIMARY KEY AUTOINCREMENT, batch TEXT NOT NULL, at TEXT NOT NULL, op TEXT NOT NULL,
+                      memory_id TEXT NOT NULL, text TEXT, before TEXT, reason TEXT, undone INTEGER NOT NULL DEFAULT 0)""");
+            st.execute("CREATE INDEX IF NOT EXISTS changes_batch ON changes(batch)");
+        }
+        var store = new MemoryStore(db, new MemoryIndex(indexDir), embedder);
+        store.sync();
+        return store;
+    }
+
+    private PreparedStatement sql(String sql) throws SQLException {
+        var st = statements.get(sql);
+        if (st == null) statements.put(sql, st = db.prepareStatement(sql));
+        return st;
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    /** Stores memories as one batch; a memory already stored in the same scope is not stored twice. */
+    public synchronized List<Memory.Added> add(List<Memory.New> items, String reason) {
+        String batch = newBatch();
+        var out = new ArrayList<Memory.Added>();
+        // Embed before the transaction: it is the slow part, and it must not hold the database lock.
+        var scrubbed = items.stream().map(n -> Secrets.scrub(n.text())).toList();
+        var texts = scrubbed.stream().map(Secrets.Scrubbed::text).toList();
+        var vectors = embedder.embedAll(texts);
+        var contexts = new ArrayList<float[]>();
+        for (int i = 0; i < items.size(); i++) {
+            var ctx = items.get(i).context();
+            contexts.add(ctx == null ? null : embedder.embed(Secrets.scrub(ctx).text() + "\n" + texts.get(i)));
+        }
+        inTransaction(() -> {
+            for (int i = 0; i < items.size(); i++) {
+                var n = items.get(i);
+                String text = texts.get(i);
+                String hash = hash(n.kind().label() + "\u0000" + text);
+                var existing = find("SELECT * FROM memories WHERE scope = ? AND hash = ? AND forgotten = 0", n.scope(), hash);
+                if (existing != null) {
+                    out.add(new Memory.Added(existing, true, scrubbed.get(i).found()));
+                    continue;
+                }
+                String id = "m-" + UUID.randomUUID().toString().substring(0, 13);
+                var ins = sql("INSERT INTO memories(id, text, context, kind, scope, source, source_seq, hash, confidence, created_at, embedder, vector, context_vector) "
+                        + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                ins.setString(1, id);
+                ins.setString(2, text);
+                ins.setString(3, n.context() == null ? null : Secrets.scrub(n.context()).text());
+                ins.setString(4, n.kind().label());
+                ins.setString(5, n.scope());
+                ins.setString(6, n.source());
+                if (n.sourceSeq() == null) ins.setNull(7, java.sql.Types.INTEGER); else ins.setInt(7, n.sourceSeq());
+                ins.setString(8, hash);
+                ins.setDouble(9, n.confidence());
+                ins.setString(10, Instant.now().toString());
+                ins.setString(11, embedder.id());
+                ins.setBytes(12, bytes(vectors.get(i)));
+                ins.setBytes(13, contexts.get(i) == null ? null : bytes(contexts.get(i)));
+                ins.executeUpdate();
+                log(batch, "add", id, text, null, reason);
+                if (n.supersedes() != null) {
+                    var old = get(n.supersedes());
+                    if (old == null) throw new IllegalArgumentException("no memory " + n.supersedes() + " to supersede");
+                    update("UPDATE memories SET superseded_by = ? WHERE id = ?", id, old.id());
+                    log(batch, "supersede", old.id(), old.text(), null, "superseded by " + id);
+                }
+                out.add(new Memory.Added(get(id), false, scrubbed.get(i).found()));
+            }
+        });
+        sync();
+        return out;
+    }
+
+    public Memory.Added add(Memory.New item, String reason) {
+        return add(List.of(item), reason).getFirst();
+    }
+
+    /**
+     * Forgets a memory. Soft (the default) keeps it in history, where undo can bring it back; hard deletes
+     * the row and erases its text from the change log, for good.
+     */
+    public synchronized boolean forget(String id, boolean hard, String reason) {
+        var m = get(id);
+        if (m == null) return false;
+        String batch = newBatch();
+        inTransaction(() -> {
+            if (hard) {
+                update("DELETE FROM memories WHERE id = ?", id);
+                update("UPDATE changes SET text = NULL, before = NULL WHERE memory_id = ?", id);
+                log(batch, "forget-hard", id, null, null, reason);
+            } else {
+                update("UPDATE memories SET forgotten = 1 WHERE id = ?", id);
+                log(batch, "forget", id, m.text(), null, reason);
+            }
+        });
+        sync();
+        return true;
+    }
+
+    /** Reverses every change of a batch not yet undone, newest first, as a new batch; returns what it reversed. */
+    public synchronized List<Change> undo(String batch, String reason) {
+        var changes = history(batch, Integer.MAX_VALUE);
+        if (changes.isEmpty()) throw new IllegalArgumentException("no changes in batch " + batch + "; see `apprentice memory history`");
+        String undoBatch = newBatch();
+        var reversed = new ArrayList<Change>();
+        inTransaction(() -> {
+            for (var c : changes) {
+                if (c.undone()) continue;
+                switch (c.op()) {
+                    case "add" -> update("UPDATE memories SET forgotten = 1 WHERE id = ?", c.memoryId());
+                    case "forget" -> update("UPDATE memories SET forgotten = 0 WHERE id = ?", c.memoryId());
+                    case "supersede" -> update("UPDATE memories SET superseded_by = NULL WHERE id = ?", c.memoryId());
+                    case "forget-hard" -> throw new IllegalArgumentException("batch " + batch + " forgot " + c.memoryId() + " for good (--hard); it cannot be undone");
+                    default -> {
+                        continue; // undo records are not undone themselves; undo the original again instead
+                    }
+                }
+                update("UPDATE changes SET undone = 1 WHERE seq = ?", c.seq());
+                log(undoBatch, "undo-" + c.op(), c.memoryId(), c.text(), null, reason == null ? "undo of " + batch : reason);
+                reversed.add(c);
+            }
+        });
+        sync();
+        return reversed;
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    public synchronized Memory get(String id) {
+        try {
+            return find("SELECT * FROM memories WHERE id = ?", id);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Memories, newest first; inactive ones (forgotten, superseded) only when asked. */
+    public synchronized List<Memory> list(String scope, boolean includeInactive, int limit) {
+        var where = new StringBuilder("WHERE 1 = 1");
+        if (!includeInactive) where.append(" AND forgotten = 0 AND superseded_by IS NULL");
+        if (scope != null) where.append(" AND scope = ?");
+        try {
+            var st = sql("SELECT * FROM memories " + where + " ORDER BY created_at DESC, rowid DESC LIMIT ?");
+            int i = 1;
+            if (scope != null) st.setString(i++, scope);
+            st.setInt(i, limit);
+            return rows(st);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public synchronized int count() {
+        try (var rs = sql("SELECT COUNT(*) FROM memories WHERE forgotten = 0 AND superseded_by IS NULL").executeQuery()) {
+            return rs.next() ? rs.getInt(1) : 0;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Changes, newest first: all of them, or one batch's. */
+    public synchronized List<Change> history(String batch, int limit) {
+        try {
+            var st = batch == null ? sql("SELECT * FROM changes ORDER BY seq DESC LIMIT ?") : sql("SELECT * FROM changes WHERE batch = ? ORDER BY seq DESC LIMIT ?");
+            if (batch == null) st.setInt(1, limit);
+            else {
+                st.setString(1, batch);
+                st.setInt(2, limit);
+            }
+            var out = new ArrayList<Change>();
+            try (var rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Change(rs.getLong("seq"), rs.getString("batch"), Instant.parse(rs.getString("at")), rs.getString("op"),
+                            rs.getString("memory_id"), rs.getString("text"), rs.getString("reason"), rs.getInt("undone") == 1));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The memories that best match {@code query} within {@code scopes} (all when null), with why each came up.
+     * Hybrid fuses four rankings (BM25 and vectors, over each memory alone and in its context), lets
+     * neighbours in the same source share a memory's score, and weighs the result by the memory's weight.
+     */
+    public synchronized List<Recalled> recall(String query, int k, Collection<String> scopes, Method method) {
+        try {
+            sync();
+            Query filter = null;
+            if (scopes != null) {
+                var b = new BooleanQuery.Builder();
+                for (var s : scopes) b.add(new TermQuery(new Term(MemoryIndex.SCOPE, s)), BooleanClause.Occur.SHOULD);
+                filter = b.build();
+            }
+            var lists = new LinkedHashMap<String, List<MemoryIndex.Hit>>();
+            if (method != Method.VECTOR) {
+                lists.put("words", index.lexical(MemoryIndex.TEXT, query, CANDIDATES, filter));
+                lists.put("words in context", index.lexical(MemoryIndex.CONTEXT, query, CANDIDATES, filter));
+            }
+            if (method != Method.LEXICAL) {
+                var q = embedder.embedQuery(query);
+                lists.put("meaning", index.vector(MemoryIndex.VECTOR, q, CANDIDATES, filter));
+                lists.put("meaning in context", index.vector(MemoryIndex.CONTEXT_VECTOR, q, CANDIDATES, filter));
+            }
+            var scores = MemoryIndex.fuse(List.copyOf(lists.values()), RRF_C);
+            var why = new HashMap<String, List<String>>();
+            lists.forEach((name, hits) -> hits.forEach(h -> why.computeIfAbsent(h.id(), x -> new ArrayList<>()).add(name + " #" + h.rank())));
+            var memories = new HashMap<String, Memory>();
+            for (var id : scores.keySet()) {
+                var m = get(id);
+                if (m != null && m.active()) memories.put(id, m);
+            }
+            scores.keySet().retainAll(memories.keySet());
+            // Neighbours: the answer to a question is often the message after the one that matches.
+            var smoothed = new HashMap<>(scores);
+            for (var e : scores.entrySet()) {
+                var m = memories.get(e.getKey());
+                if (m.source() == null || m.sourceSeq() == null) continue;
+                for (int d : new int[] {-1, 1}) {
+                    var n = find("SELECT * FROM memories WHERE source = ? AND source_seq = ? AND forgotten = 0 AND superseded_by IS NULL", m.source(), m.sourceSeq() + d);
+                    if (n == null || (scopes != null && !scopes.contains(n.scope()))) continue;
+                    memories.putIfAbsent(n.id(), n);
+                    smoothed.merge(n.id(), NEIGHBOUR_SHARE * e.getValue(), Double::sum);
+                    why.computeIfAbsent(n.id(), x -> new ArrayList<>()).add((d < 0 ? "just before " : "just after ") + m.id());
+                }
+            }
+            var ranked = smoothed.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), e.getValue() * memories.get(e.getKey()).weight()))
+                    .sorted(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                    .limit(k).toList();
+            var out = new ArrayList<Recalled>();
+            for (var e : ranked) out.add(new Recalled(memories.get(e.getKey()), e.getValue(), List.copyOf(why.get(e.getKey()))));
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("memory search failed: " + e.getMessage(), e);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Counts the recalls of memories that were used (put into a context), for consolidation. */
+    public synchronized void markRecalled(Collection<String> ids) {
+        inTransaction(() -> {
+            for (var id : ids) update("UPDATE memories SET recalls = recalls + 1, last_recalled_at = ? WHERE id = ?", Instant.now().toString(), id);
+        });
+    }
+
+    // ---------------------------------------------------------------- the index as a cache of the log
+
+    /** Brings the index up to the last change: replays the log since its marker, or rebuilds it when unreadable. */
+    public synchronized void sync() {
+        try {
+            long last = lastSeq();
+            String marker;
+            try {
+                marker = index.marker();
+            } catch (IOException e) {
+                rebuild(last);
+                return;
+            }
+            if (marker != null && Long.parseLong(marker) == last) return;
+            if (marker == null || Long.parseLong(marker) > last) {
+                rebuild(last);
+                return;
+            }
+            var ids = new java.util.LinkedHashSet<String>();
+            try (var st = db.prepareStatement("SELECT DISTINCT memory_id FROM changes WHERE seq > ? AND seq <= ?")) {
+                st.setLong(1, Long.parseLong(marker));
+                st.setLong(2, last);
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) ids.add(rs.getString(1));
+                }
+            }
+            var rows = new LinkedHashMap<String, IndexRow>();
+            for (var id : ids) rows.put(id, vectorsOf(id)); // null: no longer active
+            index.write(String.valueOf(last), batch -> {
+                for (var e : rows.entrySet()) {
+                    if (e.getValue() == null) batch.delete(e.getKey());
+                    else e.getValue().putInto(batch);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot update the memory index: " + e.getMessage(), e);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Rebuilds the whole index from the rows (vectors are stored, so nothing is embedded again). */
+    public synchronized int rebuild() {
+        try {
+            return rebuild(lastSeq());
+        } catch (SQLException | IOException e) {
+            throw new IllegalStateException("cannot rebuild the memory index: " + e.getMessage(), e);
+        }
+    }
+
+    private int rebuild(long last) throws SQLException, IOException {
+        var rows = new ArrayList<IndexRow>();
+        try (var st = db.prepareStatement("SELECT id, text, context, scope, embedder, vector, context_vector FROM memories WHERE forgotten = 0 AND superseded_by IS NULL");
+             var rs = st.executeQuery()) {
+            while (rs.next()) rows.add(indexRow(rs));
+        }
+        index.close();
+        index.write(String.valueOf(last), true, batch -> {
+            for (var r : rows) r.putInto(batch);
+        });
+        return rows.size();
+    }
+
+    private record IndexRow(String id, String text, String context, String scope, float[] vector, float[] contextVector) {
+        void putInto(MemoryIndex.Batch batch) throws IOException {
+            batch.put(id, text, context, vector, contextVector, scope);
+        }
+    }
+
+    private IndexRow vectorsOf(String id) throws SQLException {
+        try (var st = db.prepareStatement("SELECT id, text, context, scope, embedder, vector, context_vector FROM memories WHERE id = ? AND forgotten = 0 AND superseded_by IS NULL")) {
+            st.setString(1, id);
+            try (var rs = st.executeQuery()) {
+                return rs.next() ? indexRow(rs) : null;
+            }
+        }
+    }
+
+    /** A row for the index; vectors of another embedding model are computed again. */
+    private IndexRow indexRow(ResultSet rs) throws SQLException {
+        String text = rs.getString("text");
+        String context = rs.getString("context");
+        boolean sameModel = embedder.id().equals(rs.getString("embedder"));
+        float[] v = sameModel && rs.getBytes("vector") != null ? floats(rs.getBytes("vector")) : embedder.embed(text);
+        float[] cv = context == null ? null : sameModel && rs.getBytes("context_vector") != null ? floats(rs.getBytes("context_vector")) : embedder.embed(context + "\n" + text);
+        return new IndexRow(rs.getString("id"), text, context, rs.getString("scope"), v, cv);
+    }
+
+    private long lastSeq() throws SQLException {
+        try (var st = db.createStatement(); var rs = st.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM changes")) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private interface SqlWork {
+        void run() throws SQLException;
+    }
+
+    private void inTransaction(SqlWork work) {
+        try {
+            // BEGIN IMMEDIATE takes the write lock first, so two processes do not both read and then both write.
+            try (var st = db.createStatement()) {
+                st.execute("BEGIN IMMEDIATE");
+            }
+            try {
+                work.run();
+                try (var st = db.createStatement()) {
+                    st.execute("COMMIT");
+                }
+            } catch (SQLException | RuntimeException e) {
+                try (var st = db.createStatement()) {
+                    st.execute("ROLLBACK");
+                }
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("memory store: " + e.getMessage(), e);
+        }
+    }
+
+    private void log(String batch, String op, String id, String text, String before, String reason) throws SQLException {
+        var st = sql("INSERT INTO changes(batch, at, op, memory_id, text, before, reason) VALUES (?,?,?,?,?,?,?)");
+        st.setString(1, batch);
+        st.setString(2, Instant.now().toString());
+        st.setString(3, op);
+        st.setString(4, id);
+        st.setString(5, text);
+        st.setString(6, before);
+        st.setString(7, reason);
+        st.executeUpdate();
+    }
+
+    private void update(String sql, Object... args) throws SQLException {
+        var st = sql(sql);
+        for (int i = 0; i < args.length; i++) st.setObject(i + 1, args[i]);
+        st.executeUpdate();
+    }
+
+    private Memory find(String sql, Object... args) throws SQLException {
+        var st = sql(sql);
+        for (int i = 0; i < args.length; i++) st.setObject(i + 1, args[i]);
+        var rows = rows(st);
+        return rows.isEmpty() ? null : rows.getFirst();
+    }
+
+    private static List<Memory> rows(PreparedStatement st) throws SQLException {
+        var out = new ArrayList<Memory>();
+        try (var rs = st.executeQuery()) {
+            while (rs.next()) {
+                int seq = rs.getInt("source_seq");
+                Integer sourceSeq = rs.wasNull() ? null : seq;
+                String recalled = rs.getString("last_recalled_at");
+                out.add(new Memory(rs.getString("id"), rs.getString("text"), rs.getString("context"), Kind.parse(rs.getString("kind")),
+                        rs.getString("scope"), rs.getString("source"), sourceSeq, rs.getDouble("confidence"), rs.getDouble("weight"),
+                        rs.getInt("recalls"), Instant.parse(rs.getString("created_at")), recalled == null ? null : Instant.parse(recalled),
+                        rs.getString("superseded_by"), rs.getInt("forgotten") == 1));
+            }
+        }
+        return out;
+    }
+
+    private static String newBatch() {
+        return "b-" + Instant.now().toString().replaceAll("[^0-9]", "").substring(0, 14) + "-" + UUID.randomUUID().toString().substring(0, 6);
+    }
+
+    static String hash(String text) {
+        try {
+            var md = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(md.digest(text.strip().getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static byte[] bytes(float[] v) {
+        var buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(v);
+        return buf.array();
+    }
+
+    static float[] floats(byte[] b) {
+        var out = new float[b.length / 4];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        return out;
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            index.close();
+            for (var st : statements.values()) st.close();
+            db.close();
+        } catch (IOException | SQLException e) {
+            throw new IllegalStateException("closing the memory store: " + e.getMessage(), e);
+        }
+    }
+}

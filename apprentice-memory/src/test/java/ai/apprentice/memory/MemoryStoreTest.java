@@ -1,0 +1,136 @@
+package ai.apprentice.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.apprentice.memory.Memory.Kind;
+import ai.apprentice.memory.MemoryStore.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(180)
+class MemoryStoreTest {
+    @TempDir Path dir;
+    private final Embedder embedder = new OnnxEmbedder();
+
+    private static List<String> texts(List<Memory.Recalled> rs) {
+        return rs.stream().map(r -> r.memory().text()).toList();
+    }
+
+    @Test
+    void remembersRecallsWithReasonsAndNeverStoresTwiceOrStoresSecrets() {
+        try (var store = MemoryStore.open(dir, embedder)) {
+            var a = store.add(Memory.New.of("The user prefers tabs over spaces in Java code.", Kind.PREFERENCE, Memory.USER), "test");
+            store.add(Memory.New.of("The build server is named hopper and runs Debian.", Kind.FACT, Memory.USER), "test");
+            store.add(Memory.New.of("Deploys happen on Thursdays after the standup.", Kind.FACT, Memory.workspace("/w")), "test");
+            var again = store.add(Memory.New.of("The user prefers tabs over spaces in Java code.", Kind.PREFERENCE, Memory.USER), "test");
+            assertThat(again.duplicate()).isTrue();
+            assertThat(again.memory().id()).isEqualTo(a.memory().id());
+            assertThat(store.count()).isEqualTo(3);
+
+            var hits = store.recall("how should I indent code?", 3, null, Method.HYBRID);
+            assertThat(hits.getFirst().memory().text()).contains("tabs over spaces");
+            assertThat(hits.getFirst().why()).anyMatch(w -> w.startsWith("meaning"));
+            assertThat(texts(store.recall("which machine builds?", 1, null, Method.HYBRID))).containsExactly("The build server is named hopper and runs Debian.");
+            // Scopes filter: the workspace fact is only found with its workspace.
+            assertThat(texts(store.recall("when are deploys", 5, Set.of(Memory.USER), Method.HYBRID))).noneMatch(t -> t.contains("Thursdays"));
+            assertThat(texts(store.recall("when are deploys", 5, Set.of(Memory.USER, Memory.workspace("/w")), Method.HYBRID)).getFirst()).contains("Thursdays");
+
+            var secret = store.add(Memory.New.of("My OpenAI key is sk-proj-abcdefghijklmnopqrstuvwxyz123456 and the db password: hunter22x", Kind.FACT, Memory.USER), "test");
+            assertThat(secret.secretsRemoved()).containsExactlyInAnyOrder("api key", "password");
+            assertThat(secret.memory().text()).doesNotContain("sk-proj").doesNotContain("hunter22x").contains("[secret removed: api key]");
+        }
+    }
+
+    @Test
+    void everyChangeIsInHistoryAndCanBeUndoneWhileHardForgettingIsFinal() {
+        try (var store = MemoryStore.open(dir, embedder)) {
+            var old = store.add(Memory.New.of("The team meets on Mondays.", Kind.FACT, Memory.USER), "test").memory();
+            var newer = store.add(new Memory.New("The team meets on Tuesdays now.", null, Kind.FACT, Memory.USER, null, null, 0.9, old.id()), "user said so").memory();
+            assertThat(store.get(old.id()).supersededBy()).isEqualTo(newer.id());
+            assertThat(texts(store.recall("when does the team meet", 5, null, Method.HYBRID))).contains(newer.text()).doesNotContain(old.text());
+            var batch = store.history(null, 1).getFirst().batch();
+            assertThat(store.history(batch, 10)).extracting(Memory.Change::op).containsExactlyInAnyOrder("add", "supersede");
+
+            // Undo the supersession: the old fact is back, the new one gone from recall.
+            assertThat(store.undo(batch, null)).hasSize(2);
+            assertThat(store.get(old.id()).active()).isTrue();
+            assertThat(store.get(newer.id()).active()).isFalse();
+            assertThat(texts(store.recall("when does the team meet", 5, null, Method.HYBRID))).contains(old.text()).doesNotContain(newer.text());
+            assertThat(store.history(null, 5)).extracting(Memory.Change::op).contains("undo-add", "undo-supersede");
+
+            store.forget(old.id(), false, "test");
+            assertThat(store.recall("team meet", 5, null, Method.HYBRID)).isEmpty();
+            store.undo(store.history(null, 1).getFirst().batch(), null);
+            assertThat(texts(store.recall("team meet", 5, null, Method.HYBRID))).contains(old.text());
+
+            store.forget(old.id(), true, "test");
+            assertThat(store.get(old.id())).isNull();
+            assertThat(store.history(null, 100)).filteredOn(c -> c.memoryId().equals(old.id())).allMatch(c -> c.text() == null);
+            var hardBatch = store.history(null, 1).getFirst().batch();
+            assertThatThrownBy(() -> store.undo(hardBatch, null)).hasMessageContaining("cannot be undone");
+            assertThatThrownBy(() -> store.undo("b-nope", null)).hasMessageContaining("no changes in batch b-nope");
+        }
+    }
+
+    @Test
+    void anIndexBehindTheStoreOrBrokenIsRepairedOnOpen() throws Exception {
+        String id;
+        try (var store = MemoryStore.open(dir, embedder)) {
+            id = store.add(Memory.New.of("The staging database lives on port 5433.", Kind.FACT, Memory.USER), "test").memory().id();
+        }
+        // A process that crashed after its SQLite commit and before updating the index: the log is ahead.
+        try (var db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("memory.db")); var st = db.createStatement()) {
+            st.execute("INSERT INTO memories(id, text, kind, scope, hash, confidence, created_at) VALUES "
+                    + "('m-crashed', 'The release branch is cut every second Friday.', 'fact', 'user', 'h', 1.0, '2026-11-30T00:00:00Z')");
+            st.execute("INSERT INTO changes(batch, at, op, memory_id, text) VALUES ('b-crash', '2026-11-30T00:00:00Z', 'add', 'm-crashed', 'x')");
+        }
+        try (var store = MemoryStore.open(dir, embedder)) {
+            assertThat(texts(store.recall("when is the release branch cut", 1, null, Method.HYBRID))).containsExactly("The release branch is cut every second Friday.");
+        }
+        // An index destroyed on disk is rebuilt from the rows.
+        try (var files = Files.list(dir.resolve("index"))) {
+            for (var f : files.toList()) if (f.getFileName().toString().startsWith("segments")) Files.writeString(f, "garbage");
+        }
+        try (var store = MemoryStore.open(dir, embedder)) {
+            assertThat(store.recall("staging database port", 1, null, Method.HYBRID).getFirst().memory().id()).isEqualTo(id);
+        }
+    }
+
+    @Test
+    void twoProcessesWritingAtOnceLoseNothing() throws Exception {
+        var procs = new ArrayList<Process>();
+        for (var who : List.of("alpha", "beta")) {
+            procs.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+                    ConcurrentWriter.class.getName(), dir.toString(), who, "15").redirectErrorStream(true).start());
+        }
+        for (var p : procs) {
+            assertThat(p.waitFor(150, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
+        }
+        try (var store = MemoryStore.open(dir, embedder)) {
+            assertThat(store.count()).isEqualTo(30);
+            assertThat(texts(store.recall("alpha note 7", 1, null, Method.LEXICAL))).containsExactly("alpha note 7 about zebra7alpha");
+            assertThat(texts(store.recall("beta note 14", 1, null, Method.LEXICAL))).containsExactly("beta note 14 about zebra14beta");
+        }
+    }
+
+    /** Run in a separate JVM by the test above: adds memories one by one, each its own batch. */
+    public static final class ConcurrentWriter {
+        public static void main(String[] args) {
+            try (var store = MemoryStore.open(Path.of(args[0]), new OnnxEmbedder())) {
+                for (int i = 0; i < Integer.parseInt(args[2]); i++) {
+                    store.add(Memory.New.of(args[1] + " note " + i + " about zebra" + i + args[1], Kind.FACT, Memory.USER), args[1]);
+                }
+            }
+        }
+    }
+}
