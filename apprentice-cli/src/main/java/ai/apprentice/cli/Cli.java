@@ -111,6 +111,40 @@ final class Cli implements AutoCloseable {
         return agent(config, workspace, null, List.of());
     }
 
+    /** An agent for a task: as {@link #agent(Config, Path)}, with the memories relevant to the task in its instructions. */
+    Agent.Builder agent(Config config, Path workspace, String task) {
+        var builder = agent(config, workspace, null, List.of());
+        if (!config.memoryOn()) return builder;
+        var recalled = recallFor(config, workspace, task);
+        return recalled.isEmpty() ? builder : builder.instructions(builder.instructions() + "\n\n" + recalled);
+    }
+
+    /** The scopes an agent in {@code workspace} reads: the user's and the workspace's. */
+    static List<String> memoryScopes(Path workspace) {
+        return List.of(ai.apprentice.memory.Memory.USER, ai.apprentice.memory.Memory.workspace(workspace.toAbsolutePath().normalize().toString()));
+    }
+
+    /**
+     * The memories that best match the task, best first, as long as they fit the recall budget (tokens
+     * estimated at four characters each); empty when memory holds nothing, so no model is loaded for nothing.
+     */
+    String recallFor(Config config, Path workspace, String task) {
+        var store = memory();
+        if (store.count() == 0 || task == null || task.isBlank()) return "";
+        var hits = store.recall(task, 10, memoryScopes(workspace), ai.apprentice.memory.MemoryStore.Method.HYBRID);
+        var kept = new java.util.ArrayList<ai.apprentice.memory.Memory.Recalled>();
+        int budget = config.memoryRecallTokens() * 4;
+        for (var h : hits) {
+            budget -= h.memory().text().length() + 40;
+            if (budget < 0) break;
+            kept.add(h);
+        }
+        if (kept.isEmpty()) return "";
+        store.markRecalled(kept.stream().map(h -> h.memory().id()).toList());
+        return "## What you remember\nLong-term memories that may bear on this task, best match first (recall finds more; "
+                + "remember what will matter later; forget what proves wrong):\n" + ai.apprentice.memory.MemoryTools.format(kept);
+    }
+
     /**
      * An agent for this config and workspace. {@code instructions} replaces the standard ones (subagents);
      * a non-empty {@code allowedTools} limits the tools (a skill's allowed-tools; aliases such as Bash count
@@ -127,6 +161,10 @@ final class Cli implements AutoCloseable {
         var tools = new java.util.ArrayList<>(hands(config, workspace, skills));
         if (!skills.skills().isEmpty()) tools.add(skills.useSkillTool());
         tools.add(spawnTool(config, workspace, skills).tool());
+        if (config.memoryOn()) {
+            var scopes = memoryScopes(workspace);
+            tools.addAll(new ai.apprentice.memory.MemoryTools(memory(), scopes.get(1), scopes, "agent in " + workspace).all());
+        }
         if (!allowedTools.isEmpty()) {
             var allowed = new java.util.HashSet<String>();
             for (var t : allowedTools) {
@@ -286,9 +324,24 @@ final class Cli implements AutoCloseable {
             or make it the default with APPRENTICE_MODEL=..., or 'model: ...' in ~/.apprentice/config.yaml.
             'apprentice models' lists every provider.""";
 
+    private ai.apprentice.memory.MemoryStore memory;
+
+    /** Long-term memory in $APPRENTICE_HOME/memory, opened on first use (the embedding model loads on first text). */
+    synchronized ai.apprentice.memory.MemoryStore memory() {
+        if (memory == null) {
+            try {
+                memory = ai.apprentice.memory.MemoryStore.open(home().resolve("memory"), new ai.apprentice.memory.OnnxEmbedder());
+            } catch (RuntimeException e) {
+                throw new UsageException("Cannot open the memory store in " + home().resolve("memory") + ": " + e.getMessage(), e);
+            }
+        }
+        return memory;
+    }
+
     @Override
     public synchronized void close() {
         if (mcp != null) mcp.close();
         if (store != null) store.close();
+        if (memory != null) memory.close();
     }
 }

@@ -32,7 +32,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var workspace = options.workspaceOrCwd();
         var config = cli.config(workspace, options.flags());
-        var agent = cli.agent(config, workspace).build();
+        var agent = cli.agent(config, workspace, String.join(" ", task)).build();
         var printer = printer(cli, json);
         String runId = RunIds.next();
         var handle = agent.start(runId, String.join(" ", task), null, printer, new SettingsRecorder(cli, config, workspace));

@@ -144,6 +144,7 @@ public final class Agent {
 
         public Builder model(Model model) { this.model = model; return this; }
         public Builder instructions(String instructions) { this.instructions = instructions; return this; }
+        public String instructions() { return instructions; }
         public Builder tool(Tool tool) { tools.add(tool); return this; }
         public Builder tools(List<? extends Tool> more) { tools.addAll(more); return this; }
         /** Other names for tools (not shown to the model); aliases of tools the agent lacks are ignored. */

@@ -109,6 +109,7 @@ public final class MemoryStore implements AutoCloseable {
 
     /** Stores memories as one batch; a memory already stored in the same scope is not stored twice. */
     public synchronized List<Memory.Added> add(List<Memory.New> items, String reason) {
+        if (items.isEmpty()) return List.of();
         String batch = newBatch();
         var out = new ArrayList<Memory.Added>();
         // Embed before the transaction: it is the slow part, and it must not hold the database lock.

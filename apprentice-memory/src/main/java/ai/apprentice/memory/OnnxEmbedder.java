@@ -14,13 +14,7 @@ public final class OnnxEmbedder implements Embedder {
     static final String QUERY_INSTRUCTION = "Represent this sentence for searching relevant passages: ";
     private static volatile EmbeddingModel shared;
 
-    private final EmbeddingModel model;
-
-    public OnnxEmbedder() {
-        this.model = model();
-    }
-
-    /** Loading takes about a second and 100 MB; one instance serves every thread. */
+    /** Loading takes about a second and 100 MB, so it waits for the first text; one model serves every thread. */
     private static EmbeddingModel model() {
         var m = shared;
         if (m == null) {
@@ -37,16 +31,16 @@ public final class OnnxEmbedder implements Embedder {
 
     @Override
     public float[] embed(String text) {
-        return model.embed(text).content().vector();
+        return model().embed(text).content().vector();
     }
 
     @Override
     public float[] embedQuery(String text) {
-        return model.embed(QUERY_INSTRUCTION + text).content().vector();
+        return model().embed(QUERY_INSTRUCTION + text).content().vector();
     }
 
     @Override
     public List<float[]> embedAll(List<String> texts) {
-        return model.embedAll(texts.stream().map(TextSegment::from).toList()).content().stream().map(e -> e.vector()).toList();
+        return model().embedAll(texts.stream().map(TextSegment::from).toList()).content().stream().map(e -> e.vector()).toList();
     }
 }

@@ -27,6 +27,8 @@ public final class PolicyGate implements ToolGate {
      */
     static final Set<String> READ_ONLY = Set.of("read_file", "list_files", "search_files", "fetch_url", "use_skill", "recall", "spawn_agent");
     static final Set<String> WORKSPACE_WRITES = Set.of("write_file", "edit_file");
+    /** Changes to long-term memory: each is recorded in its history and can be undone by the user. */
+    static final Set<String> MEMORY_WRITES = Set.of("remember", "forget");
 
     private final PermissionRules rules;
     private final ApprovalMode mode;
@@ -67,6 +69,9 @@ public final class PolicyGate implements ToolGate {
         boolean mustAsk = rule != null; // an ask rule
         if (!mustAsk && READ_ONLY.contains(tool)) {
             return Decision.allow("default", tool.equals("spawn_agent") ? "subagents follow the same rules" : "read-only tool");
+        }
+        if (!mustAsk && MEMORY_WRITES.contains(tool)) {
+            return Decision.allow("default", "memory changes are recorded and can be undone (apprentice memory history)");
         }
         if (mode == ApprovalMode.AUTO) {
             if (mustAsk) return Decision.deny("mode auto", "rule " + rule + " needs a person's approval and none is present");

@@ -29,7 +29,9 @@ enum ConfigKey {
     PERMISSIONS_ASK("permissions.ask", Kind.STRING_LIST, List.of(), null, null),
     PERMISSIONS_DENY("permissions.deny", Kind.STRING_LIST, List.of(), null, null),
     PRICES("prices", Kind.PRICES, Map.of(), null, null),
-    MCP_SERVERS("mcp_servers", Kind.ANY_MAP, Map.of(), null, null);
+    MCP_SERVERS("mcp_servers", Kind.ANY_MAP, Map.of(), null, null),
+    MEMORY("memory", Kind.choice("on", "off"), "on", "APPRENTICE_MEMORY", null),
+    MEMORY_RECALL_TOKENS("memory.recall_tokens", Kind.POSITIVE_INT, 600, null, null);
 
     final String key;
     final Kind kind;

@@ -1,0 +1,100 @@
+package ai.apprentice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.apprentice.json.Json;
+import ai.apprentice.testkit.MockOpenAiServer;
+import ai.apprentice.testkit.MockReply;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(180)
+class MemoryCommandTest {
+    @TempDir Path home;
+    @TempDir Path ws;
+
+    @Test
+    void addRecallForgetUndoHistoryExportFromTheCommandLine() throws Exception {
+        var cli = new CliHarness(home, ws);
+        var add = cli.run("memory", "add", "--kind", "preference", "The user likes short commit messages in the imperative mood.");
+        assertThat(add.exit()).as(add.err()).isZero();
+        String id = add.out().strip().replace("Remembered: ", "");
+        assertThat(cli.run("memory", "add", "--kind", "preference", "The user likes short commit messages in the imperative mood.").out()).startsWith("Already remembered: " + id);
+        cli.run("memory", "add", "Our CI runs on two cores and must stay under twenty minutes.");
+
+        var recall = cli.run("memory", "recall", "how", "should", "I", "write", "the", "commit", "message");
+        assertThat(recall.out()).startsWith("[" + id + "] (preference").contains("why: ");
+        var json = Json.tree(cli.run("memory", "recall", "CI time limit", "--json", "-k", "1").out());
+        assertThat(json.get(0).at("/memory/text").asText()).contains("twenty minutes");
+
+        var forget = cli.run("memory", "forget", id);
+        assertThat(forget.out()).contains("undo with: apprentice memory undo b-");
+        String batch = forget.out().replaceAll("(?s).*undo with: apprentice memory undo (\\S+)\\).*", "$1");
+        assertThat(cli.run("memory", "list").out()).doesNotContain(id);
+        assertThat(cli.run("memory", "list", "--all").out()).contains(id).contains("[forgotten]");
+        assertThat(cli.run("memory", "undo", batch).out()).isEqualTo("Undid 1 change(s) of " + batch + ".\n");
+        assertThat(cli.run("memory", "list").out()).contains(id);
+        assertThat(cli.run("memory", "history").out()).contains("undo-forget").contains("[undone]");
+
+        var export = ws.resolve("memory.json");
+        assertThat(cli.run("memory", "export", "-o", export.toString()).exit()).isZero();
+        var exported = Json.tree(Files.readString(export));
+        assertThat(exported.get("memories").size()).isEqualTo(2);
+        assertThat(exported.get("history").size()).isGreaterThanOrEqualTo(4);
+
+        assertThat(cli.run("memory", "forget", "--hard", id).out()).startsWith("Removed " + id + " for good.");
+        assertThat(cli.run("memory", "export").out()).doesNotContain("imperative mood");
+
+        var badKind = cli.run("memory", "add", "--kind", "rumour", "x");
+        assertThat(badKind.exit()).isNotZero();
+        assertThat(badKind.err()).contains("unknown memory kind 'rumour'");
+        assertThat(cli.run("memory", "undo", "b-missing").err()).contains("no changes in batch b-missing");
+        assertThat(cli.run("memory", "forget", "m-missing").err()).contains("No memory m-missing");
+    }
+
+    @Test
+    void importReportsWhatItReadAndWhatItCouldNot() throws Exception {
+        var cli = new CliHarness(home, ws);
+        var folder = Files.createDirectories(ws.resolve("chats"));
+        Files.writeString(folder.resolve("team.txt"), "Ana: The offsite is in Porto in May.\nBo: I will book the flights.\n???\nAna: Thanks!\n");
+        Files.write(folder.resolve("blob.txt"), new byte[] {1, 0, 2, 0});
+        var r = cli.run("memory", "import", folder.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("Imported 3 memories (0 already known, 1 file(s) skipped).\n");
+        assertThat(r.err()).contains("team.txt (plain chat): 3 added").contains("could not read line(s) 3 as plain chat").contains("skipped " + folder.resolve("blob.txt") + ": binary file");
+        assertThat(cli.run("memory", "import", folder.toString()).out()).startsWith("Imported 0 memories (3 already known");
+        assertThat(cli.run("memory", "import", ws.resolve("nope").toString()).err()).contains("no such file or folder");
+    }
+
+    @Test
+    void aRunRecallsRelevantMemoriesAndTheAgentCanRemember() throws Exception {
+        var cli = new CliHarness(home, ws);
+        cli.run("memory", "add", "The user's favourite editor is Helix.");
+        try (var server = new MockOpenAiServer()) {
+            server.enqueue(MockReply.toolCalls(MockReply.call("remember", "{\"text\": \"The user is writing a book about tides.\", \"kind\": \"fact\"}")),
+                    MockReply.text("Noted."));
+            cli.env.put("OPENAI_API_KEY", "sk-test");
+            var run = cli.run("run", "--model", "openai:gpt-4.1-mini", "--base-url", server.baseUrl(), "which editor should I configure?");
+            assertThat(run.exit()).as(run.err()).isZero();
+            String system = server.requests().getFirst().body().at("/messages/0/content").asText();
+            assertThat(system).contains("## What you remember").contains("favourite editor is Helix");
+            assertThat(server.requests().getFirst().body().get("tools").toString()).contains("\"remember\"").contains("\"recall\"").contains("\"forget\"");
+        }
+        // What the agent remembers belongs to its workspace.
+        assertThat(cli.run("memory", "list", "--scope", "user").out()).doesNotContain("tides");
+        var list = cli.run("memory", "list").out();
+        assertThat(list).contains("The user is writing a book about tides.").contains("workspace:");
+        assertThat(cli.run("memory", "history").out()).contains("add");
+
+        cli.env.put("APPRENTICE_MEMORY", "off");
+        try (var server = new MockOpenAiServer()) {
+            server.enqueue(MockReply.text("ok"));
+            cli.run("run", "--model", "openai:gpt-4.1-mini", "--base-url", server.baseUrl(), "which editor should I configure?");
+            assertThat(server.requests().getFirst().body().at("/messages/0/content").asText()).doesNotContain("What you remember");
+            assertThat(server.requests().getFirst().body().path("tools").toString()).doesNotContain("\"remember\"");
+        }
+    }
+}
