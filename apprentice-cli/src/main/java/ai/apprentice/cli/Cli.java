@@ -156,7 +156,9 @@ final class Cli implements AutoCloseable {
         var budget = new Budget(config.maxSteps(), config.maxTokens(), config.maxCostUsd(), config.timeout().orElse(null));
         var model = model(config, workspace);
         var skills = skills(workspace);
+        var project = ai.apprentice.runtime.ProjectInstructions.section(workspace);
         var instructions = (instructionsOverride != null ? instructionsOverride : INSTRUCTIONS)
+                + (project.isEmpty() ? "" : "\n\n" + project)
                 + (skills.skills().isEmpty() ? "" : "\n\n" + skills.promptSection(SKILL_INDEX_TOKENS));
         var tools = new java.util.ArrayList<>(hands(config, workspace, skills));
         if (!skills.skills().isEmpty()) tools.add(skills.useSkillTool());
