@@ -238,8 +238,28 @@ final class MemoryCommand {
         }
     }
 
-    @Command(name = "bench", description = "Retrieval benchmarks.", subcommands = {MemoryCommand.Locomo.class})
+    @Command(name = "bench", description = "Retrieval benchmarks.", subcommands = {MemoryCommand.Locomo.class, MemoryCommand.Scale.class})
     static final class Bench {}
+
+    @Command(name = "scale", description = "Ingestion rate and hybrid recall latency (p50, p99) with N generated memories, in a temporary store.")
+    static final class Scale implements Callable<Integer> {
+        private final Cli cli;
+        @Option(names = "-n", defaultValue = "100000", description = "How many memories (default ${DEFAULT-VALUE}).") int n;
+        @Option(names = "--queries", defaultValue = "200") int queries;
+        Scale(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws Exception {
+            var dir = Files.createTempDirectory("apprentice-memory-scale");
+            try {
+                var report = new ai.apprentice.memory.bench.ScaleBench(new ai.apprentice.memory.OnnxEmbedder()).run(dir, n, queries, line -> cli.err.println(line));
+                cli.out.println(report.toPrettyString());
+                return 0;
+            } finally {
+                BenchCommand.deleteTree(dir);
+            }
+        }
+    }
 
     @Command(name = "locomo", description = "Recall@k on LoCoMo (1,986 questions over 10 long conversations): lexical, vector and hybrid.")
     static final class Locomo implements Callable<Integer> {
