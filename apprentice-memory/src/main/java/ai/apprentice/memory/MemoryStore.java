@@ -50,10 +50,16 @@ public final class MemoryStore implements AutoCloseable {
 
     public enum Method { LEXICAL, VECTOR, HYBRID }
 
+    /** Everything a {@link Memory} shows; the embeddings stay on disk unless the index needs them. */
+    private static final String COLUMNS = "id, text, context, kind, scope, source, source_seq, confidence, weight, recalls, created_at, "
+            + "last_recalled_at, superseded_by, forgotten";
+
     private final Connection db;
     private final MemoryIndex index;
     private final Embedder embedder;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
+    /** The change the index is known to include; while the log ends there, sync() reads nothing from disk. */
+    private long synced = -1;
 
     private MemoryStore(Connection db, MemoryIndex index, Embedder embedder) {
         this.db = db;
@@ -126,7 +132,7 @@ public final class MemoryStore implements AutoCloseable {
                 var n = items.get(i);
                 String text = texts.get(i);
                 String hash = hash(n.kind().label() + "\u0000" + text);
-                var existing = find("SELECT * FROM memories WHERE scope = ? AND hash = ? AND forgotten = 0", n.scope(), hash);
+                var existing = find("SELECT " + COLUMNS + " FROM memories WHERE scope = ? AND hash = ? AND forgotten = 0", n.scope(), hash);
                 if (existing != null) {
                     out.add(new Memory.Added(existing, true, scrubbed.get(i).found()));
                     continue;
@@ -219,7 +225,7 @@ public final class MemoryStore implements AutoCloseable {
 
     public synchronized Memory get(String id) {
         try {
-            return find("SELECT * FROM memories WHERE id = ?", id);
+            return find("SELECT " + COLUMNS + " FROM memories WHERE id = ?", id);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
@@ -231,7 +237,7 @@ public final class MemoryStore implements AutoCloseable {
         if (!includeInactive) where.append(" AND forgotten = 0 AND superseded_by IS NULL");
         if (scope != null) where.append(" AND scope = ?");
         try {
-            var st = sql("SELECT * FROM memories " + where + " ORDER BY created_at DESC, rowid DESC LIMIT ?");
+            var st = sql("SELECT " + COLUMNS + " FROM memories " + where + " ORDER BY created_at DESC, rowid DESC LIMIT ?");
             int i = 1;
             if (scope != null) st.setString(i++, scope);
             st.setInt(i, limit);
@@ -299,10 +305,7 @@ public final class MemoryStore implements AutoCloseable {
             var why = new HashMap<String, List<String>>();
             lists.forEach((name, hits) -> hits.forEach(h -> why.computeIfAbsent(h.id(), x -> new ArrayList<>()).add(name + " #" + h.rank())));
             var memories = new HashMap<String, Memory>();
-            for (var id : scores.keySet()) {
-                var m = get(id);
-                if (m != null && m.active()) memories.put(id, m);
-            }
+            for (var m : byIds(scores.keySet())) if (m.active()) memories.put(m.id(), m);
             scores.keySet().retainAll(memories.keySet());
             // Neighbours: the answer to a question is often the message after the one that matches.
             var smoothed = new HashMap<>(scores);
@@ -310,7 +313,7 @@ public final class MemoryStore implements AutoCloseable {
                 var m = memories.get(e.getKey());
                 if (m.source() == null || m.sourceSeq() == null) continue;
                 for (int d : new int[] {-1, 1}) {
-                    var n = find("SELECT * FROM memories WHERE source = ? AND source_seq = ? AND forgotten = 0 AND superseded_by IS NULL", m.source(), m.sourceSeq() + d);
+                    var n = find("SELECT " + COLUMNS + " FROM memories WHERE source = ? AND source_seq = ? AND forgotten = 0 AND superseded_by IS NULL", m.source(), m.sourceSeq() + d);
                     if (n == null || (scopes != null && !scopes.contains(n.scope()))) continue;
                     memories.putIfAbsent(n.id(), n);
                     smoothed.merge(n.id(), NEIGHBOUR_SHARE * e.getValue(), Double::sum);
@@ -331,6 +334,20 @@ public final class MemoryStore implements AutoCloseable {
         }
     }
 
+    /** The rows of these ids, in one query per 500. */
+    private List<Memory> byIds(Collection<String> ids) throws SQLException {
+        var out = new ArrayList<Memory>();
+        var list = new ArrayList<>(ids);
+        for (int from = 0; from < list.size(); from += 500) {
+            var part = list.subList(from, Math.min(list.size(), from + 500));
+            try (var st = db.prepareStatement("SELECT " + COLUMNS + " FROM memories WHERE id IN (" + "?,".repeat(part.size() - 1) + "?)")) {
+                for (int i = 0; i < part.size(); i++) st.setString(i + 1, part.get(i));
+                out.addAll(rows(st));
+            }
+        }
+        return out;
+    }
+
     /** Counts the recalls of memories that were used (put into a context), for consolidation. */
     public synchronized void markRecalled(Collection<String> ids) {
         inTransaction(() -> {
@@ -344,34 +361,9 @@ public final class MemoryStore implements AutoCloseable {
     public synchronized void sync() {
         try {
             long last = lastSeq();
-            String marker;
-            try {
-                marker = index.marker();
-            } catch (IOException e) {
-                rebuild(last);
-                return;
-            }
-            if (marker != null && Long.parseLong(marker) == last) return;
-            if (marker == null || Long.parseLong(marker) > last) {
-                rebuild(last);
-                return;
-            }
-            var ids = new java.util.LinkedHashSet<String>();
-            try (var st = db.prepareStatement("SELECT DISTINCT memory_id FROM changes WHERE seq > ? AND seq <= ?")) {
-                st.setLong(1, Long.parseLong(marker));
-                st.setLong(2, last);
-                try (var rs = st.executeQuery()) {
-                    while (rs.next()) ids.add(rs.getString(1));
-                }
-            }
-            var rows = new LinkedHashMap<String, IndexRow>();
-            for (var id : ids) rows.put(id, vectorsOf(id)); // null: no longer active
-            index.write(String.valueOf(last), batch -> {
-                for (var e : rows.entrySet()) {
-                    if (e.getValue() == null) batch.delete(e.getKey());
-                    else e.getValue().putInto(batch);
-                }
-            });
+            if (last == synced) return;
+            syncTo(last);
+            synced = last;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot update the memory index: " + e.getMessage(), e);
         } catch (SQLException e) {
@@ -379,9 +371,41 @@ public final class MemoryStore implements AutoCloseable {
         }
     }
 
+    private void syncTo(long last) throws IOException, SQLException {
+        String marker;
+        try {
+            marker = index.marker();
+        } catch (IOException e) {
+            rebuild(last);
+            return;
+        }
+        if (marker != null && Long.parseLong(marker) == last) return;
+        if (marker == null || Long.parseLong(marker) > last) {
+            rebuild(last);
+            return;
+        }
+        var ids = new java.util.LinkedHashSet<String>();
+        try (var st = db.prepareStatement("SELECT DISTINCT memory_id FROM changes WHERE seq > ? AND seq <= ?")) {
+            st.setLong(1, Long.parseLong(marker));
+            st.setLong(2, last);
+            try (var rs = st.executeQuery()) {
+                while (rs.next()) ids.add(rs.getString(1));
+            }
+        }
+        var rows = new LinkedHashMap<String, IndexRow>();
+        for (var id : ids) rows.put(id, vectorsOf(id)); // null: no longer active
+        index.write(String.valueOf(last), batch -> {
+            for (var e : rows.entrySet()) {
+                if (e.getValue() == null) batch.delete(e.getKey());
+                else e.getValue().putInto(batch);
+            }
+        });
+    }
+
     /** Rebuilds the whole index from the rows (vectors are stored, so nothing is embedded again). */
     public synchronized int rebuild() {
         try {
+            synced = -1;
             return rebuild(lastSeq());
         } catch (SQLException | IOException e) {
             throw new IllegalStateException("cannot rebuild the memory index: " + e.getMessage(), e);

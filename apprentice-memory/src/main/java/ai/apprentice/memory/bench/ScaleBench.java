@@ -52,6 +52,7 @@ public final class ScaleBench {
             for (int i = 0; i < queries + 20; i++) qs.add("where did " + SUBJECTS[rnd.nextInt(SUBJECTS.length)] + " go, ticket " + (1000 + rnd.nextInt(90000)));
             for (int i = 0; i < 20; i++) store.recall(qs.get(i), 10, null, MemoryStore.Method.HYBRID); // warm-up
             double[] recall = new double[queries];
+            double[] lexical = new double[queries];
             double[] embed = new double[queries];
             for (int i = 0; i < queries; i++) {
                 String q = qs.get(20 + i);
@@ -59,14 +60,19 @@ public final class ScaleBench {
                 embedder.embedQuery(q);
                 embed[i] = (System.nanoTime() - t0) / 1e6;
                 t0 = System.nanoTime();
+                store.recall(q, 10, null, MemoryStore.Method.LEXICAL);
+                lexical[i] = (System.nanoTime() - t0) / 1e6;
+                t0 = System.nanoTime();
                 store.recall(q, 10, null, MemoryStore.Method.HYBRID);
                 recall[i] = (System.nanoTime() - t0) / 1e6;
             }
             Arrays.sort(recall);
+            Arrays.sort(lexical);
             Arrays.sort(embed);
             return Json.object().put("benchmark", "memory_scale").put("memories", store.count()).put("embedder", embedder.id())
                     .put("ingest_memories_per_second", round(n / (ingestNanos / 1e9)))
                     .put("hybrid_recall_p50_ms", round(pct(recall, 50))).put("hybrid_recall_p99_ms", round(pct(recall, 99)))
+                    .put("lexical_recall_p50_ms", round(pct(lexical, 50)))
                     .put("baseline_query_embedding_p50_ms", round(pct(embed, 50)))
                     .put("recall_over_embedding_p50", round(pct(recall, 50) / pct(embed, 50)))
                     .put("queries", queries)

@@ -120,6 +120,15 @@ public final class MemoryIndex implements Closeable {
         }
     }
 
+    /** As {@link #reader()}, or null while there is no index yet. */
+    private DirectoryReader readerOrNull() throws IOException {
+        try {
+            return reader();
+        } catch (IndexNotFoundException e) {
+            return null;
+        }
+    }
+
     /** The current reader, reopened when another writer committed since. */
     private synchronized DirectoryReader reader() throws IOException {
         if (reader == null) {
@@ -136,8 +145,8 @@ public final class MemoryIndex implements Closeable {
     }
 
     public int size() throws IOException {
-        if (marker() == null) return 0;
-        var r = reader();
+        var r = readerOrNull();
+        if (r == null) return 0;
         try {
             return r.numDocs();
         } finally {
@@ -162,8 +171,8 @@ public final class MemoryIndex implements Closeable {
     }
 
     private List<Hit> search(Query q, int k) throws IOException {
-        if (marker() == null) return List.of();
-        var r = reader();
+        var r = readerOrNull();
+        if (r == null) return List.of();
         try {
             var s = new IndexSearcher(r);
             var hits = s.search(q, k).scoreDocs;
