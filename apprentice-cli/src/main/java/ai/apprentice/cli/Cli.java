@@ -184,6 +184,7 @@ final class Cli implements AutoCloseable {
                 .prices(prices)
                 .toolMode("text".equals(config.toolMode()) ? ToolMode.TEXT : ToolMode.NATIVE)
                 .maxToolResultChars(config.maxToolResultChars())
+                .contextWindow(config.contextWindow().orElse(0))
                 .parallelTools(config.parallelTools())
                 .tools(tools)
                 .aliases(StandardTools.claudeAliases())

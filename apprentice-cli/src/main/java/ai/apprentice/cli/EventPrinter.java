@@ -49,6 +49,11 @@ final class EventPrinter implements EventListener {
             }
             case Event.StepCompleted s -> endLine();
             case Event.RunFinished f -> endLine();
+            case Event.Compacted c -> {
+                endLine();
+                err.printf("(context compacted: %,d -> %,d tokens of %,d; %d old tool results elided%s)%n", c.tokensBefore(), c.tokensAfter(),
+                        c.window(), c.elided(), c.summarised() > 0 ? ", " + c.summarised() + " messages summarised" : "");
+            }
             default -> { }
         }
     }

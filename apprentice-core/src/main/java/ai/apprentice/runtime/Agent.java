@@ -1,5 +1,8 @@
 package ai.apprentice.runtime;
 
+import ai.apprentice.context.ContextWindows;
+import ai.apprentice.context.TokenCounter;
+
 import ai.apprentice.model.Message;
 import ai.apprentice.model.Model;
 import ai.apprentice.model.PriceTable;
@@ -37,6 +40,8 @@ public final class Agent {
     private final Double temperature;
     private final ToolGate gate;
     private final List<EventListener> listeners;
+    private final int contextWindow;
+    private final TokenCounter tokenCounter;
 
     private Agent(Builder b) {
         var chosen = Objects.requireNonNull(b.model, "an agent needs a model");
@@ -50,6 +55,8 @@ public final class Agent {
         this.temperature = b.temperature;
         this.gate = b.gate;
         this.listeners = List.copyOf(b.listeners);
+        this.contextWindow = b.contextWindow > 0 ? b.contextWindow : ContextWindows.of(chosen.id());
+        this.tokenCounter = TokenCounter.forModel(chosen.id());
     }
 
     public static Builder builder() {
@@ -126,9 +133,13 @@ public final class Agent {
     public int parallelTools() { return parallelTools; }
     public Double temperature() { return temperature; }
     public ToolGate gate() { return gate; }
+    /** Tokens the model reads at once; the history is compacted before it outgrows this. */
+    public int contextWindow() { return contextWindow; }
+    public TokenCounter tokenCounter() { return tokenCounter; }
 
     public static final class Builder {
         private Model model;
+        private int contextWindow;
         private String instructions = "You are a helpful assistant. Use the tools when they help; answer concisely.";
         private final List<Tool> tools = new ArrayList<>();
         private final List<ToolAlias> aliases = new ArrayList<>();
@@ -157,6 +168,8 @@ public final class Agent {
         public Builder maxToolResultChars(int n) { this.maxToolResultChars = n; return this; }
         public Builder toolMode(ToolMode mode) { this.toolMode = Objects.requireNonNull(mode); return this; }
         public Builder temperature(Double t) { this.temperature = t; return this; }
+        /** The model's context window in tokens; 0 (the default) takes the provider's documented size. */
+        public Builder contextWindow(int tokens) { this.contextWindow = tokens; return this; }
         /** Decides which tool calls may run (permission rules, approvals); default: all. */
         public Builder gate(ToolGate gate) { this.gate = Objects.requireNonNull(gate); return this; }
         /** Receives the events of every run of this agent, before per-run listeners (put the store here). */

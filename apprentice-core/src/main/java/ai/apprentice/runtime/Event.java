@@ -24,6 +24,7 @@ import java.util.List;
         @JsonSubTypes.Type(value = Event.StepCompleted.class, name = "step_completed"),
         @JsonSubTypes.Type(value = Event.ErrorEvent.class, name = "error"),
         @JsonSubTypes.Type(value = Event.RunResumed.class, name = "run_resumed"),
+        @JsonSubTypes.Type(value = Event.Compacted.class, name = "context_compacted"),
         @JsonSubTypes.Type(value = Event.RunFinished.class, name = "run_finished"),
 })
 public sealed interface Event {
@@ -86,6 +87,14 @@ public sealed interface Event {
     /** A stopped run was picked up again after {@code fromStep} completed steps. */
     @EventType("run_resumed")
     record RunResumed(String runId, Instant at, int fromStep) implements Event {}
+
+    /**
+     * The history neared the context window and was shrunk before the next model call: {@code elided} old tool
+     * results became references, and {@code summarised} old messages became one summary (0 when references sufficed).
+     */
+    @EventType("context_compacted")
+    record Compacted(String runId, Instant at, int step, int tokensBefore, int tokensAfter, int window, int elided,
+                     int summarised) implements Event {}
 
     /** The run ended. {@code stopReason} says why: completed, max_steps, max_tokens, max_cost, timeout, cancelled, model_error. */
     @EventType("run_finished")

@@ -35,6 +35,12 @@ final class RunLoop {
     private final List<EventListener> listeners;
     private final List<Message> history;
     private final AtomicReference<Stop> stop = new AtomicReference<>();
+    /** Each message is tokenized once: the history is measured before every model call. */
+    private final java.util.Map<Message, Integer> tokens = new java.util.IdentityHashMap<>();
+    private final ai.apprentice.context.TokenCounter counter = new ai.apprentice.context.TokenCounter() {
+        @Override public int count(String text) { return agent.tokenCounter().count(text); }
+        @Override public int count(Message m) { return tokens.computeIfAbsent(m, x -> agent.tokenCounter().count(x)); }
+    };
     private volatile Thread thread;
     private int step;
     private int completedSteps;
@@ -103,6 +109,7 @@ final class RunLoop {
                         "Step budget exhausted: " + budget.maxSteps() + " steps without a final answer");
             }
             step++;
+            compactIfNeeded();
             ChatResponse response = callModel();
             var reply = response.message();
             var added = new ArrayList<Message>();
@@ -128,6 +135,25 @@ final class RunLoop {
                         String.format("Cost budget exhausted: $%.4f of $%.4f spent", cost, budget.maxCostUsd()));
             }
         }
+    }
+
+    /** Shrinks the history before it outgrows the context window (see {@link Compactor}). */
+    private void compactIfNeeded() throws InterruptedException {
+        var compactor = new Compactor(counter, agent.contextWindow(), agent.model());
+        if (!compactor.needed(history)) return;
+        var outcome = compactor.compact(history);
+        history.clear();
+        history.addAll(outcome.history());
+        tokens.clear();
+        if (outcome.usage().total() > 0) {
+            double callCost = agent.prices().cost(agent.model().id(), outcome.usage());
+            usage = usage.plus(outcome.usage());
+            cost += callCost;
+            emit(new Event.UsageEvent(runId, Instant.now(), step, outcome.usage().inputTokens(), outcome.usage().outputTokens(),
+                    callCost, usage.inputTokens(), usage.outputTokens(), cost));
+        }
+        emit(new Event.Compacted(runId, Instant.now(), step, outcome.tokensBefore(), outcome.tokensAfter(), agent.contextWindow(),
+                outcome.elided(), outcome.summarised()));
     }
 
     private ChatResponse callModel() throws InterruptedException {

@@ -41,6 +41,8 @@ public final class Config {
     public int parallelTools() { return (Integer) get(ConfigKey.PARALLEL_TOOLS); }
     /** ask, auto or all; empty means: ask on a terminal, auto otherwise. */
     public Optional<String> approve() { return Optional.ofNullable((String) get(ConfigKey.APPROVE)); }
+    /** The model's context window in tokens, when config overrides the provider's documented size. */
+    public Optional<Integer> contextWindow() { return Optional.ofNullable((Integer) get(ConfigKey.CONTEXT_WINDOW)); }
     public boolean memoryOn() { return "on".equals(get(ConfigKey.MEMORY)); }
     public int memoryRecallTokens() { return (Integer) get(ConfigKey.MEMORY_RECALL_TOKENS); }
     public boolean sandboxOff() { return "off".equals(get(ConfigKey.SANDBOX)); }

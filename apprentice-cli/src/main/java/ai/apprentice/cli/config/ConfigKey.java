@@ -30,6 +30,7 @@ enum ConfigKey {
     PERMISSIONS_DENY("permissions.deny", Kind.STRING_LIST, List.of(), null, null),
     PRICES("prices", Kind.PRICES, Map.of(), null, null),
     MCP_SERVERS("mcp_servers", Kind.ANY_MAP, Map.of(), null, null),
+    CONTEXT_WINDOW("context_window", Kind.POSITIVE_INT, null, "APPRENTICE_CONTEXT_WINDOW", null),
     MEMORY("memory", Kind.choice("on", "off"), "on", "APPRENTICE_MEMORY", null),
     MEMORY_RECALL_TOKENS("memory.recall_tokens", Kind.POSITIVE_INT, 600, null, null);
 
