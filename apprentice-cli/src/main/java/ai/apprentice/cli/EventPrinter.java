@@ -49,6 +49,11 @@ final class EventPrinter implements EventListener {
             }
             case Event.StepCompleted s -> endLine();
             case Event.RunFinished f -> endLine();
+            case Event.MemoryUpdated m -> {
+                endLine();
+                err.println("memory updated: " + m.texts().size() + " stored (undo: apprentice memory undo " + m.batch() + ")");
+                m.texts().forEach(t -> err.println("  + " + preview(t)));
+            }
             case Event.Compacted c -> {
                 endLine();
                 err.printf("(context compacted: %,d -> %,d tokens of %,d; %d old tool results elided%s)%n", c.tokensBefore(), c.tokensAfter(),

@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "memory", description = "Long-term memory: add, recall, list, forget, history, undo, import, export, bench.",
         subcommands = {MemoryCommand.Add.class, MemoryCommand.Recall.class, MemoryCommand.ListMemories.class, MemoryCommand.Forget.class,
                 MemoryCommand.History.class, MemoryCommand.Undo.class, MemoryCommand.Import.class, MemoryCommand.Export.class,
-                MemoryCommand.Rebuild.class, MemoryCommand.Bench.class})
+                MemoryCommand.Consolidate.class, MemoryCommand.Rebuild.class, MemoryCommand.Bench.class})
 final class MemoryCommand {
     /** Which memories: the user's (default), this workspace's, or an agent's. */
     static final class ScopeOption {
@@ -222,6 +222,26 @@ final class MemoryCommand {
                 Files.move(tmp, output, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 cli.err.println("Wrote " + out.get("memories").size() + " memories to " + output);
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "consolidate", description = "\"Sleep\": merge near-duplicate memories and weaken those never recalled in 30 days, "
+            + "as one batch that memory undo reverses. Schedule it with cron, e.g. '0 3 * * * apprentice memory consolidate'.")
+    static final class Consolidate implements Callable<Integer> {
+        private final Cli cli;
+        @Option(names = "--dry-run", description = "Show what would change, change nothing.") boolean dryRun;
+        Consolidate(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() {
+            var store = cli.memory();
+            var result = store.consolidate(java.time.Instant.now(), dryRun);
+            for (var pair : result.merged()) {
+                cli.out.println((dryRun ? "would merge " : "merged ") + pair[0] + " into " + pair[1] + ": " + EventPrinter.preview(store.get(pair[0]).text()));
+            }
+            cli.out.println((dryRun ? "Would merge " : "Merged ") + result.merged().size() + " near-duplicate(s); " + (dryRun ? "would weaken " : "weakened ")
+                    + result.weakened() + " memories never recalled." + (result.batch() == null ? "" : " Undo with: apprentice memory undo " + result.batch()));
             return 0;
         }
     }

@@ -48,6 +48,12 @@ class MemoryCommandTest {
         assertThat(cli.run("memory", "forget", "--hard", id).out()).startsWith("Removed " + id + " for good.");
         assertThat(cli.run("memory", "export").out()).doesNotContain("imperative mood");
 
+        cli.run("memory", "add", "Our CI runs on two cores and must stay under twenty minutes!");
+        assertThat(cli.run("memory", "consolidate", "--dry-run").out()).contains("would merge").contains("Would merge 1 near-duplicate(s)");
+        var consolidated = cli.run("memory", "consolidate").out();
+        assertThat(consolidated).contains("Merged 1 near-duplicate(s)").contains("Undo with: apprentice memory undo b-");
+        assertThat(cli.run("memory", "consolidate").out()).startsWith("Merged 0 near-duplicate(s)");
+
         var badKind = cli.run("memory", "add", "--kind", "rumour", "x");
         assertThat(badKind.exit()).isNotZero();
         assertThat(badKind.err()).contains("unknown memory kind 'rumour'");
@@ -75,13 +81,23 @@ class MemoryCommandTest {
         cli.run("memory", "add", "The user's favourite editor is Helix.");
         try (var server = new MockOpenAiServer()) {
             server.enqueue(MockReply.toolCalls(MockReply.call("remember", "{\"text\": \"The user is writing a book about tides.\", \"kind\": \"fact\"}")),
-                    MockReply.text("Noted."));
+                    MockReply.text("Noted."),
+                    // After the run: what to keep from it.
+                    MockReply.text("{\"memories\": [{\"text\": \"The user configures Helix with a dark theme.\", \"kind\": \"preference\", \"replaces\": null}]}"));
             cli.env.put("OPENAI_API_KEY", "sk-test");
             var run = cli.run("run", "--model", "openai:gpt-4.1-mini", "--base-url", server.baseUrl(), "which editor should I configure?");
             assertThat(run.exit()).as(run.err()).isZero();
             String system = server.requests().getFirst().body().at("/messages/0/content").asText();
             assertThat(system).contains("## What you remember").contains("favourite editor is Helix");
             assertThat(server.requests().getFirst().body().get("tools").toString()).contains("\"remember\"").contains("\"recall\"").contains("\"forget\"");
+            // The extraction request sees the session and what is already remembered.
+            String extraction = server.requests().get(2).body().toString();
+            assertThat(extraction).contains("You keep an AI agent's long-term memory").contains("which editor should I configure?").contains("favourite editor is Helix");
+            assertThat(run.err()).contains("memory updated: 1 stored (undo: apprentice memory undo b-").contains("+ The user configures Helix with a dark theme.");
+            String batch = run.err().replaceAll("(?s).*apprentice memory undo (b-[^)]+)\\).*", "$1");
+            assertThat(cli.run("memory", "list").out()).contains("dark theme");
+            assertThat(cli.run("memory", "undo", batch).exit()).isZero();
+            assertThat(cli.run("memory", "list").out()).doesNotContain("dark theme");
         }
         // What the agent remembers belongs to its workspace.
         assertThat(cli.run("memory", "list", "--scope", "user").out()).doesNotContain("tides");
@@ -92,9 +108,11 @@ class MemoryCommandTest {
         cli.env.put("APPRENTICE_MEMORY", "off");
         try (var server = new MockOpenAiServer()) {
             server.enqueue(MockReply.text("ok"));
+            server.fallback(MockReply.status(500, null, "no more replies"));
             cli.run("run", "--model", "openai:gpt-4.1-mini", "--base-url", server.baseUrl(), "which editor should I configure?");
             assertThat(server.requests().getFirst().body().at("/messages/0/content").asText()).doesNotContain("What you remember");
             assertThat(server.requests().getFirst().body().path("tools").toString()).doesNotContain("\"remember\"");
+            assertThat(server.requests()).hasSize(1); // no extraction call either
         }
     }
 }

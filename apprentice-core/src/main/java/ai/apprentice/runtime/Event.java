@@ -25,6 +25,7 @@ import java.util.List;
         @JsonSubTypes.Type(value = Event.ErrorEvent.class, name = "error"),
         @JsonSubTypes.Type(value = Event.RunResumed.class, name = "run_resumed"),
         @JsonSubTypes.Type(value = Event.Compacted.class, name = "context_compacted"),
+        @JsonSubTypes.Type(value = Event.MemoryUpdated.class, name = "memory_updated"),
         @JsonSubTypes.Type(value = Event.RunFinished.class, name = "run_finished"),
 })
 public sealed interface Event {
@@ -95,6 +96,10 @@ public sealed interface Event {
     @EventType("context_compacted")
     record Compacted(String runId, Instant at, int step, int tokensBefore, int tokensAfter, int window, int elided,
                      int summarised) implements Event {}
+
+    /** After the run, memories were stored from it, as one batch that {@code apprentice memory undo BATCH} reverses. */
+    @EventType("memory_updated")
+    record MemoryUpdated(String runId, Instant at, String batch, List<String> memoryIds, List<String> texts) implements Event {}
 
     /** The run ended. {@code stopReason} says why: completed, max_steps, max_tokens, max_cost, timeout, cancelled, model_error. */
     @EventType("run_finished")

@@ -63,12 +63,12 @@ public record Memory(String id, String text, String context, Kind kind, String s
         }
     }
 
-    /** The outcome of storing one memory. */
-    public record Added(Memory memory, boolean duplicate, List<String> secretsRemoved) {}
+    /** The outcome of storing one memory, and the batch that {@code undo} reverses. */
+    public record Added(Memory memory, boolean duplicate, List<String> secretsRemoved, String batch) {}
 
     /** A recalled memory with its score and the reasons it came up. */
     public record Recalled(Memory memory, double score, List<String> why) {}
 
     /** One recorded change: every change can be listed and undone, batch by batch. */
-    public record Change(long seq, String batch, Instant at, String op, String memoryId, String text, String reason, boolean undone) {}
+    public record Change(long seq, String batch, Instant at, String op, String memoryId, String text, String before, String reason, boolean undone) {}
 }

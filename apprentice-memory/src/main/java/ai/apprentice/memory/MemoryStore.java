@@ -134,7 +134,7 @@ public final class MemoryStore implements AutoCloseable {
                 String hash = hash(n.kind().label() + "\u0000" + text);
                 var existing = find("SELECT " + COLUMNS + " FROM memories WHERE scope = ? AND hash = ? AND forgotten = 0", n.scope(), hash);
                 if (existing != null) {
-                    out.add(new Memory.Added(existing, true, scrubbed.get(i).found()));
+                    out.add(new Memory.Added(existing, true, scrubbed.get(i).found(), batch));
                     continue;
                 }
                 String id = "m-" + UUID.randomUUID().toString().substring(0, 13);
@@ -161,7 +161,7 @@ public final class MemoryStore implements AutoCloseable {
                     update("UPDATE memories SET superseded_by = ? WHERE id = ?", id, old.id());
                     log(batch, "supersede", old.id(), old.text(), null, "superseded by " + id);
                 }
-                out.add(new Memory.Added(get(id), false, scrubbed.get(i).found()));
+                out.add(new Memory.Added(get(id), false, scrubbed.get(i).found(), batch));
             }
         });
         sync();
@@ -207,6 +207,7 @@ public final class MemoryStore implements AutoCloseable {
                     case "add" -> update("UPDATE memories SET forgotten = 1 WHERE id = ?", c.memoryId());
                     case "forget" -> update("UPDATE memories SET forgotten = 0 WHERE id = ?", c.memoryId());
                     case "supersede" -> update("UPDATE memories SET superseded_by = NULL WHERE id = ?", c.memoryId());
+                    case "weight" -> update("UPDATE memories SET weight = ? WHERE id = ?", Double.parseDouble(c.before()), c.memoryId());
                     case "forget-hard" -> throw new IllegalArgumentException("batch " + batch + " forgot " + c.memoryId() + " for good (--hard); it cannot be undone");
                     default -> {
                         continue; // undo records are not undone themselves; undo the original again instead
@@ -268,7 +269,7 @@ public final class MemoryStore implements AutoCloseable {
             try (var rs = st.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Change(rs.getLong("seq"), rs.getString("batch"), Instant.parse(rs.getString("at")), rs.getString("op"),
-                            rs.getString("memory_id"), rs.getString("text"), rs.getString("reason"), rs.getInt("undone") == 1));
+                            rs.getString("memory_id"), rs.getString("text"), rs.getString("before"), rs.getString("reason"), rs.getInt("undone") == 1));
                 }
             }
             return out;
@@ -353,6 +354,70 @@ public final class MemoryStore implements AutoCloseable {
         inTransaction(() -> {
             for (var id : ids) update("UPDATE memories SET recalls = recalls + 1, last_recalled_at = ? WHERE id = ?", Instant.now().toString(), id);
         });
+    }
+
+    /** What a consolidation did (or, dry, would do). */
+    public record Consolidation(String batch, List<String[]> merged, int weakened, boolean dryRun) {}
+
+    /** Near-duplicates: cosine similarity at or above this, in the same scope and of the same kind. */
+    static final double DUPLICATE_COSINE = 0.95;
+    /** Memories never recalled lose this share of their weight per consolidation once older than {@link #IDLE}. */
+    static final double DECAY = 0.8;
+    static final double MIN_WEIGHT = 0.2;
+    static final java.time.Duration IDLE = java.time.Duration.ofDays(30);
+
+    /**
+     * "Sleep": merges near-duplicates (the newer one is superseded by the older, which keeps the history) and
+     * lowers the weight of memories that have never been recalled in {@link #IDLE}. One batch; undo reverses it.
+     */
+    public synchronized Consolidation consolidate(Instant now, boolean dryRun) {
+        try {
+            sync();
+            var active = new ArrayList<Memory>();
+            var vectors = new HashMap<String, float[]>();
+            try (var st = db.prepareStatement("SELECT " + COLUMNS + ", vector FROM memories WHERE forgotten = 0 AND superseded_by IS NULL ORDER BY created_at, rowid");
+                 var rs = st.executeQuery()) {
+                while (rs.next()) {
+                    var m = rows(rs);
+                    active.add(m);
+                    if (rs.getBytes("vector") != null) vectors.put(m.id(), floats(rs.getBytes("vector")));
+                }
+            }
+            var merged = new ArrayList<String[]>();
+            var gone = new java.util.HashSet<String>();
+            for (var m : active) {
+                if (gone.contains(m.id()) || !vectors.containsKey(m.id())) continue;
+                var filter = new BooleanQuery.Builder().add(new TermQuery(new Term(MemoryIndex.SCOPE, m.scope())), BooleanClause.Occur.FILTER).build();
+                for (var hit : index.vector(MemoryIndex.VECTOR, vectors.get(m.id()), 5, filter)) {
+                    double cosine = 2 * hit.score() - 1; // Lucene's dot-product score is (1 + cos) / 2
+                    if (hit.id().equals(m.id()) || gone.contains(hit.id()) || cosine < DUPLICATE_COSINE) continue;
+                    var other = get(hit.id());
+                    if (other == null || other.kind() != m.kind() || !other.active()) continue;
+                    merged.add(new String[] {hit.id(), m.id()}); // the newer (other) goes into the older (m)
+                    gone.add(hit.id());
+                }
+            }
+            var idle = active.stream().filter(m -> !gone.contains(m.id()) && m.recalls() == 0 && m.createdAt().isBefore(now.minus(IDLE))
+                    && m.weight() > MIN_WEIGHT).toList();
+            if (dryRun || (merged.isEmpty() && idle.isEmpty())) return new Consolidation(null, merged, idle.size(), dryRun);
+            String batch = newBatch();
+            inTransaction(() -> {
+                for (var pair : merged) {
+                    update("UPDATE memories SET superseded_by = ? WHERE id = ?", pair[1], pair[0]);
+                    log(batch, "supersede", pair[0], get(pair[0]).text(), null, "near-duplicate of " + pair[1] + " (consolidation)");
+                }
+                for (var m : idle) {
+                    update("UPDATE memories SET weight = ? WHERE id = ?", Math.max(MIN_WEIGHT, m.weight() * DECAY), m.id());
+                    log(batch, "weight", m.id(), m.text(), String.valueOf(m.weight()), "never recalled (consolidation)");
+                }
+            });
+            sync();
+            return new Consolidation(batch, merged, idle.size(), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("consolidation failed: " + e.getMessage(), e);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     // ---------------------------------------------------------------- the index as a cache of the log
@@ -512,17 +577,20 @@ public final class MemoryStore implements AutoCloseable {
     private static List<Memory> rows(PreparedStatement st) throws SQLException {
         var out = new ArrayList<Memory>();
         try (var rs = st.executeQuery()) {
-            while (rs.next()) {
-                int seq = rs.getInt("source_seq");
-                Integer sourceSeq = rs.wasNull() ? null : seq;
-                String recalled = rs.getString("last_recalled_at");
-                out.add(new Memory(rs.getString("id"), rs.getString("text"), rs.getString("context"), Kind.parse(rs.getString("kind")),
-                        rs.getString("scope"), rs.getString("source"), sourceSeq, rs.getDouble("confidence"), rs.getDouble("weight"),
-                        rs.getInt("recalls"), Instant.parse(rs.getString("created_at")), recalled == null ? null : Instant.parse(recalled),
-                        rs.getString("superseded_by"), rs.getInt("forgotten") == 1));
-            }
+            while (rs.next()) out.add(rows(rs));
         }
         return out;
+    }
+
+    /** The memory on the result set's current row. */
+    private static Memory rows(ResultSet rs) throws SQLException {
+        int seq = rs.getInt("source_seq");
+        Integer sourceSeq = rs.wasNull() ? null : seq;
+        String recalled = rs.getString("last_recalled_at");
+        return new Memory(rs.getString("id"), rs.getString("text"), rs.getString("context"), Kind.parse(rs.getString("kind")),
+                rs.getString("scope"), rs.getString("source"), sourceSeq, rs.getDouble("confidence"), rs.getDouble("weight"),
+                rs.getInt("recalls"), Instant.parse(rs.getString("created_at")), recalled == null ? null : Instant.parse(recalled),
+                rs.getString("superseded_by"), rs.getInt("forgotten") == 1);
     }
 
     private static String newBatch() {

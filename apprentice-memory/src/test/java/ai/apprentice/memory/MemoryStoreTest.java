@@ -106,6 +106,37 @@ class MemoryStoreTest {
     }
 
     @Test
+    void consolidationMergesNearDuplicatesAndWeakensIdleMemoriesAndCanBeUndone() throws Exception {
+        try (var store = MemoryStore.open(dir, embedder)) {
+            var older = store.add(Memory.New.of("The build server is called hopper.", Kind.FACT, Memory.USER), "t").memory();
+            var newer = store.add(Memory.New.of("The build server is called hopper!", Kind.FACT, Memory.USER), "t").memory();
+            var other = store.add(Memory.New.of("Lunch is at noon on Fridays.", Kind.FACT, Memory.USER), "t").memory();
+            var elsewhere = store.add(Memory.New.of("The build server is called hopper.", Kind.FACT, Memory.workspace("/w")), "t").memory();
+            try (var db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("memory.db")); var st = db.createStatement()) {
+                st.execute("UPDATE memories SET created_at = '2026-01-01T00:00:00Z' WHERE id = '" + other.id() + "'");
+            }
+            var now = java.time.Instant.parse("2026-11-30T00:00:00Z");
+            var dry = store.consolidate(now, true);
+            assertThat(dry.batch()).isNull();
+            assertThat(dry.merged()).hasSize(1);
+            assertThat(store.get(newer.id()).active()).isTrue(); // a dry run changes nothing
+
+            var done = store.consolidate(now, false);
+            assertThat(done.merged()).containsExactly(new String[] {newer.id(), older.id()});
+            assertThat(done.weakened()).isEqualTo(1);
+            assertThat(store.get(newer.id()).supersededBy()).isEqualTo(older.id());
+            assertThat(store.get(elsewhere.id()).active()).isTrue(); // another scope is not a duplicate
+            assertThat(store.get(other.id()).weight()).isEqualTo(MemoryStore.DECAY);
+            assertThat(store.history(done.batch(), 10)).extracting(Memory.Change::op).containsExactlyInAnyOrder("supersede", "weight");
+
+            store.undo(done.batch(), null);
+            assertThat(store.get(newer.id()).active()).isTrue();
+            assertThat(store.get(other.id()).weight()).isEqualTo(1.0);
+            assertThat(store.consolidate(now, true).merged()).hasSize(1); // back as it was
+        }
+    }
+
+    @Test
     void twoProcessesWritingAtOnceLoseNothing() throws Exception {
         var procs = new ArrayList<Process>();
         for (var who : List.of("alpha", "beta")) {

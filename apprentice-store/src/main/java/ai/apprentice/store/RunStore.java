@@ -78,7 +78,7 @@ public final class RunStore implements EventListener, AutoCloseable {
      */
     private static boolean deferrable(Event e) {
         return !(e instanceof Event.RunStarted || e instanceof Event.RunResumed || e instanceof Event.StepCompleted
-                || e instanceof Event.RunFinished || e instanceof Event.ErrorEvent);
+                || e instanceof Event.RunFinished || e instanceof Event.ErrorEvent || e instanceof Event.MemoryUpdated);
     }
 
     private final List<Event> pending = new ArrayList<>();

@@ -43,6 +43,8 @@ public final class Config {
     public Optional<String> approve() { return Optional.ofNullable((String) get(ConfigKey.APPROVE)); }
     /** The model's context window in tokens, when config overrides the provider's documented size. */
     public Optional<Integer> contextWindow() { return Optional.ofNullable((Integer) get(ConfigKey.CONTEXT_WINDOW)); }
+    /** Whether, after a successful run, the model picks what to remember from it. */
+    public boolean memoryExtract() { return (Boolean) get(ConfigKey.MEMORY_EXTRACT); }
     public boolean memoryOn() { return "on".equals(get(ConfigKey.MEMORY)); }
     public int memoryRecallTokens() { return (Integer) get(ConfigKey.MEMORY_RECALL_TOKENS); }
     public boolean sandboxOff() { return "off".equals(get(ConfigKey.SANDBOX)); }

@@ -32,6 +32,7 @@ enum ConfigKey {
     MCP_SERVERS("mcp_servers", Kind.ANY_MAP, Map.of(), null, null),
     CONTEXT_WINDOW("context_window", Kind.POSITIVE_INT, null, "APPRENTICE_CONTEXT_WINDOW", null),
     MEMORY("memory", Kind.choice("on", "off"), "on", "APPRENTICE_MEMORY", null),
+    MEMORY_EXTRACT("memory.extract", Kind.BOOLEAN, true, null, null),
     MEMORY_RECALL_TOKENS("memory.recall_tokens", Kind.POSITIVE_INT, 600, null, null);
 
     final String key;
