@@ -45,6 +45,11 @@ public final class MemoryStore implements AutoCloseable {
     static final int RRF_C = 10;
     /** A neighbour (the message before or after, in the same source) inherits this share of a memory's score. */
     static final double NEIGHBOUR_SHARE = 0.3;
+    /** New memories get up to this much more weight, halving every {@link #RECENCY_HALF_LIFE_DAYS} days. */
+    static final double RECENCY_BOOST = 0.1;
+    static final double RECENCY_HALF_LIFE_DAYS = 30;
+    /** Memories of a workspace or an agent count a little more than the user's general ones: they are more specific. */
+    static final double SPECIFIC_SCOPE_BOOST = 1.1;
     /** How many candidates each of the four lists contributes. */
     static final int CANDIDATES = 50;
 
@@ -281,7 +286,8 @@ public final class MemoryStore implements AutoCloseable {
     /**
      * The memories that best match {@code query} within {@code scopes} (all when null), with why each came up.
      * Hybrid fuses four rankings (BM25 and vectors, over each memory alone and in its context), lets
-     * neighbours in the same source share a memory's score, and weighs the result by the memory's weight.
+     * neighbours in the same source share a memory's score, and weighs the result by {@link #prior}: the
+     * memory's weight, its recency and its scope.
      */
     public synchronized List<Recalled> recall(String query, int k, Collection<String> scopes, Method method) {
         try {
@@ -321,8 +327,9 @@ public final class MemoryStore implements AutoCloseable {
                     why.computeIfAbsent(n.id(), x -> new ArrayList<>()).add((d < 0 ? "just before " : "just after ") + m.id());
                 }
             }
+            var now = Instant.now();
             var ranked = smoothed.entrySet().stream()
-                    .map(e -> Map.entry(e.getKey(), e.getValue() * memories.get(e.getKey()).weight()))
+                    .map(e -> Map.entry(e.getKey(), e.getValue() * prior(memories.get(e.getKey()), now)))
                     .sorted(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
                     .limit(k).toList();
             var out = new ArrayList<Recalled>();
@@ -333,6 +340,13 @@ public final class MemoryStore implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** What a memory's score is multiplied by: its weight, a boost that fades with age, and one for specific scopes. */
+    static double prior(Memory m, Instant now) {
+        double ageDays = Math.max(0, java.time.Duration.between(m.createdAt(), now).toHours() / 24.0);
+        double recency = 1 + RECENCY_BOOST * Math.pow(0.5, ageDays / RECENCY_HALF_LIFE_DAYS);
+        return m.weight() * recency * (m.scope().equals(Memory.USER) ? 1.0 : SPECIFIC_SCOPE_BOOST);
     }
 
     /** The rows of these ids, in one query per 500. */

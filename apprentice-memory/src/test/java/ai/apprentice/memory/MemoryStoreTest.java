@@ -137,6 +137,30 @@ class MemoryStoreTest {
     }
 
     @Test
+    void ofTwoEqualMatchesTheNewerAndTheMoreSpecificComeFirst() throws Exception {
+        try (var store = MemoryStore.open(dir, embedder)) {
+            var old = store.add(Memory.New.of("The office wifi network is Orchard.", Kind.FACT, Memory.USER), "t").memory();
+            var recent = store.add(Memory.New.of("The office wifi network is Orchard!", Kind.FACT, Memory.USER), "t").memory();
+            try (var db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("memory.db")); var st = db.createStatement()) {
+                st.execute("UPDATE memories SET created_at = '2025-01-01T00:00:00Z' WHERE id = '" + old.id() + "'");
+            }
+            assertThat(store.recall("office wifi network", 2, null, Method.HYBRID)).extracting(r -> r.memory().id()).containsExactly(recent.id(), old.id());
+            // Of two equally old, equal matches, the workspace's comes before the user's general one.
+            store.forget(recent.id(), false, "t");
+            var workspace = store.add(Memory.New.of("The office wifi network is Orchard.", Kind.FACT, Memory.workspace("/w")), "t").memory();
+            try (var db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("memory.db")); var st = db.createStatement()) {
+                st.execute("UPDATE memories SET created_at = '2025-01-01T00:00:00Z' WHERE id = '" + workspace.id() + "'");
+            }
+            assertThat(store.recall("office wifi network", 2, null, Method.HYBRID)).extracting(r -> r.memory().id()).containsExactly(workspace.id(), old.id());
+        }
+        var now = java.time.Instant.parse("2026-11-30T00:00:00Z");
+        var fresh = new Memory("m", "t", null, Kind.FACT, Memory.USER, null, null, 1, 1, 0, now, null, null, false);
+        assertThat(MemoryStore.prior(fresh, now)).isEqualTo(1.1);
+        var monthOld = new Memory("m", "t", null, Kind.FACT, Memory.agent("a"), null, null, 1, 0.5, 0, now.minus(java.time.Duration.ofDays(30)), null, null, false);
+        assertThat(MemoryStore.prior(monthOld, now)).isCloseTo(0.5 * 1.05 * 1.1, org.assertj.core.api.Assertions.within(1e-9));
+    }
+
+    @Test
     void twoProcessesWritingAtOnceLoseNothing() throws Exception {
         var procs = new ArrayList<Process>();
         for (var who : List.of("alpha", "beta")) {
