@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -298,15 +299,20 @@ public final class MemoryStore implements AutoCloseable {
                 for (var s : scopes) b.add(new TermQuery(new Term(MemoryIndex.SCOPE, s)), BooleanClause.Occur.SHOULD);
                 filter = b.build();
             }
+            // The query embedding and one of each pair of searches run beside the rest: recall waits for the slowest.
+            final Query f = filter;
+            var embedding = method == Method.LEXICAL ? null : CompletableFuture.supplyAsync(() -> embedder.embedQuery(query), SEARCHES);
             var lists = new LinkedHashMap<String, List<MemoryIndex.Hit>>();
             if (method != Method.VECTOR) {
+                var inContext = CompletableFuture.supplyAsync(() -> search(() -> index.lexical(MemoryIndex.CONTEXT, query, CANDIDATES, f)), SEARCHES);
                 lists.put("words", index.lexical(MemoryIndex.TEXT, query, CANDIDATES, filter));
-                lists.put("words in context", index.lexical(MemoryIndex.CONTEXT, query, CANDIDATES, filter));
+                lists.put("words in context", inContext.join());
             }
             if (method != Method.LEXICAL) {
-                var q = embedder.embedQuery(query);
+                var q = embedding.join();
+                var inContext = CompletableFuture.supplyAsync(() -> search(() -> index.vector(MemoryIndex.CONTEXT_VECTOR, q, CANDIDATES, f)), SEARCHES);
                 lists.put("meaning", index.vector(MemoryIndex.VECTOR, q, CANDIDATES, filter));
-                lists.put("meaning in context", index.vector(MemoryIndex.CONTEXT_VECTOR, q, CANDIDATES, filter));
+                lists.put("meaning in context", inContext.join());
             }
             var scores = MemoryIndex.fuse(List.copyOf(lists.values()), RRF_C);
             var why = new HashMap<String, List<String>>();
@@ -339,6 +345,25 @@ public final class MemoryStore implements AutoCloseable {
             throw new UncheckedIOException("memory search failed: " + e.getMessage(), e);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Threads for the parts of a recall that run side by side; daemons, so they never keep a process alive. */
+    private static final java.util.concurrent.ExecutorService SEARCHES = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+        var t = new Thread(r, "memory-search");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private interface IndexSearch {
+        List<MemoryIndex.Hit> run() throws IOException;
+    }
+
+    private static List<MemoryIndex.Hit> search(IndexSearch s) {
+        try {
+            return s.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
