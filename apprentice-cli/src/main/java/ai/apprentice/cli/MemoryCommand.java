@@ -266,13 +266,14 @@ final class MemoryCommand {
         private final Cli cli;
         @Option(names = "-n", defaultValue = "100000", description = "How many memories (default ${DEFAULT-VALUE}).") int n;
         @Option(names = "--queries", defaultValue = "200") int queries;
+        @Option(names = "--merge", description = "Merge the index into one segment before the queries (as import does).") boolean merge;
         Scale(Cli cli) { this.cli = cli; }
 
         @Override
         public Integer call() throws Exception {
             var dir = Files.createTempDirectory("apprentice-memory-scale");
             try {
-                var report = new ai.apprentice.memory.bench.ScaleBench(new ai.apprentice.memory.OnnxEmbedder()).run(dir, n, queries, line -> cli.err.println(line));
+                var report = new ai.apprentice.memory.bench.ScaleBench(new ai.apprentice.memory.OnnxEmbedder()).run(dir, n, queries, merge, line -> cli.err.println(line));
                 cli.out.println(report.toPrettyString());
                 return 0;
             } finally {

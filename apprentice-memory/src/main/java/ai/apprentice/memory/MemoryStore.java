@@ -451,6 +451,7 @@ public final class MemoryStore implements AutoCloseable {
                 }
             });
             sync();
+            optimize();
             return new Consolidation(batch, merged, idle.size(), false);
         } catch (IOException e) {
             throw new UncheckedIOException("consolidation failed: " + e.getMessage(), e);
@@ -504,6 +505,32 @@ public final class MemoryStore implements AutoCloseable {
                 else e.getValue().putInto(batch);
             }
         });
+    }
+
+    /**
+     * Merges the index into one segment, so that a vector search walks one HNSW graph instead of one per
+     * segment; worth it after a bulk import. Returns the number of segments before.
+     */
+    public synchronized int optimize() {
+        try {
+            sync();
+            int before = index.segments();
+            if (before > 1) index.merge(String.valueOf(lastSeq()), 1);
+            return before;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot merge the memory index: " + e.getMessage(), e);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** How many segments the index has (each has its own HNSW graph to search). */
+    synchronized int segments() {
+        try {
+            return index.segments();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Rebuilds the whole index from the rows (vectors are stored, so nothing is embedded again). */

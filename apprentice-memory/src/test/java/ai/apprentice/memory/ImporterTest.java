@@ -81,6 +81,7 @@ class ImporterTest {
             assertThat(byName.get("manual.pdf").added()).isEqualTo(1);
             assertThat(byName.get("photo.txt").skipped()).contains("binary");
             assertThat(byName.get("data.csv").skipped()).contains("unsupported file type .csv");
+            assertThat(store.segments()).isEqualTo(1); // an import ends with the index merged
 
             var bob = store.recall("when is the climbing session booked", 3, null, Method.HYBRID);
             assertThat(bob.getFirst().memory().text()).isEqualTo("Bob: Yes, and I booked the 10am slot.");

@@ -161,6 +161,19 @@ class MemoryStoreTest {
     }
 
     @Test
+    void optimizeMergesTheSegmentsThatSeparateWritesLeave() {
+        try (var store = MemoryStore.open(dir, embedder)) {
+            for (var text : List.of("The boiler was serviced in March.", "The car needs new tyres.", "The roof was repaired in 2024."))
+                store.add(Memory.New.of(text, Kind.FACT, Memory.USER), "t"); // one commit, one segment each
+            assertThat(store.segments()).isGreaterThanOrEqualTo(2);
+            assertThat(store.optimize()).isGreaterThanOrEqualTo(2);
+            assertThat(store.segments()).isEqualTo(1);
+            assertThat(texts(store.recall("when was the roof fixed", 1, null, Method.HYBRID))).containsExactly("The roof was repaired in 2024.");
+            assertThat(store.optimize()).isEqualTo(1); // nothing left to merge
+        }
+    }
+
+    @Test
     void twoProcessesWritingAtOnceLoseNothing() throws Exception {
         var procs = new ArrayList<Process>();
         for (var who : List.of("alpha", "beta")) {

@@ -36,6 +36,11 @@ public final class ScaleBench {
     }
 
     public ObjectNode run(Path dir, int n, int queries, Consumer<String> progress) {
+        return run(dir, n, queries, false, progress);
+    }
+
+    /** {@code merge}: merge the index into one segment after ingesting, and time that too. */
+    public ObjectNode run(Path dir, int n, int queries, boolean merge, Consumer<String> progress) {
         var rnd = new Random(7);
         long ingestNanos = 0;
         try (var store = MemoryStore.open(dir, embedder)) {
@@ -47,6 +52,13 @@ public final class ScaleBench {
                 store.add(items, "scale bench");
                 ingestNanos += System.nanoTime() - t0;
                 if (progress != null && (start / batch) % 20 == 0) progress.accept((start + items.size()) + "/" + n + " memories");
+            }
+            int segments = 0;
+            long mergeNanos = 0;
+            if (merge) {
+                long t0 = System.nanoTime();
+                segments = store.optimize();
+                mergeNanos = System.nanoTime() - t0;
             }
             var qs = new ArrayList<String>();
             for (int i = 0; i < queries + 20; i++) qs.add("where did " + SUBJECTS[rnd.nextInt(SUBJECTS.length)] + " go, ticket " + (1000 + rnd.nextInt(90000)));
@@ -76,6 +88,7 @@ public final class ScaleBench {
                     .put("baseline_query_embedding_p50_ms", round(pct(embed, 50)))
                     .put("recall_over_embedding_p50", round(pct(recall, 50) / pct(embed, 50)))
                     .put("queries", queries)
+                    .put("merged_from_segments", segments).put("merge_seconds", round(mergeNanos / 1e9))
                     .put("note", "hybrid recall includes its query embedding, 4 index searches of 50 and the row reads; one embedding per memory");
         }
     }

@@ -129,6 +129,26 @@ public final class MemoryIndex implements Closeable {
         }
     }
 
+    /** Merges the index into at most {@code segments} segments: one HNSW graph to search instead of many. */
+    public synchronized void merge(String marker, int segments) throws IOException {
+        var config = new IndexWriterConfig(analyzer).setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND).setCommitOnClose(false);
+        try (var writer = new IndexWriter(new SleepingLockWrapper(dir, LOCK_WAIT_MS), config)) {
+            writer.forceMerge(segments);
+            writer.setLiveCommitData(Map.of("marker", marker).entrySet());
+            writer.commit();
+        }
+    }
+
+    public int segments() throws IOException {
+        var r = readerOrNull();
+        if (r == null) return 0;
+        try {
+            return r.leaves().size();
+        } finally {
+            r.decRef();
+        }
+    }
+
     /** The current reader, reopened when another writer committed since. */
     private synchronized DirectoryReader reader() throws IOException {
         if (reader == null) {
