@@ -1,5 +1,6 @@
 package ai.apprentice.runtime;
 
+import ai.apprentice.context.HistoryText;
 import ai.apprentice.context.TokenCounter;
 import ai.apprentice.model.ChatRequest;
 import ai.apprentice.model.Message;
@@ -73,7 +74,9 @@ final class Compactor {
                 Message.system("You compress the working history of an AI agent so that it can go on with its task. Keep what it "
                         + "will need: decisions made, facts learned (names, paths, values, ids, errors), what was done, what remains, "
                         + "and open questions. Be specific and brief: at most 300 words, no preamble."),
-                Message.user("The task:\n" + task + "\n\nThe steps to summarise:\n" + render(middle))), List.of(), null, null, null);
+                Message.user("The task:\n" + task + "\n\nThe steps to summarise:\n"
+                        // about half the window in tokens, at four characters a token
+                        + HistoryText.render(middle, 600, 1000, window * 2))), List.of(), null, null, null);
         var response = model.chat(request, new ModelListener() {});
         var summary = new StringBuilder(SUMMARY_HEADER).append('\n').append(response.message().text().strip());
         for (var m : middle) {
@@ -109,7 +112,7 @@ final class Compactor {
 
     private static String callOf(List<Message> history, String callId) {
         for (var m : history) {
-            for (var c : m.toolCalls()) if (c.id() != null && c.id().equals(callId)) return c.name() + " " + abbreviate(c.arguments(), 200);
+            for (var c : m.toolCalls()) if (c.id() != null && c.id().equals(callId)) return c.name() + " " + HistoryText.abbreviate(c.arguments(), 200);
         }
         return "a tool call";
     }
@@ -120,28 +123,5 @@ final class Compactor {
         out.addAll(b);
         out.addAll(c);
         return out;
-    }
-
-    /** The steps as text for the summariser, cut from the front if they would not fit half the window. */
-    private String render(List<Message> steps) {
-        var sb = new StringBuilder();
-        for (var m : steps) {
-            switch (m.role()) {
-                case ASSISTANT -> {
-                    if (!m.text().isBlank()) sb.append("agent: ").append(m.text().strip()).append('\n');
-                    for (var c : m.toolCalls()) sb.append("agent called ").append(c.name()).append(' ').append(abbreviate(c.arguments(), 300)).append('\n');
-                }
-                case TOOL -> sb.append("result of ").append(m.toolName()).append(": ").append(abbreviate(m.text(), 600)).append('\n');
-                default -> sb.append(m.role().name().toLowerCase(java.util.Locale.ROOT)).append(": ").append(abbreviate(m.text(), 1000)).append('\n');
-            }
-        }
-        String text = sb.toString();
-        int max = window * 2; // about half the window in tokens, at four characters a token
-        return text.length() <= max ? text : "[... earlier steps cut]\n" + text.substring(text.length() - max);
-    }
-
-    private static String abbreviate(String s, int n) {
-        String t = s == null ? "" : s.replace('\n', ' ');
-        return t.length() <= n ? t : t.substring(0, n) + "...";
     }
 }

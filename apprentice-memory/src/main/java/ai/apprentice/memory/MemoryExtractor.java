@@ -1,11 +1,11 @@
 package ai.apprentice.memory;
 
+import ai.apprentice.context.HistoryText;
 import ai.apprentice.json.Json;
 import ai.apprentice.model.ChatRequest;
 import ai.apprentice.model.Message;
 import ai.apprentice.model.Model;
 import ai.apprentice.model.ModelListener;
-import ai.apprentice.model.Role;
 import ai.apprentice.model.Usage;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,25 +72,6 @@ public final class MemoryExtractor {
 
     /** The session as text: what the user asked, what the agent said and did, cut from the front if long. */
     static String render(List<Message> session) {
-        var sb = new StringBuilder();
-        for (var m : session) {
-            if (m.role() == Role.SYSTEM) continue;
-            switch (m.role()) {
-                case USER -> sb.append("user: ").append(m.text().strip()).append('\n');
-                case ASSISTANT -> {
-                    if (!m.text().isBlank()) sb.append("agent: ").append(m.text().strip()).append('\n');
-                    for (var c : m.toolCalls()) sb.append("agent called ").append(c.name()).append(' ').append(cut(c.arguments(), 300)).append('\n');
-                }
-                case TOOL -> sb.append("result of ").append(m.toolName()).append(": ").append(cut(m.text(), 400)).append('\n');
-                default -> { }
-            }
-        }
-        String text = sb.toString();
-        return text.length() <= MAX_TRANSCRIPT_CHARS ? text : "[... earlier part cut]\n" + text.substring(text.length() - MAX_TRANSCRIPT_CHARS);
-    }
-
-    private static String cut(String s, int n) {
-        String t = s == null ? "" : s.replace('\n', ' ');
-        return t.length() <= n ? t : t.substring(0, n) + "...";
+        return HistoryText.render(session, 400, Integer.MAX_VALUE, MAX_TRANSCRIPT_CHARS);
     }
 }

@@ -128,11 +128,13 @@ public final class MemoryStore implements AutoCloseable {
         var scrubbed = items.stream().map(n -> Secrets.scrub(n.text())).toList();
         var texts = scrubbed.stream().map(Secrets.Scrubbed::text).toList();
         var vectors = embedder.embedAll(texts);
-        var contexts = new ArrayList<float[]>();
-        for (int i = 0; i < items.size(); i++) {
-            var ctx = items.get(i).context();
-            contexts.add(ctx == null ? null : embedder.embed(Secrets.scrub(ctx).text() + "\n" + texts.get(i)));
-        }
+        var cleanContexts = items.stream().map(n -> n.context() == null ? null : Secrets.scrub(n.context()).text()).toList();
+        // The memories in context are embedded in one batch too; null where a memory has no context.
+        var withContext = new ArrayList<Integer>();
+        for (int i = 0; i < items.size(); i++) if (cleanContexts.get(i) != null) withContext.add(i);
+        var contextVectors = embedder.embedAll(withContext.stream().map(i -> cleanContexts.get(i) + "\n" + texts.get(i)).toList());
+        var contexts = new ArrayList<float[]>(java.util.Collections.nCopies(items.size(), (float[]) null));
+        for (int j = 0; j < withContext.size(); j++) contexts.set(withContext.get(j), contextVectors.get(j));
         inTransaction(() -> {
             for (int i = 0; i < items.size(); i++) {
                 var n = items.get(i);
@@ -148,7 +150,7 @@ public final class MemoryStore implements AutoCloseable {
                         + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
                 ins.setString(1, id);
                 ins.setString(2, text);
-                ins.setString(3, n.context() == null ? null : Secrets.scrub(n.context()).text());
+                ins.setString(3, cleanContexts.get(i));
                 ins.setString(4, n.kind().label());
                 ins.setString(5, n.scope());
                 ins.setString(6, n.source());

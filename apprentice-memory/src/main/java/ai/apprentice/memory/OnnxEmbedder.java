@@ -41,6 +41,7 @@ public final class OnnxEmbedder implements Embedder {
 
     @Override
     public List<float[]> embedAll(List<String> texts) {
+        if (texts.isEmpty()) return List.of();
         return model().embedAll(texts.stream().map(TextSegment::from).toList()).content().stream().map(e -> e.vector()).toList();
     }
 }

@@ -1,6 +1,7 @@
 package ai.apprentice.envs.repo;
 
 import ai.apprentice.envs.Environment;
+import ai.apprentice.envs.SeededSplits;
 import ai.apprentice.envs.EnvironmentProvider;
 import ai.apprentice.envs.Episode;
 import ai.apprentice.envs.UserSimulator;
@@ -24,8 +25,8 @@ import java.util.Random;
  * mutant pool: test 1, train 2, dev 3.
  */
 public final class RepoEnvironment implements Environment {
-    private static final Map<String, Long> SPLITS = Map.of("test", 1L, "train", 2L, "dev", 3L);
     static final List<Mutant> POOL = Mutant.all();
+    static final SeededSplits SPLITS = new SeededSplits("repo", POOL.size());
 
     private final Path scratch;
 
@@ -35,24 +36,16 @@ public final class RepoEnvironment implements Environment {
 
     @Override public String name() { return "repo"; }
     @Override public String description() { return "fix an injected bug in a small Java or Python repository; hidden tests decide"; }
-    @Override public List<String> splits() { return List.of("test", "train", "dev"); }
+    @Override public List<String> splits() { return SeededSplits.NAMES; }
 
     @Override
     public int size(String split) {
-        seed(split);
-        return POOL.size();
-    }
-
-    private static long seed(String split) {
-        var s = SPLITS.get(split);
-        if (s == null) throw new IllegalArgumentException("repo has no split '" + split + "'; it has [test, train, dev]");
-        return s;
+        return SPLITS.size(split);
     }
 
     /** The mutant of a task: the split's seed shuffles the pool. */
     Mutant task(String split, int index) {
-        long seed = seed(split);
-        if (index < 0 || index >= POOL.size()) throw new IllegalArgumentException("repo " + split + " has tasks 0-" + (POOL.size() - 1) + ", not " + index);
+        long seed = SPLITS.seed(split, index);
         var order = new ArrayList<>(POOL);
         Collections.shuffle(order, new Random(seed));
         return order.get(index);

@@ -1,12 +1,12 @@
 package ai.apprentice.envs.shop;
 
 import ai.apprentice.envs.Environment;
+import ai.apprentice.envs.SeededSplits;
 import ai.apprentice.envs.EnvironmentProvider;
 import ai.apprentice.envs.Episode;
 import ai.apprentice.envs.UserSimulator;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A web shop in text, after WebShop: a generated catalogue of {@value #CATALOGUE_SIZE} products searched with
@@ -18,7 +18,7 @@ public final class ShopEnvironment implements Environment {
     static final long CATALOGUE_SEED = 2026;
     static final int CATALOGUE_SIZE = 6000;
     static final int TASKS_PER_SPLIT = 200;
-    private static final Map<String, Long> SPLITS = Map.of("test", 1L, "train", 2L, "dev", 3L);
+    static final SeededSplits SPLITS = new SeededSplits("shop", TASKS_PER_SPLIT);
 
     /** Built once per process: generating the catalogue and indexing it takes about a second. */
     private static final class Shared {
@@ -28,18 +28,11 @@ public final class ShopEnvironment implements Environment {
 
     @Override public String name() { return "shop"; }
     @Override public String description() { return "a text web shop with " + CATALOGUE_SIZE + " generated products and BM25 search, rewarded with partial credit"; }
-    @Override public List<String> splits() { return List.of("test", "train", "dev"); }
+    @Override public List<String> splits() { return SeededSplits.NAMES; }
 
     @Override
     public int size(String split) {
-        seed(split);
-        return TASKS_PER_SPLIT;
-    }
-
-    private static long seed(String split) {
-        var s = SPLITS.get(split);
-        if (s == null) throw new IllegalArgumentException("shop has no split '" + split + "'; it has [test, train, dev]");
-        return s;
+        return SPLITS.size(split);
     }
 
     Catalogue catalogue() {
@@ -47,8 +40,7 @@ public final class ShopEnvironment implements Environment {
     }
 
     ShopTask task(String split, int index) {
-        long seed = seed(split);
-        if (index < 0 || index >= TASKS_PER_SPLIT) throw new IllegalArgumentException("shop " + split + " has tasks 0-" + (TASKS_PER_SPLIT - 1) + ", not " + index);
+        long seed = SPLITS.seed(split, index);
         return ShopTask.draw(Shared.CATALOGUE, seed, index);
     }
 

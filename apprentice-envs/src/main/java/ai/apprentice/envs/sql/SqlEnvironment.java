@@ -1,6 +1,7 @@
 package ai.apprentice.envs.sql;
 
 import ai.apprentice.envs.Environment;
+import ai.apprentice.envs.SeededSplits;
 import ai.apprentice.envs.EnvironmentProvider;
 import ai.apprentice.envs.Episode;
 import ai.apprentice.envs.UserSimulator;
@@ -8,7 +9,6 @@ import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Questions over generated SQLite databases (store, school, library). The agent inspects the schema, runs
@@ -16,8 +16,8 @@ import java.util.Map;
  * (order ignored unless the question asks for an order). Each split is a seed: test 1, train 2, dev 3.
  */
 public final class SqlEnvironment implements Environment {
-    static final Map<String, Long> SPLITS = Map.of("test", 1L, "train", 2L, "dev", 3L);
     static final int TASKS_PER_SPLIT = 60;
+    static final SeededSplits SPLITS = new SeededSplits("sql", TASKS_PER_SPLIT);
 
     private final Path cache;
 
@@ -27,30 +27,22 @@ public final class SqlEnvironment implements Environment {
 
     @Override public String name() { return "sql"; }
     @Override public String description() { return "text-to-SQL over generated SQLite databases, rewarded by result-set equality"; }
-    @Override public List<String> splits() { return List.of("test", "train", "dev"); }
+    @Override public List<String> splits() { return SeededSplits.NAMES; }
 
     @Override
     public int size(String split) {
-        seed(split);
-        return TASKS_PER_SPLIT;
-    }
-
-    private static long seed(String split) {
-        var s = SPLITS.get(split);
-        if (s == null) throw new IllegalArgumentException("sql has no split '" + split + "'; it has [test, train, dev]");
-        return s;
+        return SPLITS.size(split);
     }
 
     /** The task for an index, with its database. */
     SqlTask task(String split, int index) {
-        long seed = seed(split);
-        if (index < 0 || index >= TASKS_PER_SPLIT) throw new IllegalArgumentException("sql " + split + " has tasks 0-" + (TASKS_PER_SPLIT - 1) + ", not " + index);
+        long seed = SPLITS.seed(split, index);
         return SqlWorld.task(seed, index, sql -> firstValue(split, SqlWorld.SCHEMAS.get(index % SqlWorld.SCHEMAS.size()), sql));
     }
 
     Path database(String split, String schema) {
         try {
-            return SqlWorld.database(cache, schema, seed(split));
+            return SqlWorld.database(cache, schema, SPLITS.seed(split));
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create the " + schema + " database in " + cache + ": " + e.getMessage(), e);
         }

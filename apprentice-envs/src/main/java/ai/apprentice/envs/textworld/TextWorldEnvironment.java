@@ -1,6 +1,7 @@
 package ai.apprentice.envs.textworld;
 
 import ai.apprentice.envs.Environment;
+import ai.apprentice.envs.SeededSplits;
 import ai.apprentice.envs.EnvironmentProvider;
 import ai.apprentice.envs.Episode;
 import ai.apprentice.envs.UserSimulator;
@@ -18,26 +19,19 @@ import java.util.Map;
  * dev 3); task {@code i} has difficulty easy, medium, hard for {@code i % 3} = 0, 1, 2.
  */
 public final class TextWorldEnvironment implements Environment {
-    static final Map<String, Long> SPLITS = Map.of("test", 1L, "train", 2L, "dev", 3L);
     static final int TASKS_PER_SPLIT = 60;
+    static final SeededSplits SPLITS = new SeededSplits("textworld", TASKS_PER_SPLIT);
 
     /** Generated tasks by split, made on first use: generation solves each world, so it is done once. */
     private final Map<String, Task[]> tasks = new HashMap<>();
 
     @Override public String name() { return "textworld"; }
     @Override public String description() { return "generated text adventures (doors, keys, containers, darkness, creatures), rewarded when the goal is reached"; }
-    @Override public List<String> splits() { return List.of("test", "train", "dev"); }
+    @Override public List<String> splits() { return SeededSplits.NAMES; }
 
     @Override
     public int size(String split) {
-        seed(split);
-        return TASKS_PER_SPLIT;
-    }
-
-    private static long seed(String split) {
-        var s = SPLITS.get(split);
-        if (s == null) throw new IllegalArgumentException("textworld has no split '" + split + "'; it has [test, train, dev]");
-        return s;
+        return SPLITS.size(split);
     }
 
     static Difficulty difficulty(int index) {
@@ -45,8 +39,7 @@ public final class TextWorldEnvironment implements Environment {
     }
 
     synchronized Task task(String split, int index) {
-        long seed = seed(split);
-        if (index < 0 || index >= TASKS_PER_SPLIT) throw new IllegalArgumentException("textworld " + split + " has tasks 0-" + (TASKS_PER_SPLIT - 1) + ", not " + index);
+        long seed = SPLITS.seed(split, index);
         var cached = tasks.computeIfAbsent(split, s -> new Task[TASKS_PER_SPLIT]);
         if (cached[index] == null) cached[index] = TextWorldGenerator.generate(seed * 1_000_003L + index, difficulty(index));
         return cached[index];
