@@ -113,7 +113,7 @@ public final class McpConnection implements AutoCloseable {
                     while (stderrTail.size() > 5) stderrTail.removeFirst();
                 }
             });
-            return t;
+            return new SerializedSends(t);
         }
         var uri = java.net.URI.create(config.url());
         String base = uri.getScheme() + "://" + uri.getAuthority();

@@ -44,6 +44,22 @@ class McpClientTest {
         }
     }
 
+    /** Parallel calls on one stdio connection: the SDK's unserialised enqueue used to drop one now and then. */
+    @Test
+    void concurrentCallsOnOneStdioConnectionAllArrive() throws Exception {
+        var config = McpServerConfig.stdio("everything", "node", List.of(McpReferenceServers.entry("server-everything").toString()), Map.of());
+        try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(30));
+                var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            var echo = tool(mcp.tools(), "mcp__everything__echo");
+            var calls = new java.util.ArrayList<java.util.concurrent.Future<String>>();
+            for (int i = 0; i < 400; i++) {
+                var message = "m" + i;
+                calls.add(pool.submit(() -> echo.execute(Json.object().put("message", message), null).content()));
+            }
+            for (int i = 0; i < calls.size(); i++) assertThat(calls.get(i).get()).isEqualTo("Echo: m" + i);
+        }
+    }
+
     @Test
     void filesystemServerReadsAnAllowedFile() throws Exception {
         Files.writeString(tmp.resolve("note.txt"), "from the filesystem server");
