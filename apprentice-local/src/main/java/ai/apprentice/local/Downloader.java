@@ -1,0 +1,240 @@
+package ai.apprentice.local;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
+import java.util.regex.Pattern;
+
+/**
+ * Downloads a model file so that nothing partial is ever where a model is expected. Bytes go to
+ * {@code NAME.part} beside the target; a cut connection is resumed with an HTTP range request (also by a
+ * later pull); the SHA-256 is checked (the one given, else the server's content hash: Hugging Face sends it
+ * as {@code X-Linked-Etag}) before the file is moved into place. Free disk space is checked first.
+ * {@code HF_TOKEN} goes to Hugging Face hosts only, and never follows a redirect to another host.
+ */
+public final class Downloader {
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
+    private static final long SPARE_BYTES = 64L << 20;
+
+    /** What a pull reports while it runs. */
+    public interface Progress {
+        Progress NONE = new Progress() {};
+
+        default void started(long totalBytes, long resumedFrom) {}
+
+        default void advanced(long doneBytes, long totalBytes) {}
+
+        default void retrying(int attempt, String reason) {}
+
+        default void verifying() {}
+    }
+
+    public record Result(Path file, String sha256, long bytes, boolean verified) {}
+
+    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(15)).build();
+    private final String token;
+    private final Predicate<String> tokenHost;
+    private final ToLongFunction<Path> freeSpace;
+    private final int maxAttempts;
+    private final Duration firstBackoff;
+
+    public Downloader(String hfToken) {
+        this(hfToken, Downloader::isHuggingFace, Downloader::usableSpace, 6, Duration.ofSeconds(1));
+    }
+
+    Downloader(String hfToken, Predicate<String> tokenHost, ToLongFunction<Path> freeSpace, int maxAttempts, Duration firstBackoff) {
+        this.token = hfToken == null || hfToken.isBlank() ? null : hfToken.strip();
+        this.tokenHost = tokenHost;
+        this.freeSpace = freeSpace;
+        this.maxAttempts = maxAttempts;
+        this.firstBackoff = firstBackoff;
+    }
+
+    static boolean isHuggingFace(String host) {
+        return host != null && (host.equals("huggingface.co") || host.endsWith(".huggingface.co") || host.equals("hf.co"));
+    }
+
+    private static long usableSpace(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    public static Path partOf(Path target) {
+        return target.resolveSibling(target.getFileName() + ".part");
+    }
+
+    /** Downloads {@code url} to {@code target}; {@code expectedSha256} may be null (then the server's hash is used). */
+    public Result pull(URI url, Path target, String expectedSha256, Progress progress) throws IOException, InterruptedException {
+        if (expectedSha256 != null && !SHA256.matcher(expectedSha256).matches()) {
+            throw new DownloadException("--sha256 must be 64 hexadecimal digits, not '" + expectedSha256 + "'");
+        }
+        Files.createDirectories(target.getParent());
+        var part = partOf(target);
+        var lockFile = target.resolveSibling(target.getFileName() + ".lock");
+        try (var lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                var lock = lockChannel.tryLock()) {
+            if (lock == null) throw new DownloadException("Another pull of " + target.getFileName() + " is running; wait for it to finish");
+            return pullLocked(url, target, part, expectedSha256, progress);
+        } finally {
+            Files.deleteIfExists(lockFile);
+        }
+    }
+
+    private Result pullLocked(URI url, Path target, Path part, String expectedSha256, Progress progress) throws IOException, InterruptedException {
+        String serverSha = null;
+        boolean spaceChecked = false;
+        for (int attempt = 1; ; attempt++) {
+            long have = Files.exists(part) ? Files.size(part) : 0;
+            Hop hop;
+            try {
+                hop = open(url, have);
+            } catch (IOException e) {
+                if (attempt >= maxAttempts) throw new IOException("Cannot reach " + url.getHost() + ": " + describe(e), e);
+                backoff(attempt, describe(e), progress);
+                continue;
+            }
+            var response = hop.response();
+            if (hop.sha256() != null) serverSha = hop.sha256();
+            int status = response.statusCode();
+            try (InputStream body = response.body()) {
+                if (status == 416 && have > 0) { // the part is already whole (or the server disagrees): check it below
+                    break;
+                }
+                if (status == 401 || status == 403) throw refused(url, status);
+                if (status == 404) {
+                    throw new DownloadException("Not found (HTTP 404): " + url + ". Check the name or URL; 'apprentice model list --available' shows the catalogue.");
+                }
+                if (status == 429 || status >= 500) {
+                    if (attempt >= maxAttempts) throw new DownloadException("The server failed " + attempt + " times (HTTP " + status + ") for " + url);
+                    backoff(attempt, "HTTP " + status, progress);
+                    continue;
+                }
+                if (status != 200 && status != 206) throw new DownloadException("Unexpected HTTP " + status + " for " + url);
+                boolean resumed = status == 206 && have > 0 && rangeStart(response) == have;
+                if (!resumed) have = 0; // the server sent the whole file: start the part again
+                long length = response.headers().firstValueAsLong("content-length").orElse(-1);
+                long total = length >= 0 ? have + length : hop.size();
+                if (!spaceChecked && total > 0) {
+                    long free = freeSpace.applyAsLong(target.getParent());
+                    if (total - have + SPARE_BYTES > free) {
+                        throw new DownloadException("Not enough disk space in " + target.getParent() + ": the model needs "
+                                + Catalog.size(total - have) + " more and " + Catalog.size(free) + " is free");
+                    }
+                    spaceChecked = true;
+                }
+                progress.started(total, have);
+                try (var out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        resumed ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                    var buf = new byte[1 << 16];
+                    long done = have;
+                    for (int n; (n = body.read(buf)) > 0; ) {
+                        if (Thread.interrupted()) throw new InterruptedException("download interrupted; run the pull again to resume");
+                        out.write(buf, 0, n);
+                        done += n;
+                        progress.advanced(done, total);
+                    }
+                    if (total > 0 && done < total) throw new IOException("connection closed at " + done + " of " + total + " bytes");
+                }
+                break;
+            } catch (DownloadException | InterruptedException e) {
+                throw e;
+            } catch (IOException e) {
+                if (attempt >= maxAttempts) {
+                    throw new IOException("The download broke off " + attempt + " times (" + describe(e) + "); run the pull again to resume from "
+                            + Catalog.size(Files.exists(part) ? Files.size(part) : 0), e);
+                }
+                backoff(attempt, describe(e), progress);
+            }
+        }
+        progress.verifying();
+        var actual = sha256(part);
+        var expected = expectedSha256 != null ? expectedSha256 : serverSha;
+        if (expected != null && !expected.equalsIgnoreCase(actual)) {
+            Files.deleteIfExists(part);
+            throw new DownloadException("SHA-256 mismatch for " + url + ": expected " + expected.toLowerCase(Locale.ROOT) + ", got " + actual
+                    + ". The download was discarded; nothing was installed.");
+        }
+        long bytes = Files.size(part);
+        Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return new Result(target, actual, bytes, expected != null);
+    }
+
+    private DownloadException refused(URI url, int status) {
+        var how = token == null
+                ? "If the model is gated, accept its licence on its Hugging Face page and export HF_TOKEN=hf_... (a read token)."
+                : "HF_TOKEN is set but was refused: check that it is valid and that you accepted the model's licence on its page.";
+        return new DownloadException("Access denied (HTTP " + status + ") for " + url + ". " + how);
+    }
+
+    private record Hop(HttpResponse<InputStream> response, String sha256, long size) {}
+
+    /** GET with the range, following redirects by hand so that the token stays with its host and the content hash is seen. */
+    private Hop open(URI url, long from) throws IOException, InterruptedException {
+        String sha = null;
+        long size = -1;
+        var current = url;
+        for (int hops = 0; hops < 10; hops++) {
+            var request = HttpRequest.newBuilder(current).timeout(Duration.ofMinutes(5)).header("User-Agent", "apprentice/0.1");
+            if (from > 0) request.header("Range", "bytes=" + from + "-");
+            if (token != null && tokenHost.test(current.getHost()) && current.getHost().equals(url.getHost())) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            var response = http.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            var etag = response.headers().firstValue("x-linked-etag").map(v -> v.replace("\"", "")).orElse(null);
+            if (etag != null && SHA256.matcher(etag).matches()) sha = etag;
+            size = response.headers().firstValueAsLong("x-linked-size").orElse(size);
+            int status = response.statusCode();
+            if (status >= 300 && status < 400 && response.headers().firstValue("location").isPresent()) {
+                response.body().close();
+                current = current.resolve(response.headers().firstValue("location").get());
+                continue;
+            }
+            return new Hop(response, sha, size);
+        }
+        throw new DownloadException("Too many redirects from " + url);
+    }
+
+    private static long rangeStart(HttpResponse<?> response) {
+        var range = response.headers().firstValue("content-range").orElse(""); // bytes START-END/TOTAL
+        var m = Pattern.compile("bytes (\\d+)-").matcher(range);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private void backoff(int attempt, String reason, Progress progress) throws InterruptedException {
+        progress.retrying(attempt, reason);
+        Thread.sleep(firstBackoff.toMillis() << Math.min(attempt - 1, 5));
+    }
+
+    private static String describe(Throwable e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    public static String sha256(Path file) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            var digest = MessageDigest.getInstance("SHA-256");
+            var buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) digest.update(buf, 0, n);
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
