@@ -36,6 +36,9 @@ final class AgentOptions {
             description = "Who approves tool calls no rule settles: ask (default on a terminal), auto (rules and sandbox decide), all.")
     String approve;
 
+    @Option(names = "--yes", description = "Download the local model without asking if it is needed and missing.")
+    boolean yes;
+
     Path workspaceOrCwd() {
         return (workspace == null ? Path.of("") : workspace).toAbsolutePath().normalize();
     }
@@ -50,6 +53,7 @@ final class AgentOptions {
         put(f, "timeout", timeout);
         put(f, "tool_mode", toolMode);
         put(f, "approve", approve);
+        if (yes) f.put("local.auto_pull", true);
         return f;
     }
 

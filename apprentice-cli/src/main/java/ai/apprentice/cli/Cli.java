@@ -46,6 +46,13 @@ final class Cli implements AutoCloseable {
     final InputStream in;
     final boolean interactive;
     private RunStore store;
+    private ModelChoice models;
+
+    /** How commands pick their model, and the local models loaded so far (kept loaded for the next run). */
+    synchronized ModelChoice models() {
+        if (models == null) models = new ModelChoice(this);
+        return models;
+    }
 
     Cli(Map<String, String> env, PrintStream out, PrintStream err, InputStream in, boolean interactive) {
         this.env = env;
@@ -82,7 +89,7 @@ final class Cli implements AutoCloseable {
 
     /** The model the config names, or a usage error explaining how to configure one. */
     Model model(Config config, Path workspace) {
-        var spec = config.model().orElseThrow(() -> new UsageException(NO_MODEL));
+        var spec = models().choose(config).spec();
         int colon = spec.indexOf(':');
         if (colon <= 0 || colon == spec.length() - 1) {
             throw new UsageException("Model '" + spec + "' is not of the form PROVIDER:MODEL (e.g. openai:gpt-4.1-mini). "
@@ -94,6 +101,13 @@ final class Cli implements AutoCloseable {
                 return ScriptedModel.load(file);
             } catch (IOException e) {
                 throw new UsageException("Cannot read the script " + file + ": " + e.getMessage(), e);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+        }
+        if (spec.startsWith("local:")) {
+            try {
+                return models().local(spec, config);
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage(), e);
             }
@@ -316,16 +330,6 @@ final class Cli implements AutoCloseable {
         s.put("tool_mode", config.toolMode());
         return s.toString();
     }
-
-    static final String NO_MODEL = """
-            No model is configured. Choose one of:
-              --model openai:gpt-4.1-mini          with OPENAI_API_KEY set
-              --model anthropic:claude-sonnet-4-5  with ANTHROPIC_API_KEY set
-              --model deepseek:deepseek-chat       with DEEPSEEK_API_KEY set
-              --model ollama:qwen2.5               with Ollama running on localhost:11434
-              --model scripted:FILE                to play a script of turns (tests and demos)
-            or make it the default with APPRENTICE_MODEL=..., or 'model: ...' in ~/.apprentice/config.yaml.
-            'apprentice models' lists every provider.""";
 
     private ai.apprentice.memory.MemoryStore memory;
 

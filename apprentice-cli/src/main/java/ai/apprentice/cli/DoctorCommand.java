@@ -41,17 +41,13 @@ final class DoctorCommand implements Callable<Integer> {
         try {
             var workspace = options.workspaceOrCwd();
             var config = cli.config(workspace, options.flags());
-            var model = config.model();
-            if (model.isPresent()) {
-                try {
-                    cli.model(config, workspace);
-                    line("model", true, model.get() + " (from " + config.sourceOf("model") + ")");
-                } catch (UsageException e) {
-                    line("model", false, model.get() + ": " + e.getMessage());
-                    problems++;
-                }
-            } else {
-                line("model", false, "none configured; see 'apprentice run' for how to choose one");
+            var choice = cli.models().choose(config);
+            try {
+                var model = choice.spec().startsWith("local:") ? localStatus(choice.spec(), config) : null;
+                if (model == null) cli.model(config, workspace);
+                line("model", true, choice.spec() + " (" + choice.reason() + ")" + (model == null ? "" : "; " + model));
+            } catch (UsageException e) {
+                line("model", false, choice.spec() + " (" + choice.reason() + "): " + e.getMessage());
                 problems++;
             }
         } catch (RuntimeException e) {
@@ -59,6 +55,27 @@ final class DoctorCommand implements Callable<Integer> {
             problems++;
         }
         return problems == 0 ? 0 : 1;
+    }
+
+    /** Where a local model's file is, without loading it or downloading it. */
+    private String localStatus(String spec, ai.apprentice.cli.config.Config config) {
+        var name = spec.substring("local:".length());
+        if (name.contains("/") || name.endsWith(".gguf")) {
+            var file = java.nio.file.Path.of(name).toAbsolutePath();
+            if (!Files.isRegularFile(file)) throw new UsageException("the file " + file + " does not exist");
+            return "file " + file;
+        }
+        try {
+            var installed = cli.models().store().find(name);
+            if (installed.isPresent()) return "downloaded, " + ai.apprentice.local.Catalog.size(installed.get().bytes()) + " in " + installed.get().file();
+        } catch (java.io.IOException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+        var entry = ai.apprentice.local.Catalog.find(name)
+                .orElseThrow(() -> new UsageException("not downloaded and not in the catalogue; 'apprentice model list --available'"));
+        if (config.localAutoPull()) return "not downloaded yet; the first run downloads it (about " + ai.apprentice.local.Catalog.size(entry.approxBytes()) + ")";
+        throw new UsageException("not downloaded yet (about " + ai.apprentice.local.Catalog.size(entry.approxBytes())
+                + "): run 'apprentice model pull " + name + "' or pass --yes to a run");
     }
 
     private void line(String what, boolean ok, String detail) {

@@ -14,7 +14,7 @@ import picocli.CommandLine.Mixin;
 @Command(name = "apprentice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Language agents that do real work and get better on the job.",
                 "Without a command, starts an interactive session in the current directory."},
-        subcommands = {RunCommand.class, RunsCommand.class, ModelsCommand.class, ConfigCommand.class,
+        subcommands = {RunCommand.class, RunsCommand.class, ModelsCommand.class, ModelCommand.class, ConfigCommand.class,
                 McpCommand.class, SkillsCommand.class, EnvCommand.class, EvalCommand.class, MemoryCommand.class, BenchCommand.class, DoctorCommand.class, HelpCommand.class},
         footer = {"", "State lives in $APPRENTICE_HOME (default ~/.apprentice). Config: ~/.apprentice/config.yaml, then",
                 "<workspace>/.apprentice/config.yaml, then environment variables, then flags ('apprentice config show')."})

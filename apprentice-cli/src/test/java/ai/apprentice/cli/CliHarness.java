@@ -21,6 +21,7 @@ final class CliHarness {
         this.workspace = workspace;
         env.put("APPRENTICE_HOME", home.toString());
         env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        env.put("OLLAMA_BASE_URL", "http://127.0.0.1:9"); // no test may find an Ollama that happens to run here
     }
 
     Result run(String... args) {

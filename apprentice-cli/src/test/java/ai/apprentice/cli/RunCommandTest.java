@@ -75,7 +75,10 @@ class RunCommandTest {
     void withoutAModelRunExplainsHowToConfigureOne() {
         var r = cli.run("run", "hello");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("No model is configured").contains("--model openai:gpt-4.1-mini").contains("APPRENTICE_MODEL");
+        // no model, no Ollama, no terminal to ask on: the built-in local model would be used, once the user agrees to download it
+        assertThat(r.err()).contains("local model " + ai.apprentice.local.Catalog.DEFAULT + " is not downloaded yet")
+                .contains("apprentice model pull").contains("--yes").contains("--model openai:gpt-4.1-mini");
+        assertThat(home.resolve("models")).doesNotExist();
         assertThat(Json.tree(cli.run("runs", "list", "--json").out())).isEmpty();
     }
 

@@ -11,7 +11,12 @@ import java.util.Optional;
 public final class Catalog {
     public static final String DEFAULT = "qwen2.5-1.5b-instruct";
 
-    public record Entry(String name, String url, long approxBytes, String licence, String description) {}
+    public record Entry(String name, String url, long approxBytes, String licence, String description) {
+        /** The download address through {@code endpoint} (a Hugging Face mirror, as HF_ENDPOINT names one), or directly. */
+        public String url(String endpoint) {
+            return endpoint == null || endpoint.isBlank() ? url : endpoint.replaceFirst("/+$", "") + "/" + url.substring(HF.length());
+        }
+    }
 
     private static final String HF = "https://huggingface.co/";
     private static final List<Entry> ENTRIES = List.of(

@@ -53,8 +53,10 @@ public final class Downloader {
     private final int maxAttempts;
     private final Duration firstBackoff;
 
-    public Downloader(String hfToken) {
-        this(hfToken, Downloader::isHuggingFace, Downloader::usableSpace, 6, Duration.ofSeconds(1));
+    /** {@code hfEndpoint}: a Hugging Face mirror (HF_ENDPOINT) that is also trusted with the token; may be null. */
+    public Downloader(String hfToken, String hfEndpoint) {
+        this(hfToken, host -> isHuggingFace(host) || host != null && hfEndpoint != null && host.equals(URI.create(hfEndpoint).getHost()),
+                Downloader::usableSpace, 6, Duration.ofSeconds(1));
     }
 
     Downloader(String hfToken, Predicate<String> tokenHost, ToLongFunction<Path> freeSpace, int maxAttempts, Duration firstBackoff) {

@@ -47,6 +47,21 @@ public final class Config {
     public boolean memoryExtract() { return (Boolean) get(ConfigKey.MEMORY_EXTRACT); }
     public boolean memoryOn() { return "on".equals(get(ConfigKey.MEMORY)); }
     public int memoryRecallTokens() { return (Integer) get(ConfigKey.MEMORY_RECALL_TOKENS); }
+    /** The catalogue model used when nothing else is configured and no Ollama answers. */
+    public String localDefaultModel() { return (String) get(ConfigKey.LOCAL_DEFAULT_MODEL); }
+    /** Whether a missing local model may be downloaded without asking (--yes). */
+    public boolean localAutoPull() { return (Boolean) get(ConfigKey.LOCAL_AUTO_PULL); }
+    public ai.apprentice.local.LocalSettings localSettings() {
+        var seed = (Integer) get(ConfigKey.LOCAL_SEED);
+        return new ai.apprentice.local.LocalSettings(orZero(ConfigKey.LOCAL_CONTEXT_SIZE), orZero(ConfigKey.LOCAL_THREADS),
+                (Integer) get(ConfigKey.LOCAL_MAX_OUTPUT_TOKENS), (Double) get(ConfigKey.LOCAL_TEMPERATURE),
+                (String) get(ConfigKey.LOCAL_TOOL_CHOICE), seed == null ? -1 : seed);
+    }
+
+    private int orZero(ConfigKey k) {
+        var v = (Integer) get(k);
+        return v == null ? 0 : v;
+    }
     public boolean sandboxOff() { return "off".equals(get(ConfigKey.SANDBOX)); }
     public boolean shellNetwork() { return (Boolean) get(ConfigKey.SHELL_NETWORK); }
     @SuppressWarnings("unchecked") public List<String> shellPassEnv() { return (List<String>) get(ConfigKey.SHELL_PASS_ENV); }

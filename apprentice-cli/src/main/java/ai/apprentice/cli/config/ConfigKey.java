@@ -33,7 +33,15 @@ enum ConfigKey {
     CONTEXT_WINDOW("context_window", Kind.POSITIVE_INT, null, "APPRENTICE_CONTEXT_WINDOW", null),
     MEMORY("memory", Kind.choice("on", "off"), "on", "APPRENTICE_MEMORY", null),
     MEMORY_EXTRACT("memory.extract", Kind.BOOLEAN, true, null, null),
-    MEMORY_RECALL_TOKENS("memory.recall_tokens", Kind.POSITIVE_INT, 600, null, null);
+    MEMORY_RECALL_TOKENS("memory.recall_tokens", Kind.POSITIVE_INT, 600, null, null),
+    LOCAL_DEFAULT_MODEL("local.default_model", Kind.STRING, ai.apprentice.local.Catalog.DEFAULT, null, null),
+    LOCAL_AUTO_PULL("local.auto_pull", Kind.BOOLEAN, false, "APPRENTICE_AUTO_PULL", "--yes"),
+    LOCAL_CONTEXT_SIZE("local.context_size", Kind.POSITIVE_INT, null, null, null),
+    LOCAL_THREADS("local.threads", Kind.POSITIVE_INT, null, null, null),
+    LOCAL_MAX_OUTPUT_TOKENS("local.max_output_tokens", Kind.POSITIVE_INT, 1024, null, null),
+    LOCAL_TEMPERATURE("local.temperature", Kind.NON_NEGATIVE_NUMBER, 0.2, null, null),
+    LOCAL_TOOL_CHOICE("local.tool_choice", Kind.choice("auto", "required"), "auto", null, null),
+    LOCAL_SEED("local.seed", Kind.POSITIVE_INT, null, null, null);
 
     final String key;
     final Kind kind;
@@ -115,6 +123,8 @@ enum ConfigKey {
         static Kind choice(String... options) {
             var allowed = List.of(options);
             return new Kind("one of " + String.join(", ", allowed), v -> {
+                // YAML 1.1 reads an unquoted on/off as a boolean
+                if (v instanceof Boolean b && allowed.contains("on") && allowed.contains("off")) return b ? "on" : "off";
                 var s = v.toString().strip().toLowerCase(Locale.ROOT);
                 if (!allowed.contains(s)) throw new IllegalArgumentException();
                 return s;

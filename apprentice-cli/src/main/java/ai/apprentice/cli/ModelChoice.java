@@ -1,0 +1,184 @@
+package ai.apprentice.cli;
+
+import ai.apprentice.cli.config.Config;
+import ai.apprentice.json.Json;
+import ai.apprentice.local.Catalog;
+import ai.apprentice.local.Downloader;
+import ai.apprentice.local.LocalModel;
+import ai.apprentice.local.ModelStore;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Which model a command uses, and why: the {@code --model} flag or configured model, else a reachable
+ * Ollama (its first model), else the local default model, which is downloaded on first use once the user
+ * agrees (a prompt on a terminal, {@code --yes} or {@code local.auto_pull} otherwise).
+ */
+final class ModelChoice {
+    record Choice(String spec, String reason) {}
+
+    private final Cli cli;
+    private final Map<String, LocalModel> loaded = new ConcurrentHashMap<>();
+
+    ModelChoice(Cli cli) {
+        this.cli = cli;
+    }
+
+    Choice choose(Config config) {
+        var configured = config.model();
+        if (configured.isPresent()) return new Choice(configured.get(), "from " + config.sourceOf("model"));
+        var base = ollamaBase();
+        var ollama = ollamaModel(base);
+        if (ollama != null) return new Choice("ollama:" + ollama, "no model configured; Ollama answers at " + base + " and has " + ollama);
+        return new Choice("local:" + config.localDefaultModel(), "no model configured and no Ollama at " + base
+                + ": the built-in local model (runs on this CPU, no key needed)");
+    }
+
+    private String ollamaBase() {
+        var url = cli.env.getOrDefault("OLLAMA_BASE_URL", "http://localhost:11434");
+        return url.replaceFirst("/+$", "").replaceFirst("/v1$", "");
+    }
+
+    /** The first model a running Ollama lists (GET /api/tags), or null when none answers within half a second. */
+    private static String ollamaModel(String base) {
+        try {
+            var http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+            var response = http.send(HttpRequest.newBuilder(URI.create(base + "/api/tags")).timeout(Duration.ofSeconds(1)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) return null;
+            var models = Json.tree(response.body()).path("models");
+            return models.isArray() && !models.isEmpty() ? models.get(0).path("name").asText(null) : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    ModelStore store() {
+        return new ModelStore(cli.home().resolve("models"));
+    }
+
+    /** The model for {@code local:NAME-or-PATH}; a catalogue model that is missing is pulled if the user agrees. */
+    LocalModel local(String spec, Config config) {
+        var name = spec.substring("local:".length());
+        return loaded.computeIfAbsent(name + "|" + config.localSettings(), k -> new LocalModel(spec, fileFor(name, config), config.localSettings()));
+    }
+
+    private Path fileFor(String name, Config config) {
+        if (name.contains("/") || name.endsWith(".gguf")) {
+            var path = Path.of(name).toAbsolutePath().normalize();
+            if (!Files.isRegularFile(path)) throw new UsageException("The model file " + path + " does not exist");
+            return path;
+        }
+        var store = store();
+        try {
+            ModelStore.checkName(name);
+            var installed = store.find(name);
+            if (installed.isPresent()) return installed.get().file();
+        } catch (IllegalArgumentException | IOException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+        var entry = Catalog.find(name).orElseThrow(() -> new UsageException("No local model '" + name + "' in " + store.dir()
+                + ". Pull one: 'apprentice model pull NAME|URL' (catalogue: " + Catalog.names() + "), or give a path to a .gguf file."));
+        var offer = entry.name() + " (about " + Catalog.size(entry.approxBytes()) + ", licence " + entry.licence() + ") into " + store.dir();
+        if (!config.localAutoPull()) {
+            if (!cli.interactive) {
+                throw new UsageException("The local model " + entry.name() + " is not downloaded yet (about " + Catalog.size(entry.approxBytes())
+                        + "). Run 'apprentice model pull " + entry.name() + "', or pass --yes (or set local.auto_pull: true) to download it now."
+                        + " Or use a hosted model, e.g. --model openai:gpt-4.1-mini with OPENAI_API_KEY set ('apprentice models' lists the providers).");
+            }
+            cli.err.print("Download " + offer + "? [y/N] ");
+            cli.err.flush();
+            if (!readYes()) throw new UsageException("Not downloaded. Choose another model with --model, or run 'apprentice model pull " + entry.name() + "'.");
+        } else {
+            cli.err.println("Downloading " + offer + " (first use).");
+        }
+        try {
+            return pull(entry.name(), URI.create(entry.url(cli.env.get("HF_ENDPOINT"))), null).file();
+        } catch (IOException e) {
+            throw new UsageException(e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UsageException("Download interrupted; run the same command again to resume it.", e);
+        }
+    }
+
+    private boolean readYes() {
+        try {
+            var line = new java.io.BufferedReader(new java.io.InputStreamReader(cli.in)).readLine();
+            return line != null && line.strip().toLowerCase(java.util.Locale.ROOT).startsWith("y");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Downloads into the models folder with a progress bar on standard error, and records where it came from. */
+    Downloader.Result pull(String name, URI url, String sha256) throws IOException, InterruptedException {
+        var store = store();
+        var result = new Downloader(cli.env.get("HF_TOKEN"), cli.env.get("HF_ENDPOINT")).pull(url, store.fileFor(name), sha256, new PullProgress(cli.err, cli.interactive));
+        store.record(name, url, result);
+        return result;
+    }
+
+    /** A progress bar redrawn in place on a terminal, and a line per tenth elsewhere (CI logs). */
+    static final class PullProgress implements Downloader.Progress {
+        private final java.io.PrintStream err;
+        private final boolean terminal;
+        private long startNanos, startBytes, lastDraw;
+        private int lastTenth = -1;
+
+        PullProgress(java.io.PrintStream err, boolean terminal) {
+            this.err = err;
+            this.terminal = terminal;
+        }
+
+        @Override
+        public void started(long total, long resumedFrom) {
+            startNanos = System.nanoTime();
+            startBytes = resumedFrom;
+            if (resumedFrom > 0) err.println("Resuming at " + Catalog.size(resumedFrom) + (total > 0 ? " of " + Catalog.size(total) : ""));
+        }
+
+        @Override
+        public void advanced(long done, long total) {
+            long now = System.nanoTime();
+            int tenth = total > 0 ? (int) (done * 10 / total) : -1;
+            if (terminal ? now - lastDraw < 100_000_000L && done < total : tenth == lastTenth) return;
+            lastDraw = now;
+            lastTenth = tenth;
+            double seconds = Math.max(1e-3, (now - startNanos) / 1e9);
+            double rate = (done - startBytes) / seconds;
+            var line = total > 0
+                    ? String.format(java.util.Locale.ROOT, "%3d%% %s / %s  %.1f MB/s  ETA %ds", done * 100 / total, Catalog.size(done),
+                            Catalog.size(total), rate / 1e6, rate > 0 ? (long) ((total - done) / rate) : 0)
+                    : String.format(java.util.Locale.ROOT, "%s  %.1f MB/s", Catalog.size(done), rate / 1e6);
+            if (terminal) {
+                int width = 30, filled = total > 0 ? (int) (done * width / total) : 0;
+                err.print("\r[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + line + (done >= total && total > 0 ? "\n" : ""));
+            } else {
+                err.println(line);
+            }
+            err.flush();
+        }
+
+        @Override
+        public void retrying(int attempt, String reason) {
+            err.println((terminal ? "\n" : "") + "Connection problem (" + reason + "); resuming, attempt " + (attempt + 1));
+        }
+
+        @Override
+        public void verifying() {
+            err.println("Checking the SHA-256...");
+        }
+    }
+}
