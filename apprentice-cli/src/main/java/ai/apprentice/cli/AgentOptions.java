@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 /** Options shared by every command that runs an agent. Only options the user gave become config flags. */
 final class AgentOptions {
     @Option(names = {"-m", "--model"}, paramLabel = "PROVIDER:MODEL",
-            description = "Model to use, e.g. openai:gpt-4.1-mini, anthropic:claude-sonnet-4-5, ollama:qwen2.5, scripted:FILE.")
+            description = "Model to use, e.g. openai:gpt-4.1-mini, anthropic:claude-sonnet-4-5, ollama:qwen2.5, local:qwen2.5-1.5b-instruct, local:FILE.gguf, scripted:FILE. Default: config, else a running Ollama, else the local model.")
     String model;
 
     @Option(names = "--base-url", paramLabel = "URL", description = "Base URL of an OpenAI-compatible or Anthropic endpoint.")

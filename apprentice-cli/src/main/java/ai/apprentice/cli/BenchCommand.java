@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", description = "Benchmarks that print JSON; each compares against a baseline measured in the same run.",
-        subcommands = {BenchCommand.Search.class, HarnessBench.class, BenchCommand.SkillPrompt.class, BenchCommand.TauGold.class, BenchCommand.EnvSteps.class})
+        subcommands = {BenchCommand.Search.class, HarnessBench.class, BenchCommand.SkillPrompt.class, BenchCommand.TauGold.class, BenchCommand.EnvSteps.class, BenchCommand.Local.class})
 final class BenchCommand {
 
     static double median(List<Double> xs) {
@@ -241,5 +241,40 @@ final class BenchCommand {
 
     static double round(double x) {
         return Math.round(x * 1000) / 1000.0;
+    }
+
+    @Command(name = "local", description = "Prompt-processing and generation tokens/s of a local GGUF model (default: a generated tiny model), and the provider against llama.cpp direct.")
+    static final class Local implements Callable<Integer> {
+        private final Cli cli;
+        @Option(names = "--model", paramLabel = "NAME|PATH", description = "A downloaded model or a .gguf file (default: a tiny random-weight model written for the run).") String model;
+        @Option(names = "--prompt-tokens", defaultValue = "256", description = "Prompt length (default ${DEFAULT-VALUE}).") int promptTokens;
+        @Option(names = "--gen-tokens", defaultValue = "64", description = "Tokens to generate (default ${DEFAULT-VALUE}).") int genTokens;
+        @Option(names = "--repeat", defaultValue = "5", description = "Timed repetitions (default ${DEFAULT-VALUE}).") int repeat;
+        @Option(names = "--threads", description = "Threads (default: all cores).") Integer threads;
+
+        Local(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws Exception {
+            Path tmp = null;
+            Path file;
+            if (model == null) {
+                tmp = Files.createTempDirectory("apprentice-bench-local");
+                file = ai.apprentice.local.TinyLlama.write(tmp.resolve("tiny.gguf"), 1);
+            } else if (model.contains("/") || model.endsWith(".gguf")) {
+                file = Path.of(model).toAbsolutePath();
+            } else {
+                file = cli.models().store().find(model).orElseThrow(() -> new UsageException("No model '" + model + "'; pull it first")).file();
+            }
+            if (!Files.isRegularFile(file)) throw new UsageException("No such model file: " + file);
+            var settings = new ai.apprentice.local.LocalSettings(Math.max(1024, promptTokens + genTokens + 64), threads == null ? 0 : threads,
+                    genTokens, 0.8, "auto", 1);
+            try (var m = new ai.apprentice.local.LocalModel("local:" + (model == null ? "tiny-generated" : model), file, settings)) {
+                cli.out.println(ai.apprentice.local.LocalBench.run(m, promptTokens, genTokens, repeat).toPrettyString());
+            } finally {
+                if (tmp != null) deleteTree(tmp);
+            }
+            return 0;
+        }
     }
 }

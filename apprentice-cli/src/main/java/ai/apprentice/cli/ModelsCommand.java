@@ -28,6 +28,7 @@ final class ModelsCommand implements Callable<Integer> {
                     p.apiKeyEnv() == null ? "-" : p.apiKeyEnv() + (cli.env.containsKey(p.apiKeyEnv()) ? " (set)" : ""),
                     "--model " + p.name() + ":" + p.exampleModel());
         }
+        cli.out.printf("%-12s %-52s %-20s %s%n", "local", "(in process, llama.cpp; 'apprentice model list')", "-", "--model local:" + ai.apprentice.local.Catalog.DEFAULT);
         cli.out.printf("%-12s %-52s %-20s %s%n", "scripted", "(plays a JSON/JSONL file of turns)", "-", "--model scripted:demo.jsonl");
         cli.out.println();
         cli.out.println("OpenAI-compatible providers also read OPENAI_BASE_URL and OPENAI_API_KEY; Anthropic reads ANTHROPIC_BASE_URL.");

@@ -141,4 +141,16 @@ class LocalModelCommandTest {
         assertThat(Json.tree(agreed.out().strip().lines().toList().getLast()).get("status").asText()).isEqualTo("succeeded");
         assertThat(cli.run("doctor").out()).contains("local:qwen2.5-0.5b-instruct").contains("downloaded, ");
     }
+
+    @Test
+    void benchLocalPrintsTokensPerSecondForTheGeneratedModel() {
+        var bench = cli.run("bench", "local", "--prompt-tokens", "32", "--gen-tokens", "8", "--repeat", "1");
+        assertThat(bench.exit()).as(bench.err()).isEqualTo(0);
+        var json = Json.tree(bench.out());
+        assertThat(json.get("prompt_tokens").asInt()).isBetween(32, 34);
+        assertThat(json.get("prompt_tokens_per_s").asDouble()).isPositive();
+        assertThat(json.get("gen_tokens_per_s").asDouble()).isPositive();
+        assertThat(json.get("provider_over_direct").asDouble()).isPositive();
+        assertThat(cli.run("models").out()).contains("local:" + Catalog.DEFAULT);
+    }
 }

@@ -41,6 +41,10 @@ public final class LocalModel implements Model, AutoCloseable {
         return file;
     }
 
+    public LocalSettings settings() {
+        return settings;
+    }
+
     /** Loads the weights now (otherwise the first call does). */
     public synchronized LlamaModel load() {
         if (llama != null) return llama;
@@ -73,9 +77,7 @@ public final class LocalModel implements Model, AutoCloseable {
     public synchronized ChatResponse chat(ChatRequest request, ModelListener listener) throws InterruptedException {
         var model = load();
         boolean required = settings.toolChoice().equals("required") && !request.tools().isEmpty();
-        var system = ToolFormat.system(request.messages(), request.tools(), required);
-        var prompt = model.applyTemplate(new InferenceParameters("").setMessages(system.isEmpty() ? null : system,
-                ToolFormat.turns(request.messages())));
+        var prompt = render(request);
         int maxTokens = request.maxOutputTokens() != null ? request.maxOutputTokens() : settings.maxOutputTokens();
         var params = new InferenceParameters(prompt).setNPredict(maxTokens)
                 .setTemperature((float) (request.temperature() != null ? request.temperature() : settings.temperature()))
@@ -115,6 +117,13 @@ public final class LocalModel implements Model, AutoCloseable {
             return new ChatResponse(Message.assistant(parsed.text(), parsed.calls()), usage, "tool_calls");
         }
         return new ChatResponse(Message.assistant(text.toString().strip()), usage, truncated ? "length" : "stop");
+    }
+
+    /** The prompt for a request: the conversation, with the tools in the system message, through the model's chat template. */
+    String render(ChatRequest request) {
+        boolean required = settings.toolChoice().equals("required") && !request.tools().isEmpty();
+        var system = ToolFormat.system(request.messages(), request.tools(), required);
+        return load().applyTemplate(new InferenceParameters("").setMessages(system.isEmpty() ? null : system, ToolFormat.turns(request.messages())));
     }
 
     /** Token ids for text, with the model's own tokenizer. */
