@@ -28,13 +28,22 @@ final class CliHarness {
         return runWithInput("", args);
     }
 
+    /** As on a terminal: the CLI may ask questions, answered from {@code stdin}. */
+    Result runInteractive(String stdin, String... args) {
+        return run(stdin, true, args);
+    }
+
     Result runWithInput(String stdin, String... args) {
+        return run(stdin, false, args);
+    }
+
+    private Result run(String stdin, boolean interactive, String... args) {
         var out = new ByteArrayOutputStream();
         var err = new ByteArrayOutputStream();
         int exit;
         var argv = withWorkspace(args);
         try (var o = new PrintStream(out, true, StandardCharsets.UTF_8); var e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            exit = Main.run(argv, env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), o, e, false);
+            exit = Main.run(argv, env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), o, e, interactive);
         }
         return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

@@ -153,4 +153,17 @@ class LocalModelCommandTest {
         assertThat(json.get("provider_over_direct").asDouble()).isPositive();
         assertThat(cli.run("models").out()).contains("local:" + Catalog.DEFAULT);
     }
+
+    @Test
+    void onATerminalTheDownloadIsOfferedFirstAndANoDownloadsNothing() throws Exception {
+        cli.env.put("HF_ENDPOINT", base());
+        Files.writeString(home.resolve("config.yaml"), "\nlocal:\n  default_model: qwen2.5-0.5b-instruct\n", java.nio.file.StandardOpenOption.APPEND);
+        var no = cli.runInteractive("n\n", "run", "Say hello.");
+        assertThat(no.exit()).isEqualTo(2);
+        assertThat(no.err()).contains("Download qwen2.5-0.5b-instruct (about 491 MB, licence Apache-2.0)").contains("[y/N]").contains("Not downloaded");
+        assertThat(home.resolve("models/qwen2.5-0.5b-instruct.gguf")).doesNotExist();
+        var yes = cli.runInteractive("y\n", "run", "--json", "Say hello.");
+        assertThat(yes.exit()).as(yes.err()).isEqualTo(0);
+        assertThat(home.resolve("models/qwen2.5-0.5b-instruct.gguf")).hasBinaryContent(gguf);
+    }
 }

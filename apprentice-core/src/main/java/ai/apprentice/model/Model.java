@@ -11,6 +11,11 @@ public interface Model {
 
     ChatResponse chat(ChatRequest request, ModelListener listener) throws InterruptedException;
 
+    /** The tokens this model reads at once, when the model itself knows (a local model's loaded context); 0 otherwise. */
+    default int contextWindow() {
+        return 0;
+    }
+
     /** False for models without native tool calling: the runtime then uses text-mode ReAct. */
     default boolean supportsNativeTools() {
         return true;

@@ -55,7 +55,8 @@ public final class Agent {
         this.temperature = b.temperature;
         this.gate = b.gate;
         this.listeners = List.copyOf(b.listeners);
-        this.contextWindow = b.contextWindow > 0 ? b.contextWindow : ContextWindows.of(chosen.id());
+        this.contextWindow = b.contextWindow > 0 ? b.contextWindow
+                : chosen.contextWindow() > 0 ? chosen.contextWindow() : ContextWindows.of(chosen.id());
         this.tokenCounter = TokenCounter.forModel(chosen.id());
     }
 

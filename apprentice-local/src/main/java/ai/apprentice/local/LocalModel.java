@@ -41,6 +41,12 @@ public final class LocalModel implements Model, AutoCloseable {
         return file;
     }
 
+    /** The context llama.cpp is given: compaction keeps the history inside it, as it does for hosted models. */
+    @Override
+    public int contextWindow() {
+        return settings.contextSize() > 0 ? settings.contextSize() : contextOf(file);
+    }
+
     public LocalSettings settings() {
         return settings;
     }
@@ -50,7 +56,7 @@ public final class LocalModel implements Model, AutoCloseable {
         if (llama != null) return llama;
         if (!Files.isRegularFile(file)) throw new ModelException("The model file " + file + " does not exist", false);
         Natives.ensureLoaded();
-        int context = settings.contextSize() > 0 ? settings.contextSize() : contextOf(file);
+        int context = contextWindow();
         var params = new ModelParameters().setModel(file.toString()).setCtxSize(context)
                 .setThreads(settings.effectiveThreads()).setThreadsBatch(settings.effectiveThreads())
                 .setParallel(1).disableLog().enableJinja();

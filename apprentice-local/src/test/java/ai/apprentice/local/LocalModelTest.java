@@ -69,6 +69,9 @@ class LocalModelTest {
         assertThat(tokens.length).isBetween(5, text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 2);
         assertThat(seeded.detokenize(tokens).strip()).isEqualTo(text); // é is not in the vocabulary: byte fallback
         assertThat(LocalModel.contextOf(file)).isEqualTo(TinyLlama.CONTEXT);
+        assertThat(seeded.contextWindow()).isEqualTo(1024);
+        assertThat(Agent.builder().model(new LocalModel("local:tiny", file, LocalSettings.defaults())).build().contextWindow())
+                .as("the agent compacts within the model's own context").isEqualTo(TinyLlama.CONTEXT);
     }
 
     @Test
