@@ -34,6 +34,8 @@ final class Repl {
     private final Cli cli;
     private final AgentOptions options;
     private final List<Message> conversation = new ArrayList<>();
+    private ai.apprentice.runtime.Agent lastAgent;
+    private String lastRunId;
     private Usage sessionUsage = Usage.ZERO;
     private double sessionCost;
     private volatile RunHandle current;
@@ -105,13 +107,13 @@ final class Repl {
             cli.out.println("apprentice · " + model.id() + " · " + workspace + "\nType /help for commands.");
             while (true) {
                 String line = lines.read("› ");
-                if (line == null) return ExitCodes.OK;
+                if (line == null) return endSession(config, workspace);
                 line = line.strip();
                 if (line.isEmpty()) continue;
                 if (line.startsWith("/")) {
                     var parts = line.split("\\s+", 2);
                     switch (parts[0]) {
-                        case "/exit", "/quit" -> { return ExitCodes.OK; }
+                        case "/exit", "/quit" -> { return endSession(config, workspace); }
                         case "/help" -> cli.out.println(HELP);
                         case "/cost" -> cli.out.printf("session: %d input + %d output tokens, $%.4f%n",
                                 sessionUsage.inputTokens(), sessionUsage.outputTokens(), sessionCost);
@@ -121,7 +123,8 @@ final class Repl {
                         }
                         case "/model" -> {
                             if (parts.length == 1) {
-                                cli.out.println(config.model().orElse("(none)"));
+                                var choice = cli.models().choose(config);
+                                cli.out.println(choice.spec() + " (" + choice.reason() + ")");
                             } else {
                                 var newFlags = new java.util.LinkedHashMap<>(flags);
                                 newFlags.put("model", parts[1].strip());
@@ -146,9 +149,13 @@ final class Repl {
     }
 
     private void turn(ai.apprentice.cli.config.Config config, Path workspace, String task) throws InterruptedException {
-        var agent = cli.agent(config, workspace).build();
+        // each line recalls the memories relevant to it, as a run does for its task
+        var agent = cli.agent(config, workspace, task).build();
         var events = new CopyOnWriteArrayList<Event>();
-        var handle = agent.continueConversation(RunIds.next(), conversation, task, null,
+        var runId = RunIds.next();
+        lastAgent = agent;
+        lastRunId = runId;
+        var handle = agent.continueConversation(runId, conversation, task, null,
                 new EventPrinter(cli.out, cli.err, false, cli.interactive), events::add,
                 new SettingsRecorder(cli, config, workspace));
         current = handle;
@@ -166,5 +173,14 @@ final class Repl {
         } else {
             cli.out.println();
         }
+    }
+
+    /** At the end of a session the model picks what to remember from the whole conversation, as after a run. */
+    private int endSession(ai.apprentice.cli.config.Config config, Path workspace) {
+        if (lastAgent != null && !conversation.isEmpty() && config.memoryOn() && config.memoryExtract()) {
+            RunCommand.rememberFrom(cli, config, workspace, lastAgent, lastRunId, List.copyOf(conversation),
+                    new EventPrinter(cli.out, cli.err, false, cli.interactive));
+        }
+        return ExitCodes.OK;
     }
 }
