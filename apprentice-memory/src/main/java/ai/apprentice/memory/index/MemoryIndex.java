@@ -85,8 +85,11 @@ public final class MemoryIndex implements Closeable {
     /** As {@link #write(String, Work)}; {@code fresh} starts a new index whatever is on disk (for rebuilds). */
     public synchronized void write(String marker, boolean fresh, Work work) throws IOException {
         if (fresh) {
-            // Even in CREATE mode the writer reads the old commit; an unreadable one must go first.
-            for (var f : dir.listAll()) if (!f.equals(IndexWriter.WRITE_LOCK_NAME)) dir.deleteFile(f);
+            // Even in CREATE mode the writer reads the old commit; an unreadable one must go first. Under the
+            // write lock: another process may be committing (two first opens at once both rebuild).
+            try (var lock = new SleepingLockWrapper(dir, LOCK_WAIT_MS).obtainLock(IndexWriter.WRITE_LOCK_NAME)) {
+                for (var f : dir.listAll()) if (!f.equals(IndexWriter.WRITE_LOCK_NAME)) dir.deleteFile(f);
+            }
         }
         var mode = fresh ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.CREATE_OR_APPEND;
         var config = new IndexWriterConfig(analyzer).setOpenMode(mode).setCommitOnClose(false);
