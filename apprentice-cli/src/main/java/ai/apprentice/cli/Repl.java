@@ -181,6 +181,7 @@ final class Repl {
             RunCommand.rememberFrom(cli, config, workspace, lastAgent, lastRunId, List.copyOf(conversation),
                     new EventPrinter(cli.out, cli.err, false, cli.interactive));
         }
+        if (lastAgent != null) RunCommand.consolidateIfDue(cli, config);
         return ExitCodes.OK;
     }
 }

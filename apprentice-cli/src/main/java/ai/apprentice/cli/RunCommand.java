@@ -43,6 +43,7 @@ final class RunCommand implements Callable<Integer> {
         var handle = agent.start(runId, String.join(" ", task), null, printer, new SettingsRecorder(cli, config, workspace), collect);
         int exit = finish(cli, handle, json);
         if (exit == 0 && config.memoryOn() && config.memoryExtract()) rememberFrom(cli, config, workspace, agent, runId, session, printer);
+        consolidateIfDue(cli, config);
         return exit;
     }
 
@@ -72,6 +73,21 @@ final class RunCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             cli.err.println("(memory not updated: " + e.getMessage() + ")");
+        }
+    }
+
+    /** The built-in schedule of 'memory consolidate' (memory.consolidate_every); a problem is reported, never fatal. */
+    static void consolidateIfDue(Cli cli, ai.apprentice.cli.config.Config config) {
+        var every = config.memoryConsolidateEvery();
+        if (every.isEmpty() || !config.memoryOn()) return;
+        try {
+            var store = cli.memory();
+            if (store.count() == 0) return;
+            store.consolidateIfDue(java.time.Instant.now(), every.get()).filter(c -> c.batch() != null).ifPresent(c ->
+                    cli.err.println("(memory consolidated on schedule: merged " + c.merged().size() + " near-duplicate(s), weakened " + c.weakened()
+                            + "; undo with: apprentice memory undo " + c.batch() + ")"));
+        } catch (RuntimeException e) {
+            cli.err.println("(memory not consolidated: " + e.getMessage() + ")");
         }
     }
 

@@ -182,4 +182,19 @@ class RunCommandTest {
         assertThat(started.get("messages").get(0).get("role").asText()).isEqualTo("system");
         assertThat(started.get("messages").get(0).get("content").asText()).contains("The user wants answers in British English.");
     }
+
+    @Test
+    void memoryConsolidatesOnItsScheduleAfterARun() throws Exception {
+        cli.run("memory", "add", "The staging database is called birch.");
+        cli.run("memory", "add", "The staging database is called birch!");
+        Files.createDirectories(home);
+        Files.writeString(home.resolve("config.yaml"), "memory.consolidate_every: 1h\n");
+        script("s.jsonl", "{\"text\": \"ok\"}", "{\"text\": \"ok\"}");
+        var first = cli.run("run", "--model", "scripted:" + ws.resolve("s.jsonl"), "anything");
+        assertThat(first.exit()).as(first.err()).isEqualTo(0);
+        assertThat(first.err()).contains("memory consolidated on schedule: merged 1 near-duplicate(s)").contains("apprentice memory undo ");
+        var second = cli.run("run", "--model", "scripted:" + ws.resolve("s.jsonl"), "anything");
+        assertThat(second.err()).as("not due again within the hour").doesNotContain("consolidated");
+        assertThat(cli.run("memory", "history").out()).contains("supersede");
+    }
 }

@@ -17,6 +17,25 @@ public interface Embedder {
         return embed(text);
     }
 
+    /**
+     * The embedding space (the model's id) a text is embedded in. One model: always {@link #id()}, the
+     * primary space. An embedder that routes by language answers per text; vectors of different spaces are
+     * never compared with one another.
+     */
+    default String spaceFor(String text) {
+        return id();
+    }
+
+    /** As {@link #embedAll}, with every text embedded in {@code space}. */
+    default List<float[]> embedAllIn(String space, List<String> texts) {
+        return embedAll(texts);
+    }
+
+    /** As {@link #embedQuery}, in {@code space}. */
+    default float[] embedQueryIn(String space, String text) {
+        return embedQuery(text);
+    }
+
     default List<float[]> embedAll(List<String> texts) {
         return texts.stream().map(this::embed).toList();
     }

@@ -105,6 +105,7 @@ public final class MemoryStore implements AutoCloseable {
                       seq INTEGER PRIMARY KEY AUTOINCREMENT, batch TEXT NOT NULL, at TEXT NOT NULL, op TEXT NOT NULL,
                       memory_id TEXT NOT NULL, text TEXT, before TEXT, reason TEXT, undone INTEGER NOT NULL DEFAULT 0)""");
             st.execute("CREATE INDEX IF NOT EXISTS changes_batch ON changes(batch)");
+            st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
         }
         var store = new MemoryStore(db, new MemoryIndex(indexDir), embedder);
         store.sync();
@@ -127,12 +128,15 @@ public final class MemoryStore implements AutoCloseable {
         // Embed before the transaction: it is the slow part, and it must not hold the database lock.
         var scrubbed = items.stream().map(n -> Secrets.scrub(n.text())).toList();
         var texts = scrubbed.stream().map(Secrets.Scrubbed::text).toList();
-        var vectors = embedder.embedAll(texts);
+        // Each memory is embedded in its text's space (its language's model), its context alongside.
+        var spaces = texts.stream().map(embedder::spaceFor).toList();
+        var vectors = embedIn(spaces, texts);
         var cleanContexts = items.stream().map(n -> n.context() == null ? null : Secrets.scrub(n.context()).text()).toList();
         // The memories in context are embedded in one batch too; null where a memory has no context.
         var withContext = new ArrayList<Integer>();
         for (int i = 0; i < items.size(); i++) if (cleanContexts.get(i) != null) withContext.add(i);
-        var contextVectors = embedder.embedAll(withContext.stream().map(i -> cleanContexts.get(i) + "\n" + texts.get(i)).toList());
+        var contextVectors = embedIn(withContext.stream().map(spaces::get).toList(),
+                withContext.stream().map(i -> cleanContexts.get(i) + "\n" + texts.get(i)).toList());
         var contexts = new ArrayList<float[]>(java.util.Collections.nCopies(items.size(), (float[]) null));
         for (int j = 0; j < withContext.size(); j++) contexts.set(withContext.get(j), contextVectors.get(j));
         inTransaction(() -> {
@@ -158,7 +162,7 @@ public final class MemoryStore implements AutoCloseable {
                 ins.setString(8, hash);
                 ins.setDouble(9, n.confidence());
                 ins.setString(10, Instant.now().toString());
-                ins.setString(11, embedder.id());
+                ins.setString(11, spaces.get(i));
                 ins.setBytes(12, bytes(vectors.get(i)));
                 ins.setBytes(13, contexts.get(i) == null ? null : bytes(contexts.get(i)));
                 ins.executeUpdate();
@@ -174,6 +178,23 @@ public final class MemoryStore implements AutoCloseable {
         });
         sync();
         return out;
+    }
+
+    /** Embeds texts, each in the given space, one batch per space; the vectors come back in the texts' order. */
+    private List<float[]> embedIn(List<String> spaces, List<String> texts) {
+        var bySpace = new LinkedHashMap<String, List<Integer>>();
+        for (int i = 0; i < texts.size(); i++) bySpace.computeIfAbsent(spaces.get(i), k -> new ArrayList<>()).add(i);
+        var out = new ArrayList<float[]>(java.util.Collections.nCopies(texts.size(), (float[]) null));
+        for (var e : bySpace.entrySet()) {
+            var vectors = embedder.embedAllIn(e.getKey(), e.getValue().stream().map(texts::get).toList());
+            for (int j = 0; j < vectors.size(); j++) out.set(e.getValue().get(j), vectors.get(j));
+        }
+        return out;
+    }
+
+    /** The index fields of a space: the primary model's are VECTOR and CONTEXT_VECTOR, another's carry its name. */
+    private String suffix(String space) {
+        return space.equals(embedder.id()) ? "" : "@" + space;
     }
 
     public Memory.Added add(Memory.New item, String reason) {
@@ -303,7 +324,11 @@ public final class MemoryStore implements AutoCloseable {
             }
             // The query embedding and one of each pair of searches run beside the rest: recall waits for the slowest.
             final Query f = filter;
-            var embedding = method == Method.LEXICAL ? null : CompletableFuture.supplyAsync(() -> embedder.embedQuery(query), SEARCHES);
+            // The query is embedded in its own language's space and searched among the memories of that space.
+            var space = embedder.spaceFor(query);
+            var vectorField = MemoryIndex.VECTOR + suffix(space);
+            var contextVectorField = MemoryIndex.CONTEXT_VECTOR + suffix(space);
+            var embedding = method == Method.LEXICAL ? null : CompletableFuture.supplyAsync(() -> embedder.embedQueryIn(space, query), SEARCHES);
             var lists = new LinkedHashMap<String, List<MemoryIndex.Hit>>();
             if (method != Method.VECTOR) {
                 var inContext = CompletableFuture.supplyAsync(() -> search(() -> index.lexical(MemoryIndex.CONTEXT, query, CANDIDATES, f)), SEARCHES);
@@ -312,8 +337,8 @@ public final class MemoryStore implements AutoCloseable {
             }
             if (method != Method.LEXICAL) {
                 var q = embedding.join();
-                var inContext = CompletableFuture.supplyAsync(() -> search(() -> index.vector(MemoryIndex.CONTEXT_VECTOR, q, CANDIDATES, f)), SEARCHES);
-                lists.put("meaning", index.vector(MemoryIndex.VECTOR, q, CANDIDATES, filter));
+                var inContext = CompletableFuture.supplyAsync(() -> search(() -> index.vector(contextVectorField, q, CANDIDATES, f)), SEARCHES);
+                lists.put("meaning", index.vector(vectorField, q, CANDIDATES, filter));
                 lists.put("meaning in context", inContext.join());
             }
             var scores = MemoryIndex.fuse(List.copyOf(lists.values()), RRF_C);
@@ -407,6 +432,25 @@ public final class MemoryStore implements AutoCloseable {
     static final double MIN_WEIGHT = 0.2;
     static final java.time.Duration IDLE = java.time.Duration.ofDays(30);
 
+    /** When consolidation last ran (manually or on schedule), if ever. */
+    public synchronized java.util.Optional<Instant> lastConsolidated() {
+        try (var st = db.prepareStatement("SELECT value FROM meta WHERE key = 'last_consolidation'"); var rs = st.executeQuery()) {
+            return rs.next() ? java.util.Optional.of(Instant.parse(rs.getString(1))) : java.util.Optional.empty();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Consolidates if the last consolidation is at least {@code every} ago (or there was none): the built-in
+     * schedule, checked after runs. Empty when it was not due.
+     */
+    public synchronized java.util.Optional<Consolidation> consolidateIfDue(Instant now, java.time.Duration every) {
+        var last = lastConsolidated();
+        if (last.isPresent() && last.get().plus(every).isAfter(now)) return java.util.Optional.empty();
+        return java.util.Optional.of(consolidate(now, false));
+    }
+
     /**
      * "Sleep": merges near-duplicates (the newer one is superseded by the older, which keeps the history) and
      * lowers the weight of memories that have never been recalled in {@link #IDLE}. One batch; undo reverses it.
@@ -416,12 +460,17 @@ public final class MemoryStore implements AutoCloseable {
             sync();
             var active = new ArrayList<Memory>();
             var vectors = new HashMap<String, float[]>();
-            try (var st = db.prepareStatement("SELECT " + COLUMNS + ", vector FROM memories WHERE forgotten = 0 AND superseded_by IS NULL ORDER BY created_at, rowid");
+            var fields = new HashMap<String, String>(); // each memory is compared within its own embedding space
+            try (var st = db.prepareStatement("SELECT " + COLUMNS + ", embedder, vector FROM memories WHERE forgotten = 0 AND superseded_by IS NULL ORDER BY created_at, rowid");
                  var rs = st.executeQuery()) {
                 while (rs.next()) {
                     var m = rows(rs);
                     active.add(m);
-                    if (rs.getBytes("vector") != null) vectors.put(m.id(), floats(rs.getBytes("vector")));
+                    var space = embedder.spaceFor(m.text());
+                    if (rs.getBytes("vector") != null && space.equals(rs.getString("embedder"))) {
+                        vectors.put(m.id(), floats(rs.getBytes("vector")));
+                        fields.put(m.id(), MemoryIndex.VECTOR + suffix(space));
+                    }
                 }
             }
             var merged = new ArrayList<String[]>();
@@ -429,7 +478,7 @@ public final class MemoryStore implements AutoCloseable {
             for (var m : active) {
                 if (gone.contains(m.id()) || !vectors.containsKey(m.id())) continue;
                 var filter = new BooleanQuery.Builder().add(new TermQuery(new Term(MemoryIndex.SCOPE, m.scope())), BooleanClause.Occur.FILTER).build();
-                for (var hit : index.vector(MemoryIndex.VECTOR, vectors.get(m.id()), 5, filter)) {
+                for (var hit : index.vector(fields.get(m.id()), vectors.get(m.id()), 5, filter)) {
                     double cosine = 2 * hit.score() - 1; // Lucene's dot-product score is (1 + cos) / 2
                     if (hit.id().equals(m.id()) || gone.contains(hit.id()) || cosine < DUPLICATE_COSINE) continue;
                     var other = get(hit.id());
@@ -440,6 +489,12 @@ public final class MemoryStore implements AutoCloseable {
             }
             var idle = active.stream().filter(m -> !gone.contains(m.id()) && m.recalls() == 0 && m.createdAt().isBefore(now.minus(IDLE))
                     && m.weight() > MIN_WEIGHT).toList();
+            if (!dryRun) {
+                try (var st = db.prepareStatement("INSERT INTO meta(key, value) VALUES ('last_consolidation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")) {
+                    st.setString(1, now.toString());
+                    st.executeUpdate();
+                }
+            }
             if (dryRun || (merged.isEmpty() && idle.isEmpty())) return new Consolidation(null, merged, idle.size(), dryRun);
             String batch = newBatch();
             inTransaction(() -> {
@@ -558,9 +613,9 @@ public final class MemoryStore implements AutoCloseable {
         return rows.size();
     }
 
-    private record IndexRow(String id, String text, String context, String scope, float[] vector, float[] contextVector) {
+    private record IndexRow(String id, String text, String context, String scope, float[] vector, float[] contextVector, String fieldSuffix) {
         void putInto(MemoryIndex.Batch batch) throws IOException {
-            batch.put(id, text, context, vector, contextVector, scope);
+            batch.put(id, text, context, vector, contextVector, scope, fieldSuffix);
         }
     }
 
@@ -577,10 +632,12 @@ public final class MemoryStore implements AutoCloseable {
     private IndexRow indexRow(ResultSet rs) throws SQLException {
         String text = rs.getString("text");
         String context = rs.getString("context");
-        boolean sameModel = embedder.id().equals(rs.getString("embedder"));
-        float[] v = sameModel && rs.getBytes("vector") != null ? floats(rs.getBytes("vector")) : embedder.embed(text);
-        float[] cv = context == null ? null : sameModel && rs.getBytes("context_vector") != null ? floats(rs.getBytes("context_vector")) : embedder.embed(context + "\n" + text);
-        return new IndexRow(rs.getString("id"), text, context, rs.getString("scope"), v, cv);
+        String space = embedder.spaceFor(text);
+        boolean sameModel = space.equals(rs.getString("embedder"));
+        float[] v = sameModel && rs.getBytes("vector") != null ? floats(rs.getBytes("vector")) : embedder.embedAllIn(space, List.of(text)).getFirst();
+        float[] cv = context == null ? null : sameModel && rs.getBytes("context_vector") != null ? floats(rs.getBytes("context_vector"))
+                : embedder.embedAllIn(space, List.of(context + "\n" + text)).getFirst();
+        return new IndexRow(rs.getString("id"), text, context, rs.getString("scope"), v, cv, suffix(space));
     }
 
     private long lastSeq() throws SQLException {

@@ -173,6 +173,55 @@ class MemoryStoreTest {
         }
     }
 
+    /** Chinese memories are embedded by the Chinese model and found by meaning and by bigrams; English ones are unaffected. */
+    @Test
+    void chineseIsRecalledByMeaningAndByWordsBesideEnglish() {
+        assertThat(OnnxEmbedder.mostlyCjk("用户喜欢喝绿茶")).isTrue();
+        assertThat(OnnxEmbedder.mostlyCjk("The user likes green tea (绿茶)")).isFalse();
+        var memories = List.of("用户喜欢喝绿茶，从来不喝咖啡。", "明天下午三点在二楼会议室开会。", "项目的截止日期是下周五。", "我的猫叫小白，今年三岁。",
+                "他住在上海浦东，每天坐地铁上班。", "服务器每周日凌晨自动备份。", "她对花生过敏，不能吃坚果。", "女儿在读小学二年级。",
+                "The build server is named hopper and runs Debian.");
+        // each question shares no word with its memory: only meaning can find it
+        var questions = java.util.Map.of("他平时爱点什么饮料？", 0, "宠物的名字", 3, "饮食上要注意什么", 6, "孩子现在念书到哪个阶段", 7,
+                "数据多久保存一次", 5, "通勤方式", 4);
+        try (var store = MemoryStore.open(dir, embedder)) {
+            for (var text : memories) store.add(Memory.New.of(text, Kind.FACT, Memory.USER), "t");
+            var wrong = new ArrayList<String>();
+            questions.forEach((q, i) -> {
+                var got = texts(store.recall(q, 1, null, Method.VECTOR));
+                if (!got.equals(List.of(memories.get(i)))) wrong.add(q + " -> " + got);
+            });
+            assertThat(wrong).isEmpty();
+            assertThat(texts(store.recall("截止日期", 1, null, Method.LEXICAL))).containsExactly("项目的截止日期是下周五。");
+            assertThat(texts(store.recall("什么时候开会", 1, null, Method.HYBRID))).containsExactly("明天下午三点在二楼会议室开会。");
+            assertThat(texts(store.recall("which machine builds?", 1, null, Method.VECTOR))).containsExactly(memories.getLast());
+            store.add(Memory.New.of("用户喜欢喝绿茶，从来都不喝咖啡。", Kind.FACT, Memory.USER), "t"); // a near-duplicate in Chinese
+            var sleep = store.consolidate(java.time.Instant.now(), false);
+            assertThat(sleep.merged()).as("duplicates are found within the Chinese space too").hasSize(1);
+            assertThat(store.rebuild()).isEqualTo(memories.size());
+            assertThat(texts(store.recall("宠物的名字", 1, null, Method.VECTOR))).as("after a rebuild from SQLite").containsExactly(memories.get(3));
+        }
+    }
+
+    @Test
+    void scheduledConsolidationRunsOnlyWhenDue() {
+        try (var store = MemoryStore.open(dir, embedder)) {
+            store.add(Memory.New.of("The staging database is called birch.", Kind.FACT, Memory.USER), "t");
+            store.add(Memory.New.of("The staging database is called birch!", Kind.FACT, Memory.USER), "t");
+            var day = java.time.Duration.ofDays(1);
+            var t0 = java.time.Instant.parse("2026-12-01T08:00:00Z");
+            assertThat(store.lastConsolidated()).isEmpty();
+            var first = store.consolidateIfDue(t0, day);
+            assertThat(first).isPresent();
+            assertThat(first.get().merged()).hasSize(1);
+            assertThat(store.lastConsolidated()).contains(t0);
+            assertThat(store.consolidateIfDue(t0.plus(java.time.Duration.ofHours(23)), day)).isEmpty();
+            assertThat(store.consolidateIfDue(t0.plus(java.time.Duration.ofHours(25)), day)).isPresent();
+            store.consolidate(t0.plus(java.time.Duration.ofDays(3)), true); // a dry run does not count
+            assertThat(store.lastConsolidated()).contains(t0.plus(java.time.Duration.ofHours(25)));
+        }
+    }
+
     @Test
     void twoProcessesWritingAtOnceLoseNothing() throws Exception {
         var procs = new ArrayList<Process>();

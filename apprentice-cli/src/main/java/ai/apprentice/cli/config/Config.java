@@ -47,6 +47,8 @@ public final class Config {
     public boolean memoryExtract() { return (Boolean) get(ConfigKey.MEMORY_EXTRACT); }
     public boolean memoryOn() { return "on".equals(get(ConfigKey.MEMORY)); }
     public int memoryRecallTokens() { return (Integer) get(ConfigKey.MEMORY_RECALL_TOKENS); }
+    /** How often memory consolidates itself after runs; empty: only when asked ('memory consolidate'). */
+    public Optional<Duration> memoryConsolidateEvery() { return Optional.ofNullable((Duration) get(ConfigKey.MEMORY_CONSOLIDATE_EVERY)); }
     /** The catalogue model used when nothing else is configured and no Ollama answers. */
     public String localDefaultModel() { return (String) get(ConfigKey.LOCAL_DEFAULT_MODEL); }
     /** Whether a missing local model may be downloaded without asking (--yes). */

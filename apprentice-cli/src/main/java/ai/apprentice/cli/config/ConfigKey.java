@@ -34,6 +34,7 @@ enum ConfigKey {
     MEMORY("memory", Kind.choice("on", "off"), "on", "APPRENTICE_MEMORY", null),
     MEMORY_EXTRACT("memory.extract", Kind.BOOLEAN, true, null, null),
     MEMORY_RECALL_TOKENS("memory.recall_tokens", Kind.POSITIVE_INT, 600, null, null),
+    MEMORY_CONSOLIDATE_EVERY("memory.consolidate_every", Kind.DURATION, null, null, null),
     LOCAL_DEFAULT_MODEL("local.default_model", Kind.STRING, ai.apprentice.local.Catalog.DEFAULT, null, null),
     LOCAL_AUTO_PULL("local.auto_pull", Kind.BOOLEAN, false, "APPRENTICE_AUTO_PULL", "--yes"),
     LOCAL_CONTEXT_SIZE("local.context_size", Kind.POSITIVE_INT, null, null, null),

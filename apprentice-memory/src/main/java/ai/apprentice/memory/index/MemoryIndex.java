@@ -49,7 +49,8 @@ public final class MemoryIndex implements Closeable {
 
     /** What a write batch can do. */
     public interface Batch {
-        void put(String id, String text, String context, float[] vector, float[] contextVector, String scope) throws IOException;
+        /** {@code fieldSuffix} names the embedding space of the vectors: "" for the primary model's. */
+        void put(String id, String text, String context, float[] vector, float[] contextVector, String scope, String fieldSuffix) throws IOException;
 
         void delete(String id) throws IOException;
 
@@ -60,7 +61,34 @@ public final class MemoryIndex implements Closeable {
         void apply(Batch batch) throws IOException;
     }
 
-    private final Analyzer analyzer = new EnglishAnalyzer();
+    private final Analyzer analyzer = new EnglishAndCjkAnalyzer();
+
+    /**
+     * English analysis (possessives, lower case, stop words, Porter stems) that also indexes Chinese, Japanese
+     * and Korean as overlapping bigrams plus single characters: the standard tokenizer cuts Han text into
+     * single characters, and bigrams are what make BM25 useful on it without a dictionary. English terms are
+     * exactly those of Lucene's EnglishAnalyzer.
+     */
+    static final class EnglishAndCjkAnalyzer extends Analyzer {
+        @Override
+        protected TokenStreamComponents createComponents(String field) {
+            var source = new org.apache.lucene.analysis.standard.StandardTokenizer();
+            org.apache.lucene.analysis.TokenStream t = new org.apache.lucene.analysis.en.EnglishPossessiveFilter(source);
+            t = new org.apache.lucene.analysis.cjk.CJKWidthFilter(t);
+            t = new org.apache.lucene.analysis.LowerCaseFilter(t);
+            t = new org.apache.lucene.analysis.StopFilter(t, EnglishAnalyzer.ENGLISH_STOP_WORDS_SET);
+            t = new org.apache.lucene.analysis.cjk.CJKBigramFilter(t, org.apache.lucene.analysis.cjk.CJKBigramFilter.HAN
+                    | org.apache.lucene.analysis.cjk.CJKBigramFilter.HIRAGANA | org.apache.lucene.analysis.cjk.CJKBigramFilter.KATAKANA
+                    | org.apache.lucene.analysis.cjk.CJKBigramFilter.HANGUL, true);
+            t = new org.apache.lucene.analysis.en.PorterStemFilter(t);
+            return new TokenStreamComponents(source, t);
+        }
+
+        @Override
+        protected org.apache.lucene.analysis.TokenStream normalize(String field, org.apache.lucene.analysis.TokenStream in) {
+            return new org.apache.lucene.analysis.LowerCaseFilter(new org.apache.lucene.analysis.cjk.CJKWidthFilter(in));
+        }
+    }
     private final Directory dir;
     private DirectoryReader reader;
 
@@ -96,14 +124,14 @@ public final class MemoryIndex implements Closeable {
         try (var writer = new IndexWriter(new SleepingLockWrapper(dir, LOCK_WAIT_MS), config)) {
             work.apply(new Batch() {
                 @Override
-                public void put(String id, String text, String context, float[] vector, float[] contextVector, String scope) throws IOException {
+                public void put(String id, String text, String context, float[] vector, float[] contextVector, String scope, String fieldSuffix) throws IOException {
                     var doc = new Document();
                     doc.add(new StringField(ID, id, Field.Store.YES));
                     doc.add(new TextField(TEXT, text, Field.Store.NO));
                     doc.add(new TextField(CONTEXT, context == null ? text : context + "\n" + text, Field.Store.NO));
-                    if (vector != null) doc.add(new KnnFloatVectorField(VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));
+                    if (vector != null) doc.add(new KnnFloatVectorField(VECTOR + fieldSuffix, vector, VectorSimilarityFunction.DOT_PRODUCT));
                     var cv = contextVector != null ? contextVector : vector;
-                    if (cv != null) doc.add(new KnnFloatVectorField(CONTEXT_VECTOR, cv, VectorSimilarityFunction.DOT_PRODUCT));
+                    if (cv != null) doc.add(new KnnFloatVectorField(CONTEXT_VECTOR + fieldSuffix, cv, VectorSimilarityFunction.DOT_PRODUCT));
                     doc.add(new StringField(SCOPE, scope, Field.Store.NO));
                     writer.updateDocument(new Term(ID, id), doc);
                 }
