@@ -231,11 +231,29 @@ final class MemoryCommand {
     static final class Consolidate implements Callable<Integer> {
         private final Cli cli;
         @Option(names = "--dry-run", description = "Show what would change, change nothing.") boolean dryRun;
+        @Option(names = "--model", paramLabel = "PROVIDER:MODEL",
+                description = "Also let this model summarise episodes older than 30 days and resolve contradictions between related memories (a few model calls).")
+        String model;
         Consolidate(Cli cli) { this.cli = cli; }
 
         @Override
-        public Integer call() {
+        public Integer call() throws InterruptedException {
             var store = cli.memory();
+            if (model != null) {
+                var workspace = java.nio.file.Path.of("").toAbsolutePath();
+                var judge = cli.model(cli.config(workspace, java.util.Map.of("model", model)), workspace);
+                var r = new ai.apprentice.memory.ModelConsolidator(judge).run(store, java.time.Instant.now(), dryRun);
+                for (var text : r.summaries()) cli.out.println((dryRun ? "would summarise as: " : "summarised as: ") + EventPrinter.preview(text));
+                for (var pair : r.resolved()) {
+                    cli.out.println((dryRun ? "would resolve: " : "resolved: ") + EventPrinter.preview(store.get(pair[0]).text())
+                            + " -> superseded by " + pair[1] + ": " + EventPrinter.preview(store.get(pair[1]).text()));
+                }
+                r.problems().forEach(p -> cli.err.println("(model step skipped: " + p + ")"));
+                cli.out.println((dryRun ? "Would summarise " : "Summarised ") + r.summarised() + " old episode(s) into " + r.summaries().size()
+                        + " memory(ies); " + (dryRun ? "would resolve " : "resolved ") + r.resolved().size() + " contradiction(s) ("
+                        + r.usage().inputTokens() + " + " + r.usage().outputTokens() + " tokens)."
+                        + (r.batch() == null ? "" : " Undo with: apprentice memory undo " + r.batch()));
+            }
             var result = store.consolidate(java.time.Instant.now(), dryRun);
             for (var pair : result.merged()) {
                 cli.out.println((dryRun ? "would merge " : "merged ") + pair[0] + " into " + pair[1] + ": " + EventPrinter.preview(store.get(pair[0]).text()));

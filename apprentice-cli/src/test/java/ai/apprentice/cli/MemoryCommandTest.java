@@ -115,4 +115,20 @@ class MemoryCommandTest {
             assertThat(server.requests()).hasSize(1); // no extraction call either
         }
     }
+
+    @Test
+    void consolidateWithAModelResolvesAContradictionAndCanBeUndone() throws Exception {
+        var cli = new CliHarness(home, ws);
+        cli.run("memory", "add", "The team standup is at 9:30 every morning.");
+        cli.run("memory", "add", "The team standup now starts at 10:00 every morning.");
+        // no old episodes, so the one model call is about the one related pair: A is the older memory
+        java.nio.file.Files.writeString(ws.resolve("judge.jsonl"), "{\"text\": \"{\\\"contradictions\\\": [{\\\"pair\\\": 1, \\\"current\\\": \\\"B\\\"}]}\"}\n");
+        var r = cli.run("memory", "consolidate", "--model", "scripted:" + ws.resolve("judge.jsonl"));
+        assertThat(r.exit()).as(r.err()).isEqualTo(0);
+        assertThat(r.out()).contains("resolved: The team standup is at 9:30").contains("resolved 1 contradiction(s)").contains("Undo with: apprentice memory undo ");
+        assertThat(cli.run("memory", "list").out()).contains("10:00").doesNotContain("9:30");
+        var batch = r.out().replaceAll("(?s).*Undo with: apprentice memory undo (\\S+).*", "$1").strip();
+        assertThat(cli.run("memory", "undo", batch).exit()).isEqualTo(0);
+        assertThat(cli.run("memory", "list").out()).contains("10:00").contains("9:30");
+    }
 }

@@ -122,8 +122,13 @@ public final class MemoryStore implements AutoCloseable {
 
     /** Stores memories as one batch; a memory already stored in the same scope is not stored twice. */
     public synchronized List<Memory.Added> add(List<Memory.New> items, String reason) {
+        return add(items, reason, null);
+    }
+
+    /** As {@link #add(List, String)}, as part of {@code batch} (null: a new one), so that one undo reverses it all. */
+    public synchronized List<Memory.Added> add(List<Memory.New> items, String reason, String batchOrNull) {
         if (items.isEmpty()) return List.of();
-        String batch = newBatch();
+        String batch = batchOrNull != null ? batchOrNull : newBatch();
         var out = new ArrayList<Memory.Added>();
         // Embed before the transaction: it is the slow part, and it must not hold the database lock.
         var scrubbed = items.stream().map(n -> Secrets.scrub(n.text())).toList();
@@ -424,6 +429,60 @@ public final class MemoryStore implements AutoCloseable {
 
     /** What a consolidation did (or, dry, would do). */
     public record Consolidation(String batch, List<String[]> merged, int weakened, boolean dryRun) {}
+
+    /**
+     * Marks active memories as superseded by {@code byId} (which stays): in {@code batchOrNull}, or a new batch.
+     * Returns the batch, or null when none of them was active.
+     */
+    public synchronized String supersede(Collection<String> ids, String byId, String batchOrNull, String reason) {
+        var by = get(byId);
+        if (by == null || !by.active()) throw new IllegalArgumentException("no active memory " + byId);
+        var targets = ids.stream().filter(id -> !id.equals(byId)).map(this::get).filter(m -> m != null && m.active()).toList();
+        if (targets.isEmpty()) return null;
+        String batch = batchOrNull != null ? batchOrNull : newBatch();
+        inTransaction(() -> {
+            for (var m : targets) {
+                update("UPDATE memories SET superseded_by = ? WHERE id = ?", byId, m.id());
+                log(batch, "supersede", m.id(), m.text(), null, reason + " (superseded by " + byId + ")");
+            }
+        });
+        sync();
+        return batch;
+    }
+
+    /**
+     * Pairs of active memories in the same scope and embedding space whose similarity lies in
+     * [{@code minCosine}, {@code maxCosine}): related, but not duplicates. Candidates for a contradiction.
+     */
+    public synchronized List<Memory[]> similarPairs(double minCosine, double maxCosine, int limit) {
+        try {
+            sync();
+            var out = new ArrayList<Memory[]>();
+            var seen = new java.util.HashSet<String>();
+            try (var st = db.prepareStatement("SELECT " + COLUMNS + ", embedder, vector FROM memories WHERE forgotten = 0 AND superseded_by IS NULL ORDER BY created_at, rowid");
+                 var rs = st.executeQuery()) {
+                while (rs.next() && out.size() < limit) {
+                    var m = rows(rs);
+                    var space = embedder.spaceFor(m.text());
+                    if (rs.getBytes("vector") == null || !space.equals(rs.getString("embedder"))) continue;
+                    var filter = new BooleanQuery.Builder().add(new TermQuery(new Term(MemoryIndex.SCOPE, m.scope())), BooleanClause.Occur.FILTER).build();
+                    for (var hit : index.vector(MemoryIndex.VECTOR + suffix(space), floats(rs.getBytes("vector")), 6, filter)) {
+                        double cosine = 2 * hit.score() - 1;
+                        if (hit.id().equals(m.id()) || cosine < minCosine || cosine >= maxCosine) continue;
+                        var key = m.id().compareTo(hit.id()) < 0 ? m.id() + "|" + hit.id() : hit.id() + "|" + m.id();
+                        if (!seen.add(key)) continue;
+                        var other = get(hit.id());
+                        if (other != null && other.active() && out.size() < limit) out.add(new Memory[] {m, other});
+                    }
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("memory search failed: " + e.getMessage(), e);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     /** Near-duplicates: cosine similarity at or above this, in the same scope and of the same kind. */
     static final double DUPLICATE_COSINE = 0.95;
