@@ -23,6 +23,7 @@ final class ModelCommand {
         @Parameters(paramLabel = "NAME|URL", description = "A catalogue name (see 'model list --available') or an http(s) URL of a .gguf file.") String what;
         @Option(names = "--sha256", paramLabel = "HEX", description = "The file's SHA-256; without it the server's content hash is checked when it sends one.") String sha256;
         @Option(names = "--name", paramLabel = "NAME", description = "Name to store a URL's model under (default: from the file name).") String name;
+        @Option(names = "--force", description = "Download again even if a model of that name is here.") boolean force;
 
         Pull(Cli cli) { this.cli = cli; }
 
@@ -31,13 +32,27 @@ final class ModelCommand {
             URI url;
             String as;
             if (what.matches("(?i)https?://.*")) {
-                url = URI.create(what);
-                as = name != null ? ModelStore.checkName(name) : ModelStore.nameFromUrl(url);
+                try {
+                    url = URI.create(what);
+                    as = name != null ? ModelStore.checkName(name) : ModelStore.nameFromUrl(url);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage() + (name == null ? "; choose one with --name" : ""), e);
+                }
             } else {
                 var entry = Catalog.find(what).orElseThrow(() -> new UsageException("'" + what + "' is neither a URL nor in the catalogue: " + Catalog.names()));
                 url = URI.create(entry.url(cli.env.get("HF_ENDPOINT")));
-                as = name != null ? ModelStore.checkName(name) : entry.name();
+                try {
+                    as = name != null ? ModelStore.checkName(name) : entry.name();
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage(), e);
+                }
                 cli.err.println("Pulling " + entry.name() + " (about " + Catalog.size(entry.approxBytes()) + ", licence " + entry.licence() + ")");
+            }
+            var installed = cli.models().store().find(as);
+            if (installed.isPresent() && !force) {
+                cli.out.println(as + " is already here (" + Catalog.size(installed.get().bytes()) + ", " + installed.get().file()
+                        + "); --force downloads it again.");
+                return 0;
             }
             try {
                 var result = cli.models().pull(as, url, sha256);

@@ -77,6 +77,8 @@ class LocalModelCommandTest {
         assertThat(pull.exit()).as(pull.err()).isEqualTo(0);
         assertThat(pull.out()).contains("Pulled tiny").contains(sha).contains("(verified)");
         assertThat(pull.err()).contains("100%");
+        assertThat(cli.run("model", "pull", base() + "/files/tiny.gguf", "--name", "tiny").out()).contains("tiny is already here");
+        assertThat(cli.run("model", "pull", base() + "/files/tiny.gguf", "--name", "../evil").exit()).isEqualTo(2);
         assertThat(cli.run("model", "list").out()).contains("tiny").contains("/files/tiny.gguf");
         assertThat(cli.run("model", "list", "--available").out()).contains(Catalog.DEFAULT + " ").contains("[default]").contains("Apache-2.0");
         var info = cli.run("model", "info", "tiny");

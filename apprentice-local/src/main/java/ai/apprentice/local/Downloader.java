@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
@@ -52,19 +53,37 @@ public final class Downloader {
     private final ToLongFunction<Path> freeSpace;
     private final int maxAttempts;
     private final Duration firstBackoff;
+    /** A download that receives nothing for this long is cut and resumed (a read has no timeout of its own). */
+    private final Duration stall;
 
     /** {@code hfEndpoint}: a Hugging Face mirror (HF_ENDPOINT) that is also trusted with the token; may be null. */
     public Downloader(String hfToken, String hfEndpoint) {
-        this(hfToken, host -> isHuggingFace(host) || host != null && hfEndpoint != null && host.equals(URI.create(hfEndpoint).getHost()),
-                Downloader::usableSpace, 6, Duration.ofSeconds(1));
+        this(hfToken, trusted(hfEndpoint), Downloader::usableSpace, 6, Duration.ofSeconds(1), Duration.ofSeconds(60));
     }
 
     Downloader(String hfToken, Predicate<String> tokenHost, ToLongFunction<Path> freeSpace, int maxAttempts, Duration firstBackoff) {
+        this(hfToken, tokenHost, freeSpace, maxAttempts, firstBackoff, Duration.ofSeconds(60));
+    }
+
+    Downloader(String hfToken, Predicate<String> tokenHost, ToLongFunction<Path> freeSpace, int maxAttempts, Duration firstBackoff, Duration stall) {
         this.token = hfToken == null || hfToken.isBlank() ? null : hfToken.strip();
         this.tokenHost = tokenHost;
         this.freeSpace = freeSpace;
         this.maxAttempts = maxAttempts;
         this.firstBackoff = firstBackoff;
+        this.stall = stall;
+    }
+
+    /** Hugging Face's hosts, and the mirror's host if HF_ENDPOINT names one that parses. */
+    private static Predicate<String> trusted(String hfEndpoint) {
+        String mirror = null;
+        try {
+            mirror = hfEndpoint == null || hfEndpoint.isBlank() ? null : URI.create(hfEndpoint.strip()).getHost();
+        } catch (IllegalArgumentException e) {
+            // not a URL: no mirror is trusted
+        }
+        var m = mirror;
+        return host -> isHuggingFace(host) || host != null && host.equals(m);
     }
 
     static boolean isHuggingFace(String host) {
@@ -79,6 +98,12 @@ public final class Downloader {
         }
     }
 
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        var t = new Thread(r, "download-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
+
     public static Path partOf(Path target) {
         return target.resolveSibling(target.getFileName() + ".part");
     }
@@ -91,12 +116,21 @@ public final class Downloader {
         Files.createDirectories(target.getParent());
         var part = partOf(target);
         var lockFile = target.resolveSibling(target.getFileName() + ".lock");
-        try (var lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                var lock = lockChannel.tryLock()) {
+        // The lock file stays: deleting it would let a third pull lock a new file while the first still writes.
+        try (var lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            var lock = tryLock(lockChannel);
             if (lock == null) throw new DownloadException("Another pull of " + target.getFileName() + " is running; wait for it to finish");
-            return pullLocked(url, target, part, expectedSha256, progress);
-        } finally {
-            Files.deleteIfExists(lockFile);
+            try (lock) {
+                return pullLocked(url, target, part, expectedSha256, progress);
+            }
+        }
+    }
+
+    private static java.nio.channels.FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return null; // another thread of this process holds it
         }
     }
 
@@ -117,8 +151,13 @@ public final class Downloader {
             if (hop.sha256() != null) serverSha = hop.sha256();
             int status = response.statusCode();
             try (InputStream body = response.body()) {
-                if (status == 416 && have > 0) { // the part is already whole (or the server disagrees): check it below
-                    break;
+                if (status == 416 && have > 0) {
+                    // "bytes */N": the part is whole only if it has exactly N bytes; otherwise start again
+                    var m = Pattern.compile("\\*/(\\d+)").matcher(response.headers().firstValue("content-range").orElse(""));
+                    if (m.find() && Long.parseLong(m.group(1)) == have) break;
+                    Files.deleteIfExists(part);
+                    if (attempt >= maxAttempts) throw new DownloadException("The server refused to resume " + url + " (HTTP 416)");
+                    continue;
                 }
                 if (status == 401 || status == 403) throw refused(url, status);
                 if (status == 404) {
@@ -130,7 +169,12 @@ public final class Downloader {
                     continue;
                 }
                 if (status != 200 && status != 206) throw new DownloadException("Unexpected HTTP " + status + " for " + url);
-                boolean resumed = status == 206 && have > 0 && rangeStart(response) == have;
+                if (status == 206 && rangeStart(response) != have) { // not the range asked for: start again from nothing
+                    Files.deleteIfExists(part);
+                    if (attempt >= maxAttempts) throw new DownloadException("The server sent the wrong range for " + url);
+                    continue;
+                }
+                boolean resumed = status == 206;
                 if (!resumed) have = 0; // the server sent the whole file: start the part again
                 long length = response.headers().firstValueAsLong("content-length").orElse(-1);
                 long total = length >= 0 ? have + length : hop.size();
@@ -143,17 +187,36 @@ public final class Downloader {
                     spaceChecked = true;
                 }
                 progress.started(total, have);
+                var lastByte = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+                var stalled = new java.util.concurrent.atomic.AtomicBoolean();
+                var watchdog = WATCHDOG.scheduleAtFixedRate(() -> {
+                    if (System.nanoTime() - lastByte.get() > stall.toNanos() && stalled.compareAndSet(false, true)) {
+                        try {
+                            body.close(); // makes the blocked read return
+                        } catch (IOException ignored) {
+                            // closing is all we can do
+                        }
+                    }
+                }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
                 try (var out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         resumed ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
                     var buf = new byte[1 << 16];
                     long done = have;
-                    for (int n; (n = body.read(buf)) > 0; ) {
-                        if (Thread.interrupted()) throw new InterruptedException("download interrupted; run the pull again to resume");
-                        out.write(buf, 0, n);
-                        done += n;
-                        progress.advanced(done, total);
+                    try {
+                        for (int n; (n = body.read(buf)) > 0; ) {
+                            if (Thread.interrupted()) throw new InterruptedException("download interrupted; run the pull again to resume");
+                            lastByte.set(System.nanoTime());
+                            out.write(buf, 0, n);
+                            done += n;
+                            progress.advanced(done, total);
+                        }
+                    } catch (IOException e) {
+                        if (!stalled.get()) throw e;
                     }
+                    if (stalled.get()) throw new IOException("no data for " + stall.toSeconds() + " s at " + done + " bytes");
                     if (total > 0 && done < total) throw new IOException("connection closed at " + done + " of " + total + " bytes");
+                } finally {
+                    watchdog.cancel(false);
                 }
                 break;
             } catch (DownloadException | InterruptedException e) {
@@ -196,12 +259,13 @@ public final class Downloader {
         for (int hops = 0; hops < 10; hops++) {
             var request = HttpRequest.newBuilder(current).timeout(Duration.ofMinutes(5)).header("User-Agent", "apprentice/0.1");
             if (from > 0) request.header("Range", "bytes=" + from + "-");
-            if (token != null && tokenHost.test(current.getHost()) && current.getHost().equals(url.getHost())) {
+            if (token != null && tokenMayTravelTo(current) && tokenHost.test(current.getHost())
+                    && current.getHost().equals(url.getHost())) {
                 request.header("Authorization", "Bearer " + token);
             }
             var response = http.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             var etag = response.headers().firstValue("x-linked-etag").map(v -> v.replace("\"", "")).orElse(null);
-            if (etag != null && SHA256.matcher(etag).matches()) sha = etag;
+            if (sha == null && etag != null && SHA256.matcher(etag).matches()) sha = etag; // the first host's word counts
             size = response.headers().firstValueAsLong("x-linked-size").orElse(size);
             int status = response.statusCode();
             if (status >= 300 && status < 400 && response.headers().firstValue("location").isPresent()) {
@@ -212,6 +276,12 @@ public final class Downloader {
             return new Hop(response, sha, size);
         }
         throw new DownloadException("Too many redirects from " + url);
+    }
+
+    /** Whether a token may travel to this address: over https, or plain http on this machine (a local mirror). */
+    static boolean tokenMayTravelTo(URI u) {
+        return "https".equalsIgnoreCase(u.getScheme())
+                || "http".equalsIgnoreCase(u.getScheme()) && List.of("localhost", "127.0.0.1", "[::1]", "::1").contains(u.getHost());
     }
 
     private static long rangeStart(HttpResponse<?> response) {

@@ -95,33 +95,37 @@ public final class LocalModel implements Model, AutoCloseable {
         long outputTokens = 0;
         boolean streamingText = request.tools().isEmpty();
         var it = model.generate(params).iterator();
+        boolean finished = false;
         try {
-            while (it.hasNext()) {
-                if (Thread.interrupted()) {
-                    it.cancel();
-                    throw new InterruptedException("generation cancelled");
+            while (true) {
+                de.kherud.llama.LlamaOutput out;
+                try {
+                    if (!it.hasNext()) break;
+                    out = it.next();
+                } catch (RuntimeException e) {
+                    throw new ModelException("llama.cpp failed while generating: " + e.getMessage(), false, 0, null, e);
                 }
-                var piece = it.next().text;
+                if (Thread.interrupted()) throw new InterruptedException("generation cancelled");
+                var piece = out.text;
                 if (piece.isEmpty()) continue; // the closing message, or bytes held back until a character is whole
                 outputTokens++;
                 text.append(piece);
                 // Text is streamed as it comes, unless it may turn out to be a tool call (it starts with '<').
-                if (!streamingText && text.length() > 0 && text.charAt(0) != '<') {
+                if (!streamingText && !text.toString().isBlank() && text.toString().stripLeading().charAt(0) != '<') {
                     streamingText = true;
                     piece = text.toString();
                 }
                 if (streamingText && !piece.isEmpty()) listener.onTextDelta(piece);
             }
-        } catch (RuntimeException e) {
-            throw new ModelException("llama.cpp failed while generating: " + e.getMessage(), false, 0, null, e);
+            finished = true;
+        } finally {
+            if (!finished) it.cancel(); // free the slot: a later call would otherwise wait for this one to run out
         }
         long inputTokens = model.encode(prompt).length;
         var usage = new Usage(inputTokens, outputTokens);
-        var parsed = ToolFormat.parse(text.toString(), "call_" + calls.incrementAndGet() + "_");
         boolean truncated = outputTokens >= maxTokens;
-        if (!parsed.calls().isEmpty()) {
-            return new ChatResponse(Message.assistant(parsed.text(), parsed.calls()), usage, "tool_calls");
-        }
+        var parsed = ToolFormat.parse(text.toString(), "call_" + calls.incrementAndGet() + "_");
+        if (!parsed.calls().isEmpty()) return new ChatResponse(Message.assistant(parsed.text(), parsed.calls()), usage, "tool_calls");
         return new ChatResponse(Message.assistant(text.toString().strip()), usage, truncated ? "length" : "stop");
     }
 

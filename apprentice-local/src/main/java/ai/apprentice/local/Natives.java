@@ -8,8 +8,9 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * Puts llama.cpp's native library where java-llama.cpp will load it from, before its first use. Its own
- * loader extracts to a fixed name in the temporary folder (two processes race on it) and prints to standard
- * output (which would corrupt {@code --json}); so we extract once per version, atomically, and point
+ * loader extracts to a fixed name in the shared temporary folder (two processes race on it, another user
+ * could replace it) and prints to standard output (which would corrupt {@code --json}); so we extract it
+ * into the user's cache, atomically, check it byte for byte before each load, and point
  * {@code de.kherud.llama.lib.path} at it.
  */
 final class Natives {
@@ -25,15 +26,21 @@ final class Natives {
             ready = true; // other platforms: the library's own loader finds its natives
             return;
         }
-        var dir = Path.of(System.getProperty("java.io.tmpdir"), "apprentice-jllama-" + VERSION + "-" + System.getProperty("user.name"));
+        // In the user's own cache, not a shared temporary folder where another user could plant a library.
+        var dir = Path.of(System.getProperty("user.home"), ".cache", "apprentice", "jllama-" + VERSION);
         var lib = dir.resolve("libjllama.so");
         try (var in = de.kherud.llama.LlamaModel.class.getResourceAsStream(resource)) {
             if (in == null) throw new IllegalStateException("llama.cpp natives for Linux x86-64 are missing from the classpath (" + resource + ")");
-            if (!Files.isRegularFile(lib)) {
+            var bytes = in.readAllBytes();
+            if (!Files.isRegularFile(lib) || !java.util.Arrays.equals(Files.readAllBytes(lib), bytes)) {
                 Files.createDirectories(dir);
                 var tmp = Files.createTempFile(dir, "libjllama", ".tmp");
-                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(tmp, lib, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                try {
+                    Files.write(tmp, bytes);
+                    Files.move(tmp, lib, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot extract llama.cpp's native library to " + dir + ": " + e.getMessage(), e);

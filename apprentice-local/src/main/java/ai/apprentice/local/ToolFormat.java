@@ -85,10 +85,13 @@ final class ToolFormat {
         }
     }
 
-    /** What the model said: the text before any call, and the calls (an unparseable call stays in the text). */
+    /** What the model said: its text, or its calls (an unparseable call stays in the text). */
     record Parsed(String text, List<ToolCall> calls) {}
 
     static Parsed parse(String output, String idPrefix) {
+        // Calls count only when the reply is calls (the grammar's call branch, which the schemas constrain):
+        // call markup inside prose was not constrained and stays prose.
+        if (!output.stripLeading().startsWith(OPEN)) return new Parsed(output.strip(), List.of());
         var m = CALL.matcher(output);
         var calls = new ArrayList<ToolCall>();
         int firstCall = -1;
@@ -109,7 +112,7 @@ final class ToolFormat {
     }
 
     /**
-     * A GBNF grammar: a reply is either plain text that does not start with '<' or one or more calls, each
+     * A GBNF grammar: a reply is either plain text whose first visible character is not '<', or one or more calls, each
      * matching the JSON schema of a real tool ({@code required}: only calls). Rule names of ours carry an
      * {@code apprentice-} prefix so that they cannot collide with those the schema converter makes.
      */
@@ -130,8 +133,8 @@ final class ToolFormat {
         var json = LlamaModel.jsonSchemaToGrammar(schema.toString())
                 .replaceFirst("(?m)^root ::=", "apprentice-call-json ::=");
         return "root ::= " + (required ? "apprentice-calls" : "apprentice-answer | apprentice-calls") + "\n"
-                + "apprentice-answer ::= [^<] [^\\x00]*\n"
-                + "apprentice-calls ::= apprentice-call (\"\\n\" apprentice-call)*\n"
+                + "apprentice-answer ::= [ \\t\\n]* [^< \\t\\n] [^\\x00]*\n"
+                + "apprentice-calls ::= [ \\t\\n]* apprentice-call (\"\\n\" apprentice-call)*\n"
                 + "apprentice-call ::= \"" + OPEN + "\\n\" apprentice-call-json \"\\n" + CLOSE + "\"\n"
                 + json;
     }

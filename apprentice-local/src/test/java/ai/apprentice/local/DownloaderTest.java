@@ -47,10 +47,28 @@ class DownloaderTest {
         });
         server.createContext("/cdn/blob", this::serve);
         server.createContext("/plain/other.gguf", this::serve);
+        server.createContext("/slow/blob", ex -> {
+            if (ex.getRequestHeaders().getFirst("Range") != null) {
+                serve(ex);
+                return;
+            }
+            ranges.add("null");
+            ex.sendResponseHeaders(200, model.length);
+            var out = ex.getResponseBody();
+            out.write(model, 0, model.length / 3);
+            out.flush();
+            try {
+                Thread.sleep(10_000); // silent, connection open: a stalled transfer
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+        });
         server.createContext("/gated.gguf", ex -> {
             ex.sendResponseHeaders(401, -1);
             ex.close();
         });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
     }
 
@@ -65,6 +83,12 @@ class DownloaderTest {
         var range = ex.getRequestHeaders().getFirst("Range");
         ranges.add(String.valueOf(range));
         int from = range == null ? 0 : Integer.parseInt(range.replaceAll("bytes=(\\d+)-.*", "$1"));
+        if (from >= model.length) {
+            ex.getResponseHeaders().add("Content-Range", "bytes */" + model.length);
+            ex.sendResponseHeaders(416, -1);
+            ex.close();
+            return;
+        }
         if (from > 0) ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (model.length - 1) + "/" + model.length);
         ex.sendResponseHeaders(from > 0 ? 206 : 200, model.length - from);
         try (var out = ex.getResponseBody()) {
@@ -188,5 +212,38 @@ class DownloaderTest {
         assertThat(store.remove("tiny")).isFalse();
         assertThat(store.list()).isEmpty();
         assertThatThrownBy(() -> ModelStore.checkName("../etc")).hasMessageContaining("not a model name");
+    }
+
+    @Test
+    void aStalledTransferIsCutAndResumed() throws Exception {
+        var target = models.resolve("tiny.gguf");
+        var retries = new CopyOnWriteArrayList<String>();
+        var impatient = new Downloader(null, h -> false, dir -> Long.MAX_VALUE, 3, Duration.ofMillis(10), Duration.ofSeconds(1));
+        impatient.pull(url("/slow/blob"), target, sha, new Downloader.Progress() {
+            @Override
+            public void retrying(int attempt, String reason) {
+                retries.add(reason);
+            }
+        });
+        assertThat(retries).singleElement().asString().contains("no data for 1 s");
+        assertThat(ranges).containsExactly("null", "bytes=1000000-");
+        assertThat(Files.readAllBytes(target)).isEqualTo(model);
+    }
+
+    @Test
+    void aWholePartIsAcceptedWhenTheServerSaysThereIsNothingLeft() throws Exception {
+        var target = models.resolve("tiny.gguf");
+        Files.write(Downloader.partOf(target), model);
+        downloader(null).pull(url("/cdn/blob"), target, sha, Downloader.Progress.NONE);
+        assertThat(ranges).containsExactly("bytes=3000000-");
+        assertThat(Files.readAllBytes(target)).isEqualTo(model);
+    }
+
+    @Test
+    void theTokenTravelsOnlyOverHttpsOrOnThisMachine() {
+        assertThat(Downloader.tokenMayTravelTo(URI.create("https://huggingface.co/x"))).isTrue();
+        assertThat(Downloader.tokenMayTravelTo(URI.create("http://huggingface.co/x"))).isFalse();
+        assertThat(Downloader.tokenMayTravelTo(URI.create("http://127.0.0.1:8080/x"))).isTrue();
+        assertThat(new Downloader("t", "not a url at all").toString()).isNotEmpty(); // a bad HF_ENDPOINT is not fatal
     }
 }

@@ -155,8 +155,11 @@ class LocalModelTest {
         assertThat(turns).extracting(p -> p.getKey()).containsExactly("user", "assistant", "user");
         assertThat(turns.get(1).getValue()).contains("<tool_call>\n{\"name\":\"add\",\"arguments\":{\"a\":2,\"b\":3}}\n</tool_call>");
         assertThat(turns.get(2).getValue()).contains("<tool_response>").contains("\"content\":\"5\"");
-        var parsed = ToolFormat.parse("Let me add.\n<tool_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 1, \"b\": 2}}\n</tool_call>\n<tool_call>{bad</tool_call>", "x_");
-        assertThat(parsed.text()).isEqualTo("Let me add.");
+        var parsed = ToolFormat.parse("\n<tool_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 1, \"b\": 2}}\n</tool_call>\n<tool_call>{bad</tool_call>", "x_");
+        var prose = ToolFormat.parse("Let me add.\n<tool_call>\n{\"name\": \"add\", \"arguments\": {}}\n</tool_call>", "x_");
+        assertThat(prose.calls()).as("markup inside prose was not constrained by the grammar: it stays text").isEmpty();
+        assertThat(prose.text()).startsWith("Let me add.");
+        assertThat(parsed.text()).isEmpty();
         assertThat(parsed.calls()).singleElement().satisfies(c -> {
             assertThat(c.name()).isEqualTo("add");
             assertThat(Json.tree(c.arguments()).get("b").asInt()).isEqualTo(2);

@@ -78,11 +78,20 @@ public final class ModelConsolidator {
                 summaries.add(text);
                 summarised += covers.size();
                 if (dryRun) continue;
-                var added = store.add(List.of(new Memory.New(text, null, kind, e.getKey(), "consolidation", null, 0.8, null)),
-                        "summary of " + covers.size() + " old episodes (consolidation)", batch).getFirst();
-                batch = added.batch();
-                store.supersede(covers, added.memory().id(), batch, "summarised (consolidation)");
-                covers.forEach(ids::remove); // an episode is summarised once
+                try {
+                    var added = store.add(List.of(new Memory.New(text, null, kind, e.getKey(), "consolidation", null, 0.8, null)),
+                            "summary of " + covers.size() + " old episodes (consolidation)", batch).getFirst();
+                    if (!added.memory().active()) { // the same text was stored before and has since been superseded
+                        problems.add("summary '" + text + "' skipped: it was remembered before and later replaced");
+                        continue;
+                    }
+                    if (!added.duplicate()) batch = added.batch();
+                    var b = store.supersede(covers, added.memory().id(), batch, "summarised (consolidation)");
+                    if (b != null) batch = b;
+                    covers.forEach(ids::remove); // an episode is summarised once
+                } catch (IllegalArgumentException ex) { // changed meanwhile (another process): skip this one, keep the rest
+                    problems.add("summary '" + text + "' skipped: " + ex.getMessage());
+                }
             }
         }
 
@@ -115,8 +124,12 @@ public final class ModelConsolidator {
                     if (!done.add(drop.id()) || done.contains(keep.id())) continue;
                     resolved.add(new String[] {drop.id(), keep.id()});
                     if (dryRun) continue;
-                    var b = store.supersede(List.of(drop.id()), keep.id(), batch, "contradicted by a current memory (consolidation)");
-                    if (b != null) batch = b;
+                    try {
+                        var b = store.supersede(List.of(drop.id()), keep.id(), batch, "contradicted by a current memory (consolidation)");
+                        if (b != null) batch = b;
+                    } catch (IllegalArgumentException ex) {
+                        problems.add("pair " + (i + 1) + " skipped: " + ex.getMessage());
+                    }
                 }
             }
         }
