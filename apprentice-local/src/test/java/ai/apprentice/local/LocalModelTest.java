@@ -104,6 +104,37 @@ class LocalModelTest {
     }
 
     @Test
+    void anInterruptStopsGenerationAndFreesTheModelForTheNextCall() throws Exception {
+        // seed 8 makes this model write about 580 tokens (about a second) before it stops by itself
+        try (var model = new LocalModel("local:tiny", file, new LocalSettings(4096, 2, 3000, 0.9, "auto", 8))) {
+            long full = model.chat(ask("Write on."), ModelListener.NONE).usage().outputTokens();
+            assertThat(full).isGreaterThan(300);
+            var streamed = new java.util.concurrent.atomic.AtomicInteger();
+            var thrown = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+            var worker = new Thread(() -> {
+                try {
+                    model.chat(ask("Write on."), new ModelListener() {
+                        @Override
+                        public void onTextDelta(String text) {
+                            streamed.incrementAndGet();
+                        }
+                    });
+                } catch (Throwable e) {
+                    thrown.set(e);
+                }
+            });
+            worker.start();
+            while (streamed.get() < 20 && worker.isAlive()) Thread.sleep(1);
+            worker.interrupt();
+            worker.join(10_000);
+            assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+            assertThat((long) streamed.get()).isLessThan(full);
+            var again = model.chat(ask("Write on."), ModelListener.NONE);
+            assertThat(again.usage().outputTokens()).as("the slot was freed, and the seed repeats").isEqualTo(full);
+        }
+    }
+
+    @Test
     void theGrammarMakesEveryToolCallValidJsonForItsSchema() throws Exception {
         var registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
         var all = List.of(ECHO.spec(), ADD.spec(), PAINT.spec());
