@@ -261,7 +261,7 @@ final class BenchCommand {
             if (model == null) {
                 tmp = Files.createTempDirectory("apprentice-bench-local");
                 file = ai.apprentice.local.TinyLlama.write(tmp.resolve("tiny.gguf"), 1);
-            } else if (model.contains("/") || model.endsWith(".gguf")) {
+            } else if (ai.apprentice.local.ModelStore.isPath(model)) {
                 file = Path.of(model).toAbsolutePath();
             } else {
                 file = cli.models().store().find(model).orElseThrow(() -> new UsageException("No model '" + model + "'; pull it first")).file();

@@ -60,7 +60,7 @@ final class DoctorCommand implements Callable<Integer> {
     /** Where a local model's file is, without loading it or downloading it. */
     private String localStatus(String spec, ai.apprentice.cli.config.Config config) {
         var name = spec.substring("local:".length());
-        if (name.contains("/") || name.endsWith(".gguf")) {
+        if (ai.apprentice.local.ModelStore.isPath(name)) {
             var file = java.nio.file.Path.of(name).toAbsolutePath();
             if (!Files.isRegularFile(file)) throw new UsageException("the file " + file + " does not exist");
             return "file " + file;

@@ -27,16 +27,18 @@ final class ModelChoice {
 
     private final Cli cli;
     private final Map<String, LocalModel> loaded = new ConcurrentHashMap<>();
+    private java.util.Optional<String> probedOllama;
 
     ModelChoice(Cli cli) {
         this.cli = cli;
     }
 
-    Choice choose(Config config) {
+    synchronized Choice choose(Config config) {
         var configured = config.model();
         if (configured.isPresent()) return new Choice(configured.get(), "from " + config.sourceOf("model"));
         var base = ollamaBase();
-        var ollama = ollamaModel(base);
+        if (probedOllama == null) probedOllama = java.util.Optional.ofNullable(ollamaModel(base)); // once per command
+        var ollama = probedOllama.orElse(null);
         if (ollama != null) return new Choice("ollama:" + ollama, "no model configured; Ollama answers at " + base + " and has " + ollama);
         return new Choice("local:" + config.localDefaultModel(), "no model configured and no Ollama at " + base
                 + ": the built-in local model (runs on this CPU, no key needed)");
@@ -75,7 +77,7 @@ final class ModelChoice {
     }
 
     private Path fileFor(String name, Config config) {
-        if (name.contains("/") || name.endsWith(".gguf")) {
+        if (ModelStore.isPath(name)) {
             var path = Path.of(name).toAbsolutePath().normalize();
             if (!Files.isRegularFile(path)) throw new UsageException("The model file " + path + " does not exist");
             return path;

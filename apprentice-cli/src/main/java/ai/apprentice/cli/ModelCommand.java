@@ -121,7 +121,7 @@ final class ModelCommand {
             var store = cli.models().store();
             Path file;
             ModelStore.Installed installed = null;
-            if (what.contains("/") || what.endsWith(".gguf")) {
+            if (ai.apprentice.local.ModelStore.isPath(what)) {
                 file = Path.of(what).toAbsolutePath();
             } else {
                 installed = store.find(what).orElseThrow(() -> new UsageException("No model '" + what + "' in " + store.dir()

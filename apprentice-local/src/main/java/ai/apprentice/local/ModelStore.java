@@ -32,6 +32,11 @@ public final class ModelStore {
         return dir.resolve(name + ".gguf");
     }
 
+    /** Whether {@code local:X} names a file rather than a stored model: it has a slash or ends in .gguf. */
+    public static boolean isPath(String nameOrPath) {
+        return nameOrPath.contains("/") || nameOrPath.endsWith(".gguf");
+    }
+
     /** A name the store can use as a file name: letters, digits, dots, dashes and underscores. */
     public static String checkName(String name) {
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,100}")) {

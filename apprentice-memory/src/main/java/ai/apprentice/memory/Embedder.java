@@ -31,6 +31,18 @@ public interface Embedder {
         return embedAll(texts);
     }
 
+    /** Each text in the space given beside it, one batch per space; the vectors come back in the texts' order. */
+    default List<float[]> embedEach(List<String> spaces, List<String> texts) {
+        var bySpace = new java.util.LinkedHashMap<String, List<Integer>>();
+        for (int i = 0; i < texts.size(); i++) bySpace.computeIfAbsent(spaces.get(i), k -> new java.util.ArrayList<>()).add(i);
+        var out = new java.util.ArrayList<float[]>(java.util.Collections.nCopies(texts.size(), (float[]) null));
+        for (var e : bySpace.entrySet()) {
+            var vectors = embedAllIn(e.getKey(), e.getValue().stream().map(texts::get).toList());
+            for (int j = 0; j < vectors.size(); j++) out.set(e.getValue().get(j), vectors.get(j));
+        }
+        return out;
+    }
+
     /** As {@link #embedQuery}, in {@code space}. */
     default float[] embedQueryIn(String space, String text) {
         return embedQuery(text);

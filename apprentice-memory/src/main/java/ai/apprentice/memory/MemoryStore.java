@@ -135,12 +135,12 @@ public final class MemoryStore implements AutoCloseable {
         var texts = scrubbed.stream().map(Secrets.Scrubbed::text).toList();
         // Each memory is embedded in its text's space (its language's model), its context alongside.
         var spaces = texts.stream().map(embedder::spaceFor).toList();
-        var vectors = embedIn(spaces, texts);
+        var vectors = embedder.embedEach(spaces, texts);
         var cleanContexts = items.stream().map(n -> n.context() == null ? null : Secrets.scrub(n.context()).text()).toList();
         // The memories in context are embedded in one batch too; null where a memory has no context.
         var withContext = new ArrayList<Integer>();
         for (int i = 0; i < items.size(); i++) if (cleanContexts.get(i) != null) withContext.add(i);
-        var contextVectors = embedIn(withContext.stream().map(spaces::get).toList(),
+        var contextVectors = embedder.embedEach(withContext.stream().map(spaces::get).toList(),
                 withContext.stream().map(i -> cleanContexts.get(i) + "\n" + texts.get(i)).toList());
         var contexts = new ArrayList<float[]>(java.util.Collections.nCopies(items.size(), (float[]) null));
         for (int j = 0; j < withContext.size(); j++) contexts.set(withContext.get(j), contextVectors.get(j));
@@ -182,18 +182,6 @@ public final class MemoryStore implements AutoCloseable {
             }
         });
         sync();
-        return out;
-    }
-
-    /** Embeds texts, each in the given space, one batch per space; the vectors come back in the texts' order. */
-    private List<float[]> embedIn(List<String> spaces, List<String> texts) {
-        var bySpace = new LinkedHashMap<String, List<Integer>>();
-        for (int i = 0; i < texts.size(); i++) bySpace.computeIfAbsent(spaces.get(i), k -> new ArrayList<>()).add(i);
-        var out = new ArrayList<float[]>(java.util.Collections.nCopies(texts.size(), (float[]) null));
-        for (var e : bySpace.entrySet()) {
-            var vectors = embedder.embedAllIn(e.getKey(), e.getValue().stream().map(texts::get).toList());
-            for (int j = 0; j < vectors.size(); j++) out.set(e.getValue().get(j), vectors.get(j));
-        }
         return out;
     }
 
@@ -430,6 +418,37 @@ public final class MemoryStore implements AutoCloseable {
     /** What a consolidation did (or, dry, would do). */
     public record Consolidation(String batch, List<String[]> merged, int weakened, boolean dryRun) {}
 
+    /** An active memory with its stored vector and the index field of its space; no vector when it is stale. */
+    private record Embedded(Memory memory, float[] vector, String field) {}
+
+    private record Neighbour(String id, double cosine) {}
+
+    /** Every active memory, oldest first. */
+    private List<Embedded> activeWithVectors() throws SQLException {
+        var out = new ArrayList<Embedded>();
+        try (var st = db.prepareStatement("SELECT " + COLUMNS + ", embedder, vector FROM memories WHERE forgotten = 0 AND superseded_by IS NULL ORDER BY created_at, rowid");
+             var rs = st.executeQuery()) {
+            while (rs.next()) {
+                var m = rows(rs);
+                var space = embedder.spaceFor(m.text());
+                boolean current = rs.getBytes("vector") != null && space.equals(rs.getString("embedder"));
+                out.add(new Embedded(m, current ? floats(rs.getBytes("vector")) : null, MemoryIndex.VECTOR + suffix(space)));
+            }
+        }
+        return out;
+    }
+
+    /** The nearest other memories in the same scope and space, with their cosine similarity. */
+    private List<Neighbour> neighbours(Embedded e, int k) throws IOException {
+        var filter = new BooleanQuery.Builder().add(new TermQuery(new Term(MemoryIndex.SCOPE, e.memory().scope())), BooleanClause.Occur.FILTER).build();
+        var out = new ArrayList<Neighbour>();
+        for (var hit : index.vector(e.field(), e.vector(), k, filter)) {
+            // Lucene's dot-product score is (1 + cos) / 2
+            if (!hit.id().equals(e.memory().id())) out.add(new Neighbour(hit.id(), 2 * hit.score() - 1));
+        }
+        return out;
+    }
+
     /**
      * Marks active memories as superseded by {@code byId} (which stays): in {@code batchOrNull}, or a new batch.
      * Returns the batch, or null when none of them was active.
@@ -459,21 +478,16 @@ public final class MemoryStore implements AutoCloseable {
             sync();
             var out = new ArrayList<Memory[]>();
             var seen = new java.util.HashSet<String>();
-            try (var st = db.prepareStatement("SELECT " + COLUMNS + ", embedder, vector FROM memories WHERE forgotten = 0 AND superseded_by IS NULL ORDER BY created_at, rowid");
-                 var rs = st.executeQuery()) {
-                while (rs.next() && out.size() < limit) {
-                    var m = rows(rs);
-                    var space = embedder.spaceFor(m.text());
-                    if (rs.getBytes("vector") == null || !space.equals(rs.getString("embedder"))) continue;
-                    var filter = new BooleanQuery.Builder().add(new TermQuery(new Term(MemoryIndex.SCOPE, m.scope())), BooleanClause.Occur.FILTER).build();
-                    for (var hit : index.vector(MemoryIndex.VECTOR + suffix(space), floats(rs.getBytes("vector")), 6, filter)) {
-                        double cosine = 2 * hit.score() - 1;
-                        if (hit.id().equals(m.id()) || cosine < minCosine || cosine >= maxCosine) continue;
-                        var key = m.id().compareTo(hit.id()) < 0 ? m.id() + "|" + hit.id() : hit.id() + "|" + m.id();
-                        if (!seen.add(key)) continue;
-                        var other = get(hit.id());
-                        if (other != null && other.active() && out.size() < limit) out.add(new Memory[] {m, other});
-                    }
+            for (var e : activeWithVectors()) {
+                if (out.size() >= limit) break;
+                if (e.vector() == null) continue;
+                var m = e.memory();
+                for (var n : neighbours(e, 6)) {
+                    if (n.cosine() < minCosine || n.cosine() >= maxCosine) continue;
+                    var key = m.id().compareTo(n.id()) < 0 ? m.id() + "|" + n.id() : n.id() + "|" + m.id();
+                    if (!seen.add(key)) continue;
+                    var other = get(n.id());
+                    if (other != null && other.active() && out.size() < limit) out.add(new Memory[] {m, other});
                 }
             }
             return out;
@@ -517,36 +531,21 @@ public final class MemoryStore implements AutoCloseable {
     public synchronized Consolidation consolidate(Instant now, boolean dryRun) {
         try {
             sync();
-            var active = new ArrayList<Memory>();
-            var vectors = new HashMap<String, float[]>();
-            var fields = new HashMap<String, String>(); // each memory is compared within its own embedding space
-            try (var st = db.prepareStatement("SELECT " + COLUMNS + ", embedder, vector FROM memories WHERE forgotten = 0 AND superseded_by IS NULL ORDER BY created_at, rowid");
-                 var rs = st.executeQuery()) {
-                while (rs.next()) {
-                    var m = rows(rs);
-                    active.add(m);
-                    var space = embedder.spaceFor(m.text());
-                    if (rs.getBytes("vector") != null && space.equals(rs.getString("embedder"))) {
-                        vectors.put(m.id(), floats(rs.getBytes("vector")));
-                        fields.put(m.id(), MemoryIndex.VECTOR + suffix(space));
-                    }
-                }
-            }
+            var active = activeWithVectors();
             var merged = new ArrayList<String[]>();
             var gone = new java.util.HashSet<String>();
-            for (var m : active) {
-                if (gone.contains(m.id()) || !vectors.containsKey(m.id())) continue;
-                var filter = new BooleanQuery.Builder().add(new TermQuery(new Term(MemoryIndex.SCOPE, m.scope())), BooleanClause.Occur.FILTER).build();
-                for (var hit : index.vector(fields.get(m.id()), vectors.get(m.id()), 5, filter)) {
-                    double cosine = 2 * hit.score() - 1; // Lucene's dot-product score is (1 + cos) / 2
-                    if (hit.id().equals(m.id()) || gone.contains(hit.id()) || cosine < DUPLICATE_COSINE) continue;
-                    var other = get(hit.id());
+            for (var e : active) {
+                var m = e.memory();
+                if (gone.contains(m.id()) || e.vector() == null) continue;
+                for (var n : neighbours(e, 5)) {
+                    if (gone.contains(n.id()) || n.cosine() < DUPLICATE_COSINE) continue;
+                    var other = get(n.id());
                     if (other == null || other.kind() != m.kind() || !other.active()) continue;
-                    merged.add(new String[] {hit.id(), m.id()}); // the newer (other) goes into the older (m)
-                    gone.add(hit.id());
+                    merged.add(new String[] {n.id(), m.id()}); // the newer (other) goes into the older (m)
+                    gone.add(n.id());
                 }
             }
-            var idle = active.stream().filter(m -> !gone.contains(m.id()) && m.recalls() == 0 && m.createdAt().isBefore(now.minus(IDLE))
+            var idle = active.stream().map(Embedded::memory).filter(m -> !gone.contains(m.id()) && m.recalls() == 0 && m.createdAt().isBefore(now.minus(IDLE))
                     && m.weight() > MIN_WEIGHT).toList();
             if (!dryRun) {
                 try (var st = db.prepareStatement("INSERT INTO meta(key, value) VALUES ('last_consolidation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")) {

@@ -4,8 +4,6 @@ import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.bgesmallzhv15q.BgeSmallZhV15QuantizedEmbeddingModel;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -94,13 +92,6 @@ public final class OnnxEmbedder implements Embedder {
     /** Each text in its own space, one batch per space. */
     @Override
     public List<float[]> embedAll(List<String> texts) {
-        var bySpace = new LinkedHashMap<String, List<Integer>>();
-        for (int i = 0; i < texts.size(); i++) bySpace.computeIfAbsent(spaceFor(texts.get(i)), k -> new ArrayList<>()).add(i);
-        var out = new ArrayList<float[]>(java.util.Collections.nCopies(texts.size(), (float[]) null));
-        for (var e : bySpace.entrySet()) {
-            var vectors = embedAllIn(e.getKey(), e.getValue().stream().map(texts::get).toList());
-            for (int j = 0; j < vectors.size(); j++) out.set(e.getValue().get(j), vectors.get(j));
-        }
-        return out;
+        return embedEach(texts.stream().map(this::spaceFor).toList(), texts);
     }
 }
