@@ -6,9 +6,9 @@ import ai.apprentice.context.TokenCounter;
 import ai.apprentice.model.Message;
 import ai.apprentice.model.Model;
 import ai.apprentice.model.PriceTable;
-import ai.apprentice.model.Usage;
 import ai.apprentice.tool.Tool;
 import ai.apprentice.tool.ToolAlias;
+import ai.apprentice.tool.ToolContext;
 import ai.apprentice.tool.ToolExecutor;
 import ai.apprentice.tool.ToolGate;
 import java.nio.file.Path;
@@ -40,6 +40,7 @@ public final class Agent {
     private final Double temperature;
     private final ToolGate gate;
     private final List<EventListener> listeners;
+    private final List<RunHook> hooks;
     private final int contextWindow;
     private final TokenCounter tokenCounter;
 
@@ -55,6 +56,7 @@ public final class Agent {
         this.temperature = b.temperature;
         this.gate = b.gate;
         this.listeners = List.copyOf(b.listeners);
+        this.hooks = List.copyOf(b.hooks);
         this.contextWindow = b.contextWindow > 0 ? b.contextWindow
                 : chosen.contextWindow() > 0 ? chosen.contextWindow() : ContextWindows.of(chosen.id());
         this.tokenCounter = TokenCounter.forModel(chosen.id());
@@ -80,17 +82,32 @@ public final class Agent {
     }
 
     /**
+     * Starts a task as the child of the run a tool call belongs to (a subagent). The child's spending counts
+     * towards the parent's and all its ancestors' budgets: the child stops with max_tokens or max_cost as soon as
+     * its own or an ancestor's limit is reached, and the parent's totals include what the child spent. Carve this
+     * agent's budget from {@code parent}'s remaining steps, tokens and cost to give the child a share.
+     */
+    public RunHandle startChild(String runId, String task, ToolContext parent, EventListener... extraListeners) {
+        return begin(runId, List.of(), task, parent.runId(), parent.spending().child(runId, budget), extraListeners);
+    }
+
+    /**
      * Starts a run whose history begins with an earlier conversation (as in an interactive session), then
      * the new task. The agent's instructions are added when the conversation has no system message.
      */
     public RunHandle continueConversation(String runId, List<Message> conversation, String task, String parentId,
                                           EventListener... extraListeners) {
+        return begin(runId, conversation, task, parentId, new Spending(runId, budget, null), extraListeners);
+    }
+
+    private RunHandle begin(String runId, List<Message> conversation, String task, String parentId, Spending spending,
+                            EventListener... extraListeners) {
         var initial = new ArrayList<Message>();
         boolean hasSystem = conversation.stream().anyMatch(m -> m.role() == ai.apprentice.model.Role.SYSTEM);
         if (!hasSystem && instructions != null && !instructions.isBlank()) initial.add(Message.system(instructions));
         initial.addAll(conversation);
         initial.add(Message.user(task));
-        var loop = new RunLoop(this, runId, initial, 0, Usage.ZERO, 0, listeners(extraListeners));
+        var loop = new RunLoop(this, runId, parentId, task, initial, 0, spending, listeners(extraListeners));
         var opening = new Event.RunStarted(runId, Instant.now(), task, model.id(), parentId, workspace.toString(),
                 List.copyOf(initial));
         return launch(runId, loop, opening);
@@ -101,8 +118,10 @@ public final class Agent {
      * flight when it stopped is run again.
      */
     public RunHandle resume(RunSnapshot snapshot, EventListener... extraListeners) {
-        var loop = new RunLoop(this, snapshot.runId(), snapshot.history(), snapshot.completedSteps(),
-                snapshot.usage(), snapshot.costUsd(), listeners(extraListeners));
+        var spending = new Spending(snapshot.runId(), budget, null);
+        spending.seed(snapshot.usage(), snapshot.costUsd());
+        var loop = new RunLoop(this, snapshot.runId(), snapshot.parentId(), snapshot.task(), snapshot.history(),
+                snapshot.completedSteps(), spending, listeners(extraListeners));
         var opening = new Event.RunResumed(snapshot.runId(), Instant.now(), snapshot.completedSteps());
         return launch(snapshot.runId(), loop, opening);
     }
@@ -134,6 +153,7 @@ public final class Agent {
     public int parallelTools() { return parallelTools; }
     public Double temperature() { return temperature; }
     public ToolGate gate() { return gate; }
+    public List<RunHook> hooks() { return hooks; }
     /** Tokens the model reads at once; the history is compacted before it outgrows this. */
     public int contextWindow() { return contextWindow; }
     public TokenCounter tokenCounter() { return tokenCounter; }
@@ -153,6 +173,7 @@ public final class Agent {
         private Double temperature;
         private ToolGate gate = ToolGate.ALLOW_ALL;
         private final List<EventListener> listeners = new ArrayList<>();
+        private final List<RunHook> hooks = new ArrayList<>();
 
         public Builder model(Model model) { this.model = model; return this; }
         public Builder instructions(String instructions) { this.instructions = instructions; return this; }
@@ -175,6 +196,8 @@ public final class Agent {
         public Builder gate(ToolGate gate) { this.gate = Objects.requireNonNull(gate); return this; }
         /** Receives the events of every run of this agent, before per-run listeners (put the store here). */
         public Builder listener(EventListener l) { listeners.add(l); return this; }
+        /** Takes part in every run (see {@link RunHook}); several hooks are called in the order added. */
+        public Builder hook(RunHook hook) { hooks.add(Objects.requireNonNull(hook)); return this; }
 
         public Agent build() {
             return new Agent(this);

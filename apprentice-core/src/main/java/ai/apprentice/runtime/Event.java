@@ -54,9 +54,18 @@ public sealed interface Event {
         @Override public boolean persistent() { return false; }
     }
 
-    /** A model call failed and will be retried after {@code waitMs}. */
+    /**
+     * A model call failed and will be retried after {@code waitMs}. The text streamed so far in this step belongs
+     * to the failed attempt: a listener that shows deltas drops the last {@code discardChars} characters it
+     * received for this step (0 in records written before this field existed), and the retry streams afresh.
+     */
     @EventType("model_retry")
-    record ModelRetry(String runId, Instant at, int step, int attempt, long waitMs, String reason) implements Event {}
+    record ModelRetry(String runId, Instant at, int step, int attempt, long waitMs, String reason, int discardChars)
+            implements Event {
+        public ModelRetry(String runId, Instant at, int step, int attempt, long waitMs, String reason) {
+            this(runId, at, step, attempt, waitMs, reason, 0);
+        }
+    }
 
     @EventType("tool_call")
     record ToolCallEvent(String runId, Instant at, int step, ToolCall call) implements Event {}
@@ -70,10 +79,19 @@ public sealed interface Event {
     record PermissionDecision(String runId, Instant at, int step, String callId, String tool, boolean allowed,
                               String decidedBy, String reason) implements Event {}
 
-    /** Tokens and cost of one model call, and the run's totals so far. */
+    /**
+     * Tokens and cost of one model call, and the run's totals so far, which include what its child runs spent.
+     * {@code estimated}: the provider reported no usage, so the tokens were counted locally.
+     */
     @EventType("usage")
     record UsageEvent(String runId, Instant at, int step, long inputTokens, long outputTokens, double costUsd,
-                      long totalInputTokens, long totalOutputTokens, double totalCostUsd) implements Event {}
+                      long totalInputTokens, long totalOutputTokens, double totalCostUsd, boolean estimated)
+            implements Event {
+        public UsageEvent(String runId, Instant at, int step, long inputTokens, long outputTokens, double costUsd,
+                          long totalInputTokens, long totalOutputTokens, double totalCostUsd) {
+            this(runId, at, step, inputTokens, outputTokens, costUsd, totalInputTokens, totalOutputTokens, totalCostUsd, false);
+        }
+    }
 
     /**
      * A step is done: the messages it added to the history (the assistant message and the tool results, in
@@ -101,7 +119,10 @@ public sealed interface Event {
     @EventType("memory_updated")
     record MemoryUpdated(String runId, Instant at, String batch, List<String> memoryIds, List<String> texts) implements Event {}
 
-    /** The run ended. {@code stopReason} says why: completed, max_steps, max_tokens, max_cost, timeout, cancelled, model_error. */
+    /**
+     * The run ended. {@code stopReason} says why: completed, max_steps, max_tokens, max_cost, timeout, cancelled,
+     * model_error. The totals include what its child runs spent.
+     */
     @EventType("run_finished")
     record RunFinished(String runId, Instant at, RunStatus status, String stopReason, String answer, int steps,
                        long inputTokens, long outputTokens, double costUsd) implements Event {}

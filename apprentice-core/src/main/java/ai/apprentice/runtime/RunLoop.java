@@ -8,10 +8,12 @@ import ai.apprentice.model.ModelListener;
 import ai.apprentice.model.ToolCall;
 import ai.apprentice.model.Usage;
 import ai.apprentice.tool.ToolContext;
+import ai.apprentice.tool.ToolExecutor;
 import ai.apprentice.tool.ToolResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -22,7 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The ReAct loop of one run: call the model with the history, run the tools it asks for, append what
  * happened, until it answers without tool calls or a budget runs out. Every event is handed to the
- * listeners (the run store first) before the loop goes on, so what is reported done has been recorded.
+ * listeners (the run store first) before the loop goes on, so what is reported done has been recorded. All
+ * events are emitted from the run's own thread, also when tools run in parallel.
  */
 final class RunLoop {
     enum Stop { CANCELLED, TIMEOUT }
@@ -32,6 +35,8 @@ final class RunLoop {
 
     private final Agent agent;
     private final String runId;
+    private final String parentId;
+    private final String task;
     private final List<EventListener> listeners;
     private final List<Message> history;
     private final AtomicReference<Stop> stop = new AtomicReference<>();
@@ -44,18 +49,28 @@ final class RunLoop {
     private volatile Thread thread;
     private int step;
     private int completedSteps;
-    private Usage usage;
-    private double cost;
+    /** Tokens and cost of this run and its children, with the limits of this run and its ancestors. */
+    private final Spending spending;
+    private final RunHook.Turn turn = new RunHook.Turn() {
+        @Override public String runId() { return runId; }
+        @Override public String parentId() { return parentId; }
+        @Override public int step() { return step; }
+        @Override public String task() { return task; }
+        @Override public List<Message> history() { return Collections.unmodifiableList(history); }
+        @Override public java.nio.file.Path workspace() { return agent.workspace(); }
+        @Override public void emit(Event event) { RunLoop.this.emit(event); }
+    };
 
-    RunLoop(Agent agent, String runId, List<Message> history, int completedSteps, Usage usage, double cost,
-            List<EventListener> listeners) {
+    RunLoop(Agent agent, String runId, String parentId, String task, List<Message> history, int completedSteps,
+            Spending spending, List<EventListener> listeners) {
         this.agent = agent;
         this.runId = runId;
+        this.parentId = parentId;
+        this.task = task;
         this.history = new ArrayList<>(history);
         this.step = completedSteps;
         this.completedSteps = completedSteps;
-        this.usage = usage;
-        this.cost = cost;
+        this.spending = spending;
         this.listeners = listeners;
     }
 
@@ -91,7 +106,8 @@ final class RunLoop {
                 return finish(RunStatus.FAILED, "internal_error", null, msg);
             } catch (RuntimeException storeFailed) {
                 // The listeners themselves failed (e.g. the store's disk is full): report without recording.
-                return new RunResult(runId, RunStatus.FAILED, "internal_error", null, msg, step, usage, cost);
+                return new RunResult(runId, RunStatus.FAILED, "internal_error", null, msg, step, spending.usage(),
+                        spending.costUsd());
             }
         } finally {
             if (watchdog != null) watchdog.shutdownNow();
@@ -126,14 +142,9 @@ final class RunLoop {
                 added.addAll(runTools(reply.toolCalls()));
                 completeStep(added);
             }
-            if (budget.maxTokens() > 0 && usage.total() >= budget.maxTokens()) {
-                return finish(RunStatus.FAILED, "max_tokens", null,
-                        "Token budget exhausted: " + usage.total() + " of " + budget.maxTokens() + " tokens used");
-            }
-            if (budget.maxCostUsd() > 0 && cost >= budget.maxCostUsd()) {
-                return finish(RunStatus.FAILED, "max_cost", null,
-                        String.format("Cost budget exhausted: $%.4f of $%.4f spent", cost, budget.maxCostUsd()));
-            }
+            // The totals include this step's children; an ancestor's limit stops this run too.
+            var exhausted = spending.exhausted();
+            if (exhausted != null) return finish(RunStatus.FAILED, exhausted.stopReason(), null, exhausted.message());
         }
     }
 
@@ -145,39 +156,85 @@ final class RunLoop {
         history.clear();
         history.addAll(outcome.history());
         tokens.clear();
-        if (outcome.usage().total() > 0) {
-            double callCost = agent.prices().cost(agent.model().id(), outcome.usage());
-            usage = usage.plus(outcome.usage());
-            cost += callCost;
-            emit(new Event.UsageEvent(runId, Instant.now(), step, outcome.usage().inputTokens(), outcome.usage().outputTokens(),
-                    callCost, usage.inputTokens(), usage.outputTokens(), cost));
-        }
+        if (outcome.usage().total() > 0) charge(outcome.usage(), false);
         emit(new Event.Compacted(runId, Instant.now(), step, outcome.tokensBefore(), outcome.tokensAfter(), agent.contextWindow(),
                 outcome.elided(), outcome.summarised()));
     }
 
     private ChatResponse callModel() throws InterruptedException {
-        var request = new ChatRequest(history, agent.tools().specs(), agent.temperature(), null, null);
+        var extra = hookContext();
+        var request = new ChatRequest(withContext(extra), agent.tools().specs(), agent.temperature(), null, null);
         int currentStep = step;
-        var response = agent.model().chat(request, new ModelListener() {
-            @Override
-            public void onTextDelta(String text) {
-                emit(new Event.ModelDelta(runId, Instant.now(), currentStep, text));
-            }
+        int[] streamed = {0}; // characters of the current attempt sent as model_delta
+        ChatResponse response;
+        try {
+            response = agent.model().chat(request, new ModelListener() {
+                @Override
+                public void onTextDelta(String text) {
+                    streamed[0] += text.length();
+                    emit(new Event.ModelDelta(runId, Instant.now(), currentStep, text));
+                }
 
-            @Override
-            public void onRetry(int attempt, Duration wait, String reason) {
-                emit(new Event.ModelRetry(runId, Instant.now(), currentStep, attempt, wait.toMillis(), reason));
-            }
-        });
+                @Override
+                public void onRetry(int attempt, Duration wait, String reason) {
+                    // The failed attempt's text is void: listeners drop it, the next attempt streams afresh.
+                    emit(new Event.ModelRetry(runId, Instant.now(), currentStep, attempt, wait.toMillis(), reason, streamed[0]));
+                    streamed[0] = 0;
+                }
+            });
+        } catch (ModelException e) {
+            // A failed call may still have been billed (e.g. input tokens before a stream broke).
+            if (stop.get() == null && e.usage().total() > 0) charge(e.usage(), false);
+            throw e;
+        }
         if (Thread.interrupted() || stop.get() != null) throw new InterruptedException();
         var callUsage = response.usage();
-        double callCost = agent.prices().cost(agent.model().id(), callUsage);
-        usage = usage.plus(callUsage);
-        cost += callCost;
-        emit(new Event.UsageEvent(runId, Instant.now(), step, callUsage.inputTokens(), callUsage.outputTokens(),
-                callCost, usage.inputTokens(), usage.outputTokens(), cost));
+        boolean estimated = callUsage.total() == 0; // the provider reported none: count, so budgets still hold
+        if (estimated) callUsage = estimate(extra, request, response.message());
+        charge(callUsage, estimated);
         return new ChatResponse(withCallIds(response.message()), callUsage, response.finishReason());
+    }
+
+    /** The hooks' context for this call, one system message per hook that has something to say. */
+    private List<Message> hookContext() throws InterruptedException {
+        var extra = new ArrayList<Message>();
+        for (var hook : agent.hooks()) {
+            try {
+                var text = hook.contextForTurn(turn);
+                if (text != null && !text.isBlank()) extra.add(Message.system(text));
+            } catch (RuntimeException e) {
+                hookFailed(hook, "contextForTurn", e);
+            }
+        }
+        return extra;
+    }
+
+    /** The history with {@code extra} right after the instructions (the first system message); history is untouched. */
+    private List<Message> withContext(List<Message> extra) {
+        if (extra.isEmpty()) return history;
+        var messages = new ArrayList<Message>(history.size() + extra.size());
+        messages.addAll(history);
+        int at = 0;
+        while (at < history.size() && history.get(at).role() != ai.apprentice.model.Role.SYSTEM) at++;
+        messages.addAll(at < history.size() ? at + 1 : 0, extra);
+        return messages;
+    }
+
+    private Usage estimate(List<Message> extra, ChatRequest request, Message reply) {
+        var exact = agent.tokenCounter();
+        long input = counter.count(history);
+        for (var m : extra) input += exact.count(m);
+        for (var t : request.tools()) input += exact.count(t.name()) + exact.count(t.description()) + exact.count(t.parameters().toString());
+        return new Usage(input, exact.count(reply));
+    }
+
+    /** Charges a call to this run (and its ancestors) and reports it with the run's new totals. */
+    private void charge(Usage callUsage, boolean estimated) {
+        double callCost = agent.prices().cost(agent.model().id(), callUsage);
+        spending.charge(callUsage, callCost);
+        var total = spending.usage();
+        emit(new Event.UsageEvent(runId, Instant.now(), step, callUsage.inputTokens(), callUsage.outputTokens(),
+                callCost, total.inputTokens(), total.outputTokens(), spending.costUsd(), estimated));
     }
 
     /** Some models (and the text-mode parser) leave call ids out; the history needs them to pair results. */
@@ -193,37 +250,47 @@ final class RunLoop {
 
     private List<Message> runTools(List<ToolCall> calls) throws InterruptedException {
         for (var call : calls) emit(new Event.ToolCallEvent(runId, Instant.now(), step, call));
-        var context = new ToolContext(runId, step, agent.workspace());
+        var context = new ToolContext(runId, step, agent.workspace(), agent.budget().maxSteps(), spending);
         var executor = agent.tools();
-        var results = new ArrayList<ToolResult>();
+        var results = new ToolResult[calls.size()];
         var durations = new long[calls.size()];
         boolean parallel = calls.size() > 1 && calls.stream().allMatch(executor::parallelSafe);
         if (!parallel) {
             for (int i = 0; i < calls.size(); i++) {
                 long t0 = System.nanoTime();
-                results.add(execute(calls.get(i), context));
+                results[i] = executor.run(prepare(calls.get(i), context), context);
                 durations[i] = (System.nanoTime() - t0) / 1_000_000;
             }
         } else {
+            // Checks and permission decisions (and their events) happen here on the run's thread, one call after
+            // the other; only the allowed tools run in parallel.
+            var prepared = new ToolExecutor.Prepared[calls.size()];
+            for (int i = 0; i < calls.size(); i++) {
+                long t0 = System.nanoTime();
+                prepared[i] = prepare(calls.get(i), context);
+                durations[i] = (System.nanoTime() - t0) / 1_000_000;
+                results[i] = prepared[i].result();
+            }
             var permits = new Semaphore(Math.max(1, agent.parallelTools()));
             try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                var futures = new ArrayList<Future<ToolResult>>();
+                var futures = new ArrayList<Future<?>>();
                 for (int i = 0; i < calls.size(); i++) {
-                    var call = calls.get(i);
+                    if (results[i] != null) continue;
                     int index = i;
                     futures.add(pool.submit(() -> {
                         permits.acquire();
                         long t0 = System.nanoTime();
                         try {
-                            return execute(call, context);
+                            results[index] = executor.run(prepared[index], context);
                         } finally {
-                            durations[index] = (System.nanoTime() - t0) / 1_000_000;
+                            durations[index] += (System.nanoTime() - t0) / 1_000_000;
                             permits.release();
                         }
+                        return null;
                     }));
                 }
                 try {
-                    for (var f : futures) results.add(f.get());
+                    for (var f : futures) f.get();
                 } catch (InterruptedException e) {
                     futures.forEach(f -> f.cancel(true));
                     throw e;
@@ -236,16 +303,24 @@ final class RunLoop {
         var messages = new ArrayList<Message>();
         for (int i = 0; i < calls.size(); i++) {
             var call = calls.get(i);
-            var result = results.get(i);
+            var result = results[i];
             emit(new Event.ToolResultEvent(runId, Instant.now(), step, call.id(), call.name(), result.content(),
                     result.error(), durations[i]));
             messages.add(Message.toolResult(call.id(), call.name(), result.content()));
+            for (var hook : agent.hooks()) {
+                try {
+                    hook.afterToolCall(turn, call, result);
+                } catch (RuntimeException e) {
+                    hookFailed(hook, "afterToolCall", e);
+                }
+            }
         }
         return messages;
     }
 
-    private ToolResult execute(ToolCall call, ToolContext context) throws InterruptedException {
-        return agent.tools().execute(call, context, agent.gate(), d -> emit(new Event.PermissionDecision(runId,
+    /** Validates a call and asks the gate, emitting the decision (on the calling thread: the run's). */
+    private ToolExecutor.Prepared prepare(ToolCall call, ToolContext context) throws InterruptedException {
+        return agent.tools().prepare(call, context, agent.gate(), d -> emit(new Event.PermissionDecision(runId,
                 Instant.now(), step, call.id(), call.name(), d.allowed(), d.decidedBy(), d.reason())));
     }
 
@@ -271,9 +346,24 @@ final class RunLoop {
                 && !"internal_error".equals(reason)) {
             emit(new Event.ErrorEvent(runId, Instant.now(), step, error));
         }
-        emit(new Event.RunFinished(runId, Instant.now(), status, reason, answer, completed, usage.inputTokens(),
-                usage.outputTokens(), cost));
-        return new RunResult(runId, status, reason, answer, error, completed, usage, cost);
+        var result = new RunResult(runId, status, reason, answer, error, completed, spending.usage(), spending.costUsd());
+        for (var hook : agent.hooks()) {
+            try {
+                hook.onRunEnd(turn, result);
+            } catch (InterruptedException | RuntimeException e) {
+                hookFailed(hook, "onRunEnd", e);
+            }
+        }
+        emit(new Event.RunFinished(runId, Instant.now(), status, reason, answer, completed, result.usage().inputTokens(),
+                result.usage().outputTokens(), result.costUsd()));
+        return result;
+    }
+
+    /** A failing hook is reported and otherwise ignored: it must not change how the run goes or ends. */
+    private void hookFailed(RunHook hook, String method, Exception e) {
+        String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+        emit(new Event.ErrorEvent(runId, Instant.now(), step, "Run hook " + hook.getClass().getName() + " failed in "
+                + method + ": " + what));
     }
 
     private void emit(Event event) {

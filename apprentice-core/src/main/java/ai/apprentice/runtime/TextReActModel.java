@@ -57,7 +57,8 @@ final class TextReActModel implements Model {
         for (var m : messages) {
             switch (m.role()) {
                 case SYSTEM -> {
-                    out.add(Message.system(m.text() + "\n\n" + protocol(tools)));
+                    // The protocol goes once, with the instructions; later system messages (run hooks' context) stay as they are.
+                    out.add(systemDone ? m : Message.system(m.text() + "\n\n" + protocol(tools)));
                     systemDone = true;
                 }
                 case ASSISTANT -> out.add(Message.assistant(m.text()));

@@ -74,6 +74,26 @@ public final class ToolExecutor {
      */
     public ToolResult execute(ToolCall call, ToolContext context, ToolGate gate,
                               java.util.function.Consumer<ToolGate.Decision> decisions) throws InterruptedException {
+        return run(prepare(call, context, gate, decisions), context);
+    }
+
+    /**
+     * A call that went through {@link #prepare}: either its {@code result} is already known (an error
+     * observation: unknown tool, bad arguments, denied) or {@code tool} is to run with the parsed {@code arguments}.
+     */
+    public record Prepared(ToolCall call, Tool tool, JsonNode arguments, ToolResult result) {
+        static Prepared done(ToolCall call, ToolResult result) {
+            return new Prepared(call, null, null, result);
+        }
+    }
+
+    /**
+     * The first half of {@link #execute}: resolves aliases, parses and validates the arguments and asks the
+     * gate, without running the tool. Lets a caller make every permission decision on one thread and run only
+     * the allowed calls in parallel. Never throws except on interruption.
+     */
+    public Prepared prepare(ToolCall call, ToolContext context, ToolGate gate,
+                            java.util.function.Consumer<ToolGate.Decision> decisions) throws InterruptedException {
         var alias = aliases.get(call.name());
         if (alias != null) {
             try {
@@ -89,43 +109,49 @@ public final class ToolExecutor {
         }
         var tool = tools.get(call.name());
         if (tool == null) {
-            return ToolResult.error("Unknown tool '" + call.name() + "'. Available tools: "
-                    + String.join(", ", tools.keySet()) + ".");
+            return Prepared.done(call, ToolResult.error("Unknown tool '" + call.name() + "'. Available tools: "
+                    + String.join(", ", tools.keySet()) + "."));
         }
         JsonNode args;
         try {
             args = Json.MAPPER.readTree(call.arguments());
         } catch (JsonProcessingException e) {
-            return ToolResult.error("The arguments of " + call.name() + " are not valid JSON ("
-                    + e.getOriginalMessage() + "). Send a JSON object matching the schema: " + tool.parameters());
+            return Prepared.done(call, ToolResult.error("The arguments of " + call.name() + " are not valid JSON ("
+                    + e.getOriginalMessage() + "). Send a JSON object matching the schema: " + tool.parameters()));
         }
         if (args == null || !args.isObject()) {
-            return ToolResult.error("The arguments of " + call.name() + " must be a JSON object, got: "
-                    + truncate(call.arguments(), 200) + ". Schema: " + tool.parameters());
+            return Prepared.done(call, ToolResult.error("The arguments of " + call.name() + " must be a JSON object, got: "
+                    + truncate(call.arguments(), 200) + ". Schema: " + tool.parameters()));
         }
         var problems = schemas.get(tool.name()).validate(args);
         if (!problems.isEmpty()) {
-            return ToolResult.error("Invalid arguments for " + call.name() + ": "
+            return Prepared.done(call, ToolResult.error("Invalid arguments for " + call.name() + ": "
                     + problems.stream().map(p -> p.toString()).sorted().collect(Collectors.joining("; "))
-                    + ". Schema: " + tool.parameters());
+                    + ". Schema: " + tool.parameters()));
         }
         var decision = gate.check(call, args, context);
         if (decision != null) {
             decisions.accept(decision);
             if (!decision.allowed()) {
-                return ToolResult.error("Permission denied: " + call.name() + " was not run (" + decision.decidedBy()
-                        + (decision.reason() == null ? "" : ": " + decision.reason()) + ").");
+                return Prepared.done(call, ToolResult.error("Permission denied: " + call.name() + " was not run ("
+                        + decision.decidedBy() + (decision.reason() == null ? "" : ": " + decision.reason()) + ")."));
             }
         }
+        return new Prepared(call, tool, args, null);
+    }
+
+    /** The second half of {@link #execute}: runs a prepared call (or returns its known result), truncated. */
+    public ToolResult run(Prepared prepared, ToolContext context) throws InterruptedException {
+        if (prepared.result() != null) return prepared.result();
         try {
-            var result = tool.execute(args, context);
+            var result = prepared.tool().execute(prepared.arguments(), context);
             if (result == null) result = ToolResult.ok("");
             return new ToolResult(truncate(result.content(), maxResultChars), result.error());
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            return ToolResult.error(call.name() + " failed: " + msg);
+            return ToolResult.error(prepared.call().name() + " failed: " + msg);
         }
     }
 
