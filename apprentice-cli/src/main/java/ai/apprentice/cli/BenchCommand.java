@@ -111,7 +111,7 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             var out = Json.object().put("benchmark", "skills_prompt_size").put("token_estimate", "characters / 4")
-                    .put("budget_tokens", Cli.SKILL_INDEX_TOKENS);
+                    .put("budget_tokens", ai.apprentice.harness.Harness.SKILL_INDEX_TOKENS);
             var sizes = out.putObject("system_prompt_tokens");
             for (int n : new int[] {0, 10, 100}) {
                 Path root = Files.createTempDirectory("apprentice-bench-skills");
@@ -124,7 +124,7 @@ final class BenchCommand {
                                 + "checklist. Use when the user asks to review, tidy or prepare kind-" + i + " work for release.\n---\nBody.\n");
                     }
                     var catalog = ai.apprentice.skills.SkillCatalog.discover(List.of(new ai.apprentice.skills.SkillCatalog.Root(root, "bench")));
-                    var prompt = Cli.INSTRUCTIONS + (n == 0 ? "" : "\n\n" + catalog.promptSection(Cli.SKILL_INDEX_TOKENS));
+                    var prompt = ai.apprentice.harness.Harness.INSTRUCTIONS + (n == 0 ? "" : "\n\n" + catalog.promptSection(ai.apprentice.harness.Harness.SKILL_INDEX_TOKENS));
                     sizes.put(String.valueOf(n), ai.apprentice.skills.SkillCatalog.estimateTokens(prompt));
                 } finally {
                     deleteTree(root);
@@ -151,10 +151,10 @@ final class BenchCommand {
                     new String[] {"taubench-retail", "dev"}, new String[] {"taubench-airline", "test"})) {
                 var env = ai.apprentice.envs.EnvironmentProvider.byName(run[0], data);
                 var indices = java.util.stream.IntStream.range(0, env.size(run[1])).boxed().toList();
-                var results = new ai.apprentice.envs.eval.EvalRunner(env, run[1], new ai.apprentice.envs.eval.GoldPolicy(), null, null)
+                var results = new ai.apprentice.eval.EvalRunner(env, run[1], new ai.apprentice.eval.GoldPolicy(), null, null)
                         .run(indices, 1, concurrency, 0, null);
                 tasks += results.size();
-                ones += (int) results.stream().filter(ai.apprentice.envs.eval.TrialResult::success).count();
+                ones += (int) results.stream().filter(ai.apprentice.eval.TrialResult::success).count();
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             cli.out.println(Json.object().put("benchmark", "taubench_gold_replay").put("tasks", tasks).put("reward_1", ones)
@@ -176,7 +176,7 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             var environment = ai.apprentice.envs.EnvironmentProvider.byName(env, data);
-            var policy = new ai.apprentice.envs.eval.RandomPolicy();
+            var policy = new ai.apprentice.eval.RandomPolicy();
             // One second of warm-up first: loading the environment (a shop builds its index) and JIT are not steps.
             play(environment, policy, 1);
             long t0 = System.nanoTime();
@@ -216,7 +216,7 @@ final class BenchCommand {
         }
 
         /** Plays random episodes for about {@code seconds}; returns {episodes, steps, setup nanos, reward nanos}. */
-        private long[] play(ai.apprentice.envs.Environment environment, ai.apprentice.envs.eval.RandomPolicy policy, int seconds) throws InterruptedException {
+        private long[] play(ai.apprentice.envs.Environment environment, ai.apprentice.eval.RandomPolicy policy, int seconds) throws InterruptedException {
             long steps = 0;
             long episodes = 0;
             long setup = 0;

@@ -40,13 +40,14 @@ final class DoctorCommand implements Callable<Integer> {
         line("sandbox", sandbox.available(), sandbox.reason());
         try {
             var workspace = options.workspaceOrCwd();
-            var config = cli.config(workspace, options.flags());
-            var choice = cli.models().choose(config);
+            var session = cli.session(workspace, options.flags());
+            var config = session.settings();
+            var choice = session.modelChoice();
             try {
                 var model = choice.spec().startsWith("local:") ? localStatus(choice.spec(), config) : null;
-                if (model == null) cli.model(config, workspace);
+                if (model == null) session.model();
                 line("model", true, choice.spec() + " (" + choice.reason() + ")" + (model == null ? "" : "; " + model));
-            } catch (UsageException e) {
+            } catch (UsageException | ai.apprentice.harness.HarnessException e) {
                 line("model", false, choice.spec() + " (" + choice.reason() + "): " + e.getMessage());
                 problems++;
             }
@@ -58,7 +59,7 @@ final class DoctorCommand implements Callable<Integer> {
     }
 
     /** Where a local model's file is, without loading it or downloading it. */
-    private String localStatus(String spec, ai.apprentice.cli.config.Config config) {
+    private String localStatus(String spec, ai.apprentice.harness.config.Settings config) {
         var name = spec.substring("local:".length());
         if (ai.apprentice.local.ModelStore.isPath(name)) {
             var file = java.nio.file.Path.of(name).toAbsolutePath();

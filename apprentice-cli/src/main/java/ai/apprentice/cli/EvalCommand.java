@@ -4,17 +4,17 @@ import ai.apprentice.envs.Environment;
 import ai.apprentice.envs.EnvironmentProvider;
 import ai.apprentice.envs.LlmUser;
 import ai.apprentice.envs.UserSimulator;
-import ai.apprentice.envs.eval.AgentPolicy;
-import ai.apprentice.envs.eval.Comparison;
-import ai.apprentice.envs.eval.Report;
-import ai.apprentice.envs.eval.EvalRunner;
-import ai.apprentice.envs.eval.GoldPolicy;
-import ai.apprentice.envs.eval.Policy;
-import ai.apprentice.envs.eval.RandomPolicy;
-import ai.apprentice.envs.eval.Summary;
-import ai.apprentice.envs.eval.TrialResult;
+import ai.apprentice.eval.AgentPolicy;
+import ai.apprentice.eval.Comparison;
+import ai.apprentice.eval.Report;
+import ai.apprentice.eval.EvalRunner;
+import ai.apprentice.eval.GoldPolicy;
+import ai.apprentice.eval.Policy;
+import ai.apprentice.eval.RandomPolicy;
+import ai.apprentice.eval.Summary;
+import ai.apprentice.eval.TrialResult;
 import ai.apprentice.json.Json;
-import ai.apprentice.runtime.Budget;
+import ai.apprentice.harness.AgentSpec;
 import ai.apprentice.runtime.RunIds;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -39,14 +39,15 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "test", description = "Task split (default ${DEFAULT-VALUE}).") String split;
     @Option(names = "--tasks", paramLabel = "LIST", description = "Task indices, e.g. 0-49,60 (default: all).") String tasks;
     @Option(names = "--agent", paramLabel = "AGENT", description = "gold or random (reference policies); default: an apprentice agent with --model.") String agent;
-    @Option(names = {"-m", "--model"}, paramLabel = "PROVIDER:MODEL", description = "Model of the agent under test.") String model;
+    @picocli.CommandLine.Mixin AgentOptions options = new AgentOptions();
     @Option(names = "--user-model", paramLabel = "PROVIDER:MODEL", description = "Model that plays the user (default: the agent's).") String userModel;
     @Option(names = "-k", defaultValue = "1", description = "Trials per task (default ${DEFAULT-VALUE}).") int k;
     @Option(names = "--concurrency", defaultValue = "2", description = "Trials at once (default ${DEFAULT-VALUE}).") int concurrency;
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--data", paramLabel = "DIR", description = "Data folder of the environment (tau-bench: the folder with retail/, airline/, tasks/).") Path data;
     @Option(names = "--instructions", paramLabel = "FILE", description = "Extra instructions for the agent under test, after the environment's policy.") Path instructions;
-    @Option(names = "--skills", description = "Give the agent under test the skills of the current workspace and user (index + use_skill).") boolean skills;
+    @Option(names = "--skills", description = "Give the agent under test the skills of the workspace and user (index + use_skill).") boolean skills;
+    @Option(names = "--memory", description = "Give the agent under test long-term memory (recall and memory tools); off by default so that scores compare.") boolean memory;
     @Option(names = "--json", description = "Print the summary as JSON.") boolean json;
     @Option(names = "--report", paramLabel = "FILE.html", description = "Also write an HTML report (with .json and .csv beside it).") Path report;
 
@@ -58,9 +59,12 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (env == null) throw new UsageException("Name an environment: apprentice eval ENV (see 'apprentice env list')");
         var meta = Json.object().put("env", env).put("split", split).put("tasks", tasks == null ? "" : tasks)
-                .put("agent", agent == null ? "" : agent).put("model", model == null ? "" : model)
+                .put("agent", agent == null ? "" : agent).put("model", options.model == null ? "" : options.model)
                 .put("user_model", userModel == null ? "" : userModel).put("k", k).put("concurrency", concurrency)
-                .put("seed", seed).put("data", data == null ? "" : data.toAbsolutePath().toString()).put("skills", skills);
+                .put("seed", seed).put("data", data == null ? "" : data.toAbsolutePath().toString()).put("skills", skills)
+                .put("memory", memory).put("workspace", options.workspaceOrCwd().toString());
+        // The agent's settings as given on this command line, so that resume builds the same agent.
+        meta.set("flags", Json.MAPPER.valueToTree(options.flags()));
         if (instructions != null) {
             try {
                 meta.put("instructions", Files.readString(instructions));
@@ -92,7 +96,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage(), e);
         }
         var policy = policy(cli, meta);
-        var users = users(cli, meta);
+        var users = users(cli, meta, environment);
         int k = meta.path("k").asInt(1);
         int total = indices.size() * k;
         var done = new AtomicInteger();
@@ -145,35 +149,34 @@ final class EvalCommand implements Callable<Integer> {
             case "" -> { }
             default -> throw new UsageException("Unknown --agent '" + agent + "': use gold or random, or --model PROVIDER:MODEL for an apprentice agent");
         }
-        var workspace = Path.of("").toAbsolutePath();
-        var flags = new LinkedHashMap<String, Object>();
-        if (!meta.path("model").asText().isEmpty()) flags.put("model", meta.path("model").asText());
-        var config = cli.config(workspace, flags);
-        var model = cli.model(config, workspace);
-        var prices = ai.apprentice.model.PriceTable.defaults();
-        config.prices().forEach(prices::put);
+        var session = cli.session(workspace(meta), flags(meta));
         String extra = meta.path("instructions").asText("");
-        var catalog = meta.path("skills").asBoolean(false) ? cli.skills(workspace) : null;
-        return new AgentPolicy((policy, tools, maxSteps) -> {
-            var allTools = new ArrayList<>(tools);
-            var text = new StringBuilder(policy);
-            if (!extra.isBlank()) text.append("\n\n").append(extra);
-            if (catalog != null && !catalog.skills().isEmpty()) {
-                text.append("\n\n").append(catalog.promptSection(Cli.SKILL_INDEX_TOKENS));
-                allTools.add(catalog.useSkillTool());
-            }
-            return ai.apprentice.runtime.Agent.builder().model(model).instructions(text.toString()).tools(allTools).prices(prices)
-                    .workspace(workspace).budget(Budget.DEFAULT.withMaxSteps(maxSteps)).listener(cli.store()).build();
-        });
+        boolean skills = meta.path("skills").asBoolean(false);
+        boolean memory = meta.path("memory").asBoolean(false);
+        // The harness builds the agent under test from the same settings as 'run'; the environment decides its
+        // policy (the instructions) and its tools.
+        return new AgentPolicy((policy, tools, maxSteps) -> session.builder(
+                AgentSpec.environment(extra.isBlank() ? policy : policy + "\n\n" + extra, tools, maxSteps, skills, memory)).build());
     }
 
-    private static java.util.function.Supplier<UserSimulator> users(Cli cli, JsonNode meta) {
-        if (!meta.path("agent").asText().isEmpty()) return null;
-        var workspace = Path.of("").toAbsolutePath();
+    /** The settings flags the evaluation was started with; older evaluations recorded only the model. */
+    private static java.util.Map<String, Object> flags(JsonNode meta) {
         var flags = new LinkedHashMap<String, Object>();
-        String m = !meta.path("user_model").asText().isEmpty() ? meta.path("user_model").asText() : meta.path("model").asText();
-        if (!m.isEmpty()) flags.put("model", m);
-        var model = cli.model(cli.config(workspace, flags), workspace);
+        meta.path("flags").fields().forEachRemaining(f -> flags.put(f.getKey(), f.getValue().isNumber() ? f.getValue().numberValue()
+                : f.getValue().isBoolean() ? f.getValue().booleanValue() : f.getValue().asText()));
+        if (!meta.path("model").asText().isEmpty()) flags.putIfAbsent("model", meta.path("model").asText());
+        return flags;
+    }
+
+    private static Path workspace(JsonNode meta) {
+        return meta.path("workspace").asText("").isEmpty() ? Path.of("").toAbsolutePath() : Path.of(meta.path("workspace").asText());
+    }
+
+    private static java.util.function.Supplier<UserSimulator> users(Cli cli, JsonNode meta, Environment environment) {
+        if (!meta.path("agent").asText().isEmpty()) return null;
+        var flags = flags(meta);
+        if (!meta.path("user_model").asText().isEmpty()) flags.put("model", meta.path("user_model").asText());
+        var model = cli.session(workspace(meta), flags).model();
         return () -> new LlmUser(model);
     }
 

@@ -1,6 +1,7 @@
 package ai.apprentice.cli;
 
-import ai.apprentice.cli.config.ConfigException;
+import ai.apprentice.harness.HarnessException;
+import ai.apprentice.harness.config.ConfigException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -61,7 +62,7 @@ public final class Main implements Callable<Integer> {
             cmd.setOut(new PrintWriter(out, true));
             cmd.setErr(new PrintWriter(err, true));
             cmd.setExecutionExceptionHandler((ex, line, parsed) -> {
-                if (ex instanceof UsageException || ex instanceof ConfigException) {
+                if (ex instanceof UsageException || ex instanceof ConfigException || ex instanceof HarnessException) {
                     err.println("apprentice: " + ex.getMessage());
                     return ExitCodes.USAGE;
                 }

@@ -1,13 +1,12 @@
 package ai.apprentice.cli;
 
-import ai.apprentice.cli.config.ConfigLoader;
+import ai.apprentice.harness.config.ConfigLoader;
 import ai.apprentice.json.Json;
 import ai.apprentice.mcp.ApprenticeBackend;
 import ai.apprentice.mcp.ApprenticeMcpServer;
 import ai.apprentice.mcp.McpClientManager;
 import ai.apprentice.mcp.McpConfigFile;
 import ai.apprentice.mcp.McpServerConfig;
-import ai.apprentice.runtime.RunIds;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -219,8 +218,7 @@ final class McpCommand {
                     if (model != null) flags.put("model", model);
                     if (maxSteps != null) flags.put("max_steps", maxSteps);
                     flags.putIfAbsent("approve", "auto"); // nobody can answer questions here
-                    var config = cli.config(ws, flags);
-                    var result = cli.agent(config, ws).build().start(RunIds.next(), task, null, new SettingsRecorder(cli, config, ws)).await();
+                    var result = cli.session(ws, flags).start(task).await();
                     return new Outcome(result.runId(), result.status().wireName(), result.answer(), result.error());
                 }
 

@@ -241,7 +241,7 @@ final class MemoryCommand {
             var store = cli.memory();
             if (model != null) {
                 var workspace = java.nio.file.Path.of("").toAbsolutePath();
-                var judge = cli.model(cli.config(workspace, java.util.Map.of("model", model)), workspace);
+                var judge = cli.session(workspace, java.util.Map.of("model", model)).model();
                 var r = new ai.apprentice.memory.ModelConsolidator(judge).run(store, java.time.Instant.now(), dryRun);
                 for (var text : r.summaries()) cli.out.println((dryRun ? "would summarise as: " : "summarised as: ") + EventPrinter.preview(text));
                 for (var pair : r.resolved()) {

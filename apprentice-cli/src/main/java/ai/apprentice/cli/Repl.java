@@ -4,7 +4,6 @@ import ai.apprentice.model.Message;
 import ai.apprentice.model.Usage;
 import ai.apprentice.runtime.Event;
 import ai.apprentice.runtime.RunHandle;
-import ai.apprentice.runtime.RunIds;
 import ai.apprentice.runtime.RunSnapshot;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +33,8 @@ final class Repl {
     private final Cli cli;
     private final AgentOptions options;
     private final List<Message> conversation = new ArrayList<>();
-    private ai.apprentice.runtime.Agent lastAgent;
+    private ai.apprentice.harness.Session session;
+    private ai.apprentice.runtime.Agent agent;
     private String lastRunId;
     private Usage sessionUsage = Usage.ZERO;
     private double sessionCost;
@@ -57,7 +57,7 @@ final class Repl {
     private Lines lines() throws java.io.IOException {
         if (!cli.interactive) {
             var in = new java.io.BufferedReader(new java.io.InputStreamReader(cli.in, java.nio.charset.StandardCharsets.UTF_8));
-            cli.useApprover(TerminalApprover.overStreams(cli.out, in));
+            cli.harness().useApprover(TerminalApprover.overStreams(cli.out, in));
             return new Lines() {
                 public String read(String prompt) {
                     try {
@@ -91,7 +91,7 @@ final class Repl {
                 terminal.close();
             }
         };
-        cli.useApprover(new TerminalApprover(cli.out, prompt -> {
+        cli.harness().useApprover(new TerminalApprover(cli.out, prompt -> {
             var answer = lines.read(prompt);
             return answer == null || answer.isEmpty() ? null : answer; // Ctrl-C or Ctrl-D deny
         }));
@@ -101,19 +101,19 @@ final class Repl {
     int run() throws Exception {
         Path workspace = options.workspaceOrCwd();
         var flags = options.flags();
-        var config = cli.config(workspace, flags);
-        var model = cli.model(config, workspace); // fail early with the how-to-configure message
+        useSession(cli.session(workspace, flags));
+        var model = session.model(); // fail early with the how-to-configure message
         try (var lines = lines()) {
             cli.out.println("apprentice · " + model.id() + " · " + workspace + "\nType /help for commands.");
             while (true) {
                 String line = lines.read("› ");
-                if (line == null) return endSession(config, workspace);
+                if (line == null) return endSession();
                 line = line.strip();
                 if (line.isEmpty()) continue;
                 if (line.startsWith("/")) {
                     var parts = line.split("\\s+", 2);
                     switch (parts[0]) {
-                        case "/exit", "/quit" -> { return endSession(config, workspace); }
+                        case "/exit", "/quit" -> { return endSession(); }
                         case "/help" -> cli.out.println(HELP);
                         case "/cost" -> cli.out.printf("session: %d input + %d output tokens, $%.4f%n",
                                 sessionUsage.inputTokens(), sessionUsage.outputTokens(), sessionCost);
@@ -123,18 +123,16 @@ final class Repl {
                         }
                         case "/model" -> {
                             if (parts.length == 1) {
-                                var choice = cli.models().choose(config);
+                                var choice = session.modelChoice();
                                 cli.out.println(choice.spec() + " (" + choice.reason() + ")");
                             } else {
-                                var newFlags = new java.util.LinkedHashMap<>(flags);
-                                newFlags.put("model", parts[1].strip());
                                 try {
-                                    var newConfig = cli.config(workspace, newFlags);
-                                    cli.model(newConfig, workspace);
-                                    flags = newFlags;
-                                    config = newConfig;
+                                    // the same settings with another model: a new session, the conversation goes on
+                                    var next = cli.harness().session(session.settings().with(java.util.Map.of("model", parts[1].strip())), workspace);
+                                    next.model();
+                                    useSession(next);
                                     cli.out.println("model: " + parts[1].strip());
-                                } catch (UsageException | ai.apprentice.cli.config.ConfigException e) {
+                                } catch (ai.apprentice.harness.HarnessException | ai.apprentice.harness.config.ConfigException e) {
                                     cli.err.println(e.getMessage());
                                 }
                             }
@@ -143,21 +141,22 @@ final class Repl {
                     }
                     continue;
                 }
-                turn(config, workspace, line);
+                turn(line);
             }
         }
     }
 
-    private void turn(ai.apprentice.cli.config.Config config, Path workspace, String task) throws InterruptedException {
-        // each line recalls the memories relevant to it, as a run does for its task
-        var agent = cli.agent(config, workspace, task).build();
+    /** One agent per session: each line is a run of it that continues the conversation and recalls its own memories. */
+    private void useSession(ai.apprentice.harness.Session next) {
+        session = next;
+        agent = next.builder(ai.apprentice.harness.AgentSpec.standard().withExtractMemories(false)).build();
+    }
+
+    private void turn(String task) throws InterruptedException {
         var events = new CopyOnWriteArrayList<Event>();
-        var runId = RunIds.next();
-        lastAgent = agent;
-        lastRunId = runId;
-        var handle = agent.continueConversation(runId, conversation, task, null,
-                new EventPrinter(cli.out, cli.err, false, cli.interactive), events::add,
-                new SettingsRecorder(cli, config, workspace));
+        var handle = session.continueConversation(agent, conversation, task,
+                new EventPrinter(cli.out, cli.err, false, cli.interactive), events::add);
+        lastRunId = handle.runId();
         current = handle;
         var result = handle.await();
         current = null;
@@ -176,12 +175,10 @@ final class Repl {
     }
 
     /** At the end of a session the model picks what to remember from the whole conversation, as after a run. */
-    private int endSession(ai.apprentice.cli.config.Config config, Path workspace) {
-        if (lastAgent != null && !conversation.isEmpty() && config.memoryOn() && config.memoryExtract()) {
-            RunCommand.rememberFrom(cli, config, workspace, lastAgent, lastRunId, List.copyOf(conversation),
-                    new EventPrinter(cli.out, cli.err, false, cli.interactive));
+    private int endSession() throws InterruptedException {
+        if (lastRunId != null) {
+            session.rememberConversation(lastRunId, List.copyOf(conversation), new EventPrinter(cli.out, cli.err, false, cli.interactive));
         }
-        if (lastAgent != null) RunCommand.consolidateIfDue(cli, config);
         return ExitCodes.OK;
     }
 }

@@ -1,7 +1,6 @@
 package ai.apprentice.cli;
 
 import ai.apprentice.runtime.RunHandle;
-import ai.apprentice.runtime.RunIds;
 import ai.apprentice.runtime.RunResult;
 import ai.apprentice.runtime.RunStatus;
 import java.util.concurrent.Callable;
@@ -30,65 +29,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var workspace = options.workspaceOrCwd();
-        var config = cli.config(workspace, options.flags());
-        var agent = cli.agent(config, workspace, String.join(" ", task)).build();
-        var printer = printer(cli, json);
-        String runId = RunIds.next();
-        var session = new java.util.concurrent.CopyOnWriteArrayList<ai.apprentice.model.Message>();
-        ai.apprentice.runtime.EventListener collect = e -> {
-            if (e instanceof ai.apprentice.runtime.Event.RunStarted s) session.addAll(s.messages());
-            if (e instanceof ai.apprentice.runtime.Event.StepCompleted c) session.addAll(c.messages());
-        };
-        var handle = agent.start(runId, String.join(" ", task), null, printer, new SettingsRecorder(cli, config, workspace), collect);
-        int exit = finish(cli, handle, json);
-        if (exit == 0 && config.memoryOn() && config.memoryExtract()) rememberFrom(cli, config, workspace, agent, runId, session, printer);
-        consolidateIfDue(cli, config);
-        return exit;
-    }
-
-    /**
-     * Lets the model pick what to keep from a successful run, stores it as one batch and reports it as a
-     * memory_updated event. A failure here never fails the run: it is reported and nothing is stored.
-     */
-    static void rememberFrom(Cli cli, ai.apprentice.cli.config.Config config, java.nio.file.Path workspace, ai.apprentice.runtime.Agent agent,
-                             String runId, java.util.List<ai.apprentice.model.Message> session, EventPrinter printer) {
-        if (agent.model().id().startsWith("scripted")) return; // a script replays its turns; it has nothing to pick
-        try {
-            var store = cli.memory();
-            var scopes = Cli.memoryScopes(workspace);
-            String task = session.stream().filter(m -> m.role() == ai.apprentice.model.Role.USER).findFirst().map(ai.apprentice.model.Message::text).orElse("");
-            var known = store.count() == 0 ? java.util.List.<ai.apprentice.memory.Memory.Recalled>of()
-                    : store.recall(task, 8, scopes, ai.apprentice.memory.MemoryStore.Method.HYBRID);
-            var extracted = new ai.apprentice.memory.MemoryExtractor(agent.model()).extract(session, known, scopes.get(1), "run " + runId);
-            if (extracted.problem() != null) cli.err.println("(memory not updated: " + extracted.problem() + ")");
-            if (extracted.memories().isEmpty()) return;
-            var added = store.add(extracted.memories(), "extracted from run " + runId).stream().filter(a -> !a.duplicate()).toList();
-            if (added.isEmpty()) return;
-            var event = new ai.apprentice.runtime.Event.MemoryUpdated(runId, java.time.Instant.now(), added.getFirst().batch(),
-                    added.stream().map(a -> a.memory().id()).toList(), added.stream().map(a -> a.memory().text()).toList());
-            cli.store().onEvent(event);
-            printer.onEvent(event);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            cli.err.println("(memory not updated: " + e.getMessage() + ")");
-        }
-    }
-
-    /** The built-in schedule of 'memory consolidate' (memory.consolidate_every); a problem is reported, never fatal. */
-    static void consolidateIfDue(Cli cli, ai.apprentice.cli.config.Config config) {
-        var every = config.memoryConsolidateEvery();
-        if (every.isEmpty() || !config.memoryOn()) return;
-        try {
-            var store = cli.memory();
-            if (store.count() == 0) return;
-            store.consolidateIfDue(java.time.Instant.now(), every.get()).filter(c -> c.batch() != null).ifPresent(c ->
-                    cli.err.println("(memory consolidated on schedule: merged " + c.merged().size() + " near-duplicate(s), weakened " + c.weakened()
-                            + "; undo with: apprentice memory undo " + c.batch() + ")"));
-        } catch (RuntimeException e) {
-            cli.err.println("(memory not consolidated: " + e.getMessage() + ")");
-        }
+        var session = cli.session(options.workspaceOrCwd(), options.flags());
+        var handle = session.start(String.join(" ", task), printer(cli, json));
+        return finish(cli, handle, json);
     }
 
     /**

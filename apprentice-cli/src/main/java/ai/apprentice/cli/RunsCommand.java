@@ -122,9 +122,9 @@ final class RunsCommand {
             flags.putAll(options.flags());
             var workspace = options.workspace != null ? options.workspaceOrCwd()
                     : Path.of(stored.path("workspace").asText(snapshot.workspace()));
-            var config = cli.config(workspace, flags);
+            var session = cli.session(workspace, flags);
             if (!json) cli.err.println("resuming run " + run.id() + " after step " + snapshot.completedSteps());
-            var handle = cli.agent(config, workspace).build().resume(snapshot, RunCommand.printer(cli, json));
+            var handle = session.resume(snapshot, RunCommand.printer(cli, json));
             return RunCommand.finish(cli, handle, json);
         }
 

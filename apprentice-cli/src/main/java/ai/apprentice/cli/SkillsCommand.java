@@ -29,7 +29,7 @@ final class SkillsCommand {
 
         @Override
         public Integer call() {
-            var catalog = cli.skills(ws.get());
+            var catalog = cli.harness().skills(ws.get());
             if (catalog.skills().isEmpty()) {
                 cli.out.println("No skills found. Create one with: apprentice skills new NAME");
             }
@@ -50,7 +50,7 @@ final class SkillsCommand {
 
         @Override
         public Integer call() throws Exception {
-            var catalog = cli.skills(ws.get());
+            var catalog = cli.harness().skills(ws.get());
             var skill = catalog.get(name).orElseThrow(() -> new UsageException("No skill named '" + name + "'. See: apprentice skills list"));
             cli.out.println("name:        " + skill.name());
             cli.out.println("description: " + skill.description());

@@ -31,10 +31,11 @@ public final class SpawnAgentTool {
         /**
          * @param model the model to use, or null for the parent's
          * @param instructions the subagent's system instructions
-         * @param maxSteps its step budget
+         * @param maxSteps its step budget, already within the parent's remaining steps
          * @param allowedTools when not empty, the only tools it may use
+         * @param parent the parent's tool context: what the parent may still spend, to carve the child's budget from
          */
-        Agent create(String model, String instructions, int maxSteps, List<String> allowedTools);
+        Agent create(String model, String instructions, int maxSteps, List<String> allowedTools, ToolContext parent);
     }
 
     public static final int DEFAULT_MAX_STEPS = 20;
@@ -46,20 +47,18 @@ public final class SpawnAgentTool {
     private final Path workspace;
     private final SkillCatalog skills;
     private final Factory factory;
-    private final int parentMaxSteps;
     private final WorkflowState state;
     private final Map<String, Integer> depthOfRun;
 
-    public SpawnAgentTool(Path workspace, SkillCatalog skills, Factory factory, int parentMaxSteps) {
-        this(workspace, skills, factory, parentMaxSteps, new ConcurrentHashMap<>());
+    public SpawnAgentTool(Path workspace, SkillCatalog skills, Factory factory) {
+        this(workspace, skills, factory, new ConcurrentHashMap<>());
     }
 
     /** With {@code depths} shared by every spawn_agent of a session, so that nesting is bounded across agents. */
-    public SpawnAgentTool(Path workspace, SkillCatalog skills, Factory factory, int parentMaxSteps, Map<String, Integer> depths) {
+    public SpawnAgentTool(Path workspace, SkillCatalog skills, Factory factory, Map<String, Integer> depths) {
         this.workspace = workspace.toAbsolutePath().normalize();
         this.skills = skills;
         this.factory = factory;
-        this.parentMaxSteps = parentMaxSteps;
         this.state = new WorkflowState(this.workspace);
         this.depthOfRun = depths;
     }
@@ -125,12 +124,14 @@ public final class SpawnAgentTool {
         var task = new StringBuilder(instructions);
         if (!inputHashes.isEmpty()) task.append("\n\nInput files: ").append(String.join(", ", inputHashes.keySet()));
         task.append("\nOutput file: ").append(output);
-        int maxSteps = Math.min(args.path("max_steps").asInt(DEFAULT_MAX_STEPS), Math.max(1, parentMaxSteps));
+        // The child's steps come out of the parent's: it may not run longer than the parent could.
+        var context = ctx != null ? ctx : new ToolContext(null, 0, workspace);
+        int maxSteps = Math.max(1, Math.min(args.path("max_steps").asInt(DEFAULT_MAX_STEPS), context.remainingSteps()));
         var agent = factory.create(args.hasNonNull("model") ? args.get("model").asText() : null, childInstructions.toString(),
-                maxSteps, skill == null ? List.of() : skill.allowedTools());
+                maxSteps, skill == null ? List.of() : skill.allowedTools(), context);
         String childRun = RunIds.next();
         depthOfRun.put(childRun, depth + 1);
-        var handle = agent.start(childRun, task.toString(), parentRun);
+        var handle = agent.startChild(childRun, task.toString(), context);
         ai.apprentice.runtime.RunResult result;
         try {
             result = handle.await();

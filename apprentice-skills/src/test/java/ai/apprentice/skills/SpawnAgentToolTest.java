@@ -49,7 +49,7 @@ class SpawnAgentToolTest {
     }
 
     SpawnAgentTool.Factory factory(CountDownLatch together) {
-        return (model, instructions, maxSteps, allowed) -> Agent.builder()
+        return (model, instructions, maxSteps, allowed, parent) -> Agent.builder()
                 .model(new ScriptedModel(model, scripts.get(model)))
                 .instructions(instructions).budget(Budget.DEFAULT.withMaxSteps(maxSteps).withTimeout(childTimeout))
                 .tool(writeFile(together)).tool(spawn.get()).listener(events::add).workspace(ws).build();
@@ -77,7 +77,7 @@ class SpawnAgentToolTest {
     }
 
     Agent parent(CountDownLatch together, JsonNode... turns) {
-        var tool = new SpawnAgentTool(ws, SkillCatalog.discover(List.of()), factory(together), 50);
+        var tool = new SpawnAgentTool(ws, SkillCatalog.discover(List.of()), factory(together));
         spawn.set(tool.tool());
         return Agent.builder().model(ScriptedModel.of(turns)).tool(spawn.get()).workspace(ws).listener(events::add).build();
     }

@@ -35,8 +35,18 @@ public final class PolicyGate implements ToolGate {
     private final Approver approver;
     private final boolean sandboxed;
     private final Set<String> alwaysAllowed = ConcurrentHashMap.newKeySet();
+    /** Tools allowed unless a rule says otherwise, e.g. an environment's own tools, which act only on its simulated state. */
+    private final Set<String> ownTools;
+    private final String ownToolsReason;
 
     public PolicyGate(PermissionRules rules, ApprovalMode mode, Approver approver, boolean sandboxed) {
+        this(rules, mode, approver, sandboxed, Set.of(), null);
+    }
+
+    private PolicyGate(PermissionRules rules, ApprovalMode mode, Approver approver, boolean sandboxed, Set<String> ownTools,
+                       String ownToolsReason) {
+        this.ownTools = Set.copyOf(ownTools);
+        this.ownToolsReason = ownToolsReason;
         this.rules = rules;
         this.mode = mode == ApprovalMode.ASK && approver == null ? ApprovalMode.AUTO : mode;
         this.approver = approver;
@@ -45,6 +55,14 @@ public final class PolicyGate implements ToolGate {
 
     public ApprovalMode mode() {
         return mode;
+    }
+
+    /**
+     * The same policy (rules, mode, approver and this session's "always" answers are not shared) where {@code tools}
+     * are allowed by default like read-only ones, for {@code reason}; deny and ask rules still apply to them.
+     */
+    public PolicyGate allowingByDefault(Set<String> tools, String reason) {
+        return new PolicyGate(rules, mode, approver, sandboxed, tools, reason);
     }
 
     /** What a rule matches against for this call. */
@@ -70,6 +88,7 @@ public final class PolicyGate implements ToolGate {
         if (!mustAsk && READ_ONLY.contains(tool)) {
             return Decision.allow("default", tool.equals("spawn_agent") ? "subagents follow the same rules" : "read-only tool");
         }
+        if (!mustAsk && ownTools.contains(tool)) return Decision.allow("default", ownToolsReason);
         if (!mustAsk && MEMORY_WRITES.contains(tool)) {
             return Decision.allow("default", "memory changes are recorded and can be undone (apprentice memory history)");
         }

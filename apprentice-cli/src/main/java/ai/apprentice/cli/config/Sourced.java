@@ -1,4 +1,0 @@
-package ai.apprentice.cli.config;
-
-/** A configuration value and where it came from: a file and line, an environment variable, a flag, or the default. */
-public record Sourced(Object value, String source) {}

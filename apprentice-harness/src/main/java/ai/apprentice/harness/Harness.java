@@ -1,0 +1,210 @@
+package ai.apprentice.harness;
+
+import ai.apprentice.harness.config.ConfigLoader;
+import ai.apprentice.harness.config.Settings;
+import ai.apprentice.mcp.McpClientManager;
+import ai.apprentice.mcp.McpServerConfig;
+import ai.apprentice.memory.Memory;
+import ai.apprentice.memory.MemoryStore;
+import ai.apprentice.memory.OnnxEmbedder;
+import ai.apprentice.skills.BuiltinSkills;
+import ai.apprentice.skills.SkillCatalog;
+import ai.apprentice.store.RunStore;
+import ai.apprentice.tool.Tool;
+import ai.apprentice.tools.PolicyGate;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The one place where settings and a workspace become an agent. Every entry point (the CLI's run and REPL,
+ * evaluation, {@code mcp serve}, the server, chat channels, learning) turns its input into settings flags and
+ * asks a harness for a {@link Session}, so that the agent measured is the agent people use:
+ * <pre>{@code
+ * try (var harness = Harness.builder().home(Path.of("/tmp/apprentice-home")).build()) {
+ *     var session = harness.session(Path.of("."), Map.of("model", "openai:gpt-4.1-mini"));
+ *     RunResult result = session.start("Summarise README.md").await();
+ * }
+ * }</pre>
+ * A harness owns what lives longer than a session: the run store, the memory store, MCP connections and loaded
+ * local models. It is safe to use from several threads.
+ */
+public final class Harness implements AutoCloseable {
+    /** The standard instructions; sections for project files and skills are added after them. */
+    public static final String INSTRUCTIONS = "You are apprentice, an agent that carries out tasks in a workspace with the tools "
+            + "you are given. Use the tools when they help, check your work, and answer concisely.";
+    /** Tokens the skills index may take in the instructions. */
+    public static final int SKILL_INDEX_TOKENS = 4000;
+    /** A subagent that never finishes is stopped after this long, unless a timeout is configured. */
+    public static final java.time.Duration SUBAGENT_TIMEOUT = java.time.Duration.ofMinutes(15);
+
+    /** Asks the person a yes/no question (a model download); false when nobody can answer. */
+    @FunctionalInterface
+    public interface Prompter {
+        boolean confirm(String question);
+
+        Prompter NOBODY = q -> false;
+    }
+
+    private final Map<String, String> env;
+    private final Path home;
+    private final PrintStream err;
+    private final boolean interactive;
+    private final Prompter prompter;
+    private volatile PolicyGate.Approver approver;
+    private final ModelResolver models;
+    private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private RunStore store;
+    private MemoryStore memory;
+    private final Map<List<McpServerConfig>, McpClientManager> mcp = new HashMap<>();
+    /** How deep each running subagent is, shared by every session of this harness so nesting is bounded. */
+    final Map<String, Integer> subagentDepths = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Harness(Builder b) {
+        this.env = Map.copyOf(b.env);
+        this.home = (b.home != null ? b.home : defaultHome(env)).toAbsolutePath().normalize();
+        this.err = b.err;
+        this.interactive = b.interactive;
+        this.prompter = b.prompter;
+        this.approver = b.approver;
+        this.models = new ModelResolver(this);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@code $APPRENTICE_HOME}, default {@code ~/.apprentice}. */
+    public static Path defaultHome(Map<String, String> env) {
+        var h = env.get("APPRENTICE_HOME");
+        return h != null && !h.isBlank() ? Path.of(h) : Path.of(System.getProperty("user.home"), ".apprentice");
+    }
+
+    public Map<String, String> env() { return env; }
+    public Path home() { return home; }
+    /** Where notices and download progress go (standard error for the CLI). */
+    public PrintStream err() { return err; }
+    /** Whether a person is at a terminal to answer approvals and questions. */
+    public boolean interactive() { return interactive; }
+    public Prompter prompter() { return prompter; }
+    public ModelResolver models() { return models; }
+
+    /** Who answers approvals in ask mode; null when nobody can (then ask behaves as auto). */
+    public PolicyGate.Approver approver() { return approver; }
+
+    /** The REPL replaces the approver with one that reads through its line editor. */
+    public void useApprover(PolicyGate.Approver a) { this.approver = a; }
+
+    /**
+     * The layered settings for a workspace: user file, workspace file, environment, then {@code flags} (config
+     * keys to values). Warnings are printed once per process.
+     */
+    public Settings settings(Path workspace, Map<String, Object> flags) {
+        var settings = ConfigLoader.load(home, workspace, env, flags);
+        settings.warnings().forEach(this::warnOnce);
+        return settings;
+    }
+
+    /** Settings resolved once for a workspace; everything run in the session uses them, subagents included. */
+    public Session session(Path workspace, Map<String, Object> flags) {
+        var ws = workspace.toAbsolutePath().normalize();
+        return new Session(this, settings(ws, flags), ws);
+    }
+
+    /** A session with settings already resolved (e.g. a resumed run's, or a server's defaults with a request's overrides). */
+    public Session session(Settings settings, Path workspace) {
+        return new Session(this, settings, workspace.toAbsolutePath().normalize());
+    }
+
+    void warnOnce(String warning) {
+        if (warned.add(warning)) err.println("warning: " + warning);
+    }
+
+    public synchronized RunStore store() {
+        if (store == null) {
+            try {
+                Files.createDirectories(home);
+                store = RunStore.open(home.resolve("apprentice.db"));
+            } catch (IOException e) {
+                throw new HarnessException("Cannot create " + home + ": " + e.getMessage(), e);
+            }
+        }
+        return store;
+    }
+
+    /** Long-term memory in $APPRENTICE_HOME/memory, opened on first use (the embedding model loads on first text). */
+    public synchronized MemoryStore memory() {
+        if (memory == null) {
+            try {
+                memory = MemoryStore.open(home.resolve("memory"), new OnnxEmbedder());
+            } catch (RuntimeException e) {
+                throw new HarnessException("Cannot open the memory store in " + home.resolve("memory") + ": " + e.getMessage(), e);
+            }
+        }
+        return memory;
+    }
+
+    /** The scopes an agent in {@code workspace} reads: the user's and the workspace's (the second is where it writes). */
+    public static List<String> memoryScopes(Path workspace) {
+        return List.of(Memory.USER, Memory.workspace(workspace.toAbsolutePath().normalize().toString()));
+    }
+
+    /** The skills of this workspace and user, in precedence order; problems are warnings, printed once. */
+    public SkillCatalog skills(Path workspace) {
+        var builtIn = BuiltinSkills.unpack(home.resolve("builtin-skills"));
+        var catalog = SkillCatalog.discover(SkillCatalog.standardRoots(workspace, home, Path.of(System.getProperty("user.home")), builtIn));
+        catalog.problems().forEach(p -> warnOnce("skill " + p));
+        return catalog;
+    }
+
+    /** Tools of the configured MCP servers, connected once per process; a server that cannot start is a warning. */
+    synchronized List<Tool> mcpTools(Settings settings) {
+        List<McpServerConfig> servers;
+        try {
+            servers = McpServerConfig.fromConfig(settings.mcpServers());
+        } catch (IllegalArgumentException e) {
+            throw new HarnessException(e.getMessage(), e);
+        }
+        if (servers.isEmpty()) return List.of();
+        var manager = mcp.computeIfAbsent(servers, s -> new McpClientManager(s, settings.requestTimeout()));
+        var tools = manager.tools();
+        manager.problems().forEach(this::warnOnce);
+        return tools;
+    }
+
+    @Override
+    public synchronized void close() {
+        mcp.values().forEach(McpClientManager::close);
+        mcp.clear();
+        if (store != null) store.close();
+        if (memory != null) memory.close();
+    }
+
+    public static final class Builder {
+        private Map<String, String> env = System.getenv();
+        private Path home;
+        private PrintStream err = System.err;
+        private boolean interactive;
+        private Prompter prompter = Prompter.NOBODY;
+        private PolicyGate.Approver approver;
+
+        /** The process environment the harness reads (API keys, APPRENTICE_* settings); default the real one. */
+        public Builder env(Map<String, String> env) { this.env = Objects.requireNonNull(env); return this; }
+        /** Where state lives; default {@code $APPRENTICE_HOME} or {@code ~/.apprentice}. */
+        public Builder home(Path home) { this.home = home; return this; }
+        public Builder err(PrintStream err) { this.err = Objects.requireNonNull(err); return this; }
+        /** A person is at a terminal: ask mode is the default approval mode, and questions may be asked. */
+        public Builder interactive(boolean on) { this.interactive = on; return this; }
+        public Builder prompter(Prompter p) { this.prompter = Objects.requireNonNull(p); return this; }
+        public Builder approver(PolicyGate.Approver a) { this.approver = a; return this; }
+
+        public Harness build() {
+            return new Harness(this);
+        }
+    }
+}

@@ -1,0 +1,283 @@
+package ai.apprentice.harness;
+
+import ai.apprentice.harness.config.Settings;
+import ai.apprentice.json.Json;
+import ai.apprentice.memory.MemoryTools;
+import ai.apprentice.model.Message;
+import ai.apprentice.model.Model;
+import ai.apprentice.model.PriceTable;
+import ai.apprentice.runtime.Agent;
+import ai.apprentice.runtime.Budget;
+import ai.apprentice.runtime.Event;
+import ai.apprentice.runtime.EventListener;
+import ai.apprentice.runtime.ProjectInstructions;
+import ai.apprentice.runtime.RunHandle;
+import ai.apprentice.runtime.RunIds;
+import ai.apprentice.runtime.RunSnapshot;
+import ai.apprentice.runtime.ToolMode;
+import ai.apprentice.skills.SkillCatalog;
+import ai.apprentice.skills.SpawnAgentTool;
+import ai.apprentice.tool.Tool;
+import ai.apprentice.tool.ToolAlias;
+import ai.apprentice.tool.ToolGate;
+import ai.apprentice.tools.ApprovalMode;
+import ai.apprentice.tools.FetchTool;
+import ai.apprentice.tools.PermissionRules;
+import ai.apprentice.tools.PolicyGate;
+import ai.apprentice.tools.Sandbox;
+import ai.apprentice.tools.ShellTool;
+import ai.apprentice.tools.StandardTools;
+import ai.apprentice.tools.Workspace;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * Settings resolved once for one workspace, and the agents made from them. Everything a session runs (its runs,
+ * the subagents they spawn, an evaluation's trials) uses these settings: a settings file changed during the
+ * session has no effect until the next one. One permission policy per session, so "always" answers hold for
+ * the whole session.
+ */
+public final class Session {
+    /** Other names for our tools (Claude Code's Bash, Read, ...), for skills written for other agents. */
+    static final Map<String, String> ALIASES = StandardTools.claudeAliases().stream()
+            .collect(Collectors.toMap(ToolAlias::name, ToolAlias::target));
+
+    private final Harness harness;
+    private final Settings settings;
+    private final Path workspace;
+    private final Map<String, Model> models = new ConcurrentHashMap<>();
+    private PolicyGate gate;
+    private SkillCatalog skills;
+
+    Session(Harness harness, Settings settings, Path workspace) {
+        this.harness = harness;
+        this.settings = settings;
+        this.workspace = workspace;
+    }
+
+    public Harness harness() { return harness; }
+    public Settings settings() { return settings; }
+    public Path workspace() { return workspace; }
+
+    /** Which model this session uses, and why. */
+    public ModelResolver.Choice modelChoice() {
+        return harness.models().choose(settings);
+    }
+
+    /** The session's model, resolved once (a missing local model is offered for download here). */
+    public Model model() {
+        return models.computeIfAbsent("", k -> harness.models().model(settings, workspace));
+    }
+
+    /** The standard agent (as {@code apprentice run} uses it). */
+    public Agent agent() {
+        return builder(AgentSpec.standard()).build();
+    }
+
+    /** An agent builder for {@code spec}, with everything else from the session's settings. */
+    public Agent.Builder builder(AgentSpec spec) {
+        var model = spec.model() == null ? model() : subagentModel(spec.model());
+        var skillCatalog = spec.skills() ? skills() : null;
+        boolean withSkills = skillCatalog != null && !skillCatalog.skills().isEmpty();
+        var tools = new ArrayList<Tool>();
+        if (spec.workspaceTools()) tools.addAll(hands(skillCatalog));
+        tools.addAll(spec.tools());
+        if (withSkills) tools.add(skillCatalog.useSkillTool());
+        if (spec.spawn()) tools.add(spawnTool(skillCatalog).tool());
+        boolean memory = spec.memory() && settings.memoryOn();
+        var scopes = Harness.memoryScopes(workspace);
+        if (memory) tools.addAll(new MemoryTools(harness.memory(), scopes.get(1), scopes, "agent in " + workspace).all());
+        if (!spec.allowedTools().isEmpty()) {
+            var allowed = new HashSet<String>();
+            for (var t : spec.allowedTools()) {
+                var name = t.replaceAll("\\(.*\\)$", ""); // Claude's Bash(git:*) form: the tool part
+                allowed.add(name);
+                if (ALIASES.containsKey(name)) allowed.add(ALIASES.get(name));
+            }
+            tools.removeIf(t -> !allowed.contains(t.name()));
+        }
+        var prices = PriceTable.defaults();
+        settings.prices().forEach(prices::put);
+        var project = ProjectInstructions.section(workspace);
+        var instructions = (spec.instructions() != null ? spec.instructions() : Harness.INSTRUCTIONS)
+                + (project.isEmpty() ? "" : "\n\n" + project)
+                + (withSkills ? "\n\n" + skillCatalog.promptSection(Harness.SKILL_INDEX_TOKENS) : "");
+        ToolGate policy = spec.tools().isEmpty() ? gate()
+                : gate().allowingByDefault(spec.tools().stream().map(Tool::name).collect(Collectors.toSet()),
+                "a tool of the environment, acting on its own state");
+        var builder = Agent.builder()
+                .model(model)
+                .instructions(instructions)
+                .workspace(workspace)
+                .budget(budget(spec.maxSteps()))
+                .prices(prices)
+                .toolMode("text".equals(settings.toolMode()) ? ToolMode.TEXT : ToolMode.NATIVE)
+                .maxToolResultChars(settings.maxToolResultChars())
+                .contextWindow(settings.contextWindow().orElse(0))
+                .parallelTools(settings.parallelTools())
+                .tools(tools)
+                .aliases(StandardTools.claudeAliases())
+                .gate(withSkills ? both(skillCatalog.allowedToolsGate(ALIASES), policy) : policy)
+                .listener(harness.store())
+                .listener(new SettingsRecorder());
+        if (memory) builder.hook(new MemoryHook(this, spec.extractMemories() && settings.memoryExtract()));
+        return builder;
+    }
+
+    /** The session's budget, with the step budget of {@code maxSteps} when given. */
+    Budget budget(Integer maxSteps) {
+        return new Budget(maxSteps != null ? maxSteps : settings.maxSteps(), settings.maxTokens(), settings.maxCostUsd(),
+                settings.timeout().orElse(null));
+    }
+
+    /** Starts the standard agent on a task, as a new top-level run. */
+    public RunHandle start(String task, EventListener... listeners) {
+        return agent().start(RunIds.next(), task, null, listeners);
+    }
+
+    /** Continues a conversation (an interactive session) with a new task, as a new run. */
+    public RunHandle continueConversation(Agent agent, List<Message> conversation, String task, EventListener... listeners) {
+        return agent.continueConversation(RunIds.next(), conversation, task, null, listeners);
+    }
+
+    /** Continues a stopped run from its last completed step with the standard agent. */
+    public RunHandle resume(RunSnapshot snapshot, EventListener... listeners) {
+        return agent().resume(snapshot, listeners);
+    }
+
+    /**
+     * After an interactive session, lets the model pick what to remember from the whole conversation, as after a
+     * run; the memory_updated event goes to the store and to {@code listener}.
+     */
+    public void rememberConversation(String runId, List<Message> conversation, EventListener listener) throws InterruptedException {
+        if (!settings.memoryOn() || !settings.memoryExtract() || conversation.isEmpty()) return;
+        var event = new MemoryHook(this, true).extract(runId, conversation);
+        if (event != null) {
+            harness.store().onEvent(event);
+            listener.onEvent(event);
+        }
+        MemoryHook.consolidateIfDue(this);
+    }
+
+    synchronized SkillCatalog skills() {
+        if (skills == null) skills = harness.skills(workspace);
+        return skills;
+    }
+
+    /** The workspace's tools: files, shell (sandboxed unless configured off), fetch, and the MCP servers' tools. */
+    private List<Tool> hands(SkillCatalog skillCatalog) {
+        var passEnv = java.util.Set.copyOf(settings.shellPassEnv());
+        var shell = ShellTool.Settings.defaults().withSandbox(sandboxed()).withNetwork(settings.shellNetwork())
+                .withEnvironment(harness.env(), passEnv::contains);
+        try {
+            var ws = new Workspace(workspace);
+            if (skillCatalog != null) skillCatalog.skills().forEach(s -> ws.allowRead(s.dir())); // skills' files are readable
+            var tools = new ArrayList<>(StandardTools.create(ws, shell, new FetchTool()));
+            tools.addAll(harness.mcpTools(settings));
+            return tools;
+        } catch (IllegalArgumentException e) {
+            throw new HarnessException(e.getMessage(), e);
+        }
+    }
+
+    private boolean sandboxed() {
+        return Sandbox.probe().available() && !settings.sandboxOff();
+    }
+
+    /** Permission rules and the approval mode: ask on a terminal, auto otherwise, unless configured. */
+    synchronized PolicyGate gate() {
+        if (gate != null) return gate;
+        ApprovalMode mode;
+        PermissionRules rules;
+        try {
+            mode = settings.approve().map(ApprovalMode::parse).orElse(harness.interactive() ? ApprovalMode.ASK : ApprovalMode.AUTO);
+            rules = PermissionRules.of(settings.allowRules(), settings.askRules(), settings.denyRules());
+        } catch (IllegalArgumentException e) {
+            throw new HarnessException(e.getMessage(), e);
+        }
+        // Asked at the time of the call, so that an approver set later (the REPL's line editor) is the one that answers.
+        PolicyGate.Approver approver = !harness.interactive() || harness.approver() == null ? null : (tool, subject, arguments) -> {
+            var current = harness.approver();
+            return current == null ? PolicyGate.Approver.Answer.DENY : current.ask(tool, subject, arguments);
+        };
+        if (mode == ApprovalMode.ASK && approver == null) {
+            harness.warnOnce("note: no terminal to ask for approvals; --approve ask behaves as auto (rules and sandbox decide)");
+        }
+        if (!sandboxed() && mode != ApprovalMode.AUTO) {
+            harness.warnOnce("shell commands run without an OS sandbox (" + (settings.sandboxOff() ? "sandbox: off in config"
+                    : Sandbox.probe().reason()) + ")");
+        }
+        gate = new PolicyGate(rules, mode, approver, sandboxed());
+        return gate;
+    }
+
+    /** The first gate's denial wins; otherwise the second decides. */
+    private static ToolGate both(ToolGate first, ToolGate second) {
+        return (call, args, ctx) -> {
+            var d = first.check(call, args, ctx);
+            return d != null && !d.allowed() ? d : second.check(call, args, ctx);
+        };
+    }
+
+    /**
+     * spawn_agent for this session: subagents get the session's settings (model, base URL, approval mode and
+     * answers, rules, sandbox, network, timeout), their own instructions and a budget carved from the parent's.
+     */
+    private SpawnAgentTool spawnTool(SkillCatalog skillCatalog) {
+        var catalog = skillCatalog != null ? skillCatalog : skills();
+        return new SpawnAgentTool(workspace, catalog, (model, instructions, maxSteps, allowed, parent) -> {
+            var spec = new AgentSpec(instructions, List.of(), true, true, true, false, true, allowed, maxSteps, model);
+            // What the parent has left is the child's budget (0 would mean unlimited, hence the floors); the child
+            // is also stopped when any ancestor's budget runs out, since its spending counts towards theirs.
+            long tokens = parent.remainingTokens();
+            double cost = parent.remainingCostUsd();
+            var budget = budget(maxSteps).withTimeout(settings.timeout().orElse(Harness.SUBAGENT_TIMEOUT))
+                    .withMaxTokens(tokens == Long.MAX_VALUE ? 0 : Math.max(1, tokens))
+                    .withMaxCostUsd(Double.isInfinite(cost) ? 0 : Math.max(1e-9, cost));
+            return builder(spec).budget(budget).build();
+        }, harness.subagentDepths);
+    }
+
+    /**
+     * A model spawn_agent named: the session's own, or one the settings list in {@code subagent_models}. Anything
+     * else (another provider, a file path) is refused, so that text the agent read cannot choose what runs.
+     */
+    private Model subagentModel(String spec) {
+        var own = modelChoice().spec();
+        if (spec.equals(own)) return model();
+        if (!settings.subagentModels().contains(spec)) {
+            throw new IllegalArgumentException("The model '" + spec + "' is not allowed for subagents. This session uses " + own
+                    + (settings.subagentModels().isEmpty() ? "" : "; also allowed: " + String.join(", ", settings.subagentModels()))
+                    + ". Leave model out to use the session's, or ask a person to add it to subagent_models in config.");
+        }
+        return models.computeIfAbsent(spec, s -> harness.models().model(settings.with(Map.of("model", s)), workspace));
+    }
+
+    /** What a run needs to be resumed later with the same settings (never secrets). */
+    public String resumeSettings() {
+        var s = Json.object();
+        settings.model().ifPresent(m -> s.put("model", m));
+        settings.baseUrl().ifPresent(u -> s.put("base_url", u));
+        s.put("workspace", workspace.toString());
+        s.put("max_steps", settings.maxSteps());
+        s.put("max_tokens", settings.maxTokens());
+        s.put("max_cost_usd", settings.maxCostUsd());
+        settings.timeout().ifPresent(t -> s.put("timeout", t.toString()));
+        s.put("tool_mode", settings.toolMode());
+        settings.approve().ifPresent(a -> s.put("approve", a));
+        return s.toString();
+    }
+
+    /** Stores the settings a run was started with, right after its run_started event, so it can be resumed. */
+    private final class SettingsRecorder implements EventListener {
+        @Override
+        public void onEvent(Event event) {
+            if (event instanceof Event.RunStarted s) harness.store().setSettings(s.runId(), resumeSettings());
+        }
+    }
+}

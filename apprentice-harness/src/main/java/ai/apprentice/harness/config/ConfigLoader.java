@@ -1,0 +1,190 @@
+package ai.apprentice.harness.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the layered configuration: {@code $APPRENTICE_HOME/config.yaml}, then
+ * {@code <workspace>/.apprentice/config.yaml}, then environment variables, then flags; later layers win and
+ * every value remembers its source. Syntax errors name file, line and column; bad values name the key, the
+ * place and the expected form; unknown keys are warnings with a suggestion.
+ */
+public final class ConfigLoader {
+    private static final YAMLFactory YAML = new YAMLFactory();
+
+    private ConfigLoader() {}
+
+    public static Path userFile(Path home) {
+        return home.resolve("config.yaml");
+    }
+
+    public static Path workspaceFile(Path workspace) {
+        return workspace.resolve(".apprentice").resolve("config.yaml");
+    }
+
+    public static Settings load(Path home, Path workspace, Map<String, String> env, Map<String, Object> flags) {
+        var values = new EnumMap<ConfigKey, Sourced>(ConfigKey.class);
+        for (var k : ConfigKey.values()) values.put(k, new Sourced(k.defaultValue, "default"));
+        var warnings = new ArrayList<String>();
+        for (var file : List.of(userFile(home), workspaceFile(workspace))) {
+            if (Files.isRegularFile(file)) readFile(file, values, warnings);
+        }
+        for (var k : ConfigKey.values()) {
+            if (k.env == null) continue;
+            var v = env.get(k.env);
+            if (v == null || v.isBlank()) continue;
+            values.put(k, new Sourced(convert(k, v, "environment variable " + k.env), "env " + k.env));
+        }
+        applyFlags(values, flags);
+        return new Settings(values, warnings);
+    }
+
+    static Settings override(Settings base, Map<ConfigKey, Sourced> baseValues, Map<String, Object> flags) {
+        var values = new EnumMap<ConfigKey, Sourced>(baseValues);
+        applyFlags(values, flags);
+        return new Settings(values, base.warnings());
+    }
+
+    private static void applyFlags(Map<ConfigKey, Sourced> values, Map<String, Object> flags) {
+        for (var f : flags.entrySet()) {
+            var k = ConfigKey.of(f.getKey());
+            if (k == null) throw new IllegalArgumentException("no config key " + f.getKey()); // a programming error
+            String flag = k.flag == null ? "--" + k.key : k.flag;
+            values.put(k, new Sourced(convert(k, f.getValue(), "option " + flag), "flag " + flag));
+        }
+    }
+
+    private static void readFile(Path file, Map<ConfigKey, Sourced> values, List<String> warnings) {
+        var lines = new LinkedHashMap<String, Integer>();
+        Object root;
+        try (JsonParser p = YAML.createParser(file.toFile())) {
+            var first = p.nextToken();
+            if (first == null) return; // empty file
+            root = read(p, "", lines);
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            throw new ConfigException(file + ":" + (loc == null ? "?" : loc.getLineNr() + ":" + loc.getColumnNr()) + ": "
+                    + e.getOriginalMessage().lines().findFirst().orElse("syntax error"), e);
+        } catch (IOException e) {
+            throw new ConfigException("Cannot read " + file + ": " + e.getMessage(), e);
+        }
+        if (root == null) return;
+        if (!(root instanceof Map<?, ?> top)) {
+            throw new ConfigException(file + ":1: expected a mapping of keys (key: value lines), found " + describe(root));
+        }
+        flatten(top, "", file, lines, values, warnings);
+    }
+
+    private static void flatten(Map<?, ?> map, String prefix, Path file, Map<String, Integer> lines,
+                                Map<ConfigKey, Sourced> values, List<String> warnings) {
+        for (var e : map.entrySet()) {
+            String path = prefix + e.getKey();
+            String where = file + ":" + lines.getOrDefault(path, 1);
+            var key = ConfigKey.of(path);
+            if (key == null && ConfigKey.isSection(path) && e.getValue() instanceof Map<?, ?> section) {
+                flatten(section, path + ".", file, lines, values, warnings);
+            } else if (key == null) {
+                warnings.add(where + ": unknown key '" + path + "'" + suggestion(path));
+            } else if (e.getValue() != null) {
+                var value = convert(key, e.getValue(), where + ": " + path);
+                // Map-valued keys (prices, mcp_servers) merge entry by entry across files; the later file wins per entry.
+                if (value instanceof Map<?, ?> m && values.get(key).value() instanceof Map<?, ?> earlier && !earlier.isEmpty()) {
+                    var merged = new LinkedHashMap<Object, Object>(earlier);
+                    merged.putAll(m);
+                    value = merged;
+                }
+                values.put(key, new Sourced(value, where));
+            }
+        }
+    }
+
+    private static Object convert(ConfigKey key, Object raw, String where) {
+        try {
+            return key.kind.reader().apply(raw);
+        } catch (RuntimeException e) {
+            throw new ConfigException(where + ": expected " + key.kind.expected() + ", got " + describe(raw));
+        }
+    }
+
+    private static String describe(Object v) {
+        if (v instanceof Map) return "a mapping";
+        if (v instanceof List) return "a list";
+        return "'" + v + "'";
+    }
+
+    /** Reads the value at the current token into maps, lists and scalars, recording the line of each key. */
+    private static Object read(JsonParser p, String path, Map<String, Integer> lines) throws IOException {
+        JsonToken t = p.currentToken();
+        switch (t) {
+            case START_OBJECT -> {
+                var map = new LinkedHashMap<String, Object>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    lines.put(path + name, p.currentTokenLocation().getLineNr());
+                    p.nextToken();
+                    map.put(name, read(p, path + name + ".", lines));
+                }
+                return map;
+            }
+            case START_ARRAY -> {
+                var list = new ArrayList<Object>();
+                while (p.nextToken() != JsonToken.END_ARRAY) list.add(read(p, path, lines));
+                return list;
+            }
+            case VALUE_NUMBER_INT -> {
+                return p.getNumberValue();
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return p.getDoubleValue();
+            }
+            case VALUE_TRUE, VALUE_FALSE -> {
+                return p.getBooleanValue();
+            }
+            case VALUE_NULL -> {
+                return null;
+            }
+            default -> {
+                return p.getText();
+            }
+        }
+    }
+
+    private static String suggestion(String unknown) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (var k : ConfigKey.values()) {
+            int d = distance(unknown, k.key);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k.key;
+            }
+        }
+        return best != null && bestDistance <= Math.max(2, unknown.length() / 3) ? " (did you mean '" + best + "'?)" : "";
+    }
+
+    private static int distance(String a, String b) {
+        var prev = new int[b.length() + 1];
+        var cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            var tmp = prev;
+            prev = cur;
+            cur = tmp;
+        }
+        return prev[b.length()];
+    }
+}
