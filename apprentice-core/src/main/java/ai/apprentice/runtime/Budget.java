@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * Limits of one run. Zero or null means unlimited, except {@code maxSteps}, whose default keeps a confused
- * model from looping for ever.
+ * model from looping for ever. Tokens and cost count what the run's children spent too, and a child run also
+ * stops when an ancestor's token or cost limit is reached (see {@link Agent#startChild} and {@link Spending}).
  */
 public record Budget(int maxSteps, long maxTokens, double maxCostUsd, Duration timeout) {
     public static final int DEFAULT_MAX_STEPS = 50;

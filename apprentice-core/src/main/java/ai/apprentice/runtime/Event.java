@@ -27,6 +27,8 @@ import java.util.List;
         @JsonSubTypes.Type(value = Event.Compacted.class, name = "context_compacted"),
         @JsonSubTypes.Type(value = Event.MemoryUpdated.class, name = "memory_updated"),
         @JsonSubTypes.Type(value = Event.RunFinished.class, name = "run_finished"),
+        @JsonSubTypes.Type(value = Event.Reward.class, name = "reward"),
+        @JsonSubTypes.Type(value = Event.Feedback.class, name = "feedback"),
 })
 public sealed interface Event {
     String runId();
@@ -126,4 +128,44 @@ public sealed interface Event {
     @EventType("run_finished")
     record RunFinished(String runId, Instant at, RunStatus status, String stopReason, String answer, int steps,
                        long inputTokens, long outputTokens, double costUsd) implements Event {}
+
+    /**
+     * How well a run did, as a number in [0,1], attached at any time after it (a learning loop reads these).
+     * {@code source} says who judged: {@code environment} (a task's checker), {@code person}, or {@code rule}.
+     */
+    @EventType("reward")
+    record Reward(String runId, Instant at, double value, String source, String explanation) implements Event {
+        public Reward {
+            if (!(value >= 0 && value <= 1)) throw new IllegalArgumentException("reward value must be between 0 and 1, got " + value);
+            if (!List.of("environment", "person", "rule").contains(source)) {
+                throw new IllegalArgumentException("reward source must be environment, person or rule, got " + source);
+            }
+        }
+    }
+
+    /**
+     * A judgement of a run, attached at any time after it: a rating ({@code good}/{@code bad}), a score in [0,1],
+     * and/or a correction in words; at least one. {@code path} and {@code diff} are set when the feedback is a
+     * detected correction: a person changed a file the run wrote (the diff goes from the agent's version to theirs).
+     */
+    @EventType("feedback")
+    record Feedback(String runId, Instant at, String rating, Double score, String correction, String author,
+                    String path, String diff) implements Event {
+        public Feedback {
+            if (rating != null && !rating.equals("good") && !rating.equals("bad")) {
+                throw new IllegalArgumentException("rating must be good or bad, got " + rating);
+            }
+            if (score != null && !(score >= 0 && score <= 1)) throw new IllegalArgumentException("score must be between 0 and 1, got " + score);
+            if (rating == null && score == null && (correction == null || correction.isBlank())) {
+                throw new IllegalArgumentException("feedback needs a rating, a score or a correction");
+            }
+        }
+
+        /** A person's feedback, now; a blank note counts as none. The messages are meant for the command line. */
+        public static Feedback of(String runId, String rating, Double score, String note, String author) {
+            String correction = note == null || note.isBlank() ? null : note.strip();
+            if (rating == null && score == null && correction == null) throw new IllegalArgumentException("give --good, --bad, --score or a note");
+            return new Feedback(runId, Instant.now(), rating, score, correction, author, null, null);
+        }
+    }
 }

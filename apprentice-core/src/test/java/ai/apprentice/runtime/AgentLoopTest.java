@@ -225,4 +225,72 @@ class AgentLoopTest {
             assertThat(Json.read(json, Event.class)).isEqualTo(e);
         }
     }
+
+    @Test
+    void everyEventOfARunArrivesOnTheRunsThread() throws Exception {
+        var threads = new CopyOnWriteArrayList<Thread>();
+        ai.apprentice.tool.ToolGate gate = (call, args, ctx) -> args.get("a").asLong() == 3
+                ? ai.apprentice.tool.ToolGate.Decision.deny("test", "no threes")
+                : ai.apprentice.tool.ToolGate.Decision.allow("test", "fine");
+        var t = Json.object();
+        var calls = t.putArray("tool_calls");
+        for (int a = 1; a <= 4; a++) calls.add(Json.object().put("name", "add").put("arguments", "{\"a\":" + a + ",\"b\":1}"));
+        var result = agent(t, turn("done")).gate(gate).listener(e -> threads.add(Thread.currentThread())).build().run("x");
+        assertThat(result.succeeded()).isTrue();
+        assertThat(events).filteredOn(e -> e instanceof Event.PermissionDecision).hasSize(4)
+                .filteredOn(e -> !((Event.PermissionDecision) e).allowed()).hasSize(1);
+        assertThat(toolMessages()).extracting(Message::content)
+                .containsExactly("2", "3", "Permission denied: add was not run (test: no threes).", "5");
+        assertThat(threads).hasSize(events.size()).containsOnly(threads.getFirst());
+        assertThat(threads.getFirst()).isNotEqualTo(Thread.currentThread());
+    }
+
+    @Test
+    void withoutReportedUsageTokensAreEstimatedAndTheTokenBudgetHolds() throws Exception {
+        var t = (com.fasterxml.jackson.databind.node.ObjectNode) toolTurn("Adding once more.", "add", "{\"a\":1,\"b\":1}");
+        t.putObject("usage").put("input_tokens", 0).put("output_tokens", 0); // the provider says nothing
+        var script = new JsonNode[20];
+        java.util.Arrays.fill(script, t);
+        var result = agent(script).budget(Budget.DEFAULT.withMaxTokens(500)).build().run("loop");
+        assertThat(result.stopReason()).isEqualTo("max_tokens");
+        assertThat(result.usage().total()).isGreaterThanOrEqualTo(500);
+        assertThat(result.steps()).isLessThan(20);
+        assertThat(events).filteredOn(e -> e instanceof Event.UsageEvent).isNotEmpty()
+                .allSatisfy(e -> assertThat(((Event.UsageEvent) e).estimated()).isTrue())
+                .allSatisfy(e -> assertThat(((Event.UsageEvent) e).inputTokens()).isPositive());
+    }
+
+    @Test
+    void tokensOfFailedAttemptsAreCharged() throws Exception {
+        var attempts = new java.util.concurrent.atomic.AtomicInteger();
+        ai.apprentice.model.Model flaky = new ai.apprentice.model.Model() {
+            @Override public String id() { return "test:flaky"; }
+            @Override public ai.apprentice.model.ChatResponse chat(ai.apprentice.model.ChatRequest r, ai.apprentice.model.ModelListener l) {
+                if (attempts.incrementAndGet() < 3) {
+                    throw new ai.apprentice.model.ModelException("overloaded", true, 529, null, null, new ai.apprentice.model.Usage(100, 0));
+                }
+                return new ai.apprentice.model.ChatResponse(Message.assistant("ok"), new ai.apprentice.model.Usage(100, 5), "stop");
+            }
+        };
+        var policy = new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(2));
+        var ok = Agent.builder().model(new RetryingModel(flaky, policy)).listener(events::add).build().run("x");
+        assertThat(ok.usage()).isEqualTo(new ai.apprentice.model.Usage(300, 5));
+
+        attempts.set(-10); // every attempt fails now
+        var failed = Agent.builder().model(new RetryingModel(flaky, policy)).build().run("x");
+        assertThat(failed.stopReason()).isEqualTo("model_error");
+        assertThat(failed.usage()).isEqualTo(new ai.apprentice.model.Usage(300, 0));
+    }
+
+    @Test
+    void eventsWrittenBeforeTheNewFieldsStillRead() {
+        var retry = Json.read("{\"type\":\"model_retry\",\"run_id\":\"r1\",\"at\":\"2025-01-01T00:00:00Z\",\"step\":1,"
+                + "\"attempt\":1,\"wait_ms\":500,\"reason\":\"429\"}", Event.class);
+        assertThat(retry).isEqualTo(new Event.ModelRetry("r1", java.time.Instant.parse("2025-01-01T00:00:00Z"), 1, 1, 500, "429", 0));
+        var usage = Json.read("{\"type\":\"usage\",\"run_id\":\"r1\",\"at\":\"2025-01-01T00:00:00Z\",\"step\":1,"
+                + "\"input_tokens\":10,\"output_tokens\":2,\"cost_usd\":0.5,\"total_input_tokens\":10,"
+                + "\"total_output_tokens\":2,\"total_cost_usd\":0.5}", Event.class);
+        assertThat(((Event.UsageEvent) usage).estimated()).isFalse();
+        assertThat(((Event.UsageEvent) usage).totalInputTokens()).isEqualTo(10);
+    }
 }

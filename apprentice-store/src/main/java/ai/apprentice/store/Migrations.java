@@ -41,6 +41,20 @@ final class Migrations {
               payload TEXT NOT NULL,
               PRIMARY KEY (run_id, seq)
             ) WITHOUT ROWID;
+            """,
+            // 2: rewards and feedback are found by type. The files the agent wrote are kept to detect a person's
+            // corrections: their hash, and their text when it is UTF-8 and at most WrittenFiles.MAX_CONTENT bytes.
+            """
+            CREATE INDEX events_type ON events(type, run_id);
+            CREATE TABLE written_files (
+              workspace TEXT NOT NULL,
+              path TEXT NOT NULL,
+              run_id TEXT NOT NULL REFERENCES runs(id),
+              sha256 TEXT NOT NULL,
+              content TEXT,
+              written_at TEXT NOT NULL,
+              PRIMARY KEY (workspace, path)
+            ) WITHOUT ROWID;
             """);
 
     private Migrations() {}

@@ -34,16 +34,16 @@ public final class RunStore implements EventListener, AutoCloseable {
     private final Connection db;
     private final ReentrantLock lock = new ReentrantLock();
     private final PreparedStatement insertEvent;
-    private final PreparedStatement nextSeq;
     private final java.util.Map<String, PreparedStatement> statements = new java.util.HashMap<>();
-    /** The next event number of runs this store writes; a run is written by one process at a time. */
-    private final java.util.Map<String, Long> nextSeqOfRun = new java.util.HashMap<>();
 
     private RunStore(Path file, Connection db) throws SQLException {
         this.file = file;
         this.db = db;
-        this.insertEvent = db.prepareStatement("INSERT INTO events(run_id, seq, type, at, payload) VALUES (?,?,?,?,?)");
-        this.nextSeq = db.prepareStatement("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?");
+        // The number is taken inside the write transaction, not cached: another process may append to the same
+        // run (a reward, feedback) at any time. MAX(seq) is one seek in the primary key.
+        this.insertEvent = db.prepareStatement("""
+                INSERT INTO events(run_id, seq, type, at, payload)
+                SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4 FROM events WHERE run_id = ?1""");
     }
 
     public static RunStore open(Path file) {
@@ -96,15 +96,38 @@ public final class RunStore implements EventListener, AutoCloseable {
             batch.add(event);
             pending.clear();
             write(() -> {
-                for (var e : batch) append(e);
+                for (var e : batch) insert(e);
             }, "record a " + event.type() + " event of run " + event.runId());
         } finally {
             lock.unlock();
         }
     }
 
+    /**
+     * Attaches an event to an existing run, in its own transaction, whenever: a reward or feedback long after the
+     * run finished, from any process. It takes the run's next number (events this store still holds back for a
+     * step in flight of the same run are numbered after it, when the step ends).
+     *
+     * @throws IllegalArgumentException when there is no run with that id (nothing is stored)
+     */
+    public void append(Event event) {
+        if (!event.persistent()) return;
+        write(() -> appendToRun(event), "record a " + event.type() + " event of run " + event.runId());
+    }
+
+    /** {@link #append} inside a transaction the caller holds. */
+    void appendToRun(Event event) throws SQLException {
+        try (var ps = db.prepareStatement("SELECT 1 FROM runs WHERE id=?")) {
+            ps.setString(1, event.runId());
+            try (var rs = ps.executeQuery()) {
+                if (!rs.next()) throw new IllegalArgumentException("No run with id " + event.runId() + " in " + file);
+            }
+        }
+        insert(event);
+    }
+
     /** Writes one event and its effect on the run's row; inside a transaction. */
-    private void append(Event event) throws SQLException {
+    private void insert(Event event) throws SQLException {
             switch (event) {
                 case Event.RunStarted s -> {
                     try (var ps = db.prepareStatement("""
@@ -135,24 +158,11 @@ public final class RunStore implements EventListener, AutoCloseable {
                         f.inputTokens(), f.outputTokens(), f.costUsd(), f.runId());
                 default -> { }
             }
-            Long cached = nextSeqOfRun.get(event.runId());
-            long seq;
-            if (cached != null && !(event instanceof Event.RunResumed)) {
-                seq = cached;
-            } else {
-                nextSeq.setString(1, event.runId());
-                try (var rs = nextSeq.executeQuery()) {
-                    seq = rs.getLong(1);
-                }
-            }
             insertEvent.setString(1, event.runId());
-            insertEvent.setLong(2, seq);
-            insertEvent.setString(3, event.type());
-            insertEvent.setString(4, time(event.at()));
-            insertEvent.setString(5, Json.write(event));
+            insertEvent.setString(2, event.type());
+            insertEvent.setString(3, time(event.at()));
+            insertEvent.setString(4, Json.write(event));
             insertEvent.executeUpdate();
-            nextSeqOfRun.put(event.runId(), seq + 1);
-            if (event instanceof Event.RunFinished) nextSeqOfRun.remove(event.runId());
     }
 
     /** Keeps the settings a run was started with (opaque JSON, never secrets), for resume. */
@@ -214,6 +224,59 @@ public final class RunStore implements EventListener, AutoCloseable {
     }
 
     /**
+     * The reward and feedback of each given run, for listings: every id maps to an outcome ({@link RunOutcome#NONE}
+     * when it has none). One query per 500 ids, through the index on events(type, run_id).
+     */
+    public java.util.Map<String, RunOutcome> outcomes(List<String> runIds) {
+        var out = new java.util.LinkedHashMap<String, RunOutcome>();
+        for (var id : runIds) out.put(id, RunOutcome.NONE);
+        var ids = List.copyOf(out.keySet());
+        for (int from = 0; from < ids.size(); from += 500) {
+            var chunk = ids.subList(from, Math.min(ids.size(), from + 500));
+            var events = read(() -> {
+                var found = new ArrayList<Event>();
+                // Without statistics SQLite would walk every event of each run by the primary key, for the ORDER BY.
+                var sql = "SELECT payload FROM events INDEXED BY events_type WHERE type IN ('reward','feedback') AND run_id IN ("
+                        + String.join(",", java.util.Collections.nCopies(chunk.size(), "?")) + ") ORDER BY run_id, seq";
+                try (var ps = db.prepareStatement(sql)) {
+                    bind(ps, chunk.toArray());
+                    try (var rs = ps.executeQuery()) {
+                        // A listing should not fail on one unreadable row; events() reports it for that run.
+                        while (rs.next()) {
+                            try {
+                                found.add(Json.MAPPER.readValue(rs.getString(1), Event.class));
+                            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                                // skipped
+                            }
+                        }
+                    }
+                }
+                return found;
+            });
+            for (var e : events) out.computeIfPresent(e.runId(), (id, o) -> add(o, e));
+        }
+        return out;
+    }
+
+    /** The outcome with one more event (events come in order, so the latest reward and correction win). */
+    private static RunOutcome add(RunOutcome o, Event e) {
+        return switch (e) {
+            case Event.Reward r -> new RunOutcome(r.value(), r.source(), o.feedback(), o.good(), o.bad(), o.scored(),
+                    o.meanScore(), o.lastCorrection());
+            case Event.Feedback f -> {
+                int n = o.feedback() + 1;
+                int scored = o.scored() + (f.score() == null ? 0 : 1);
+                Double mean = o.meanScore();
+                if (f.score() != null) mean = mean == null ? f.score() : mean + (f.score() - mean) / scored;
+                yield new RunOutcome(o.reward(), o.rewardSource(), n, o.good() + ("good".equals(f.rating()) ? 1 : 0),
+                        o.bad() + ("bad".equals(f.rating()) ? 1 : 0), scored, mean,
+                        f.correction() != null ? f.correction() : o.lastCorrection());
+            }
+            default -> o;
+        };
+    }
+
+    /**
      * Runs marked running whose process is gone (or whose pid now belongs to another process) were killed:
      * they become interrupted. Runs of this process are left alone.
      */
@@ -268,7 +331,7 @@ public final class RunStore implements EventListener, AutoCloseable {
                 rs.getString("answer"), rs.getLong("pid"));
     }
 
-    private static String time(Instant i) {
+    static String time(Instant i) {
         return TIME.format(i);
     }
 
@@ -287,22 +350,35 @@ public final class RunStore implements EventListener, AutoCloseable {
         for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
     }
 
-    private interface SqlWork {
+    interface SqlWork {
         void run() throws SQLException;
     }
 
-    private interface SqlQuery<T> {
+    interface SqlQuery<T> {
         T get() throws SQLException;
     }
 
+    /** The connection, for {@link WrittenFiles}; use it only inside {@link #read} or {@link #write}. */
+    Connection connection() {
+        return db;
+    }
+
+    void write(SqlWork work, String what) {
+        transaction(() -> {
+            work.run();
+            return null;
+        }, what);
+    }
+
     /** One write transaction; IMMEDIATE so that a concurrent writer waits instead of failing half-way. */
-    private void write(SqlWork work, String what) {
+    <T> T transaction(SqlQuery<T> work, String what) {
         lock.lock();
         try (var st = db.createStatement()) {
             st.execute("BEGIN IMMEDIATE");
             try {
-                work.run();
+                T result = work.get();
                 st.execute("COMMIT");
+                return result;
             } catch (SQLException | RuntimeException e) {
                 st.execute("ROLLBACK");
                 throw e;
@@ -314,7 +390,7 @@ public final class RunStore implements EventListener, AutoCloseable {
         }
     }
 
-    private <T> T read(SqlQuery<T> q) {
+    <T> T read(SqlQuery<T> q) {
         lock.lock();
         try {
             return q.get();
@@ -333,11 +409,10 @@ public final class RunStore implements EventListener, AutoCloseable {
                 var batch = new ArrayList<>(pending);
                 pending.clear();
                 write(() -> {
-                    for (var e : batch) append(e);
+                    for (var e : batch) insert(e);
                 }, "record the last events");
             }
             insertEvent.close();
-            nextSeq.close();
             for (var ps : statements.values()) ps.close();
             db.close();
         } catch (SQLException e) {

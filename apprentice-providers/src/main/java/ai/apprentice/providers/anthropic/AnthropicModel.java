@@ -128,10 +128,25 @@ public final class AnthropicModel implements Model {
         final StringBuilder text = new StringBuilder();
     }
 
+    /** Token counts as the stream reports them: input tokens arrive first, in message_start. */
+    private static final class Counts {
+        long input;
+        long output;
+    }
+
     private ChatResponse read(Streaming.Events sse, ModelListener listener) throws InterruptedException {
+        var counts = new Counts();
+        try {
+            return read(sse, listener, counts);
+        } catch (ModelException e) {
+            // The input was read (and billed) even though the answer broke off: tell the budget.
+            var spent = new Usage(counts.input, counts.output);
+            throw spent.total() > 0 && e.usage().total() == 0 ? e.withUsage(spent) : e;
+        }
+    }
+
+    private ChatResponse read(Streaming.Events sse, ModelListener listener, Counts counts) throws InterruptedException {
         Map<Integer, Block> blocks = new TreeMap<>();
-        long input = 0;
-        long output = 0;
         String stop = null;
         boolean finished = false;
         Streaming.Event event;
@@ -147,9 +162,9 @@ public final class AnthropicModel implements Model {
             switch (type) {
                 case "message_start" -> {
                     var u = data.path("message").path("usage");
-                    input = u.path("input_tokens").asLong() + u.path("cache_read_input_tokens").asLong()
+                    counts.input = u.path("input_tokens").asLong() + u.path("cache_read_input_tokens").asLong()
                             + u.path("cache_creation_input_tokens").asLong();
-                    output = u.path("output_tokens").asLong();
+                    counts.output = u.path("output_tokens").asLong();
                 }
                 case "content_block_start" -> {
                     var b = new Block();
@@ -175,7 +190,7 @@ public final class AnthropicModel implements Model {
                 }
                 case "message_delta" -> {
                     if (data.path("delta").path("stop_reason").isTextual()) stop = data.path("delta").get("stop_reason").asText();
-                    if (data.path("usage").has("output_tokens")) output = data.path("usage").get("output_tokens").asLong();
+                    if (data.path("usage").has("output_tokens")) counts.output = data.path("usage").get("output_tokens").asLong();
                 }
                 case "message_stop" -> finished = true;
                 case "error" -> {
@@ -195,6 +210,6 @@ public final class AnthropicModel implements Model {
             if ("text".equals(b.type)) text.append(b.text);
             if ("tool_use".equals(b.type)) calls.add(new ToolCall(b.id, b.name, b.text.isEmpty() ? "{}" : b.text.toString()));
         }
-        return new ChatResponse(Message.assistant(text.toString(), List.copyOf(calls)), new Usage(input, output), stop);
+        return new ChatResponse(Message.assistant(text.toString(), List.copyOf(calls)), new Usage(counts.input, counts.output), stop);
     }
 }

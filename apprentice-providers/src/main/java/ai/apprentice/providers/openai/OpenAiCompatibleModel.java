@@ -142,9 +142,18 @@ public final class OpenAiCompatibleModel implements Model {
     }
 
     private ChatResponse read(Streaming.Events sse, ModelListener listener) throws InterruptedException {
+        Usage[] usage = {null};
+        try {
+            return read(sse, listener, usage);
+        } catch (ModelException e) {
+            // Usage comes last in this API, so it is rarely known when a stream fails; when it is, it was billed.
+            throw usage[0] != null && e.usage().total() == 0 ? e.withUsage(usage[0]) : e;
+        }
+    }
+
+    private ChatResponse read(Streaming.Events sse, ModelListener listener, Usage[] usage) throws InterruptedException {
         var text = new StringBuilder();
         Map<Integer, CallBuilder> calls = new TreeMap<>();
-        Usage usage = null;
         String finish = null;
         boolean done = false;
         Streaming.Event event;
@@ -165,7 +174,7 @@ public final class OpenAiCompatibleModel implements Model {
                 throw new ModelException("Error from " + endpoint + " mid-stream: " + err.path("message").asText(err.toString()), true);
             }
             var u = chunk.path("usage");
-            if (u.isObject()) usage = new Usage(u.path("prompt_tokens").asLong(), u.path("completion_tokens").asLong());
+            if (u.isObject()) usage[0] = new Usage(u.path("prompt_tokens").asLong(), u.path("completion_tokens").asLong());
             for (var choice : chunk.path("choices")) {
                 var delta = choice.path("delta");
                 var content = delta.path("content");
@@ -193,7 +202,7 @@ public final class OpenAiCompatibleModel implements Model {
         }
         var toolCalls = new ArrayList<ToolCall>();
         for (var b : calls.values()) toolCalls.add(new ToolCall(b.id, b.name, b.arguments.toString()));
-        return new ChatResponse(Message.assistant(text.toString(), List.copyOf(toolCalls)), usage, finish);
+        return new ChatResponse(Message.assistant(text.toString(), List.copyOf(toolCalls)), usage[0], finish);
     }
 
     private static String abbreviate(String s) {
