@@ -6,6 +6,7 @@ import java.util.List;
 
 /** One attempt at one task. */
 public interface Episode extends AutoCloseable {
+    /** Equals {@link Environment#taskId(String, int)} of the task it plays; evaluation resume keys on it. */
     String taskId();
 
     /** The rules the agent must follow (its system instructions). */

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * A user played by a language model, following tau-bench's convention: it gets the task's instruction as
  * its persona and goal, speaks one message at a time, and writes "###STOP###" when its goal is met or
- * cannot be met. From the model's side, the agent is the "user" of the conversation.
+ * cannot be met. From the model's side, the agent is the "user" of the conversation. The wording is ours: it is
+ * the default {@link Environment#user}; tau-bench plays its own reference user instead.
  */
 public final class LlmUser implements UserSimulator {
     private final Model model;

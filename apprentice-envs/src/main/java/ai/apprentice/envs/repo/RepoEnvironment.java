@@ -67,7 +67,7 @@ public final class RepoEnvironment implements Environment {
                 RepoEpisode.delete(dir);
                 throw e;
             }
-            return new RepoEpisode(split + "/" + index, mutant, dir, shellSettings());
+            return new RepoEpisode(taskId(split, index), mutant, dir, shellSettings());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the repository copy in " + scratch, e);
         }

@@ -46,7 +46,7 @@ public final class ShopEnvironment implements Environment {
 
     @Override
     public Episode start(String split, int index, long seed, UserSimulator user) {
-        return new ShopEpisode(split + "/" + index, task(split, index), Shared.CATALOGUE, Shared.SEARCH);
+        return new ShopEpisode(taskId(split, index), task(split, index), Shared.CATALOGUE, Shared.SEARCH);
     }
 
     public static final class Provider implements EnvironmentProvider {

@@ -59,7 +59,7 @@ public final class SqlEnvironment implements Environment {
     @Override
     public Episode start(String split, int index, long seed, UserSimulator user) {
         var task = task(split, index);
-        return new SqlEpisode(split + "/" + index, task, database(split, task.schema()));
+        return new SqlEpisode(taskId(split, index), task, database(split, task.schema()));
     }
 
     public static final class Provider implements EnvironmentProvider {

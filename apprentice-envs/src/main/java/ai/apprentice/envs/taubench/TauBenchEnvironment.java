@@ -4,6 +4,7 @@ import ai.apprentice.envs.Environment;
 import ai.apprentice.envs.EnvironmentProvider;
 import ai.apprentice.envs.Episode;
 import ai.apprentice.envs.UserSimulator;
+import ai.apprentice.model.Model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -21,6 +22,7 @@ public final class TauBenchEnvironment implements Environment {
     private final String policy;
     private final Map<String, JsonNode> tasks = new ConcurrentHashMap<>();
     private final Map<String, String> goldHashes = new ConcurrentHashMap<>();
+    private volatile String userTemplate;
 
     public TauBenchEnvironment(TauData.Domain domain, Path dataDir) {
         this.domain = domain;
@@ -67,8 +69,27 @@ public final class TauBenchEnvironment implements Environment {
         }
         var task = all.get(index);
         var tools = domain == TauData.Domain.RETAIL ? TauTools.retail() : TauTools.airline();
-        String gold = goldHashes.computeIfAbsent(split + "/" + index, k -> TauReward.goldHash(start, tools, task));
-        return new TauEpisode(split + "/" + index, task, policy, start.deepCopy(), gold, tools, user);
+        var id = taskId(split, index);
+        String gold = goldHashes.computeIfAbsent(id, k -> TauReward.goldHash(start, tools, task));
+        return new TauEpisode(id, task, policy, start.deepCopy(), gold, tools, user);
+    }
+
+    /** The reference's user, so that scores compare with published tau-bench results. */
+    @Override
+    public UserSimulator user(Model userModel) {
+        return new TauUser(userModel, userTemplate());
+    }
+
+    @Override
+    public String userSimulator() {
+        return "tau-bench-reference (" + dataDir.resolve(UserTemplate.FILE) + ")";
+    }
+
+    /** Read on first use, not at creation: evaluations that need no user (gold, random) work on older installs. */
+    private String userTemplate() {
+        var t = userTemplate;
+        if (t == null) userTemplate = t = UserTemplate.read(dataDir.resolve(UserTemplate.FILE));
+        return t;
     }
 
     /** Registers the two domains for discovery by name. */

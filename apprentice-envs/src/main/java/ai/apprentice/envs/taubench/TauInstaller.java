@@ -18,7 +18,8 @@ import java.util.List;
 
 /**
  * {@code apprentice env install taubench}: downloads the data files of a pinned upstream tau-bench commit,
- * checks each file's SHA-256, converts the Python task files to JSON, and only then moves the finished
+ * checks each file's SHA-256, converts the Python task files to JSON and the simulated user's code to
+ * {@code user_simulator.md} (its prompt template), and only then moves the finished
  * folder into place, so a failed or interrupted install leaves nothing half-written.
  */
 public final class TauInstaller {
@@ -39,7 +40,9 @@ public final class TauInstaller {
             new Entry("airline/data/reservations.json", "airline/reservations.json", "1cf0bbc58ad984be9de7c24dba6dd27393f94cdbd482d8524f6a54db1f561a8c"),
             new Entry("airline/data/users.json", "airline/users.json", "bd264e2a31e0fa35cdfef8987e70a0dd3776828b582fe90e7a44823a12eb4cea"),
             new Entry("airline/wiki.md", "airline/wiki.md", "56c335801c16e26b54f600f9db99eb04d31db477e86eb160341d5c66b796c5c8"),
-            new Entry("airline/tasks_test.py", "tasks/airline_test.json", "14cdb6b4fe810faac9a0cc8395d3c7b32c883a979d1cde8c8003ae25a93d2ff3"));
+            new Entry("airline/tasks_test.py", "tasks/airline_test.json", "14cdb6b4fe810faac9a0cc8395d3c7b32c883a979d1cde8c8003ae25a93d2ff3"),
+            // The simulated user's prompt lives in code; its template is extracted into user_simulator.md.
+            new Entry("user.py", UserTemplate.FILE, "ab24eeed85e6261eb2f45420432d84a390cc39b82fc5910b8a4ccd3cee36f07e"));
 
     private final String baseUrl;
     private final List<Entry> files;
@@ -68,7 +71,14 @@ public final class TauInstaller {
                 }
                 var out = tmp.resolve(f.local());
                 Files.createDirectories(out.getParent());
-                if (f.upstream().endsWith(".py")) {
+                if (f.local().equals(UserTemplate.FILE)) {
+                    try {
+                        var template = UserTemplate.fromPython(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+                        Files.writeString(out, UserTemplate.markdown(template, "tau_bench/envs/" + f.upstream() + " at commit " + COMMIT));
+                    } catch (IllegalArgumentException e) {
+                        throw new IOException("Cannot read the user template in " + f.upstream() + ": " + e.getMessage(), e);
+                    }
+                } else if (f.upstream().endsWith(".py")) {
                     try {
                         Files.writeString(out, Json.MAPPER.writerWithDefaultPrettyPrinter()
                                 .writeValueAsString(PythonLiterals.firstList(new String(bytes, java.nio.charset.StandardCharsets.UTF_8))));

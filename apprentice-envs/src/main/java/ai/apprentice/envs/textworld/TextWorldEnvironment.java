@@ -47,7 +47,7 @@ public final class TextWorldEnvironment implements Environment {
 
     @Override
     public Episode start(String split, int index, long seed, UserSimulator user) {
-        return new TextWorldEpisode(split + "/" + index, task(split, index));
+        return new TextWorldEpisode(taskId(split, index), task(split, index));
     }
 
     public static final class Provider implements EnvironmentProvider {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class GoldReplayTest {
     private static Map<String, String> expected() throws Exception {
         Map<String, String> expected = new HashMap<>();
-        for (var line : Files.readAllLines(TauData.sharedDir().resolve("expected_gold_replay.jsonl"))) {
+        for (var line : Files.readAllLines(SharedData.taubench().resolve("expected_gold_replay.jsonl"))) {
             var e = Json.tree(line);
             expected.put(e.get("domain").asText() + "/" + e.get("split").asText() + "/" + e.get("task_index").asInt(), e.get("final_db_hash").asText());
         }
@@ -22,7 +22,7 @@ class GoldReplayTest {
 
     /** Replays every task of the splits; returns the keys whose hash differs, after checking the count. */
     private static java.util.List<String> replay(TauData.Domain domain, String[] splits, int count) throws Exception {
-        var dir = TauData.sharedDir();
+        var dir = SharedData.taubench();
         var expected = expected();
         var tools = domain == TauData.Domain.RETAIL ? TauTools.retail() : TauTools.airline();
         var start = TauData.load(dir, domain);

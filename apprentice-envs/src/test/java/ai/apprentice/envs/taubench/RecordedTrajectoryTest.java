@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class RecordedTrajectoryTest {
     @Test
     void recordedGpt4oAirlineTrajectoriesScoreAsInTheReference() throws Exception {
-        var dir = TauData.sharedDir();
+        var dir = SharedData.taubench();
         var recorded = Json.MAPPER.readTree(dir.resolve("recorded/gpt-4o-airline.json").toFile());
         var expected = Files.readAllLines(dir.resolve("recorded/gpt-4o-airline.expected.jsonl")).stream().map(Json::tree).toList();
         var tasks = TauData.tasks(dir, TauData.Domain.AIRLINE, "test");
@@ -65,7 +65,7 @@ class RecordedTrajectoryTest {
 
     @Test
     void droppingTheLastWriteActionGivesRewardZero() throws Exception {
-        var dir = TauData.sharedDir();
+        var dir = SharedData.taubench();
         var checked = 0;
         for (var domain : TauData.Domain.values()) {
             var start = TauData.load(dir, domain);

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class TauDataTest {
     @Test
     void startingHashesMatchTheReference() {
-        var dir = TauData.sharedDir();
+        var dir = SharedData.taubench();
         assertThat(PyRepr.hash(TauData.load(dir, TauData.Domain.RETAIL)))
                 .isEqualTo("5a4b2cb59f4d12dea7e4adff24a7f8fada510ead49372ea4a729a82bbb5f49b5");
         assertThat(PyRepr.hash(TauData.load(dir, TauData.Domain.AIRLINE)))

@@ -51,12 +51,14 @@ class TauInstallerTest {
 
     @Test
     void installsVerifiedFilesAndConvertsTasks() throws Exception {
-        var orders = Files.readAllBytes(TauData.sharedDir().resolve("retail/orders.json"));
+        var orders = Files.readAllBytes(SharedData.taubench().resolve("retail/orders.json"));
         var tasks = TASKS_PY.getBytes(StandardCharsets.UTF_8);
-        var server = serve(Map.of("retail/data/orders.json", orders, "airline/tasks_test.py", tasks));
+        var userPy = TauUserTest.USER_PY.getBytes(StandardCharsets.UTF_8);
+        var server = serve(Map.of("retail/data/orders.json", orders, "airline/tasks_test.py", tasks, "user.py", userPy));
         try {
             var entries = List.of(new TauInstaller.Entry("retail/data/orders.json", "retail/orders.json", TauInstaller.sha256(orders)),
-                    new TauInstaller.Entry("airline/tasks_test.py", "tasks/airline_test.json", TauInstaller.sha256(tasks)));
+                    new TauInstaller.Entry("airline/tasks_test.py", "tasks/airline_test.json", TauInstaller.sha256(tasks)),
+                    new TauInstaller.Entry("user.py", UserTemplate.FILE, TauInstaller.sha256(userPy)));
             var log = new ByteArrayOutputStream();
             var target = dir.resolve("taubench");
             new TauInstaller("http://127.0.0.1:" + server.getAddress().getPort(), entries).install(target, new PrintStream(log));
@@ -68,7 +70,10 @@ class TauInstallerTest {
             assertThat(json.at("/0/actions/1/kwargs/flag").asBoolean()).isTrue();
             assertThat(json.at("/0/actions/1/kwargs/none").isNull()).isTrue();
             assertThat(json.at("/0/outputs/0").asText()).isEqualTo("250");
-            assertThat(log.toString()).contains("[2/2] airline/tasks_test.py");
+            assertThat(log.toString()).contains("[2/3] airline/tasks_test.py");
+            // The user's template, extracted from the Python source, in the format the environment reads.
+            assertThat(UserTemplate.read(target.resolve(UserTemplate.FILE))).isEqualTo(UserTemplate.fromPython(TauUserTest.USER_PY))
+                    .startsWith("Play a customer.{instruction_display}");
         } finally {
             server.stop(0);
         }
@@ -96,10 +101,17 @@ class TauInstallerTest {
     }
 
     @Test
+    void theUserTemplateIsPinnedAtTheSameCommitAsTheData() {
+        var user = TauInstaller.FILES.stream().filter(f -> f.local().equals(UserTemplate.FILE)).findFirst().orElseThrow();
+        assertThat(TauInstaller.BASE_URL + user.upstream()).isEqualTo("https://raw.githubusercontent.com/sierra-research/tau-bench/"
+                + TauInstaller.COMMIT + "/tau_bench/envs/user.py");
+    }
+
+    @Test
     void thePinnedChecksumsAreThoseOfTheSharedData() throws Exception {
         for (var f : TauInstaller.FILES) {
             if (f.upstream().endsWith(".py")) continue; // the shared copy holds converted JSON
-            var local = TauData.sharedDir().resolve(f.local());
+            var local = SharedData.taubench().resolve(f.local());
             assertThat(TauInstaller.sha256(Files.readAllBytes(local))).as(f.local()).isEqualTo(f.sha256());
         }
     }
