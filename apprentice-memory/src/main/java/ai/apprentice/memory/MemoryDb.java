@@ -40,7 +40,7 @@ final class MemoryDb implements AutoCloseable {
         this.where = where;
     }
 
-    /** Opens the database on {@code db}, creating its tables if need be. */
+    /** Opens the database on {@code db}, bringing its schema up to date. */
     static MemoryDb open(Connection db) {
         String where = where(db);
         try {
@@ -48,22 +48,8 @@ final class MemoryDb implements AutoCloseable {
                 st.execute("PRAGMA busy_timeout = 30000");
                 st.execute("PRAGMA journal_mode = WAL");
                 st.execute("PRAGMA synchronous = NORMAL");
-                st.execute("""
-                        CREATE TABLE IF NOT EXISTS memories (
-                          id TEXT PRIMARY KEY, text TEXT NOT NULL, context TEXT, kind TEXT NOT NULL, scope TEXT NOT NULL,
-                          source TEXT, source_seq INTEGER, hash TEXT NOT NULL, confidence REAL NOT NULL, weight REAL NOT NULL DEFAULT 1,
-                          recalls INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, last_recalled_at TEXT,
-                          superseded_by TEXT, forgotten INTEGER NOT NULL DEFAULT 0,
-                          embedder TEXT, vector BLOB, context_vector BLOB)""");
-                st.execute("CREATE INDEX IF NOT EXISTS memories_hash ON memories(scope, hash)");
-                st.execute("CREATE INDEX IF NOT EXISTS memories_source ON memories(source, source_seq)");
-                st.execute("""
-                        CREATE TABLE IF NOT EXISTS changes (
-                          seq INTEGER PRIMARY KEY AUTOINCREMENT, batch TEXT NOT NULL, at TEXT NOT NULL, op TEXT NOT NULL,
-                          memory_id TEXT NOT NULL, text TEXT, before TEXT, reason TEXT, undone INTEGER NOT NULL DEFAULT 0)""");
-                st.execute("CREATE INDEX IF NOT EXISTS changes_batch ON changes(batch)");
-                st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
             }
+            MemorySchema.apply(db, where);
             return new MemoryDb(db, where);
         } catch (SQLException e) {
             throw new MemoryException("cannot open the memory database " + where + ": " + e.getMessage(), e);
