@@ -126,7 +126,7 @@ class MemoryStoreTest {
             assertThat(done.weakened()).isEqualTo(1);
             assertThat(store.get(newer.id()).supersededBy()).isEqualTo(older.id());
             assertThat(store.get(elsewhere.id()).active()).isTrue(); // another scope is not a duplicate
-            assertThat(store.get(other.id()).weight()).isEqualTo(MemoryStore.DECAY);
+            assertThat(store.get(other.id()).weight()).isEqualTo(Consolidator.DECAY);
             assertThat(store.history(done.batch(), 10)).extracting(Memory.Change::op).containsExactlyInAnyOrder("supersede", "weight");
 
             store.undo(done.batch(), null);
@@ -155,9 +155,9 @@ class MemoryStoreTest {
         }
         var now = java.time.Instant.parse("2026-11-30T00:00:00Z");
         var fresh = new Memory("m", "t", null, Kind.FACT, Memory.USER, null, null, 1, 1, 0, now, null, null, false);
-        assertThat(MemoryStore.prior(fresh, now)).isEqualTo(1.1);
+        assertThat(Recall.prior(fresh, now)).isEqualTo(1.1);
         var monthOld = new Memory("m", "t", null, Kind.FACT, Memory.agent("a"), null, null, 1, 0.5, 0, now.minus(java.time.Duration.ofDays(30)), null, null, false);
-        assertThat(MemoryStore.prior(monthOld, now)).isCloseTo(0.5 * 1.05 * 1.1, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(Recall.prior(monthOld, now)).isCloseTo(0.5 * 1.05 * 1.1, org.assertj.core.api.Assertions.within(1e-9));
     }
 
     @Test

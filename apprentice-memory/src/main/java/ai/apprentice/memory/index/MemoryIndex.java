@@ -2,7 +2,6 @@ package ai.apprentice.memory.index;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -244,8 +243,8 @@ public final class MemoryIndex implements Closeable {
             ts.reset();
             while (ts.incrementToken() && out.size() < MAX_QUERY_TERMS) out.add(term.toString());
             ts.end();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException e) { // analysing a string reads no file; should it fail all the same, say so
+            throw new ai.apprentice.memory.MemoryException("cannot analyse a query for BM25: " + e.getMessage(), e);
         }
         return List.copyOf(out);
     }
