@@ -2,7 +2,6 @@ package ai.apprentice.cli;
 
 import ai.apprentice.envs.Environment;
 import ai.apprentice.envs.EnvironmentProvider;
-import ai.apprentice.envs.LlmUser;
 import ai.apprentice.envs.UserSimulator;
 import ai.apprentice.eval.AgentPolicy;
 import ai.apprentice.eval.Comparison;
@@ -106,7 +105,7 @@ final class EvalCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         if (!json) cli.err.println("evaluation " + id + ": " + environment.name() + " " + split + ", " + indices.size() + " tasks x " + k
                 + " trials; resume with: apprentice eval resume " + id);
-        var runner = new EvalRunner(environment, split, policy, users, folder);
+        var runner = new EvalRunner(environment, split, policy, users, folder, cli.store());
         var results = runner.run(indices, k, meta.path("concurrency").asInt(2), meta.path("seed").asLong(), r -> {
             int d = done.incrementAndGet();
             if (r.success()) successes.incrementAndGet();
@@ -117,6 +116,7 @@ final class EvalCommand implements Callable<Integer> {
         cli.err.println();
         var summary = Summary.json(environment.name(), split, results, meta.path("seed").asLong());
         summary.put("id", id);
+        summary.put("user_simulator", meta.path("agent").asText().isEmpty() ? environment.userSimulator() : "none (" + meta.path("agent").asText() + " policy)");
         Files.writeString(folder.resolve("summary.json"), summary.toPrettyString());
         if (report != null) Report.write(report, summary, results);
         if (json) {
@@ -156,7 +156,7 @@ final class EvalCommand implements Callable<Integer> {
         // The harness builds the agent under test from the same settings as 'run'; the environment decides its
         // policy (the instructions) and its tools.
         return new AgentPolicy((policy, tools, maxSteps) -> session.builder(
-                AgentSpec.environment(extra.isBlank() ? policy : policy + "\n\n" + extra, tools, maxSteps, skills, memory)).build());
+                AgentSpec.environment(extra.isBlank() ? policy : policy + "\n\n" + extra, tools, maxSteps, skills, memory)));
     }
 
     /** The settings flags the evaluation was started with; older evaluations recorded only the model. */
@@ -177,7 +177,7 @@ final class EvalCommand implements Callable<Integer> {
         var flags = flags(meta);
         if (!meta.path("user_model").asText().isEmpty()) flags.put("model", meta.path("user_model").asText());
         var model = cli.session(workspace(meta), flags).model();
-        return () -> new LlmUser(model);
+        return () -> environment.user(model); // the environment's own user: tau-bench's is the reference's
     }
 
     /** "0-49,60" into indices; empty means every task. */

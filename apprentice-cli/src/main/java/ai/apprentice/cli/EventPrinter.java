@@ -16,6 +16,8 @@ final class EventPrinter implements EventListener {
     private final boolean json;
     private final boolean color;
     private boolean midLine;
+    /** Streamed text of the current step since its last line break: what a retry can still erase in place. */
+    private final StringBuilder lineSoFar = new StringBuilder();
 
     EventPrinter(PrintStream out, PrintStream err, boolean json, boolean color) {
         this.out = out;
@@ -36,10 +38,14 @@ final class EventPrinter implements EventListener {
                 out.print(d.text());
                 out.flush();
                 midLine = !d.text().endsWith("\n");
+                int nl = d.text().lastIndexOf('\n');
+                if (nl >= 0) lineSoFar.setLength(0);
+                lineSoFar.append(nl >= 0 ? d.text().substring(nl + 1) : d.text());
             }
             case Event.ToolCallEvent c -> line(dim("→ " + c.call().name() + " " + preview(c.call().arguments())));
             case Event.ToolResultEvent r -> line(dim((r.error() ? "✗ " : "← ") + preview(r.content())));
             case Event.ModelRetry r -> {
+                discard(r.discardChars());
                 endLine();
                 err.printf("(model call failed: %s; retry %d in %.1fs)%n", preview(r.reason()), r.attempt(), r.waitMs() / 1000.0);
             }
@@ -63,6 +69,24 @@ final class EventPrinter implements EventListener {
         }
     }
 
+    /**
+     * A retried call streams its answer again: the failed attempt's text must not stay on screen ("HelHello"). On a
+     * terminal text still on the current line is erased in place; otherwise a line says that it is void.
+     */
+    private void discard(int chars) {
+        if (chars <= 0) return;
+        if (color && chars <= lineSoFar.length()) {
+            out.print("\u001b[" + chars + "D\u001b[K");
+            lineSoFar.setLength(lineSoFar.length() - chars);
+            midLine = !lineSoFar.isEmpty();
+        } else {
+            endLine();
+            out.println(dim("(the answer above was cut off and starts again)"));
+            lineSoFar.setLength(0);
+        }
+        out.flush();
+    }
+
     private void line(String s) {
         endLine();
         out.println(s);
@@ -70,6 +94,7 @@ final class EventPrinter implements EventListener {
     }
 
     private void endLine() {
+        lineSoFar.setLength(0);
         if (midLine) {
             out.println();
             midLine = false;

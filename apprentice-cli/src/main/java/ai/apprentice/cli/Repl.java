@@ -26,6 +26,8 @@ final class Repl {
               /help            this help
               /model [SPEC]    show or switch the model (e.g. /model openai:gpt-4.1-mini)
               /cost            tokens and cost of this session
+              /good, /bad      your verdict on the last answer (recorded as feedback on its run)
+              /fix TEXT        a correction of the last answer: what should have been done
               /clear           forget the conversation (runs stay recorded)
               /exit            leave (Ctrl-D works too)
             Ctrl-C cancels the current step; the session goes on.""";
@@ -117,6 +119,7 @@ final class Repl {
                         case "/help" -> cli.out.println(HELP);
                         case "/cost" -> cli.out.printf("session: %d input + %d output tokens, $%.4f%n",
                                 sessionUsage.inputTokens(), sessionUsage.outputTokens(), sessionCost);
+                        case "/good", "/bad", "/fix" -> feedback(parts[0], parts.length > 1 ? parts[1].strip() : null);
                         case "/clear" -> {
                             conversation.clear();
                             cli.out.println("conversation cleared");
@@ -143,6 +146,29 @@ final class Repl {
                 }
                 turn(line);
             }
+        }
+    }
+
+    /** Feedback on the last run, as 'apprentice runs feedback' records it. */
+    private void feedback(String command, String text) {
+        if (lastRunId == null) {
+            cli.out.println("nothing to give feedback on yet: ask something first");
+            return;
+        }
+        if (command.equals("/fix") && (text == null || text.isBlank())) {
+            cli.out.println("usage: /fix TEXT  (what the answer should have been, or what to do differently)");
+            return;
+        }
+        try {
+            var rating = switch (command) {
+                case "/good" -> "good";
+                case "/bad" -> "bad";
+                default -> null;
+            };
+            var event = RunsCommand.record(cli, lastRunId, rating, null, text);
+            cli.out.println("feedback recorded on run " + lastRunId + ": " + RunsCommand.describe(event));
+        } catch (UsageException e) {
+            cli.err.println(e.getMessage());
         }
     }
 

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "runs", description = "List, show, resume and export recorded runs.",
-        subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Resume.class, RunsCommand.Export.class})
+        subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Resume.class, RunsCommand.Export.class,
+                RunsCommand.Feedback.class})
 final class RunsCommand {
 
     /** The contract shape of a run in JSON output. */
@@ -39,9 +40,24 @@ final class RunsCommand {
         return o;
     }
 
+    /** The contract shape with the run's latest reward and a summary of people's feedback (null when none). */
+    static ObjectNode toJson(RunRecord r, ai.apprentice.store.RunOutcome outcome) {
+        var o = toJson(r);
+        if (outcome.reward() == null) o.putNull("reward");
+        else o.putObject("reward").put("value", outcome.reward()).put("source", outcome.rewardSource());
+        if (outcome.feedback() == 0) {
+            o.putNull("feedback");
+        } else {
+            var f = o.putObject("feedback").put("count", outcome.feedback()).put("good", outcome.good()).put("bad", outcome.bad());
+            if (outcome.meanScore() != null) f.put("mean_score", outcome.meanScore());
+            if (outcome.lastCorrection() != null) f.put("last_correction", outcome.lastCorrection());
+        }
+        return o;
+    }
+
     /** The run with its full {@code events} array, as {@code runs show --json} and exports print it. */
     static ObjectNode withEvents(Cli cli, RunRecord run) {
-        var o = toJson(run);
+        var o = toJson(run, cli.store().outcomes(java.util.List.of(run.id())).get(run.id()));
         var arr = o.putArray("events");
         cli.store().events(run.id()).forEach(e -> arr.add(Json.MAPPER.valueToTree(e)));
         return o;
@@ -60,7 +76,8 @@ final class RunsCommand {
             var runs = cli.store().list(limit);
             if (json) {
                 var arr = Json.MAPPER.createArrayNode();
-                runs.forEach(r -> arr.add(toJson(r)));
+                var outcomes = cli.store().outcomes(runs.stream().map(RunRecord::id).toList());
+                runs.forEach(r -> arr.add(toJson(r, outcomes.get(r.id()))));
                 cli.out.println(arr.toPrettyString());
                 return 0;
             }
@@ -160,6 +177,51 @@ final class RunsCommand {
             }
             return 0;
         }
+    }
+
+    @Command(name = "feedback", description = "Record a person's verdict on a finished run: good, bad, a score, and/or a correction.",
+            footer = {"", "Examples:", "  apprentice runs feedback 20261201-1 --good",
+                    "  apprentice runs feedback 20261201-1 --bad --note \"use the staging database, not production\"",
+                    "  apprentice runs feedback 20261201-1 --score 0.7"})
+    static final class Feedback implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(paramLabel = "ID", description = "Run id (a unique prefix is enough).") String id;
+        @Option(names = "--good", description = "The run did what was wanted.") boolean good;
+        @Option(names = "--bad", description = "The run did not do what was wanted.") boolean bad;
+        @Option(names = "--score", paramLabel = "X", description = "A score between 0 and 1.") Double score;
+        @Option(names = "--note", paramLabel = "TEXT", description = "A correction: what should have been done.") String note;
+
+        Feedback(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() {
+            if (good && bad) throw new UsageException("Give --good or --bad, not both.");
+            var run = find(cli, id);
+            if (run.running()) throw new UsageException("Run " + run.id() + " is still running; give feedback once it has finished.");
+            var event = record(cli, run.id(), good ? "good" : bad ? "bad" : null, score, note);
+            cli.out.println("feedback recorded on run " + run.id() + ": " + describe(event));
+            return 0;
+        }
+    }
+
+    /** Validates and appends a person's feedback to a run; a usage error (nothing stored) when it is not valid. */
+    static ai.apprentice.runtime.Event.Feedback record(Cli cli, String runId, String rating, Double score, String note) {
+        ai.apprentice.runtime.Event.Feedback event;
+        try {
+            event = ai.apprentice.runtime.Event.Feedback.of(runId, rating, score, note, cli.env.getOrDefault("USER", "person"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+        cli.store().append(event);
+        return event;
+    }
+
+    static String describe(ai.apprentice.runtime.Event.Feedback f) {
+        var parts = new java.util.ArrayList<String>();
+        if (f.rating() != null) parts.add(f.rating());
+        if (f.score() != null) parts.add("score " + f.score());
+        if (f.correction() != null) parts.add("\"" + EventPrinter.preview(f.correction()) + "\"");
+        return String.join(", ", parts);
     }
 
     static RunRecord find(Cli cli, String id) {

@@ -25,9 +25,12 @@ class BuiltinSkillsTest {
     Path skills;
 
     @BeforeEach
-    void setUp() {
+    void setUp() throws Exception {
         cli = new CliHarness(home, ws);
         skills = BuiltinSkills.unpack(home.resolve("builtin-skills"));
+        // spawn_agent may name only models the person allowed: here, each subagent's script.
+        Files.writeString(home.resolve("config.yaml"), "subagent_models: [" + String.join(", ", java.util.stream.Stream.of(
+                "analyst", "outline", "outline-a", "outline-b", "draft-1", "draft-2", "polish").map(m -> "\"scripted:" + m + ".jsonl\"").toList()) + "]\n");
     }
 
     static ObjectNode call(String tool, ObjectNode args) {

@@ -87,8 +87,10 @@ class MemoryCommandTest {
             cli.env.put("OPENAI_API_KEY", "sk-test");
             var run = cli.run("run", "--model", "openai:gpt-4.1-mini", "--base-url", server.baseUrl(), "which editor should I configure?");
             assertThat(run.exit()).as(run.err()).isZero();
-            String system = server.requests().getFirst().body().at("/messages/0/content").asText();
-            assertThat(system).contains("## What you remember").contains("favourite editor is Helix");
+            // Recalled memories are this call's context, a system message after the instructions.
+            assertThat(server.requests().getFirst().body().at("/messages/0/content").asText()).doesNotContain("Helix");
+            String recalled = server.requests().getFirst().body().at("/messages/1/content").asText();
+            assertThat(recalled).contains("## What you remember").contains("favourite editor is Helix");
             assertThat(server.requests().getFirst().body().get("tools").toString()).contains("\"remember\"").contains("\"recall\"").contains("\"forget\"");
             // The extraction request sees the session and what is already remembered.
             String extraction = server.requests().get(2).body().toString();

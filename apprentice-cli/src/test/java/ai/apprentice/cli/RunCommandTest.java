@@ -171,19 +171,6 @@ class RunCommandTest {
     }
 
     @Test
-    void eachReplLineRecallsTheMemoriesRelevantToIt() throws Exception {
-        assertThat(cli.run("memory", "add", "--kind", "preference", "The user wants answers in British English.").exit()).isEqualTo(0);
-        script("chat.jsonl", "{\"text\": \"Noted.\"}");
-        var r = cli.runWithInput("Which spelling should answers use, British English or American?\n/exit\n", "--model", "scripted:" + ws.resolve("chat.jsonl"));
-        assertThat(r.exit()).as(r.err()).isEqualTo(0);
-        var id = Json.tree(cli.run("runs", "list", "--json").out()).get(0).get("id").asText();
-        var started = Json.tree(cli.run("runs", "show", id, "--json").out()).get("events").get(0);
-        assertThat(started.get("type").asText()).isEqualTo("run_started");
-        assertThat(started.get("messages").get(0).get("role").asText()).isEqualTo("system");
-        assertThat(started.get("messages").get(0).get("content").asText()).contains("The user wants answers in British English.");
-    }
-
-    @Test
     void memoryConsolidatesOnItsScheduleAfterARun() throws Exception {
         cli.run("memory", "add", "The staging database is called birch.");
         cli.run("memory", "add", "The staging database is called birch!");

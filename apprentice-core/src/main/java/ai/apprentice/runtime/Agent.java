@@ -41,6 +41,7 @@ public final class Agent {
     private final ToolGate gate;
     private final List<EventListener> listeners;
     private final List<RunHook> hooks;
+    private final Counterpart counterpart;
     private final int contextWindow;
     private final TokenCounter tokenCounter;
 
@@ -57,6 +58,7 @@ public final class Agent {
         this.gate = b.gate;
         this.listeners = List.copyOf(b.listeners);
         this.hooks = List.copyOf(b.hooks);
+        this.counterpart = b.counterpart;
         this.contextWindow = b.contextWindow > 0 ? b.contextWindow
                 : chosen.contextWindow() > 0 ? chosen.contextWindow() : ContextWindows.of(chosen.id());
         this.tokenCounter = TokenCounter.forModel(chosen.id());
@@ -154,6 +156,8 @@ public final class Agent {
     public Double temperature() { return temperature; }
     public ToolGate gate() { return gate; }
     public List<RunHook> hooks() { return hooks; }
+    /** Whom the agent talks to within a run, or null. */
+    public Counterpart counterpart() { return counterpart; }
     /** Tokens the model reads at once; the history is compacted before it outgrows this. */
     public int contextWindow() { return contextWindow; }
     public TokenCounter tokenCounter() { return tokenCounter; }
@@ -174,6 +178,7 @@ public final class Agent {
         private ToolGate gate = ToolGate.ALLOW_ALL;
         private final List<EventListener> listeners = new ArrayList<>();
         private final List<RunHook> hooks = new ArrayList<>();
+        private Counterpart counterpart;
 
         public Builder model(Model model) { this.model = model; return this; }
         public Builder instructions(String instructions) { this.instructions = instructions; return this; }
@@ -197,6 +202,8 @@ public final class Agent {
         /** Receives the events of every run of this agent, before per-run listeners (put the store here). */
         public Builder listener(EventListener l) { listeners.add(l); return this; }
         /** Takes part in every run (see {@link RunHook}); several hooks are called in the order added. */
+        /** Whom the agent talks to within one run (a simulated user); without one, the first answer ends the run. */
+        public Builder counterpart(Counterpart c) { this.counterpart = c; return this; }
         public Builder hook(RunHook hook) { hooks.add(Objects.requireNonNull(hook)); return this; }
 
         public Agent build() {

@@ -116,6 +116,9 @@ final class RunLoop {
         }
     }
 
+    /** The agent's last answer to a counterpart, the run's answer if the counterpart ends the conversation. */
+    private String lastAnswer = "";
+
     private RunResult loop() throws InterruptedException {
         var budget = agent.budget();
         while (true) {
@@ -135,12 +138,22 @@ final class RunLoop {
                     added.add(Message.user(EMPTY_ANSWER_NUDGE));
                     completeStep(added);
                 } else {
+                    // With a counterpart (a simulated user) the answer goes to it, and its reply continues the run.
+                    var next = agent.counterpart() == null || agent.counterpart().over() ? null : agent.counterpart().reply(reply.text());
+                    if (next == null) {
+                        completeStep(added);
+                        return finish(RunStatus.SUCCEEDED, "completed", reply.text(), null);
+                    }
+                    added.add(Message.user(next));
                     completeStep(added);
-                    return finish(RunStatus.SUCCEEDED, "completed", reply.text(), null);
+                    lastAnswer = reply.text();
                 }
             } else {
                 added.addAll(runTools(reply.toolCalls()));
                 completeStep(added);
+                if (agent.counterpart() != null && agent.counterpart().over()) {
+                    return finish(RunStatus.SUCCEEDED, "completed", lastAnswer, null); // the environment ended the conversation
+                }
             }
             // The totals include this step's children; an ancestor's limit stops this run too.
             var exhausted = spending.exhausted();

@@ -4,6 +4,9 @@ import ai.apprentice.envs.Environment;
 import ai.apprentice.envs.ScriptedUser;
 import ai.apprentice.envs.UserSimulator;
 import ai.apprentice.json.Json;
+import ai.apprentice.runtime.Event;
+import ai.apprentice.store.RunStore;
+import java.time.Instant;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -30,13 +33,20 @@ public final class EvalRunner {
     private final Policy policy;
     private final Supplier<UserSimulator> users;
     private final Path folder;
+    private final RunStore store;
 
     public EvalRunner(Environment env, String split, Policy policy, Supplier<UserSimulator> users, Path folder) {
+        this(env, split, policy, users, folder, null);
+    }
+
+    /** With {@code store}, each trial's reward is also a {@code reward} event on the trial's run. */
+    public EvalRunner(Environment env, String split, Policy policy, Supplier<UserSimulator> users, Path folder, RunStore store) {
         this.env = env;
         this.split = split;
         this.policy = policy;
         this.users = users;
         this.folder = folder;
+        this.store = store;
     }
 
     public List<TrialResult> run(List<Integer> tasks, int k, int concurrency, long seed, Consumer<TrialResult> progress)
@@ -55,7 +65,7 @@ public final class EvalRunner {
             var futures = new ArrayList<java.util.concurrent.Future<TrialResult>>();
             for (int task : tasks) {
                 for (int trial = 0; trial < k; trial++) {
-                    if (finished.contains(split + "/" + task + "#" + trial)) continue;
+                    if (finished.contains(env.taskId(split, task) + "#" + trial)) continue;
                     int t = task;
                     int tr = trial;
                     futures.add(pool.submit(() -> {
@@ -89,6 +99,9 @@ public final class EvalRunner {
         try {
             var spend = policy.play(episode, seed);
             var reward = episode.reward();
+            if (store != null && spend.runId() != null) {
+                store.append(new Event.Reward(spend.runId(), Instant.now(), reward.value(), "environment", reward.explanation()));
+            }
             return new TrialResult(episode.taskId(), trial, reward.value(), reward.explanation(), episode.actions(),
                     spend.usage().inputTokens(), spend.usage().outputTokens(), spend.costUsd(), (System.nanoTime() - t0) / 1_000_000,
                     spend.runId(), null);

@@ -39,6 +39,7 @@ public final class Report {
         sb.append(String.format(Locale.ROOT, "<p>%d tasks, %d trials, mean reward %.3f, cost $%.4f, %d input + %d output tokens</p>",
                 s.path("tasks").asInt(), s.path("trials").asInt(), s.path("mean_reward").asDouble(), s.path("cost_usd").asDouble(),
                 s.path("input_tokens").asLong(), s.path("output_tokens").asLong()));
+        if (s.hasNonNull("user_simulator")) sb.append("<p>Simulated user: ").append(esc(s.path("user_simulator").asText())).append("</p>");
         sb.append("<h2>Reliability: pass^k and pass@k over k</h2>").append(curve(s));
         sb.append("<h2>Cost against success, per task</h2>").append(scatter(trials));
         sb.append("<h2>Trials</h2><table><tr><th>task</th><th>trial</th><th>reward</th><th>why</th><th>actions</th><th>cost</th><th>transcript</th></tr>");

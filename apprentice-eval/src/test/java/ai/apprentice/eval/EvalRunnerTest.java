@@ -76,7 +76,7 @@ class EvalRunnerTest {
         }
         turns.add(ScriptedModel.turn("All done: your exchange is requested."));
         var policy = new AgentPolicy((instructions, tools, maxSteps) -> Agent.builder().model(ScriptedModel.of(turns.toArray(JsonNode[]::new)))
-                .instructions(instructions).tools(tools).budget(Budget.DEFAULT.withMaxSteps(maxSteps)).build());
+                .instructions(instructions).tools(tools).budget(Budget.DEFAULT.withMaxSteps(maxSteps)));
         var runner = new EvalRunner(env, "test", policy, () -> new ScriptedUser(List.of("Hi, I want to exchange two items.")), null);
         var result = runner.run(List.of(0), 1, 1, 1, null).getFirst();
         assertThat(result.reward()).as(result.explanation()).isEqualTo(1.0);
@@ -97,7 +97,7 @@ class EvalRunnerTest {
         var userScript = List.<JsonNode>of(ScriptedModel.turn("Hi, I want to check my reservation."), ScriptedModel.turn("Great, thanks! ###STOP###"));
         var agentScript = List.<JsonNode>of(ScriptedModel.turn("Sure, what is your user id?"));
         var talk = new AgentPolicy((instructions, tools, maxSteps) -> Agent.builder()
-                .model(new ScriptedModel("scripted:agent", agentScript)).instructions(instructions).tools(tools).build());
+                .model(new ScriptedModel("scripted:agent", agentScript)).instructions(instructions).tools(tools));
         var done = new EvalRunner(env, "test", talk, () -> new ai.apprentice.envs.LlmUser(new ScriptedModel("scripted:user", userScript)), null)
                 .run(List.of(0), 1, 1, 1, null).getFirst();
         assertThat(done.actions()).isEqualTo(1); // one message to the user, then ###STOP###
@@ -108,7 +108,7 @@ class EvalRunnerTest {
         loop.putArray("tool_calls").addObject().put("name", "list_all_airports").set("arguments", Json.object());
         var endless = new AgentPolicy((instructions, tools, maxSteps) -> Agent.builder()
                 .model(new ScriptedModel("scripted:loop", java.util.Collections.nCopies(100, loop))).instructions(instructions)
-                .tools(tools).budget(Budget.DEFAULT.withMaxSteps(maxSteps)).build());
+                .tools(tools).budget(Budget.DEFAULT.withMaxSteps(maxSteps)));
         var capped = new EvalRunner(env, "test", endless, () -> new ScriptedUser(List.of("Hi")), null).run(List.of(0), 1, 1, 1, null).getFirst();
         assertThat(capped.reward()).isZero();
         assertThat(capped.actions()).isEqualTo(30);

@@ -142,6 +142,8 @@ public final class Harness implements AutoCloseable {
         if (memory == null) {
             try {
                 memory = MemoryStore.open(home.resolve("memory"), new OnnxEmbedder());
+            } catch (ai.apprentice.memory.MemoryException e) {
+                throw new HarnessException(e.getMessage(), e); // it says which file and why
             } catch (RuntimeException e) {
                 throw new HarnessException("Cannot open the memory store in " + home.resolve("memory") + ": " + e.getMessage(), e);
             }

@@ -126,6 +126,7 @@ public final class Session {
                 .listener(harness.store())
                 .listener(new SettingsRecorder());
         if (memory) builder.hook(new MemoryHook(this, spec.extractMemories() && settings.memoryExtract()));
+        if (spec.workspaceTools()) builder.hook(new Corrections(new ai.apprentice.store.WrittenFiles(harness.store())));
         return builder;
     }
 
@@ -137,11 +138,14 @@ public final class Session {
 
     /** Starts the standard agent on a task, as a new top-level run. */
     public RunHandle start(String task, EventListener... listeners) {
-        return agent().start(RunIds.next(), task, null, listeners);
+        var agent = agent();
+        Corrections.detect(harness, workspace);
+        return agent.start(RunIds.next(), task, null, listeners);
     }
 
     /** Continues a conversation (an interactive session) with a new task, as a new run. */
     public RunHandle continueConversation(Agent agent, List<Message> conversation, String task, EventListener... listeners) {
+        Corrections.detect(harness, workspace);
         return agent.continueConversation(RunIds.next(), conversation, task, null, listeners);
     }
 
