@@ -1,0 +1,37 @@
+package ai.apprentice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.apprentice.runtime.Event;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** A retried model call streams its answer again; what the person sees must not read "HelHello". */
+class EventPrinterTest {
+    private static String print(boolean terminal) {
+        var out = new ByteArrayOutputStream();
+        try (var o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            var p = new EventPrinter(o, o, false, terminal);
+            p.onEvent(new Event.ModelDelta("r", Instant.now(), 1, "Hel"));
+            p.onEvent(new Event.ModelRetry("r", Instant.now(), 1, 1, 10, "stream broke", 3));
+            p.onEvent(new Event.ModelDelta("r", Instant.now(), 1, "Hello"));
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void onATerminalTheFailedAttemptsTextIsErasedInPlace() {
+        var shown = print(true);
+        // "Hel", then cursor back 3 and erase to the end of the line; the retry notice takes that line, and the
+        // new attempt's text follows on the next: the screen never holds "HelHello".
+        assertThat(shown).matches("(?s)Hel\u001b\\[3D\u001b\\[K\\(model call failed: stream broke; retry 1 in [0-9.]+s\\)\nHello");
+    }
+
+    @Test
+    void elsewhereALineSaysTheTextAboveIsVoid() {
+        assertThat(print(false)).startsWith("Hel\n(the answer above was cut off and starts again)\n").endsWith("\nHello");
+    }
+}
