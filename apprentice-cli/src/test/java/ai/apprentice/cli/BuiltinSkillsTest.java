@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.apprentice.json.Json;
 import ai.apprentice.skills.BuiltinSkills;
+import ai.apprentice.testkit.Requirements;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -90,6 +91,8 @@ class BuiltinSkillsTest {
         child("draft-1.jsonl", "work/draft-1.md", "## Growth\nSolar grew 20%.   ");
         child("draft-2.jsonl", "work/draft-2.md", "## Outlook\n* more panels");
         child("polish.jsonl", "work/polished.md", "#Solar in 2025\n\n\n\nSolar grew 20%.   \n* more panels\n");
+        Requirements.bubblewrap(); // run_shell with --approve auto runs only sandboxed
+        Requirements.python3();
         var format = "python3 " + skills.resolve("writing-pipeline/scripts/format_markdown.py") + " work/polished.md work/final.md";
         script("pipeline.jsonl",
                 turn(call("use_skill", args().put("name", "writing-pipeline"))),
@@ -126,6 +129,7 @@ class BuiltinSkillsTest {
 
     @Test
     void aPipelineKilledDuringItsParallelDraftsResumesWithoutRedoingFinishedSteps() throws Exception {
+        Requirements.bubblewrap();
         Files.createDirectories(ws.resolve("sources"));
         Files.writeString(ws.resolve("sources/a.md"), "Wind output rose 5%.");
         child("analyst.jsonl", "work/analysis.md", "Wind grew 5%.");
@@ -179,6 +183,7 @@ class BuiltinSkillsTest {
 
     @Test
     void codeReviewReadsTheDiffAndWritesAReview() throws Exception {
+        Requirements.bubblewrap();
         Files.writeString(ws.resolve("calc.py"), "def add(a, b):\n    return a + b\n");
         var git = "git init -q && git -c user.email=t@t -c user.name=t add calc.py && git -c user.email=t@t -c user.name=t commit -qm init";
         assertThat(new ProcessBuilder("bash", "-c", git).directory(ws.toFile()).start().waitFor()).isZero();
@@ -196,6 +201,8 @@ class BuiltinSkillsTest {
 
     @Test
     void writeTestsWritesAndRunsTests() throws Exception {
+        Requirements.bubblewrap();
+        Requirements.python3();
         Files.writeString(ws.resolve("slug.py"), "def slug(s):\n    return s.strip().lower().replace(' ', '-')\n");
         script("tests.jsonl",
                 turn(call("use_skill", args().put("name", "write-tests"))),
@@ -224,6 +231,8 @@ class BuiltinSkillsTest {
 
     @Test
     void skillCreatorWritesAValidSkill() throws Exception {
+        Requirements.bubblewrap();
+        Requirements.python3();
         var check = "python3 " + skills.resolve("skill-creator/scripts/check_skill.py") + " .apprentice/skills/release-notes";
         script("creator.jsonl",
                 turn(call("use_skill", args().put("name", "skill-creator"))),

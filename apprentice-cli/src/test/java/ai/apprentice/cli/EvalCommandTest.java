@@ -2,8 +2,8 @@ package ai.apprentice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.apprentice.envs.taubench.TauData;
 import ai.apprentice.json.Json;
+import ai.apprentice.testkit.Requirements;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -18,7 +18,7 @@ class EvalCommandTest {
     @Test
     void goldAndRandomEvaluationsReportCompareAndResume() throws Exception {
         var cli = new CliHarness(home, ws);
-        var data = TauData.sharedDir().toString();
+        var data = Requirements.sharedDir("benchmarks/taubench").toString();
         var report = ws.resolve("gold.html");
         var gold = cli.run("eval", "taubench-airline", "--data", data, "--agent", "gold", "--tasks", "0-4", "-k", "2", "--json",
                 "--report", report.toString());
@@ -65,7 +65,7 @@ class EvalCommandTest {
     @Test
     void badInputIsExplained() {
         var cli = new CliHarness(home, ws);
-        var data = TauData.sharedDir().toString();
+        var data = Requirements.sharedDir("benchmarks/taubench").toString();
         var unknown = cli.run("eval", "no-such-env", "--agent", "gold");
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.err()).contains("Unknown environment 'no-such-env'").contains("taubench-retail");
@@ -95,7 +95,7 @@ class EvalCommandTest {
         // The agent under test and the user are both scripted models: the agent greets, the user stops.
         java.nio.file.Files.writeString(ws.resolve("agent.jsonl"), "{\"tool_calls\": [{\"name\": \"use_skill\", \"arguments\": {\"name\": \"airline-etiquette\"}}]}\n{\"text\": \"Hello, how can I help?\"}\n");
         java.nio.file.Files.writeString(ws.resolve("user.jsonl"), "{\"text\": \"Hi, I need help.\"}\n{\"text\": \"Never mind. ###STOP###\"}\n");
-        var r = cli.run("eval", "taubench-airline", "--data", TauData.sharedDir().toString(), "--model", "scripted:" + ws.resolve("agent.jsonl"),
+        var r = cli.run("eval", "taubench-airline", "--data", Requirements.sharedDir("benchmarks/taubench").toString(), "--model", "scripted:" + ws.resolve("agent.jsonl"),
                 "--user-model", "scripted:" + ws.resolve("user.jsonl"), "--tasks", "0", "--instructions", ws.resolve("extra.md").toString(),
                 "--skills", "--json");
         assertThat(r.exit()).as(r.err()).isZero();

@@ -3,6 +3,7 @@ package ai.apprentice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.apprentice.json.Json;
+import ai.apprentice.testkit.Requirements;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,7 @@ class SkillsCommandTest {
 
     @Test
     void anAgentLoadsASkillAndRunsItsScript() throws Exception {
+        Requirements.bubblewrap(); // run_shell with --approve auto runs only sandboxed
         // A user skill outside the workspace, in the Claude folder layout, with a deterministic script.
         var skill = Files.createDirectories(home.resolve("skills/format-markdown"));
         Files.writeString(skill.resolve("SKILL.md"), """

@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.apprentice.envs.taubench.SharedData;
 import ai.apprentice.model.scripted.ScriptedModel;
-import ai.apprentice.tools.Sandbox;
+import ai.apprentice.testkit.Requirements;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -20,7 +19,7 @@ class TaskIdTest {
         assertThat(names).contains("taubench-retail", "taubench-airline", "sql", "shop", "repo", "textworld");
         return names.stream().map(name -> DynamicTest.dynamicTest(name, () -> {
             // The repo environment starts episodes only inside the shell sandbox.
-            if (name.equals("repo")) Assumptions.assumeTrue(Sandbox.probe().available(), () -> "repo needs the sandbox: " + Sandbox.probe().reason());
+            if (name.equals("repo")) Requirements.bubblewrap();
             var env = EnvironmentProvider.byName(name, name.startsWith("taubench-") ? SharedData.taubench() : null);
             for (var split : env.splits()) {
                 for (int index : List.of(0, Math.min(1, env.size(split) - 1))) {

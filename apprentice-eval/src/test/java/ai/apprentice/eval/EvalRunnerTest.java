@@ -10,6 +10,7 @@ import ai.apprentice.json.Json;
 import ai.apprentice.model.scripted.ScriptedModel;
 import ai.apprentice.runtime.Agent;
 import ai.apprentice.runtime.Budget;
+import ai.apprentice.testkit.Requirements;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ class EvalRunnerTest {
     @Test
     void goldScoresOneOnEveryTestTaskOfBothDomains() throws Exception {
         for (var name : List.of("taubench-retail", "taubench-airline")) {
-            var env = EnvironmentProvider.byName(name, TauData.sharedDir());
+            var env = EnvironmentProvider.byName(name, Requirements.sharedDir("benchmarks/taubench"));
             var results = new EvalRunner(env, "test", new GoldPolicy(), null, null).run(all(env.size("test")), 1, 2, 1, null);
             assertThat(results).hasSize(env.size("test"));
             assertThat(results).filteredOn(r -> !r.success()).extracting(r -> r.taskId() + ": " + r.explanation()).isEmpty();
@@ -41,7 +42,7 @@ class EvalRunnerTest {
 
     @Test
     void randomIsAFloorAndTheSummaryHasEveryK() throws Exception {
-        var env = EnvironmentProvider.byName("taubench-retail", TauData.sharedDir());
+        var env = EnvironmentProvider.byName("taubench-retail", Requirements.sharedDir("benchmarks/taubench"));
         var results = new EvalRunner(env, "test", new RandomPolicy(), null, null).run(all(20), 3, 2, 7, null);
         var summary = Summary.json("taubench-retail", "test", results, 7);
         assertThat(summary.get("trials").asInt()).isEqualTo(60);
@@ -53,7 +54,7 @@ class EvalRunnerTest {
 
     @Test
     void anInterruptedEvaluationResumesWithoutRerunningFinishedTrials() throws Exception {
-        var env = EnvironmentProvider.byName("taubench-airline", TauData.sharedDir());
+        var env = EnvironmentProvider.byName("taubench-airline", Requirements.sharedDir("benchmarks/taubench"));
         var runner = new EvalRunner(env, "test", new GoldPolicy(), null, folder);
         runner.run(all(3), 2, 2, 1, null);
         Files.writeString(folder.resolve("trials.jsonl"), Files.readString(folder.resolve("trials.jsonl")) + "{\"task_id\": \"test/9\", \"tri");
@@ -66,8 +67,8 @@ class EvalRunnerTest {
 
     @Test
     void anApprenticeAgentPlaysAnEpisodeThroughTheRealLoop() throws Exception {
-        var env = EnvironmentProvider.byName("taubench-retail", TauData.sharedDir());
-        var task = TauData.tasks(TauData.sharedDir(), TauData.Domain.RETAIL, "test").get(0);
+        var env = EnvironmentProvider.byName("taubench-retail", Requirements.sharedDir("benchmarks/taubench"));
+        var task = TauData.tasks(Requirements.sharedDir("benchmarks/taubench"), TauData.Domain.RETAIL, "test").get(0);
         var turns = new ArrayList<JsonNode>();
         for (var action : task.get("actions")) {
             var t = Json.object();
@@ -92,7 +93,7 @@ class EvalRunnerTest {
 
     @Test
     void anLlmUserFollowsTheStopConventionAndAnEndlessAgentIsCapped() throws Exception {
-        var env = EnvironmentProvider.byName("taubench-airline", TauData.sharedDir());
+        var env = EnvironmentProvider.byName("taubench-airline", Requirements.sharedDir("benchmarks/taubench"));
         // The user is a model too (scripted here): it opens, then stops.
         var userScript = List.<JsonNode>of(ScriptedModel.turn("Hi, I want to check my reservation."), ScriptedModel.turn("Great, thanks! ###STOP###"));
         var agentScript = List.<JsonNode>of(ScriptedModel.turn("Sure, what is your user id?"));

@@ -18,13 +18,20 @@ public final class McpReferenceServers {
 
     private McpReferenceServers() {}
 
+    /** The folder with the installed servers; without node or npm, or when npm cannot install them, see {@link Requirements}. */
     public static synchronized Path dir() throws IOException, InterruptedException {
+        Requirements.node();
+        return Requirements.need("the MCP reference servers (npm install " + String.join(" ", PACKAGES) + ")", McpReferenceServers::install);
+    }
+
+    private static Path install() throws IOException, InterruptedException {
         var configured = System.getenv("APPRENTICE_MCP_NODE_DIR");
         var dir = (configured != null ? Path.of(configured) : Path.of(System.getProperty("java.io.tmpdir"), "apprentice-mcp-node-" + VERSION))
                 .toAbsolutePath();
         if (!Files.exists(dir.resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js"))
                 || !Files.exists(dir.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js"))) {
             Files.createDirectories(dir);
+            Requirements.npm();
             var cmd = new java.util.ArrayList<>(List.of("npm", "install", "--no-audit", "--no-fund", "--prefix", dir.toString()));
             cmd.addAll(PACKAGES);
             var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -7,6 +7,7 @@ import ai.apprentice.model.scripted.ScriptedModel;
 import ai.apprentice.runtime.Agent;
 import ai.apprentice.runtime.Event;
 import ai.apprentice.runtime.RunStatus;
+import ai.apprentice.testkit.Requirements;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
@@ -31,6 +32,8 @@ class HandsEndToEndTest {
 
     @Test
     void scriptedAgentFixesABugWithTheRealTools() throws Exception {
+        Requirements.bubblewrap(); // run_shell in auto mode only runs sandboxed
+        Requirements.python3();
         Files.writeString(ws.resolve("calc.py"), "def add(a, b):\n    return a - b\n");
         Files.writeString(ws.resolve("test_calc.py"), """
                 import unittest

@@ -2,6 +2,7 @@ package ai.apprentice.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.apprentice.testkit.Requirements;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -69,8 +70,7 @@ class ShellToolTest {
 
     @Test
     void sandboxKeepsWritesInsideTheWorkspaceAndCutsTheNetwork() throws Exception {
-        var status = Sandbox.probe();
-        assertThat(status.available()).as("bubblewrap must be installed for this test (.ci/run installs it): " + status.reason()).isTrue();
+        Requirements.bubblewrap();
         var target = outside.resolve("escaped.txt");
         var inside = shell(true).run("echo in > inside.txt && cat inside.txt", 20);
         assertThat(inside.content()).startsWith("exit code: 0").contains("in");

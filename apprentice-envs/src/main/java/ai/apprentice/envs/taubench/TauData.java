@@ -50,15 +50,4 @@ public final class TauData {
             throw new IllegalArgumentException("Cannot read " + file + ": " + e.getMessage(), e);
         }
     }
-
-    /** The shared benchmark data beside the repository ({@code ../shared/benchmarks/taubench}), for tests. */
-    public static Path sharedDir() {
-        var configured = System.getProperty("apprentice.taubench.data");
-        if (configured != null) return Path.of(configured);
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            var candidate = p.resolveSibling("shared").resolve("benchmarks/taubench");
-            if (Files.isDirectory(candidate)) return candidate;
-        }
-        throw new IllegalStateException("tau-bench data not found: expected ../shared/benchmarks/taubench beside the repository");
-    }
 }

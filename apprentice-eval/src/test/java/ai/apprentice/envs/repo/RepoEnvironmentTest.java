@@ -8,6 +8,7 @@ import ai.apprentice.eval.EvalRunner;
 import ai.apprentice.eval.GoldPolicy;
 import ai.apprentice.eval.RandomPolicy;
 import ai.apprentice.json.Json;
+import ai.apprentice.testkit.Requirements;
 import ai.apprentice.tool.Tool;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(600)
 class RepoEnvironmentTest {
     @TempDir Path scratch;
+
+    @BeforeAll
+    static void needs() {
+        Requirements.bubblewrap(); // episodes start only inside the shell sandbox
+        Requirements.python3(); // the Python repositories' tests
+    }
 
     private static Tool tool(RepoEpisode e, String name) {
         return e.tools().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.apprentice.memory.OnnxEmbedder;
+import ai.apprentice.testkit.Requirements;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -12,12 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(300)
 class LocomoBenchTest {
-    static final Path DATA = Path.of("..", "..", "shared", "benchmarks", "locomo", "locomo10.json");
-
     static Path data() {
-        // Tests run in the module folder; ../shared sits beside the repository.
-        for (var p : new Path[] {DATA, Path.of("..", "shared", "benchmarks", "locomo", "locomo10.json")}) if (Files.isRegularFile(p)) return p;
-        throw new IllegalStateException("LoCoMo data not found beside the repository (../shared/benchmarks/locomo)");
+        return Requirements.sharedDir("benchmarks/locomo/locomo10.json");
     }
 
     @Test
