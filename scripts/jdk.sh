@@ -20,3 +20,8 @@ export JAVA_HOME
 export PATH="$JAVA_HOME/bin:$PATH"
 APPRENTICE_JAVA_MAJOR=$(_apprentice_java_major "$JAVA_HOME")
 export APPRENTICE_JAVA_MAJOR
+# UTF-8 always: with LANG unset the JVM would encode file names and shell text as ASCII ("Gr??e").
+case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
+  *UTF-8*|*utf8*|*UTF8*|*utf-8*) ;;
+  *) export LC_ALL=C.UTF-8 LANG=C.UTF-8 ;;
+esac

@@ -39,6 +39,10 @@ final class AgentOptions {
     @Option(names = "--yes", description = "Download the local model without asking if it is needed and missing.")
     boolean yes;
 
+    @Option(names = "--trust-workspace", description = "Trust the workspace's .apprentice/config.yaml as it is now: its security "
+            + "settings (approve, sandbox, shell network and pass_env, allow rules, MCP servers, base_url) take effect until it changes.")
+    boolean trustWorkspace;
+
     Path workspaceOrCwd() {
         return (workspace == null ? Path.of("") : workspace).toAbsolutePath().normalize();
     }

@@ -51,6 +51,12 @@ final class Cli implements AutoCloseable {
         return harness.session(workspace, flags);
     }
 
+    /** The session the agent options ask for; --trust-workspace first records the person's trust. */
+    Session session(AgentOptions options) {
+        if (options.trustWorkspace) harness.trustWorkspace(options.workspaceOrCwd());
+        return session(options.workspaceOrCwd(), options.flags());
+    }
+
     /** A yes/no question on the terminal (a model download); anything but y is no. */
     private boolean confirm(String question) {
         err.print(question);

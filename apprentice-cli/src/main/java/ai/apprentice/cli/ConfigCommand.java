@@ -20,7 +20,7 @@ final class ConfigCommand {
 
         @Override
         public Integer call() {
-            var config = cli.config(options.workspaceOrCwd(), options.flags());
+            var config = cli.session(options).settings();
             cli.out.println(json ? config.toJson() : config.render());
             return 0;
         }

@@ -40,7 +40,7 @@ final class DoctorCommand implements Callable<Integer> {
         line("sandbox", sandbox.available(), sandbox.reason());
         try {
             var workspace = options.workspaceOrCwd();
-            var session = cli.session(workspace, options.flags());
+            var session = cli.session(options);
             var config = session.settings();
             var choice = session.modelChoice();
             try {

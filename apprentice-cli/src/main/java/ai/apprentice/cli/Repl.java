@@ -102,8 +102,7 @@ final class Repl {
 
     int run() throws Exception {
         Path workspace = options.workspaceOrCwd();
-        var flags = options.flags();
-        useSession(cli.session(workspace, flags));
+        useSession(cli.session(options));
         var model = session.model(); // fail early with the how-to-configure message
         try (var lines = lines()) {
             cli.out.println("apprentice · " + model.id() + " · " + workspace + "\nType /help for commands.");

@@ -29,7 +29,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var session = cli.session(options.workspaceOrCwd(), options.flags());
+        var session = cli.session(options);
         var handle = session.start(String.join(" ", task), printer(cli, json));
         return finish(cli, handle, json);
     }

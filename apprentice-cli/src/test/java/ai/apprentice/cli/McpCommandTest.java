@@ -48,7 +48,11 @@ class McpCommandTest {
         assertThat(denied.out()).contains("Permission denied").contains("mcp__everything__echo");
         Files.createDirectories(ws.resolve(".apprentice"));
         Files.writeString(ws.resolve(".apprentice/config.yaml"), "permissions:\n  allow: [\"mcp__everything__*\"]\n");
-        var allowed = cli.run("run", "--json", "--model", "scripted:s.jsonl", "echo something");
+        // A workspace's allow rule widens what the agent may do: it counts once a person trusts the file.
+        var untrusted = cli.run("run", "--json", "--model", "scripted:s.jsonl", "echo something");
+        assertThat(untrusted.out()).contains("Permission denied");
+        assertThat(untrusted.err()).contains("ignored permissions.allow until you trust this workspace's config");
+        var allowed = cli.run("run", "--json", "--trust-workspace", "--model", "scripted:s.jsonl", "echo something");
         assertThat(allowed.exit()).as(allowed.err()).isEqualTo(0);
         assertThat(allowed.out()).contains("Echo: from the agent");
 

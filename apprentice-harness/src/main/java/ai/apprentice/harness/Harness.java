@@ -58,6 +58,7 @@ public final class Harness implements AutoCloseable {
     private final Prompter prompter;
     private volatile PolicyGate.Approver approver;
     private final ModelResolver models;
+    private final WorkspaceTrust trust;
     private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private RunStore store;
     private MemoryStore memory;
@@ -73,6 +74,7 @@ public final class Harness implements AutoCloseable {
         this.prompter = b.prompter;
         this.approver = b.approver;
         this.models = new ModelResolver(this);
+        this.trust = new WorkspaceTrust(this.home);
     }
 
     public static Builder builder() {
@@ -105,9 +107,31 @@ public final class Harness implements AutoCloseable {
      * keys to values). Warnings are printed once per process.
      */
     public Settings settings(Path workspace, Map<String, Object> flags) {
-        var settings = ConfigLoader.load(home, workspace, env, flags);
+        var file = ConfigLoader.workspaceFile(workspace).toAbsolutePath().normalize();
+        var settings = ConfigLoader.load(home, workspace, env, flags, sha -> trust.trusted(file, sha));
+        if (!settings.untrusted().isEmpty() && interactive
+                && prompter.confirm(file + " sets " + String.join(", ", settings.untrusted()) + ", which can widen what the agent may do. "
+                + "Trust this file as it is now (recorded by its hash in " + home + ")? [y/N] ")) {
+            var sha = settings.workspaceSha256();
+            trust.trust(file, sha);
+            settings = ConfigLoader.load(home, workspace, env, flags, s -> s.equals(sha));
+        }
         settings.warnings().forEach(this::warnOnce);
         return settings;
+    }
+
+    /**
+     * A person trusts the workspace's config file as it is now ({@code --trust-workspace}): its security settings
+     * take effect until the file changes. Nothing happens when the workspace has no config file.
+     */
+    public void trustWorkspace(Path workspace) {
+        var file = ConfigLoader.workspaceFile(workspace).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(file)) return;
+        try {
+            trust.trust(file, ConfigLoader.sha256(Files.readAllBytes(file)));
+        } catch (IOException e) {
+            throw new HarnessException("Cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Settings resolved once for a workspace; everything run in the session uses them, subagents included. */

@@ -36,6 +36,13 @@ public final class MemoryTools {
                         .execute((a, c) -> {
                             var kind = Memory.Kind.parse(a.path("kind").asText("fact"));
                             String replaces = a.hasNonNull("replaces") && !a.get("replaces").asText().isBlank() ? a.get("replaces").asText() : null;
+                            if (replaces != null) {
+                                // The same scope rule as forget: superseding is forgetting the old memory.
+                                var old = store.get(replaces);
+                                if (old == null || !readScopes.contains(old.scope())) {
+                                    return ToolResult.error("No memory " + replaces + " here to replace; recall shows the ids. Nothing was stored.");
+                                }
+                            }
                             var added = store.add(new Memory.New(a.get("text").asText(), null, kind, writeScope, origin, null, 0.9, replaces), "remembered by the agent");
                             var m = added.memory();
                             String note = added.secretsRemoved().isEmpty() ? "" : " (secrets were removed before storing: " + String.join(", ", added.secretsRemoved()) + ")";

@@ -31,6 +31,7 @@ enum ConfigKey {
     PRICES("prices", Kind.PRICES, Map.of(), null, null),
     MCP_SERVERS("mcp_servers", Kind.ANY_MAP, Map.of(), null, null),
     SUBAGENT_MODELS("subagent_models", Kind.STRING_LIST, List.of(), null, null),
+    FETCH_ALLOW_PRIVATE("fetch.allow_private", Kind.STRING_LIST, List.of(), null, null),
     CONTEXT_WINDOW("context_window", Kind.POSITIVE_INT, null, "APPRENTICE_CONTEXT_WINDOW", null),
     MEMORY("memory", Kind.choice("on", "off"), "on", "APPRENTICE_MEMORY", null),
     MEMORY_EXTRACT("memory.extract", Kind.BOOLEAN, true, null, null),

@@ -20,7 +20,18 @@ import java.util.Map;
  * place and the expected form; unknown keys are warnings with a suggestion.
  */
 public final class ConfigLoader {
-    private static final YAMLFactory YAML = new YAMLFactory();
+    /** Duplicate keys are an error, not a silent "last one wins" (a second approve: could hide below the first). */
+    private static final YAMLFactory YAML = (YAMLFactory) new YAMLFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    /**
+     * Settings that widen what the agent may do. From a workspace's own config they take effect only once a person
+     * has trusted that exact file (see {@link WorkspaceTrust}): the agent, or a repository's author, can write that
+     * file. {@code base_url} is here because the API key travels to it.
+     */
+    public static final java.util.Set<String> NEEDS_TRUST = java.util.Set.of("approve", "sandbox", "shell.network", "shell.pass_env",
+            "permissions.allow", "mcp_servers", "base_url", "subagent_models", "fetch.allow_private");
+    /** Lists that only restrict: every layer's entries add up instead of replacing the earlier layer's. */
+    private static final java.util.Set<ConfigKey> ADD_UP = java.util.EnumSet.of(ConfigKey.PERMISSIONS_DENY, ConfigKey.PERMISSIONS_ASK);
 
     private ConfigLoader() {}
 
@@ -32,12 +43,29 @@ public final class ConfigLoader {
         return workspace.resolve(".apprentice").resolve("config.yaml");
     }
 
+    /** The layered settings, with every workspace file trusted (tests, and tools that only show config). */
     public static Settings load(Path home, Path workspace, Map<String, String> env, Map<String, Object> flags) {
+        return load(home, workspace, env, flags, sha -> true);
+    }
+
+    /**
+     * The layered settings. The workspace's file is read once; {@code trusted} is asked about the SHA-256 of the
+     * very bytes that are parsed, and when it says no, the file's security settings ({@link #NEEDS_TRUST}) are
+     * left out and listed in {@link Settings#untrusted()}, with the file's hash in {@link Settings#workspaceSha256()}.
+     */
+    public static Settings load(Path home, Path workspace, Map<String, String> env, Map<String, Object> flags,
+                                java.util.function.Predicate<String> trusted) {
         var values = new EnumMap<ConfigKey, Sourced>(ConfigKey.class);
         for (var k : ConfigKey.values()) values.put(k, new Sourced(k.defaultValue, "default"));
         var warnings = new ArrayList<String>();
-        for (var file : List.of(userFile(home), workspaceFile(workspace))) {
-            if (Files.isRegularFile(file)) readFile(file, values, warnings);
+        var untrusted = new ArrayList<String>();
+        if (Files.isRegularFile(userFile(home))) readFile(userFile(home), bytes(userFile(home)), values, warnings, null);
+        var ws = workspaceFile(workspace);
+        String sha = null;
+        if (Files.isRegularFile(ws) && !ws.toAbsolutePath().normalize().equals(userFile(home).toAbsolutePath().normalize())) {
+            var content = bytes(ws);
+            sha = sha256(content);
+            readFile(ws, content, values, warnings, trusted.test(sha) ? null : untrusted);
         }
         for (var k : ConfigKey.values()) {
             if (k.env == null) continue;
@@ -46,13 +74,33 @@ public final class ConfigLoader {
             values.put(k, new Sourced(convert(k, v, "environment variable " + k.env), "env " + k.env));
         }
         applyFlags(values, flags);
-        return new Settings(values, warnings);
+        if (!untrusted.isEmpty()) {
+            warnings.add(ws + ": ignored " + String.join(", ", untrusted) + " until you trust this workspace's config (it can widen what "
+                    + "the agent may do): answer yes when asked on a terminal, or pass --trust-workspace once");
+        }
+        return new Settings(values, warnings, untrusted, sha);
+    }
+
+    private static byte[] bytes(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ConfigException("Cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static String sha256(byte[] content) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static Settings override(Settings base, Map<ConfigKey, Sourced> baseValues, Map<String, Object> flags) {
         var values = new EnumMap<ConfigKey, Sourced>(baseValues);
         applyFlags(values, flags);
-        return new Settings(values, base.warnings());
+        return new Settings(values, base.warnings(), base.untrusted(), base.workspaceSha256());
     }
 
     private static void applyFlags(Map<ConfigKey, Sourced> values, Map<String, Object> flags) {
@@ -64,10 +112,11 @@ public final class ConfigLoader {
         }
     }
 
-    private static void readFile(Path file, Map<ConfigKey, Sourced> values, List<String> warnings) {
+    /** Reads one file into {@code values}; when {@code untrusted} is given, security settings are collected there instead. */
+    private static void readFile(Path file, byte[] content, Map<ConfigKey, Sourced> values, List<String> warnings, List<String> untrusted) {
         var lines = new LinkedHashMap<String, Integer>();
         Object root;
-        try (JsonParser p = YAML.createParser(file.toFile())) {
+        try (JsonParser p = YAML.createParser(content)) {
             var first = p.nextToken();
             if (first == null) return; // empty file
             root = read(p, "", lines);
@@ -82,21 +131,29 @@ public final class ConfigLoader {
         if (!(root instanceof Map<?, ?> top)) {
             throw new ConfigException(file + ":1: expected a mapping of keys (key: value lines), found " + describe(root));
         }
-        flatten(top, "", file, lines, values, warnings);
+        flatten(top, "", file, lines, values, warnings, untrusted);
     }
 
     private static void flatten(Map<?, ?> map, String prefix, Path file, Map<String, Integer> lines,
-                                Map<ConfigKey, Sourced> values, List<String> warnings) {
+                                Map<ConfigKey, Sourced> values, List<String> warnings, List<String> untrusted) {
         for (var e : map.entrySet()) {
             String path = prefix + e.getKey();
             String where = file + ":" + lines.getOrDefault(path, 1);
             var key = ConfigKey.of(path);
             if (key == null && ConfigKey.isSection(path) && e.getValue() instanceof Map<?, ?> section) {
-                flatten(section, path + ".", file, lines, values, warnings);
+                flatten(section, path + ".", file, lines, values, warnings, untrusted);
             } else if (key == null) {
                 warnings.add(where + ": unknown key '" + path + "'" + suggestion(path));
+            } else if (e.getValue() != null && untrusted != null && NEEDS_TRUST.contains(path)) {
+                convert(key, e.getValue(), where + ": " + path); // still checked, so a typo is found before it is trusted
+                untrusted.add(path);
             } else if (e.getValue() != null) {
                 var value = convert(key, e.getValue(), where + ": " + path);
+                if (ADD_UP.contains(key) && values.get(key).value() instanceof List<?> earlier && !earlier.isEmpty()) {
+                    var all = new java.util.LinkedHashSet<Object>(earlier);
+                    all.addAll((List<?>) value);
+                    value = List.copyOf(all);
+                }
                 // Map-valued keys (prices, mcp_servers) merge entry by entry across files; the later file wins per entry.
                 if (value instanceof Map<?, ?> m && values.get(key).value() instanceof Map<?, ?> earlier && !earlier.isEmpty()) {
                     var merged = new LinkedHashMap<Object, Object>(earlier);

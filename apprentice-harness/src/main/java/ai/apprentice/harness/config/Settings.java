@@ -18,11 +18,21 @@ public final class Settings {
     private static final Pattern SECRET = Pattern.compile("(?i).*(api_?key|token|password|secret|authorization).*");
     private final Map<ConfigKey, Sourced> values;
     private final List<String> warnings;
+    private final List<String> untrusted;
+    private final String workspaceSha256;
 
-    Settings(Map<ConfigKey, Sourced> values, List<String> warnings) {
+    Settings(Map<ConfigKey, Sourced> values, List<String> warnings, List<String> untrusted, String workspaceSha256) {
         this.values = java.util.Collections.unmodifiableMap(new java.util.EnumMap<>(values));
         this.warnings = List.copyOf(warnings);
+        this.untrusted = List.copyOf(untrusted);
+        this.workspaceSha256 = workspaceSha256;
     }
+
+    /** The SHA-256 of the workspace config file as it was read, or null when there is none. */
+    public String workspaceSha256() { return workspaceSha256; }
+
+    /** Security settings of the workspace's config that were left out because that file is not trusted. */
+    public List<String> untrusted() { return untrusted; }
 
     /** These settings with {@code flags} (config keys to values) as a further layer on top; no file is read. */
     public Settings with(Map<String, Object> flags) {
@@ -80,6 +90,8 @@ public final class Settings {
     @SuppressWarnings("unchecked") public List<String> denyRules() { return (List<String>) get(ConfigKey.PERMISSIONS_DENY); }
     /** Models spawn_agent may name besides the session's own (never a file path unless listed exactly). */
     @SuppressWarnings("unchecked") public List<String> subagentModels() { return (List<String>) get(ConfigKey.SUBAGENT_MODELS); }
+    /** Hosts and ranges fetch_url may reach although they are loopback, private or link-local (e.g. localhost:8080, 10.0.0.0/8). */
+    @SuppressWarnings("unchecked") public List<String> fetchAllowPrivate() { return (List<String>) get(ConfigKey.FETCH_ALLOW_PRIVATE); }
     @SuppressWarnings("unchecked") public Map<String, Object> mcpServers() { return (Map<String, Object>) get(ConfigKey.MCP_SERVERS); }
 
     /** Prices from config, added to the built-in table. */
