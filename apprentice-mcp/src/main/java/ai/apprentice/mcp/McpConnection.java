@@ -105,6 +105,11 @@ public final class McpConnection implements AutoCloseable {
     private io.modelcontextprotocol.spec.McpClientTransport transport() {
         var mapper = McpJsonMapper.getDefault();
         if (config.isStdio()) {
+            // A command that does not exist would only show as a 60 s initialisation timeout, in every run.
+            if (!executable(config.command(), withPath(config.env()).get("PATH"))) {
+                throw new IllegalStateException("its command '" + config.command() + "' was not found (not an executable file, nor on PATH); "
+                        + "fix mcp_servers." + config.name() + ".command in config, or install it");
+            }
             var params = ServerParameters.builder(config.command()).args(config.args()).env(withPath(config.env())).build();
             var t = new StdioClientTransport(params, mapper);
             t.setStdErrorHandler(line -> {
@@ -120,6 +125,15 @@ public final class McpConnection implements AutoCloseable {
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/mcp" : uri.getRawPath();
         return HttpClientStreamableHttpTransport.builder(base).endpoint(path).jsonMapper(mapper)
                 .customizeRequest(b -> config.headers().forEach(b::header)).build();
+    }
+
+    static boolean executable(String command, String path) {
+        if (command.contains("/")) return java.nio.file.Files.isExecutable(java.nio.file.Path.of(command));
+        if (path == null) return false;
+        for (var dir : path.split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, command))) return true;
+        }
+        return false;
     }
 
     /** A server started by command sees our PATH (so npx and node resolve) plus its configured variables. */

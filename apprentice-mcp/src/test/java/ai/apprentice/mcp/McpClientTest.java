@@ -147,4 +147,16 @@ class McpClientTest {
             assertThat(mcp.problems()).singleElement().asString().contains("MCP server 'ghost' failed");
         }
     }
+
+    @Test
+    void aMissingCommandFailsAtOnceNamingTheCommand() {
+        // Before, a command not on PATH only showed as the initialisation timeout (60 s in every run); the message
+        // below comes from the check made before anything is started.
+        var config = McpServerConfig.stdio("nocmd", "apprentice-no-such-mcp-server", List.of(), Map.of());
+        try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(60))) {
+            assertThat(mcp.tools()).isEmpty();
+            assertThat(mcp.problems()).singleElement().asString().contains("'apprentice-no-such-mcp-server' was not found")
+                    .contains("mcp_servers.nocmd.command");
+        }
+    }
 }

@@ -200,7 +200,9 @@ public final class Importer {
         try {
             root = ai.apprentice.json.Json.MAPPER.readTree(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new BinaryException("not valid JSON: " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr());
+            // Jackson's limits (nesting deeper than 1000, say) come without a location
+            var where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            throw new BinaryException("not valid JSON: " + e.getOriginalMessage() + where);
         }
         var array = root.isArray() ? root : root.path("messages");
         if (!array.isArray()) throw new BinaryException("JSON is not a message array (expected [...] or {\"messages\": [...]})");

@@ -109,4 +109,15 @@ class ImporterTest {
             assertThat(store.count()).isZero();
         }
     }
+
+    @Test
+    void deeplyNestedJsonIsSkippedWithTheReason() throws Exception {
+        var deep = files.resolve("deep.json");
+        java.nio.file.Files.writeString(deep, "[".repeat(5000) + "]".repeat(5000));
+        try (var store = MemoryStore.open(home, MemoryToolsTest.LETTERS)) {
+            var r = new Importer(store, Memory.USER).importPaths(List.of(deep), null).getFirst();
+            assertThat(r.skipped()).contains("not valid JSON").contains("nesting depth");
+            assertThat(store.count()).isZero();
+        }
+    }
 }

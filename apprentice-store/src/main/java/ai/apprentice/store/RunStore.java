@@ -380,14 +380,36 @@ public final class RunStore implements EventListener, AutoCloseable {
                 st.execute("COMMIT");
                 return result;
             } catch (SQLException | RuntimeException e) {
-                st.execute("ROLLBACK");
+                rollback(st, e);
                 throw e;
             }
         } catch (SQLException e) {
-            throw new StoreException("Cannot " + what + " in " + file + ": " + e.getMessage(), e);
+            throw new StoreException("Cannot " + what + " in " + file + ": " + explain(e), e);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Rolls back, keeping the first error as the one reported: after SQLITE_FULL SQLite has already rolled back,
+     * and "cannot rollback - no transaction is active" would hide that the disk is full.
+     */
+    private static void rollback(java.sql.Statement st, Exception cause) {
+        try {
+            st.execute("ROLLBACK");
+        } catch (SQLException alreadyRolledBack) {
+            cause.addSuppressed(alreadyRolledBack);
+        }
+    }
+
+    /** The error in words a person can act on; SQLite's codes for a full disk and a read-only file get a sentence. */
+    private String explain(SQLException e) {
+        return switch (e.getErrorCode()) {
+            case 13 -> "the disk is full (or the database reached its size limit); nothing of this change was stored. Free space where "
+                    + file.getParent() + " lives and try again";
+            case 8 -> "the database is read-only here (" + e.getMessage() + ")";
+            default -> e.getMessage();
+        };
     }
 
     <T> T read(SqlQuery<T> q) {
