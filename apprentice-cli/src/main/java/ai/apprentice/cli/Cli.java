@@ -17,7 +17,7 @@ import java.util.Map;
  * workspace into an agent. Passed to commands explicitly so that tests can run the CLI in-process with their own
  * environment. The CLI itself only turns flags into settings and prints events.
  */
-final class Cli implements AutoCloseable {
+final class Cli implements CliContext, AutoCloseable {
     final Map<String, String> env;
     final PrintStream out;
     final PrintStream err;
@@ -36,7 +36,9 @@ final class Cli implements AutoCloseable {
                 .build();
     }
 
-    Harness harness() { return harness; }
+    @Override public PrintStream out() { return out; }
+    @Override public PrintStream err() { return err; }
+    @Override public Harness harness() { return harness; }
     Path home() { return harness.home(); }
     RunStore store() { return harness.store(); }
     MemoryStore memory() { return harness.memory(); }

@@ -5,18 +5,22 @@ import ai.apprentice.harness.config.ConfigException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Unmatched;
 
 @Command(name = "apprentice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Language agents that do real work and get better on the job.",
                 "Without a command, starts an interactive session in the current directory."},
         subcommands = {RunCommand.class, RunsCommand.class, ModelsCommand.class, ModelCommand.class, ConfigCommand.class,
-                McpCommand.class, SkillsCommand.class, EnvCommand.class, EvalCommand.class, MemoryCommand.class, BenchCommand.class, DoctorCommand.class, HelpCommand.class},
+                McpCommand.class, SkillsCommand.class, EnvCommand.class, EvalCommand.class, MemoryCommand.class},
+        // then bench (from a plugin, or a note saying where it is), doctor and help: see run()
         footer = {"", "State lives in $APPRENTICE_HOME (default ~/.apprentice). Config: ~/.apprentice/config.yaml, then",
                 "<workspace>/.apprentice/config.yaml, then environment variables, then flags ('apprentice config show')."})
 public final class Main implements Callable<Integer> {
@@ -59,6 +63,11 @@ public final class Main implements Callable<Integer> {
                           boolean interactive) {
         try (var cli = new Cli(env, out, err, in, interactive)) {
             var cmd = new CommandLine(new Main(cli), new Factory(cli));
+            // Commands from other jars (bench, from apprentice-bench), then doctor and help, so the listing keeps its order.
+            for (var plugin : ServiceLoader.load(CommandPlugin.class, Main.class.getClassLoader())) cmd.addSubcommand(plugin.command(cli));
+            if (!cmd.getSubcommands().containsKey("bench")) cmd.addSubcommand(NoBench.class);
+            cmd.addSubcommand(DoctorCommand.class);
+            cmd.addSubcommand("help", new HelpCommand());
             cmd.setOut(new PrintWriter(out, true));
             cmd.setErr(new PrintWriter(err, true));
             cmd.setExecutionExceptionHandler((ex, line, parsed) -> {
@@ -75,17 +84,42 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** Gives each command the shared {@link Cli} through its constructor. */
+    /** Gives each command the shared {@link Cli} through its constructor (one taking a Cli, or a plugin's CliContext). */
     private record Factory(Cli cli) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> type) throws Exception {
-            try {
-                var c = type.getDeclaredConstructor(Cli.class);
-                c.setAccessible(true);
-                return c.newInstance(cli);
-            } catch (NoSuchMethodException e) {
-                return CommandLine.defaultFactory().create(type);
+            for (var parameter : new Class<?>[] {Cli.class, CliContext.class}) {
+                try {
+                    var c = type.getDeclaredConstructor(parameter);
+                    c.setAccessible(true);
+                    return c.newInstance(cli);
+                } catch (NoSuchMethodException e) {
+                    // try the next, then the default
+                }
             }
+            return CommandLine.defaultFactory().create(type);
+        }
+    }
+
+    /**
+     * {@code bench} when the apprentice-bench jar is not on the class path, as in the production jar: benchmarks
+     * need the mock model servers of apprentice-testkit, which are for tests and stay out of that jar.
+     */
+    @Command(name = "bench", description = "Benchmarks printing JSON (in the apprentice-bench jar).")
+    static final class NoBench implements Callable<Integer> {
+        static final String MESSAGE = "apprentice: benchmarks are in the apprentice-bench jar, not in this one. From a source "
+                + "checkout, './apprentice bench ...' builds and runs it (apprentice-bench/target/apprentice-bench.jar).";
+        private final Cli cli;
+        @Unmatched List<String> args; // whatever follows, the answer is the same
+
+        NoBench(Cli cli) {
+            this.cli = cli;
+        }
+
+        @Override
+        public Integer call() {
+            cli.err.println(MESSAGE);
+            return ExitCodes.USAGE;
         }
     }
 

@@ -295,7 +295,9 @@ final class MemoryCommand {
                 cli.out.println(report.toPrettyString());
                 return 0;
             } finally {
-                BenchCommand.deleteTree(dir);
+                try (var walk = Files.walk(dir)) {
+                    for (var p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                }
             }
         }
     }

@@ -145,14 +145,7 @@ class LocalModelCommandTest {
     }
 
     @Test
-    void benchLocalPrintsTokensPerSecondForTheGeneratedModel() {
-        var bench = cli.run("bench", "local", "--prompt-tokens", "32", "--gen-tokens", "8", "--repeat", "1");
-        assertThat(bench.exit()).as(bench.err()).isEqualTo(0);
-        var json = Json.tree(bench.out());
-        assertThat(json.get("prompt_tokens").asInt()).isBetween(32, 34);
-        assertThat(json.get("prompt_tokens_per_s").asDouble()).isPositive();
-        assertThat(json.get("gen_tokens_per_s").asDouble()).isPositive();
-        assertThat(json.get("provider_over_direct").asDouble()).isPositive();
+    void modelsListsTheLocalDefault() { // 'bench local' moved to apprentice-bench's BenchCommandTest
         assertThat(cli.run("models").out()).contains("local:" + Catalog.DEFAULT);
     }
 

@@ -1,5 +1,7 @@
-package ai.apprentice.cli;
+package ai.apprentice.bench;
 
+import ai.apprentice.cli.CliContext;
+import ai.apprentice.cli.UsageException;
 import ai.apprentice.json.Json;
 import ai.apprentice.tools.FileTools;
 import ai.apprentice.tools.Workspace;
@@ -38,13 +40,13 @@ final class BenchCommand {
 
     @Command(name = "search", description = "search_files over a generated tree against grep -rn on the same tree.")
     static final class Search implements Callable<Integer> {
-        private final Cli cli;
+        private final CliContext cli;
         @Option(names = "--files", defaultValue = "10000", description = "Files in the tree (default ${DEFAULT-VALUE}).") int files;
         @Option(names = "--lines", defaultValue = "60", description = "Lines per file (default ${DEFAULT-VALUE}).") int lines;
         @Option(names = "--repeat", defaultValue = "7", description = "Timed repetitions of each (default ${DEFAULT-VALUE}).") int repeat;
         @Option(names = "--pattern", defaultValue = "needle_[0-9]+", description = "Regex to search (default ${DEFAULT-VALUE}).") String pattern;
 
-        Search(Cli cli) { this.cli = cli; }
+        Search(CliContext cli) { this.cli = cli; }
 
         @Override
         public Integer call() throws Exception {
@@ -73,7 +75,7 @@ final class BenchCommand {
                         .put("matches", m.find() ? Long.parseLong(m.group(1)) : ours.lines().count())
                         .put("grep_median_ms", round(median(grepTimes))).put("search_files_median_ms", round(median(ourTimes)))
                         .put("ratio", round(median(ourTimes) / median(grepTimes)));
-                cli.out.println(out.toPrettyString());
+                cli.out().println(out.toPrettyString());
                 return 0;
             } finally {
                 deleteTree(root);
@@ -105,8 +107,8 @@ final class BenchCommand {
 
     @Command(name = "skills", description = "System-prompt size with 0, 10 and 100 skills installed.")
     static final class SkillPrompt implements Callable<Integer> {
-        private final Cli cli;
-        SkillPrompt(Cli cli) { this.cli = cli; }
+        private final CliContext cli;
+        SkillPrompt(CliContext cli) { this.cli = cli; }
 
         @Override
         public Integer call() throws Exception {
@@ -130,17 +132,17 @@ final class BenchCommand {
                     deleteTree(root);
                 }
             }
-            cli.out.println(out.toPrettyString());
+            cli.out().println(out.toPrettyString());
             return 0;
         }
     }
 
     @Command(name = "taubench", description = "Gold replay of every tau-bench task (685) through the environment, hashing included.")
     static final class TauGold implements Callable<Integer> {
-        private final Cli cli;
+        private final CliContext cli;
         @Option(names = "--data", required = true, paramLabel = "DIR", description = "The tau-bench data folder.") Path data;
         @Option(names = "--concurrency", defaultValue = "2", description = "Tasks at once (default ${DEFAULT-VALUE}).") int concurrency;
-        TauGold(Cli cli) { this.cli = cli; }
+        TauGold(CliContext cli) { this.cli = cli; }
 
         @Override
         public Integer call() throws Exception {
@@ -157,7 +159,7 @@ final class BenchCommand {
                 ones += (int) results.stream().filter(ai.apprentice.eval.TrialResult::success).count();
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            cli.out.println(Json.object().put("benchmark", "taubench_gold_replay").put("tasks", tasks).put("reward_1", ones)
+            cli.out().println(Json.object().put("benchmark", "taubench_gold_replay").put("tasks", tasks).put("reward_1", ones)
                     .put("concurrency", concurrency).put("seconds", round(seconds)).put("tasks_per_second", round(tasks / seconds))
                     .put("target_seconds", 60).toPrettyString());
             return ones == tasks ? 0 : 1;
@@ -166,12 +168,12 @@ final class BenchCommand {
 
     @Command(name = "env", description = "Environment steps per second under the random policy (an environment's cost next to a model call).")
     static final class EnvSteps implements Callable<Integer> {
-        private final Cli cli;
+        private final CliContext cli;
         @picocli.CommandLine.Parameters(paramLabel = "ENV") String env;
         @Option(names = "--data", paramLabel = "DIR") Path data;
         @Option(names = "--split", defaultValue = "test") String split;
         @Option(names = "--seconds", defaultValue = "5", description = "How long to run (default ${DEFAULT-VALUE}).") int seconds;
-        EnvSteps(Cli cli) { this.cli = cli; }
+        EnvSteps(CliContext cli) { this.cli = cli; }
 
         @Override
         public Integer call() throws Exception {
@@ -188,7 +190,7 @@ final class BenchCommand {
             double rewardMs = counts[3] / 1e6 / episodes;
             double mockCallMs = mockModelCallMs();
             double stepMs = elapsed * 1000 / steps;
-            cli.out.println(Json.object().put("benchmark", "env_steps_random").put("env", environment.name()).put("episodes", episodes)
+            cli.out().println(Json.object().put("benchmark", "env_steps_random").put("env", environment.name()).put("episodes", episodes)
                     .put("steps", steps).put("seconds", round(elapsed)).put("steps_per_second", round(steps / elapsed))
                     .put("steps_per_second_excluding_setup_and_reward", round(steps / (elapsed - (counts[2] + counts[3]) / 1e9)))
                     .put("mean_setup_ms", round(setupMs)).put("mean_reward_ms", round(rewardMs))
@@ -245,14 +247,14 @@ final class BenchCommand {
 
     @Command(name = "local", description = "Prompt-processing and generation tokens/s of a local GGUF model (default: a generated tiny model), and the provider against llama.cpp direct.")
     static final class Local implements Callable<Integer> {
-        private final Cli cli;
+        private final CliContext cli;
         @Option(names = "--model", paramLabel = "NAME|PATH", description = "A downloaded model or a .gguf file (default: a tiny random-weight model written for the run).") String model;
         @Option(names = "--prompt-tokens", defaultValue = "256", description = "Prompt length (default ${DEFAULT-VALUE}).") int promptTokens;
         @Option(names = "--gen-tokens", defaultValue = "64", description = "Tokens to generate (default ${DEFAULT-VALUE}).") int genTokens;
         @Option(names = "--repeat", defaultValue = "5", description = "Timed repetitions (default ${DEFAULT-VALUE}).") int repeat;
         @Option(names = "--threads", description = "Threads (default: all cores).") Integer threads;
 
-        Local(Cli cli) { this.cli = cli; }
+        Local(CliContext cli) { this.cli = cli; }
 
         @Override
         public Integer call() throws Exception {
@@ -264,13 +266,13 @@ final class BenchCommand {
             } else if (ai.apprentice.local.ModelStore.isPath(model)) {
                 file = Path.of(model).toAbsolutePath();
             } else {
-                file = cli.models().store().find(model).orElseThrow(() -> new UsageException("No model '" + model + "'; pull it first")).file();
+                file = cli.harness().models().store().find(model).orElseThrow(() -> new UsageException("No model '" + model + "'; pull it first")).file();
             }
             if (!Files.isRegularFile(file)) throw new UsageException("No such model file: " + file);
             var settings = new ai.apprentice.local.LocalSettings(Math.max(1024, promptTokens + genTokens + 64), threads == null ? 0 : threads,
                     genTokens, 0.8, "auto", 1);
             try (var m = new ai.apprentice.local.LocalModel("local:" + (model == null ? "tiny-generated" : model), file, settings)) {
-                cli.out.println(ai.apprentice.local.LocalBench.run(m, promptTokens, genTokens, repeat).toPrettyString());
+                cli.out().println(ai.apprentice.local.LocalBench.run(m, promptTokens, genTokens, repeat).toPrettyString());
             } finally {
                 if (tmp != null) deleteTree(tmp);
             }

@@ -1,5 +1,6 @@
-package ai.apprentice.cli;
+package ai.apprentice.bench;
 
+import ai.apprentice.cli.CliContext;
 import ai.apprentice.json.Json;
 import ai.apprentice.model.RetryPolicy;
 import ai.apprentice.providers.ProviderSettings;
@@ -30,12 +31,12 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "harness", description = "Per-step harness overhead of an N-step run against a local mock model server.")
 final class HarnessBench implements Callable<Integer> {
-    private final Cli cli;
+    private final CliContext cli;
     @Option(names = "--steps", defaultValue = "200", description = "Steps per run (default ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--no-store", description = "Leave the SQLite store out, to see its share of the overhead.") boolean noStore;
     @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured runs first, for the JIT (default ${DEFAULT-VALUE}).") int warmup;
 
-    HarnessBench(Cli cli) {
+    HarnessBench(CliContext cli) {
         this.cli = cli;
     }
 
@@ -111,7 +112,7 @@ final class HarnessBench implements Callable<Integer> {
                     .put("p99_overhead_ms", BenchCommand.round(BenchCommand.percentile(overhead, 99)))
                     .put("events_stored", noStore ? 0 : store.events(store.list(1).getFirst().id()).size())
                     .put("target_ms", 1.0).put("meets_target", median < 1.0);
-            cli.out.println(out.toPrettyString());
+            cli.out().println(out.toPrettyString());
             return 0;
         } finally {
             BenchCommand.deleteTree(home);
