@@ -1,6 +1,9 @@
 package ai.apprentice.bench;
 
 import ai.apprentice.cli.CliContext;
+import ai.apprentice.cli.UsageException;
+import ai.apprentice.harness.AgentSpec;
+import ai.apprentice.harness.Harness;
 import ai.apprentice.json.Json;
 import ai.apprentice.model.RetryPolicy;
 import ai.apprentice.providers.ProviderSettings;
@@ -19,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,6 +39,9 @@ final class HarnessBench implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "200", description = "Steps per run (default ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--no-store", description = "Leave the SQLite store out, to see its share of the overhead.") boolean noStore;
     @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured runs first, for the JIT (default ${DEFAULT-VALUE}).") int warmup;
+    @Option(names = "--agent", defaultValue = "harness", description = "harness: the agent as 'apprentice run' assembles it "
+            + "(all tools, skills index, memory and correction hooks, permission gate, store); core: the bare loop with one tool "
+            + "(default ${DEFAULT-VALUE}).") String agentKind;
 
     HarnessBench(CliContext cli) {
         this.cli = cli;
@@ -54,7 +61,9 @@ final class HarnessBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var home = Files.createTempDirectory("apprentice-bench-harness");
-        try (var server = new MockOpenAiServer(); var store = RunStore.open(home.resolve("apprentice.db"))) {
+        var workspace = Files.createDirectories(home.resolve("workspace"));
+        try (var server = new MockOpenAiServer(); var store = RunStore.open(home.resolve("core.db"));
+             var harness = Harness.builder().home(home.resolve("home")).env(Map.of()).err(cli.err()).build()) {
             var client0 = Providers.resolve("compat:mock", new ProviderSettings(server.baseUrl(), "k", RetryPolicy.NONE, null, null, Map.of()), k -> null);
             var bare = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             var chatMs = new ArrayList<Double>();
@@ -81,8 +90,19 @@ final class HarnessBench implements Callable<Integer> {
                 chatMs.clear();
                 rttMs.clear();
                 var times = new ArrayList<Long>();
-                var builder = Agent.builder().model(model).tool(noop).maxSteps(steps).workspace(home);
-                if (!noStore) builder.listener(store);
+                Agent.Builder builder;
+                if (agentKind.equals("harness")) {
+                    // The standard agent of a session in a scratch home, with the mock-backed model in place of the
+                    // configured one: every hook, the gate and the store run as they do for a person.
+                    var session = harness.session(workspace, Map.of("approve", "auto", "max_steps", steps));
+                    session.useModel(model);
+                    builder = session.builder(AgentSpec.standard().withTools(List.of(noop)));
+                } else if (agentKind.equals("core")) {
+                    builder = Agent.builder().model(model).tool(noop).maxSteps(steps).workspace(home);
+                    if (!noStore) builder.listener(store);
+                } else {
+                    throw new UsageException("--agent is harness or core, not '" + agentKind + "'");
+                }
                 var agent = builder.listener(e -> {
                     if (e instanceof Event.RunStarted || e instanceof Event.StepCompleted) times.add(System.nanoTime());
                 }).build();
@@ -102,15 +122,18 @@ final class HarnessBench implements Callable<Integer> {
                 loopOverhead.add(stepMs.get(i) - chatMs.get(i));
             }
             double median = BenchCommand.median(overhead);
-            var out = Json.object().put("benchmark", "harness_overhead_per_step").put("steps", steps)
+            double rtt = BenchCommand.median(rttMs);
+            var out = Json.object().put("benchmark", "harness_overhead_per_step").put("agent", agentKind).put("steps", steps)
                     .put("median_step_ms", BenchCommand.round(BenchCommand.median(stepMs)))
                     .put("median_round_trip_ms", BenchCommand.round(BenchCommand.median(rttMs)))
                     .put("median_overhead_ms", BenchCommand.round(median))
+                    .put("overhead_to_round_trip", BenchCommand.round(median / rtt))
                     .put("median_client_overhead_ms", BenchCommand.round(BenchCommand.median(clientOverhead)))
                     .put("median_loop_and_store_ms", BenchCommand.round(BenchCommand.median(loopOverhead)))
                     .put("p90_overhead_ms", BenchCommand.round(BenchCommand.percentile(overhead, 90)))
                     .put("p99_overhead_ms", BenchCommand.round(BenchCommand.percentile(overhead, 99)))
-                    .put("events_stored", noStore ? 0 : store.events(store.list(1).getFirst().id()).size())
+                    .put("events_stored", agentKind.equals("harness") ? harness.store().events(harness.store().list(1).getFirst().id()).size()
+                            : noStore ? 0 : store.events(store.list(1).getFirst().id()).size())
                     .put("target_ms", 1.0).put("meets_target", median < 1.0);
             cli.out().println(out.toPrettyString());
             return 0;

@@ -74,6 +74,15 @@ public final class Session {
         return models.computeIfAbsent("", k -> harness.models().model(settings, workspace));
     }
 
+    /**
+     * Use {@code model} instead of the one the settings name, for everything this session runs (a program that
+     * brings its own {@link Model}: a benchmark, a test, a library user with a custom client).
+     */
+    public Session useModel(Model model) {
+        models.put("", java.util.Objects.requireNonNull(model));
+        return this;
+    }
+
     /** The standard agent (as {@code apprentice run} uses it). */
     public Agent agent() {
         return builder(AgentSpec.standard()).build();
