@@ -162,6 +162,21 @@ class PermissionBypassTest {
     }
 
     @Test
+    void readDenialsHideFilesFromListingAndSearching() throws Exception {
+        Files.createDirectories(root.resolve("secrets/sub"));
+        Files.writeString(root.resolve("secrets/k.txt"), "TOKEN=hunter2\n");
+        Files.writeString(root.resolve("secrets/sub/deep.txt"), "TOKEN=deeper\n");
+        Files.writeString(root.resolve("app.txt"), "TOKEN=placeholder\n");
+        var g = new PolicyGate(PermissionRules.of(List.of(), List.of(), List.of("read_file(secrets/*)")), ApprovalMode.AUTO, null, false, root);
+        var tools = new FileTools(new Workspace(root).readable(g::readable));
+        assertThat(tools.search("TOKEN", ".", null)).contains("app.txt:1").doesNotContain("hunter2").doesNotContain("deeper");
+        assertThat(tools.search("TOKEN", "./secrets/k.txt", null)).doesNotContain("hunter2");
+        assertThat(tools.search("TOKEN", "secrets", null)).doesNotContain("hunter2");
+        assertThat(tools.list("**/*.txt", ".")).contains("app.txt").doesNotContain("secrets");
+        assertThat(tools.list("*", "secrets")).doesNotContain("k.txt");
+    }
+
+    @Test
     void pathGlobs() {
         assertThat(PermissionRules.pathGlob("secrets/*").matcher("secrets/a/b").matches()).isTrue(); // via the directory
         assertThat(PermissionRules.pathGlob("src/*.java").matcher("src/a/B.java").matches()).isFalse();
