@@ -190,6 +190,7 @@ public final class Session {
         try {
             var ws = new Workspace(workspace);
             if (skillCatalog != null) skillCatalog.skills().forEach(s -> ws.allowRead(s.dir())); // skills' files are readable
+            ws.readable(p -> gate().readable(p)); // read denials also hide files from list_files and search_files
             var tools = new ArrayList<>(StandardTools.create(ws, shell, new FetchTool()));
             tools.addAll(harness.mcpTools(settings));
             return tools;
@@ -225,7 +226,7 @@ public final class Session {
             harness.warnOnce("shell commands run without an OS sandbox (" + (settings.sandboxOff() ? "sandbox: off in config"
                     : Sandbox.probe().reason()) + ")");
         }
-        gate = new PolicyGate(rules, mode, approver, sandboxed());
+        gate = new PolicyGate(rules, mode, approver, sandboxed(), workspace);
         return gate;
     }
 

@@ -197,7 +197,7 @@ public final class FileTools {
         }
         // "**/*.java" should also match files at the top level, as in most tools.
         var topLevel = pattern.startsWith("**/") ? FileSystems.getDefault().getPathMatcher("glob:" + pattern.substring(3)) : null;
-        var matches = FileWalker.files(workspace.root(), start).stream()
+        var matches = FileWalker.files(workspace.root(), start).stream().filter(workspace::readable)
                 .filter(f -> {
                     var rel = start.relativize(f);
                     return matcher.matches(rel) || (topLevel != null && topLevel.matches(rel));
@@ -235,7 +235,7 @@ public final class FileTools {
         if (!Files.exists(start)) throw new ToolException("'" + dir + "' does not exist");
         var files = Files.isDirectory(start) ? FileWalker.files(workspace.root(), start) : List.of(start);
         var matcher = glob == null ? null : globMatcher(glob);
-        var result = new Searcher(Pattern.compile(regex, Pattern.MULTILINE), MAX_MATCHES).search(files.stream()
+        var result = new Searcher(Pattern.compile(regex, Pattern.MULTILINE), MAX_MATCHES).search(files.stream().filter(workspace::readable)
                 .filter(f -> matcher == null || matcher.matches(f.getFileName()) || matcher.matches(start.relativize(f)))
                 .toList());
         if (result.matches().isEmpty()) return "No matches for /" + regex + "/ in " + workspace.display(start) + ".";

@@ -2,21 +2,39 @@ package ai.apprentice.tools;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Permission rules from config, each {@code TOOL} or {@code TOOL(SUBJECT)} with {@code *} as a wildcard in
- * both, e.g. {@code run_shell(git status*)}, {@code write_file(src/**)}, {@code mcp__github__*}. The
- * subject is the command for {@code run_shell}, the path for file tools and the URL for {@code fetch_url}.
- * Deny wins over allow, allow over ask.
+ * Permission rules from config, each {@code TOOL} or {@code TOOL(SUBJECT)}, e.g. {@code run_shell(git status*)},
+ * {@code write_file(src/**)}, {@code mcp__github__*}; {@code *} in the tool name matches any characters.
+ * Deny wins over allow, allow over ask. What SUBJECT means depends on the tool called:
+ * <ul>
+ *   <li>file tools: a glob over the path relative to the workspace, normalised ({@code ./}, {@code a/..}, repeated
+ *   or trailing slashes, absolute paths inside the workspace). {@code *} and {@code ?} stay within one path
+ *   segment, {@code **} crosses segments. As in {@code .gitignore}, a pattern without a {@code /} matches a
+ *   name at any depth ({@code .env*} covers {@code config/.env.local}), one with a {@code /} is anchored at the
+ *   workspace ({@code secrets/*}), a leading {@code /} means an absolute path outside it, and a pattern that
+ *   matches a directory covers everything under it.</li>
+ *   <li>{@code run_shell}: one command of the line (see {@link ShellCommands}), normalised the same way as the
+ *   rule; {@code *} matches anything; a final {@code " *"} or {@code ":*"} also matches the bare prefix
+ *   ({@code git *} covers {@code git}).</li>
+ *   <li>other tools (including {@code fetch_url}, whose URL is normalised by the gate): the text, {@code *}
+ *   matching anything.</li>
+ * </ul>
  */
 public final class PermissionRules {
     public enum Effect { ALLOW, ASK, DENY }
 
-    public record Rule(Effect effect, String text, Pattern tool, Pattern subject) {
+    static final Set<String> FILE_TOOLS = Set.of("read_file", "write_file", "edit_file", "list_files", "search_files");
+
+    public record Rule(Effect effect, String text, Pattern tool, Pattern subject, Pattern shell, Pattern path) {
         boolean matches(String toolName, String subjectText) {
-            return tool.matcher(toolName).matches() && (subject == null || subject.matcher(subjectText).matches());
+            if (!tool.matcher(toolName).matches()) return false;
+            if (subject == null) return true;
+            var p = FILE_TOOLS.contains(toolName) ? path : toolName.equals("run_shell") ? shell : subject;
+            return p.matcher(subjectText).matches();
         }
 
         @Override
@@ -42,11 +60,13 @@ public final class PermissionRules {
         if (!m.matches()) {
             throw new IllegalArgumentException("Bad permission rule '" + text + "': expected TOOL or TOOL(PATTERN), e.g. run_shell(git status*)");
         }
-        rules.add(new Rule(effect, text.strip(), wildcard(m.group(1)), m.group(2) == null ? null : wildcard(m.group(2))));
+        String s = m.group(2);
+        rules.add(s == null ? new Rule(effect, text.strip(), wildcard(m.group(1)), null, null, null)
+                : new Rule(effect, text.strip(), wildcard(m.group(1)), wildcard(s), shellPattern(s), pathGlob(s)));
         return this;
     }
 
-    /** The deciding rule for a call, or null when none matches. */
+    /** The deciding rule for one (already normalised) subject of a call, or null when none matches. */
     public Rule match(String tool, String subject) {
         Rule best = null;
         for (var r : rules) {
@@ -71,5 +91,43 @@ public final class PermissionRules {
             sb.append(Pattern.quote(part));
         }
         return Pattern.compile(sb.toString(), Pattern.DOTALL);
+    }
+
+    private static Pattern shellPattern(String text) {
+        var norm = ShellCommands.normalize(text);
+        if (norm == null) norm = text.strip().replaceAll("[ \\t]+", " ");
+        // "git *" also covers "git"; "npm run test:*" covers "npm run test", "npm run test -x" and "npm run test:unit"
+        for (var suffix : List.of(" *", ":*")) {
+            if (norm.endsWith(suffix) && norm.length() > suffix.length()) {
+                var prefix = norm.substring(0, norm.length() - suffix.length());
+                return Pattern.compile(wildcard(prefix).pattern() + (suffix.equals(" *") ? "(?: .*)?" : "(?:[ :].*)?"), Pattern.DOTALL);
+            }
+        }
+        return wildcard(norm);
+    }
+
+    /** A path glob as described above, compiled to a regex over normalised paths. */
+    static Pattern pathGlob(String glob) {
+        var g = glob.strip().replaceAll("/{2,}", "/");
+        while (g.startsWith("./")) g = g.substring(2);
+        boolean absolute = g.startsWith("/");
+        if (g.length() > 1 && g.endsWith("/")) g = g.substring(0, g.length() - 1);
+        boolean anywhere = !absolute && !g.contains("/");
+        var sb = new StringBuilder(anywhere ? "(?:.*/)?" : "");
+        for (int i = 0; i < g.length(); i++) {
+            char c = g.charAt(i);
+            if (c == '*' && i + 1 < g.length() && g.charAt(i + 1) == '*') {
+                boolean slash = i + 2 < g.length() && g.charAt(i + 2) == '/';
+                sb.append(slash ? "(?:.*/)?" : ".*");
+                i += slash ? 2 : 1;
+            } else if (c == '*') {
+                sb.append("[^/]*");
+            } else if (c == '?') {
+                sb.append("[^/]");
+            } else {
+                sb.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(sb + "(?:/.*)?", Pattern.DOTALL);
     }
 }

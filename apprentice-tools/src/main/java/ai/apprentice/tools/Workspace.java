@@ -18,6 +18,8 @@ public final class Workspace {
     private final Path realRoot;
     private final List<Path> extraRoots = new ArrayList<>();
     private final List<Path> readOnlyRoots = new ArrayList<>();
+    /** Which files listing and searching may show (path as {@link #display} gives it); set from the read denials of the rules. */
+    private volatile java.util.function.Predicate<String> readable = p -> true;
 
     public Workspace(Path root) {
         this.root = root.toAbsolutePath().normalize();
@@ -59,6 +61,16 @@ public final class Workspace {
             }
             throw outside;
         }
+    }
+
+    /** Hides files from list_files and search_files, e.g. those a {@code read_file} deny rule covers. */
+    public Workspace readable(java.util.function.Predicate<String> filter) {
+        this.readable = filter;
+        return this;
+    }
+
+    public boolean readable(Path p) {
+        return readable.test(display(p));
     }
 
     public List<Path> readOnlyRoots() {

@@ -71,7 +71,7 @@ class HandsEndToEndTest {
             var gate = new PolicyGate(PermissionRules.of(List.of(), List.of(), List.of("run_shell(rm -rf*)")),
                     ApprovalMode.AUTO, null, Sandbox.probe().available());
             var agent = Agent.builder().model(model).workspace(ws)
-                    .tools(StandardTools.create(workspace, ShellTool.Settings.defaults().withSandbox(Sandbox.probe().available()), new FetchTool()))
+                    .tools(StandardTools.create(workspace, ShellTool.Settings.defaults().withSandbox(Sandbox.probe().available()), new FetchTool(List.of("127.0.0.1"))))
                     .aliases(StandardTools.claudeAliases()).gate(gate).listener(events::add).build();
             var result = agent.run("Fix the failing test");
             assertThat(result.status()).isEqualTo(RunStatus.SUCCEEDED);
