@@ -191,7 +191,8 @@ public final class Session {
             var ws = new Workspace(workspace);
             if (skillCatalog != null) skillCatalog.skills().forEach(s -> ws.allowRead(s.dir())); // skills' files are readable
             ws.readable(p -> gate().readable(p)); // read denials also hide files from list_files and search_files
-            var tools = new ArrayList<>(StandardTools.create(ws, shell, new FetchTool()));
+            var fetch = new FetchTool(settings.fetchAllowPrivate()); // loopback and private addresses only where a person allowed them
+            var tools = new ArrayList<>(StandardTools.create(ws, shell, fetch));
             tools.addAll(harness.mcpTools(settings));
             return tools;
         } catch (IllegalArgumentException e) {
