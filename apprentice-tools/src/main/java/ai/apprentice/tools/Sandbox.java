@@ -94,6 +94,7 @@ public final class Sandbox {
 
     /** Printed from inside the sandbox as key=value lines; compared with the JVM's own view in {@link #checks}. */
     private static final String PROBE = """
+            echo "uid=$(id -u)"
             echo "uidmap=$(awk '{print $1":"$2":"$3; exit}' /proc/self/uid_map)"
             echo "capeff=$(awk '/^CapEff/{print $2}' /proc/self/status)"
             echo "capbnd=$(awk '/^CapBnd/{print $2}' /proc/self/status)"
@@ -118,7 +119,7 @@ public final class Sandbox {
         var map = in.getOrDefault("uidmap", "");
         boolean ownUserNs = !differs(in, "user").isEmpty() && !map.startsWith("0:0:4294967295");
         checks.add(new Check("user namespace", ownUserNs ? State.OK : State.FAIL, ownUserNs
-                ? "own user namespace (uid inside:host:count = " + map + ")"
+                ? "own, uid " + in.get("uid") + " inside, mapped to the host's " + (hostRoot() ? "root" : "uid of apprentice") + " only"
                 + (disableUserns ? ", no nested ones" : "yes".equals(in.get("nested")) ? ", nested ones allowed (bubblewrap < 0.8)" : "")
                 : "shares the host's user namespace"));
         boolean noCaps = "0000000000000000".equals(in.get("capeff")) && "0000000000000000".equals(in.get("capbnd"));
@@ -131,7 +132,7 @@ public final class Sandbox {
         checks.add(ns(in, "net", "network off"));
         var nproc = in.getOrDefault("nproc", "unlimited");
         checks.add(nproc.equals("unlimited") ? new Check("process limit", State.FAIL, "none")
-                : map.split(":").length == 3 && map.split(":")[1].equals("0")
+                : hostRoot()
                 ? new Check("process limit", State.OK, "at most " + nproc + ", enforced by apprentice killing the sandbox"
                         + " (runs as host root, which the kernel exempts from RLIMIT_NPROC)")
                 : new Check("process limit", State.OK, "at most " + nproc + " (hard RLIMIT_NPROC)"));
