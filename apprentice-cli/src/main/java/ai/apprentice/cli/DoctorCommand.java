@@ -38,6 +38,14 @@ final class DoctorCommand implements Callable<Integer> {
         }
         var sandbox = Sandbox.probe();
         line("sandbox", sandbox.available(), sandbox.reason());
+        for (var check : sandbox.checks()) { // each property as observed inside a probe sandbox
+            if (check.state() == Sandbox.State.FAIL) problems++;
+            cli.out.printf("%s   %-16s %s%n", switch (check.state()) {
+                case OK -> "ok  ";
+                case FAIL -> "FAIL";
+                case NOT_AVAILABLE -> "n/a ";
+            }, check.name(), check.state() == Sandbox.State.NOT_AVAILABLE ? "not available here: " + check.detail() : check.detail());
+        }
         try {
             var workspace = options.workspaceOrCwd();
             var session = cli.session(options);

@@ -7,6 +7,7 @@ import ai.apprentice.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -20,23 +21,57 @@ import java.util.regex.Pattern;
  * secrets are removed from the environment unless a rule passes them.
  */
 public final class ShellTool {
-    /** How a command may run. */
+    /**
+     * How a command may run. {@code protectedPaths} are paths the sandboxed shell may not write even inside the
+     * workspace (the agent's own settings, git hooks and config), so nothing it runs can widen its own rules.
+     */
     public record Settings(boolean sandbox, boolean network, int defaultTimeoutSeconds, int maxOutputChars,
-                           Predicate<String> passSecret, Map<String, String> baseEnvironment) {
+                           Predicate<String> passSecret, Map<String, String> baseEnvironment,
+                           List<Path> protectedPaths, Sandbox.Limits limits) {
+        public Settings {
+            protectedPaths = List.copyOf(protectedPaths);
+        }
+
+        public Settings(boolean sandbox, boolean network, int defaultTimeoutSeconds, int maxOutputChars,
+                        Predicate<String> passSecret, Map<String, String> baseEnvironment) {
+            this(sandbox, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, List.of(), Sandbox.Limits.DEFAULT);
+        }
+
         public static Settings defaults() {
             return new Settings(true, false, 120, 30_000, name -> false, System.getenv());
         }
 
         public Settings withSandbox(boolean on) {
-            return new Settings(on, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment);
+            return new Settings(on, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, protectedPaths, limits);
         }
 
         public Settings withNetwork(boolean on) {
-            return new Settings(sandbox, on, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment);
+            return new Settings(sandbox, on, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, protectedPaths, limits);
         }
 
         public Settings withEnvironment(Map<String, String> env, Predicate<String> pass) {
-            return new Settings(sandbox, network, defaultTimeoutSeconds, maxOutputChars, pass, env);
+            return new Settings(sandbox, network, defaultTimeoutSeconds, maxOutputChars, pass, env, protectedPaths, limits);
+        }
+
+        /** Paths the sandboxed shell may not write or create, also inside the workspace. */
+        public Settings withProtectedPaths(List<Path> paths) {
+            return new Settings(sandbox, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, paths, limits);
+        }
+
+        public Settings withLimits(Sandbox.Limits l) {
+            return new Settings(sandbox, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, protectedPaths, l);
+        }
+
+        /**
+         * The usual protected paths of a workspace: {@code .apprentice}, {@code .claude}, {@code .agents},
+         * {@code .codex}, {@code .git/hooks}, {@code .git/config}, and {@code home} when it lies inside.
+         */
+        public static List<Path> protectedPathsOf(Path workspace, Path home) {
+            var ws = workspace.toAbsolutePath().normalize();
+            var paths = new java.util.ArrayList<Path>();
+            for (var p : List.of(".apprentice", ".claude", ".agents", ".codex", ".git/hooks", ".git/config")) paths.add(ws.resolve(p));
+            if (home != null && home.toAbsolutePath().normalize().startsWith(ws)) paths.add(home.toAbsolutePath().normalize());
+            return List.copyOf(paths);
         }
     }
 
@@ -55,7 +90,10 @@ public final class ShellTool {
                 .description("Run a bash command in the workspace and return its exit code and output (stdout and stderr "
                         + "together, long output cut in the middle). Default timeout " + settings.defaultTimeoutSeconds() + " s."
                         + (settings.sandbox() ? " Runs sandboxed: only the workspace is writable"
-                        + (settings.network() ? "." : ", and there is no network.") : ""))
+                        + (settings.network() ? "" : ", and there is no network")
+                        + (settings.protectedPaths().isEmpty() ? "." : "; inside it, .apprentice/, .git/hooks and .git/config"
+                        + " (and the other agents' settings folders) are read-only for you: a write there fails with"
+                        + " 'Read-only file system'; ask the person to make such a change.") : ""))
                 .schema(Json.tree("""
                         {"type":"object","properties":{
                           "command":{"type":"string","description":"the bash command line"},
@@ -75,21 +113,29 @@ public final class ShellTool {
                 throw new ToolException("the shell sandbox is required but unavailable (" + status.reason()
                         + "); run with --approve all or set sandbox: off to run unsandboxed");
             }
-            argv = Sandbox.wrap(status.path(), workspace.root(), settings.network(), workspace.readOnlyRoots(), command);
+            argv = Sandbox.wrap(status.path(), status.disableUserns(), workspace.root(), settings.network(),
+                    workspace.readOnlyRoots(), settings.protectedPaths(), settings.limits(), command);
         } else {
-            argv = List.of("bash", "-c", command);
+            argv = List.of("bash", "-c", "exec bash -c " + Sandbox.ansiC(command));
         }
         var pb = new ProcessBuilder(argv).directory(workspace.root().toFile()).redirectErrorStream(true);
         pb.environment().clear();
         pb.environment().putAll(settings.baseEnvironment());
         scrub(pb.environment(), settings.passSecret());
+        utf8(pb.environment());
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        boolean watchProcesses = settings.sandbox() && Sandbox.hostRoot();
         Process process = pb.start();
         var output = new HeadTailBuffer(settings.maxOutputChars());
         var reader = Thread.ofVirtual().start(() -> drain(process.getInputStream(), output));
-        boolean finished;
+        boolean finished = false, tooMany = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         try {
-            finished = process.waitFor(timeoutSeconds, TimeUnit.SECONDS);
+            while (!finished && !tooMany && System.nanoTime() < deadline) {
+                finished = process.waitFor(Math.min(250, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS);
+                // The kernel does not apply RLIMIT_NPROC to the host's root, so as root we count (bwrap's own 2 processes aside).
+                tooMany = !finished && watchProcesses && process.descendants().count() > settings.limits().processes() + 2;
+            }
         } catch (InterruptedException e) {
             killTree(process);
             throw e;
@@ -97,8 +143,9 @@ public final class ShellTool {
         if (!finished) killTree(process);
         reader.join(TimeUnit.SECONDS.toMillis(5));
         var sb = new StringBuilder();
-        sb.append(finished ? "exit code: " + process.exitValue() : "timed out after " + timeoutSeconds
-                + " s; the command and all its child processes were killed").append('\n');
+        sb.append(finished ? "exit code: " + process.exitValue() : tooMany ? "the sandbox went over its limit of "
+                + settings.limits().processes() + " processes; the command and all its child processes were killed"
+                : "timed out after " + timeoutSeconds + " s; the command and all its child processes were killed").append('\n');
         sb.append(output.text(StandardCharsets.UTF_8));
         boolean failed = !finished || process.exitValue() != 0;
         return new ToolResult(sb.toString(), failed);
@@ -106,6 +153,22 @@ public final class ShellTool {
 
     static void scrub(Map<String, String> env, Predicate<String> pass) {
         env.keySet().removeIf(name -> SECRET_NAME.matcher(name).matches() && !pass.test(name));
+    }
+
+    /** Without a UTF-8 locale bash and the tools it runs would turn non-ASCII text into '?'. */
+    static void utf8(Map<String, String> env) {
+        var ctype = "";
+        for (var name : List.of("LC_ALL", "LC_CTYPE", "LANG")) { // the order in which the C library looks
+            var value = env.getOrDefault(name, "");
+            if (!value.isEmpty()) {
+                ctype = value;
+                break;
+            }
+        }
+        if (!ctype.toUpperCase(java.util.Locale.ROOT).replace("-", "").contains("UTF8")) {
+            env.put("LANG", "C.UTF-8");
+            env.put("LC_ALL", "C.UTF-8");
+        }
     }
 
     private static void drain(InputStream in, HeadTailBuffer out) {
