@@ -217,22 +217,4 @@ class OneAgentTest {
         }
         return sb.toString();
     }
-
-    @Test
-    void aSettingsFileChangedDuringASessionHasNoEffectUntilTheNextOne() throws Exception {
-        // The agent itself rewrites the workspace config mid-session: a bigger budget and another model.
-        var config = args("path", ".apprentice/config.yaml", "content", "model: openai:gpt-other\nmax_steps: 99\n");
-        mock.enqueue(MockReply.toolCalls(MockReply.call("write_file", config)), MockReply.text("done"),
-                MockReply.toolCalls(MockReply.call("spawn_agent", args("instructions", "x", "output_path", "x.md"))),
-                MockReply.toolCalls(MockReply.call("write_file", args("path", "x.md", "content", "x"))), MockReply.text("wrote x.md"),
-                MockReply.text("second line done"));
-        var args = new ArrayList<>(model("--approve", "auto", "--workspace", ws.toString(), "--max-steps", "5"));
-        var r = cli.runWithInput("write the config\ndelegate\n/exit\n", args.toArray(String[]::new));
-        assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(Files.readString(ws.resolve(".apprentice/config.yaml"))).contains("gpt-other");
-        assertThat(mock.requests()).hasSize(6).allSatisfy(q -> assertThat(q.body().get("model").asText()).isEqualTo("gpt-test"));
-        assertThat(runs()).hasSize(3).allSatisfy(x -> assertThat(x.get("model").asText()).isEqualTo("openai:gpt-test"));
-        // The next session reads the file.
-        assertThat(Json.tree(cli.run("config", "show", "--json").out()).at("/model/value").asText()).isEqualTo("openai:gpt-other");
-    }
 }

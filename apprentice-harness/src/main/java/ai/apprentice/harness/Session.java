@@ -185,8 +185,11 @@ public final class Session {
     /** The workspace's tools: files, shell (sandboxed unless configured off), fetch, and the MCP servers' tools. */
     private List<Tool> hands(SkillCatalog skillCatalog) {
         var passEnv = java.util.Set.copyOf(settings.shellPassEnv());
+        // apprentice's own config and state, and git's hooks and config, are read-only to the shell: nothing the agent
+        // runs can widen what it may do, in this run or a later one.
         var shell = ShellTool.Settings.defaults().withSandbox(sandboxed()).withNetwork(settings.shellNetwork())
-                .withEnvironment(harness.env(), passEnv::contains);
+                .withEnvironment(harness.env(), passEnv::contains)
+                .withProtectedPaths(ShellTool.Settings.protectedPathsOf(workspace, harness.home()));
         try {
             var ws = new Workspace(workspace);
             if (skillCatalog != null) skillCatalog.skills().forEach(s -> ws.allowRead(s.dir())); // skills' files are readable
