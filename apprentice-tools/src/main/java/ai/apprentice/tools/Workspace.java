@@ -26,6 +26,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The directory an agent works in, and the only place its file tools reach. Every path is resolved against
@@ -263,6 +264,9 @@ public final class Workspace {
         }
     }
 
+    private static final java.util.concurrent.ScheduledExecutorService UNBLOCKER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("fifo-release").factory());
+
     private static final FileAttribute<Set<PosixFilePermission>> DIR_MODE =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x"));
     /** New files are 0644 less the umask (a temporary file from Files.createTempFile would be 0600). */
@@ -316,9 +320,33 @@ public final class Workspace {
             }
         }
 
+        /**
+         * Opens the file to read. Callers check it is a regular file first, but one swapped for a FIFO since
+         * would block open(2) until a writer came: if the open takes long, we become that writer ourselves
+         * (same directory, no link followed, nothing written) to release it, and the type is checked again after.
+         */
         public SeekableByteChannel openRead() throws IOException {
             var options = Set.<OpenOption>of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-            return dir != null ? dir.newByteChannel(name, options) : Files.newByteChannel(path, options);
+            if (dir == null) return Files.newByteChannel(path, options);
+            var release = UNBLOCKER.schedule(() -> {
+                try (var w = dir.newByteChannel(name, Set.of(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS))) {
+                    // opening is enough
+                } catch (IOException | RuntimeException ignored) {
+                    // not a FIFO after all, or gone
+                }
+            }, 1, TimeUnit.SECONDS);
+            SeekableByteChannel ch;
+            try {
+                ch = dir.newByteChannel(name, options);
+            } finally {
+                release.cancel(false);
+            }
+            var attrs = attributes();
+            if (attrs == null || !attrs.isRegularFile()) {
+                ch.close();
+                throw new IOException(path + " is not a regular file (it was replaced while being opened)");
+            }
+            return ch;
         }
 
         /**

@@ -116,6 +116,19 @@ class FileToolsSafetyTest {
     }
 
     @Test
+    @Timeout(20)
+    void aFifoSwappedInAfterTheCheckDoesNotHangTheOpen() throws Exception {
+        var file = Files.writeString(root.resolve("f.txt"), "x");
+        var ws = new Workspace(root);
+        try (var h = ws.open(ws.resolve("f.txt"), "f.txt", Workspace.Access.READ)) {
+            assertThat(h.attributes().isRegularFile()).isTrue();
+            Files.delete(file);
+            assertThat(new ProcessBuilder("mkfifo", file.toString()).start().waitFor()).isZero();
+            assertThatThrownBy(h::openRead).hasMessageContaining("not a regular file");
+        }
+    }
+
+    @Test
     void aHugeSparseFileIsReadInABoundedWindowWithANotice() throws Exception {
         var big = root.resolve("big.log");
         Files.writeString(big, IntStream.rangeClosed(1, 3000).mapToObj(i -> "line " + i).collect(Collectors.joining("\n")) + "\n");
