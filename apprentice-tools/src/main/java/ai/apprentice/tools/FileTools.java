@@ -288,7 +288,7 @@ public final class FileTools {
                 .map(workspace::display).sorted().toList();
         if (matches.isEmpty()) return "No files match '" + pattern + "' in " + workspace.display(start) + ".";
         var shown = matches.subList(0, Math.min(MAX_LIST, matches.size()));
-        var out = String.join("\n", shown);
+        var out = String.join("\n", shown) + undecodable(shown);
         return matches.size() > MAX_LIST ? out + "\n[" + (matches.size() - MAX_LIST) + " more files; narrow the pattern]" : out;
     }
 
@@ -333,7 +333,17 @@ public final class FileTools {
         if (result.total() > MAX_MATCHES) {
             sb.append("[showing ").append(MAX_MATCHES).append(" of ").append(result.total()).append(" matches; narrow the search]\n");
         }
-        return sb.append(notices).toString();
+        return sb.append(notices).append(undecodable(result.matches().stream().map(m -> workspace.display(m.file())).toList())).toString();
+    }
+
+    /**
+     * A notice when names were shown with U+FFFD: this process decodes file names with {@code sun.jnu.encoding}
+     * (from the locale), and under an ASCII locale (LANG unset) non-ASCII bytes cannot be shown or given back.
+     */
+    static String undecodable(List<String> names) {
+        if (names.stream().noneMatch(n -> n.indexOf('\uFFFD') >= 0)) return "";
+        return "\n[names with \uFFFD could not be decoded: this process reads file names as "
+                + System.getProperty("sun.jnu.encoding") + "; start it with a UTF-8 locale (e.g. LANG=C.UTF-8) to use them]";
     }
 
     /** A file to search, opened as read_file opens it; null (skipped) when it is not a regular file. */

@@ -216,8 +216,28 @@ class FileToolsSafetyTest {
     }
 
     @Test
+    void withoutAUtf8LocaleNonAsciiNamesAreRefusedWithAReasonNotCorrupted() throws Exception {
+        Files.writeString(root.resolve("déjà.txt"), "x"); // made by this JVM; skipped below unless it has UTF-8 names
+        org.junit.jupiter.api.Assumptions.assumeTrue("UTF-8".equals(System.getProperty("sun.jnu.encoding")));
+        var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), EncodingProbe.class.getName(), root.toString())
+                .redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.equals("LANG") || k.startsWith("LC_"));
+        var p = pb.start();
+        var out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).contains("jnu=ANSI_X3.4-1968").contains("write refused: '").contains("read refused: '")
+                .contains("cannot represent all its characters (start it with a UTF-8 locale, e.g. LANG=C.UTF-8)")
+                .contains("could not be decoded: this process reads file names as ANSI_X3.4-1968");
+        try (var s = Files.list(root)) {
+            assertThat(s.map(f -> f.getFileName().toString())).containsExactly("déjà.txt"); // nothing written under a mangled name
+        }
+    }
+
+    @Test
     void nonAsciiNamesRoundTrip() throws Exception {
         // With a UTF-8 sun.jnu.encoding (the test JVM's) names are kept exactly; without one the tools say why.
+        org.junit.jupiter.api.Assumptions.assumeTrue("UTF-8".equals(System.getProperty("sun.jnu.encoding")));
         tools.write("données/résumé-日本.txt", "ü\n");
         assertThat(tools.read("données/résumé-日本.txt", 1, 10)).contains("ü");
         assertThat(tools.list("**/*.txt", ".")).isEqualTo("données/résumé-日本.txt");
