@@ -29,6 +29,10 @@ import java.util.concurrent.CompletableFuture;
 public final class Agent {
     /** Default cap on one tool result, in characters, before it is cut with a notice. */
     public static final int DEFAULT_MAX_TOOL_RESULT_CHARS = 20_000;
+    /** Default cap on the tool calls of one reply that are run; the rest get an error result each. */
+    public static final int DEFAULT_MAX_TOOL_CALLS_PER_REPLY = 64;
+    /** Default number of empty replies in a row after which the run fails (stop reason {@code empty_replies}). */
+    public static final int DEFAULT_MAX_EMPTY_REPLIES = 3;
 
     private final Model model;
     private final String instructions;
@@ -37,6 +41,8 @@ public final class Agent {
     private final PriceTable prices;
     private final Path workspace;
     private final int parallelTools;
+    private final int maxToolCallsPerReply;
+    private final int maxEmptyReplies;
     private final Double temperature;
     private final ToolGate gate;
     private final List<EventListener> listeners;
@@ -54,6 +60,8 @@ public final class Agent {
         this.prices = b.prices;
         this.workspace = b.workspace.toAbsolutePath().normalize();
         this.parallelTools = b.parallelTools;
+        this.maxToolCallsPerReply = Math.max(1, b.maxToolCallsPerReply);
+        this.maxEmptyReplies = Math.max(1, b.maxEmptyReplies);
         this.temperature = b.temperature;
         this.gate = b.gate;
         this.listeners = List.copyOf(b.listeners);
@@ -153,6 +161,8 @@ public final class Agent {
     public PriceTable prices() { return prices; }
     public Path workspace() { return workspace; }
     public int parallelTools() { return parallelTools; }
+    public int maxToolCallsPerReply() { return maxToolCallsPerReply; }
+    public int maxEmptyReplies() { return maxEmptyReplies; }
     public Double temperature() { return temperature; }
     public ToolGate gate() { return gate; }
     public List<RunHook> hooks() { return hooks; }
@@ -172,6 +182,8 @@ public final class Agent {
         private PriceTable prices = PriceTable.defaults();
         private Path workspace = Path.of(".");
         private int parallelTools = 8;
+        private int maxToolCallsPerReply = DEFAULT_MAX_TOOL_CALLS_PER_REPLY;
+        private int maxEmptyReplies = DEFAULT_MAX_EMPTY_REPLIES;
         private int maxToolResultChars = DEFAULT_MAX_TOOL_RESULT_CHARS;
         private ToolMode toolMode = ToolMode.NATIVE;
         private Double temperature;
@@ -192,6 +204,10 @@ public final class Agent {
         public Builder prices(PriceTable prices) { this.prices = Objects.requireNonNull(prices); return this; }
         public Builder workspace(Path workspace) { this.workspace = Objects.requireNonNull(workspace); return this; }
         public Builder parallelTools(int n) { this.parallelTools = n; return this; }
+        /** At most this many tool calls of one reply are run (at least 1); the others get an error result. */
+        public Builder maxToolCallsPerReply(int n) { this.maxToolCallsPerReply = n; return this; }
+        /** After this many empty replies in a row (no text, no tool calls) the run fails instead of looping on. */
+        public Builder maxEmptyReplies(int n) { this.maxEmptyReplies = n; return this; }
         public Builder maxToolResultChars(int n) { this.maxToolResultChars = n; return this; }
         public Builder toolMode(ToolMode mode) { this.toolMode = Objects.requireNonNull(mode); return this; }
         public Builder temperature(Double t) { this.temperature = t; return this; }

@@ -49,6 +49,7 @@ final class RunLoop {
     private volatile Thread thread;
     private int step;
     private int completedSteps;
+    private int emptyReplies; // in a row
     /** Tokens and cost of this run and its children, with the limits of this run and its ancestors. */
     private final Spending spending;
     private final RunHook.Turn turn = new RunHook.Turn() {
@@ -133,10 +134,17 @@ final class RunLoop {
             var reply = response.message();
             var added = new ArrayList<Message>();
             added.add(reply);
+            boolean empty = !reply.hasToolCalls() && reply.text().isBlank();
+            emptyReplies = empty ? emptyReplies + 1 : 0;
             if (!reply.hasToolCalls()) {
-                if (reply.text().isBlank()) {
+                if (empty) {
                     added.add(Message.user(EMPTY_ANSWER_NUDGE));
                     completeStep(added);
+                    // A model that keeps saying nothing would otherwise burn the whole step budget.
+                    if (emptyReplies >= agent.maxEmptyReplies()) {
+                        return finish(RunStatus.FAILED, "empty_replies", null, "The model gave " + emptyReplies
+                                + " empty replies in a row (no text and no tool calls); the run was stopped");
+                    }
                 } else {
                     // With a counterpart (a simulated user) the answer goes to it, and its reply continues the run.
                     var next = agent.counterpart() == null || agent.counterpart().over() ? null : agent.counterpart().reply(reply.text());
@@ -267,9 +275,15 @@ final class RunLoop {
         var executor = agent.tools();
         var results = new ToolResult[calls.size()];
         var durations = new long[calls.size()];
-        boolean parallel = calls.size() > 1 && calls.stream().allMatch(executor::parallelSafe);
+        // Calls past the cap are not run, but each still gets a result: providers reject a call left unanswered.
+        int cap = Math.min(calls.size(), agent.maxToolCallsPerReply());
+        for (int i = cap; i < calls.size(); i++) {
+            results[i] = ToolResult.error("Not run: at most " + cap + " tool calls of one reply are run, and this reply had "
+                    + calls.size() + ". Ask for fewer at a time.");
+        }
+        boolean parallel = cap > 1 && calls.subList(0, cap).stream().allMatch(executor::parallelSafe);
         if (!parallel) {
-            for (int i = 0; i < calls.size(); i++) {
+            for (int i = 0; i < cap; i++) {
                 long t0 = System.nanoTime();
                 results[i] = executor.run(prepare(calls.get(i), context), context);
                 durations[i] = (System.nanoTime() - t0) / 1_000_000;
@@ -278,7 +292,7 @@ final class RunLoop {
             // Checks and permission decisions (and their events) happen here on the run's thread, one call after
             // the other; only the allowed tools run in parallel.
             var prepared = new ToolExecutor.Prepared[calls.size()];
-            for (int i = 0; i < calls.size(); i++) {
+            for (int i = 0; i < cap; i++) {
                 long t0 = System.nanoTime();
                 prepared[i] = prepare(calls.get(i), context);
                 durations[i] = (System.nanoTime() - t0) / 1_000_000;
@@ -287,7 +301,7 @@ final class RunLoop {
             var permits = new Semaphore(Math.max(1, agent.parallelTools()));
             try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 var futures = new ArrayList<Future<?>>();
-                for (int i = 0; i < calls.size(); i++) {
+                for (int i = 0; i < cap; i++) {
                     if (results[i] != null) continue;
                     int index = i;
                     futures.add(pool.submit(() -> {

@@ -17,8 +17,8 @@ import java.util.stream.Collectors;
 
 /**
  * The tools of one agent, and the single place a tool call is carried out. Every failure the model can
- * cause (unknown tool, arguments that are not JSON or break the schema, a tool that throws) becomes an
- * error observation that says what was wrong, never an exception out of the run. Results longer than the
+ * cause (unknown tool, arguments that are not JSON or break the schema, a tool that throws anything, even
+ * {@link OutOfMemoryError} or {@link StackOverflowError}) becomes an error observation that says what was wrong, never an exception out of the run. Results longer than the
  * limit are cut, with a visible notice.
  */
 public final class ToolExecutor {
@@ -149,11 +149,24 @@ public final class ToolExecutor {
             return new ToolResult(truncate(result.content(), maxResultChars), result.error());
         } catch (InterruptedException e) {
             throw e;
-        } catch (Exception e) {
-            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        } catch (OutOfMemoryError e) {
+            // Prebuilt: building a message might itself fail while memory is short.
+            return OUT_OF_MEMORY;
+        } catch (StackOverflowError e) {
+            if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
+            return ToolResult.error(prepared.call().name() + " failed: its input was too deeply nested or too complex "
+                    + "(stack overflow); try a simpler or smaller request");
+        } catch (Throwable e) {
+            // Any other failure of one tool (an Error included) is the model's observation, not the process's end.
+            if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
+            String msg = e.getMessage() == null ? e.getClass().getSimpleName()
+                    : e instanceof Exception ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
             return ToolResult.error(prepared.call().name() + " failed: " + msg);
         }
     }
+
+    private static final ToolResult OUT_OF_MEMORY = ToolResult.error(
+            "The tool ran out of memory and was stopped; ask for less at once (a smaller window, a narrower search).");
 
     /** Keeps the head and the tail of long text, with a notice of how much was cut in between. */
     public static String truncate(String text, int maxChars) {

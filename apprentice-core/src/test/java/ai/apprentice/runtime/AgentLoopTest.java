@@ -113,6 +113,47 @@ class AgentLoopTest {
     }
 
     @Test
+    void repeatedEmptyRepliesFailTheRunInsteadOfLoopingToMaxSteps() throws Exception {
+        var result = agent(turn(""), turn(""), turn(""), turn(""), turn("")).maxSteps(50).build().run("x");
+        assertThat(result.status()).isEqualTo(RunStatus.FAILED);
+        assertThat(result.stopReason()).isEqualTo("empty_replies");
+        assertThat(result.steps()).isEqualTo(Agent.DEFAULT_MAX_EMPTY_REPLIES);
+        assertThat(result.error()).contains("3 empty replies in a row");
+        assertThat(events).filteredOn(e -> e instanceof Event.ErrorEvent).singleElement()
+                .satisfies(e -> assertThat(((Event.ErrorEvent) e).message()).contains("empty replies"));
+        // Empty replies that are not in a row do not add up.
+        events.clear();
+        var mixed = agent(turn(""), turn(""), toolTurn(null, "add", "{\"a\":1,\"b\":1}"), turn(""), turn(""), turn("ok"))
+                .build().run("x");
+        assertThat(mixed.status()).isEqualTo(RunStatus.SUCCEEDED);
+    }
+
+    @Test
+    void toolCallsPastThePerReplyCapAreNotRunButAnswered() throws Exception {
+        var ran = new java.util.concurrent.atomic.AtomicInteger();
+        var count = Tools.builder("count").description("counts").execute((a, c) -> String.valueOf(ran.incrementAndGet()));
+        var many = Json.object();
+        var calls = many.putArray("tool_calls");
+        for (int i = 0; i < 3000; i++) calls.add(Json.object().put("name", "count").put("arguments", "{}"));
+        var result = agent(many, turn("done")).tool(count).build().run("go");
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCEEDED);
+        assertThat(ran.get()).isEqualTo(Agent.DEFAULT_MAX_TOOL_CALLS_PER_REPLY);
+        var results = toolMessages();
+        assertThat(results).hasSize(3000); // every call has its result, so the history stays valid
+        assertThat(results.get(63).content()).isNotEmpty().doesNotContain("Not run");
+        assertThat(results.get(64).content()).contains("Not run: at most 64 tool calls").contains("had 3000");
+        events.clear();
+        ran.set(0);
+        var two = Json.object();
+        two.putArray("tool_calls").add(Json.object().put("name", "count").put("arguments", "{}"))
+                .add(Json.object().put("name", "count").put("arguments", "{}"));
+        agent(two, turn("done")).tool(count).maxToolCallsPerReply(1).build().run("go");
+        assertThat(ran.get()).isEqualTo(1);
+        assertThat(toolMessages()).extracting(Message::content).containsExactly("1",
+                "Not run: at most 1 tool calls of one reply are run, and this reply had 2. Ask for fewer at a time.");
+    }
+
+    @Test
     void stepBudgetEndsTheRunWithAClearStatus() throws Exception {
         var loop = toolTurn(null, "add", "{\"a\":1,\"b\":1}");
         var result = agent(loop, loop, loop, loop).maxSteps(3).build().run("loop");

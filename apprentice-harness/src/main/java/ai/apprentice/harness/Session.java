@@ -194,6 +194,10 @@ public final class Session {
             var ws = new Workspace(workspace);
             if (skillCatalog != null) skillCatalog.skills().forEach(s -> ws.allowRead(s.dir())); // skills' files are readable
             ws.readable(p -> gate().readable(p)); // read denials also hide files from list_files and search_files
+            for (var p : ShellTool.Settings.protectedPathsOf(workspace, harness.home())) {
+                ws.protect(p, "apprentice's configuration and state, and git's hooks and config, are not the agent's to change");
+            }
+            ws.protect(harness.home(), "apprentice's home: configuration, run store, memory");
             var fetch = new FetchTool(settings.fetchAllowPrivate()); // loopback and private addresses only where a person allowed them
             var tools = new ArrayList<>(StandardTools.create(ws, shell, fetch));
             tools.addAll(harness.mcpTools(settings));

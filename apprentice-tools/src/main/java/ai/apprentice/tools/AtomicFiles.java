@@ -12,11 +12,15 @@ public final class AtomicFiles {
     private AtomicFiles() {}
 
     public static void write(Path target, String content) throws IOException {
+        write(target, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static void write(Path target, byte[] content) throws IOException {
         var parent = target.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         var tmp = Files.createTempFile(parent, "." + target.getFileName() + ".", ".tmp");
         try {
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            Files.write(tmp, content);
             if (Files.exists(target)) {
                 try {
                     Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(target));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.difflib.UnifiedDiffUtils;
 import com.github.difflib.patch.PatchFailedException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +26,16 @@ public final class FileTools {
     static final int MAX_LINE_CHARS = 2000;
     static final int MAX_LIST = 1000;
     static final int MAX_MATCHES = 500;
+    /** read_file reads no further into a file than this (a window far down a huge file needs another tool). */
+    static final long MAX_READ_BYTES = 64L * 1024 * 1024;
+    /** read_file shows about this many characters at most, whatever the limit. */
+    static final int MAX_READ_CHARS = 200_000;
+    /** edit_file loads the whole file, so it only edits files up to this size. */
+    static final long MAX_EDIT_BYTES = 16L * 1024 * 1024;
 
     private final Workspace workspace;
+    /** How long one search_files call may take; settable for tests. */
+    long searchTimeoutNanos = Searcher.DEFAULT_TIMEOUT_NANOS;
 
     public FileTools(Workspace workspace) {
         this.workspace = workspace;
@@ -55,29 +64,63 @@ public final class FileTools {
     }
 
     String read(String given, int offset, int limit) throws ToolException, IOException {
-        Path file = existingFile(given, false);
-        byte[] bytes = Files.readAllBytes(file);
-        if (TextFiles.isBinary(bytes, bytes.length)) {
-            return "'" + given + "' is a binary file (" + bytes.length + " bytes); it is not shown as text.";
+        Path file = workspace.resolveForRead(given);
+        try (var h = workspace.open(file, given, Workspace.Access.READ)) {
+            long size = requireRegular(given, file, h);
+            try (var in = java.nio.channels.Channels.newInputStream(h.openRead())) {
+                return window(given, size, new TextFiles.Lines(in, MAX_LINE_CHARS, MAX_READ_BYTES), offset, limit);
+            }
         }
-        var lines = TextFiles.decode(bytes).split("\r?\n", -1);
-        int total = lines.length > 0 && lines[lines.length - 1].isEmpty() ? lines.length - 1 : lines.length;
-        if (total == 0) return "'" + given + "' is empty.";
-        if (offset > total) {
-            throw new ToolException("offset " + offset + " is past the end of '" + given + "', which has " + total + " lines");
-        }
-        int end = Math.min(total, offset - 1 + limit);
+    }
+
+    /**
+     * Lines offset..offset+limit-1 of the file, streamed: at most {@link #MAX_READ_BYTES} are read (lines
+     * are counted that far) and at most {@link #MAX_READ_CHARS} characters shown, so a huge file costs no more
+     * than a small one. Arithmetic is in longs, so no offset or limit can overflow.
+     */
+    private static String window(String given, long size, TextFiles.Lines lines, int offset, int limit) throws ToolException, IOException {
+        if (lines.binary()) return "'" + given + "' is a binary file (" + size + " bytes); it is not shown as text.";
+        long first = Math.max(1, offset);
+        long last = first - 1 + Math.max(1, limit);
         var sb = new StringBuilder();
-        for (int i = offset - 1; i < end; i++) {
-            var line = lines[i];
-            if (line.length() > MAX_LINE_CHARS) line = line.substring(0, MAX_LINE_CHARS) + " [line cut at " + MAX_LINE_CHARS + " characters]";
-            sb.append(String.format("%6d\t%s%n", i + 1, line));
+        long shownTo = 0;
+        long n = 0;
+        for (String line; (line = lines.next()) != null; ) {
+            n++;
+            if (n < first || n > last) continue;
+            if (sb.length() > MAX_READ_CHARS) {
+                last = n - 1; // enough for one observation; the model reads on from here
+                continue;
+            }
+            if (lines.lastCut()) line += " [line cut at " + MAX_LINE_CHARS + " characters]";
+            sb.append(String.format("%6d\t%s%n", n, line));
+            shownTo = n;
         }
-        if (offset > 1 || end < total) {
-            sb.append("[lines ").append(offset).append('-').append(end).append(" of ").append(total);
-            sb.append(end < total ? "; read on with offset=" + (end + 1) + "]" : "]");
+        String total = (lines.stopped() ? "at least " : "") + n;
+        if (n == 0 && !lines.stopped()) return "'" + given + "' is empty.";
+        if (first > n) {
+            throw new ToolException("offset " + first + " is past the end of '" + given + "', which has " + total + " lines");
+        }
+        if (first > 1 || shownTo < n || lines.stopped()) {
+            sb.append("[lines ").append(first).append('-').append(shownTo).append(" of ").append(total);
+            sb.append(shownTo < n ? "; read on with offset=" + (shownTo + 1) + "]" : "]");
+        }
+        if (lines.stopped()) {
+            sb.append("\n[the file has ").append(size).append(" bytes; only its first ").append(MAX_READ_BYTES / (1024 * 1024))
+                    .append(" MiB are read, so lines past that are not shown; use search_files or run_shell to look further]");
         }
         return sb.toString();
+    }
+
+    /** The file's size; refuses what is missing, a directory, or not a regular file (a FIFO would block the read). */
+    private long requireRegular(String given, Path file, Workspace.Handle h) throws ToolException, IOException {
+        var attrs = h.attributes();
+        if (attrs == null) throw new ToolException("'" + given + "' does not exist" + suggestion(file));
+        if (attrs.isDirectory()) throw new ToolException("'" + given + "' is a directory; use list_files to see its files");
+        if (!attrs.isRegularFile()) {
+            throw new ToolException("'" + given + "' is not a regular file (a FIFO, device or socket); the file tools only read regular files");
+        }
+        return attrs.size();
     }
 
     public Tool writeFile() {
@@ -89,16 +132,52 @@ public final class FileTools {
                           "content":{"type":"string","description":"the complete new content"}},
                          "required":["path","content"],"additionalProperties":false}"""))
                 .sequential()
-                .execute((args, ctx) -> {
-                    Path file = workspace.resolve(args.get("path").asText());
-                    if (Files.isDirectory(file)) throw new ToolException("'" + args.get("path").asText() + "' is a directory");
-                    boolean existed = Files.exists(file);
-                    String content = args.get("content").asText();
-                    AtomicFiles.write(file, content);
-                    return (existed ? "Overwrote " : "Created ") + workspace.display(file) + " ("
-                            + content.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + " bytes, "
-                            + content.lines().count() + " lines)";
-                });
+                .execute((args, ctx) -> write(args.get("path").asText(), args.get("content").asText()));
+    }
+
+    String write(String given, String content) throws ToolException, IOException {
+        Path file = workspace.resolve(given);
+        try (var h = workspace.open(file, given, Workspace.Access.CREATE)) {
+            var attrs = h.attributes();
+            if (attrs != null && attrs.isDirectory()) throw new ToolException("'" + given + "' is a directory");
+            if (attrs != null && !attrs.isRegularFile()) throw new ToolException("'" + given + "' is not a regular file");
+            var bytes = content.getBytes(StandardCharsets.UTF_8);
+            h.write(bytes);
+            return (attrs != null ? "Overwrote " : "Created ") + workspace.display(file) + " (" + bytes.length + " bytes, "
+                    + content.lines().count() + " lines)";
+        }
+    }
+
+    /** An edit's new text, and what the model is told. */
+    private record Edited(String text, String report) {}
+
+    private interface Edit {
+        Edited apply(String text) throws ToolException;
+    }
+
+    /** Reads a file for editing and writes the result back to the same directory entry it was read from. */
+    private String edit(String given, Edit edit) throws ToolException, IOException {
+        Path file = workspace.resolve(given);
+        try (var h = workspace.open(file, given, Workspace.Access.WRITE)) {
+            long size = requireRegular(given, file, h);
+            if (size > MAX_EDIT_BYTES) {
+                throw new ToolException("'" + given + "' has " + size + " bytes; edit_file edits files up to "
+                        + MAX_EDIT_BYTES / (1024 * 1024) + " MiB (use run_shell for bigger ones)");
+            }
+            byte[] bytes;
+            try (var in = java.nio.channels.Channels.newInputStream(h.openRead())) {
+                bytes = in.readNBytes((int) MAX_EDIT_BYTES + 1);
+            }
+            String text;
+            try {
+                text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new ToolException("'" + given + "' is not UTF-8 text; edit_file does not change it");
+            }
+            var edited = edit.apply(text);
+            h.write(edited.text().getBytes(StandardCharsets.UTF_8));
+            return edited.report();
+        }
     }
 
     public Tool editFile() {
@@ -131,8 +210,11 @@ public final class FileTools {
     }
 
     String replace(String given, String oldString, String newString, boolean all) throws ToolException, IOException {
-        Path file = existingFile(given, true);
-        String text = Files.readString(file);
+        return edit(given, text -> replaced(given, text, oldString, newString, all));
+    }
+
+    private Edited replaced(String given, String text, String oldString, String newString, boolean all) throws ToolException {
+        Path file = workspace.resolve(given);
         if (oldString.isEmpty()) throw new ToolException("old_string is empty; to create a file use write_file");
         if (oldString.equals(newString)) throw new ToolException("old_string and new_string are the same; nothing to change");
         var starts = new ArrayList<Integer>();
@@ -148,16 +230,18 @@ public final class FileTools {
         }
         String updated = all ? text.replace(oldString, newString) : text.substring(0, starts.getFirst()) + newString
                 + text.substring(starts.getFirst() + oldString.length());
-        AtomicFiles.write(file, updated);
         int firstLine = lineOf(updated, starts.getFirst());
         int lastLine = firstLine + (int) newString.lines().count() - 1;
-        return "Edited " + workspace.display(file) + (starts.size() > 1 ? " (" + starts.size() + " replacements)" : "")
-                + ":\n" + excerpt(updated, firstLine, Math.max(firstLine, lastLine));
+        return new Edited(updated, "Edited " + workspace.display(file) + (starts.size() > 1 ? " (" + starts.size() + " replacements)" : "")
+                + ":\n" + excerpt(updated, firstLine, Math.max(firstLine, lastLine)));
     }
 
     String applyPatch(String given, String patchText) throws ToolException, IOException {
-        Path file = existingFile(given, true);
-        var original = Files.readString(file);
+        return edit(given, text -> patched(given, text, patchText));
+    }
+
+    private Edited patched(String given, String original, String patchText) throws ToolException {
+        Path file = workspace.resolve(given);
         var originalLines = List.of(original.split("\n", -1));
         var patch = UnifiedDiffUtils.parseUnifiedDiff(List.of(patchText.split("\n", -1)));
         if (patch.getDeltas().isEmpty()) throw new ToolException("the patch has no hunks (expected lines starting with @@)");
@@ -169,11 +253,10 @@ public final class FileTools {
                     + ". Read the file again and make the context lines match it exactly.");
         }
         var updated = String.join("\n", result);
-        AtomicFiles.write(file, updated);
         int first = patch.getDeltas().getFirst().getTarget().getPosition() + 1;
         var last = patch.getDeltas().getLast().getTarget();
-        return "Patched " + workspace.display(file) + " (" + patch.getDeltas().size() + " hunks):\n"
-                + excerpt(updated, first, last.getPosition() + Math.max(1, last.size()));
+        return new Edited(updated, "Patched " + workspace.display(file) + " (" + patch.getDeltas().size() + " hunks):\n"
+                + excerpt(updated, first, last.getPosition() + Math.max(1, last.size())));
     }
 
     public Tool listFiles() {
@@ -205,7 +288,7 @@ public final class FileTools {
                 .map(workspace::display).sorted().toList();
         if (matches.isEmpty()) return "No files match '" + pattern + "' in " + workspace.display(start) + ".";
         var shown = matches.subList(0, Math.min(MAX_LIST, matches.size()));
-        var out = String.join("\n", shown);
+        var out = String.join("\n", shown) + undecodable(shown);
         return matches.size() > MAX_LIST ? out + "\n[" + (matches.size() - MAX_LIST) + " more files; narrow the pattern]" : out;
     }
 
@@ -235,10 +318,13 @@ public final class FileTools {
         if (!Files.exists(start)) throw new ToolException("'" + dir + "' does not exist");
         var files = Files.isDirectory(start) ? FileWalker.files(workspace.root(), start) : List.of(start);
         var matcher = glob == null ? null : globMatcher(glob);
-        var result = new Searcher(Pattern.compile(regex, Pattern.MULTILINE), MAX_MATCHES).search(files.stream().filter(workspace::readable)
-                .filter(f -> matcher == null || matcher.matches(f.getFileName()) || matcher.matches(start.relativize(f)))
-                .toList());
-        if (result.matches().isEmpty()) return "No matches for /" + regex + "/ in " + workspace.display(start) + ".";
+        var result = new Searcher(Pattern.compile(regex, Pattern.MULTILINE), MAX_MATCHES, this::openForSearch, searchTimeoutNanos)
+                .search(files.stream().filter(workspace::readable)
+                        .filter(f -> matcher == null || matcher.matches(f.getFileName()) || matcher.matches(start.relativize(f)))
+                        .toList());
+        var notices = new StringBuilder();
+        for (var n : result.notices()) notices.append('[').append(n).append("]\n");
+        if (result.matches().isEmpty()) return "No matches for /" + regex + "/ in " + workspace.display(start) + ".\n" + notices;
         var sb = new StringBuilder();
         result.matches().stream().sorted(Comparator.comparing(Searcher.Match::file).thenComparingInt(Searcher.Match::line))
                 .limit(MAX_MATCHES)
@@ -247,7 +333,46 @@ public final class FileTools {
         if (result.total() > MAX_MATCHES) {
             sb.append("[showing ").append(MAX_MATCHES).append(" of ").append(result.total()).append(" matches; narrow the search]\n");
         }
-        return sb.toString();
+        return sb.append(notices).append(undecodable(result.matches().stream().map(m -> workspace.display(m.file())).toList())).toString();
+    }
+
+    /**
+     * A notice when names were shown with U+FFFD: this process decodes file names with {@code sun.jnu.encoding}
+     * (from the locale), and under an ASCII locale (LANG unset) non-ASCII bytes cannot be shown or given back.
+     */
+    static String undecodable(List<String> names) {
+        if (names.stream().noneMatch(n -> n.indexOf('\uFFFD') >= 0)) return "";
+        return "\n[names with \uFFFD could not be decoded: this process reads file names as "
+                + System.getProperty("sun.jnu.encoding") + "; start it with a UTF-8 locale (e.g. LANG=C.UTF-8) to use them]";
+    }
+
+    /** A file to search, opened as read_file opens it; null (skipped) when it is not a regular file. */
+    private java.io.InputStream openForSearch(Path file) throws IOException {
+        Workspace.Handle h;
+        try {
+            h = workspace.open(file, workspace.display(file), Workspace.Access.READ);
+        } catch (ToolException e) {
+            return null;
+        }
+        try {
+            var attrs = h.attributes();
+            if (attrs == null || !attrs.isRegularFile()) {
+                h.close();
+                return null;
+            }
+            var in = java.nio.channels.Channels.newInputStream(h.openRead());
+            return new java.io.FilterInputStream(in) {
+                @Override
+                public void close() throws IOException {
+                    try (h) {
+                        super.close();
+                    }
+                }
+            };
+        } catch (IOException | RuntimeException e) {
+            h.close();
+            throw e;
+        }
     }
 
     private static java.nio.file.PathMatcher globMatcher(String glob) throws ToolException {
@@ -256,13 +381,6 @@ public final class FileTools {
         } catch (IllegalArgumentException e) {
             throw new ToolException("bad glob '" + glob + "': " + e.getMessage());
         }
-    }
-
-    private Path existingFile(String given, boolean forWrite) throws ToolException {
-        Path file = forWrite ? workspace.resolve(given) : workspace.resolveForRead(given);
-        if (!Files.exists(file)) throw new ToolException("'" + given + "' does not exist" + suggestion(file));
-        if (Files.isDirectory(file)) throw new ToolException("'" + given + "' is a directory; use list_files to see its files");
-        return file;
     }
 
     private Path existingDir(String given) throws ToolException {

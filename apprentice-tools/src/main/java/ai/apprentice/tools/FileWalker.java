@@ -18,6 +18,8 @@ import java.util.List;
 final class FileWalker {
     private record Scope(Path dir, GitIgnore rules) {}
 
+    private static final long MAX_GITIGNORE_BYTES = 1024 * 1024;
+
     private FileWalker() {}
 
     static List<Path> files(Path workspaceRoot, Path start) throws IOException {
@@ -61,7 +63,15 @@ final class FileWalker {
 
     private static void push(Deque<Scope> scopes, Path dir) throws IOException {
         var file = dir.resolve(".gitignore");
-        scopes.push(new Scope(dir, Files.isRegularFile(file) ? GitIgnore.load(file) : null));
+        // Not through a link, not a FIFO (it would block), not a file too big to be a real .gitignore.
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(file, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            attrs = null;
+        }
+        boolean usable = attrs != null && attrs.isRegularFile() && attrs.size() <= MAX_GITIGNORE_BYTES;
+        scopes.push(new Scope(dir, usable ? GitIgnore.load(file) : null));
     }
 
     private static boolean ignored(Deque<Scope> scopes, Path p, boolean isDir) {
