@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "skills", description = "Skills in the Agent Skills format: list, show, validate, new.",
-        subcommands = {SkillsCommand.ListSkills.class, SkillsCommand.Show.class, SkillsCommand.Validate.class, SkillsCommand.New.class})
+@Command(name = "skills", description = "Skills in the Agent Skills format: list, show, validate, new, install.",
+        subcommands = {SkillsCommand.ListSkills.class, SkillsCommand.Show.class, SkillsCommand.Validate.class, SkillsCommand.New.class,
+                SkillsCommand.Install.class})
 final class SkillsCommand {
     /** The workspace whose skills are meant (default: the current directory). */
     static final class WorkspaceOption {
@@ -127,6 +128,60 @@ final class SkillsCommand {
                     """.formatted(name, desc.replace("\n", " "), name));
             cli.out.println("Created " + dir.resolve("SKILL.md") + "; check it with: apprentice skills validate " + dir);
             return 0;
+        }
+    }
+
+    /**
+     * A person's step: the folders agents load skills from are read-only to agents (a skill can pre-approve tools),
+     * so a skill an agent drafted (skill-creator writes to skills/NAME) is installed by a person, after reading it.
+     */
+    @Command(name = "install", description = "Validate a skill folder and copy it to <workspace>/.apprentice/skills (or, with --user, "
+            + "$APPRENTICE_HOME/skills), where agents find it.",
+            footer = {"", "Example: apprentice skills install skills/release-notes"})
+    static final class Install implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(paramLabel = "DIR", description = "The skill folder, with its SKILL.md.") Path dir;
+        @Option(names = "--user", description = "Install for every workspace: $APPRENTICE_HOME/skills.") boolean user;
+        @Option(names = "--force", description = "Replace an installed skill of the same name.") boolean force;
+        @picocli.CommandLine.Mixin WorkspaceOption ws = new WorkspaceOption();
+        Install(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws Exception {
+            var source = dir.toAbsolutePath().normalize();
+            if (!Files.isRegularFile(source.resolve("SKILL.md"))) throw new UsageException(source + " has no SKILL.md");
+            var result = SkillParser.parse(source, "install");
+            if (!result.clean()) {
+                result.problems().forEach(p -> cli.err.println(p));
+                throw new UsageException("Not installed: fix the problems above (apprentice skills validate " + dir + ")");
+            }
+            var target = (user ? cli.home().resolve("skills") : ws.get().resolve(".apprentice/skills")).resolve(result.skill().name());
+            if (Files.exists(target) && !force) throw new UsageException(target + " exists; pass --force to replace it");
+            var tmp = target.resolveSibling("." + target.getFileName() + ".installing");
+            Trees.deleteTree(tmp);
+            Files.createDirectories(tmp.getParent());
+            try (var walk = Files.walk(source)) {
+                for (var p : walk.toList()) {
+                    if (Files.isSymbolicLink(p)) continue; // a link could point anywhere: copy files, not links
+                    var to = tmp.resolve(source.relativize(p).toString());
+                    if (Files.isDirectory(p)) Files.createDirectories(to);
+                    else Files.copy(p, to);
+                }
+            }
+            Trees.deleteTree(target);
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            cli.out.println("Installed " + result.skill().name() + " in " + target);
+            return 0;
+        }
+    }
+
+    /** Deleting a folder tree, for replacing an installed skill. */
+    static final class Trees {
+        static void deleteTree(Path root) throws java.io.IOException {
+            if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+            try (var walk = Files.walk(root)) {
+                for (var p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
         }
     }
 }

@@ -233,16 +233,21 @@ class BuiltinSkillsTest {
     void skillCreatorWritesAValidSkill() throws Exception {
         Requirements.bubblewrap();
         Requirements.python3();
-        var check = "python3 " + skills.resolve("skill-creator/scripts/check_skill.py") + " .apprentice/skills/release-notes";
+        var check = "python3 " + skills.resolve("skill-creator/scripts/check_skill.py") + " skills/release-notes";
         script("creator.jsonl",
                 turn(call("use_skill", args().put("name", "skill-creator"))),
-                turn(call("write_file", args().put("path", ".apprentice/skills/release-notes/SKILL.md").put("content",
+                turn(call("write_file", args().put("path", "skills/release-notes/SKILL.md").put("content",
                         "---\nname: release-notes\ndescription: Write release notes from merged changes. Use when preparing a release.\n---\n1. Run git log.\n"))),
                 turn(call("run_shell", args().put("command", check))),
-                answer(".apprentice/skills/release-notes/SKILL.md"));
+                answer("skills/release-notes/SKILL.md; install it with: apprentice skills install skills/release-notes"));
         var r = run("creator.jsonl", "make a skill for release notes");
         assertThat(toolResults(r).get(2).get("content").asText()).contains("exit code: 0").contains("ok");
-        assertThat(cli.run("skills", "validate", ws.resolve(".apprentice/skills/release-notes").toString()).exit()).isZero();
+        assertThat(cli.run("skills", "validate", ws.resolve("skills/release-notes").toString()).exit()).isZero();
+        // The agent cannot install skills itself; a person does.
+        assertThat(cli.run("skills", "list", "-w", ws.toString()).out()).doesNotContain("release-notes");
+        var install = cli.run("skills", "install", ws.resolve("skills/release-notes").toString(), "-w", ws.toString());
+        assertThat(install.exit()).as(install.err()).isZero();
         assertThat(cli.run("skills", "list", "-w", ws.toString()).out()).contains("release-notes").contains("writing-pipeline");
+        assertThat(cli.run("skills", "install", ws.resolve("skills/release-notes").toString(), "-w", ws.toString()).exit()).isEqualTo(2);
     }
 }

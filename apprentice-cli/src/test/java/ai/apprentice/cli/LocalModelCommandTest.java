@@ -129,7 +129,7 @@ class LocalModelCommandTest {
 
         cli.env.put("OLLAMA_BASE_URL", "http://127.0.0.1:9");
         cli.env.put("HF_ENDPOINT", base());
-        Files.writeString(home.resolve("config.yaml"), "\nlocal:\n  default_model: qwen2.5-0.5b-instruct\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(home.resolve("config.yaml"), "\nlocal.default_model: qwen2.5-0.5b-instruct\n", java.nio.file.StandardOpenOption.APPEND);
         assertThat(cli.run("doctor").out()).contains("local:qwen2.5-0.5b-instruct").contains("not downloaded yet");
         var refused = cli.run("run", "Say hello.");
         assertThat(refused.exit()).isEqualTo(2);
@@ -152,7 +152,7 @@ class LocalModelCommandTest {
     @Test
     void onATerminalTheDownloadIsOfferedFirstAndANoDownloadsNothing() throws Exception {
         cli.env.put("HF_ENDPOINT", base());
-        Files.writeString(home.resolve("config.yaml"), "\nlocal:\n  default_model: qwen2.5-0.5b-instruct\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(home.resolve("config.yaml"), "\nlocal.default_model: qwen2.5-0.5b-instruct\n", java.nio.file.StandardOpenOption.APPEND);
         var no = cli.runInteractive("n\n", "run", "Say hello.");
         assertThat(no.exit()).isEqualTo(2);
         assertThat(no.err()).contains("Download qwen2.5-0.5b-instruct (about 491 MB, licence Apache-2.0)").contains("[y/N]").contains("Not downloaded");
