@@ -5,7 +5,8 @@ package ai.apprentice.redact;
  * shown as text ({@code \x1b[1G}, {@code \r}), never interpreted, so that content cannot move the cursor, erase what
  * was printed, or reorder it with bidi overrides. C0 controls and DEL become {@code \xNN} ({@code \r} stays {@code
  * \r}); C1 controls, bidi marks and overrides (U+061C, U+200E/F, U+202A-E, U+2066-9) and the line and paragraph
- * separators become {@code \\uNNNN}, which is also a valid JSON escape, so JSON text stays JSON. Backslashes
+ * separators become {@code \\uNNNN}, which is also a valid JSON escape, so JSON text stays JSON
+ * ({@link #escapeText} keeps its layout; JSON writers already escape C0 controls inside strings). Backslashes
  * themselves are kept: a literal {@code \x1b} in content is shown as it is, which is just as harmless.
  */
 public final class Visible {
