@@ -1,6 +1,8 @@
 package ai.apprentice.cli;
 
 import ai.apprentice.json.Json;
+import ai.apprentice.redact.Redactor;
+import ai.apprentice.redact.Visible;
 import ai.apprentice.runtime.Event;
 import ai.apprentice.runtime.EventListener;
 import java.io.PrintStream;
@@ -8,6 +10,8 @@ import java.io.PrintStream;
 /**
  * Shows a run's events on the terminal: assistant text as it streams, tool calls and results one line
  * each, retries and errors on stderr. With {@code json}, one JSON event per line on stdout instead.
+ * Content is redacted ({@link Redactor}) and its control characters shown as text ({@link Visible}), so that
+ * a model, a tool or a file cannot print a secret or move the cursor; the printer's own escapes (dim, erase) stay.
  */
 final class EventPrinter implements EventListener {
     private static final int PREVIEW = 160;
@@ -16,8 +20,10 @@ final class EventPrinter implements EventListener {
     private final boolean json;
     private final boolean color;
     private boolean midLine;
-    /** Streamed text of the current step since its last line break: what a retry can still erase in place. */
+    /** Streamed text of the current step since its last line break, as shown: what a retry can still erase in place. */
     private final StringBuilder lineSoFar = new StringBuilder();
+    /** The same text as received, before redaction and escaping: a retry discards characters of this. */
+    private final StringBuilder rawLine = new StringBuilder();
 
     EventPrinter(PrintStream out, PrintStream err, boolean json, boolean color) {
         this.out = out;
@@ -29,20 +35,24 @@ final class EventPrinter implements EventListener {
     @Override
     public synchronized void onEvent(Event event) {
         if (json) {
-            out.println(Json.write(event));
+            out.println(Visible.escapeText(Json.write(Redactor.standard().redact(event))));
             out.flush();
             return;
         }
         switch (event) {
             case Event.ModelDelta d -> {
-                out.print(d.text());
+                String shown = text(d.text());
+                out.print(shown);
                 out.flush();
-                midLine = !d.text().endsWith("\n");
-                int nl = d.text().lastIndexOf('\n');
+                midLine = !shown.endsWith("\n");
+                int nl = shown.lastIndexOf('\n');
                 if (nl >= 0) lineSoFar.setLength(0);
-                lineSoFar.append(nl >= 0 ? d.text().substring(nl + 1) : d.text());
+                lineSoFar.append(nl >= 0 ? shown.substring(nl + 1) : shown);
+                int rawNl = d.text().lastIndexOf('\n');
+                if (rawNl >= 0) rawLine.setLength(0);
+                rawLine.append(rawNl >= 0 ? d.text().substring(rawNl + 1) : d.text());
             }
-            case Event.ToolCallEvent c -> line(dim("→ " + c.call().name() + " " + preview(c.call().arguments())));
+            case Event.ToolCallEvent c -> line(dim("→ " + preview(c.call().name()) + " " + preview(c.call().arguments())));
             case Event.ToolResultEvent r -> line(dim((r.error() ? "✗ " : "← ") + preview(r.content())));
             case Event.ModelRetry r -> {
                 discard(r.discardChars());
@@ -51,7 +61,7 @@ final class EventPrinter implements EventListener {
             }
             case Event.ErrorEvent e -> {
                 endLine();
-                err.println("error: " + e.message());
+                err.println("error: " + Visible.escapeText(Redactor.standard().redact(e.message())));
             }
             case Event.StepCompleted s -> endLine();
             case Event.RunFinished f -> endLine();
@@ -75,14 +85,22 @@ final class EventPrinter implements EventListener {
      */
     private void discard(int chars) {
         if (chars <= 0) return;
-        if (color && chars <= lineSoFar.length()) {
-            out.print("\u001b[" + chars + "D\u001b[K");
-            lineSoFar.setLength(lineSoFar.length() - chars);
+        if (color && chars <= rawLine.length()) {
+            // What stays, shown as it would have been; usually a prefix of what is shown, so only the tail is erased.
+            rawLine.setLength(rawLine.length() - chars);
+            String keep = text(rawLine.toString());
+            int erase = keep.contentEquals(lineSoFar.subSequence(0, Math.min(keep.length(), lineSoFar.length())))
+                    ? lineSoFar.length() - keep.length() : lineSoFar.length();
+            if (erase > 0) out.print("\u001b[" + erase + "D\u001b[K");
+            if (erase == lineSoFar.length()) out.print(keep);
+            lineSoFar.setLength(0);
+            lineSoFar.append(keep);
             midLine = !lineSoFar.isEmpty();
         } else {
             endLine();
             out.println(dim("(the answer above was cut off and starts again)"));
             lineSoFar.setLength(0);
+            rawLine.setLength(0);
         }
         out.flush();
     }
@@ -95,6 +113,7 @@ final class EventPrinter implements EventListener {
 
     private void endLine() {
         lineSoFar.setLength(0);
+        rawLine.setLength(0);
         if (midLine) {
             out.println();
             midLine = false;
@@ -105,9 +124,15 @@ final class EventPrinter implements EventListener {
         return color ? "\u001b[2m" + s + "\u001b[0m" : s;
     }
 
+    /** Model text as shown: redacted, and every control but newline and tab made visible. */
+    private static String text(String s) {
+        return Visible.escapeText(Redactor.standard().redact(s));
+    }
+
+    /** One line of content: redacted, whitespace runs as one space, other controls visible, at most 160 characters. */
     static String preview(String s) {
         if (s == null) return "";
-        var one = s.replaceAll("\\s+", " ").strip();
+        var one = Visible.escape(Redactor.standard().redact(s).replaceAll("[ \\t\\n\\x0B\\f]+", " ")).strip();
         return one.length() <= PREVIEW ? one : one.substring(0, PREVIEW) + "…";
     }
 }

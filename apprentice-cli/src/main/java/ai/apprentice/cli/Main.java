@@ -71,17 +71,22 @@ public final class Main implements Callable<Integer> {
             cmd.setOut(new PrintWriter(out, true));
             cmd.setErr(new PrintWriter(err, true));
             cmd.setExecutionExceptionHandler((ex, line, parsed) -> {
+                // Messages can quote files, tool output or configuration: redacted, controls shown as text.
                 if (ex instanceof UsageException || ex instanceof ConfigException || ex instanceof HarnessException) {
-                    err.println("apprentice: " + ex.getMessage());
+                    err.println("apprentice: " + shown(ex.getMessage()));
                     return ExitCodes.USAGE;
                 }
                 if (ex instanceof InterruptedException) return ExitCodes.INTERRUPTED;
-                err.println("apprentice: " + ex);
+                err.println("apprentice: " + shown(ex.toString()));
                 if (env.containsKey("APPRENTICE_DEBUG")) ex.printStackTrace(err);
                 return ExitCodes.RUN_FAILED;
             });
             return cmd.execute(args);
         }
+    }
+
+    private static String shown(String message) {
+        return ai.apprentice.redact.Visible.escapeText(ai.apprentice.redact.Redactor.standard().redact(message));
     }
 
     /** Gives each command the shared {@link Cli} through its constructor (one taking a Cli, or a plugin's CliContext). */

@@ -123,8 +123,15 @@ final class MemoryCommand {
 
         @Override
         public Integer call() {
+            var memory = cli.memory().get(id);
             if (!cli.memory().forget(id, hard, "apprentice memory forget")) throw new UsageException("No memory " + id + ". See: apprentice memory list --all");
-            cli.out.println(hard ? "Removed " + id + " for good." : "Forgot " + id + " (undo with: apprentice memory undo " + cli.memory().history(null, 1).getFirst().batch() + ")");
+            if (!hard) {
+                cli.out.println("Forgot " + id + " (undo with: apprentice memory undo " + cli.memory().history(null, 1).getFirst().batch() + ")");
+                return 0;
+            }
+            // For good means the runs too: memory_updated events and recall/remember results still hold the text.
+            int scrubbed = cli.store().scrub(memory.text(), "[forgotten]");
+            cli.out.println("Removed " + id + " for good." + (scrubbed > 0 ? " Its text was blanked in " + scrubbed + " run records." : ""));
             return 0;
         }
     }

@@ -1,5 +1,7 @@
 package ai.apprentice.cli;
 
+import ai.apprentice.redact.Redactor;
+import ai.apprentice.redact.Visible;
 import ai.apprentice.runtime.RunHandle;
 import ai.apprentice.runtime.RunResult;
 import ai.apprentice.runtime.RunStatus;
@@ -49,10 +51,11 @@ final class RunCommand implements Callable<Integer> {
             RunResult result = handle.await();
             if (!json) {
                 if (result.status() == RunStatus.SUCCEEDED) {
-                    if (!cli.interactive) cli.out.println(result.answer()); // streamed already on a terminal
+                    // Streamed already on a terminal; shown as the printer shows it: redacted, controls visible.
+                    if (!cli.interactive) cli.out.println(Visible.escapeText(Redactor.standard().redact(result.answer())));
                 } else {
                     cli.err.println("run " + result.runId() + " " + result.status().wireName() + " (" + result.stopReason() + ")"
-                            + (result.error() != null ? ": " + result.error() : "")
+                            + (result.error() != null ? ": " + Visible.escapeText(Redactor.standard().redact(result.error())) : "")
                             + (result.status() != RunStatus.SUCCEEDED ? "\nresume it with: apprentice runs resume " + result.runId() : ""));
                 }
             }

@@ -1,6 +1,7 @@
 package ai.apprentice.cli;
 
 import ai.apprentice.json.Json;
+import ai.apprentice.redact.Visible;
 import ai.apprentice.runtime.RunSnapshot;
 import ai.apprentice.runtime.RunStatus;
 import ai.apprentice.store.RunRecord;
@@ -106,7 +107,8 @@ final class RunsCommand {
         @Override
         public Integer call() {
             var run = find(cli, id);
-            cli.out.println(json ? withEvents(cli, run).toPrettyString() : Transcript.markdown(run, cli.store().events(run.id())));
+            // Jackson escapes C0 controls in JSON; Visible also escapes C1 and bidi controls, as JSON escapes.
+            cli.out.println(json ? Visible.escapeText(withEvents(cli, run).toPrettyString()) : Transcript.markdown(run, cli.store().events(run.id())));
             return 0;
         }
     }
@@ -164,7 +166,7 @@ final class RunsCommand {
         public Integer call() throws IOException {
             var run = find(cli, id);
             String text = switch (format) {
-                case "json" -> withEvents(cli, run).toPrettyString();
+                case "json" -> Visible.escapeText(withEvents(cli, run).toPrettyString());
                 case "md", "markdown" -> Transcript.markdown(run, cli.store().events(run.id()));
                 default -> throw new UsageException("Unknown export format '" + format + "': use json or md.");
             };

@@ -1,5 +1,6 @@
 package ai.apprentice.cli;
 
+import ai.apprentice.redact.Visible;
 import ai.apprentice.tools.PolicyGate;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -36,7 +37,9 @@ final class TerminalApprover implements PolicyGate.Approver {
     @Override
     public synchronized Answer ask(String tool, String subject, String arguments) {
         out.println();
-        out.println("apprentice wants to run " + tool + ": " + EventPrinter.preview(subject.isEmpty() ? arguments : subject));
+        // Exactly what will run, whole and on one line: controls shown as text (an escape sequence must not redraw
+        // the line into something harmless), nothing cut off, and not redacted (a "secret" could hide a command).
+        out.println("apprentice wants to run " + Visible.escape(tool) + ": " + Visible.escape(subject.isEmpty() ? arguments : subject));
         while (true) {
             var answer = readLine.apply("Allow? [o]nce, [a]lways this session, [d]eny: ");
             if (answer == null) return Answer.DENY;

@@ -1,10 +1,15 @@
 package ai.apprentice.cli;
 
+import ai.apprentice.redact.Visible;
 import ai.apprentice.runtime.Event;
 import ai.apprentice.store.RunRecord;
 import java.util.List;
 
-/** A run as a Markdown transcript a person can read: the task, each step's text, tool calls and results. */
+/**
+ * A run as a Markdown transcript a person can read: the task, each step's text, tool calls and results. Events come
+ * redacted from the store; every piece of content has its control characters shown as text ({@link #c}), because
+ * a transcript is printed to terminals and opened in viewers.
+ */
 final class Transcript {
     private static final int MAX_RESULT = 4000;
 
@@ -13,8 +18,8 @@ final class Transcript {
     static String markdown(RunRecord run, List<Event> events) {
         var sb = new StringBuilder();
         sb.append("# Run ").append(run.id()).append("\n\n");
-        sb.append("- **Task:** ").append(run.task()).append('\n');
-        sb.append("- **Model:** ").append(run.model()).append('\n');
+        sb.append("- **Task:** ").append(c(run.task())).append('\n');
+        sb.append("- **Model:** ").append(c(run.model())).append('\n');
         sb.append("- **Status:** ").append(run.status().wireName());
         if (run.stopReason() != null) sb.append(" (").append(run.stopReason()).append(')');
         sb.append('\n');
@@ -29,31 +34,36 @@ final class Transcript {
                     for (var m : s.messages()) {
                         switch (m.role()) {
                             case ASSISTANT -> {
-                                if (!m.text().isBlank()) sb.append(m.text().strip()).append("\n\n");
-                                for (var c : m.toolCalls()) {
-                                    sb.append("**Tool call** `").append(c.name()).append("`\n\n```json\n")
-                                            .append(c.arguments()).append("\n```\n\n");
+                                if (!m.text().isBlank()) sb.append(c(m.text().strip())).append("\n\n");
+                                for (var t : m.toolCalls()) {
+                                    sb.append("**Tool call** `").append(c(t.name())).append("`\n\n```json\n")
+                                            .append(c(t.arguments())).append("\n```\n\n");
                                 }
                             }
-                            case TOOL -> sb.append("**Result** of `").append(m.toolName()).append("`\n\n```\n")
-                                    .append(clip(m.text())).append("\n```\n\n");
-                            case USER -> sb.append("> ").append(m.text().replace("\n", "\n> ")).append("\n\n");
+                            case TOOL -> sb.append("**Result** of `").append(c(m.toolName())).append("`\n\n```\n")
+                                    .append(c(clip(m.text()))).append("\n```\n\n");
+                            case USER -> sb.append("> ").append(c(m.text()).replace("\n", "\n> ")).append("\n\n");
                             case SYSTEM -> { }
                         }
                     }
                 }
                 case Event.ModelRetry r -> sb.append("_Model call retried (attempt ").append(r.attempt()).append(", waited ")
-                        .append(r.waitMs()).append(" ms): ").append(r.reason()).append("_\n\n");
-                case Event.ErrorEvent err -> sb.append("**Error:** ").append(err.message()).append("\n\n");
+                        .append(r.waitMs()).append(" ms): ").append(c(r.reason())).append("_\n\n");
+                case Event.ErrorEvent err -> sb.append("**Error:** ").append(c(err.message())).append("\n\n");
                 case Event.RunResumed r -> sb.append("_Resumed after step ").append(r.fromStep()).append(" at ").append(r.at()).append("_\n\n");
                 case Event.RunFinished f -> {
                     sb.append("\n## Outcome\n\n").append(f.status().wireName()).append(" (").append(f.stopReason()).append(")\n");
-                    if (f.answer() != null) sb.append("\n").append(f.answer().strip()).append('\n');
+                    if (f.answer() != null) sb.append("\n").append(c(f.answer().strip())).append('\n');
                 }
                 default -> { }
             }
         }
         return sb.toString();
+    }
+
+    /** Content: newlines and tabs kept, every other control visible. */
+    private static String c(String s) {
+        return Visible.escapeText(s);
     }
 
     private static String clip(String s) {

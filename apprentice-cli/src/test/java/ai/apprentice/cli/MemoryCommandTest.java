@@ -75,6 +75,40 @@ class MemoryCommandTest {
         assertThat(cli.run("memory", "import", ws.resolve("nope").toString()).err()).contains("no such file or folder");
     }
 
+    /** Forgetting for good reaches into the runs: the remember call, its result and the memory_updated event. */
+    @Test
+    void forgetHardBlanksTheTextInRunEventsToo() throws Exception {
+        var cli = new CliHarness(home, ws);
+        String secret = "The user is writing a book about tides.";
+        try (var server = new MockOpenAiServer()) {
+            server.enqueue(MockReply.toolCalls(MockReply.call("remember", "{\"text\": \"" + secret + "\", \"kind\": \"fact\"}")),
+                    MockReply.text("Noted."), MockReply.text("{\"memories\": []}"));
+            cli.env.put("OPENAI_API_KEY", "sk-test");
+            var run = cli.run("run", "--model", "openai:gpt-4.1-mini", "--base-url", server.baseUrl(), "remember my book");
+            assertThat(run.exit()).as(run.err()).isZero();
+        }
+        assertThat(occurrences("writing a book about tides")).isPositive();
+        String id = cli.run("memory", "list").out().lines().filter(l -> l.contains("tides")).findFirst().orElseThrow().split(" ")[0];
+        var forget = cli.run("memory", "forget", "--hard", id);
+        assertThat(forget.out()).startsWith("Removed " + id + " for good.").contains("blanked in");
+        assertThat(occurrences("writing a book about tides")).isZero();
+        assertThat(occurrences("[forgotten]")).isPositive();
+        assertThat(cli.run("runs", "list").exit()).isZero();
+    }
+
+    /** Rows of the run database that hold {@code text}, read with SQL. */
+    private long occurrences(String text) throws Exception {
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + home.resolve("apprentice.db"));
+             var ps = c.prepareStatement("SELECT (SELECT count(*) FROM events WHERE instr(payload, ?1) > 0)"
+                     + " + (SELECT count(*) FROM runs WHERE instr(task, ?1) > 0 OR instr(answer, ?1) > 0)")) {
+            ps.setString(1, text);
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     @Test
     void aRunRecallsRelevantMemoriesAndTheAgentCanRemember() throws Exception {
         var cli = new CliHarness(home, ws);

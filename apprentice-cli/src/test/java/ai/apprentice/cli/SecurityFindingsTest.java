@@ -21,8 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Each finding of the security review (SECURITY.md), reproduced end to end as the attacker did it: a scripted
  * model driving the real CLI in the default {@code --approve auto}. Every test would fail on the code the review
- * was made against. Lower-level variants live beside the code they test (SandboxTest, PermissionBypassTest,
- * FileToolsSafetyTest, FetchToolTest, WorkspaceTrustTest, RedactorTest, ...).
+ * was made against. The secrets and terminal findings are reproduced the same way in {@link TerminalSafetyTest}
+ * (an API key read by a tool appears 0 times in runs show, exports and output; escapes in a command are shown
+ * literally in the approval prompt) and in {@code MemoryCommandTest} (forget --hard blanks run events). Lower-level
+ * variants live beside the code they test (SandboxTest, PermissionBypassTest, FileToolsSafetyTest, FetchToolTest,
+ * WorkspaceTrustTest, RedactorTest, MemoryToolsTest, FullDiskTest, ...).
  */
 @Timeout(180)
 class SecurityFindingsTest {

@@ -153,7 +153,8 @@ public final class Harness implements AutoCloseable {
         if (store == null) {
             try {
                 Files.createDirectories(home);
-                store = RunStore.open(home.resolve("apprentice.db"));
+                // secrets of this environment (the values of secret-looking variables) never reach the store
+                store = RunStore.open(home.resolve("apprentice.db"), ai.apprentice.redact.Redactor.of(env));
             } catch (IOException e) {
                 throw new HarnessException("Cannot create " + home + ": " + e.getMessage(), e);
             }

@@ -1,6 +1,7 @@
 package ai.apprentice.memory;
 
 import ai.apprentice.memory.Memory.Change;
+import ai.apprentice.redact.Redactor;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -29,12 +30,13 @@ final class Batches {
         if (items.isEmpty()) return List.of();
         String batch = batchOrNull != null ? batchOrNull : newBatch();
         // Embed before the transaction: it is the slow part, and it must not hold the database lock.
-        var scrubbed = items.stream().map(n -> Secrets.scrub(n.text())).toList();
-        var texts = scrubbed.stream().map(Secrets.Scrubbed::text).toList();
+        // Every memory (added, imported, extracted, remembered by the agent) passes here: no secret is stored.
+        var scrubbed = items.stream().map(n -> Redactor.standard().scan(n.text())).toList();
+        var texts = scrubbed.stream().map(Redactor.Result::text).toList();
         // Each memory is embedded in its text's space (its language's model), its context alongside.
         var spaces = texts.stream().map(embedder::spaceFor).toList();
         var vectors = embedder.embedEach(spaces, texts);
-        var contexts = items.stream().map(n -> n.context() == null ? null : Secrets.scrub(n.context()).text()).toList();
+        var contexts = items.stream().map(n -> n.context() == null ? null : Redactor.standard().redact(n.context())).toList();
         // The memories in context are embedded in one batch too; null where a memory has no context.
         var withContext = new ArrayList<Integer>();
         for (int i = 0; i < items.size(); i++) if (contexts.get(i) != null) withContext.add(i);
@@ -51,7 +53,7 @@ final class Batches {
                 String hash = hash(n.kind().label() + "\u0000" + text);
                 var existing = db.sameIn(n.scope(), hash);
                 if (existing != null) {
-                    out.add(new Memory.Added(existing, true, scrubbed.get(i).found(), batch));
+                    out.add(new Memory.Added(existing, true, scrubbed.get(i).kinds(), batch));
                     continue;
                 }
                 String id = "m-" + UUID.randomUUID().toString().substring(0, 13);
@@ -63,7 +65,7 @@ final class Batches {
                     db.setSupersededBy(old.id(), id);
                     db.log(batch, "supersede", old.id(), old.text(), null, "superseded by " + id);
                 }
-                out.add(new Memory.Added(db.get(id), false, scrubbed.get(i).found(), batch));
+                out.add(new Memory.Added(db.get(id), false, scrubbed.get(i).kinds(), batch));
             }
         });
         return out;

@@ -120,4 +120,23 @@ class ImporterTest {
             assertThat(store.count()).isZero();
         }
     }
+
+    /** Assignments the old pattern missed: its \\b failed after an underscore (DB_PASSWORD, aws_secret_access_key). */
+    @Test
+    void secretsInImportedNotesAreRedactedBeforeStoring() throws Exception {
+        Files.writeString(files.resolve("setup.md"), """
+                # Deploy setup
+
+                The staging database uses DB_PASSWORD=Tr0ub4dor-staging and the bucket
+                aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY for uploads.
+
+                Payments use STRIPE_SECRET_KEY=sk_live_51HaBcDeFgHiJkLmNoPqRs in production.
+                """);
+        try (var store = MemoryStore.open(home, new OnnxEmbedder())) {
+            new Importer(store, Memory.USER).importPaths(List.of(files), null);
+            var all = String.join("\n", store.list(null, true, 100).stream().map(Memory::text).toList());
+            assertThat(all).contains("Deploy setup").contains("[REDACTED:")
+                    .doesNotContain("Tr0ub4dor").doesNotContain("wJalrXUtnFEMI").doesNotContain("sk_live_51Ha");
+        }
+    }
 }

@@ -45,8 +45,8 @@ class MemoryStoreTest {
             assertThat(texts(store.recall("when are deploys", 5, Set.of(Memory.USER, Memory.workspace("/w")), Method.HYBRID)).getFirst()).contains("Thursdays");
 
             var secret = store.add(Memory.New.of("My OpenAI key is sk-proj-abcdefghijklmnopqrstuvwxyz123456 and the db password: hunter22x", Kind.FACT, Memory.USER), "test");
-            assertThat(secret.secretsRemoved()).containsExactlyInAnyOrder("api key", "password");
-            assertThat(secret.memory().text()).doesNotContain("sk-proj").doesNotContain("hunter22x").contains("[secret removed: api key]");
+            assertThat(secret.secretsRemoved()).containsExactlyInAnyOrder("openai-key", "password");
+            assertThat(secret.memory().text()).doesNotContain("sk-proj").doesNotContain("hunter22x").contains("[REDACTED:openai-key]");
         }
     }
 

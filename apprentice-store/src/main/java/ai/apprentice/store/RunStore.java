@@ -1,6 +1,7 @@
 package ai.apprentice.store;
 
 import ai.apprentice.json.Json;
+import ai.apprentice.redact.Redactor;
 import ai.apprentice.runtime.Event;
 import ai.apprentice.runtime.EventListener;
 import ai.apprentice.runtime.RunStatus;
@@ -32,13 +33,15 @@ public final class RunStore implements EventListener, AutoCloseable {
 
     private final Path file;
     private final Connection db;
+    private final Redactor redactor;
     private final ReentrantLock lock = new ReentrantLock();
     private final PreparedStatement insertEvent;
     private final java.util.Map<String, PreparedStatement> statements = new java.util.HashMap<>();
 
-    private RunStore(Path file, Connection db) throws SQLException {
+    private RunStore(Path file, Connection db, Redactor redactor) throws SQLException {
         this.file = file;
         this.db = db;
+        this.redactor = redactor;
         // The number is taken inside the write transaction, not cached: another process may append to the same
         // run (a reward, feedback) at any time. MAX(seq) is one seek in the primary key.
         this.insertEvent = db.prepareStatement("""
@@ -46,7 +49,13 @@ public final class RunStore implements EventListener, AutoCloseable {
                 SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4 FROM events WHERE run_id = ?1""");
     }
 
+    /** The store, redacting with this process's {@link Redactor#standard()}. */
     public static RunStore open(Path file) {
+        return open(file, Redactor.standard());
+    }
+
+    /** The store; every event is passed through {@code redactor} before it is written. */
+    public static RunStore open(Path file, Redactor redactor) {
         try {
             var parent = file.toAbsolutePath().getParent();
             if (parent != null) java.nio.file.Files.createDirectories(parent);
@@ -58,7 +67,7 @@ public final class RunStore implements EventListener, AutoCloseable {
                 st.execute("PRAGMA foreign_keys = ON");
             }
             Migrations.apply(db, file.toString());
-            var store = new RunStore(file, db);
+            var store = new RunStore(file, db, redactor);
             store.markInterrupted();
             return store;
         } catch (SQLException | java.io.IOException e) {
@@ -126,8 +135,12 @@ public final class RunStore implements EventListener, AutoCloseable {
         insert(event);
     }
 
-    /** Writes one event and its effect on the run's row; inside a transaction. */
-    private void insert(Event event) throws SQLException {
+    /**
+     * Writes one event and its effect on the run's row; inside a transaction. Secrets are redacted first, here, so
+     * that nothing read back (runs show, exports, resume) holds one: a resumed run's history holds the redaction.
+     */
+    private void insert(Event original) throws SQLException {
+            Event event = redactor.redact(original);
             switch (event) {
                 case Event.RunStarted s -> {
                     try (var ps = db.prepareStatement("""
@@ -179,6 +192,86 @@ public final class RunStore implements EventListener, AutoCloseable {
                 }
             }
         });
+    }
+
+    /**
+     * Replaces every occurrence of {@code text} in stored events and in runs' task and answer with {@code replacement}:
+     * for a memory forgotten for good, whose text memory_updated events and recall or remember results still hold.
+     * Strings are replaced inside the parsed events (so text that JSON escapes is found, also inside tool arguments,
+     * which are JSON text themselves), never in the fields that identify and type an event. Returns how many events
+     * and runs changed.
+     */
+    public int scrub(String text, String replacement) {
+        if (text == null || text.isBlank()) return 0;
+        String escaped = Json.write(text);
+        escaped = escaped.substring(1, escaped.length() - 1); // as it appears inside a JSON string
+        String twice = Json.write(escaped);
+        twice = twice.substring(1, twice.length() - 1); // inside a JSON string inside a JSON string (tool arguments)
+        String esc = escaped, nested = twice;
+        String escapedReplacement = Json.write(replacement).substring(1, Json.write(replacement).length() - 1);
+        return transaction(() -> {
+            var changed = new ArrayList<Object[]>(); // payload, run_id, seq
+            try (var ps = db.prepareStatement("SELECT run_id, seq, payload FROM events WHERE instr(payload, ?) > 0 OR instr(payload, ?) > 0")) {
+                ps.setString(1, esc);
+                ps.setString(2, nested);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        var tree = Json.tree(rs.getString(3));
+                        if (replaceIn(tree, List.of(text, esc), List.of(replacement, escapedReplacement))) {
+                            changed.add(new Object[] {Json.write(tree), rs.getString(1), rs.getLong(2)});
+                        }
+                    }
+                }
+            }
+            for (var row : changed) update("UPDATE events SET payload=? WHERE run_id=? AND seq=?", row);
+            int runs;
+            try (var ps = db.prepareStatement("""
+                    UPDATE runs SET task=replace(task, ?1, ?2), answer=replace(answer, ?1, ?2)
+                    WHERE instr(task, ?1) > 0 OR instr(answer, ?1) > 0""")) {
+                bind(ps, text, replacement);
+                runs = ps.executeUpdate();
+            }
+            return changed.size() + runs;
+        }, "scrub forgotten text from the runs");
+    }
+
+    /** Fields that identify or type an event or a message: a forgotten text that happens to equal one stays there. */
+    private static final java.util.Set<String> STRUCTURAL = java.util.Set.of("type", "run_id", "at", "role", "status",
+            "stop_reason", "call_id", "tool_call_id", "id", "parent_id", "batch", "memory_ids", "name", "tool_name", "tool",
+            "source", "rating", "decided_by");
+
+    private static boolean replaceIn(com.fasterxml.jackson.databind.JsonNode node, List<String> from, List<String> to) {
+        boolean changed = false;
+        if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+            for (var it = o.fields(); it.hasNext(); ) {
+                var f = it.next();
+                if (STRUCTURAL.contains(f.getKey())) continue;
+                if (f.getValue().isTextual()) {
+                    String s = f.getValue().textValue(), r = s;
+                    for (int i = 0; i < from.size(); i++) r = r.replace(from.get(i), to.get(i));
+                    if (!r.equals(s)) {
+                        f.setValue(com.fasterxml.jackson.databind.node.TextNode.valueOf(r));
+                        changed = true;
+                    }
+                } else {
+                    changed |= replaceIn(f.getValue(), from, to);
+                }
+            }
+        } else if (node instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                if (a.get(i).isTextual()) {
+                    String s = a.get(i).textValue(), r = s;
+                    for (int j = 0; j < from.size(); j++) r = r.replace(from.get(j), to.get(j));
+                    if (!r.equals(s)) {
+                        a.set(i, com.fasterxml.jackson.databind.node.TextNode.valueOf(r));
+                        changed = true;
+                    }
+                } else {
+                    changed |= replaceIn(a.get(i), from, to);
+                }
+            }
+        }
+        return changed;
     }
 
     /** Runs newest first. */
