@@ -259,19 +259,23 @@ public final class FetchTool {
         return sb.toString();
     }
 
-    /** A body of Content-Length bytes. */
-    private static final class Limited extends java.io.FilterInputStream {
-        private long left;
-
-        Limited(InputStream in, long length) {
-            super(in);
-            this.left = length;
-        }
-
+    /** A body stream that reads in blocks; a single byte is a block of one. */
+    private abstract static class BodyStream extends InputStream {
         @Override
         public int read() throws IOException {
             var one = new byte[1];
             return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+    }
+
+    /** A body of Content-Length bytes. */
+    private static final class Limited extends BodyStream {
+        private final InputStream in;
+        private long left;
+
+        Limited(InputStream in, long length) {
+            this.in = in;
+            this.left = length;
         }
 
         @Override
@@ -284,19 +288,13 @@ public final class FetchTool {
     }
 
     /** A chunked body (RFC 9112 section 7.1), trailers ignored. */
-    private static final class Chunked extends InputStream {
+    private static final class Chunked extends BodyStream {
         private final InputStream in;
         private long left;
         private boolean done;
 
         Chunked(InputStream in) {
             this.in = in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            var one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

@@ -77,7 +77,12 @@ class ShellToolTest {
         var out = shell(true).run("echo owned > " + target, 20);
         assertThat(out.error()).isTrue(); // /tmp is private inside the sandbox
         assertThat(target).doesNotExist();
-        var notTmp = Files.createDirectories(Path.of("target/sandbox-outside").toAbsolutePath()).resolve("escaped.txt");
+        // A host folder outside the workspace and outside /tmp (the sandbox gives /tmp a private tmpfs, so a clone
+        // under /tmp would see "No such file" instead): /var/tmp is on the read-only root and writable on the host.
+        var hostDir = Files.isWritable(Path.of("/var/tmp")) ? Files.createTempDirectory(Path.of("/var/tmp"), "apprentice-sandbox-test")
+                : Files.createDirectories(Path.of("target/sandbox-outside").toAbsolutePath());
+        hostDir.toFile().deleteOnExit();
+        var notTmp = hostDir.resolve("escaped.txt");
         var readOnly = shell(true).run("echo owned > " + notTmp, 20);
         assertThat(readOnly.content()).contains("Read-only file system");
         assertThat(notTmp).doesNotExist();
