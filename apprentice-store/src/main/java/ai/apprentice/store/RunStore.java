@@ -36,6 +36,12 @@ public final class RunStore implements EventListener, AutoCloseable {
     private final Redactor redactor;
     private final ReentrantLock lock = new ReentrantLock();
     private final PreparedStatement insertEvent;
+    private final PreparedStatement insertEventAt;
+    /**
+     * The next number of runs this store is writing. Only a hint: another process may append to the same run (a
+     * reward, feedback) at any time; then the numbered insert conflicts and the number is taken from the table.
+     */
+    private final java.util.Map<String, Long> nextSeqOfRun = new java.util.HashMap<>();
     private final java.util.Map<String, PreparedStatement> statements = new java.util.HashMap<>();
 
     private RunStore(Path file, Connection db, Redactor redactor) throws SQLException {
@@ -47,6 +53,7 @@ public final class RunStore implements EventListener, AutoCloseable {
         this.insertEvent = db.prepareStatement("""
                 INSERT INTO events(run_id, seq, type, at, payload)
                 SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4 FROM events WHERE run_id = ?1""");
+        this.insertEventAt = db.prepareStatement("INSERT INTO events(run_id, seq, type, at, payload) VALUES (?,?,?,?,?)");
     }
 
     /** The store, redacting with this process's {@link Redactor#standard()}. */
@@ -140,7 +147,14 @@ public final class RunStore implements EventListener, AutoCloseable {
      * that nothing read back (runs show, exports, resume) holds one: a resumed run's history holds the redaction.
      */
     private void insert(Event original) throws SQLException {
-            Event event = redactor.redact(original);
+            // One tree for both jobs: redacted in place, then written as the payload (no second serialisation).
+            com.fasterxml.jackson.databind.JsonNode tree = Json.MAPPER.valueToTree(original);
+            Event event;
+            try {
+                event = redactor.redactStrings(tree) ? Json.MAPPER.treeToValue(tree, Event.class) : original;
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("a redacted " + original.type() + " event no longer reads as one", e);
+            }
             switch (event) {
                 case Event.RunStarted s -> {
                     try (var ps = db.prepareStatement("""
@@ -171,11 +185,42 @@ public final class RunStore implements EventListener, AutoCloseable {
                         f.inputTokens(), f.outputTokens(), f.costUsd(), f.runId());
                 default -> { }
             }
-            insertEvent.setString(1, event.runId());
-            insertEvent.setString(2, event.type());
-            insertEvent.setString(3, time(event.at()));
-            insertEvent.setString(4, Json.write(event));
-            insertEvent.executeUpdate();
+            insertPayload(event, Json.write(tree));
+    }
+
+    private void insertPayload(Event event, String payload) throws SQLException {
+        String runId = event.runId();
+        Long next = event instanceof Event.RunStarted ? Long.valueOf(1) : nextSeqOfRun.get(runId);
+        if (next != null) {
+            insertEventAt.setString(1, runId);
+            insertEventAt.setLong(2, next);
+            insertEventAt.setString(3, event.type());
+            insertEventAt.setString(4, time(event.at()));
+            insertEventAt.setString(5, payload);
+            try {
+                insertEventAt.executeUpdate();
+                if (event instanceof Event.RunFinished) nextSeqOfRun.remove(runId);
+                else nextSeqOfRun.put(runId, next + 1);
+                return;
+            } catch (SQLException e) {
+                if ((e.getErrorCode() & 0xff) != 19) throw e; // not SQLITE_CONSTRAINT (any extended code): a real failure
+                nextSeqOfRun.remove(runId); // someone else appended: number it from the table
+            }
+        }
+        insertEvent.setString(1, runId);
+        insertEvent.setString(2, event.type());
+        insertEvent.setString(3, time(event.at()));
+        insertEvent.setString(4, payload);
+        insertEvent.executeUpdate();
+        if (event instanceof Event.RunResumed) {
+            try (var ps = db.prepareStatement("SELECT MAX(seq) FROM events WHERE run_id = ?")) {
+                ps.setString(1, runId);
+                try (var rs = ps.executeQuery()) {
+                    nextSeqOfRun.put(runId, rs.getLong(1) + 1); // this store writes the run from here on
+                }
+            }
+        }
+        if (event instanceof Event.RunFinished) nextSeqOfRun.remove(runId);
     }
 
     /** Keeps the settings a run was started with (opaque JSON, never secrets), for resume. */
@@ -528,6 +573,7 @@ public final class RunStore implements EventListener, AutoCloseable {
                 }, "record the last events");
             }
             insertEvent.close();
+            insertEventAt.close();
             for (var ps : statements.values()) ps.close();
             db.close();
         } catch (SQLException e) {

@@ -318,10 +318,13 @@ public final class FileTools {
         if (!Files.exists(start)) throw new ToolException("'" + dir + "' does not exist");
         var files = Files.isDirectory(start) ? FileWalker.files(workspace.root(), start) : List.of(start);
         var matcher = glob == null ? null : globMatcher(glob);
-        var result = new Searcher(Pattern.compile(regex, Pattern.MULTILINE), MAX_MATCHES, this::openForSearch, searchTimeoutNanos)
-                .search(files.stream().filter(workspace::readable)
-                        .filter(f -> matcher == null || matcher.matches(f.getFileName()) || matcher.matches(start.relativize(f)))
-                        .toList());
+        Searcher.Result result;
+        try (var dirs = new Workspace.Directories()) { // each directory opened once for the whole search
+            result = new Searcher(Pattern.compile(regex, Pattern.MULTILINE), MAX_MATCHES, f -> openForSearch(f, dirs), searchTimeoutNanos)
+                    .search(files.stream().filter(workspace::readable)
+                            .filter(f -> matcher == null || matcher.matches(f.getFileName()) || matcher.matches(start.relativize(f)))
+                            .toList());
+        }
         var notices = new StringBuilder();
         for (var n : result.notices()) notices.append('[').append(n).append("]\n");
         if (result.matches().isEmpty()) return "No matches for /" + regex + "/ in " + workspace.display(start) + ".\n" + notices;
@@ -347,10 +350,10 @@ public final class FileTools {
     }
 
     /** A file to search, opened as read_file opens it; null (skipped) when it is not a regular file. */
-    private java.io.InputStream openForSearch(Path file) throws IOException {
+    private java.io.InputStream openForSearch(Path file, Workspace.Directories dirs) throws IOException {
         Workspace.Handle h;
         try {
-            h = workspace.open(file, workspace.display(file), Workspace.Access.READ);
+            h = workspace.open(file, workspace.display(file), Workspace.Access.READ, dirs);
         } catch (ToolException e) {
             return null;
         }

@@ -38,11 +38,43 @@ final class Searcher {
     private final Opener opener;
     private final long timeoutNanos;
 
+
+    /** Whether the pattern runs in time linear in its input (see {@link #linear(String)}). */
+    private final boolean linear;
+
     Searcher(Pattern pattern, int keep, Opener opener, long timeoutNanos) {
         this.pattern = pattern;
+        this.linear = linear(pattern.pattern());
         this.keep = keep;
         this.opener = opener;
         this.timeoutNanos = timeoutNanos;
+    }
+
+    /**
+     * Whether java.util.regex matches {@code regex} without bad backtracking: no quantified group, no back
+     * reference, and at most one unbounded quantifier ({@code *}, {@code +}, {@code {n,}}); so a search over a
+     * file is linear (per start position, bounded by the line). Anything else runs with the deadline.
+     */
+    static boolean linear(String regex) {
+        int unbounded = 0;
+        for (int i = 0; i < regex.length(); i++) {
+            char c = regex.charAt(i);
+            if (c == '\\') {
+                if (i + 1 < regex.length() && Character.isDigit(regex.charAt(i + 1)) && regex.charAt(i + 1) != '0') return false; // \1
+                if (i + 1 < regex.length() && regex.charAt(i + 1) == 'k') return false; // \k<name>
+                i++;
+            } else if (c == '[') {
+                for (i++; i < regex.length() && regex.charAt(i) != ']'; i++) if (regex.charAt(i) == '\\') i++;
+            } else if (c == ')') {
+                if (i + 1 < regex.length() && "*+?{".indexOf(regex.charAt(i + 1)) >= 0) return false;
+            } else if (c == '*' || c == '+') {
+                unbounded++;
+            } else if (c == '{') {
+                int close = regex.indexOf('}', i);
+                if (close > 0 && regex.substring(i, close).contains(",")) unbounded++;
+            }
+        }
+        return unbounded <= 1;
     }
 
     /** Thrown from {@link Bounded#charAt} to abandon a regex that runs past the deadline. */
@@ -107,31 +139,72 @@ final class Searcher {
     }
 
     private void searchFile(Path file, ConcurrentLinkedQueue<Match> out, AtomicInteger total, long deadline, Thread caller) {
+        byte[] bytes;
         try (var in = opener.open(file)) {
             if (in == null) return;
-            var lines = new TextFiles.Lines(in, MAX_REGEX_LINE, MAX_FILE_BYTES);
-            if (lines.binary()) return;
-            int line = 0;
-            for (String text; (text = lines.next()) != null; ) {
-                line++;
-                if (lines.lastCut()) longLines.incrementAndGet();
-                boolean found;
-                try {
-                    found = pattern.matcher(new Bounded(text, deadline, caller)).find();
-                } catch (StackOverflowError e) {
-                    tooComplex.incrementAndGet();
-                    continue;
-                }
-                if (found && total.incrementAndGet() <= keep) {
-                    var shown = text.stripTrailing();
-                    out.add(new Match(file, line, shown.length() > MAX_TEXT ? shown.substring(0, MAX_TEXT) + "…" : shown));
-                }
+            bytes = in.readNBytes((int) MAX_FILE_BYTES + 1); // bounded: a 3 GB file costs 8 MiB
+        } catch (IOException e) {
+            return; // unreadable files are skipped, as grep -s does
+        }
+        int length = Math.min(bytes.length, (int) MAX_FILE_BYTES);
+        if (TextFiles.isBinary(bytes, Math.min(length, TextFiles.SNIFF))) return;
+        if (bytes.length > MAX_FILE_BYTES) cutFiles.incrementAndGet();
+        var text = new String(bytes, 0, length, java.nio.charset.StandardCharsets.UTF_8);
+        var found = new ArrayList<Match>();
+        try {
+            try {
+                wholeText(file, text, found, deadline, caller);
+            } catch (StackOverflowError e) {
+                // Too complex for the whole text (a repeated group over a long stretch): line by line, each bounded.
+                found.clear();
+                byLine(file, text, found, deadline, caller);
             }
-            if (lines.stopped()) cutFiles.incrementAndGet();
         } catch (TimeUp e) {
             timedOut.set(true);
-        } catch (IOException e) {
-            // unreadable files are skipped, as grep -s does
         }
+        for (var m : found) if (total.incrementAndGet() <= keep) out.add(m);
+    }
+
+    /** One pass of the regex over the file (as grep does over its buffer), at most one match per line. */
+    private void wholeText(Path file, String text, List<Match> found, long deadline, Thread caller) {
+        // The deadline costs a virtual call per character; a pattern that cannot backtrack badly runs on the String.
+        var matcher = pattern.matcher(linear ? text : new Bounded(text, deadline, caller));
+        int line = 1;
+        int counted = 0; // newlines before this index are counted in line
+        int from = 0;
+        while (from <= text.length() && matcher.find(from)) {
+            int at = matcher.start();
+            for (int i = counted; i < at; i++) if (text.charAt(i) == '\n') line++;
+            counted = at;
+            int lineStart = text.lastIndexOf('\n', at - 1) + 1;
+            int lineEnd = text.indexOf('\n', at);
+            if (lineEnd < 0) lineEnd = text.length();
+            found.add(match(file, line, text.substring(lineStart, Math.min(lineEnd, lineStart + MAX_TEXT + 1))));
+            from = lineEnd + 1; // the next match starts on a later line
+        }
+    }
+
+    private void byLine(Path file, String text, List<Match> found, long deadline, Thread caller) {
+        var matcher = pattern.matcher("");
+        int line = 0;
+        for (int from = 0; from < text.length(); ) {
+            int nl = text.indexOf('\n', from);
+            int to = nl < 0 ? text.length() : nl;
+            line++;
+            int cut = Math.min(to, from + MAX_REGEX_LINE);
+            if (cut < to) longLines.incrementAndGet();
+            var lineText = text.substring(from, cut);
+            from = to + 1;
+            try {
+                if (matcher.reset(new Bounded(lineText, deadline, caller)).find()) found.add(match(file, line, lineText));
+            } catch (StackOverflowError e) {
+                tooComplex.incrementAndGet();
+            }
+        }
+    }
+
+    private static Match match(Path file, int line, String lineText) {
+        var shown = lineText.stripTrailing();
+        return new Match(file, line, shown.length() > MAX_TEXT ? shown.substring(0, MAX_TEXT) + "…" : shown);
     }
 }

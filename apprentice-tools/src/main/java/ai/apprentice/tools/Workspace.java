@@ -212,6 +212,34 @@ public final class Workspace {
      * may still be used, but the kernel never follows one for us. Writes also refuse protected paths.
      */
     public Handle open(Path p, String given, Access access) throws ToolException, IOException {
+        return open(p, given, access, null);
+    }
+
+    /**
+     * Directories opened for one batch of reads (a search), each opened once and shared by the reads below it. A
+     * shared directory is the one that was checked when it was opened (a descriptor, not a path), so later swaps
+     * of links along its path cannot redirect the reads that use it.
+     */
+    public static final class Directories implements Closeable {
+        private final java.util.concurrent.ConcurrentHashMap<Path, SecureDirectoryStream<Path>> open = new java.util.concurrent.ConcurrentHashMap<>();
+
+        SecureDirectoryStream<Path> share(Path path, SecureDirectoryStream<Path> opened) throws IOException {
+            var earlier = open.putIfAbsent(path, opened);
+            if (earlier == null) return opened;
+            opened.close(); // another read opened it first
+            return earlier;
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (var d : open.values()) d.close();
+            open.clear();
+        }
+    }
+
+    /** As {@link #open(Path, String, Access)}, reading through directories shared in {@code shared} (null: none). */
+    public Handle open(Path p, String given, Access access, Directories shared) throws ToolException, IOException {
+        if (shared != null && access != Access.READ) throw new IllegalArgumentException("shared directories are for reading");
         if (access != Access.READ) checkWritable(p, given);
         for (int links = 0; ; ) {
             Path start = rootOf(p, access);
@@ -221,18 +249,27 @@ public final class Workspace {
             Deque<String> names = new ArrayDeque<>();
             for (var n : start.relativize(p)) names.add(n.toString());
             if (names.isEmpty() || names.peekFirst().isEmpty()) throw new ToolException("'" + given + "' is a directory");
-            var stream = Files.newDirectoryStream(start);
+            var cached = shared == null ? null : shared.open.get(start);
+            var stream = cached != null ? cached : Files.newDirectoryStream(start);
             if (!(stream instanceof SecureDirectoryStream<Path> dir)) {
                 // No openat on this platform (Windows): the path checks above are all there is.
                 stream.close();
-                return new Handle(null, p, access);
+                return new Handle(null, p, access, false);
             }
+            if (shared != null && cached == null) dir = shared.share(start, dir);
+            boolean dirShared = shared != null; // a shared directory is closed with the batch, not here
             Path at = start;
             try {
                 while (true) {
                     String name = names.removeFirst();
                     Path here = at.resolve(name);
                     if (access != Access.READ) checkWritable(here, given);
+                    var known = shared == null || names.isEmpty() ? null : shared.open.get(here);
+                    if (known != null) { // a directory of this batch, checked when it was opened
+                        dir = known;
+                        at = here;
+                        continue;
+                    }
                     var attrs = attributes(dir, name);
                     if (attrs != null && attrs.isSymbolicLink()) {
                         if (++links > MAX_LINKS) throw new ToolException("'" + given + "': too many symbolic links");
@@ -249,8 +286,8 @@ public final class Workspace {
                         break; // walk the link's target from its root
                     }
                     if (names.isEmpty()) {
-                        var handle = new Handle(dir, here, access);
-                        dir = null; // the handle owns it now
+                        var handle = new Handle(dir, here, access, dirShared);
+                        dir = null; // the handle owns it now (or the batch does)
                         return handle;
                     }
                     if (attrs == null) {
@@ -265,13 +302,17 @@ public final class Workspace {
                     } else if (!attrs.isDirectory()) {
                         throw new ToolException("'" + given + "': " + display(here) + " is not a directory");
                     }
-                    var child = dir.newDirectoryStream(Path.of(name), LinkOption.NOFOLLOW_LINKS);
-                    dir.close();
+                    var child = shared == null ? null : shared.open.get(here);
+                    if (child == null) {
+                        child = dir.newDirectoryStream(Path.of(name), LinkOption.NOFOLLOW_LINKS);
+                        if (shared != null) child = shared.share(here, child);
+                    }
+                    if (!dirShared) dir.close();
                     dir = child;
                     at = here;
                 }
             } finally {
-                if (dir != null) dir.close();
+                if (dir != null && !dirShared) dir.close();
             }
         }
     }
@@ -310,11 +351,13 @@ public final class Workspace {
         private final SecureDirectoryStream<Path> dir;
         private final Path path;
         private final Path name;
+        private final boolean sharedDir;
 
-        private Handle(SecureDirectoryStream<Path> dir, Path path, Access access) {
+        private Handle(SecureDirectoryStream<Path> dir, Path path, Access access, boolean sharedDir) {
             this.dir = dir;
             this.path = path;
             this.name = path.getFileName();
+            this.sharedDir = sharedDir;
         }
 
         /** The real path of the file. */
@@ -397,7 +440,7 @@ public final class Workspace {
 
         @Override
         public void close() throws IOException {
-            if (dir != null) dir.close();
+            if (dir != null && !sharedDir) dir.close();
         }
     }
 }
