@@ -65,6 +65,11 @@ final class EventPrinter implements EventListener {
             }
             case Event.StepCompleted s -> endLine();
             case Event.RunFinished f -> endLine();
+            case Event.MemoryRecalled m -> {
+                endLine();
+                err.println(dim("(recalled " + m.memoryIds().size() + " memor" + (m.memoryIds().size() == 1 ? "y" : "ies") + ": "
+                        + String.join(", ", m.memoryIds()) + ")"));
+            }
             case Event.MemoryUpdated m -> {
                 endLine();
                 err.println("memory updated: " + m.texts().size() + " stored (undo: apprentice memory undo " + m.batch() + ")");

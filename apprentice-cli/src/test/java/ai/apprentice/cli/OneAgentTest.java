@@ -204,8 +204,11 @@ class OneAgentTest {
         assertThat(second.indexOf("deploy.sh")).isGreaterThanOrEqualTo(0).isLessThan(second.indexOf("Miso"));
         // The recall is context for those calls, not part of the instructions or the stored history.
         var id = runs().get(1).get("id").asText();
-        var started = Json.tree(cli.run("runs", "show", id, "--json").out()).get("events").get(0);
-        assertThat(started.get("messages").toString()).doesNotContain("Miso");
+        var events = Json.tree(cli.run("runs", "show", id, "--json").out()).get("events");
+        assertThat(events.get(0).get("messages").toString()).doesNotContain("Miso");
+        // What the model saw is in the log: which memories were recalled for this run.
+        assertThat(events).filteredOn(e -> e.get("type").asText().equals("memory_recalled")).singleElement()
+                .satisfies(e -> assertThat(e.get("texts").get(0).asText()).contains("Miso"));
     }
 
     /** The text of the system messages after the instructions: where the hooks put their context. */

@@ -26,6 +26,7 @@ import java.util.List;
         @JsonSubTypes.Type(value = Event.RunResumed.class, name = "run_resumed"),
         @JsonSubTypes.Type(value = Event.Compacted.class, name = "context_compacted"),
         @JsonSubTypes.Type(value = Event.MemoryUpdated.class, name = "memory_updated"),
+        @JsonSubTypes.Type(value = Event.MemoryRecalled.class, name = "memory_recalled"),
         @JsonSubTypes.Type(value = Event.RunFinished.class, name = "run_finished"),
         @JsonSubTypes.Type(value = Event.Reward.class, name = "reward"),
         @JsonSubTypes.Type(value = Event.Feedback.class, name = "feedback"),
@@ -116,6 +117,13 @@ public sealed interface Event {
     @EventType("context_compacted")
     record Compacted(String runId, Instant at, int step, int tokensBefore, int tokensAfter, int window, int elided,
                      int summarised) implements Event {}
+
+    /**
+     * Long-term memories were put in the context of this run's model calls (not in its history): which ones, so that
+     * the log says what the model saw, and learning can tell which memories helped.
+     */
+    @EventType("memory_recalled")
+    record MemoryRecalled(String runId, Instant at, int step, List<String> memoryIds, List<String> texts) implements Event {}
 
     /** After the run, memories were stored from it, as one batch that {@code apprentice memory undo BATCH} reverses. */
     @EventType("memory_updated")

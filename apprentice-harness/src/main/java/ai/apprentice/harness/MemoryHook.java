@@ -33,16 +33,28 @@ final class MemoryHook implements RunHook {
     @Override
     public String contextForTurn(Turn turn) {
         if (turn.parentId() != null) return null;
-        return recalledByRun.computeIfAbsent(turn.runId(), id -> recall(turn.task()));
+        var known = recalledByRun.get(turn.runId());
+        if (known != null) return known;
+        var kept = recall(turn.task());
+        var text = kept.isEmpty() ? "" : SECTION + MemoryTools.format(kept);
+        recalledByRun.put(turn.runId(), text);
+        if (!kept.isEmpty()) {
+            turn.emit(new Event.MemoryRecalled(turn.runId(), Instant.now(), turn.step(), kept.stream().map(h -> h.memory().id()).toList(),
+                    kept.stream().map(h -> h.memory().text()).toList()));
+        }
+        return text;
     }
+
+    private static final String SECTION = "## What you remember\nLong-term memories that may bear on this task, best match first "
+            + "(recall finds more; remember what will matter later; forget what proves wrong):\n";
 
     /**
      * The memories that best match the task, best first, as long as they fit the recall budget (tokens estimated
      * at four characters each); empty when memory holds nothing, so that no embedding model is loaded for nothing.
      */
-    String recall(String task) {
+    List<Memory.Recalled> recall(String task) {
         var store = session.harness().memory();
-        if (store.count() == 0 || task == null || task.isBlank()) return "";
+        if (store.count() == 0 || task == null || task.isBlank()) return List.of();
         var hits = store.recall(task, 10, Harness.memoryScopes(session.workspace()), MemoryStore.Method.HYBRID);
         var kept = new ArrayList<Memory.Recalled>();
         int budget = session.settings().memoryRecallTokens() * 4;
@@ -51,10 +63,8 @@ final class MemoryHook implements RunHook {
             if (budget < 0) break;
             kept.add(h);
         }
-        if (kept.isEmpty()) return "";
-        store.markRecalled(kept.stream().map(h -> h.memory().id()).toList());
-        return "## What you remember\nLong-term memories that may bear on this task, best match first (recall finds more; "
-                + "remember what will matter later; forget what proves wrong):\n" + MemoryTools.format(kept);
+        if (!kept.isEmpty()) store.markRecalled(kept.stream().map(h -> h.memory().id()).toList());
+        return kept;
     }
 
     @Override
