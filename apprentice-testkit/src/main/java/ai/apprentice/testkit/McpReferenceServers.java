@@ -43,7 +43,10 @@ public final class McpReferenceServers {
         }
         var flaky = dir.resolve("flaky-server.mjs");
         try (var in = McpReferenceServers.class.getResourceAsStream("/flaky-server.mjs")) {
-            Files.write(flaky, in.readAllBytes());
+            var script = in.readAllBytes();
+            // It must sit beside node_modules (its imports resolve there); a folder another user installed may be
+            // read-only to us, so an up-to-date copy is left as it is.
+            if (!Files.exists(flaky) || !java.util.Arrays.equals(Files.readAllBytes(flaky), script)) Files.write(flaky, script);
         }
         return dir;
     }
