@@ -85,7 +85,8 @@ public final class RepoEnvironment implements Environment {
     public static final class Provider implements EnvironmentProvider {
         @Override public List<String> names() { return List.of("repo"); }
         @Override public Environment create(String name, Path dataDir) {
-            return new RepoEnvironment(Path.of(System.getProperty("java.io.tmpdir"), "apprentice-repo"));
+            // One folder per user: a folder another user made first in the shared /tmp would not be ours to write.
+            return new RepoEnvironment(Path.of(System.getProperty("java.io.tmpdir"), "apprentice-repo-" + System.getProperty("user.name")));
         }
     }
 }

@@ -71,7 +71,7 @@ public final class SqlEnvironment implements Environment {
         @Override
         public Environment create(String name, Path dataDir) {
             var cache = dataDir != null && java.nio.file.Files.isDirectory(dataDir) && !java.nio.file.Files.exists(dataDir.resolve("retail"))
-                    ? dataDir.resolve("sql") : Path.of(System.getProperty("java.io.tmpdir"), "apprentice-sql");
+                    ? dataDir.resolve("sql") : Path.of(System.getProperty("java.io.tmpdir"), "apprentice-sql-" + System.getProperty("user.name")); // per user: /tmp is shared
             return new SqlEnvironment(cache);
         }
     }
