@@ -79,6 +79,9 @@ public final class LocalModel implements Model, AutoCloseable {
         }
     }
 
+    /** Whether the last generation was cancelled part-way. */
+    private boolean cancelled;
+
     @Override
     public synchronized ChatResponse chat(ChatRequest request, ModelListener listener) throws InterruptedException {
         var model = load();
@@ -87,7 +90,8 @@ public final class LocalModel implements Model, AutoCloseable {
         int maxTokens = request.maxOutputTokens() != null ? request.maxOutputTokens() : settings.maxOutputTokens();
         var params = new InferenceParameters(prompt).setNPredict(maxTokens)
                 .setTemperature((float) (request.temperature() != null ? request.temperature() : settings.temperature()))
-                .setCachePrompt(true);
+                .setCachePrompt(!cancelled); // after a cancel the slot's cache may hold the aborted tokens' state
+        cancelled = false;
         if (settings.seed() >= 0) params.setSeed(settings.seed());
         if (!request.stop().isEmpty()) params.setStopStrings(request.stop().toArray(String[]::new));
         if (!request.tools().isEmpty()) params.setGrammar(ToolFormat.grammar(request.tools(), required));
@@ -119,7 +123,10 @@ public final class LocalModel implements Model, AutoCloseable {
             }
             finished = true;
         } finally {
-            if (!finished) it.cancel(); // free the slot: a later call would otherwise wait for this one to run out
+            if (!finished) {
+                it.cancel(); // free the slot: a later call would otherwise wait for this one to run out
+                cancelled = true;
+            }
         }
         long inputTokens = model.encode(prompt).length;
         var usage = new Usage(inputTokens, outputTokens);
