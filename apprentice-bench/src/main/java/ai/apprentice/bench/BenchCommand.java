@@ -1,6 +1,7 @@
 package ai.apprentice.bench;
 
 import ai.apprentice.cli.CliContext;
+import ai.apprentice.cli.Trees;
 import ai.apprentice.cli.UsageException;
 import ai.apprentice.json.Json;
 import ai.apprentice.tools.FileTools;
@@ -9,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -30,12 +30,6 @@ final class BenchCommand {
     static double percentile(List<Double> xs, double p) {
         var s = xs.stream().sorted().toList();
         return s.get(Math.min(s.size() - 1, (int) Math.ceil(p / 100.0 * s.size()) - 1));
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        try (var walk = Files.walk(root)) {
-            for (var p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
     }
 
     @Command(name = "search", description = "search_files over a generated tree against grep -rn on the same tree.")
@@ -78,7 +72,7 @@ final class BenchCommand {
                 cli.out().println(out.toPrettyString());
                 return 0;
             } finally {
-                deleteTree(root);
+                Trees.deleteTree(root);
             }
         }
 
@@ -129,7 +123,7 @@ final class BenchCommand {
                     var prompt = ai.apprentice.harness.Harness.INSTRUCTIONS + (n == 0 ? "" : "\n\n" + catalog.promptSection(ai.apprentice.harness.Harness.SKILL_INDEX_TOKENS));
                     sizes.put(String.valueOf(n), ai.apprentice.skills.SkillCatalog.estimateTokens(prompt));
                 } finally {
-                    deleteTree(root);
+                    Trees.deleteTree(root);
                 }
             }
             cli.out().println(out.toPrettyString());
@@ -274,7 +268,7 @@ final class BenchCommand {
             try (var m = new ai.apprentice.local.LocalModel("local:" + (model == null ? "tiny-generated" : model), file, settings)) {
                 cli.out().println(ai.apprentice.local.LocalBench.run(m, promptTokens, genTokens, repeat).toPrettyString());
             } finally {
-                if (tmp != null) deleteTree(tmp);
+                if (tmp != null) Trees.deleteTree(tmp);
             }
             return 0;
         }

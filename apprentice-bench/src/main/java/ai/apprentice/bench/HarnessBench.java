@@ -138,7 +138,7 @@ final class HarnessBench implements Callable<Integer> {
             cli.out().println(out.toPrettyString());
             return 0;
         } finally {
-            BenchCommand.deleteTree(home);
+            ai.apprentice.cli.Trees.deleteTree(home);
         }
     }
 

@@ -55,8 +55,13 @@ final class Cli implements CliContext, AutoCloseable {
 
     /** The session the agent options ask for; --trust-workspace first records the person's trust. */
     Session session(AgentOptions options) {
-        if (options.trustWorkspace) harness.trustWorkspace(options.workspaceOrCwd());
+        trustIfAsked(options, options.workspaceOrCwd());
         return session(options.workspaceOrCwd(), options.flags());
+    }
+
+    /** --trust-workspace: the person trusts the workspace's config file as it is now. */
+    void trustIfAsked(AgentOptions options, Path workspace) {
+        if (options.trustWorkspace) harness.trustWorkspace(workspace);
     }
 
     /** A yes/no question on the terminal (a model download); anything but y is no. */

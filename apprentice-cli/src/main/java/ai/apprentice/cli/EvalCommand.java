@@ -64,7 +64,7 @@ final class EvalCommand implements Callable<Integer> {
                 .put("memory", memory).put("workspace", options.workspaceOrCwd().toString());
         // The agent's settings as given on this command line, so that resume builds the same agent.
         meta.set("flags", Json.MAPPER.valueToTree(options.flags()));
-        if (options.trustWorkspace) cli.harness().trustWorkspace(options.workspaceOrCwd());
+        cli.trustIfAsked(options, options.workspaceOrCwd());
         if (instructions != null) {
             try {
                 meta.put("instructions", Files.readString(instructions));

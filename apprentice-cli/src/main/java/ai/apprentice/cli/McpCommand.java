@@ -210,7 +210,7 @@ final class McpCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (options.trustWorkspace) cli.harness().trustWorkspace(options.workspaceOrCwd());
+            cli.trustIfAsked(options, options.workspaceOrCwd());
             var backend = new ApprenticeBackend() {
                 @Override
                 public Outcome runTask(String task, String workspace, String model, Integer maxSteps) throws Exception {

@@ -302,9 +302,7 @@ final class MemoryCommand {
                 cli.out.println(report.toPrettyString());
                 return 0;
             } finally {
-                try (var walk = Files.walk(dir)) {
-                    for (var p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-                }
+                Trees.deleteTree(dir);
             }
         }
     }

@@ -141,7 +141,7 @@ final class RunsCommand {
             flags.putAll(options.flags());
             var workspace = options.workspace != null ? options.workspaceOrCwd()
                     : Path.of(stored.path("workspace").asText(snapshot.workspace()));
-            if (options.trustWorkspace) cli.harness().trustWorkspace(workspace);
+            cli.trustIfAsked(options, workspace);
             var session = cli.session(workspace, flags);
             if (!json) cli.err.println("resuming run " + run.id() + " after step " + snapshot.completedSteps());
             var handle = session.resume(snapshot, RunCommand.printer(cli, json));

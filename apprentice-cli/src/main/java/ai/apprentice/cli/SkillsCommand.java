@@ -174,14 +174,4 @@ final class SkillsCommand {
             return 0;
         }
     }
-
-    /** Deleting a folder tree, for replacing an installed skill. */
-    static final class Trees {
-        static void deleteTree(Path root) throws java.io.IOException {
-            if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-            try (var walk = Files.walk(root)) {
-                for (var p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
-        }
-    }
 }
