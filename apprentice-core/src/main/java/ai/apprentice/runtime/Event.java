@@ -140,14 +140,21 @@ public sealed interface Event {
     /**
      * How well a run did, as a number in [0,1], attached at any time after it (a learning loop reads these).
      * {@code source} says who judged: {@code environment} (a task's checker), {@code person}, or {@code rule}.
+     * {@code task} names the task when the run was one ({@code ENV:TASK_ID} for an environment's): runs of one task
+     * are what a learning loop pairs and splits by.
      */
     @EventType("reward")
-    record Reward(String runId, Instant at, double value, String source, String explanation) implements Event {
+    record Reward(String runId, Instant at, double value, String source, String explanation, String task) implements Event {
         public Reward {
             if (!(value >= 0 && value <= 1)) throw new IllegalArgumentException("reward value must be between 0 and 1, got " + value);
             if (!List.of("environment", "person", "rule").contains(source)) {
                 throw new IllegalArgumentException("reward source must be environment, person or rule, got " + source);
             }
+        }
+
+        /** A reward of a run that is not one of an environment's tasks. */
+        public Reward(String runId, Instant at, double value, String source, String explanation) {
+            this(runId, at, value, source, explanation, null);
         }
     }
 

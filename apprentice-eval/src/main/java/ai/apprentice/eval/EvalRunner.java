@@ -100,7 +100,8 @@ public final class EvalRunner {
             var spend = policy.play(episode, seed);
             var reward = episode.reward();
             if (store != null && spend.runId() != null) {
-                store.append(new Event.Reward(spend.runId(), Instant.now(), reward.value(), "environment", reward.explanation()));
+                store.append(new Event.Reward(spend.runId(), Instant.now(), reward.value(), "environment", reward.explanation(),
+                        env.name() + ":" + episode.taskId()));
             }
             return new TrialResult(episode.taskId(), trial, reward.value(), reward.explanation(), episode.actions(),
                     spend.usage().inputTokens(), spend.usage().outputTokens(), spend.costUsd(), (System.nanoTime() - t0) / 1_000_000,
