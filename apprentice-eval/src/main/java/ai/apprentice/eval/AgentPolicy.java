@@ -20,10 +20,26 @@ public final class AgentPolicy implements Policy {
         Agent.Builder create(String instructions, List<Tool> tools, int maxSteps);
     }
 
+    /** A model chosen per episode (a simulated agent that knows the task's reference actions), or null for the session's. */
+    @FunctionalInterface
+    public interface EpisodeModel {
+        ai.apprentice.model.Model forEpisode(Episode episode, long seed);
+    }
+
     private final Factory factory;
+    private final EpisodeModel episodeModel;
 
     public AgentPolicy(Factory factory) {
+        this(factory, null);
+    }
+
+    /**
+     * The same agent with another model per episode: everything else (instructions with their lessons, tools, gate,
+     * budget, run store) is what {@code factory} builds. For simulations that must go through the real loop.
+     */
+    public AgentPolicy(Factory factory, EpisodeModel episodeModel) {
         this.factory = factory;
+        this.episodeModel = episodeModel;
     }
 
     @Override
@@ -48,7 +64,9 @@ public final class AgentPolicy implements Policy {
                 return episode.done();
             }
         };
-        var agent = factory.create(episode.policy(), episode.tools(), episode.maxActions()).counterpart(user).build();
+        var builder = factory.create(episode.policy(), episode.tools(), episode.maxActions()).counterpart(user);
+        if (episodeModel != null) builder.model(episodeModel.forEpisode(episode, seed));
+        var agent = builder.build();
         var result = agent.start(RunIds.next(), first, null).await();
         return new Spend(result.usage(), result.costUsd(), result.runId());
     }
