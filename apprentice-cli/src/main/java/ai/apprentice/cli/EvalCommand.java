@@ -95,7 +95,7 @@ final class EvalCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
-        var policy = policy(cli, meta);
+        var policy = policy(cli, meta, environment.name());
         var users = users(cli, meta, environment);
         int k = meta.path("k").asInt(1);
         int total = indices.size() * k;
@@ -142,7 +142,7 @@ final class EvalCommand implements Callable<Integer> {
         cli.err.flush();
     }
 
-    private static Policy policy(Cli cli, JsonNode meta) {
+    private static Policy policy(Cli cli, JsonNode meta, String envName) {
         String agent = meta.path("agent").asText();
         switch (agent) {
             case "gold" -> { return new GoldPolicy(); }
@@ -157,7 +157,7 @@ final class EvalCommand implements Callable<Integer> {
         // The harness builds the agent under test from the same settings as 'run'; the environment decides its
         // policy (the instructions) and its tools.
         return new AgentPolicy((policy, tools, maxSteps) -> session.builder(
-                AgentSpec.environment(extra.isBlank() ? policy : policy + "\n\n" + extra, tools, maxSteps, skills, memory)));
+                AgentSpec.environment(envName, extra.isBlank() ? policy : policy + "\n\n" + extra, tools, maxSteps, skills, memory)));
     }
 
     /** The settings flags the evaluation was started with; older evaluations recorded only the model. */

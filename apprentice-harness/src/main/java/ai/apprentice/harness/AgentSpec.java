@@ -20,9 +20,12 @@ import java.util.List;
  * @param allowedTools when not empty, the only tools (a skill's allowed-tools; aliases such as Bash count)
  * @param maxSteps     the step budget, or null for the settings'
  * @param model        a model for this agent other than the session's (subagents), or null
+ * @param environment  the environment whose agent this is, or null: which lessons of the playbook apply (an
+ *                     environment's agent gets that environment's; the others the user's and the workspace's)
  */
 public record AgentSpec(String instructions, List<Tool> tools, boolean workspaceTools, boolean skills, boolean memory,
-                        boolean extractMemories, boolean spawn, List<String> allowedTools, Integer maxSteps, String model) {
+                        boolean extractMemories, boolean spawn, List<String> allowedTools, Integer maxSteps, String model,
+                        String environment) {
     public AgentSpec {
         tools = tools == null ? List.of() : List.copyOf(tools);
         allowedTools = allowedTools == null ? List.of() : List.copyOf(allowedTools);
@@ -30,30 +33,35 @@ public record AgentSpec(String instructions, List<Tool> tools, boolean workspace
 
     /** The agent of {@code apprentice run}: everything on. */
     public static AgentSpec standard() {
-        return new AgentSpec(null, List.of(), true, true, true, true, true, List.of(), null, null);
+        return new AgentSpec(null, List.of(), true, true, true, true, true, List.of(), null, null, null);
     }
 
     /**
      * An environment's agent: its policy as instructions and only its tools (so that tau-bench scores compare with
      * published ones); skills and memory as the evaluation asks.
      */
-    public static AgentSpec environment(String policy, List<Tool> tools, int maxSteps, boolean skills, boolean memory) {
-        return new AgentSpec(policy, tools, false, skills, memory, false, false, List.of(), maxSteps, null);
+    public static AgentSpec environment(String environment, String policy, List<Tool> tools, int maxSteps, boolean skills, boolean memory) {
+        return new AgentSpec(policy, tools, false, skills, memory, false, false, List.of(), maxSteps, null, environment);
+    }
+
+    /** A subagent: the session's tools and skills, its own instructions, model and step budget. */
+    public static AgentSpec subagent(String instructions, String model, Integer maxSteps, List<String> allowedTools) {
+        return new AgentSpec(instructions, List.of(), true, true, true, false, true, allowedTools, maxSteps, model, null);
     }
 
     public AgentSpec withExtractMemories(boolean on) {
-        return new AgentSpec(instructions, tools, workspaceTools, skills, memory, on, spawn, allowedTools, maxSteps, model);
+        return new AgentSpec(instructions, tools, workspaceTools, skills, memory, on, spawn, allowedTools, maxSteps, model, environment);
     }
 
     public AgentSpec withMemory(boolean on) {
-        return new AgentSpec(instructions, tools, workspaceTools, skills, on, extractMemories, spawn, allowedTools, maxSteps, model);
+        return new AgentSpec(instructions, tools, workspaceTools, skills, on, extractMemories, spawn, allowedTools, maxSteps, model, environment);
     }
 
     public AgentSpec withTools(List<Tool> more) {
-        return new AgentSpec(instructions, more, workspaceTools, skills, memory, extractMemories, spawn, allowedTools, maxSteps, model);
+        return new AgentSpec(instructions, more, workspaceTools, skills, memory, extractMemories, spawn, allowedTools, maxSteps, model, environment);
     }
 
     public AgentSpec withInstructions(String text) {
-        return new AgentSpec(text, tools, workspaceTools, skills, memory, extractMemories, spawn, allowedTools, maxSteps, model);
+        return new AgentSpec(text, tools, workspaceTools, skills, memory, extractMemories, spawn, allowedTools, maxSteps, model, environment);
     }
 }

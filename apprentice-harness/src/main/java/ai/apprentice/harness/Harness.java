@@ -7,6 +7,8 @@ import ai.apprentice.mcp.McpServerConfig;
 import ai.apprentice.memory.Memory;
 import ai.apprentice.memory.MemoryStore;
 import ai.apprentice.memory.OnnxEmbedder;
+import ai.apprentice.memory.playbook.LearnedStore;
+import ai.apprentice.memory.playbook.Playbook;
 import ai.apprentice.skills.BuiltinSkills;
 import ai.apprentice.skills.SkillCatalog;
 import ai.apprentice.store.RunStore;
@@ -62,6 +64,7 @@ public final class Harness implements AutoCloseable {
     private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private RunStore store;
     private MemoryStore memory;
+    private LearnedStore learned;
     private final Map<List<McpServerConfig>, McpClientManager> mcp = new HashMap<>();
     /** How deep each running subagent is, shared by every session of this harness so nesting is bounded. */
     final Map<String, Integer> subagentDepths = new java.util.concurrent.ConcurrentHashMap<>();
@@ -176,6 +179,35 @@ public final class Harness implements AutoCloseable {
         return memory;
     }
 
+    /** What learning changed: the playbook and learned skills with their versions, and the gate's decisions. */
+    public synchronized LearnedStore learned() {
+        if (learned == null) {
+            try {
+                learned = LearnedStore.open(home.resolve("learning").resolve("learned.db"));
+            } catch (IllegalStateException e) {
+                throw new HarnessException(e.getMessage(), e);
+            }
+        }
+        return learned;
+    }
+
+    /**
+     * How alike two lessons are in meaning, with the memory's embedding model (in process, nothing downloaded):
+     * the playbook merges a lesson into one that says the same.
+     */
+    public Playbook.Similarity lessonSimilarity() {
+        var embedder = new OnnxEmbedder();
+        return (a, b) -> {
+            if (Playbook.Similarity.EXACT.of(a, b) >= 1) return 1;
+            var x = embedder.embed(a);
+            var y = embedder.embed(b);
+            if (x.length != y.length) return 0; // different embedding spaces (languages) are never compared
+            double dot = 0;
+            for (int i = 0; i < x.length; i++) dot += x[i] * y[i];
+            return dot;
+        };
+    }
+
     /** The scopes an agent in {@code workspace} reads: the user's and the workspace's (the second is where it writes). */
     public static List<String> memoryScopes(Path workspace) {
         return List.of(Memory.USER, Memory.workspace(workspace.toAbsolutePath().normalize().toString()));
@@ -183,8 +215,16 @@ public final class Harness implements AutoCloseable {
 
     /** The skills of this workspace and user, in precedence order; problems are warnings, printed once. */
     public SkillCatalog skills(Path workspace) {
+        return skills(workspace, List.of());
+    }
+
+    /** As {@link #skills(Path)}, with {@code first} (folders of skill folders) ahead of the standard places. */
+    SkillCatalog skills(Path workspace, List<Path> first) {
         var builtIn = BuiltinSkills.unpack(home.resolve("builtin-skills"));
-        var catalog = SkillCatalog.discover(SkillCatalog.standardRoots(workspace, home, Path.of(System.getProperty("user.home")), builtIn));
+        var roots = new java.util.ArrayList<SkillCatalog.Root>();
+        first.forEach(r -> roots.add(new SkillCatalog.Root(r, "candidate")));
+        roots.addAll(SkillCatalog.standardRoots(workspace, home, Path.of(System.getProperty("user.home")), builtIn));
+        var catalog = SkillCatalog.discover(roots);
         catalog.problems().forEach(p -> warnOnce("skill " + p));
         return catalog;
     }
@@ -210,6 +250,7 @@ public final class Harness implements AutoCloseable {
         mcp.clear();
         if (store != null) store.close();
         if (memory != null) memory.close();
+        if (learned != null) learned.close();
     }
 
     public static final class Builder {

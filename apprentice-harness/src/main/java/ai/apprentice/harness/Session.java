@@ -3,6 +3,8 @@ package ai.apprentice.harness;
 import ai.apprentice.harness.config.Settings;
 import ai.apprentice.json.Json;
 import ai.apprentice.memory.MemoryTools;
+import ai.apprentice.memory.playbook.Playbook;
+import ai.apprentice.memory.playbook.Scopes;
 import ai.apprentice.model.Message;
 import ai.apprentice.model.Model;
 import ai.apprentice.model.PriceTable;
@@ -50,14 +52,46 @@ public final class Session {
     private final Harness harness;
     private final Settings settings;
     private final Path workspace;
-    private final Map<String, Model> models = new ConcurrentHashMap<>();
+    private final Map<String, Model> models;
+    private final Playbook playbook;
+    private final List<Path> extraSkillRoots;
     private PolicyGate gate;
     private SkillCatalog skills;
 
     Session(Harness harness, Settings settings, Path workspace) {
+        this(harness, settings, workspace, new ConcurrentHashMap<>(), null, List.of());
+    }
+
+    private Session(Harness harness, Settings settings, Path workspace, Map<String, Model> models, Playbook playbook, List<Path> extraSkillRoots) {
         this.harness = harness;
         this.settings = settings;
         this.workspace = workspace;
+        this.models = models;
+        this.playbook = playbook;
+        this.extraSkillRoots = List.copyOf(extraSkillRoots);
+    }
+
+    /**
+     * The same session with {@code playbook} in place of the live one: how the learning gate measures the agent with
+     * and without a candidate, through the same assembly as every other agent. Models are shared.
+     */
+    public Session withPlaybook(Playbook playbook) {
+        return new Session(harness, settings, workspace, models, java.util.Objects.requireNonNull(playbook), extraSkillRoots);
+    }
+
+    /**
+     * The same session with the skills in {@code root} (a folder of skill folders) ahead of every other place, so a
+     * candidate's changed SKILL.md shadows the installed one. Models are shared.
+     */
+    public Session withSkillRoot(Path root) {
+        var roots = new ArrayList<>(extraSkillRoots);
+        roots.add(root);
+        return new Session(harness, settings, workspace, models, playbook, roots);
+    }
+
+    /** The lessons agents of this session read: the one given to {@link #withPlaybook}, else the live playbook. */
+    public Playbook playbook() {
+        return playbook != null ? playbook : harness.learned().playbook();
     }
 
     public Harness harness() { return harness; }
@@ -113,8 +147,10 @@ public final class Session {
         var prices = PriceTable.defaults();
         settings.prices().forEach(prices::put);
         var project = ProjectInstructions.section(workspace);
+        var lessons = playbook().section(Scopes.forAgent(workspace, spec.environment()));
         var instructions = (spec.instructions() != null ? spec.instructions() : Harness.INSTRUCTIONS)
                 + (project.isEmpty() ? "" : "\n\n" + project)
+                + (lessons.isEmpty() ? "" : "\n\n" + lessons)
                 + (withSkills ? "\n\n" + skillCatalog.promptSection(Harness.SKILL_INDEX_TOKENS) : "");
         ToolGate policy = spec.tools().isEmpty() ? gate()
                 : gate().allowingByDefault(spec.tools().stream().map(Tool::name).collect(Collectors.toSet()),
@@ -178,7 +214,7 @@ public final class Session {
     }
 
     synchronized SkillCatalog skills() {
-        if (skills == null) skills = harness.skills(workspace);
+        if (skills == null) skills = harness.skills(workspace, extraSkillRoots);
         return skills;
     }
 
@@ -253,7 +289,7 @@ public final class Session {
     private SpawnAgentTool spawnTool(SkillCatalog skillCatalog) {
         var catalog = skillCatalog != null ? skillCatalog : skills();
         return new SpawnAgentTool(workspace, catalog, (model, instructions, maxSteps, allowed, parent) -> {
-            var spec = new AgentSpec(instructions, List.of(), true, true, true, false, true, allowed, maxSteps, model);
+            var spec = AgentSpec.subagent(instructions, model, maxSteps, allowed);
             // What the parent has left is the child's budget (0 would mean unlimited, hence the floors); the child
             // is also stopped when any ancestor's budget runs out, since its spending counts towards theirs.
             long tokens = parent.remainingTokens();

@@ -27,7 +27,7 @@ class SessionTest {
             assertThat(session.agent().budget().maxSteps()).as("agents of the running session").isEqualTo(5);
             assertThat(session.settings().model()).contains("scripted:s.jsonl");
             var child = session.builder(new AgentSpec("sub", java.util.List.of(), true, true, false, false, true,
-                    java.util.List.of(), null, null)).build();
+                    java.util.List.of(), null, null, null)).build();
             assertThat(child.budget().maxSteps()).as("and its subagents").isEqualTo(5);
 
             var next = harness.session(ws, Map.of());

@@ -30,4 +30,9 @@ public interface Reflector {
      * @param scope the scope the lessons it proposes go to ({@code environment:NAME} in an environment's loop)
      */
     Proposal propose(List<Trajectory> batch, Playbook playbook, String scope) throws InterruptedException;
+
+    /** Tokens spent so far on proposing (a model reflector's calls), for the loop's report. */
+    default ai.apprentice.model.Usage usage() {
+        return ai.apprentice.model.Usage.ZERO;
+    }
 }

@@ -1,0 +1,86 @@
+package ai.apprentice.learn;
+
+import ai.apprentice.envs.Environment;
+import ai.apprentice.envs.UserSimulator;
+import ai.apprentice.eval.EvalRunner;
+import ai.apprentice.eval.Policy;
+import ai.apprentice.eval.Summary;
+import ai.apprentice.eval.TrialResult;
+import ai.apprentice.harness.Session;
+import ai.apprentice.json.Json;
+import ai.apprentice.runtime.RunIds;
+import ai.apprentice.store.RunStore;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Evaluations of one environment for learning, each an ordinary evaluation in {@code $APPRENTICE_HOME/evals} (so
+ * {@code eval compare} and reports work on them) with its trials as runs in the store, rewards attached. What is
+ * evaluated is a {@link Session}: the incumbent's, or one with a candidate's playbook or skill; {@code agent} turns
+ * a session into the agent under test (the same assembly as {@code eval}'s).
+ */
+public final class Evaluator {
+    /** One evaluation: its id (an {@code eval-...} folder), its trials, how many of them were run now. */
+    public record Evaluation(String id, String label, List<TrialResult> trials, int rolloutsNow) {
+        public ObjectNode summary(String env, String split, long seed) {
+            return Summary.json(env, split, trials, seed).put("id", id).put("label", label);
+        }
+    }
+
+    private final Environment env;
+    private final Function<Session, Policy> agent;
+    private final Supplier<UserSimulator> users;
+    private final Path evalsDir;
+    private final RunStore store;
+    private final int concurrency;
+
+    public Evaluator(Environment env, Function<Session, Policy> agent, Supplier<UserSimulator> users, Path evalsDir, RunStore store, int concurrency) {
+        this.env = env;
+        this.agent = agent;
+        this.users = users;
+        this.evalsDir = evalsDir;
+        this.store = store;
+        this.concurrency = concurrency;
+    }
+
+    public Environment env() { return env; }
+
+    /** A new evaluation of {@code session} on {@code tasks} of {@code split}, k trials each. */
+    public Evaluation evaluate(String label, Session session, String split, List<Integer> tasks, int k, long seed) throws InterruptedException {
+        return evaluate(new Evaluation("eval-" + RunIds.next(), label, List.of(), 0), session, split, tasks, k, seed);
+    }
+
+    /**
+     * Runs what {@code previous} lacks of {@code tasks} x k in the same evaluation folder (finished trials are read
+     * back, not run again), so an evaluation can grow in stages.
+     */
+    public Evaluation evaluate(Evaluation previous, Session session, String split, List<Integer> tasks, int k, long seed)
+            throws InterruptedException {
+        var folder = evalsDir.resolve(previous.id());
+        try {
+            Files.createDirectories(folder);
+            var meta = Json.object().put("env", env.name()).put("split", split).put("k", k).put("seed", seed).put("learn", previous.label())
+                    .put("tasks", String.join(",", tasks.stream().map(String::valueOf).toList()));
+            Files.writeString(folder.resolve("meta.json"), meta.toPrettyString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the evaluation folder " + folder + ": " + e.getMessage(), e);
+        }
+        int before = previous.trials().size();
+        var runner = new EvalRunner(env, split, agent.apply(session), users, folder, store);
+        var trials = new ArrayList<>(runner.run(tasks, k, concurrency, seed, null));
+        var evaluation = new Evaluation(previous.id(), previous.label(), trials, previous.rolloutsNow() + Math.max(0, trials.size() - before));
+        try {
+            Files.writeString(folder.resolve("summary.json"), evaluation.summary(env.name(), split, seed).toPrettyString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write " + folder.resolve("summary.json") + ": " + e.getMessage(), e);
+        }
+        return evaluation;
+    }
+}

@@ -1,0 +1,45 @@
+package ai.apprentice.learn;
+
+import ai.apprentice.harness.Session;
+import java.util.List;
+
+/**
+ * One pass of the gate: the incumbent's evaluation on the held-out tasks (reused when given, so a loop pays for it
+ * once per incumbent), the candidate's in two halves with a stop for futility after the first, and the verdict.
+ */
+public final class GateRun {
+    public record Result(Gate.Verdict verdict, Evaluator.Evaluation incumbent, Evaluator.Evaluation candidate, int rollouts) {}
+
+    private GateRun() {}
+
+    public static Result run(Evaluator evaluator, Session incumbentSession, Session candidateSession, String split, List<Integer> tasks,
+                             Gate.Options options, long seed, Evaluator.Evaluation incumbentEval) throws InterruptedException {
+        int rollouts = 0;
+        var inc = incumbentEval;
+        if (inc == null) {
+            inc = evaluator.evaluate("incumbent", incumbentSession, split, tasks, options.k(), seed);
+            rollouts += inc.rolloutsNow();
+        }
+        Evaluator.Evaluation cand;
+        if (options.futility() && tasks.size() >= 4) {
+            var first = tasks.subList(0, tasks.size() / 2);
+            cand = evaluator.evaluate("candidate", candidateSession, split, first, options.k(), seed);
+            var early = Gate.judge(only(inc, cand), cand.trials(), options, false);
+            if (!(early.delta() > 0)) {
+                rollouts += cand.rolloutsNow();
+                return new Result(Gate.judge(only(inc, cand), cand.trials(), options, true), inc, cand, rollouts);
+            }
+            cand = evaluator.evaluate(cand, candidateSession, split, tasks, options.k(), seed);
+        } else {
+            cand = evaluator.evaluate("candidate", candidateSession, split, tasks, options.k(), seed);
+        }
+        rollouts += cand.rolloutsNow();
+        return new Result(Gate.judge(inc.trials(), cand.trials(), options, false), inc, cand, rollouts);
+    }
+
+    /** The incumbent's trials of the tasks the candidate has run so far. */
+    private static List<ai.apprentice.eval.TrialResult> only(Evaluator.Evaluation inc, Evaluator.Evaluation cand) {
+        var ids = cand.trials().stream().map(ai.apprentice.eval.TrialResult::taskId).collect(java.util.stream.Collectors.toSet());
+        return inc.trials().stream().filter(t -> ids.contains(t.taskId())).toList();
+    }
+}

@@ -1,0 +1,222 @@
+package ai.apprentice.learn;
+
+import ai.apprentice.eval.Metrics;
+import ai.apprentice.eval.Summary;
+import ai.apprentice.harness.Session;
+import ai.apprentice.json.Json;
+import ai.apprentice.memory.playbook.LearnedStore;
+import ai.apprentice.memory.playbook.Playbook;
+import ai.apprentice.runtime.RunIds;
+import ai.apprentice.store.RunStore;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Offline learning on an environment, within a budget of rollouts: the incumbent plays a batch of training tasks,
+ * a proposer reads the trajectories and proposes candidates, and each candidate goes live only if the gate, on
+ * held-out tasks it was not learned from, shows it better. Every decision is recorded with its evidence; the
+ * learning curve is the incumbent's held-out pass^k against rollouts spent.
+ */
+public final class LearningLoop {
+    /**
+     * @param trainSplit   the split training tasks come from
+     * @param train        training task indices (the proposer sees these)
+     * @param holdoutSplit the split held-out tasks come from
+     * @param holdout      held-out task indices (only the gate sees these)
+     * @param budget       rollouts (trials) the loop may spend, training and gate together
+     * @param batchSize    training tasks per round
+     * @param apply        make accepted changes live in the learned store (else only report them)
+     */
+    public record Config(String trainSplit, List<Integer> train, String holdoutSplit, List<Integer> holdout, Gate.Options gate,
+                         int budget, int batchSize, long seed, boolean apply) {
+        public Config {
+            train = List.copyOf(train);
+            holdout = List.copyOf(holdout);
+            if (train.isEmpty()) throw new IllegalArgumentException("no training tasks");
+            if (holdout.size() < 2) throw new IllegalArgumentException("the gate needs at least two held-out tasks, got " + holdout.size());
+            if (trainSplit.equals(holdoutSplit)) {
+                var both = new HashSet<>(train);
+                both.retainAll(holdout);
+                if (!both.isEmpty()) {
+                    throw new IllegalArgumentException("training and held-out tasks must not mix; both have " + trainSplit + " tasks " + both.stream().sorted().toList());
+                }
+            }
+            if (budget < 1) throw new IllegalArgumentException("the budget must be at least one rollout");
+            if (batchSize < 1) throw new IllegalArgumentException("the batch size must be at least 1");
+        }
+    }
+
+    private final Evaluator evaluator;
+    private final Session base;
+    private final Reflector reflector;
+    private final Playbook.Similarity similarity;
+    private final RunStore runs;
+    private final LearnedStore learned;
+    private final Config config;
+    private final String scope;
+
+    public LearningLoop(Evaluator evaluator, Session base, Reflector reflector, Playbook.Similarity similarity, RunStore runs,
+                        LearnedStore learned, Config config) {
+        this.evaluator = evaluator;
+        this.base = base;
+        this.reflector = reflector;
+        this.similarity = similarity;
+        this.runs = runs;
+        this.learned = learned;
+        this.config = config;
+        this.scope = ai.apprentice.memory.playbook.Scopes.environment(evaluator.env().name());
+    }
+
+    /** Runs the loop to its budget; {@code progress} gets one line per step. Returns the report's JSON. */
+    public ObjectNode run(Consumer<String> progress) throws InterruptedException {
+        long t0 = System.nanoTime();
+        String id = "learn-" + RunIds.next();
+        var playbook = base.playbook();
+        var startPlaybook = playbook;
+        var order = new ArrayList<>(config.train());
+        java.util.Collections.shuffle(order, new java.util.Random(config.seed()));
+        int spent = 0, trainSpent = 0, gateSpent = 0, round = 0, next = 0, accepted = 0;
+        Evaluator.Evaluation incumbentEval = null;
+        var curve = Json.MAPPER.createArrayNode();
+        var decisions = Json.MAPPER.createArrayNode();
+        var problems = Json.MAPPER.createArrayNode();
+        String stop = "budget spent";
+        boolean countersChanged = false;
+        outer:
+        while (true) {
+            int batchSize = Math.min(config.batchSize(), config.budget() - spent);
+            if (batchSize < 1) break;
+            round++;
+            var batch = new ArrayList<Integer>();
+            for (int i = 0; i < batchSize; i++) batch.add(order.get(next++ % order.size()));
+            var session = base.withPlaybook(playbook);
+            var train = evaluator.evaluate("train round " + round, session, config.trainSplit(), batch, 1, config.seed() + round);
+            spent += train.rolloutsNow();
+            trainSpent += train.rolloutsNow();
+            var trajectories = new ArrayList<Trajectory>();
+            for (var t : train.trials()) {
+                var tr = Transcripts.of(runs, t.runId(), evaluator.env().name() + ":" + t.taskId(), t.reward(), t.explanation());
+                if (tr != null) trajectories.add(tr);
+            }
+            long failures = trajectories.stream().filter(t -> !t.success()).count();
+            progress.accept(String.format("round %d: %d training tasks, %d failed; %d/%d rollouts", round, batch.size(), failures, spent, config.budget()));
+            var proposal = reflector.propose(trajectories, playbook, scope);
+            if (proposal.problem() != null) {
+                problems.add(Json.object().put("round", round).put("problem", proposal.problem()));
+                progress.accept("  the proposer's reply was not usable, nothing changes: " + proposal.problem());
+                continue;
+            }
+            for (var tag : proposal.tags()) {
+                var counted = playbook.count(tag.lessonId(), tag.helpful());
+                countersChanged |= !counted.equals(playbook);
+                playbook = counted;
+            }
+            for (var candidate : proposal.candidates()) {
+                if (candidate.isSkill()) {
+                    problems.add(Json.object().put("round", round).put("problem", "skill candidates are gated with 'learn gate'; " + candidate.title() + " skipped"));
+                    continue;
+                }
+                var applied = playbook.apply(candidate.edits(), candidate.fromRuns(), similarity);
+                String decisionId = "d-" + RunIds.next();
+                var record = Json.object().put("id", decisionId).put("round", round).put("candidate", candidate.title())
+                        .put("source", candidate.source());
+                record.set("edits", Json.MAPPER.valueToTree(candidate.edits()));
+                record.set("notes", Json.MAPPER.valueToTree(applied.notes()));
+                if (!applied.changed()) {
+                    record.put("accepted", false).put("reason", "changes nothing: " + String.join("; ", applied.notes())).put("rollouts", 0);
+                    decisions.add(record);
+                    remember(decisionId, false, record, null, null);
+                    progress.accept("  " + candidate.title() + " -> changes nothing");
+                    continue;
+                }
+                int cost = (incumbentEval == null ? config.holdout().size() * config.gate().k() : 0) + config.holdout().size() * config.gate().k();
+                if (spent + cost > config.budget()) {
+                    stop = "budget: the next gate needs " + cost + " rollouts, " + (config.budget() - spent) + " left";
+                    break outer;
+                }
+                var result = GateRun.run(evaluator, base.withPlaybook(playbook), base.withPlaybook(applied.playbook()), config.holdoutSplit(),
+                        config.holdout(), config.gate(), config.seed() * 7919 + 1, incumbentEval);
+                spent += result.rollouts();
+                gateSpent += result.rollouts();
+                if (incumbentEval == null) curve.add(point(0, spent - result.candidate().rolloutsNow(), result.incumbent(), accepted));
+                incumbentEval = result.incumbent();
+                var v = result.verdict();
+                record.setAll(v.json());
+                record.put("incumbent_eval", result.incumbent().id()).put("candidate_eval", result.candidate().id()).put("rollouts", result.rollouts());
+                Integer before = null, after = null;
+                if (v.accepted()) {
+                    accepted++;
+                    playbook = credit(applied.playbook(), candidate, decisionId);
+                    incumbentEval = result.candidate(); // the winner's own measurement: biased up, which makes the next gate stricter, never laxer
+                    if (config.apply() && learned != null) {
+                        before = learned.liveVersion(LearnedStore.PLAYBOOK).map(LearnedStore.Version::version).orElse(0);
+                        after = learned.put(LearnedStore.PLAYBOOK, merged(playbook).json(), "accepted " + candidate.title(), decisionId).version();
+                    }
+                }
+                decisions.add(record);
+                remember(decisionId, v.accepted(), record, before, after);
+                curve.add(point(round, spent, incumbentEval, accepted));
+                progress.accept(String.format("  %s -> %s (%d rollouts)", candidate.title(), v.reason(), result.rollouts()));
+            }
+        }
+        if (countersChanged && config.apply() && learned != null) {
+            learned.put(LearnedStore.PLAYBOOK, merged(playbook).json(), "helpful/harmful counts from " + id, null);
+        }
+        var o = Json.object().put("id", id).put("env", evaluator.env().name()).put("scope", scope).put("budget", config.budget())
+                .put("k", config.gate().k()).put("seed", config.seed()).put("applied", config.apply());
+        o.putObject("train").put("split", config.trainSplit()).set("tasks", Json.MAPPER.valueToTree(config.train()));
+        o.putObject("holdout").put("split", config.holdoutSplit()).set("tasks", Json.MAPPER.valueToTree(config.holdout()));
+        o.putObject("rollouts").put("total", spent).put("train", trainSpent).put("gate", gateSpent);
+        o.put("rounds", round).put("stop_reason", stop).put("accepted", accepted).put("rejected", decisions.size() - accepted);
+        o.set("curve", curve);
+        o.set("decisions", decisions);
+        o.set("problems", problems);
+        o.set("playbook_before", Json.MAPPER.valueToTree(startPlaybook.in(List.of(scope))));
+        o.set("playbook_after", Json.MAPPER.valueToTree(playbook.in(List.of(scope))));
+        o.put("playbook_tokens", playbook.tokens(scope)).put("playbook_token_budget", playbook.tokenBudget());
+        var usage = reflector.usage();
+        o.putObject("reflector").put("input_tokens", usage.inputTokens()).put("output_tokens", usage.outputTokens());
+        o.put("wall_ms", (System.nanoTime() - t0) / 1_000_000);
+        return o;
+    }
+
+    /** The lessons a candidate added are credited with its acceptance. */
+    private static Playbook credit(Playbook playbook, Candidate candidate, String decisionId) {
+        var out = playbook;
+        for (var l : playbook.lessons()) {
+            if (l.provenance().isEmpty() || candidate.fromRuns().isEmpty()) continue;
+            if (candidate.fromRuns().stream().anyMatch(l.provenance()::contains)) out = out.count(l.id(), true);
+        }
+        return out;
+    }
+
+    /** The loop's lessons of its scope over the live playbook's other scopes, so learning here never touches them. */
+    private Playbook merged(Playbook ours) {
+        var live = learned.playbook();
+        var lessons = new ArrayList<>(live.lessons().stream().filter(l -> !l.scope().equals(scope)).toList());
+        lessons.addAll(ours.in(List.of(scope)));
+        return new Playbook(lessons, ours.tokenBudget());
+    }
+
+    private void remember(String id, boolean accepted, ObjectNode record, Integer before, Integer after) {
+        if (learned == null) return;
+        learned.record(new LearnedStore.Decision(id, Instant.now(), "lessons", evaluator.env().name(), accepted,
+                record.path("candidate").asText() + " -> " + record.path("reason").asText(), record.toString(),
+                after != null ? LearnedStore.PLAYBOOK : null, before, after, null));
+    }
+
+    private ObjectNode point(int round, int rollouts, Evaluator.Evaluation eval, int accepted) {
+        var tasks = Summary.outcomes(eval.trials());
+        int k = config.gate().k();
+        var e = Metrics.bootstrap(tasks, t -> Metrics.passHatK(t.trials(), t.successes(), Math.min(k, t.trials())), config.seed());
+        var p = Json.object().put("round", round).put("rollouts", rollouts).put("pass_hat_k", e.value()).put("eval", eval.id()).put("accepted", accepted);
+        p.putArray("ci95").add(e.low()).add(e.high());
+        return p;
+    }
+
+}
