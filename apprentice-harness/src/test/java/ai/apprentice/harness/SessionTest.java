@@ -35,4 +35,31 @@ class SessionTest {
             assertThat(next.settings().model()).contains("openai:gpt-other");
         }
     }
+
+    @Test
+    void lessonsGoIntoTheInstructionsOfTheAgentsTheyApplyTo() throws Exception {
+        try (var harness = Harness.builder().home(home).env(Map.of()).build()) {
+            var env = ai.apprentice.memory.playbook.Scopes.environment("shop");
+            var live = ai.apprentice.memory.playbook.Playbook.empty().apply(java.util.List.of(
+                    ai.apprentice.memory.playbook.Playbook.Delta.add("Compare prices before buying.", env),
+                    ai.apprentice.memory.playbook.Playbook.Delta.add("Answer in British English.", ai.apprentice.memory.playbook.Scopes.USER)),
+                    java.util.List.of(), ai.apprentice.memory.playbook.Playbook.Similarity.EXACT).playbook();
+            harness.learned().put(ai.apprentice.memory.playbook.LearnedStore.PLAYBOOK, live.json(), "test", null);
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "memory", "off"));
+            session.useModel(ScriptedModel.of(ScriptedModel.turn("ok")));
+
+            var shop = session.builder(AgentSpec.environment("shop", "Shop policy.", java.util.List.of(), 5, false, false)).build();
+            assertThat(shop.instructions()).startsWith("Shop policy.").contains("Compare prices before buying.").doesNotContain("British");
+            var sql = session.builder(AgentSpec.environment("sql", "SQL policy.", java.util.List.of(), 5, false, false)).build();
+            assertThat(sql.instructions()).doesNotContain("Lessons learned");
+            assertThat(session.agent().instructions()).contains("Answer in British English.").doesNotContain("Compare prices");
+
+            // A session with another playbook (the gate's candidate arm) uses it instead; the live one is untouched.
+            var candidate = session.withPlaybook(ai.apprentice.memory.playbook.Playbook.empty());
+            assertThat(candidate.builder(AgentSpec.environment("shop", "Shop policy.", java.util.List.of(), 5, false, false)).build().instructions())
+                    .isEqualTo("Shop policy.");
+            assertThat(candidate.model()).as("models are shared").isSameAs(session.model());
+            assertThat(harness.learned().playbook()).isEqualTo(live);
+        }
+    }
 }

@@ -89,22 +89,29 @@ public final class LearningLoop {
         boolean countersChanged = false;
         outer:
         while (true) {
-            int batchSize = Math.min(config.batchSize(), config.budget() - spent);
-            if (batchSize < 1) break;
-            round++;
-            var batch = new ArrayList<Integer>();
-            for (int i = 0; i < batchSize; i++) batch.add(order.get(next++ % order.size()));
-            var session = base.withPlaybook(playbook);
-            var train = evaluator.evaluate("train round " + round, session, config.trainSplit(), batch, 1, config.seed() + round);
-            spent += train.rolloutsNow();
-            trainSpent += train.rolloutsNow();
-            var trajectories = new ArrayList<Trajectory>();
-            for (var t : train.trials()) {
-                var tr = Transcripts.of(runs, t.runId(), evaluator.env().name() + ":" + t.taskId(), t.reward(), t.explanation());
-                if (tr != null) trajectories.add(tr);
+            if (reflector.exhausted()) {
+                stop = "no more proposals";
+                break;
             }
-            long failures = trajectories.stream().filter(t -> !t.success()).count();
-            progress.accept(String.format("round %d: %d training tasks, %d failed; %d/%d rollouts", round, batch.size(), failures, spent, config.budget()));
+            var trajectories = new ArrayList<Trajectory>();
+            round++;
+            if (reflector.readsTrajectories()) {
+                int batchSize = Math.min(config.batchSize(), config.budget() - spent);
+                if (batchSize < 1) break;
+                var batch = new ArrayList<Integer>();
+                for (int i = 0; i < batchSize; i++) batch.add(order.get(next++ % order.size()));
+                var train = evaluator.evaluate("train round " + round, base.withPlaybook(playbook), config.trainSplit(), batch, 1, config.seed() + round);
+                spent += train.rolloutsNow();
+                trainSpent += train.rolloutsNow();
+                for (var t : train.trials()) {
+                    var tr = Transcripts.of(runs, t.runId(), evaluator.env().name() + ":" + t.taskId(), t.reward(), t.explanation());
+                    if (tr != null) trajectories.add(tr);
+                }
+                long failures = trajectories.stream().filter(t -> !t.success()).count();
+                progress.accept(String.format("round %d: %d training tasks, %d failed; %d/%d rollouts", round, batch.size(), failures, spent, config.budget()));
+            } else {
+                progress.accept(String.format("round %d: %d/%d rollouts", round, spent, config.budget()));
+            }
             var proposal = reflector.propose(trajectories, playbook, scope);
             if (proposal.problem() != null) {
                 problems.add(Json.object().put("round", round).put("problem", proposal.problem()));

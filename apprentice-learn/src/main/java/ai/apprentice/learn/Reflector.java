@@ -31,6 +31,16 @@ public interface Reflector {
      */
     Proposal propose(List<Trajectory> batch, Playbook playbook, String scope) throws InterruptedException;
 
+    /** Whether proposals depend on the batch; a proposer that does not (candidates from a file) costs no training rollouts. */
+    default boolean readsTrajectories() {
+        return true;
+    }
+
+    /** Whether it has nothing more to propose (the loop then stops). */
+    default boolean exhausted() {
+        return false;
+    }
+
     /** Tokens spent so far on proposing (a model reflector's calls), for the loop's report. */
     default ai.apprentice.model.Usage usage() {
         return ai.apprentice.model.Usage.ZERO;

@@ -176,7 +176,8 @@ public final class LearnedStore implements AutoCloseable {
 
     /**
      * Undoes an applied decision: the version before it becomes live again, byte for byte. Refused when the decision
-     * changed nothing, was undone already, or a later change to the same artifact is live (undo that one first).
+     * changed nothing, was undone already, or a later change to the same artifact is live (undo that one first:
+     * undoing in reverse order walks back through every version).
      */
     public synchronized Version undo(String decisionId, String undoId) {
         var d = decision(decisionId).orElseThrow(() -> new IllegalArgumentException("No decision '" + decisionId + "'; see 'apprentice learn history'"));
@@ -184,9 +185,13 @@ public final class LearnedStore implements AutoCloseable {
         if (d.artifact() == null || d.before() == null || d.after() == null) {
             throw new IllegalArgumentException("Decision " + d.id() + " changed nothing" + (d.accepted() ? "" : " (the gate rejected it)") + "; there is nothing to undo");
         }
-        var live = liveVersion(d.artifact()).map(Version::version).orElse(-1);
-        if (live != d.after()) {
-            var later = history(d.artifact()).stream().filter(v -> v.version() > d.after() && v.decision() != null).map(Version::decision).distinct().toList();
+        // What the decision made must be what is live (later changes undone count as gone), else its undo would erase them.
+        var live = liveVersion(d.artifact()).orElse(null);
+        var made = version(d.artifact(), d.after()).orElseThrow();
+        if (live == null || !java.util.Objects.equals(live.content(), made.content())) {
+            var undone = decisions(Integer.MAX_VALUE).stream().filter(x -> x.undoneBy() != null).map(Decision::id).toList();
+            var later = history(d.artifact()).stream().filter(v -> v.version() > d.after() && v.decision() != null && !v.reason().startsWith("undo of "))
+                    .map(Version::decision).filter(x -> !undone.contains(x)).distinct().toList();
             throw new IllegalArgumentException("Decision " + d.id() + " is not the latest change to " + d.artifact() + "; undo the later ones first: "
                     + String.join(", ", later));
         }
