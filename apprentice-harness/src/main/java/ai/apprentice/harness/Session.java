@@ -55,20 +55,33 @@ public final class Session {
     private final Map<String, Model> models;
     private final Playbook playbook;
     private final List<Path> extraSkillRoots;
+    private final List<String> extraLessonScopes;
     private PolicyGate gate;
     private SkillCatalog skills;
 
     Session(Harness harness, Settings settings, Path workspace) {
-        this(harness, settings, workspace, new ConcurrentHashMap<>(), null, List.of());
+        this(harness, settings, workspace, new ConcurrentHashMap<>(), null, List.of(), List.of());
     }
 
-    private Session(Harness harness, Settings settings, Path workspace, Map<String, Model> models, Playbook playbook, List<Path> extraSkillRoots) {
+    private Session(Harness harness, Settings settings, Path workspace, Map<String, Model> models, Playbook playbook, List<Path> extraSkillRoots,
+                    List<String> extraLessonScopes) {
         this.harness = harness;
         this.settings = settings;
         this.workspace = workspace;
         this.models = models;
         this.playbook = playbook;
         this.extraSkillRoots = List.copyOf(extraSkillRoots);
+        this.extraLessonScopes = List.copyOf(extraLessonScopes);
+    }
+
+    /**
+     * The same session whose agents also read the lessons of {@code scopes}: an environment of a person's own tasks
+     * gating lessons learned for their everyday agent (scope {@code user}) measures them where they will apply.
+     */
+    public Session withLessonScopes(List<String> scopes) {
+        var all = new ArrayList<>(extraLessonScopes);
+        scopes.forEach(sc -> { if (!all.contains(sc)) all.add(sc); });
+        return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, all);
     }
 
     /**
@@ -76,7 +89,7 @@ public final class Session {
      * and without a candidate, through the same assembly as every other agent. Models are shared.
      */
     public Session withPlaybook(Playbook playbook) {
-        return new Session(harness, settings, workspace, models, java.util.Objects.requireNonNull(playbook), extraSkillRoots);
+        return new Session(harness, settings, workspace, models, java.util.Objects.requireNonNull(playbook), extraSkillRoots, extraLessonScopes);
     }
 
     /**
@@ -86,7 +99,7 @@ public final class Session {
     public Session withSkillRoot(Path root) {
         var roots = new ArrayList<>(extraSkillRoots);
         roots.add(root);
-        return new Session(harness, settings, workspace, models, playbook, roots);
+        return new Session(harness, settings, workspace, models, playbook, roots, extraLessonScopes);
     }
 
     /** The lessons agents of this session read: the one given to {@link #withPlaybook}, else the live playbook. */
@@ -147,7 +160,9 @@ public final class Session {
         var prices = PriceTable.defaults();
         settings.prices().forEach(prices::put);
         var project = ProjectInstructions.section(workspace);
-        var lessons = playbook().section(Scopes.forAgent(workspace, spec.environment()));
+        var lessonScopes = new ArrayList<>(Scopes.forAgent(workspace, spec.environment()));
+        extraLessonScopes.forEach(sc -> { if (!lessonScopes.contains(sc)) lessonScopes.add(sc); });
+        var lessons = playbook().section(lessonScopes);
         var instructions = (spec.instructions() != null ? spec.instructions() : Harness.INSTRUCTIONS)
                 + (project.isEmpty() ? "" : "\n\n" + project)
                 + (lessons.isEmpty() ? "" : "\n\n" + lessons)

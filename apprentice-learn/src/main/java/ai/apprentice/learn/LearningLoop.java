@@ -31,9 +31,11 @@ public final class LearningLoop {
      * @param budget       rollouts (trials) the loop may spend, training and gate together
      * @param batchSize    training tasks per round
      * @param apply        make accepted changes live in the learned store (else only report them)
+     * @param scope        where the lessons go ({@code environment:NAME} offline; {@code user} when learning from
+     *                     everyday runs), or null for the environment's
      */
     public record Config(String trainSplit, List<Integer> train, String holdoutSplit, List<Integer> holdout, Gate.Options gate,
-                         int budget, int batchSize, long seed, boolean apply) {
+                         int budget, int batchSize, long seed, boolean apply, String scope) {
         public Config {
             train = List.copyOf(train);
             holdout = List.copyOf(holdout);
@@ -59,17 +61,29 @@ public final class LearningLoop {
     private final LearnedStore learned;
     private final Config config;
     private final String scope;
+    private final List<Trajectory> stored;
 
     public LearningLoop(Evaluator evaluator, Session base, Reflector reflector, Playbook.Similarity similarity, RunStore runs,
                         LearnedStore learned, Config config) {
+        this(evaluator, base, reflector, similarity, runs, learned, config, null);
+    }
+
+    /**
+     * With {@code stored} trajectories (everyday runs with their rewards and corrections), the proposer reads those,
+     * a batch per round, instead of training rollouts; the gate is the same.
+     */
+    public LearningLoop(Evaluator evaluator, Session base, Reflector reflector, Playbook.Similarity similarity, RunStore runs,
+                        LearnedStore learned, Config config, List<Trajectory> stored) {
         this.evaluator = evaluator;
-        this.base = base;
         this.reflector = reflector;
         this.similarity = similarity;
         this.runs = runs;
         this.learned = learned;
         this.config = config;
-        this.scope = ai.apprentice.memory.playbook.Scopes.environment(evaluator.env().name());
+        this.scope = config.scope() != null ? config.scope() : ai.apprentice.memory.playbook.Scopes.environment(evaluator.env().name());
+        // The agents under test read the lessons of the loop's scope, wherever they will apply later.
+        this.base = base.withLessonScopes(List.of(scope));
+        this.stored = stored == null ? null : List.copyOf(stored);
     }
 
     /** Runs the loop to its budget; {@code progress} gets one line per step. Returns the report's JSON. */
@@ -95,7 +109,16 @@ public final class LearningLoop {
             }
             var trajectories = new ArrayList<Trajectory>();
             round++;
-            if (reflector.readsTrajectories()) {
+            if (stored != null && reflector.readsTrajectories()) {
+                int from = (round - 1) * config.batchSize();
+                if (from >= stored.size()) {
+                    stop = "every stored run was read";
+                    break;
+                }
+                trajectories.addAll(stored.subList(from, Math.min(stored.size(), from + config.batchSize())));
+                progress.accept(String.format("round %d: %d stored runs, %d failed; %d/%d rollouts", round, trajectories.size(),
+                        trajectories.stream().filter(t -> !t.success()).count(), spent, config.budget()));
+            } else if (reflector.readsTrajectories()) {
                 int batchSize = Math.min(config.batchSize(), config.budget() - spent);
                 if (batchSize < 1) break;
                 var batch = new ArrayList<Integer>();
