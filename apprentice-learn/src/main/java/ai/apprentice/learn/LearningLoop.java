@@ -101,6 +101,9 @@ public final class LearningLoop {
         var problems = Json.MAPPER.createArrayNode();
         String stop = "budget spent";
         boolean countersChanged = false;
+        // A candidate the gate rejected is not gated again in this run: the same evidence would be bought twice, and
+        // testing one change until it passes would inflate the chance of accepting it by luck.
+        var rejected = new java.util.HashMap<String, String>();
         outer:
         while (true) {
             if (reflector.exhausted()) {
@@ -157,6 +160,13 @@ public final class LearningLoop {
                         .put("source", candidate.source());
                 record.set("edits", Json.MAPPER.valueToTree(candidate.edits()));
                 record.set("notes", Json.MAPPER.valueToTree(applied.notes()));
+                var key = candidate.edits().toString();
+                if (rejected.containsKey(key)) {
+                    record.put("accepted", false).put("reason", "rejected before in this run (" + rejected.get(key) + "); not gated again").put("rollouts", 0);
+                    decisions.add(record);
+                    progress.accept("  " + candidate.title() + " -> rejected before, not gated again");
+                    continue;
+                }
                 if (!applied.changed()) {
                     record.put("accepted", false).put("reason", "changes nothing: " + String.join("; ", applied.notes())).put("rollouts", 0);
                     decisions.add(record);
@@ -188,6 +198,7 @@ public final class LearningLoop {
                         after = learned.put(LearnedStore.PLAYBOOK, merged(playbook).json(), "accepted " + candidate.title(), decisionId).version();
                     }
                 }
+                if (!v.accepted()) rejected.put(key, decisionId);
                 decisions.add(record);
                 remember(decisionId, v.accepted(), record, before, after);
                 curve.add(point(round, spent, incumbentEval, accepted));

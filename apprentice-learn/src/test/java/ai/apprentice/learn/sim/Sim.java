@@ -39,8 +39,13 @@ public final class Sim {
     /** The same with {@code extra} after the environment's policy (as {@code apprentice eval --instructions} adds text). */
     public static AgentPolicy policy(Session session, SimWorld world, String extra) {
         return new AgentPolicy((policy, tools, maxSteps) -> session.builder(
-                AgentSpec.environment(extra.isBlank() ? policy : policy + "\n\n" + extra, tools, maxSteps, false, false)),
+                AgentSpec.environment(world.env(), extra.isBlank() ? policy : policy + "\n\n" + extra, tools, maxSteps, false, false)),
                 (episode, seed) -> new SimulatedModel(episode, seed, world));
+    }
+
+    /** The agent the learning loop and gate evaluate, per session (incumbent or candidate), played by the simulated agent. */
+    public static java.util.function.Function<Session, ai.apprentice.eval.Policy> agent(SimWorld world) {
+        return s -> policy(s, world);
     }
 
     /** Lessons as the playbook writes them into instructions ({@code - [L-...] text}). */

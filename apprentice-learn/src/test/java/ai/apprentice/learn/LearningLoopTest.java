@@ -1,0 +1,120 @@
+package ai.apprentice.learn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.apprentice.envs.Environment;
+import ai.apprentice.envs.EnvironmentProvider;
+import ai.apprentice.envs.ScriptedUser;
+import ai.apprentice.eval.EvalRunner;
+import ai.apprentice.eval.Summary;
+import ai.apprentice.learn.sim.ScriptedReflectorModel;
+import ai.apprentice.learn.sim.Sim;
+import ai.apprentice.learn.sim.SimWorld;
+import ai.apprentice.memory.playbook.LearnedStore;
+import ai.apprentice.memory.playbook.Playbook;
+import ai.apprentice.memory.playbook.Scopes;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real loop, gate, evaluation and harness, with a simulated agent whose behaviour is fixed in advance and a
+ * scripted reflector model that proposes through the real reflector prompt and parser.
+ */
+class LearningLoopTest {
+    @TempDir Path home;
+    @TempDir Path ws;
+
+    static final List<Integer> TRAIN = IntStream.range(0, 60).boxed().toList();
+    static final List<Integer> HOLDOUT = IntStream.range(0, 24).boxed().toList();
+
+    record Run(ObjectNode report, Playbook playbook, SimWorld world, Environment env) {}
+
+    private Run learn(String envName, long seed, int budget, boolean apply) throws Exception {
+        var env = EnvironmentProvider.byName(envName, home.resolve("data"));
+        var world = SimWorld.of(env);
+        try (var harness = Sim.harness(home.resolve("h" + seed))) {
+            var session = Sim.session(harness, ws);
+            var evaluator = new Evaluator(env, Sim.agent(world), () -> new ScriptedUser(List.of("Hello.")),
+                    harness.home().resolve("evals"), harness.store(), 2);
+            var loop = new LearningLoop(evaluator, session, new ModelReflector(new ScriptedReflectorModel(world, seed)), Playbook.Similarity.EXACT,
+                    harness.store(), harness.learned(), new LearningLoop.Config("train", TRAIN, "dev", HOLDOUT, Gate.Options.of(1), budget, 4, seed, apply, null));
+            var report = loop.run(line -> { });
+            return new Run(report, harness.learned().playbook(), world, env);
+        }
+    }
+
+    /** Held-out pass^1 of a playbook's lessons, measured afresh (not by the loop) on the whole dev split. */
+    private static double measure(Run run, Path home, Path ws) throws Exception {
+        try (var harness = Sim.harness(home)) {
+            var session = Sim.session(harness, ws).withPlaybook(run.playbook());
+            var runner = new EvalRunner(run.env(), "dev", Sim.policy(session, run.world()), () -> new ScriptedUser(List.of("Hello.")), null);
+            var trials = runner.run(IntStream.range(0, 60).boxed().toList(), 2, 2, 99, null);
+            return Summary.json(run.env().name(), "dev", trials, 0).at("/pass_hat_k/1").asDouble();
+        }
+    }
+
+    @Test
+    void keepsTrueLessonsRejectsHarmfulOnesAndTheHeldOutCurveRisesWithinTheBudget() throws Exception {
+        var run = learn("textworld", 3, 300, true);
+        var r = run.report();
+        assertThat(r.at("/rollouts/total").asInt()).isLessThanOrEqualTo(300);
+        assertThat(r.at("/rollouts/total").asInt()).isEqualTo(r.at("/rollouts/train").asInt() + r.at("/rollouts/gate").asInt());
+        var accepted = new ArrayList<String>();
+        int harmfulProposed = 0;
+        for (JsonNode d : r.path("decisions")) {
+            String text = d.at("/edits/0/text").asText();
+            if (run.world().isHarmful(text)) {
+                harmfulProposed++;
+                assertThat(d.path("accepted").asBoolean()).as("harmful: " + text).isFalse();
+            }
+            if (d.path("accepted").asBoolean()) accepted.add(text);
+        }
+        assertThat(harmfulProposed).as("the reflector planted harmful lessons").isPositive();
+        assertThat(accepted).isNotEmpty().allMatch(run.world()::isTrue);
+        // What the loop made live is what it accepted, in the environment's scope, within the token budget.
+        var live = run.playbook().in(List.of(Scopes.environment("textworld")));
+        assertThat(live).extracting(l -> l.text()).containsExactlyInAnyOrderElementsOf(accepted);
+        assertThat(run.playbook().tokens(Scopes.environment("textworld"))).isLessThanOrEqualTo(run.playbook().tokenBudget());
+
+        var curve = r.path("curve");
+        assertThat(curve.size()).isGreaterThanOrEqualTo(2);
+        assertThat(curve.get(curve.size() - 1).path("pass_hat_k").asDouble()).isGreaterThan(curve.get(0).path("pass_hat_k").asDouble());
+        // Measured afresh on all 60 dev tasks, not by the loop: near the oracle (every true lesson present: 0.9).
+        double after = measure(run, home.resolve("measure"), ws);
+        assertThat(after).isGreaterThanOrEqualTo(0.9 * 0.9 - 0.05);
+    }
+
+    @Test
+    void theSameSeedGivesTheSameDecisionsAndABadReflectorReplyChangesNothing() throws Exception {
+        var a = learn("sql", 11, 80, false);
+        var b = learn("sql", 11, 80, false);
+        assertThat(decisions(a.report())).isEqualTo(decisions(b.report())).isNotEmpty();
+        assertThat(a.playbook().lessons()).as("a dry run makes nothing live").isEmpty();
+
+        var env = EnvironmentProvider.byName("sql", home.resolve("data"));
+        var world = SimWorld.of(env);
+        try (var harness = Sim.harness(home.resolve("garbage"))) {
+            var evaluator = new Evaluator(env, Sim.agent(world), () -> new ScriptedUser(List.of("Hello.")), harness.home().resolve("evals"), harness.store(), 2);
+            var loop = new LearningLoop(evaluator, Sim.session(harness, ws), new ModelReflector(ScriptedReflectorModel.garbage(world)),
+                    Playbook.Similarity.EXACT, harness.store(), harness.learned(),
+                    new LearningLoop.Config("train", TRAIN, "dev", HOLDOUT, Gate.Options.of(1), 12, 4, 1, true, null));
+            var report = loop.run(line -> { });
+            assertThat(report.path("problems")).isNotEmpty();
+            assertThat(report.path("decisions")).isEmpty();
+            assertThat(report.at("/rollouts/gate").asInt()).isZero();
+            assertThat(harness.learned().live(LearnedStore.PLAYBOOK)).isEmpty();
+        }
+    }
+
+    private static List<String> decisions(ObjectNode report) {
+        var out = new ArrayList<String>();
+        report.path("decisions").forEach(d -> out.add(d.path("candidate").asText() + " " + d.path("accepted").asBoolean() + " " + d.path("delta").asText()));
+        return out;
+    }
+}
