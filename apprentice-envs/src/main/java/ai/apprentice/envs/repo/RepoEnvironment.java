@@ -1,11 +1,11 @@
 package ai.apprentice.envs.repo;
 
 import ai.apprentice.envs.Environment;
-import ai.apprentice.envs.SeededSplits;
 import ai.apprentice.envs.EnvironmentProvider;
+import ai.apprentice.envs.EpisodeFolders;
 import ai.apprentice.envs.Episode;
+import ai.apprentice.envs.SeededSplits;
 import ai.apprentice.envs.UserSimulator;
-import ai.apprentice.tools.Sandbox;
 import ai.apprentice.tools.ShellTool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,9 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 /**
@@ -54,17 +52,14 @@ public final class RepoEnvironment implements Environment {
     @Override
     public Episode start(String split, int index, long seed, UserSimulator user) {
         var mutant = task(split, index);
-        var sandbox = Sandbox.probe();
-        if (!sandbox.available()) {
-            throw new IllegalStateException("the repo environment runs the agent's code and needs the shell sandbox: " + sandbox.reason());
-        }
+        EpisodeFolders.requireSandbox("the repo environment", null);
         try {
             Files.createDirectories(scratch);
             Path dir = Files.createTempDirectory(scratch, "repo-");
             try {
                 RepoEpisode.materialize(mutant, dir);
             } catch (IOException | RuntimeException e) {
-                RepoEpisode.delete(dir);
+                EpisodeFolders.delete(dir);
                 throw e;
             }
             return new RepoEpisode(taskId(split, index), mutant, dir, shellSettings());
@@ -75,18 +70,13 @@ public final class RepoEnvironment implements Environment {
 
     /** Sandboxed, no network, no secrets; the JDK that runs apprentice comes first on the PATH. */
     static ShellTool.Settings shellSettings() {
-        var env = new HashMap<>(System.getenv());
-        String jdkBin = Path.of(System.getProperty("java.home"), "bin").toString();
-        env.put("PATH", jdkBin + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
-        env.put("PYTHONDONTWRITEBYTECODE", "1");
-        return new ShellTool.Settings(true, false, RepoEpisode.SHELL_TIMEOUT_SECONDS, 30_000, name -> false, Map.copyOf(env));
+        return EpisodeFolders.shellSettings(true, RepoEpisode.SHELL_TIMEOUT_SECONDS);
     }
 
     public static final class Provider implements EnvironmentProvider {
         @Override public List<String> names() { return List.of("repo"); }
         @Override public Environment create(String name, Path dataDir) {
-            // One folder per user: a folder another user made first in the shared /tmp would not be ours to write.
-            return new RepoEnvironment(Path.of(System.getProperty("java.io.tmpdir"), "apprentice-repo-" + System.getProperty("user.name")));
+            return new RepoEnvironment(EpisodeFolders.scratch("repo")); // per user: /tmp is shared
         }
     }
 }

@@ -1,20 +1,18 @@
 package ai.apprentice.envs.repo;
 
+import ai.apprentice.envs.ActionBudget;
+import ai.apprentice.envs.EpisodeFolders;
 import ai.apprentice.envs.Episode;
 import ai.apprentice.envs.UserSimulator;
 import ai.apprentice.json.Json;
 import ai.apprentice.tool.Tool;
-import ai.apprentice.tool.ToolResult;
-import ai.apprentice.tools.FileTools;
 import ai.apprentice.tools.ShellTool;
 import ai.apprentice.tools.Workspace;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -32,9 +30,8 @@ final class RepoEpisode implements Episode {
     private final Mutant mutant;
     private final Path dir;
     private final ShellTool.Settings shell;
+    private final ActionBudget budget = new ActionBudget(MAX_ACTIONS);
     private final List<Tool> tools;
-    private int actions;
-    private boolean done;
     private Reward reward;
 
     RepoEpisode(String taskId, Mutant mutant, Path dir, ShellTool.Settings shell) {
@@ -42,10 +39,7 @@ final class RepoEpisode implements Episode {
         this.mutant = mutant;
         this.dir = dir;
         this.shell = shell;
-        var workspace = new Workspace(dir);
-        var all = new ArrayList<>(new FileTools(workspace).all());
-        all.add(new ShellTool(workspace, shell).tool());
-        this.tools = all.stream().map(this::counted).toList();
+        this.tools = budget.counted(EpisodeFolders.tools(dir, shell));
     }
 
     /** Writes the repository with the bug into {@code dir}. */
@@ -56,22 +50,6 @@ final class RepoEpisode implements Episode {
             String text = e.getKey().equals(mutant.file()) ? mutant.apply(mutant.template().files().get(e.getKey())) : e.getValue();
             Files.writeString(file, text);
         }
-    }
-
-    private Tool counted(Tool tool) {
-        return new Tool() {
-            @Override public String name() { return tool.name(); }
-            @Override public String description() { return tool.description(); }
-            @Override public JsonNode parameters() { return tool.parameters(); }
-            @Override public boolean parallelSafe() { return tool.parallelSafe(); }
-            @Override public ToolResult execute(JsonNode arguments, ai.apprentice.tool.ToolContext context) throws Exception {
-                synchronized (RepoEpisode.this) {
-                    if (done) return ToolResult.error("The task is over.");
-                    if (++actions >= MAX_ACTIONS) done = true;
-                }
-                return tool.execute(arguments, context);
-            }
-        };
     }
 
     @Override public String taskId() { return taskId; }
@@ -88,13 +66,12 @@ final class RepoEpisode implements Episode {
                 + "` in your workspace has a bug: `sh run_tests.sh` shows a failing test. Fix the bug in the source code without "
                 + "changing the tests, then tell me you are done.";
     }
-    @Override public synchronized String reply(String agentMessage) {
-        actions++;
-        done = true;
+    @Override public String reply(String agentMessage) {
+        budget.reply();
         return UserSimulator.STOP;
     }
-    @Override public synchronized boolean done() { return done; }
-    @Override public synchronized int actions() { return actions; }
+    @Override public boolean done() { return budget.done(); }
+    @Override public int actions() { return budget.actions(); }
     @Override public int maxActions() { return MAX_ACTIONS; }
     @Override public List<Tool> tools() { return tools; }
     @Override public List<String> goldOutputs() { return List.of(); }
@@ -127,7 +104,7 @@ final class RepoEpisode implements Episode {
     TestRun runAllTests() throws IOException, InterruptedException, ai.apprentice.tools.ToolException {
         Path check = dir.resolveSibling(dir.getFileName() + "-check");
         try {
-            copy(dir, check);
+            EpisodeFolders.copy(dir, check, rel -> rel.equals("build") || rel.startsWith("build/") || rel.contains("__pycache__"));
             var template = mutant.template();
             for (var e : template.files().entrySet()) {
                 var p = e.getKey();
@@ -140,7 +117,7 @@ final class RepoEpisode implements Episode {
             var run = new ShellTool(new Workspace(check), shell).run(template.testCommand(), TEST_TIMEOUT_SECONDS);
             return new TestRun(template.results(run.content()), run.content());
         } finally {
-            delete(check);
+            EpisodeFolders.delete(check);
         }
     }
 
@@ -166,28 +143,6 @@ final class RepoEpisode implements Episode {
 
     @Override
     public void close() {
-        delete(dir);
-    }
-
-    private static void copy(Path from, Path to) throws IOException {
-        try (var walk = Files.walk(from)) {
-            for (var p : (Iterable<Path>) walk::iterator) {
-                var rel = from.relativize(p);
-                if (rel.toString().equals("build") || rel.toString().startsWith("build/") || rel.toString().contains("__pycache__")) continue;
-                var target = to.resolve(rel.toString());
-                if (Files.isSymbolicLink(p)) continue; // a link could point out of the copy
-                if (Files.isDirectory(p)) Files.createDirectories(target);
-                else Files.copy(p, target);
-            }
-        }
-    }
-
-    static void delete(Path root) {
-        if (!Files.exists(root)) return;
-        try (var walk = Files.walk(root)) {
-            for (var p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the repository copy " + root, e);
-        }
+        EpisodeFolders.delete(dir);
     }
 }
