@@ -74,13 +74,22 @@ public record Dataset(DatasetExporter.Options options, List<String> train, List<
         return switch (options.format().kind()) {
             case SFT -> "no run's reward reached " + options.threshold() + " (" + describe(skipped) + ")";
             case PAIRED -> "no task had two runs with different rewards that share a prompt and differ at an assistant turn"
-                    + (pairsSkipped.isEmpty() ? " (no task had two rewarded runs)" : " (" + describe(pairsSkipped) + ")");
+                    + (pairsSkipped.isEmpty() ? "; no task had two rewarded runs with different rewards" : "; pairs: " + describe(pairsSkipped));
             case UNPAIRED -> "every line was a duplicate";
         };
     }
 
+    /** What the reasons a pair gave no line mean, for people. */
+    private static final Map<String, String> PAIR_REASONS = Map.of(
+            "preferred_below_min_reward", "the better run is below --min-reward",
+            "no_divergent_turn", "one run's conversation is the start of the other's",
+            "diverges_outside_assistant_turn", "they first differ at a user's or a tool's message",
+            "no_shared_prompt", "they share no user message",
+            "tool_call_turn", "they differ at a tool call (OpenAI's DPO takes text outputs only)");
+
     private static String describe(Map<String, Integer> counts) {
-        return counts.entrySet().stream().map(e -> e.getKey().replace('_', ' ') + ": " + e.getValue()).collect(Collectors.joining(", "));
+        return counts.entrySet().stream().map(e -> PAIR_REASONS.getOrDefault(e.getKey(), e.getKey().replace('_', ' ')) + ": " + e.getValue())
+                .collect(Collectors.joining(", "));
     }
 
     /** What was written and left out, for people (one line per fact). */
@@ -94,7 +103,7 @@ public record Dataset(DatasetExporter.Options options, List<String> train, List<
         }
         sb.append("\n").append(exported).append(" of ").append(runsInStore).append(runsInStore == 1 ? " run" : " runs").append(" exported");
         if (!skipped.isEmpty()) sb.append("; skipped runs: ").append(describe(skipped));
-        if (!pairsSkipped.isEmpty()) sb.append("\npairs without a line: ").append(describe(pairsSkipped));
+        if (!pairsSkipped.isEmpty()) sb.append("\npairs of runs without a line: ").append(describe(pairsSkipped));
         if (duplicates > 0) sb.append("\n").append(duplicates).append(duplicates == 1 ? " duplicate line" : " duplicate lines").append(" dropped");
         if (!inferredTools.isEmpty()) {
             sb.append("\ntool definitions not found, inferred from their calls: ").append(String.join(", ", inferredTools));
