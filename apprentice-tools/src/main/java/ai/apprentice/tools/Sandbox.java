@@ -179,14 +179,29 @@ public final class Sandbox {
      */
     static List<String> wrap(String bwrap, boolean disableUserns, Path workspace, boolean network, List<Path> readOnly,
                              List<Path> protectedPaths, Limits limits, String command) {
+        return wrap(bwrap, disableUserns, workspace, network, readOnly, protectedPaths, List.of(), limits, command);
+    }
+
+    /**
+     * As above, with {@code hidden} paths covered before the workspace is bound: an empty private folder over a
+     * folder, an empty file over a file, so the shell can neither read nor list them (the workspace stays visible
+     * even when it lies inside one).
+     */
+    static List<String> wrap(String bwrap, boolean disableUserns, Path workspace, boolean network, List<Path> readOnly,
+                             List<Path> protectedPaths, List<Path> hidden, Limits limits, String command) {
         var cmd = new ArrayList<>(List.of(bwrap, "--unshare-user"));
         if (disableUserns) cmd.add("--disable-userns");
         // Host root is mapped to nobody inside: nothing looks privileged, and no capability is kept anyway.
         if (hostRoot()) cmd.addAll(List.of("--uid", "65534", "--gid", "65534"));
         cmd.addAll(List.of("--cap-drop", "ALL", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"));
         if (!network) cmd.add("--unshare-net");
-        cmd.addAll(List.of("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-                "--bind", workspace.toString(), workspace.toString()));
+        cmd.addAll(List.of("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"));
+        for (var p : hidden) {
+            var s = p.toAbsolutePath().normalize().toString();
+            if (Files.isDirectory(p)) cmd.addAll(List.of("--tmpfs", s));
+            else if (Files.exists(p)) cmd.addAll(List.of("--ro-bind", "/dev/null", s));
+        }
+        cmd.addAll(List.of("--bind", workspace.toString(), workspace.toString()));
         // Folders the agent may read (skills) stay visible even under the private /tmp or inside the workspace.
         for (var p : readOnly) cmd.addAll(List.of("--ro-bind-try", p.toString(), p.toString()));
         for (var p : protectedPaths) {

@@ -24,17 +24,30 @@ public final class ShellTool {
     /**
      * How a command may run. {@code protectedPaths} are paths the sandboxed shell may not write even inside the
      * workspace (the agent's own settings, git hooks and config), so nothing it runs can widen its own rules.
+     * {@code hiddenPaths} are paths it cannot even read (an environment's checks and solutions: what decides the
+     * agent's reward must not be readable by the agent).
      */
     public record Settings(boolean sandbox, boolean network, int defaultTimeoutSeconds, int maxOutputChars,
                            Predicate<String> passSecret, Map<String, String> baseEnvironment,
-                           List<Path> protectedPaths, Sandbox.Limits limits) {
+                           List<Path> protectedPaths, Sandbox.Limits limits, List<Path> hiddenPaths) {
         public Settings {
             protectedPaths = List.copyOf(protectedPaths);
+            hiddenPaths = hiddenPaths == null ? List.of() : List.copyOf(hiddenPaths);
+        }
+
+        public Settings(boolean sandbox, boolean network, int defaultTimeoutSeconds, int maxOutputChars,
+                        Predicate<String> passSecret, Map<String, String> baseEnvironment, List<Path> protectedPaths, Sandbox.Limits limits) {
+            this(sandbox, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, protectedPaths, limits, List.of());
         }
 
         public Settings(boolean sandbox, boolean network, int defaultTimeoutSeconds, int maxOutputChars,
                         Predicate<String> passSecret, Map<String, String> baseEnvironment) {
-            this(sandbox, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, List.of(), Sandbox.Limits.DEFAULT);
+            this(sandbox, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, List.of(), Sandbox.Limits.DEFAULT, List.of());
+        }
+
+        /** Paths the sandboxed shell cannot read (nor list); without the sandbox this has no effect. */
+        public Settings withHiddenPaths(List<Path> paths) {
+            return new Settings(sandbox, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, protectedPaths, limits, paths);
         }
 
         public static Settings defaults() {
@@ -42,24 +55,24 @@ public final class ShellTool {
         }
 
         public Settings withSandbox(boolean on) {
-            return new Settings(on, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, protectedPaths, limits);
+            return new Settings(on, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, protectedPaths, limits, hiddenPaths);
         }
 
         public Settings withNetwork(boolean on) {
-            return new Settings(sandbox, on, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, protectedPaths, limits);
+            return new Settings(sandbox, on, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, protectedPaths, limits, hiddenPaths);
         }
 
         public Settings withEnvironment(Map<String, String> env, Predicate<String> pass) {
-            return new Settings(sandbox, network, defaultTimeoutSeconds, maxOutputChars, pass, env, protectedPaths, limits);
+            return new Settings(sandbox, network, defaultTimeoutSeconds, maxOutputChars, pass, env, protectedPaths, limits, hiddenPaths);
         }
 
         /** Paths the sandboxed shell may not write or create, also inside the workspace. */
         public Settings withProtectedPaths(List<Path> paths) {
-            return new Settings(sandbox, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, paths, limits);
+            return new Settings(sandbox, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, paths, limits, hiddenPaths);
         }
 
         public Settings withLimits(Sandbox.Limits l) {
-            return new Settings(sandbox, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, protectedPaths, l);
+            return new Settings(sandbox, network, defaultTimeoutSeconds, maxOutputChars, passSecret, baseEnvironment, protectedPaths, l, hiddenPaths);
         }
 
         /**
@@ -114,7 +127,7 @@ public final class ShellTool {
                         + "); run with --approve all or set sandbox: off to run unsandboxed");
             }
             argv = Sandbox.wrap(status.path(), status.disableUserns(), workspace.root(), settings.network(),
-                    workspace.readOnlyRoots(), settings.protectedPaths(), settings.limits(), command);
+                    workspace.readOnlyRoots(), settings.protectedPaths(), settings.hiddenPaths(), settings.limits(), command);
         } else {
             argv = List.of("bash", "-c", "exec bash -c " + Sandbox.ansiC(command));
         }

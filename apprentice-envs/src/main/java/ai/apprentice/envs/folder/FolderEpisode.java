@@ -60,8 +60,10 @@ final class FolderEpisode implements Episode {
         this.dir = dir;
         this.work = dir.resolve(WORKSPACE);
         this.budget = new ActionBudget(task.settings().maxActions());
+        // The environment's folder (every task's check and solution) is hidden from the agent's shell: what decides
+        // the reward must not be readable by what is rewarded. The file tools never reach outside the workspace.
         this.tools = budget.counted(EpisodeFolders.tools(work, EpisodeFolders.shellSettings(task.settings().sandbox(),
-                FolderEnvironment.SHELL_TIMEOUT_SECONDS)));
+                FolderEnvironment.SHELL_TIMEOUT_SECONDS).withHiddenPaths(List.of(env.root()))));
     }
 
     @Override public String taskId() { return task.id(); }

@@ -212,6 +212,30 @@ class FolderEnvironmentTest {
         assertThat(gold.getFirst().reward()).as(gold.getFirst().explanation()).isEqualTo(1.0);
     }
 
+    /** The shell cannot read the checks or solutions either, wherever the folder lives (not only under /tmp, which the sandbox hides anyway). */
+    @Test
+    void theAgentsShellCannotReadTheChecksOrSolutions() throws Exception {
+        sandbox();
+        var base = Files.isWritable(Path.of("/var/tmp")) ? Path.of("/var/tmp") : Path.of("target").toAbsolutePath();
+        var root = Files.createTempDirectory(base, "apprentice-folder-env-");
+        try {
+            var dir = task(root, "t", "test \"$(cat answer.txt)\" = 42\n");
+            write(dir.resolve("solution/answer.txt"), "42\n");
+            var env = FolderEnvironment.load(root, scratch());
+            try (var e = env.start("test", 0, 0, null)) {
+                var shell = call(e, "run_shell", "command", "cat " + dir.resolve("solution/answer.txt") + " " + dir.resolve("check.sh") + "; ls -A " + root + " | wc -l");
+                assertThat(shell.content()).doesNotContain("42").doesNotContain("answer.txt\"").contains("No such file");
+                assertThat(call(e, "run_shell", "command", "pwd && ls").content()).as("its own workspace stays visible").contains("work");
+            }
+            assertThat(new EvalRunner(env, "test", new GoldPolicy(), null, null).run(List.of(0), 1, 1, 1, null).getFirst().reward())
+                    .as("the check itself still reads its folder").isEqualTo(1.0);
+        } finally {
+            try (var walk = Files.walk(root)) {
+                for (var p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
     @Test
     void theCheckRunsInTheWorkspaceWithItsTaskFolderAndGoldKeepsExecutables() throws Exception {
         sandbox();
