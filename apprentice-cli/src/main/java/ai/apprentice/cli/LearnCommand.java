@@ -32,7 +32,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "learn", description = {"Learn on the job: propose lessons from rewarded runs, keep only what a gate on held-out tasks proves.",
+@Command(name = "learn", mixinStandardHelpOptions = true, description = {"Learn on the job: propose lessons from rewarded runs, keep only what a gate on held-out tasks proves.",
         "The agent plays training tasks, a reflector model proposes playbook lessons from the trajectories, and each candidate goes",
         "live only if its pass^k on held-out tasks beats the incumbent's (paired by task, 95% interval above zero)."},
         subcommands = {LearnCommand.GateCommand.class, LearnCommand.Status.class, LearnCommand.History.class, LearnCommand.Show.class,
@@ -85,6 +85,13 @@ final class LearnCommand implements Callable<Integer> {
             if (!environment.splits().contains(s)) throw new UsageException(environment.name() + " has no split '" + s + "'; it has " + environment.splits());
         }
         var tasks = chooseTasks(environment, trainSplit, heldSplit);
+        LearningLoop.Config config;
+        try {
+            config = new LearningLoop.Config(trainSplit, tasks.get(0), heldSplit, tasks.get(1), new Gate.Options(k, margin, 0.1, true),
+                    budget, batch, seed, !dryRun, fromRuns ? Scopes.USER : null);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
         cli.trustIfAsked(options, options.workspaceOrCwd());
         var session = cli.session(options.workspaceOrCwd(), options.flags());
         Reflector reflector;
@@ -97,13 +104,6 @@ final class LearnCommand implements Callable<Integer> {
         } else {
             var model = reflectorModel == null ? session.model() : cli.session(options.workspaceOrCwd(), flagsWithModel(reflectorModel)).model();
             reflector = new ModelReflector(model);
-        }
-        LearningLoop.Config config;
-        try {
-            config = new LearningLoop.Config(trainSplit, tasks.get(0), heldSplit, tasks.get(1), new Gate.Options(k, margin, 0.1, true),
-                    budget, batch, seed, !dryRun, fromRuns ? Scopes.USER : null);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage(), e);
         }
         var stored = fromRuns ? StoredRuns.judged(cli.store(), since(since), 1000) : null;
         if (fromRuns && stored.isEmpty()) {
@@ -205,7 +205,7 @@ final class LearnCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "gate", description = {"Evaluate the agent with and without a candidate on the same tasks and say whether the gate accepts it.",
+    @Command(name = "gate", mixinStandardHelpOptions = true, description = {"Evaluate the agent with and without a candidate on the same tasks and say whether the gate accepts it.",
             "FILE is Markdown lessons (all tested together; blocks separated by --- count as one candidate here) or a skill folder."},
             footer = {"", "Exit 0 whether accepted or not; 2 on usage errors. With --json: accepted, k, delta, ci95, incumbent_eval, candidate_eval, ...",
                     "Example: apprentice learn gate textworld --candidate lessons.md --tasks 0-23 -k 2 --json"})
@@ -265,7 +265,7 @@ final class LearnCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", description = "What learning has made live: lessons by scope, learned skills, decisions, feedback waiting.")
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "What learning has made live: lessons by scope, learned skills, decisions, feedback waiting.")
     static final class Status implements Callable<Integer> {
         private final Cli cli;
         @Option(names = "--json", description = "As JSON.") boolean json;
@@ -290,7 +290,7 @@ final class LearnCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "history", description = "Decisions of the gate, newest first.")
+    @Command(name = "history", mixinStandardHelpOptions = true, description = "Decisions of the gate, newest first.")
     static final class History implements Callable<Integer> {
         private final Cli cli;
         @Option(names = "--limit", defaultValue = "30", description = "How many (default ${DEFAULT-VALUE}).") int limit;
@@ -315,7 +315,7 @@ final class LearnCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "show", description = "One decision with its evidence (evaluations, difference, interval, cost).")
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "One decision with its evidence (evaluations, difference, interval, cost).")
     static final class Show implements Callable<Integer> {
         private final Cli cli;
         @Parameters(paramLabel = "ID", description = "A decision id or a unique prefix.") String id;
@@ -334,7 +334,7 @@ final class LearnCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "undo", description = "Undo a decision: what it changed is restored byte for byte (undo later changes to the same artifact first).")
+    @Command(name = "undo", mixinStandardHelpOptions = true, description = "Undo a decision: what it changed is restored byte for byte (undo later changes to the same artifact first).")
     static final class Undo implements Callable<Integer> {
         private final Cli cli;
         @Parameters(paramLabel = "ID", description = "A decision id or a unique prefix.") String id;

@@ -43,6 +43,12 @@ public final class Sim {
                 (episode, seed) -> new SimulatedModel(episode, seed, world));
     }
 
+    /** The environment's agent with the skills index and use_skill (how a skill candidate is gated), simulated. */
+    public static AgentPolicy policyWithSkills(Session session, SimWorld world) {
+        return new AgentPolicy((policy, tools, maxSteps) -> session.builder(AgentSpec.environment(world.env(), policy, tools, maxSteps, true, false)),
+                (episode, seed) -> new SimulatedModel(episode, seed, world));
+    }
+
     /** The agent the learning loop and gate evaluate, per session (incumbent or candidate), played by the simulated agent. */
     public static java.util.function.Function<Session, ai.apprentice.eval.Policy> agent(SimWorld world) {
         return s -> policy(s, world);
