@@ -19,7 +19,6 @@ import ai.apprentice.learn.StoredRuns;
 import ai.apprentice.memory.playbook.LearnedStore;
 import ai.apprentice.memory.playbook.Scopes;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -184,24 +183,13 @@ final class LearnCommand implements Callable<Integer> {
         }
     }
 
-    /** "2026-11-01", an ISO instant, or "7d" / "12h" / "30m" ago; null when not given. */
+    /** A date, an instant or an age ago ({@link ai.apprentice.learn.dataset.TimeSpec}); null when not given. */
     static Instant since(String when) {
         if (when == null) return null;
-        var w = when.strip();
         try {
-            if (w.matches("\\d+[dhm]")) {
-                long n = Long.parseLong(w.substring(0, w.length() - 1));
-                var unit = switch (w.charAt(w.length() - 1)) {
-                    case 'd' -> Duration.ofDays(n);
-                    case 'h' -> Duration.ofHours(n);
-                    default -> Duration.ofMinutes(n);
-                };
-                return Instant.now().minus(unit);
-            }
-            if (w.matches("\\d{4}-\\d{2}-\\d{2}")) return java.time.LocalDate.parse(w).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
-            return Instant.parse(w);
-        } catch (RuntimeException e) {
-            throw new UsageException("--since: '" + when + "' is not a date (2026-11-01), an instant (2026-11-01T10:00:00Z) or a duration like 7d, 12h, 30m");
+            return ai.apprentice.learn.dataset.TimeSpec.parse(when, Instant.now());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--since: " + e.getMessage(), e);
         }
     }
 
