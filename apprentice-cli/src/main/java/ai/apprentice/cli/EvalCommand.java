@@ -57,7 +57,11 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (env == null) throw new UsageException("Name an environment: apprentice eval ENV (see 'apprentice env list')");
-        var meta = Json.object().put("env", env).put("split", split).put("tasks", tasks == null ? "" : tasks)
+        // A folder of tasks is recorded by its absolute path, so that 'eval resume' finds it from anywhere.
+        var asFolder = java.nio.file.Path.of(env);
+        boolean builtIn = EnvironmentProvider.all().stream().anyMatch(p -> p.names().contains(env));
+        String envRef = !builtIn && java.nio.file.Files.isDirectory(asFolder) ? asFolder.toAbsolutePath().normalize().toString() : env;
+        var meta = Json.object().put("env", envRef).put("split", split).put("tasks", tasks == null ? "" : tasks)
                 .put("agent", agent == null ? "" : agent).put("model", options.model == null ? "" : options.model)
                 .put("user_model", userModel == null ? "" : userModel).put("k", k).put("concurrency", concurrency)
                 .put("seed", seed).put("data", data == null ? "" : data.toAbsolutePath().toString()).put("skills", skills)

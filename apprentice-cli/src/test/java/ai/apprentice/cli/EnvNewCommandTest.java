@@ -40,6 +40,13 @@ class EnvNewCommandTest {
         assertThat(summary.get("trials").asInt()).isEqualTo(2);
         assertThat(summary.get("mean_reward").asDouble()).isEqualTo(1.0);
         assertThat(summary.get("errors").asInt()).isZero();
+        // The evaluation records the folder by its absolute path, so 'eval resume' finds it from any directory.
+        var meta = Json.tree(Files.readString(home.resolve("evals").resolve(summary.get("id").asText()).resolve("meta.json")));
+        assertThat(meta.get("env").asText()).isEqualTo(team.toAbsolutePath().normalize().toString());
+        var relative = Path.of("").toAbsolutePath().relativize(team.toAbsolutePath());
+        var viaRelative = Json.tree(cli.run("eval", relative.toString(), "--agent", "gold", "--json").out());
+        assertThat(Json.tree(Files.readString(home.resolve("evals").resolve(viaRelative.get("id").asText()).resolve("meta.json"))).get("env").asText())
+                .isEqualTo(team.toAbsolutePath().normalize().toString());
 
         // A second `env new` refuses and leaves what is there alone.
         Files.writeString(team.resolve("environment.json"), "{\"max_actions\": 7}");
