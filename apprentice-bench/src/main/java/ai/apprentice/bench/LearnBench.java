@@ -43,6 +43,8 @@ final class LearnBench implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "10", description = "Learning runs, one per seed (default ${DEFAULT-VALUE}).") int seeds;
     @Option(names = "--budget", defaultValue = "300", description = "Rollouts per learning run (default ${DEFAULT-VALUE}).") int budget;
     @Option(names = "--gate-runs", defaultValue = "50", description = "Seeded runs of the gate with a null change (default ${DEFAULT-VALUE}).") int gateRuns;
+    @Option(names = "--world", defaultValue = "full", description = "full: one broad true lesson and two for halves of the tasks; "
+            + "halves: only the two narrow ones, so reaching the oracle needs both (default ${DEFAULT-VALUE}).") String worldKind;
 
     LearnBench(CliContext cli) {
         this.cli = cli;
@@ -58,8 +60,13 @@ final class LearnBench implements Callable<Integer> {
         var root = Files.createTempDirectory("apprentice-bench-learn-");
         try {
             Environment env = EnvironmentProvider.byName(envName, root.resolve("data"));
-            var world = SimWorld.of(env);
-            var out = Json.object().put("env", envName).put("seeds", seeds).put("budget", budget).put("holdout_tasks", HOLDOUT.size())
+            var full = SimWorld.of(env);
+            var world = switch (worldKind) {
+                case "full" -> full;
+                case "halves" -> new SimWorld(envName, full.base(), full.trueLessons().subList(1, full.trueLessons().size()), full.harmfulLessons());
+                default -> throw new UsageException("--world: full or halves");
+            };
+            var out = Json.object().put("env", envName).put("world", worldKind).put("seeds", seeds).put("budget", budget).put("holdout_tasks", HOLDOUT.size())
                     .put("measured_on", "dev split, 60 tasks x 4 trials, fresh");
             // The oracle: every true lesson in the instructions, measured like the learned playbooks.
             var oraclePlaybook = Playbook.empty().apply(world.trueLessons().stream()
