@@ -112,12 +112,13 @@ final class LearnCommand implements Callable<Integer> {
         }
         var evaluator = new Evaluator(environment, Learning.agent(environment.name(), false, false), users(cli, session, environment),
                 cli.home().resolve("evals"), cli.store(), concurrency);
+        if (!json) evaluator.onTrial(trialProgress(cli));
         var loop = new LearningLoop(evaluator, session, reflector, cli.harness().lessonSimilarity(), cli.store(), cli.harness().learned(), config, stored);
         if (!json) {
             cli.err.printf("learning on %s: %d training tasks (%s), %d held out (%s), pass^%d gate, budget %d rollouts%s%n", environment.name(),
                     config.train().size(), trainSplit, config.holdout().size(), heldSplit, k, budget, dryRun ? " (dry run)" : "");
         }
-        var result = loop.run(line -> { if (!json) cli.err.println(line); });
+        var result = loop.run(line -> { if (!json) cli.err.println("\r" + line + " ".repeat(20)); });
         if (report != null) LearnReport.write(report, result);
         if (json) {
             cli.out.println(result.toPrettyString());
@@ -183,6 +184,20 @@ final class LearnCommand implements Callable<Integer> {
         }
     }
 
+    /** One line on stderr, rewritten after each trial: which evaluation, how many trials, how many succeeded. */
+    static java.util.function.BiConsumer<String, ai.apprentice.eval.TrialResult> trialProgress(Cli cli) {
+        var counts = new java.util.concurrent.ConcurrentHashMap<String, int[]>();
+        return (label, trial) -> {
+            var c = counts.computeIfAbsent(label, l -> new int[2]);
+            synchronized (c) {
+                c[0]++;
+                if (trial.success()) c[1]++;
+                cli.err.printf("\r  %s: %d trials, %d succeeded   ", label, c[0], c[1]);
+                cli.err.flush();
+            }
+        };
+    }
+
     /** A date, an instant or an age ago ({@link ai.apprentice.learn.dataset.TimeSpec}); null when not given. */
     static Instant since(String when) {
         if (when == null) return null;
@@ -236,7 +251,10 @@ final class LearnCommand implements Callable<Integer> {
                     : cli.session(options.workspaceOrCwd(), java.util.Map.of("model", userModel)).model();
             var evaluator = new Evaluator(environment, Learning.agent(environment.name(), c.isSkill(), false), () -> environment.user(model),
                     cli.home().resolve("evals"), cli.store(), concurrency);
-            if (!json) cli.err.printf("gating %s on %s %s: %d tasks x %d trials per arm%n", c.title(), environment.name(), split, indices.size(), k);
+            if (!json) {
+                cli.err.printf("gating %s on %s %s: %d tasks x %d trials per arm%n", c.title(), environment.name(), split, indices.size(), k);
+                evaluator.onTrial(trialProgress(cli));
+            }
             var verdict = new Learning(cli.harness()).gate(evaluator, session, c, split, indices, o, seed, apply);
             if (json) {
                 cli.out.println(verdict.toPrettyString());

@@ -44,8 +44,15 @@ class LearnCommandTest {
         var undo = cli.run("learn", "undo", id);
         assertThat(undo.exit()).isEqualTo(2);
         assertThat(undo.err()).contains("nothing to undo");
+        // In words, with progress on stderr while the trials run.
+        var words = cli.run("learn", "gate", "textworld", "--candidate", ws.resolve("lessons.md").toString(), "--model", "scripted:" + ws.resolve("s.jsonl"),
+                "--tasks", "0-3");
+        assertThat(words.exit()).as(words.err()).isZero();
+        assertThat(words.out()).startsWith("rejected: ").contains("decision d-");
+        assertThat(words.err()).contains("gating add: Look around before acting. (+1 more) on textworld test: 4 tasks x 1 trials per arm")
+                .contains("incumbent eval-").contains("trials, 0 succeeded");
         var status = Json.tree(cli.run("learn", "status", "--json").out());
-        assertThat(status.path("decisions").asInt()).isEqualTo(1);
+        assertThat(status.path("decisions").asInt()).isEqualTo(2);
         assertThat(status.path("lessons").asInt()).isZero();
     }
 

@@ -40,6 +40,7 @@ public final class Evaluator {
     private final Path evalsDir;
     private final RunStore store;
     private final int concurrency;
+    private volatile java.util.function.BiConsumer<String, TrialResult> onTrial;
 
     public Evaluator(Environment env, Function<Session, Policy> agent, Supplier<UserSimulator> users, Path evalsDir, RunStore store, int concurrency) {
         this.env = env;
@@ -51,6 +52,12 @@ public final class Evaluator {
     }
 
     public Environment env() { return env; }
+
+    /** Called after every finished trial with the evaluation's label and id (progress on long work). */
+    public Evaluator onTrial(java.util.function.BiConsumer<String, TrialResult> listener) {
+        this.onTrial = listener;
+        return this;
+    }
 
     /** A new evaluation of {@code session} on {@code tasks} of {@code split}, k trials each. */
     public Evaluation evaluate(String label, Session session, String split, List<Integer> tasks, int k, long seed) throws InterruptedException {
@@ -74,7 +81,8 @@ public final class Evaluator {
         }
         int before = previous.trials().size();
         var runner = new EvalRunner(env, split, agent.apply(session), users, folder, store);
-        var trials = new ArrayList<>(runner.run(tasks, k, concurrency, seed, null));
+        var listener = onTrial;
+        var trials = new ArrayList<>(runner.run(tasks, k, concurrency, seed, listener == null ? null : t -> listener.accept(previous.label() + " " + previous.id(), t)));
         var evaluation = new Evaluation(previous.id(), previous.label(), trials, previous.rolloutsNow() + Math.max(0, trials.size() - before));
         try {
             Files.writeString(folder.resolve("summary.json"), evaluation.summary(env.name(), split, seed).toPrettyString());
