@@ -62,6 +62,7 @@ final class LearnCommand implements Callable<Integer> {
     @Option(names = "--proposals", paramLabel = "FILE", description = "Candidates from a file (Markdown blocks separated by ---, or JSON lines) instead of a reflector.") Path proposals;
     @Option(names = "--from-runs", description = "Learn from everyday runs people judged (feedback, corrections) instead of training rollouts; the lessons are for every run (scope user) and are gated on ENV.") boolean fromRuns;
     @Option(names = "--since", paramLabel = "WHEN", description = "With --from-runs: runs since a date (2026-11-01), an instant, or a duration ago (7d, 12h).") String since;
+    @Option(names = "--skills", description = "Give the agent under test the skills index, and let the reflector propose skills (new ones, or changed SKILL.md files); accepted skills are installed in $APPRENTICE_HOME/skills.") boolean skills;
     @Option(names = "--dry-run", description = "Report what would be accepted without making it live.") boolean dryRun;
     @Option(names = "--concurrency", defaultValue = "2", description = "Trials at once (default ${DEFAULT-VALUE}).") int concurrency;
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).") long seed;
@@ -102,7 +103,7 @@ final class LearnCommand implements Callable<Integer> {
             }
         } else {
             var model = reflectorModel == null ? session.model() : cli.session(options.workspaceOrCwd(), flagsWithModel(reflectorModel)).model();
-            reflector = new ModelReflector(model);
+            reflector = skills ? new ModelReflector(model).proposingSkills() : new ModelReflector(model);
         }
         var stored = fromRuns ? StoredRuns.judged(cli.store(), since(since), 1000) : null;
         if (fromRuns && stored.isEmpty()) {
@@ -110,10 +111,11 @@ final class LearnCommand implements Callable<Integer> {
                     + " or /good, /bad and /fix in a session, then learn from them.");
             return 0;
         }
-        var evaluator = new Evaluator(environment, Learning.agent(environment.name(), false, false), users(cli, session, environment),
+        var evaluator = new Evaluator(environment, Learning.agent(environment.name(), skills, false), users(cli, session, environment),
                 cli.home().resolve("evals"), cli.store(), concurrency);
         if (!json) evaluator.onTrial(trialProgress(cli));
         var loop = new LearningLoop(evaluator, session, reflector, cli.harness().lessonSimilarity(), cli.store(), cli.harness().learned(), config, stored);
+        if (skills) loop.withSkills(cli.home().resolve("skills"));
         if (!json) {
             cli.err.printf("learning on %s: %d training tasks (%s), %d held out (%s), pass^%d gate, budget %d rollouts%s%n", environment.name(),
                     config.train().size(), trainSplit, config.holdout().size(), heldSplit, k, budget, dryRun ? " (dry run)" : "");

@@ -46,6 +46,44 @@ final class LearnedSkills {
         return o.toPrettyString() + "\n";
     }
 
+    /** What applying a skill changed: the artifact and its live versions before and after. */
+    record Applied(String artifact, int before, int after) {}
+
+    /**
+     * Installs the candidate skill into {@code skillsDir} (the user's skills) and records it as a new live version; a
+     * skill that was there before learning touched it becomes the version undo goes back to.
+     */
+    static Applied apply(ai.apprentice.memory.playbook.LearnedStore store, Path skillsDir, Path skill, String reason, String decisionId) {
+        String name = skill.getFileName().toString();
+        String artifact = artifact(name);
+        var target = skillsDir.resolve(name);
+        int before = store.liveVersion(artifact).map(ai.apprentice.memory.playbook.LearnedStore.Version::version).orElseGet(() -> {
+            var current = snapshot(target);
+            return current == null ? 0 : store.put(artifact, current, "as installed before learning changed it", null).version();
+        });
+        var content = snapshot(skill);
+        int after = store.put(artifact, content, reason, decisionId).version();
+        restore(content, target);
+        return new Applied(artifact, before, after);
+    }
+
+    /** Whether installing {@code skill} would change nothing: the installed folder holds exactly its files. */
+    static boolean same(Path skillsDir, Path skill) {
+        return java.util.Objects.equals(snapshot(skillsDir.resolve(skill.getFileName().toString())), snapshot(skill));
+    }
+
+    /** A copy of a skill folder in a staging folder of its own: the root a session puts ahead of the installed skills. */
+    static Path stage(Path skill) {
+        if (!Files.isRegularFile(skill.resolve("SKILL.md"))) throw new IllegalArgumentException(skill + " has no SKILL.md");
+        try {
+            var root = Files.createTempDirectory("apprentice-candidate-");
+            restore(snapshot(skill), root.resolve(skill.getFileName().toString()));
+            return root;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot stage the candidate skill " + skill + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Makes {@code dir} hold exactly the snapshot's files (no folder when the snapshot is null). */
     static void restore(String snapshot, Path dir) {
         try {

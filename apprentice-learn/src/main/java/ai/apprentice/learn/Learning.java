@@ -10,9 +10,6 @@ import ai.apprentice.memory.playbook.LearnedStore;
 import ai.apprentice.memory.playbook.Playbook;
 import ai.apprentice.runtime.RunIds;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -53,7 +50,14 @@ public final class Learning {
         Playbook.Applied applied = null;
         Path root = null;
         if (candidate.isSkill()) {
-            root = stage(candidate.skill());
+            if (LearnedSkills.same(harness.home().resolve("skills"), candidate.skill())) {
+                o.put("accepted", false).put("reason", "the candidate changes nothing: the installed skill has exactly these files").put("k", options.k())
+                        .put("delta", 0.0).putNull("incumbent_eval").putNull("candidate_eval").put("rollouts", 0);
+                o.putArray("ci95").add(0.0).add(0.0);
+                record(decisionId, env, candidate, false, o, null, null, null);
+                return o;
+            }
+            root = LearnedSkills.stage(candidate.skill());
             candidateSession = session.withSkillRoot(root);
         } else {
             applied = session.playbook().apply(candidate.edits(), List.of(decisionId), harness.lessonSimilarity());
@@ -76,12 +80,10 @@ public final class Learning {
             Integer before = null, after = null;
             if (accepted && apply) {
                 if (candidate.isSkill()) {
-                    artifact = LearnedSkills.artifact(candidate.skill().getFileName().toString());
-                    var target = harness.home().resolve("skills").resolve(candidate.skill().getFileName().toString());
-                    before = baseline(artifact, LearnedSkills.snapshot(target));
-                    var content = LearnedSkills.snapshot(candidate.skill());
-                    after = store().put(artifact, content, "accepted " + candidate.title(), decisionId).version();
-                    LearnedSkills.restore(content, target);
+                    var a = LearnedSkills.apply(store(), harness.home().resolve("skills"), candidate.skill(), "accepted " + candidate.title(), decisionId);
+                    artifact = a.artifact();
+                    before = a.before();
+                    after = a.after();
                 } else {
                     artifact = LearnedStore.PLAYBOOK;
                     before = store().liveVersion(artifact).map(LearnedStore.Version::version).orElse(0);
@@ -93,29 +95,6 @@ public final class Learning {
             return o;
         } finally {
             if (root != null) LearnedSkills.restore(null, root); // the staged copy goes
-        }
-    }
-
-    /**
-     * A skill learning has not versioned yet may already exist (installed by a person): its files become the version
-     * undo goes back to. Returns the live version before the change.
-     */
-    private int baseline(String artifact, String current) {
-        var live = store().liveVersion(artifact);
-        if (live.isPresent()) return live.get().version();
-        if (current == null) return 0;
-        return store().put(artifact, current, "as installed before learning changed it", null).version();
-    }
-
-    /** A copy of the candidate skill in a folder of its own, ahead of the installed skills. */
-    private static Path stage(Path skill) {
-        if (!Files.isRegularFile(skill.resolve("SKILL.md"))) throw new IllegalArgumentException(skill + " has no SKILL.md");
-        try {
-            var root = Files.createTempDirectory("apprentice-candidate-");
-            LearnedSkills.restore(LearnedSkills.snapshot(skill), root.resolve(skill.getFileName().toString()));
-            return root;
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot stage the candidate skill " + skill + ": " + e.getMessage(), e);
         }
     }
 

@@ -54,7 +54,8 @@ public final class LearningLoop {
     }
 
     private final Evaluator evaluator;
-    private final Session base;
+    private Session base;
+    private java.nio.file.Path skillsDir;
     private final Reflector reflector;
     private final Playbook.Similarity similarity;
     private final RunStore runs;
@@ -84,6 +85,15 @@ public final class LearningLoop {
         // The agents under test read the lessons of the loop's scope, wherever they will apply later.
         this.base = base.withLessonScopes(List.of(scope));
         this.stored = stored == null ? null : List.copyOf(stored);
+    }
+
+    /**
+     * Lets the loop gate skill candidates too (the evaluator's agent must have the skills index on) and install the
+     * accepted ones into {@code skillsDir}, the user's skills, each a versioned artifact with undo.
+     */
+    public LearningLoop withSkills(java.nio.file.Path skillsDir) {
+        this.skillsDir = skillsDir;
+        return this;
     }
 
     /** Runs the loop to its budget; {@code progress} gets one line per step. Returns the report's JSON. */
@@ -151,7 +161,23 @@ public final class LearningLoop {
             }
             for (var candidate : proposal.candidates()) {
                 if (candidate.isSkill()) {
-                    problems.add(Json.object().put("round", round).put("problem", "skill candidates are gated with 'learn gate'; " + candidate.title() + " skipped"));
+                    if (skillsDir == null) {
+                        problems.add(Json.object().put("round", round).put("problem", "skill candidates need the skills index (learn --skills); "
+                                + candidate.title() + " skipped"));
+                        continue;
+                    }
+                    var outcome = gateSkill(candidate, round, playbook, incumbentEval, spent, rejected, decisions, progress);
+                    if (outcome == null) continue;
+                    if (outcome.stop() != null) {
+                        stop = outcome.stop();
+                        break outer;
+                    }
+                    spent += outcome.rollouts();
+                    gateSpent += outcome.rollouts();
+                    if (incumbentEval == null) curve.add(point(0, spent - outcome.result().candidate().rolloutsNow(), outcome.result().incumbent(), accepted));
+                    incumbentEval = outcome.result().verdict().accepted() ? outcome.result().candidate() : outcome.result().incumbent();
+                    if (outcome.result().verdict().accepted()) accepted++;
+                    curve.add(point(round, spent, incumbentEval, accepted));
                     continue;
                 }
                 var applied = playbook.apply(candidate.edits(), candidate.fromRuns(), similarity);
@@ -205,6 +231,8 @@ public final class LearningLoop {
                 progress.accept(String.format("  %s -> %s (%d rollouts)", candidate.title(), v.reason(), result.rollouts()));
             }
         }
+        stagedRoots.forEach(r -> LearnedSkills.restore(null, r));
+        stagedRoots.clear();
         if (countersChanged && config.apply() && learned != null) {
             learned.put(LearnedStore.PLAYBOOK, merged(playbook).json(), "helpful/harmful counts from " + id, null);
         }
@@ -225,6 +253,66 @@ public final class LearningLoop {
         o.put("wall_ms", (System.nanoTime() - t0) / 1_000_000);
         return o;
     }
+
+    private record SkillOutcome(GateRun.Result result, int rollouts, String stop) {}
+
+    /**
+     * Gates a skill candidate: the incumbent's agents against the same with the skill ahead of the installed ones.
+     * Returns null when nothing was gated (the skill changes nothing, or was rejected before).
+     */
+    private SkillOutcome gateSkill(Candidate candidate, int round, Playbook playbook, Evaluator.Evaluation incumbentEval, int spent,
+                                   java.util.Map<String, String> rejected, com.fasterxml.jackson.databind.node.ArrayNode decisions,
+                                   Consumer<String> progress) throws InterruptedException {
+        String decisionId = "d-" + RunIds.next();
+        var record = Json.object().put("id", decisionId).put("round", round).put("candidate", candidate.title()).put("source", candidate.source())
+                .put("skill", LearnedSkills.snapshot(candidate.skill()));
+        String key = LearnedSkills.snapshot(candidate.skill());
+        if (rejected.containsKey(key) || LearnedSkills.same(skillsDir, candidate.skill())) {
+            record.put("accepted", false).put("rollouts", 0).put("reason", rejected.containsKey(key)
+                    ? "rejected before in this run (" + rejected.get(key) + "); not gated again" : "changes nothing: the installed skill has exactly these files");
+            decisions.add(record);
+            progress.accept("  " + candidate.title() + " -> " + record.path("reason").asText());
+            return null;
+        }
+        int cost = (incumbentEval == null ? config.holdout().size() * config.gate().k() : 0) + config.holdout().size() * config.gate().k();
+        if (spent + cost > config.budget()) {
+            return new SkillOutcome(null, 0, "budget: the next gate needs " + cost + " rollouts, " + (config.budget() - spent) + " left");
+        }
+        var root = LearnedSkills.stage(candidate.skill());
+        var incumbent = base.withPlaybook(playbook);
+        var result = GateRun.run(evaluator, incumbent, incumbent.withSkillRoot(root), config.holdoutSplit(), config.holdout(), config.gate(),
+                config.seed() * 7919 + 1, incumbentEval);
+        var v = result.verdict();
+        record.setAll(v.json());
+        record.put("incumbent_eval", result.incumbent().id()).put("candidate_eval", result.candidate().id()).put("rollouts", result.rollouts());
+        String artifact = null;
+        Integer before = null, after = null;
+        if (v.accepted()) {
+            // Later agents of this loop have the skill; the staged copy stays until the loop ends.
+            base = base.withSkillRoot(root);
+            stagedRoots.add(root);
+            if (config.apply() && learned != null) {
+                var a = LearnedSkills.apply(learned, skillsDir, candidate.skill(), "accepted " + candidate.title(), decisionId);
+                artifact = a.artifact();
+                before = a.before();
+                after = a.after();
+            }
+        } else {
+            rejected.put(key, decisionId);
+            LearnedSkills.restore(null, root);
+        }
+        decisions.add(record);
+        if (learned != null) {
+            learned.record(new LearnedStore.Decision(decisionId, Instant.now(), "skill", evaluator.env().name(), v.accepted(),
+                    candidate.title() + " -> " + v.reason(), record.toString(), artifact, before, after, null));
+        }
+        progress.accept(String.format("  %s -> %s (%d rollouts)", candidate.title(), v.reason(), result.rollouts()));
+        var staged = candidate.skill().getParent();
+        if (staged != null && staged.getFileName().toString().startsWith("apprentice-proposed-skill-")) LearnedSkills.restore(null, staged);
+        return new SkillOutcome(result, result.rollouts(), null);
+    }
+
+    private final List<java.nio.file.Path> stagedRoots = new ArrayList<>();
 
     /** The lessons a candidate added are credited with its acceptance. */
     private static Playbook credit(Playbook playbook, Candidate candidate, String decisionId) {

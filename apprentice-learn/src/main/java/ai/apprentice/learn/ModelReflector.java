@@ -60,6 +60,18 @@ public final class ModelReflector implements Reflector {
         this.transcriptChars = transcriptChars;
     }
 
+    /**
+     * The same reflector, also allowed to propose skills ({@code {"skill": {"name", "description", "body"}}}): a new one,
+     * or a changed SKILL.md of one the trajectories used (same name).
+     */
+    public ModelReflector proposingSkills() {
+        var r = new ModelReflector(model, maxCandidates, transcriptChars);
+        r.proposeSkills = true;
+        return r;
+    }
+
+    private boolean proposeSkills;
+
     public Model model() {
         return model;
     }
@@ -133,7 +145,11 @@ public final class ModelReflector implements Reflector {
                 {"candidates": [{"edits": [{"op": "add", "text": "the lesson"}], "rationale": "why, from what happened", \
                 "from_runs": ["run id"]}], "tags": [{"id": "L-...", "helpful": true}]}
                 An edit is {"op": "add", "text": "..."}, {"op": "modify", "id": "L-...", "text": "the new text"} or \
-                {"op": "delete", "id": "L-..."}. Use the ids of the current lessons as shown.""".formatted(maxCandidates);
+                {"op": "delete", "id": "L-..."}. Use the ids of the current lessons as shown.""".formatted(maxCandidates)
+                + (proposeSkills ? """
+
+
+                You may also propose a skill instead of edits: a procedure worth loading on demand for a kind of task, or a                 better version of a skill the trajectories used (use_skill calls show which; give the same name). A skill                 candidate is {"skill": {"name": "lowercase-with-hyphens", "description": "when to use it, in one sentence",                 "body": "the procedure, in Markdown"}, "rationale": "...", "from_runs": ["run id"]}.""" : "");
     }
 
     /** The user message: the scope, its lessons, then each trajectory. */
@@ -249,9 +265,8 @@ public final class ModelReflector implements Reflector {
         return new Proposal(candidates, tags, null);
     }
 
-    private static Candidate candidate(JsonNode c, String scope, Set<String> known, Set<String> runs) {
+    private Candidate candidate(JsonNode c, String scope, Set<String> known, Set<String> runs) {
         if (!c.isObject()) throw new IllegalArgumentException("is not an object");
-        var edits = Edits.parse(c.path("edits"), new Edits.Rules(scope, false, known));
         var r = c.path("rationale");
         String rationale = r.isTextual() ? r.asText().strip() : "";
         var from = new ArrayList<String>();
@@ -259,6 +274,13 @@ public final class ModelReflector implements Reflector {
             if (run.isTextual() && runs.contains(run.asText().strip()) && !from.contains(run.asText().strip())) from.add(run.asText().strip());
         }
         if (from.isEmpty()) from.addAll(runs); // it did not say, or named runs that are not in the batch: the whole batch taught it
+        if (c.has("skill")) {
+            if (!proposeSkills) throw new IllegalArgumentException("proposes a skill, which was not asked for");
+            if (c.has("edits")) throw new IllegalArgumentException("has both \"skill\" and \"edits\"; a candidate is one of them");
+            var dir = ProposedSkills.stage(c.get("skill"));
+            return new Candidate("C-" + Edits.sha256(c.get("skill").toString()).substring(0, 8), List.of(), dir, rationale, "reflector", from);
+        }
+        var edits = Edits.parse(c.path("edits"), new Edits.Rules(scope, false, known));
         return new Candidate(Edits.id(edits), edits, null, rationale, "reflector", from);
     }
 

@@ -13,6 +13,7 @@ import ai.apprentice.learn.sim.SimWorld;
 import ai.apprentice.memory.playbook.LearnedStore;
 import ai.apprentice.memory.playbook.Playbook;
 import ai.apprentice.memory.playbook.Scopes;
+import ai.apprentice.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
@@ -109,6 +110,39 @@ class LearningLoopTest {
             assertThat(report.path("decisions")).isEmpty();
             assertThat(report.at("/rollouts/gate").asInt()).isZero();
             assertThat(harness.learned().live(LearnedStore.PLAYBOOK)).isEmpty();
+        }
+    }
+
+    @Test
+    void skillsProposedByTheReflectorAreGatedAndOnlyTrueOnesAreInstalled() throws Exception {
+        var env = EnvironmentProvider.byName("shop", home.resolve("data"));
+        var world = SimWorld.of(env);
+        try (var harness = Sim.harness(home.resolve("skills"))) {
+            var evaluator = new Evaluator(env, Sim.agentWithSkills(world), () -> new ScriptedUser(List.of("Hello.")), harness.home().resolve("evals"), harness.store(), 2);
+            var loop = new LearningLoop(evaluator, Sim.session(harness, ws), new ModelReflector(new ScriptedReflectorModel(world, 21).proposingSkills()).proposingSkills(),
+                    Playbook.Similarity.EXACT, harness.store(), harness.learned(),
+                    new LearningLoop.Config("train", TRAIN, "dev", HOLDOUT, Gate.Options.of(1), 300, 4, 21, true, null))
+                    .withSkills(harness.home().resolve("skills"));
+            var report = loop.run(line -> { });
+            int skillsGated = 0;
+            for (JsonNode d : report.path("decisions")) {
+                if (!d.has("skill") || d.path("rollouts").asInt() == 0) continue;
+                skillsGated++;
+                var description = Json.tree(d.path("skill").asText()).at("/files/SKILL.md").asText();
+                boolean harmful = world.harmfulLessons().stream().anyMatch(l -> description.contains(l.text()));
+                if (harmful) assertThat(d.path("accepted").asBoolean()).as(description).isFalse();
+                if (d.path("accepted").asBoolean()) assertThat(world.trueLessons().stream().anyMatch(l -> description.contains(l.text()))).as(description).isTrue();
+            }
+            assertThat(skillsGated).as("the reflector proposed skills and the gate judged them").isPositive();
+            var installed = harness.learned().artifacts().stream().filter(a -> a.startsWith("skill:")).toList();
+            assertThat(installed).as(report.path("decisions").toString()).isNotEmpty();
+            for (var a : installed) {
+                var dir = harness.home().resolve("skills").resolve(a.substring(6));
+                assertThat(dir.resolve("SKILL.md")).isRegularFile();
+                var text = java.nio.file.Files.readString(dir.resolve("SKILL.md"));
+                assertThat(world.trueLessons().stream().anyMatch(l -> text.contains(l.text()))).as(text).isTrue();
+            }
+            assertThat(report.path("accepted").asInt()).isPositive();
         }
     }
 

@@ -34,6 +34,7 @@ public final class ScriptedReflectorModel implements Model {
     private final SimWorld world;
     private final Random random;
     private final boolean garbage;
+    private boolean skills;
     private final List<Pick> picks = new ArrayList<>();
     private int useless;
 
@@ -45,6 +46,15 @@ public final class ScriptedReflectorModel implements Model {
         this.world = world;
         this.random = new Random(seed);
         this.garbage = garbage;
+    }
+
+    /**
+     * Half of its proposals become skills instead of lessons: the same text as the skill's description (the skills
+     * index in the agent's instructions shows it), so a skill is as true, useless or harmful as its lesson would be.
+     */
+    public ScriptedReflectorModel proposingSkills() {
+        this.skills = true;
+        return this;
     }
 
     /** A reflector model whose replies are prose without the JSON asked for. */
@@ -110,7 +120,12 @@ public final class ScriptedReflectorModel implements Model {
         if (pick == null) pick = new Pick("useless", SimWorld.useless(++useless), task);
         picks.add(pick);
         var c = candidates.addObject();
-        c.putArray("edits").addObject().put("op", "add").put("text", pick.text());
+        if (skills && random.nextBoolean()) {
+            c.putObject("skill").put("name", "learned-" + Integer.toHexString(pick.text().hashCode() & 0xfffffff)).put("description", pick.text())
+                    .put("body", "Follow the description on every task it fits.");
+        } else {
+            c.putArray("edits").addObject().put("op", "add").put("text", pick.text());
+        }
         c.put("rationale", "the agent failed " + pick.task() + "; this should help on tasks like it");
         if (failed.get(pick.task()) != null) c.putArray("from_runs").add(failed.get(pick.task()));
         answer.putArray("tags");

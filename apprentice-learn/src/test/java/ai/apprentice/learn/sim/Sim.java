@@ -49,6 +49,11 @@ public final class Sim {
                 (episode, seed) -> new SimulatedModel(episode, seed, world));
     }
 
+    /** The same with the skills index on: how a loop that also proposes skills evaluates. */
+    public static java.util.function.Function<Session, ai.apprentice.eval.Policy> agentWithSkills(SimWorld world) {
+        return s -> policyWithSkills(s, world);
+    }
+
     /** The agent the learning loop and gate evaluate, per session (incumbent or candidate), played by the simulated agent. */
     public static java.util.function.Function<Session, ai.apprentice.eval.Policy> agent(SimWorld world) {
         return s -> policy(s, world);
