@@ -18,6 +18,7 @@ import ai.apprentice.learn.Reflector;
 import ai.apprentice.learn.StoredRuns;
 import ai.apprentice.memory.playbook.LearnedStore;
 import ai.apprentice.memory.playbook.Scopes;
+import ai.apprentice.redact.Visible;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,6 +65,7 @@ final class LearnCommand implements Callable<Integer> {
     @Option(names = "--since", paramLabel = "WHEN", description = "With --from-runs: runs since a date (2026-11-01), an instant, or a duration ago (7d, 12h).") String since;
     @Option(names = "--skills", description = "Give the agent under test the skills index, and let the reflector propose skills (new ones, or changed SKILL.md files); accepted skills are installed in $APPRENTICE_HOME/skills.") boolean skills;
     @Option(names = "--dry-run", description = "Report what would be accepted without making it live.") boolean dryRun;
+    @Option(names = "--apply", description = "With --from-runs: make accepted lessons live (they reach every run of the user, so without it the run only reports).") boolean applyFromRuns;
     @Option(names = "--concurrency", defaultValue = "2", description = "Trials at once (default ${DEFAULT-VALUE}).") int concurrency;
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--data", paramLabel = "DIR", description = "Data folder of the environment (tau-bench: the folder with retail/, airline/, tasks/).") Path data;
@@ -88,7 +90,7 @@ final class LearnCommand implements Callable<Integer> {
         LearningLoop.Config config;
         try {
             config = new LearningLoop.Config(trainSplit, tasks.get(0), heldSplit, tasks.get(1), new Gate.Options(k, margin, 0.1, true),
-                    budget, batch, seed, !dryRun, fromRuns ? Scopes.USER : null);
+                    budget, batch, seed, !dryRun && (!fromRuns || applyFromRuns), fromRuns ? Scopes.USER : null);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
@@ -118,12 +120,13 @@ final class LearnCommand implements Callable<Integer> {
         if (skills) loop.withSkills(cli.home().resolve("skills"));
         if (!json) {
             cli.err.printf("learning on %s: %d training tasks (%s), %d held out (%s), pass^%d gate, budget %d rollouts%s%n", environment.name(),
-                    config.train().size(), trainSplit, config.holdout().size(), heldSplit, k, budget, dryRun ? " (dry run)" : "");
+                    config.train().size(), trainSplit, config.holdout().size(), heldSplit, k, budget,
+                    config.apply() ? "" : fromRuns && !dryRun ? " (report only: add --apply to make accepted lessons live)" : " (dry run)");
         }
-        var result = loop.run(line -> { if (!json) cli.err.println("\r" + line + " ".repeat(20)); });
+        var result = loop.run(line -> { if (!json) cli.err.println("\r" + Visible.escape(line) + " ".repeat(20)); });
         if (report != null) LearnReport.write(report, result);
         if (json) {
-            cli.out.println(result.toPrettyString());
+            cli.out.println(Visible.escapeText(result.toPrettyString()));
         } else {
             cli.out.printf("%s: %d accepted, %d rejected, %d rollouts (%d training, %d gate); %s%n", result.path("id").asText(),
                     result.path("accepted").asInt(), result.path("rejected").asInt(), result.at("/rollouts/total").asInt(),
@@ -133,10 +136,11 @@ final class LearnCommand implements Callable<Integer> {
                 cli.out.printf("held-out pass^%d: %.3f -> %.3f%n", k, curve.get(0).path("pass_hat_k").asDouble(), curve.get(curve.size() - 1).path("pass_hat_k").asDouble());
             }
             for (var d : result.path("decisions")) {
-                cli.out.printf("  %s %s: %s%n", d.path("accepted").asBoolean() ? "accepted" : "rejected", d.path("candidate").asText(), d.path("reason").asText());
+                cli.out.printf("  %s %s: %s%n", d.path("accepted").asBoolean() ? "accepted" : "rejected", Visible.escape(d.path("candidate").asText()),
+                        Visible.escape(d.path("reason").asText()));
             }
             if (report != null) cli.out.println("report: " + report.toAbsolutePath());
-            if (!dryRun && result.path("accepted").asInt() > 0) cli.out.println("undo a change with: apprentice learn undo DECISION (see 'apprentice learn history')");
+            if (config.apply() && result.path("accepted").asInt() > 0) cli.out.println("undo a change with: apprentice learn undo DECISION (see 'apprentice learn history')");
         }
         return 0;
     }
@@ -194,7 +198,7 @@ final class LearnCommand implements Callable<Integer> {
             synchronized (c) {
                 c[0]++;
                 if (trial.success()) c[1]++;
-                cli.err.printf("\r  %s: %d trials, %d succeeded   ", label, c[0], c[1]);
+                cli.err.printf("\r  %s: %d trials, %d succeeded   ", Visible.escape(label), c[0], c[1]);
                 cli.err.flush();
             }
         };
@@ -243,6 +247,13 @@ final class LearnCommand implements Callable<Integer> {
             try {
                 indices = EvalCommand.parseTasks(tasks, environment.size(split));
                 c = Proposals.gateCandidate(candidate, Scopes.environment(environment.name()));
+                var measured = Scopes.environment(environment.name());
+                for (var e : c.edits()) {
+                    if (e.scope() != null && !e.scope().equals(measured)) {
+                        throw new IllegalArgumentException("the candidate adds a lesson for " + e.scope() + ", which " + environment.name()
+                                + "'s agent does not read, so the gate could not measure it; use scope " + measured + " (or leave scope out)");
+                    }
+                }
                 o = new Gate.Options(k, margin, 0.1, !noEarlyStop);
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage(), e);
@@ -254,14 +265,14 @@ final class LearnCommand implements Callable<Integer> {
             var evaluator = new Evaluator(environment, Learning.agent(environment.name(), c.isSkill(), false), () -> environment.user(model),
                     cli.home().resolve("evals"), cli.store(), concurrency);
             if (!json) {
-                cli.err.printf("gating %s on %s %s: %d tasks x %d trials per arm%n", c.title(), environment.name(), split, indices.size(), k);
+                cli.err.printf("gating %s on %s %s: %d tasks x %d trials per arm%n", Visible.escape(c.title()), environment.name(), split, indices.size(), k);
                 evaluator.onTrial(trialProgress(cli));
             }
             var verdict = new Learning(cli.harness()).gate(evaluator, session, c, split, indices, o, seed, apply);
             if (json) {
-                cli.out.println(verdict.toPrettyString());
+                cli.out.println(Visible.escapeText(verdict.toPrettyString()));
             } else {
-                cli.out.printf("%s: %s%n", verdict.path("accepted").asBoolean() ? "accepted" : "rejected", verdict.path("reason").asText());
+                cli.out.printf("%s: %s%n", verdict.path("accepted").asBoolean() ? "accepted" : "rejected", Visible.escape(verdict.path("reason").asText()));
                 if (!verdict.path("incumbent_eval").isNull()) {
                     cli.out.printf("  incumbent pass^%d %.3f (%s), candidate %.3f (%s); %d rollouts%n", k, verdict.path("incumbent_pass_hat_k").asDouble(),
                             verdict.path("incumbent_eval").asText(), verdict.path("candidate_pass_hat_k").asDouble(), verdict.path("candidate_eval").asText(),
@@ -283,7 +294,7 @@ final class LearnCommand implements Callable<Integer> {
         public Integer call() {
             var s = new Learning(cli.harness()).status();
             if (json) {
-                cli.out.println(s.toPrettyString());
+                cli.out.println(Visible.escapeText(s.toPrettyString()));
                 return 0;
             }
             cli.out.printf("%d lessons live (budget %d tokens per scope)%n", s.path("lessons").asInt(), s.path("token_budget").asInt());
@@ -291,7 +302,7 @@ final class LearnCommand implements Callable<Integer> {
                     e.getValue().path("lessons").asInt(), e.getValue().path("tokens").asInt()));
             if (!s.path("skills").isEmpty()) cli.out.println("learned skills: " + s.path("skills"));
             cli.out.printf("%d decisions, %d accepted%s%n", s.path("decisions").asInt(), s.path("accepted").asInt(),
-                    s.has("last_decision") ? "; last: " + s.path("last_decision").asText() : "");
+                    s.has("last_decision") ? "; last: " + Visible.escape(s.path("last_decision").asText()) : "");
             cli.out.printf("of the last %d runs: %d with feedback, %d with corrections, %d with a reward%n", s.path("recent_runs").asInt(),
                     s.path("runs_with_feedback").asInt(), s.path("runs_with_corrections").asInt(), s.path("runs_with_reward").asInt());
             return 0;
@@ -311,13 +322,13 @@ final class LearnCommand implements Callable<Integer> {
             if (json) {
                 var arr = Json.MAPPER.createArrayNode();
                 decisions.forEach(d -> arr.add(decisionJson(d)));
-                cli.out.println(arr.toPrettyString());
+                cli.out.println(Visible.escapeText(arr.toPrettyString()));
                 return 0;
             }
             if (decisions.isEmpty()) cli.out.println("No decisions yet: try 'apprentice learn ENV' or 'apprentice learn gate ENV --candidate FILE'.");
             for (var d : decisions) {
                 cli.out.printf("%s  %s  %-8s %s%s%s%n", d.id(), d.at().toString().substring(0, 19), d.accepted() ? "accepted" : "rejected",
-                        d.env() == null ? "" : d.env() + ": ", d.summary(), d.undoneBy() != null ? "  (undone)" : d.after() != null ? "  (live)" : "");
+                        d.env() == null ? "" : d.env() + ": ", Visible.escape(d.summary()), d.undoneBy() != null ? "  (undone)" : d.after() != null ? "  (live)" : "");
             }
             return 0;
         }
@@ -337,7 +348,7 @@ final class LearnCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage(), e);
             }
-            cli.out.println(decisionJson(d).toPrettyString());
+            cli.out.println(Visible.escapeText(decisionJson(d).toPrettyString()));
             return 0;
         }
     }
@@ -351,7 +362,7 @@ final class LearnCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             try {
-                cli.out.println(new Learning(cli.harness()).undo(id));
+                cli.out.println(Visible.escape(new Learning(cli.harness()).undo(id)));
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage(), e);
             }

@@ -52,15 +52,58 @@ public final class EpisodeFolders {
      */
     public static Map<String, String> shellEnvironment() {
         var env = new HashMap<>(System.getenv());
+        // Nothing that says where apprentice keeps its state, or where the process was started.
+        env.keySet().removeIf(k -> k.startsWith("APPRENTICE_") || k.equals("PWD") || k.equals("OLDPWD"));
         String jdkBin = Path.of(System.getProperty("java.home"), "bin").toString();
         env.put("PATH", jdkBin + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
         env.put("PYTHONDONTWRITEBYTECODE", "1");
         return env;
     }
 
-    /** No network, no secrets, the environment of {@link #shellEnvironment()}; in the sandbox when {@code sandbox}. */
+    /**
+     * No network, no secrets, the environment of {@link #shellEnvironment()}; in the sandbox when {@code sandbox}, which
+     * also hides apprentice's home (its run store holds earlier trials, held-out ones included).
+     */
     public static ShellTool.Settings shellSettings(boolean sandbox, int timeoutSeconds) {
-        return new ShellTool.Settings(sandbox, false, timeoutSeconds, 30_000, name -> false, Map.copyOf(shellEnvironment()));
+        return new ShellTool.Settings(sandbox, false, timeoutSeconds, 30_000, name -> false, Map.copyOf(shellEnvironment()))
+                .withHiddenPaths(existing(List.of(apprenticeHome())));
+    }
+
+    /** {@code $APPRENTICE_HOME}, else {@code ~/.apprentice}: where the harness keeps runs, evaluations and what it learned. */
+    public static Path apprenticeHome() {
+        var configured = System.getenv("APPRENTICE_HOME");
+        return (configured != null && !configured.isBlank() ? Path.of(configured) : Path.of(System.getProperty("user.home"), ".apprentice"))
+                .toAbsolutePath().normalize();
+    }
+
+    /**
+     * What an episode's shell must not read about a folder of tasks: the folder itself and the {@code .git} of every
+     * repository it lies in (whose history holds the same files), as real paths (bwrap mounts over real paths only).
+     */
+    public static List<Path> hiddenAround(Path folder) {
+        var out = new ArrayList<Path>();
+        try {
+            var real = folder.toRealPath();
+            out.add(real);
+            for (var a = real.getParent(); a != null; a = a.getParent()) {
+                if (Files.exists(a.resolve(".git"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) out.add(a.resolve(".git"));
+            }
+        } catch (IOException e) {
+            out.add(folder.toAbsolutePath().normalize());
+        }
+        return out;
+    }
+
+    private static List<Path> existing(List<Path> paths) {
+        var out = new ArrayList<Path>();
+        for (var p : paths) {
+            try {
+                if (Files.exists(p)) out.add(p.toRealPath());
+            } catch (IOException e) {
+                // not there to hide
+            }
+        }
+        return out;
     }
 
     /** {@code read_file}, {@code write_file}, {@code edit_file}, {@code list_files}, {@code search_files} and {@code run_shell}, confined to {@code dir}. */

@@ -98,7 +98,10 @@ public final class EvalRunner {
         var episode = env.start(split, task, seed, user);
         try {
             var spend = policy.play(episode, seed);
-            var reward = episode.reward();
+            var scored = episode.reward();
+            // An explanation may quote what a check printed: it is redacted like the run store, since it goes to trial
+            // files, reports and a reflector's prompt.
+            var reward = new ai.apprentice.envs.Episode.Reward(scored.value(), redact(scored.explanation()));
             if (store != null && spend.runId() != null) {
                 store.append(new Event.Reward(spend.runId(), Instant.now(), reward.value(), "environment", reward.explanation(),
                         env.name() + ":" + episode.taskId()));
@@ -110,11 +113,15 @@ public final class EvalRunner {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } catch (RuntimeException e) {
-            return new TrialResult(episode.taskId(), trial, 0.0, "the trial failed: " + e.getMessage(), episode.actions(), 0, 0, 0,
-                    (System.nanoTime() - t0) / 1_000_000, null, String.valueOf(e.getMessage()));
+            return new TrialResult(episode.taskId(), trial, 0.0, redact("the trial failed: " + e.getMessage()), episode.actions(), 0, 0, 0,
+                    (System.nanoTime() - t0) / 1_000_000, null, redact(String.valueOf(e.getMessage())));
         } finally {
             episode.close();
         }
+    }
+
+    private String redact(String text) {
+        return text == null ? null : store != null ? store.redact(text) : ai.apprentice.redact.Redactor.standard().redact(text);
     }
 
     private synchronized void append(TrialResult r) {

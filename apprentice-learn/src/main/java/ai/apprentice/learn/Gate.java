@@ -52,6 +52,12 @@ public final class Gate {
         }
     }
 
+    /**
+     * Fewer held-out tasks than this prove nothing: with two, a change that does nothing wins both by chance one time
+     * in sixteen and its interval is [+1, +1].
+     */
+    public static final int MIN_TASKS = 6;
+
     private Gate() {}
 
     /**
@@ -69,11 +75,10 @@ public final class Gate {
         String unit = incCost.usd() > 0 || candCost.usd() > 0 ? "usd" : "tokens";
         double ic = unit.equals("usd") ? incCost.usd() : incCost.tokens();
         double cc = unit.equals("usd") ? candCost.usd() : candCost.tokens();
-        if (tasks.size() < 2) {
-            return new Verdict(false, "fewer than two tasks were evaluated in both arms with " + o.k() + " trials", o.k(), tasks.size(),
-                    Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, ic, cc, unit, stoppedEarly);
-        }
         int n = tasks.size();
+        if (n == 0) {
+            return new Verdict(false, "no task was evaluated in both arms with " + o.k() + " trials", o.k(), 0, 0, 0, 0, 0, 0, ic, cc, unit, stoppedEarly);
+        }
         double[] d = new double[n];
         double si = 0, sc = 0;
         for (int i = 0; i < n; i++) {
@@ -87,12 +92,16 @@ public final class Gate {
         mean /= n;
         double ss = 0;
         for (double x : d) ss += (x - mean) * (x - mean);
-        double sd = Math.sqrt(ss / (n - 1));
-        double half = sd == 0 ? 0 : new TDistribution(null, n - 1).inverseCumulativeProbability(0.975) * sd / Math.sqrt(n);
+        double sd = n < 2 ? 0 : Math.sqrt(ss / (n - 1));
+        double half = sd == 0 || n < 2 ? 0 : new TDistribution(null, n - 1).inverseCumulativeProbability(0.975) * sd / Math.sqrt(n);
         double low = mean - half, high = mean + half;
         boolean better = low > 0;
         boolean cheaper = o.margin() > 0 && low > -o.margin() && cc <= (1 - o.minSaving()) * ic;
         String reason;
+        if (!stoppedEarly && n < MIN_TASKS) {
+            return new Verdict(false, String.format("only %d tasks were evaluated in both arms; the gate needs at least %d to show anything (pass^%d %+.3f)",
+                    n, MIN_TASKS, o.k(), mean), o.k(), n, si / n, sc / n, mean, low, high, ic, cc, unit, false);
+        }
         if (stoppedEarly) reason = "stopped early: no better than the incumbent on the first half of the held-out tasks";
         else if (better) reason = String.format("better: pass^%d %+.3f, 95%% CI [%+.3f, %+.3f] above zero", o.k(), mean, low, high);
         else if (cheaper) reason = String.format("non-inferior (CI low %+.3f > -%.2f) and %.0f%% cheaper", low, o.margin(), 100 * (1 - cc / ic));

@@ -24,11 +24,16 @@ final class LearnedSkills {
 
     /** The folder's files as JSON ({@code {"files": {"SKILL.md": "..."}}}), or null when there is no folder. */
     static String snapshot(Path dir) {
+        if (Files.isSymbolicLink(dir)) throw new IllegalArgumentException("the skill folder " + dir + " is a symbolic link; learning only reads and writes real folders");
         if (!Files.isDirectory(dir)) return null;
         var files = new TreeMap<String, String>();
         long[] total = {0};
         try (var walk = Files.walk(dir)) {
-            for (var p : walk.filter(Files::isRegularFile).sorted().toList()) {
+            for (var p : walk.sorted().toList()) {
+                if (Files.isSymbolicLink(p)) {
+                    throw new IllegalArgumentException(dir.relativize(p) + " in " + dir + " is a symbolic link; a learned skill holds only real files");
+                }
+                if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
                 var bytes = Files.readAllBytes(p);
                 total[0] += bytes.length;
                 if (total[0] > MAX_BYTES) throw new IllegalArgumentException("the skill folder " + dir + " is over 1 MB; a learned skill is text");

@@ -85,9 +85,14 @@ public final class Learning {
                     before = a.before();
                     after = a.after();
                 } else {
-                    artifact = LearnedStore.PLAYBOOK;
-                    before = store().liveVersion(artifact).map(LearnedStore.Version::version).orElse(0);
-                    after = store().put(artifact, applied.playbook().json(), "accepted " + candidate.title(), decisionId).version();
+                    var similarity = harness.lessonSimilarity();
+                    var saved = store().updatePlaybook(live -> live.apply(candidate.edits(), List.of(decisionId), similarity).playbook(),
+                            "accepted " + candidate.title(), decisionId);
+                    if (saved != null) {
+                        artifact = LearnedStore.PLAYBOOK;
+                        before = saved[0].version();
+                        after = saved[1].version();
+                    }
                 }
             }
             o.put("applied", artifact != null);

@@ -40,7 +40,10 @@ public final class LearningLoop {
             train = List.copyOf(train);
             holdout = List.copyOf(holdout);
             if (train.isEmpty()) throw new IllegalArgumentException("no training tasks");
-            if (holdout.size() < 2) throw new IllegalArgumentException("the gate needs at least two held-out tasks, got " + holdout.size());
+            if (holdout.size() < Gate.MIN_TASKS) {
+                throw new IllegalArgumentException("the gate needs at least " + Gate.MIN_TASKS + " held-out tasks, got " + holdout.size()
+                        + (holdout.isEmpty() ? "" : " " + holdout) + "; add tasks or choose them with --holdout");
+            }
             if (trainSplit.equals(holdoutSplit)) {
                 var both = new HashSet<>(train);
                 both.retainAll(holdout);
@@ -110,10 +113,18 @@ public final class LearningLoop {
         var decisions = Json.MAPPER.createArrayNode();
         var problems = Json.MAPPER.createArrayNode();
         String stop = "budget spent";
-        boolean countersChanged = false;
         // A candidate the gate rejected is not gated again in this run: the same evidence would be bought twice, and
         // testing one change until it passes would inflate the chance of accepting it by luck.
         var rejected = new java.util.HashMap<String, String>();
+        // ... nor one the gate rejected in an earlier run on this environment (a text planted in a trajectory that keeps
+        // being proposed gets one chance, not one per run).
+        if (learned != null) {
+            for (var d : learned.decisions(Integer.MAX_VALUE)) {
+                if (d.accepted() || !evaluator.env().name().equals(d.env())) continue;
+                var evidence = Json.tree(d.evidence());
+                if (evidence.hasNonNull("key") && evidence.path("rollouts").asInt() > 0) rejected.putIfAbsent(evidence.get("key").asText(), d.id());
+            }
+        }
         outer:
         while (true) {
             if (reflector.exhausted()) {
@@ -154,11 +165,8 @@ public final class LearningLoop {
                 progress.accept("  the proposer's reply was not usable, nothing changes: " + proposal.problem());
                 continue;
             }
-            for (var tag : proposal.tags()) {
-                var counted = playbook.count(tag.lessonId(), tag.helpful());
-                countersChanged |= !counted.equals(playbook);
-                playbook = counted;
-            }
+            // Credit and blame steer which lessons the budget keeps during this run; only the gate changes what is live.
+            for (var tag : proposal.tags()) playbook = playbook.count(tag.lessonId(), tag.helpful());
             for (var candidate : proposal.candidates()) {
                 if (candidate.isSkill()) {
                     if (skillsDir == null) {
@@ -187,8 +195,9 @@ public final class LearningLoop {
                 record.set("edits", Json.MAPPER.valueToTree(candidate.edits()));
                 record.set("notes", Json.MAPPER.valueToTree(applied.notes()));
                 var key = candidate.edits().toString();
+                record.put("key", key);
                 if (rejected.containsKey(key)) {
-                    record.put("accepted", false).put("reason", "rejected before in this run (" + rejected.get(key) + "); not gated again").put("rollouts", 0);
+                    record.put("accepted", false).put("reason", "rejected before (" + rejected.get(key) + "); not gated again").put("rollouts", 0);
                     decisions.add(record);
                     progress.accept("  " + candidate.title() + " -> rejected before, not gated again");
                     continue;
@@ -220,8 +229,13 @@ public final class LearningLoop {
                     playbook = credit(applied.playbook(), candidate, decisionId);
                     incumbentEval = result.candidate(); // the winner's own measurement: biased up, which makes the next gate stricter, never laxer
                     if (config.apply() && learned != null) {
-                        before = learned.liveVersion(LearnedStore.PLAYBOOK).map(LearnedStore.Version::version).orElse(0);
-                        after = learned.put(LearnedStore.PLAYBOOK, merged(playbook).json(), "accepted " + candidate.title(), decisionId).version();
+                        // The edits go onto the live playbook as it is now, so an undo or another change made meanwhile stands.
+                        var saved = learned.updatePlaybook(live -> credit(live.apply(candidate.edits(), candidate.fromRuns(), similarity).playbook(),
+                                candidate, decisionId), "accepted " + candidate.title(), decisionId);
+                        if (saved != null) {
+                            before = saved[0].version();
+                            after = saved[1].version();
+                        }
                     }
                 }
                 if (!v.accepted()) rejected.put(key, decisionId);
@@ -233,9 +247,6 @@ public final class LearningLoop {
         }
         stagedRoots.forEach(r -> LearnedSkills.restore(null, r));
         stagedRoots.clear();
-        if (countersChanged && config.apply() && learned != null) {
-            learned.put(LearnedStore.PLAYBOOK, merged(playbook).json(), "helpful/harmful counts from " + id, null);
-        }
         var o = Json.object().put("id", id).put("env", evaluator.env().name()).put("scope", scope).put("budget", config.budget())
                 .put("k", config.gate().k()).put("seed", config.seed()).put("applied", config.apply());
         o.putObject("train").put("split", config.trainSplit()).set("tasks", Json.MAPPER.valueToTree(config.train()));
@@ -267,9 +278,10 @@ public final class LearningLoop {
         var record = Json.object().put("id", decisionId).put("round", round).put("candidate", candidate.title()).put("source", candidate.source())
                 .put("skill", LearnedSkills.snapshot(candidate.skill()));
         String key = LearnedSkills.snapshot(candidate.skill());
+        record.put("key", key);
         if (rejected.containsKey(key) || LearnedSkills.same(skillsDir, candidate.skill())) {
             record.put("accepted", false).put("rollouts", 0).put("reason", rejected.containsKey(key)
-                    ? "rejected before in this run (" + rejected.get(key) + "); not gated again" : "changes nothing: the installed skill has exactly these files");
+                    ? "rejected before (" + rejected.get(key) + "); not gated again" : "changes nothing: the installed skill has exactly these files");
             decisions.add(record);
             progress.accept("  " + candidate.title() + " -> " + record.path("reason").asText());
             return null;
@@ -322,14 +334,6 @@ public final class LearningLoop {
             if (candidate.fromRuns().stream().anyMatch(l.provenance()::contains)) out = out.count(l.id(), true);
         }
         return out;
-    }
-
-    /** The loop's lessons of its scope over the live playbook's other scopes, so learning here never touches them. */
-    private Playbook merged(Playbook ours) {
-        var live = learned.playbook();
-        var lessons = new ArrayList<>(live.lessons().stream().filter(l -> !l.scope().equals(scope)).toList());
-        lessons.addAll(ours.in(List.of(scope)));
-        return new Playbook(lessons, ours.tokenBudget());
     }
 
     private void remember(String id, boolean accepted, ObjectNode record, Integer before, Integer after) {

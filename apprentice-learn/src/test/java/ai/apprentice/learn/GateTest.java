@@ -41,7 +41,13 @@ class GateTest {
         var inc = draw(rnd, 30, 1, t -> 0.5, 0);
         assertThat(Gate.judge(inc, draw(rnd, 30, 1, t -> 0.1, 0), Gate.Options.of(1), false).accepted()).isFalse();
         assertThat(Gate.judge(inc, inc, Gate.Options.of(1), false).accepted()).as("identical: interval [0, 0]").isFalse();
-        assertThat(Gate.judge(inc.subList(0, 1), inc.subList(0, 1), Gate.Options.of(1), false).reason()).contains("fewer than two tasks");
+        // Two tasks both won by a change that does nothing (one time in sixteen): its interval is [+1, +1], still not enough.
+        var two = List.of(new TrialResult("a", 0, 0, "", 1, 1, 1, 0, 1, null, null), new TrialResult("b", 0, 0, "", 1, 1, 1, 0, 1, null, null));
+        var twoWon = List.of(new TrialResult("a", 0, 1, "", 1, 1, 1, 0, 1, null, null), new TrialResult("b", 0, 1, "", 1, 1, 1, 0, 1, null, null));
+        var small = Gate.judge(two, twoWon, Gate.Options.of(1), false);
+        assertThat(small.accepted()).isFalse();
+        assertThat(small.reason()).contains("at least 6");
+        assertThat(small.low()).isEqualTo(1.0);
         var early = Gate.judge(inc, draw(rnd, 30, 1, t -> 0.9, 0), Gate.Options.of(1), true);
         assertThat(early.accepted()).as("a futility stop never accepts").isFalse();
     }
@@ -51,15 +57,15 @@ class GateTest {
         // The candidate is better on every task it ran; tasks it did not run (or ran fewer than k times) do not count.
         var inc = new ArrayList<TrialResult>();
         var cand = new ArrayList<TrialResult>();
-        for (int t = 0; t < 6; t++) {
+        for (int t = 0; t < 7; t++) {
             for (int i = 0; i < 2; i++) {
                 inc.add(new TrialResult("t" + t, i, i == 0 ? 1 : 0, "", 1, 1, 1, 0, 1, null, null));
-                if (t < 5) cand.add(new TrialResult("t" + t, i, 1, "", 1, 1, 1, 0, 1, null, null));
+                if (t < 6) cand.add(new TrialResult("t" + t, i, 1, "", 1, 1, 1, 0, 1, null, null));
             }
         }
-        cand.add(new TrialResult("t5", 0, 1, "", 1, 1, 1, 0, 1, null, null));
+        cand.add(new TrialResult("t6", 0, 1, "", 1, 1, 1, 0, 1, null, null));
         var v = Gate.judge(inc, cand, Gate.Options.of(2), false);
-        assertThat(v.tasks()).isEqualTo(5);
+        assertThat(v.tasks()).isEqualTo(6);
         assertThat(v.delta()).isEqualTo(1.0); // pass^2 per task: incumbent 0 (one of two), candidate 1
         assertThat(v.accepted()).isTrue();
     }

@@ -37,9 +37,14 @@ class LearningLoopTest {
     record Run(ObjectNode report, Playbook playbook, SimWorld world, Environment env) {}
 
     private Run learn(String envName, long seed, int budget, boolean apply) throws Exception {
+        return learn(envName, seed, budget, apply, "h" + seed);
+    }
+
+    /** In a fresh home named {@code homeName}: a home keeps what earlier runs rejected. */
+    private Run learn(String envName, long seed, int budget, boolean apply, String homeName) throws Exception {
         var env = EnvironmentProvider.byName(envName, home.resolve("data"));
         var world = SimWorld.of(env);
-        try (var harness = Sim.harness(home.resolve("h" + seed))) {
+        try (var harness = Sim.harness(home.resolve(homeName))) {
             var session = Sim.session(harness, ws);
             var evaluator = new Evaluator(env, Sim.agent(world), () -> new ScriptedUser(List.of("Hello.")),
                     harness.home().resolve("evals"), harness.store(), 2);
@@ -93,8 +98,8 @@ class LearningLoopTest {
 
     @Test
     void theSameSeedGivesTheSameDecisionsAndABadReflectorReplyChangesNothing() throws Exception {
-        var a = learn("sql", 11, 80, false);
-        var b = learn("sql", 11, 80, false);
+        var a = learn("sql", 11, 80, false, "first");
+        var b = learn("sql", 11, 80, false, "second");
         assertThat(decisions(a.report())).isEqualTo(decisions(b.report())).isNotEmpty();
         assertThat(a.playbook().lessons()).as("a dry run makes nothing live").isEmpty();
 

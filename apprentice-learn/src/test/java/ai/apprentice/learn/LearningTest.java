@@ -158,6 +158,12 @@ class LearningTest {
             assertThat(report.at("/decisions/0/accepted").asBoolean()).isFalse();
             assertThat(report.at("/decisions/1/accepted").asBoolean()).isTrue();
             assertThat(harness.learned().playbook().lessons()).extracting(l -> l.text()).containsExactly(world.trueLessons().getFirst().text());
+            // A second run on the same environment does not gate again what the gate rejected before.
+            var again = new LearningLoop(evaluator(harness, world), Sim.session(harness, ws), new FileProposer(Proposals.read(file, Scopes.environment("textworld"))),
+                    Playbook.Similarity.EXACT, harness.store(), harness.learned(),
+                    new LearningLoop.Config("train", List.of(0, 1, 2), "dev", TASKS, Gate.Options.of(1), 500, 4, 2, true, null)).run(line -> { });
+            assertThat(again.at("/decisions/0/reason").asText()).startsWith("rejected before (" + report.at("/decisions/0/id").asText());
+            assertThat(again.at("/decisions/0/rollouts").asInt()).isZero();
             var html = ws.resolve("r/learn.html");
             LearnReport.write(html, report);
             assertThat(Files.readString(html)).contains("<svg").contains("accepted").contains("rejected").contains("eval compare");

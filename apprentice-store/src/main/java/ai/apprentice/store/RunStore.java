@@ -82,6 +82,11 @@ public final class RunStore implements EventListener, AutoCloseable {
         }
     }
 
+    /** Redacts {@code text} as this store redacts what it writes (for records kept beside the store, such as evaluations' trial files). */
+    public String redact(String text) {
+        return text == null ? null : redactor.redact(text);
+    }
+
     public Path file() {
         return file;
     }

@@ -62,8 +62,10 @@ final class FolderEpisode implements Episode {
         this.budget = new ActionBudget(task.settings().maxActions());
         // The environment's folder (every task's check and solution) is hidden from the agent's shell: what decides
         // the reward must not be readable by what is rewarded. The file tools never reach outside the workspace.
-        this.tools = budget.counted(EpisodeFolders.tools(work, EpisodeFolders.shellSettings(task.settings().sandbox(),
-                FolderEnvironment.SHELL_TIMEOUT_SECONDS).withHiddenPaths(List.of(env.root()))));
+        var shell = EpisodeFolders.shellSettings(task.settings().sandbox(), FolderEnvironment.SHELL_TIMEOUT_SECONDS);
+        var hidden = new java.util.ArrayList<>(shell.hiddenPaths());
+        hidden.addAll(EpisodeFolders.hiddenAround(env.root()));
+        this.tools = budget.counted(EpisodeFolders.tools(work, shell.withHiddenPaths(hidden)));
     }
 
     @Override public String taskId() { return task.id(); }
@@ -145,7 +147,27 @@ final class FolderEpisode implements Episode {
         }
     }
 
+    /**
+     * Removes every symbolic link the agent left in its workspace: the check can read the environment's folder, which
+     * the agent cannot, and a link would let it point the check at the solution. Returns how many there were.
+     */
+    private int removeLinks() throws IOException {
+        var links = new java.util.ArrayList<Path>();
+        try (var walk = Files.walk(work)) {
+            walk.filter(Files::isSymbolicLink).forEach(links::add);
+        }
+        for (var l : links) Files.deleteIfExists(l);
+        return links.size();
+    }
+
     private Reward runCheck() throws IOException, InterruptedException, ToolException {
+        int links = removeLinks();
+        var reward = check();
+        return links == 0 ? reward : new Reward(reward.value(), reward.explanation() + " (" + links
+                + " symbolic link" + (links == 1 ? " was" : "s were") + " removed from the workspace before the check)");
+    }
+
+    private Reward check() throws IOException, InterruptedException, ToolException {
         var check = task.check();
         Map<String, String> environment = new HashMap<>(EpisodeFolders.shellEnvironment());
         environment.put("APPRENTICE_TASK_DIR", task.dir().toString());

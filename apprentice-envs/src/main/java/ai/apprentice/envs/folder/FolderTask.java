@@ -62,6 +62,15 @@ record FolderTask(String id, Path dir, Path shown, String prompt, Check check, P
             throw new IllegalArgumentException(shown + ": a task folder's name is the task's id and may have only letters, digits, "
                     + "'.', '_' and '-' (starting with a letter or digit)");
         }
+        // No part of a task may be a symbolic link: a link would make a file outside the folder the prompt (sent to a
+        // model) or the check.
+        for (var part : new String[] {"", "prompt.md", "task.json", "check", "check.sh"}) {
+            var p = part.isEmpty() ? dir : dir.resolve(part);
+            if (Files.isSymbolicLink(p)) {
+                throw new IllegalArgumentException((part.isEmpty() ? shown : shown.resolve(part)) + " is a symbolic link; a task's files must be "
+                        + "real files inside its folder");
+            }
+        }
         var promptFile = dir.resolve("prompt.md");
         if (!Files.isRegularFile(promptFile)) {
             throw new IllegalArgumentException(shown.resolve("prompt.md") + " is missing: each task needs prompt.md, the task as the user states it");

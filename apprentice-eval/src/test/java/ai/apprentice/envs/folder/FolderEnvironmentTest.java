@@ -236,6 +236,58 @@ class FolderEnvironmentTest {
         }
     }
 
+    /** A link in the workspace would let the agent point the check at the solution the check can read: links are removed first. */
+    @Test
+    void aSymbolicLinkToTheSolutionDoesNotPassTheCheck() throws Exception {
+        sandbox();
+        var root = tmp.resolve("linked");
+        var dir = task(root, "t", "diff -q answer.txt \"$APPRENTICE_TASK_DIR/solution/answer.txt\"\n");
+        write(dir.resolve("solution/answer.txt"), "42\n");
+        var env = FolderEnvironment.load(root, scratch());
+        try (var e = env.start("test", 0, 0, null)) {
+            var work = ((FolderEpisode) e).workspace();
+            Files.createSymbolicLink(work.resolve("answer.txt"), dir.resolve("solution/answer.txt"));
+            var reward = e.reward();
+            assertThat(reward.value()).isZero();
+            assertThat(reward.explanation()).contains("1 symbolic link was removed from the workspace before the check");
+        }
+    }
+
+    /** What a check prints goes into trial files, reports and a reflector's prompt: secrets in it are redacted. */
+    @Test
+    void secretsACheckPrintsAreRedactedInTheTrial() throws Exception {
+        sandbox();
+        var root = tmp.resolve("secret");
+        task(root, "t", "echo 'token ghp_abcdefghijklmnopqrstuvwxyz0123456789AB' >&2; exit 1\n");
+        var env = FolderEnvironment.load(root, scratch());
+        var trial = new EvalRunner(env, "test", new GoldPolicy(), null, null).run(List.of(0), 1, 1, 1, null).getFirst();
+        assertThat(trial.reward()).isZero();
+        assertThat(trial.explanation()).contains("token").doesNotContain("ghp_abcdefghijklmnopqrstuvwxyz0123456789AB");
+    }
+
+    /** A task folder inside a git repository: the repository's history holds the checks too, so its .git is hidden as well. */
+    @Test
+    void theGitHistoryAroundTheFolderIsHiddenToo() throws Exception {
+        sandbox();
+        var base = Files.isWritable(Path.of("/var/tmp")) ? Path.of("/var/tmp") : Path.of("target").toAbsolutePath();
+        var repo = Files.createTempDirectory(base, "apprentice-folder-repo-");
+        try {
+            var dir = task(repo.resolve("tasks-env"), "t", "exit 0\n");
+            write(dir.resolve("solution/answer.txt"), "42\n");
+            Files.createDirectories(repo.resolve(".git/objects"));
+            write(repo.resolve(".git/HEAD"), "ref: refs/heads/main\n");
+            var env = FolderEnvironment.load(repo.resolve("tasks-env"), scratch());
+            try (var e = env.start("test", 0, 0, null)) {
+                var shell = call(e, "run_shell", "command", "ls -A " + repo.resolve(".git") + " | wc -l; cat " + repo.resolve(".git/HEAD"));
+                assertThat(shell.content()).doesNotContain("refs/heads/main").contains("No such file");
+            }
+        } finally {
+            try (var walk = Files.walk(repo)) {
+                for (var p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
     @Test
     void theCheckRunsInTheWorkspaceWithItsTaskFolderAndGoldKeepsExecutables() throws Exception {
         sandbox();
@@ -376,6 +428,11 @@ class FolderEnvironmentTest {
         };
         assertThat(error.apply(root -> task(root, "t", "exit 0\n").resolve("prompt.md").toFile().delete()))
                 .startsWith("ROOT/tasks/t/prompt.md is missing: each task needs prompt.md");
+        assertThat(error.apply(root -> {
+            var t = task(root, "t", "exit 0\n");
+            Files.delete(t.resolve("prompt.md"));
+            Files.createSymbolicLink(t.resolve("prompt.md"), Path.of("/etc/hostname"));
+        })).startsWith("ROOT/tasks/t/prompt.md is a symbolic link");
         assertThat(error.apply(root -> write(task(root, "t", "exit 0\n").resolve("prompt.md"), " \n")))
                 .startsWith("ROOT/tasks/t/prompt.md is empty");
         assertThat(error.apply(root -> task(root, "t", null)))

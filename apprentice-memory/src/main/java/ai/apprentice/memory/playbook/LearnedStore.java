@@ -105,6 +105,33 @@ public final class LearnedStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Applies {@code change} to the live playbook and saves the result as the new live version, in one transaction, so
+     * that a change made meanwhile (an undo, another loop's lesson) is built on, never overwritten. Returns the version
+     * before and the one saved, or null when {@code change} changes nothing.
+     */
+    public synchronized Version[] updatePlaybook(java.util.function.UnaryOperator<Playbook> change, String reason, String decision) {
+        return transaction("update the playbook", () -> {
+            var live = liveVersion(PLAYBOOK);
+            var current = live.map(Version::content).map(Playbook::fromJson).orElse(Playbook.empty());
+            var next = change.apply(current);
+            if (next.equals(current)) return null;
+            int last = lastVersion(PLAYBOOK);
+            if (last < 0) {
+                insert(PLAYBOOK, 0, null, "before anything was learned", null);
+                last = 0;
+            }
+            var before = live.orElse(new Version(PLAYBOOK, 0, null, Instant.now(), "before anything was learned", null));
+            var saved = insert(PLAYBOOK, last + 1, next.json(), reason, decision);
+            try (var st = db.prepareStatement("INSERT INTO live (artifact, version) VALUES (?, ?) ON CONFLICT (artifact) DO UPDATE SET version = excluded.version")) {
+                st.setString(1, PLAYBOOK);
+                st.setInt(2, saved.version());
+                st.executeUpdate();
+            }
+            return new Version[] {before, saved};
+        });
+    }
+
     public synchronized List<Version> history(String artifact) {
         return sql("read the history of " + artifact, () -> {
             try (var st = db.prepareStatement("SELECT artifact, version, content, at, reason, decision FROM versions WHERE artifact = ? ORDER BY version")) {
@@ -192,8 +219,9 @@ public final class LearnedStore implements AutoCloseable {
             var undone = decisions(Integer.MAX_VALUE).stream().filter(x -> x.undoneBy() != null).map(Decision::id).toList();
             var later = history(d.artifact()).stream().filter(v -> v.version() > d.after() && v.decision() != null && !v.reason().startsWith("undo of "))
                     .map(Version::decision).filter(x -> !undone.contains(x)).distinct().toList();
-            throw new IllegalArgumentException("Decision " + d.id() + " is not the latest change to " + d.artifact() + "; undo the later ones first: "
-                    + String.join(", ", later));
+            throw new IllegalArgumentException("Decision " + d.id() + " is not the latest change to " + d.artifact() + (later.isEmpty()
+                    ? "; it changed since (version " + (live == null ? 0 : live.version()) + ": " + (live == null ? "none" : live.reason()) + ")"
+                    : "; undo the later ones first: " + String.join(", ", later)));
         }
         var before = version(d.artifact(), d.before()).orElseThrow();
         var v = put(d.artifact(), before.content(), "undo of " + d.id(), undoId);

@@ -37,6 +37,9 @@ public final class Playbook {
             if (!op.equals("add") && (lessonId == null || lessonId.isBlank())) throw new IllegalArgumentException(op + " needs the id of the lesson it changes");
             if (!op.equals("delete") && (text == null || text.isBlank())) throw new IllegalArgumentException(op + " needs the lesson's text");
             if (op.equals("add")) Scopes.check(scope);
+            if (text != null && text.codePoints().anyMatch(c -> (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7f && c <= 0x9f))) {
+                throw new IllegalArgumentException("a lesson's text may not hold control characters (terminal escapes among them)");
+            }
         }
 
         public static Delta add(String text, String scope) {

@@ -51,4 +51,21 @@ class LearnedStoreTest {
             assertThat(store.decisions(10)).hasSize(2);
         }
     }
+
+    @Test
+    void anUpdateBuildsOnTheLivePlaybookAsItIsWhenItIsSaved() {
+        try (var store = LearnedStore.open(dir.resolve("learned.db"))) {
+            var env = Scopes.environment("sql");
+            var a = Playbook.empty().apply(java.util.List.of(Playbook.Delta.add("Lesson A.", env)), java.util.List.of(), Playbook.Similarity.EXACT).playbook();
+            store.put(LearnedStore.PLAYBOOK, a.json(), "a", "d1");
+            // Someone else's change lands in between: it is built on, not overwritten.
+            var saved = store.updatePlaybook(live -> live.apply(java.util.List.of(Playbook.Delta.add("Lesson B.", env)), java.util.List.of(),
+                    Playbook.Similarity.EXACT).playbook(), "b", "d2");
+            assertThat(saved[0].version()).isEqualTo(1);
+            assertThat(saved[1].version()).isEqualTo(2);
+            assertThat(store.playbook().lessons()).extracting(Lesson::text).containsExactly("Lesson A.", "Lesson B.");
+            assertThat(store.updatePlaybook(live -> live, "nothing", "d3")).as("no change, no version").isNull();
+            assertThat(store.history(LearnedStore.PLAYBOOK)).hasSize(3);
+        }
+    }
 }

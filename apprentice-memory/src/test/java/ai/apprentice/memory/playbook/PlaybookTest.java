@@ -88,5 +88,8 @@ class PlaybookTest {
         assertThatThrownBy(() -> new Playbook.Delta("modify", null, "t", null)).hasMessageContaining("needs the id");
         assertThatThrownBy(() -> Playbook.Delta.add(" ", ENV)).hasMessageContaining("needs the lesson's text");
         assertThatThrownBy(() -> Playbook.Delta.add("t", "team")).hasMessageContaining("scope must be");
+        assertThatThrownBy(() -> Playbook.Delta.add("rejected\u001b[2K\u001b[1Aaccepted", ENV)).hasMessageContaining("control characters");
+        assertThatThrownBy(() -> Playbook.Delta.add("C1 \u009b control", ENV)).hasMessageContaining("control characters");
+        assertThat(Playbook.Delta.add("two\nlines\tand a tab", ENV).text()).contains("\n");
     }
 }
