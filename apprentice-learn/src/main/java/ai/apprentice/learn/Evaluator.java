@@ -41,6 +41,14 @@ public final class Evaluator {
     private final RunStore store;
     private final int concurrency;
     private volatile java.util.function.BiConsumer<String, TrialResult> onTrial;
+    private final java.util.concurrent.atomic.DoubleAdder costUsd = new java.util.concurrent.atomic.DoubleAdder();
+    private final java.util.concurrent.atomic.LongAdder inputTokens = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder outputTokens = new java.util.concurrent.atomic.LongAdder();
+
+    /** What the trials run through this evaluator cost so far: US dollars, input and output tokens. */
+    public ObjectNode spent() {
+        return Json.object().put("cost_usd", costUsd.sum()).put("input_tokens", inputTokens.sum()).put("output_tokens", outputTokens.sum());
+    }
 
     public Evaluator(Environment env, Function<Session, Policy> agent, Supplier<UserSimulator> users, Path evalsDir, RunStore store, int concurrency) {
         this.env = env;
@@ -82,7 +90,12 @@ public final class Evaluator {
         int before = previous.trials().size();
         var runner = new EvalRunner(env, split, agent.apply(session), users, folder, store);
         var listener = onTrial;
-        var trials = new ArrayList<>(runner.run(tasks, k, concurrency, seed, listener == null ? null : t -> listener.accept(previous.label() + " " + previous.id(), t)));
+        var trials = new ArrayList<>(runner.run(tasks, k, concurrency, seed, t -> {
+            costUsd.add(t.costUsd());
+            inputTokens.add(t.inputTokens());
+            outputTokens.add(t.outputTokens());
+            if (listener != null) listener.accept(previous.label() + " " + previous.id(), t);
+        }));
         var evaluation = new Evaluation(previous.id(), previous.label(), trials, previous.rolloutsNow() + Math.max(0, trials.size() - before));
         try {
             Files.writeString(folder.resolve("summary.json"), evaluation.summary(env.name(), split, seed).toPrettyString());

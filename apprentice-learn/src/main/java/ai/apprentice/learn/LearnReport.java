@@ -61,8 +61,9 @@ public final class LearnReport {
                 sb.append("</table>");
             }
         }
-        sb.append(String.format(Locale.ROOT, "<p>Playbook: %d of %d tokens. Proposer: %d input + %d output tokens. Wall time %.1f s.</p>",
-                r.path("playbook_tokens").asInt(), r.path("playbook_token_budget").asInt(), r.at("/reflector/input_tokens").asLong(),
+        sb.append(String.format(Locale.ROOT, "<p>Playbook: %d of %d tokens. Rollouts: $%.4f, %d input + %d output tokens. Proposer: %d input + %d output tokens. Wall time %.1f s.</p>",
+                r.path("playbook_tokens").asInt(), r.path("playbook_token_budget").asInt(), r.at("/rollout_cost/cost_usd").asDouble(),
+                r.at("/rollout_cost/input_tokens").asLong(), r.at("/rollout_cost/output_tokens").asLong(), r.at("/reflector/input_tokens").asLong(),
                 r.at("/reflector/output_tokens").asLong(), r.path("wall_ms").asLong() / 1000.0));
         if (!r.path("problems").isEmpty()) {
             sb.append("<h2>Problems</h2><ul>");

@@ -261,6 +261,7 @@ public final class LearningLoop {
         o.put("playbook_tokens", playbook.tokens(scope)).put("playbook_token_budget", playbook.tokenBudget());
         var usage = reflector.usage();
         o.putObject("reflector").put("input_tokens", usage.inputTokens()).put("output_tokens", usage.outputTokens());
+        o.set("rollout_cost", evaluator.spent()); // every trial this evaluator ran, training and gate
         o.put("wall_ms", (System.nanoTime() - t0) / 1_000_000);
         return o;
     }

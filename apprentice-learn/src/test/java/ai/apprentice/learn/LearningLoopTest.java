@@ -71,6 +71,8 @@ class LearningLoopTest {
         var r = run.report();
         assertThat(r.at("/rollouts/total").asInt()).isLessThanOrEqualTo(300);
         assertThat(r.at("/rollouts/total").asInt()).isEqualTo(r.at("/rollouts/train").asInt() + r.at("/rollouts/gate").asInt());
+        assertThat(r.at("/rollout_cost/input_tokens").asLong()).as("what the rollouts cost is reported").isPositive();
+        assertThat(r.at("/reflector/input_tokens").asLong()).isPositive();
         var accepted = new ArrayList<String>();
         int harmfulProposed = 0;
         for (JsonNode d : r.path("decisions")) {
