@@ -35,13 +35,14 @@ import picocli.CommandLine.Parameters;
 @Command(name = "learn", mixinStandardHelpOptions = true, description = {"Learn on the job: propose lessons from rewarded runs, keep only what a gate on held-out tasks proves.",
         "The agent plays training tasks, a reflector model proposes playbook lessons from the trajectories, and each candidate goes",
         "live only if its pass^k on held-out tasks beats the incumbent's (paired by task, 95% interval above zero)."},
-        subcommands = {LearnCommand.GateCommand.class, LearnCommand.Status.class, LearnCommand.History.class, LearnCommand.Show.class,
+        subcommands = {LearnCommand.GateCommand.class, LearnCommand.Route.class, LearnCommand.Status.class, LearnCommand.History.class, LearnCommand.Show.class,
                 LearnCommand.Undo.class},
         footer = {"", "Examples:",
                 "  apprentice learn taubench-retail --model openai:gpt-4.1-mini --reflector-model openai:gpt-4.1 --budget 300",
                 "  apprentice learn textworld --proposals lessons.md --dry-run --report learn.html",
                 "  apprentice learn ./my-tasks --from-runs --since 7d     # lessons for everyday use, gated on your own tasks",
                 "  apprentice learn gate shop --candidate lessons.md --json",
+                "  apprentice learn route sql --models openai:gpt-4.1-nano,openai:gpt-4.1-mini --margin 0.05 --apply",
                 "  apprentice learn history; apprentice learn undo d-20261202-101500-ab12cd"})
 final class LearnCommand implements Callable<Integer> {
     static final int DEFAULT_HOLDOUT = 24;
@@ -280,6 +281,63 @@ final class LearnCommand implements Callable<Integer> {
                 }
                 cli.out.println("  decision " + verdict.path("decision").asText() + (verdict.path("applied").asBoolean() ? " (now live)" : ""));
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "route", mixinStandardHelpOptions = true, description = {"Learn which model runs an environment's agents, from reward and cost.",
+            "Each model listed is gated in turn against the incumbent (the routed model, else --model's) on the same tasks; one is taken",
+            "when it is better, or non-inferior within --margin and at least 10% cheaper. With --apply the choice goes live (undo with learn undo)."},
+            footer = {"", "Example: apprentice learn route sql --model openai:gpt-4.1 --models openai:gpt-4.1-mini,openai:gpt-4.1-nano --tasks 0-59 --margin 0.05 --apply"})
+    static final class Route implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(index = "0", paramLabel = "ENV", description = "Environment name or a folder of tasks.") String env;
+        @Option(names = "--models", required = true, split = ",", paramLabel = "M1,M2", description = "Models to try, in order (PROVIDER:MODEL).") List<String> models;
+        @Mixin AgentOptions options = new AgentOptions();
+        @Option(names = "--user-model", paramLabel = "PROVIDER:MODEL", description = "Model that plays the user (default: the agent's).") String userModel;
+        @Option(names = "--split", defaultValue = "test", description = "Task split (default ${DEFAULT-VALUE}).") String split;
+        @Option(names = "--tasks", paramLabel = "LIST", description = "Task indices (default: all).") String tasks;
+        @Option(names = "-k", defaultValue = "1", description = "Trials per task, and the k of pass^k (default ${DEFAULT-VALUE}).") int k;
+        @Option(names = "--margin", paramLabel = "M", defaultValue = "0.05", description = "How much lower pass^k a cheaper model may have at its interval's low end (default ${DEFAULT-VALUE}).") double margin;
+        @Option(names = "--apply", description = "Make the chosen model live for this environment's agents.") boolean apply;
+        @Option(names = "--concurrency", defaultValue = "2", description = "Trials at once (default ${DEFAULT-VALUE}).") int concurrency;
+        @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).") long seed;
+        @Option(names = "--data", paramLabel = "DIR", description = "Data folder of the environment.") Path data;
+        @Option(names = "--json", description = "Print the result as JSON.") boolean json;
+
+        Route(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws Exception {
+            var environment = environment(cli, env, data);
+            if (!environment.splits().contains(split)) throw new UsageException(environment.name() + " has no split '" + split + "'; it has " + environment.splits());
+            List<Integer> indices;
+            Gate.Options o;
+            try {
+                indices = EvalCommand.parseTasks(tasks, environment.size(split));
+                o = new Gate.Options(k, margin, 0.1, true);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+            if (indices.size() < Gate.MIN_TASKS) throw new UsageException("the gate needs at least " + Gate.MIN_TASKS + " tasks, --tasks gives " + indices.size());
+            cli.trustIfAsked(options, options.workspaceOrCwd());
+            var session = cli.session(options.workspaceOrCwd(), options.flags());
+            var userM = userModel == null ? session.model() : cli.session(options.workspaceOrCwd(), java.util.Map.of("model", userModel)).model();
+            var evaluator = new Evaluator(environment, Learning.agent(environment.name(), false, false), () -> environment.user(userM),
+                    cli.home().resolve("evals"), cli.store(), concurrency);
+            if (!json) evaluator.onTrial(trialProgress(cli));
+            var result = new Learning(cli.harness()).route(evaluator, session, models, split, indices, o, seed, apply);
+            if (json) {
+                cli.out.println(Visible.escapeText(result.toPrettyString()));
+                return 0;
+            }
+            cli.err.println();
+            for (var d : result.path("decisions")) {
+                cli.out.printf("%s %s (against %s): %s%n", d.path("accepted").asBoolean() ? "took" : "kept the incumbent over", d.path("model").asText(),
+                        d.path("against").asText(), Visible.escape(d.path("reason").asText()));
+            }
+            cli.out.printf("%s's agents: %s%s%n", environment.name(), result.path("chosen_model").asText(),
+                    apply && !result.path("chosen_model").asText().equals(result.path("incumbent_model").asText()) ? " (now live)" : "");
             return 0;
         }
     }

@@ -107,4 +107,28 @@ class LearnCommandTest {
         assertThat(Files.readString(report)).contains("Learning on textworld");
         assertThat(Json.tree(cli.run("learn", "status", "--json").out()).path("lessons").asInt()).isZero();
     }
+
+    @Test
+    void routeComparesModelsAndRecordsEachDecision() throws Exception {
+        var cli = new CliHarness(home, ws);
+        Files.writeString(ws.resolve("dear.jsonl"), "{\"text\": \"I could not finish this one, although I looked at it from every side for a long time.\", "
+                + "\"usage\": {\"input_tokens\": 900, \"output_tokens\": 90}}\n");
+        Files.writeString(ws.resolve("cheap.jsonl"), "{\"text\": \"I could not finish.\", \"usage\": {\"input_tokens\": 90, \"output_tokens\": 9}}\n");
+        var r = cli.run("learn", "route", "textworld", "--model", "scripted:" + ws.resolve("dear.jsonl"), "--models", "scripted:" + ws.resolve("cheap.jsonl"),
+                "--tasks", "0-5", "--margin", "0.05", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        var j = Json.tree(r.out());
+        assertThat(j.path("decisions")).hasSize(1);
+        var d = j.path("decisions").get(0);
+        // Both solve nothing; the cheap one is as good (interval [0, 0]) at a tenth of the tokens: taken, not applied.
+        assertThat(d.path("accepted").asBoolean()).as(d.toString()).isTrue();
+        assertThat(d.path("cost_unit").asText()).isEqualTo("tokens");
+        assertThat(j.path("chosen_model").asText()).endsWith("cheap.jsonl");
+        assertThat(j.path("applied").asBoolean()).isFalse();
+        assertThat(Json.tree(cli.run("learn", "status", "--json").out()).path("routes")).isEmpty();
+        assertThat(cli.run("learn", "history").out()).contains("route to scripted:");
+        var missing = cli.run("learn", "route", "textworld");
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("--models");
+    }
 }

@@ -193,6 +193,7 @@ public final class Agent {
         private Counterpart counterpart;
 
         public Builder model(Model model) { this.model = model; return this; }
+        public Model model() { return model; }
         public Builder instructions(String instructions) { this.instructions = instructions; return this; }
         public String instructions() { return instructions; }
         public Builder tool(Tool tool) { tools.add(tool); return this; }

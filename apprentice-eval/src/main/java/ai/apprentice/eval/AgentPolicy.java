@@ -24,6 +24,11 @@ public final class AgentPolicy implements Policy {
     @FunctionalInterface
     public interface EpisodeModel {
         ai.apprentice.model.Model forEpisode(Episode episode, long seed);
+
+        /** With the model the harness chose for this agent (a routed one, say), which a simulation may imitate. */
+        default ai.apprentice.model.Model forEpisode(Episode episode, long seed, ai.apprentice.model.Model chosen) {
+            return forEpisode(episode, seed);
+        }
     }
 
     private final Factory factory;
@@ -65,7 +70,7 @@ public final class AgentPolicy implements Policy {
             }
         };
         var builder = factory.create(episode.policy(), episode.tools(), episode.maxActions()).counterpart(user);
-        if (episodeModel != null) builder.model(episodeModel.forEpisode(episode, seed));
+        if (episodeModel != null) builder.model(episodeModel.forEpisode(episode, seed, builder.model()));
         var agent = builder.build();
         var result = agent.start(RunIds.next(), first, null).await();
         return new Spend(result.usage(), result.costUsd(), result.runId());

@@ -56,15 +56,16 @@ public final class Session {
     private final Playbook playbook;
     private final List<Path> extraSkillRoots;
     private final List<String> extraLessonScopes;
+    private final ai.apprentice.memory.playbook.Routing routing;
     private PolicyGate gate;
     private SkillCatalog skills;
 
     Session(Harness harness, Settings settings, Path workspace) {
-        this(harness, settings, workspace, new ConcurrentHashMap<>(), null, List.of(), List.of());
+        this(harness, settings, workspace, new ConcurrentHashMap<>(), null, List.of(), List.of(), null);
     }
 
     private Session(Harness harness, Settings settings, Path workspace, Map<String, Model> models, Playbook playbook, List<Path> extraSkillRoots,
-                    List<String> extraLessonScopes) {
+                    List<String> extraLessonScopes, ai.apprentice.memory.playbook.Routing routing) {
         this.harness = harness;
         this.settings = settings;
         this.workspace = workspace;
@@ -72,6 +73,31 @@ public final class Session {
         this.playbook = playbook;
         this.extraSkillRoots = List.copyOf(extraSkillRoots);
         this.extraLessonScopes = List.copyOf(extraLessonScopes);
+        this.routing = routing;
+    }
+
+    /** The same session with {@code routing} in place of the live one (the gate's arms of {@code learn route}). Models are shared. */
+    public Session withRouting(ai.apprentice.memory.playbook.Routing routing) {
+        return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, extraLessonScopes, java.util.Objects.requireNonNull(routing));
+    }
+
+    /** Which model runs which environment's agents: the one given to {@link #withRouting}, else the live routing. */
+    public ai.apprentice.memory.playbook.Routing routing() {
+        return routing != null ? routing : harness.learned().routing();
+    }
+
+    /**
+     * Registers {@code model} under {@code spec}, so that routing to {@code spec} uses it (a program or test bringing its
+     * own models).
+     */
+    public Session useModel(String spec, Model model) {
+        models.put("route:" + spec, java.util.Objects.requireNonNull(model));
+        return this;
+    }
+
+    /** The model routed to an environment's agents, resolved once per session. */
+    private Model routedModel(String spec) {
+        return models.computeIfAbsent("route:" + spec, k -> harness.models().model(settings.with(Map.of("model", spec)), workspace));
     }
 
     /**
@@ -81,7 +107,7 @@ public final class Session {
     public Session withLessonScopes(List<String> scopes) {
         var all = new ArrayList<>(extraLessonScopes);
         scopes.forEach(sc -> { if (!all.contains(sc)) all.add(sc); });
-        return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, all);
+        return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, all, routing);
     }
 
     /**
@@ -89,7 +115,7 @@ public final class Session {
      * and without a candidate, through the same assembly as every other agent. Models are shared.
      */
     public Session withPlaybook(Playbook playbook) {
-        return new Session(harness, settings, workspace, models, java.util.Objects.requireNonNull(playbook), extraSkillRoots, extraLessonScopes);
+        return new Session(harness, settings, workspace, models, java.util.Objects.requireNonNull(playbook), extraSkillRoots, extraLessonScopes, routing);
     }
 
     /**
@@ -99,7 +125,7 @@ public final class Session {
     public Session withSkillRoot(Path root) {
         var roots = new ArrayList<>(extraSkillRoots);
         roots.add(root);
-        return new Session(harness, settings, workspace, models, playbook, roots, extraLessonScopes);
+        return new Session(harness, settings, workspace, models, playbook, roots, extraLessonScopes, routing);
     }
 
     /** The lessons agents of this session read: the one given to {@link #withPlaybook}, else the live playbook. */
@@ -137,7 +163,9 @@ public final class Session {
 
     /** An agent builder for {@code spec}, with everything else from the session's settings. */
     public Agent.Builder builder(AgentSpec spec) {
-        var model = spec.model() == null ? model() : subagentModel(spec.model());
+        // An environment's agent runs on the model learning routed it to, if any (chosen by the gate from models a person listed).
+        var routed = spec.model() == null && spec.environment() != null ? routing().model(Scopes.environment(spec.environment())) : java.util.Optional.<String>empty();
+        var model = spec.model() != null ? subagentModel(spec.model()) : routed.isPresent() ? routedModel(routed.get()) : model();
         var skillCatalog = spec.skills() ? skills() : null;
         boolean withSkills = skillCatalog != null && !skillCatalog.skills().isEmpty();
         var tools = new ArrayList<Tool>();

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * One pass of the gate: the incumbent's evaluation on the held-out tasks (reused when given, so a loop pays for it
- * once per incumbent), the candidate's in two halves with a stop for futility after the first, and the verdict.
+ * once per incumbent), the candidate's in two halves with a stop for futility after the first (no better there, and,
+ * when a margin allows cheaper candidates, not a cheaper one within the margin either), and the verdict.
  */
 public final class GateRun {
     public record Result(Gate.Verdict verdict, Evaluator.Evaluation incumbent, Evaluator.Evaluation candidate, int rollouts) {}
@@ -25,7 +26,10 @@ public final class GateRun {
             var first = tasks.subList(0, tasks.size() / 2);
             cand = evaluator.evaluate("candidate", candidateSession, split, first, options.k(), seed);
             var early = Gate.judge(only(inc, cand), cand.trials(), options, false);
-            if (!(early.delta() > 0)) {
+            // No better so far; with a margin, a candidate still in it (not worse by the margin, and cheaper) goes on.
+            boolean stillCheaper = options.margin() > 0 && early.delta() > -options.margin()
+                    && early.candidateCost() <= (1 - options.minSaving()) * early.incumbentCost();
+            if (!(early.delta() > 0) && !stillCheaper) {
                 rollouts += cand.rolloutsNow();
                 return new Result(Gate.judge(only(inc, cand), cand.trials(), options, true), inc, cand, rollouts);
             }

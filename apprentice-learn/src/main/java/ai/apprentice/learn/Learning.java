@@ -109,6 +109,55 @@ public final class Learning {
     }
 
     /**
+     * Learns which model should run an environment's agents: each of {@code models} in turn is gated against the
+     * incumbent (the routed model, else the session's) on {@code tasks}; a model is taken when it is better, or, with a
+     * margin, non-inferior and at least 10% cheaper. Every comparison is a recorded decision; with {@code apply} the
+     * choice goes live as the {@code routing} artifact (undo restores the previous routing).
+     */
+    public ObjectNode route(Evaluator evaluator, Session session, List<String> models, String split, List<Integer> tasks, Gate.Options options,
+                            long seed, boolean apply) throws InterruptedException {
+        String env = evaluator.env().name();
+        var scope = ai.apprentice.memory.playbook.Scopes.environment(env);
+        var routing = session.routing();
+        String incumbent = routing.model(scope).orElseGet(() -> session.model().id());
+        var o = Json.object().put("env", env).put("scope", scope).put("incumbent_model", incumbent);
+        var decisions = o.putArray("decisions");
+        Evaluator.Evaluation incumbentEval = null;
+        int rollouts = 0;
+        for (var model : models) {
+            String decisionId = "d-" + RunIds.next();
+            var d = decisions.addObject().put("decision", decisionId).put("model", model).put("against", incumbent);
+            if (model.equals(incumbent)) {
+                d.put("accepted", false).put("reason", "already the incumbent").put("rollouts", 0);
+                continue;
+            }
+            var candidate = routing.with(scope, model);
+            var result = GateRun.run(evaluator, session.withRouting(routing), session.withRouting(candidate), split, tasks, options, seed, incumbentEval);
+            rollouts += result.rollouts();
+            d.setAll(result.verdict().json());
+            d.put("incumbent_eval", result.incumbent().id()).put("candidate_eval", result.candidate().id()).put("rollouts", result.rollouts());
+            String artifact = null;
+            Integer before = null, after = null;
+            if (result.verdict().accepted()) {
+                if (apply) {
+                    artifact = ai.apprentice.memory.playbook.Routing.ARTIFACT;
+                    before = store().liveVersion(artifact).map(LearnedStore.Version::version).orElse(0);
+                    after = store().put(artifact, candidate.json(), "route " + scope + " to " + model, decisionId).version();
+                }
+                routing = candidate;
+                incumbent = model;
+                incumbentEval = result.candidate();
+            } else {
+                incumbentEval = result.incumbent();
+            }
+            store().record(new LearnedStore.Decision(decisionId, Instant.now(), "routing", env, result.verdict().accepted(),
+                    "route to " + model + " -> " + result.verdict().reason(), d.toString(), artifact, before, after, null));
+        }
+        o.put("chosen_model", incumbent).put("rollouts", rollouts).put("applied", apply);
+        return o;
+    }
+
+    /**
      * Undoes a decision: the artifact it changed is as it was before, byte for byte (a skill's folder is rewritten
      * to match). Returns what was restored, in words.
      */
@@ -130,6 +179,8 @@ public final class Learning {
         var scopes = o.putObject("scopes");
         pb.lessons().stream().map(l -> l.scope()).distinct().sorted()
                 .forEach(s -> scopes.putObject(s).put("lessons", pb.in(List.of(s)).size()).put("tokens", pb.tokens(s)));
+        var routes = o.putObject("routes");
+        store().routing().routes().forEach(routes::put);
         var skills = o.putArray("skills");
         store().artifacts().stream().filter(a -> a.startsWith("skill:")).forEach(a -> skills.add(a.substring(6)));
         var decisions = store().decisions(Integer.MAX_VALUE);

@@ -170,4 +170,74 @@ class LearningTest {
             assertThat(Files.isRegularFile(ws.resolve("r/learn.json"))).isTrue();
         }
     }
+
+    /** A model that answers as another but reports {@code factor} times its tokens: a dearer model of the same skill. */
+    private static ai.apprentice.model.Model costing(ai.apprentice.model.Model inner, int factor) {
+        return new ai.apprentice.model.Model() {
+            @Override public String id() { return inner.id(); }
+
+            @Override
+            public ai.apprentice.model.ChatResponse chat(ai.apprentice.model.ChatRequest request, ai.apprentice.model.ModelListener listener)
+                    throws InterruptedException {
+                var r = inner.chat(request, listener);
+                return new ai.apprentice.model.ChatResponse(r.message(), new ai.apprentice.model.Usage(r.usage().inputTokens() * factor,
+                        r.usage().outputTokens() * factor), r.finishReason());
+            }
+        };
+    }
+
+    private static ai.apprentice.model.Model named(String id) {
+        return new ai.apprentice.model.Model() {
+            @Override public String id() { return id; }
+
+            @Override
+            public ai.apprentice.model.ChatResponse chat(ai.apprentice.model.ChatRequest request, ai.apprentice.model.ModelListener listener) {
+                throw new AssertionError("the simulation plays " + id);
+            }
+        };
+    }
+
+    @Test
+    void routingTakesACheaperModelThatDoesAsWellRefusesAWorseOneAndUndoPutsTheOldOneBack() throws Exception {
+        var env = EnvironmentProvider.byName("textworld", home.resolve("data"));
+        var strong = new SimWorld("textworld", 0.9, List.of(), List.of());
+        var weak = new SimWorld("textworld", 0.3, List.of(), List.of());
+        // The session's own model is a dear strong one; "small" is as strong at a tenth of the tokens; "weak" is cheap and bad.
+        var episodeModel = new ai.apprentice.eval.AgentPolicy.EpisodeModel() {
+            @Override
+            public ai.apprentice.model.Model forEpisode(ai.apprentice.envs.Episode episode, long seed) {
+                throw new AssertionError("the chosen model decides");
+            }
+
+            @Override
+            public ai.apprentice.model.Model forEpisode(ai.apprentice.envs.Episode episode, long seed, ai.apprentice.model.Model chosen) {
+                return switch (chosen.id()) {
+                    case "simulated:small" -> new ai.apprentice.learn.sim.SimulatedModel(episode, seed ^ 0x5111L, strong);
+                    case "simulated:weak" -> new ai.apprentice.learn.sim.SimulatedModel(episode, seed ^ 0x3ea4L, weak);
+                    default -> costing(new ai.apprentice.learn.sim.SimulatedModel(episode, seed, strong), 10);
+                };
+            }
+        };
+        try (var harness = Sim.harness(home.resolve("h"))) {
+            var session = Sim.session(harness, ws).useModel("simulated:small", named("simulated:small")).useModel("simulated:weak", named("simulated:weak"));
+            java.util.function.Function<ai.apprentice.harness.Session, ai.apprentice.eval.Policy> agent = s -> new ai.apprentice.eval.AgentPolicy(
+                    (policy, tools, max) -> s.builder(ai.apprentice.harness.AgentSpec.environment("textworld", policy, tools, max, false, false)), episodeModel);
+            var evaluator = new Evaluator(env, agent, () -> new ScriptedUser(List.of("Hello.")), harness.home().resolve("evals"), harness.store(), 2);
+            var learning = new Learning(harness);
+            var all = IntStream.range(0, 60).boxed().toList();
+            var result = learning.route(evaluator, session, List.of("simulated:weak", "simulated:small"), "dev", all, new Gate.Options(1, 0.15, 0.1, true), 7, true);
+            assertThat(result.at("/decisions/0/accepted").asBoolean()).as(result.toString()).isFalse();
+            assertThat(result.at("/decisions/1/accepted").asBoolean()).as(result.toString()).isTrue();
+            assertThat(result.at("/decisions/1/reason").asText()).contains("cheaper");
+            assertThat(result.path("chosen_model").asText()).isEqualTo("simulated:small");
+            // Live: the environment's agents now run on it; the everyday agent does not.
+            assertThat(harness.learned().routing().model(Scopes.environment("textworld"))).contains("simulated:small");
+            var fresh = Sim.session(harness, ws).useModel("simulated:small", named("simulated:small"));
+            assertThat(fresh.builder(ai.apprentice.harness.AgentSpec.environment("textworld", "p", List.of(), 5, false, false)).model().id()).isEqualTo("simulated:small");
+            assertThat(fresh.builder(ai.apprentice.harness.AgentSpec.environment("sql", "p", List.of(), 5, false, false)).model().id()).isEqualTo("simulated:unused");
+            assertThat(learning.status().at("/routes/environment:textworld").asText()).isEqualTo("simulated:small");
+            learning.undo(result.at("/decisions/1/decision").asText());
+            assertThat(harness.learned().routing().routes()).isEmpty();
+        }
+    }
 }

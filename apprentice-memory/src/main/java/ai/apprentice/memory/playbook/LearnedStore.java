@@ -79,6 +79,11 @@ public final class LearnedStore implements AutoCloseable {
         });
     }
 
+    /** The live routing of scopes to models (empty when nothing was learned). */
+    public Routing routing() {
+        return live(Routing.ARTIFACT).map(Routing::fromJson).orElse(Routing.empty());
+    }
+
     /** The live playbook (empty when nothing was learned yet). */
     public Playbook playbook() {
         return live(PLAYBOOK).map(Playbook::fromJson).orElse(Playbook.empty());
