@@ -65,6 +65,7 @@ final class LearnCommand implements Callable<Integer> {
     @Option(names = "--from-runs", description = "Learn from everyday runs people judged (feedback, corrections) instead of training rollouts; the lessons are for every run (scope user) and are gated on ENV.") boolean fromRuns;
     @Option(names = "--since", paramLabel = "WHEN", description = "With --from-runs: runs since a date (2026-11-01), an instant, or a duration ago (7d, 12h).") String since;
     @Option(names = "--skills", description = "Give the agent under test the skills index, and let the reflector propose skills (new ones, or changed SKILL.md files); accepted skills are installed in $APPRENTICE_HOME/skills.") boolean skills;
+    @Option(names = "--examples", description = "Also offer successful training runs as demonstrations for similar tasks (shown to the model as context), each kept only if the gate shows it helps.") boolean examples;
     @Option(names = "--dry-run", description = "Report what would be accepted without making it live.") boolean dryRun;
     @Option(names = "--apply", description = "With --from-runs: make accepted lessons live (they reach every run of the user, so without it the run only reports).") boolean applyFromRuns;
     @Option(names = "--concurrency", defaultValue = "2", description = "Trials at once (default ${DEFAULT-VALUE}).") int concurrency;
@@ -119,6 +120,7 @@ final class LearnCommand implements Callable<Integer> {
         if (!json) evaluator.onTrial(trialProgress(cli));
         var loop = new LearningLoop(evaluator, session, reflector, cli.harness().lessonSimilarity(), cli.store(), cli.harness().learned(), config, stored);
         if (skills) loop.withSkills(cli.home().resolve("skills"));
+        if (examples) loop.withExamples();
         if (!json) {
             cli.err.printf("learning on %s: %d training tasks (%s), %d held out (%s), pass^%d gate, budget %d rollouts%s%n", environment.name(),
                     config.train().size(), trainSplit, config.holdout().size(), heldSplit, k, budget,

@@ -57,6 +57,7 @@ public final class Session {
     private final List<Path> extraSkillRoots;
     private final List<String> extraLessonScopes;
     private final ai.apprentice.memory.playbook.Routing routing;
+    private ai.apprentice.memory.playbook.Examples examples;
     private PolicyGate gate;
     private SkillCatalog skills;
 
@@ -78,7 +79,25 @@ public final class Session {
 
     /** The same session with {@code routing} in place of the live one (the gate's arms of {@code learn route}). Models are shared. */
     public Session withRouting(ai.apprentice.memory.playbook.Routing routing) {
-        return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, extraLessonScopes, java.util.Objects.requireNonNull(routing));
+        return sameExamples(new Session(harness, settings, workspace, models, playbook, extraSkillRoots, extraLessonScopes, java.util.Objects.requireNonNull(routing)));
+    }
+
+    /** {@code s} with this session's examples, if it was given its own. */
+    private Session sameExamples(Session s) {
+        s.examples = examples;
+        return s;
+    }
+
+    /** The same session with {@code examples} in place of the live ones (the gate's arms for an example). Models are shared. */
+    public Session withExamples(ai.apprentice.memory.playbook.Examples examples) {
+        var s = new Session(harness, settings, workspace, models, playbook, extraSkillRoots, extraLessonScopes, routing);
+        s.examples = java.util.Objects.requireNonNull(examples);
+        return s;
+    }
+
+    /** The demonstrations agents of this session may be shown: the ones given to {@link #withExamples}, else the live ones. */
+    public ai.apprentice.memory.playbook.Examples examples() {
+        return examples != null ? examples : harness.learned().examples();
     }
 
     /** Which model runs which environment's agents: the one given to {@link #withRouting}, else the live routing. */
@@ -107,7 +126,7 @@ public final class Session {
     public Session withLessonScopes(List<String> scopes) {
         var all = new ArrayList<>(extraLessonScopes);
         scopes.forEach(sc -> { if (!all.contains(sc)) all.add(sc); });
-        return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, all, routing);
+        return sameExamples(new Session(harness, settings, workspace, models, playbook, extraSkillRoots, all, routing));
     }
 
     /**
@@ -115,7 +134,7 @@ public final class Session {
      * and without a candidate, through the same assembly as every other agent. Models are shared.
      */
     public Session withPlaybook(Playbook playbook) {
-        return new Session(harness, settings, workspace, models, java.util.Objects.requireNonNull(playbook), extraSkillRoots, extraLessonScopes, routing);
+        return sameExamples(new Session(harness, settings, workspace, models, java.util.Objects.requireNonNull(playbook), extraSkillRoots, extraLessonScopes, routing));
     }
 
     /**
@@ -125,7 +144,7 @@ public final class Session {
     public Session withSkillRoot(Path root) {
         var roots = new ArrayList<>(extraSkillRoots);
         roots.add(root);
-        return new Session(harness, settings, workspace, models, playbook, roots, extraLessonScopes, routing);
+        return sameExamples(new Session(harness, settings, workspace, models, playbook, roots, extraLessonScopes, routing));
     }
 
     /** The lessons agents of this session read: the one given to {@link #withPlaybook}, else the live playbook. */
@@ -214,6 +233,8 @@ public final class Session {
                 .listener(harness.store())
                 .listener(new SettingsRecorder());
         if (memory) builder.hook(new MemoryHook(this, spec.extractMemories() && settings.memoryExtract()));
+        var shown = examples();
+        if (!shown.in(lessonScopes).isEmpty()) builder.hook(new ExamplesHook(shown, lessonScopes));
         if (spec.workspaceTools()) builder.hook(new Corrections(new ai.apprentice.store.WrittenFiles(harness.store())));
         return builder;
     }

@@ -62,4 +62,39 @@ class SessionTest {
             assertThat(harness.learned().playbook()).isEqualTo(live);
         }
     }
+
+    @Test
+    void aLearnedExampleLikeTheTaskIsShownAsContextAndNotStored() throws Exception {
+        try (var harness = Harness.builder().home(home).env(Map.of()).build()) {
+            var requests = new java.util.concurrent.CopyOnWriteArrayList<ai.apprentice.model.ChatRequest>();
+            var model = new ai.apprentice.model.Model() {
+                @Override public String id() { return "scripted:recording"; }
+
+                @Override
+                public ai.apprentice.model.ChatResponse chat(ai.apprentice.model.ChatRequest request, ai.apprentice.model.ModelListener listener) {
+                    requests.add(request);
+                    return new ai.apprentice.model.ChatResponse(ai.apprentice.model.Message.assistant("done"), ai.apprentice.model.Usage.ZERO, "stop");
+                }
+            };
+            var env = ai.apprentice.memory.playbook.Scopes.environment("sql");
+            var examples = ai.apprentice.memory.playbook.Examples.empty().with(new ai.apprentice.memory.playbook.Examples.Example("E-1", env,
+                    "How many orders are in the store database?", "assistant calls query {\"sql\": \"SELECT COUNT(*) FROM orders\"}", "run-0"));
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "memory", "off")).withExamples(examples);
+            session.useModel(model);
+            var agent = session.builder(AgentSpec.environment("sql", "SQL policy.", java.util.List.of(), 5, false, false)).build();
+            var result = agent.start("r1", "How many customers are in the store database?", null).await();
+            var system = requests.getFirst().messages().stream().filter(m -> m.role() == ai.apprentice.model.Role.SYSTEM).toList();
+            assertThat(system).hasSize(2);
+            assertThat(system.get(1).text()).startsWith("## A similar task done before").contains("SELECT COUNT(*) FROM orders");
+            assertThat(harness.store().events(result.runId()).toString()).as("context, not history").doesNotContain("SELECT COUNT(*) FROM orders");
+            // An unlike task gets none; nor does another environment's agent.
+            requests.clear();
+            agent.start("r2", "Write a poem about autumn.", null).await();
+            assertThat(requests.getFirst().messages().stream().filter(m -> m.role() == ai.apprentice.model.Role.SYSTEM)).hasSize(1);
+            requests.clear();
+            session.builder(AgentSpec.environment("shop", "Shop policy.", java.util.List.of(), 5, false, false)).build()
+                    .start("r3", "How many customers are in the store database?", null).await();
+            assertThat(requests.getFirst().messages().stream().filter(m -> m.role() == ai.apprentice.model.Role.SYSTEM)).hasSize(1);
+        }
+    }
 }

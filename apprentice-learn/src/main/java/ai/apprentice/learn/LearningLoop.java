@@ -4,6 +4,7 @@ import ai.apprentice.eval.Metrics;
 import ai.apprentice.eval.Summary;
 import ai.apprentice.harness.Session;
 import ai.apprentice.json.Json;
+import ai.apprentice.memory.playbook.Examples;
 import ai.apprentice.memory.playbook.LearnedStore;
 import ai.apprentice.memory.playbook.Playbook;
 import ai.apprentice.runtime.RunIds;
@@ -59,6 +60,8 @@ public final class LearningLoop {
     private final Evaluator evaluator;
     private Session base;
     private java.nio.file.Path skillsDir;
+    private boolean proposeExamples;
+    private Examples examples;
     private final Reflector reflector;
     private final Playbook.Similarity similarity;
     private final RunStore runs;
@@ -99,11 +102,21 @@ public final class LearningLoop {
         return this;
     }
 
+    /**
+     * Also offers, each round, a successful training trajectory whose task no example is like yet as a demonstration
+     * for similar tasks; kept, like every change, only when the gate shows it helps.
+     */
+    public LearningLoop withExamples() {
+        this.proposeExamples = true;
+        return this;
+    }
+
     /** Runs the loop to its budget; {@code progress} gets one line per step. Returns the report's JSON. */
     public ObjectNode run(Consumer<String> progress) throws InterruptedException {
         long t0 = System.nanoTime();
         String id = "learn-" + RunIds.next();
         var playbook = base.playbook();
+        examples = base.examples();
         var startPlaybook = playbook;
         var order = new ArrayList<>(config.train());
         java.util.Collections.shuffle(order, new java.util.Random(config.seed()));
@@ -167,14 +180,25 @@ public final class LearningLoop {
             }
             // Credit and blame steer which lessons the budget keeps during this run; only the gate changes what is live.
             for (var tag : proposal.tags()) playbook = playbook.count(tag.lessonId(), tag.helpful());
-            for (var candidate : proposal.candidates()) {
-                if (candidate.isSkill()) {
-                    if (skillsDir == null) {
-                        problems.add(Json.object().put("round", round).put("problem", "skill candidates need the skills index (learn --skills); "
-                                + candidate.title() + " skipped"));
-                        continue;
+            var items = new ArrayList<Object>(proposal.candidates());
+            var demo = proposeExamples ? exampleFrom(trajectories) : null;
+            if (demo != null) items.add(demo);
+            for (var item : items) {
+                if (item instanceof Trajectory || ((Candidate) item).isSkill()) {
+                    SkillOutcome outcome;
+                    if (item instanceof Trajectory t) {
+                        outcome = gateChange(exampleChange(t), "examples", round, playbook, incumbentEval, spent, rejected, decisions, progress);
+                    } else {
+                        var candidate = (Candidate) item;
+                        if (skillsDir == null) {
+                            problems.add(Json.object().put("round", round).put("problem", "skill candidates need the skills index (learn --skills); "
+                                    + candidate.title() + " skipped"));
+                            continue;
+                        }
+                        outcome = gateChange(skillChange(candidate), candidate.source(), round, playbook, incumbentEval, spent, rejected, decisions, progress);
+                        var staged = candidate.skill().getParent();
+                        if (staged != null && staged.getFileName().toString().startsWith("apprentice-proposed-skill-")) LearnedSkills.restore(null, staged);
                     }
-                    var outcome = gateSkill(candidate, round, playbook, incumbentEval, spent, rejected, decisions, progress);
                     if (outcome == null) continue;
                     if (outcome.stop() != null) {
                         stop = outcome.stop();
@@ -188,6 +212,7 @@ public final class LearningLoop {
                     curve.add(point(round, spent, incumbentEval, accepted));
                     continue;
                 }
+                var candidate = (Candidate) item;
                 var applied = playbook.apply(candidate.edits(), candidate.fromRuns(), similarity);
                 String decisionId = "d-" + RunIds.next();
                 var record = Json.object().put("id", decisionId).put("round", round).put("candidate", candidate.title())
@@ -269,59 +294,133 @@ public final class LearningLoop {
     private record SkillOutcome(GateRun.Result result, int rollouts, String stop) {}
 
     /**
-     * Gates a skill candidate: the incumbent's agents against the same with the skill ahead of the installed ones.
-     * Returns null when nothing was gated (the skill changes nothing, or was rejected before).
+     * A change other than playbook edits (a skill, an example): how it is named, when it changes nothing, the session
+     * that has it, and what accepting it does (makes it live, returns {artifact, before, after}, or null in a dry run).
      */
-    private SkillOutcome gateSkill(Candidate candidate, int round, Playbook playbook, Evaluator.Evaluation incumbentEval, int spent,
-                                   java.util.Map<String, String> rejected, com.fasterxml.jackson.databind.node.ArrayNode decisions,
-                                   Consumer<String> progress) throws InterruptedException {
-        String decisionId = "d-" + RunIds.next();
-        var record = Json.object().put("id", decisionId).put("round", round).put("candidate", candidate.title()).put("source", candidate.source())
-                .put("skill", LearnedSkills.snapshot(candidate.skill()));
+    private interface Change {
+        String title();
+
+        String key();
+
+        String kind();
+
+        /** Why gating it would be pointless (it is already there), or null. */
+        String unchanged();
+
+        Session with(Session incumbent);
+
+        /** Later agents of this loop have it; with apply, it goes live. */
+        Object[] accept(String decisionId);
+
+        void reject();
+    }
+
+    /** A skill candidate as a {@link Change}: staged ahead of the installed skills, installed when accepted. */
+    private Change skillChange(Candidate candidate) {
+        var root = LearnedSkills.stage(candidate.skill());
         String key = LearnedSkills.snapshot(candidate.skill());
-        record.put("key", key);
-        if (rejected.containsKey(key) || LearnedSkills.same(skillsDir, candidate.skill())) {
-            record.put("accepted", false).put("rollouts", 0).put("reason", rejected.containsKey(key)
-                    ? "rejected before (" + rejected.get(key) + "); not gated again" : "changes nothing: the installed skill has exactly these files");
+        return new Change() {
+            public String title() { return candidate.title(); }
+            public String key() { return key; }
+            public String kind() { return "skill"; }
+            public String unchanged() {
+                return LearnedSkills.same(skillsDir, candidate.skill()) ? "changes nothing: the installed skill has exactly these files" : null;
+            }
+            public Session with(Session incumbent) { return incumbent.withSkillRoot(root); }
+            public Object[] accept(String decisionId) {
+                base = base.withSkillRoot(root); // the staged copy stays until the loop ends
+                stagedRoots.add(root);
+                if (!config.apply() || learned == null) return null;
+                var a = LearnedSkills.apply(learned, skillsDir, candidate.skill(), "accepted " + candidate.title(), decisionId);
+                return new Object[] {a.artifact(), a.before(), a.after()};
+            }
+            public void reject() { LearnedSkills.restore(null, root); }
+        };
+    }
+
+    /** A successful trajectory kept as a demonstration, as a {@link Change}. */
+    private Change exampleChange(Trajectory t) {
+        String task = firstUserLine(t.transcript());
+        var example = new Examples.Example("E-" + Integer.toHexString((t.runId() + task).hashCode() & 0xfffffff), scope, task,
+                ModelReflector.truncate(t.transcript().strip(), EXAMPLE_CHARS), t.runId());
+        String title = "example from " + t.task();
+        return new Change() {
+            public String title() { return title; }
+            public String key() { return "example:" + t.task(); }
+            public String kind() { return "example"; }
+            public String unchanged() { return null; }
+            public Session with(Session incumbent) { return incumbent.withExamples(examples.with(example)); }
+            public Object[] accept(String decisionId) {
+                examples = examples.with(example);
+                base = base.withExamples(examples);
+                if (!config.apply() || learned == null) return null;
+                int before = learned.liveVersion(Examples.ARTIFACT).map(LearnedStore.Version::version).orElse(0);
+                var live = learned.examples().with(example); // onto what is live now
+                int after = learned.put(Examples.ARTIFACT, live.json(), "accepted " + title, decisionId).version();
+                return new Object[] {Examples.ARTIFACT, before, after};
+            }
+            public void reject() { }
+        };
+    }
+
+    static final int EXAMPLE_CHARS = 2_000;
+
+    private static String firstUserLine(String transcript) {
+        for (var line : transcript.split("\n")) if (line.startsWith("user: ")) return line.substring(6).strip();
+        return transcript.strip().lines().findFirst().orElse("");
+    }
+
+    /** The training success to keep as an example this round: one whose task no example is like yet. */
+    private Trajectory exampleFrom(List<Trajectory> batch) {
+        for (var t : batch) {
+            if (!t.success() || t.runId() == null) continue;
+            String task = firstUserLine(t.transcript());
+            if (task.isBlank()) continue;
+            boolean known = examples.in(List.of(scope)).stream().anyMatch(e -> Examples.similarity(e.task(), task) >= 0.6);
+            if (!known) return t;
+        }
+        return null;
+    }
+
+    private SkillOutcome gateChange(Change change, String source, int round, Playbook playbook, Evaluator.Evaluation incumbentEval, int spent,
+                                    java.util.Map<String, String> rejected, com.fasterxml.jackson.databind.node.ArrayNode decisions,
+                                    Consumer<String> progress) throws InterruptedException {
+        String decisionId = "d-" + RunIds.next();
+        var record = Json.object().put("id", decisionId).put("round", round).put("candidate", change.title()).put("source", source)
+                .put("kind", change.kind()).put("key", change.key());
+        String unchanged = rejected.containsKey(change.key()) ? "rejected before (" + rejected.get(change.key()) + "); not gated again" : change.unchanged();
+        if (unchanged != null) {
+            record.put("accepted", false).put("rollouts", 0).put("reason", unchanged);
             decisions.add(record);
-            progress.accept("  " + candidate.title() + " -> " + record.path("reason").asText());
+            change.reject();
+            progress.accept("  " + change.title() + " -> " + unchanged);
             return null;
         }
         int cost = (incumbentEval == null ? config.holdout().size() * config.gate().k() : 0) + config.holdout().size() * config.gate().k();
         if (spent + cost > config.budget()) {
+            change.reject();
             return new SkillOutcome(null, 0, "budget: the next gate needs " + cost + " rollouts, " + (config.budget() - spent) + " left");
         }
-        var root = LearnedSkills.stage(candidate.skill());
         var incumbent = base.withPlaybook(playbook);
-        var result = GateRun.run(evaluator, incumbent, incumbent.withSkillRoot(root), config.holdoutSplit(), config.holdout(), config.gate(),
+        var result = GateRun.run(evaluator, incumbent, change.with(incumbent), config.holdoutSplit(), config.holdout(), config.gate(),
                 config.seed() * 7919 + 1, incumbentEval);
         var v = result.verdict();
         record.setAll(v.json());
         record.put("incumbent_eval", result.incumbent().id()).put("candidate_eval", result.candidate().id()).put("rollouts", result.rollouts());
-        String artifact = null;
-        Integer before = null, after = null;
+        Object[] applied = null;
         if (v.accepted()) {
-            // Later agents of this loop have the skill; the staged copy stays until the loop ends.
-            base = base.withSkillRoot(root);
-            stagedRoots.add(root);
-            if (config.apply() && learned != null) {
-                var a = LearnedSkills.apply(learned, skillsDir, candidate.skill(), "accepted " + candidate.title(), decisionId);
-                artifact = a.artifact();
-                before = a.before();
-                after = a.after();
-            }
+            applied = change.accept(decisionId);
         } else {
-            rejected.put(key, decisionId);
-            LearnedSkills.restore(null, root);
+            rejected.put(change.key(), decisionId);
+            change.reject();
         }
         decisions.add(record);
         if (learned != null) {
-            learned.record(new LearnedStore.Decision(decisionId, Instant.now(), "skill", evaluator.env().name(), v.accepted(),
-                    candidate.title() + " -> " + v.reason(), record.toString(), artifact, before, after, null));
+            learned.record(new LearnedStore.Decision(decisionId, Instant.now(), change.kind(), evaluator.env().name(), v.accepted(),
+                    change.title() + " -> " + v.reason(), record.toString(), applied == null ? null : (String) applied[0],
+                    applied == null ? null : (Integer) applied[1], applied == null ? null : (Integer) applied[2], null));
         }
-        progress.accept(String.format("  %s -> %s (%d rollouts)", candidate.title(), v.reason(), result.rollouts()));
-        var staged = candidate.skill().getParent();
-        if (staged != null && staged.getFileName().toString().startsWith("apprentice-proposed-skill-")) LearnedSkills.restore(null, staged);
+        progress.accept(String.format("  %s -> %s (%d rollouts)", change.title(), v.reason(), result.rollouts()));
         return new SkillOutcome(result, result.rollouts(), null);
     }
 

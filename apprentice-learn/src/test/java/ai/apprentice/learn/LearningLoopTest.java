@@ -133,9 +133,9 @@ class LearningLoopTest {
             var report = loop.run(line -> { });
             int skillsGated = 0;
             for (JsonNode d : report.path("decisions")) {
-                if (!d.has("skill") || d.path("rollouts").asInt() == 0) continue;
+                if (!d.path("kind").asText().equals("skill") || d.path("rollouts").asInt() == 0) continue;
                 skillsGated++;
-                var description = Json.tree(d.path("skill").asText()).at("/files/SKILL.md").asText();
+                var description = Json.tree(d.path("key").asText()).at("/files/SKILL.md").asText();
                 boolean harmful = world.harmfulLessons().stream().anyMatch(l -> description.contains(l.text()));
                 if (harmful) assertThat(d.path("accepted").asBoolean()).as(description).isFalse();
                 if (d.path("accepted").asBoolean()) assertThat(world.trueLessons().stream().anyMatch(l -> description.contains(l.text()))).as(description).isTrue();
@@ -150,6 +150,27 @@ class LearningLoopTest {
                 assertThat(world.trueLessons().stream().anyMatch(l -> text.contains(l.text()))).as(text).isTrue();
             }
             assertThat(report.path("accepted").asInt()).isPositive();
+        }
+    }
+
+    /** In the simulation an example is "other text": it must never be kept, and offering it must cost only its gate. */
+    @Test
+    void examplesAreOfferedFromSuccessesAndKeptOnlyIfTheGateSaysSo() throws Exception {
+        var env = EnvironmentProvider.byName("sql", home.resolve("data"));
+        var world = SimWorld.of(env);
+        try (var harness = Sim.harness(home.resolve("examples"))) {
+            var evaluator = new Evaluator(env, Sim.agent(world), () -> new ScriptedUser(List.of("Hello.")), harness.home().resolve("evals"), harness.store(), 2);
+            var nothing = new ModelReflector(ai.apprentice.model.scripted.ScriptedModel.of(ai.apprentice.model.scripted.ScriptedModel.turn("{\"candidates\": []}")));
+            var loop = new LearningLoop(evaluator, Sim.session(harness, ws), nothing, Playbook.Similarity.EXACT, harness.store(),
+                    harness.learned(), new LearningLoop.Config("train", TRAIN, "dev", HOLDOUT, Gate.Options.of(1), 120, 4, 5, true, null)).withExamples();
+            var report = loop.run(line -> { });
+            var kinds = new ArrayList<String>();
+            for (JsonNode d : report.path("decisions")) {
+                kinds.add(d.path("kind").asText());
+                if (d.path("rollouts").asInt() > 0) assertThat(d.path("accepted").asBoolean()).as(d.toString()).isFalse();
+            }
+            assertThat(kinds).isNotEmpty().containsOnly("example");
+            assertThat(harness.learned().examples().examples()).isEmpty();
         }
     }
 

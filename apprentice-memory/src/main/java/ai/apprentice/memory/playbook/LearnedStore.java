@@ -79,6 +79,11 @@ public final class LearnedStore implements AutoCloseable {
         });
     }
 
+    /** The live examples (empty when none were kept). */
+    public Examples examples() {
+        return live(Examples.ARTIFACT).map(Examples::fromJson).orElse(Examples.empty());
+    }
+
     /** The live routing of scopes to models (empty when nothing was learned). */
     public Routing routing() {
         return live(Routing.ARTIFACT).map(Routing::fromJson).orElse(Routing.empty());
