@@ -217,6 +217,45 @@ final class LearnCommand implements Callable<Integer> {
         }
     }
 
+    /** What 'learn gate' and 'learn route' share: the agent, the tasks both arms play, and how. */
+    static final class Arms {
+        @Mixin AgentOptions options = new AgentOptions();
+        @Option(names = "--user-model", paramLabel = "PROVIDER:MODEL", description = "Model that plays the user (default: the agent's).") String userModel;
+        @Option(names = "--split", defaultValue = "test", description = "Task split (default ${DEFAULT-VALUE}).") String split;
+        @Option(names = "--tasks", paramLabel = "LIST", description = "Task indices, e.g. 0-49,60 (default: all).") String tasks;
+        @Option(names = "-k", defaultValue = "1", description = "Trials per task, and the k of pass^k (default ${DEFAULT-VALUE}).") int k;
+        @Option(names = "--concurrency", defaultValue = "2", description = "Trials at once (default ${DEFAULT-VALUE}).") int concurrency;
+        @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).") long seed;
+        @Option(names = "--data", paramLabel = "DIR", description = "Data folder of the environment.") Path data;
+        @Option(names = "--json", description = "Print the result as JSON.") boolean json;
+
+        Environment environment;
+        List<Integer> indices;
+        Session session;
+
+        /** Resolves the environment, the split and the tasks (usage errors first), then the session. */
+        void resolve(Cli cli, String env) {
+            environment = LearnCommand.environment(cli, env, data);
+            if (!environment.splits().contains(split)) throw new UsageException(environment.name() + " has no split '" + split + "'; it has " + environment.splits());
+            try {
+                indices = EvalCommand.parseTasks(tasks, environment.size(split));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+        }
+
+        /** The evaluator of the arms: the environment's agent as 'eval' assembles it, the environment's user, progress unless --json. */
+        Evaluator evaluator(Cli cli, boolean skills) {
+            cli.trustIfAsked(options, options.workspaceOrCwd());
+            session = cli.session(options.workspaceOrCwd(), options.flags());
+            var userM = userModel == null ? session.model() : cli.session(options.workspaceOrCwd(), java.util.Map.of("model", userModel)).model();
+            var env = environment;
+            var evaluator = new Evaluator(env, Learning.agent(env.name(), skills, false), () -> env.user(userM), cli.home().resolve("evals"), cli.store(), concurrency);
+            if (!json) evaluator.onTrial(trialProgress(cli));
+            return evaluator;
+        }
+    }
+
     @Command(name = "gate", mixinStandardHelpOptions = true, description = {"Evaluate the agent with and without a candidate on the same tasks and say whether the gate accepts it.",
             "FILE is Markdown lessons (all tested together; blocks separated by --- count as one candidate here) or a skill folder."},
             footer = {"", "Exit 0 whether accepted or not; 2 on usage errors. With --json: accepted, k, delta, ci95, incumbent_eval, candidate_eval, ...",
@@ -225,30 +264,20 @@ final class LearnCommand implements Callable<Integer> {
         private final Cli cli;
         @Parameters(index = "0", paramLabel = "ENV", description = "Environment name or a folder of tasks.") String env;
         @Option(names = "--candidate", required = true, paramLabel = "FILE", description = "Markdown lessons, or a skill folder with SKILL.md.") Path candidate;
-        @Mixin AgentOptions options = new AgentOptions();
-        @Option(names = "--user-model", paramLabel = "PROVIDER:MODEL", description = "Model that plays the user (default: the agent's).") String userModel;
-        @Option(names = "--split", defaultValue = "test", description = "Task split (default ${DEFAULT-VALUE}).") String split;
-        @Option(names = "--tasks", paramLabel = "LIST", description = "Task indices, e.g. 0-49,60 (default: all).") String tasks;
-        @Option(names = "-k", defaultValue = "1", description = "Trials per task, and the k of pass^k (default ${DEFAULT-VALUE}).") int k;
+        @Mixin Arms arms = new Arms();
         @Option(names = "--margin", paramLabel = "M", defaultValue = "0", description = "Also accept a candidate at least 10%% cheaper whose interval stays above -M (default 0: off).") double margin;
         @Option(names = "--no-early-stop", description = "Evaluate every task even when the first half shows no gain.") boolean noEarlyStop;
         @Option(names = "--apply", description = "Make the candidate live if the gate accepts it (undo with 'apprentice learn undo').") boolean apply;
-        @Option(names = "--concurrency", defaultValue = "2", description = "Trials at once (default ${DEFAULT-VALUE}).") int concurrency;
-        @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).") long seed;
-        @Option(names = "--data", paramLabel = "DIR", description = "Data folder of the environment.") Path data;
-        @Option(names = "--json", description = "Print the verdict as JSON.") boolean json;
 
         GateCommand(Cli cli) { this.cli = cli; }
 
         @Override
         public Integer call() throws Exception {
-            var environment = environment(cli, env, data);
-            if (!environment.splits().contains(split)) throw new UsageException(environment.name() + " has no split '" + split + "'; it has " + environment.splits());
-            List<Integer> indices;
+            arms.resolve(cli, env);
+            var environment = arms.environment;
             Candidate c;
             Gate.Options o;
             try {
-                indices = EvalCommand.parseTasks(tasks, environment.size(split));
                 c = Proposals.gateCandidate(candidate, Scopes.environment(environment.name()));
                 var measured = Scopes.environment(environment.name());
                 for (var e : c.edits()) {
@@ -257,27 +286,22 @@ final class LearnCommand implements Callable<Integer> {
                                 + "'s agent does not read, so the gate could not measure it; use scope " + measured + " (or leave scope out)");
                     }
                 }
-                o = new Gate.Options(k, margin, 0.1, !noEarlyStop);
+                o = new Gate.Options(arms.k, margin, 0.1, !noEarlyStop);
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage(), e);
             }
-            cli.trustIfAsked(options, options.workspaceOrCwd());
-            var session = cli.session(options.workspaceOrCwd(), options.flags());
-            var model = userModel == null ? session.model()
-                    : cli.session(options.workspaceOrCwd(), java.util.Map.of("model", userModel)).model();
-            var evaluator = new Evaluator(environment, Learning.agent(environment.name(), c.isSkill(), false), () -> environment.user(model),
-                    cli.home().resolve("evals"), cli.store(), concurrency);
-            if (!json) {
-                cli.err.printf("gating %s on %s %s: %d tasks x %d trials per arm%n", Visible.escape(c.title()), environment.name(), split, indices.size(), k);
-                evaluator.onTrial(trialProgress(cli));
+            var evaluator = arms.evaluator(cli, c.isSkill());
+            if (!arms.json) {
+                cli.err.printf("gating %s on %s %s: %d tasks x %d trials per arm%n", Visible.escape(c.title()), environment.name(), arms.split,
+                        arms.indices.size(), arms.k);
             }
-            var verdict = new Learning(cli.harness()).gate(evaluator, session, c, split, indices, o, seed, apply);
-            if (json) {
+            var verdict = new Learning(cli.harness()).gate(evaluator, arms.session, c, arms.split, arms.indices, o, arms.seed, apply);
+            if (arms.json) {
                 cli.out.println(Visible.escapeText(verdict.toPrettyString()));
             } else {
                 cli.out.printf("%s: %s%n", verdict.path("accepted").asBoolean() ? "accepted" : "rejected", Visible.escape(verdict.path("reason").asText()));
                 if (!verdict.path("incumbent_eval").isNull()) {
-                    cli.out.printf("  incumbent pass^%d %.3f (%s), candidate %.3f (%s); %d rollouts%n", k, verdict.path("incumbent_pass_hat_k").asDouble(),
+                    cli.out.printf("  incumbent pass^%d %.3f (%s), candidate %.3f (%s); %d rollouts%n", arms.k, verdict.path("incumbent_pass_hat_k").asDouble(),
                             verdict.path("incumbent_eval").asText(), verdict.path("candidate_pass_hat_k").asDouble(), verdict.path("candidate_eval").asText(),
                             verdict.path("rollouts").asInt());
                 }
@@ -295,41 +319,27 @@ final class LearnCommand implements Callable<Integer> {
         private final Cli cli;
         @Parameters(index = "0", paramLabel = "ENV", description = "Environment name or a folder of tasks.") String env;
         @Option(names = "--models", required = true, split = ",", paramLabel = "M1,M2", description = "Models to try, in order (PROVIDER:MODEL).") List<String> models;
-        @Mixin AgentOptions options = new AgentOptions();
-        @Option(names = "--user-model", paramLabel = "PROVIDER:MODEL", description = "Model that plays the user (default: the agent's).") String userModel;
-        @Option(names = "--split", defaultValue = "test", description = "Task split (default ${DEFAULT-VALUE}).") String split;
-        @Option(names = "--tasks", paramLabel = "LIST", description = "Task indices (default: all).") String tasks;
-        @Option(names = "-k", defaultValue = "1", description = "Trials per task, and the k of pass^k (default ${DEFAULT-VALUE}).") int k;
+        @Mixin Arms arms = new Arms();
         @Option(names = "--margin", paramLabel = "M", defaultValue = "0.05", description = "How much lower pass^k a cheaper model may have at its interval's low end (default ${DEFAULT-VALUE}).") double margin;
         @Option(names = "--apply", description = "Make the chosen model live for this environment's agents.") boolean apply;
-        @Option(names = "--concurrency", defaultValue = "2", description = "Trials at once (default ${DEFAULT-VALUE}).") int concurrency;
-        @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).") long seed;
-        @Option(names = "--data", paramLabel = "DIR", description = "Data folder of the environment.") Path data;
-        @Option(names = "--json", description = "Print the result as JSON.") boolean json;
 
         Route(Cli cli) { this.cli = cli; }
 
         @Override
         public Integer call() throws Exception {
-            var environment = environment(cli, env, data);
-            if (!environment.splits().contains(split)) throw new UsageException(environment.name() + " has no split '" + split + "'; it has " + environment.splits());
-            List<Integer> indices;
+            arms.resolve(cli, env);
+            if (arms.indices.size() < Gate.MIN_TASKS) {
+                throw new UsageException("the gate needs at least " + Gate.MIN_TASKS + " tasks, --tasks gives " + arms.indices.size());
+            }
             Gate.Options o;
             try {
-                indices = EvalCommand.parseTasks(tasks, environment.size(split));
-                o = new Gate.Options(k, margin, 0.1, true);
+                o = new Gate.Options(arms.k, margin, 0.1, true);
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage(), e);
             }
-            if (indices.size() < Gate.MIN_TASKS) throw new UsageException("the gate needs at least " + Gate.MIN_TASKS + " tasks, --tasks gives " + indices.size());
-            cli.trustIfAsked(options, options.workspaceOrCwd());
-            var session = cli.session(options.workspaceOrCwd(), options.flags());
-            var userM = userModel == null ? session.model() : cli.session(options.workspaceOrCwd(), java.util.Map.of("model", userModel)).model();
-            var evaluator = new Evaluator(environment, Learning.agent(environment.name(), false, false), () -> environment.user(userM),
-                    cli.home().resolve("evals"), cli.store(), concurrency);
-            if (!json) evaluator.onTrial(trialProgress(cli));
-            var result = new Learning(cli.harness()).route(evaluator, session, models, split, indices, o, seed, apply);
-            if (json) {
+            var evaluator = arms.evaluator(cli, false);
+            var result = new Learning(cli.harness()).route(evaluator, arms.session, models, arms.split, arms.indices, o, arms.seed, apply);
+            if (arms.json) {
                 cli.out.println(Visible.escapeText(result.toPrettyString()));
                 return 0;
             }
@@ -338,7 +348,7 @@ final class LearnCommand implements Callable<Integer> {
                 cli.out.printf("%s %s (against %s): %s%n", d.path("accepted").asBoolean() ? "took" : "kept the incumbent over", d.path("model").asText(),
                         d.path("against").asText(), Visible.escape(d.path("reason").asText()));
             }
-            cli.out.printf("%s's agents: %s%s%n", environment.name(), result.path("chosen_model").asText(),
+            cli.out.printf("%s's agents: %s%s%n", arms.environment.name(), result.path("chosen_model").asText(),
                     apply && !result.path("chosen_model").asText().equals(result.path("incumbent_model").asText()) ? " (now live)" : "");
             return 0;
         }
