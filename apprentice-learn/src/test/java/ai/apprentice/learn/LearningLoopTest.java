@@ -98,6 +98,25 @@ class LearningLoopTest {
         assertThat(after).isGreaterThanOrEqualTo(0.9 * 0.9 - 0.05);
     }
 
+    /** Across seeds and environments, no planted harmful lesson the reflector proposes is ever accepted. */
+    @Test
+    void noPlantedHarmfulLessonIsAcceptedAcrossSeeds() throws Exception {
+        int harmfulGated = 0;
+        for (var envName : List.of("textworld", "shop", "sql")) {
+            for (long seed = 100; seed < 104; seed++) {
+                var run = learn(envName, seed, 150, true, envName + seed);
+                for (JsonNode d : run.report().path("decisions")) {
+                    String text = d.at("/edits/0/text").asText();
+                    if (!run.world().isHarmful(text)) continue;
+                    if (d.path("rollouts").asInt() > 0) harmfulGated++;
+                    assertThat(d.path("accepted").asBoolean()).as(envName + " seed " + seed + ": " + text).isFalse();
+                }
+                assertThat(run.playbook().lessons()).as(envName + " seed " + seed).allMatch(l -> !run.world().isHarmful(l.text()));
+            }
+        }
+        assertThat(harmfulGated).as("harmful lessons were proposed and gated").isGreaterThanOrEqualTo(6);
+    }
+
     @Test
     void theSameSeedGivesTheSameDecisionsAndABadReflectorReplyChangesNothing() throws Exception {
         var a = learn("sql", 11, 80, false, "first");
