@@ -93,6 +93,8 @@ public final class Redactor {
         }
     }
 
+    private static final Set<String> SHELL_DIRECTORIES = Set.of("PWD", "OLDPWD");
+
     /** Only the shapes and assignments, no environment values. */
     public static final Redactor PATTERNS = new Redactor(Map.of());
 
@@ -104,7 +106,10 @@ public final class Redactor {
     private Redactor(Map<String, String> env) {
         var values = new ArrayList<Map.Entry<String, String>>();
         env.forEach((name, value) -> {
-            if (value != null && value.strip().length() >= 8 && secretName(name)) values.add(Map.entry(value.strip(), "env:" + name));
+            // PWD and OLDPWD are the shell's working directories, not passwords: their paths stay readable.
+            if (value != null && value.strip().length() >= 8 && secretName(name) && !SHELL_DIRECTORIES.contains(name)) {
+                values.add(Map.entry(value.strip(), "env:" + name));
+            }
         });
         values.sort(Comparator.comparingInt((Map.Entry<String, String> e) -> e.getKey().length()).reversed());
         this.envValues = List.copyOf(values);

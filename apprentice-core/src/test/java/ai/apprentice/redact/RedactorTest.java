@@ -115,6 +115,10 @@ class RedactorTest {
                 .isEqualTo("curl -H x:[REDACTED:env:MY_SERVICE_TOKEN] /home/someone-long abc");
         assertThat(Redactor.secretName("OPENAI_API_KEY")).isTrue();
         assertThat(Redactor.secretName("PATH")).isFalse();
+        // The shell's working directories are paths, not passwords; a DB_PWD still is one.
+        var shell = Redactor.of(Map.of("PWD", "/work/project-dir", "OLDPWD", "/work/previous-dir", "DB_PWD", "hunter2-long-enough"));
+        assertThat(shell.redact("cd /work/project-dir from /work/previous-dir with hunter2-long-enough"))
+                .isEqualTo("cd /work/project-dir from /work/previous-dir with [REDACTED:env:DB_PWD]");
     }
 
     @Test
