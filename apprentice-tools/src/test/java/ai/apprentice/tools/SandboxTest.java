@@ -53,13 +53,15 @@ class SandboxTest {
         Requirements.bubblewrap();
         Requirements.python3();
         Files.writeString(root.resolve("bomb.py"), """
-                import os
+                import os, time
                 n = 0
                 try:
                     for i in range(5000):
                         if os.fork() == 0:
                             os.execvp("sleep", ["sleep", "37.5"])
                         n += 1
+                    # A bomb keeps its children; without this the loop could end between two checks of the count.
+                    time.sleep(30)
                 except OSError as e:
                     print("fork failed after", n, e)
                 """);
