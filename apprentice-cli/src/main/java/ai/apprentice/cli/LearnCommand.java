@@ -106,7 +106,7 @@ final class LearnCommand implements Callable<Integer> {
                 throw new UsageException(e.getMessage(), e);
             }
         } else {
-            var model = reflectorModel == null ? session.model() : cli.session(options.workspaceOrCwd(), flagsWithModel(reflectorModel)).model();
+            var model = reflectorModel == null ? session.model() : cli.session(options.workspaceOrCwd(), withModel(options, reflectorModel)).model();
             reflector = skills ? new ModelReflector(model).proposingSkills() : new ModelReflector(model);
         }
         var stored = fromRuns ? StoredRuns.judged(cli.store(), since(since), 1000) : null;
@@ -115,7 +115,7 @@ final class LearnCommand implements Callable<Integer> {
                     + " or /good, /bad and /fix in a session, then learn from them.");
             return 0;
         }
-        var evaluator = new Evaluator(environment, Learning.agent(environment.name(), skills, false), users(cli, session, environment),
+        var evaluator = new Evaluator(environment, Learning.agent(environment.name(), skills, false), users(cli, options, session, environment, userModel),
                 cli.home().resolve("evals"), cli.store(), concurrency);
         if (!json) evaluator.onTrial(trialProgress(cli));
         var loop = new LearningLoop(evaluator, session, reflector, cli.harness().lessonSimilarity(), cli.store(), cli.harness().learned(), config, stored);
@@ -174,14 +174,16 @@ final class LearnCommand implements Callable<Integer> {
         return List.of(trainTasks, heldTasks);
     }
 
-    private java.util.Map<String, Object> flagsWithModel(String model) {
+    /** The agent's flags with another model (the reflector's, the simulated user's). */
+    static java.util.Map<String, Object> withModel(AgentOptions options, String model) {
         var flags = new java.util.LinkedHashMap<>(options.flags());
         flags.put("model", model);
         return flags;
     }
 
-    private Supplier<UserSimulator> users(Cli cli, Session session, Environment environment) {
-        var model = userModel == null ? session.model() : cli.session(options.workspaceOrCwd(), flagsWithModel(userModel)).model();
+    /** The environment's own user, played by {@code userModel} (default: the session's model). */
+    static Supplier<UserSimulator> users(Cli cli, AgentOptions options, Session session, Environment environment, String userModel) {
+        var model = userModel == null ? session.model() : cli.session(options.workspaceOrCwd(), withModel(options, userModel)).model();
         return () -> environment.user(model);
     }
 
@@ -248,9 +250,8 @@ final class LearnCommand implements Callable<Integer> {
         Evaluator evaluator(Cli cli, boolean skills) {
             cli.trustIfAsked(options, options.workspaceOrCwd());
             session = cli.session(options.workspaceOrCwd(), options.flags());
-            var userM = userModel == null ? session.model() : cli.session(options.workspaceOrCwd(), java.util.Map.of("model", userModel)).model();
-            var env = environment;
-            var evaluator = new Evaluator(env, Learning.agent(env.name(), skills, false), () -> env.user(userM), cli.home().resolve("evals"), cli.store(), concurrency);
+            var evaluator = new Evaluator(environment, Learning.agent(environment.name(), skills, false), users(cli, options, session, environment, userModel),
+                    cli.home().resolve("evals"), cli.store(), concurrency);
             if (!json) evaluator.onTrial(trialProgress(cli));
             return evaluator;
         }

@@ -102,7 +102,8 @@ public final class Report {
                 pad, h - pad, w - pad, h - pad, pad, pad, pad, h - pad, w / 2 - 20, h - 8, x, pad - 10, y, pad - 14, pad + 4, pad - 14, h - pad);
     }
 
-    private static String esc(String s) {
+    /** Text for HTML element content and double-quoted attributes. */
+    public static String esc(String s) {
         return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

@@ -57,16 +57,16 @@ public final class Session {
     private final List<Path> extraSkillRoots;
     private final List<String> extraLessonScopes;
     private final ai.apprentice.memory.playbook.Routing routing;
-    private ai.apprentice.memory.playbook.Examples examples;
+    private final ai.apprentice.memory.playbook.Examples examples;
     private PolicyGate gate;
     private SkillCatalog skills;
 
     Session(Harness harness, Settings settings, Path workspace) {
-        this(harness, settings, workspace, new ConcurrentHashMap<>(), null, List.of(), List.of(), null);
+        this(harness, settings, workspace, new ConcurrentHashMap<>(), null, List.of(), List.of(), null, null);
     }
 
     private Session(Harness harness, Settings settings, Path workspace, Map<String, Model> models, Playbook playbook, List<Path> extraSkillRoots,
-                    List<String> extraLessonScopes, ai.apprentice.memory.playbook.Routing routing) {
+                    List<String> extraLessonScopes, ai.apprentice.memory.playbook.Routing routing, ai.apprentice.memory.playbook.Examples examples) {
         this.harness = harness;
         this.settings = settings;
         this.workspace = workspace;
@@ -75,24 +75,18 @@ public final class Session {
         this.extraSkillRoots = List.copyOf(extraSkillRoots);
         this.extraLessonScopes = List.copyOf(extraLessonScopes);
         this.routing = routing;
+        this.examples = examples;
     }
 
     /** The same session with {@code routing} in place of the live one (the gate's arms of {@code learn route}). Models are shared. */
     public Session withRouting(ai.apprentice.memory.playbook.Routing routing) {
-        return sameExamples(new Session(harness, settings, workspace, models, playbook, extraSkillRoots, extraLessonScopes, java.util.Objects.requireNonNull(routing)));
-    }
-
-    /** {@code s} with this session's examples, if it was given its own. */
-    private Session sameExamples(Session s) {
-        s.examples = examples;
-        return s;
+        return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, extraLessonScopes, java.util.Objects.requireNonNull(routing), examples);
     }
 
     /** The same session with {@code examples} in place of the live ones (the gate's arms for an example). Models are shared. */
     public Session withExamples(ai.apprentice.memory.playbook.Examples examples) {
-        var s = new Session(harness, settings, workspace, models, playbook, extraSkillRoots, extraLessonScopes, routing);
-        s.examples = java.util.Objects.requireNonNull(examples);
-        return s;
+        return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, extraLessonScopes, routing,
+                java.util.Objects.requireNonNull(examples));
     }
 
     /** The demonstrations agents of this session may be shown: the ones given to {@link #withExamples}, else the live ones. */
@@ -126,7 +120,7 @@ public final class Session {
     public Session withLessonScopes(List<String> scopes) {
         var all = new ArrayList<>(extraLessonScopes);
         scopes.forEach(sc -> { if (!all.contains(sc)) all.add(sc); });
-        return sameExamples(new Session(harness, settings, workspace, models, playbook, extraSkillRoots, all, routing));
+        return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, all, routing, examples);
     }
 
     /**
@@ -134,7 +128,7 @@ public final class Session {
      * and without a candidate, through the same assembly as every other agent. Models are shared.
      */
     public Session withPlaybook(Playbook playbook) {
-        return sameExamples(new Session(harness, settings, workspace, models, java.util.Objects.requireNonNull(playbook), extraSkillRoots, extraLessonScopes, routing));
+        return new Session(harness, settings, workspace, models, java.util.Objects.requireNonNull(playbook), extraSkillRoots, extraLessonScopes, routing, examples);
     }
 
     /**
@@ -144,7 +138,7 @@ public final class Session {
     public Session withSkillRoot(Path root) {
         var roots = new ArrayList<>(extraSkillRoots);
         roots.add(root);
-        return sameExamples(new Session(harness, settings, workspace, models, playbook, roots, extraLessonScopes, routing));
+        return new Session(harness, settings, workspace, models, playbook, roots, extraLessonScopes, routing, examples);
     }
 
     /** The lessons agents of this session read: the one given to {@link #withPlaybook}, else the live playbook. */

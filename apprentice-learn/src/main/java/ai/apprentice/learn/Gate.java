@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.commons.math3.distribution.TDistribution;
 
@@ -121,8 +120,7 @@ public final class Gate {
         var in = new HashSet<>(tasks);
         var chosen = trials.stream().filter(t -> in.contains(t.taskId())).toList();
         if (chosen.isEmpty()) return new Cost(0, 0);
-        Function<Double, Double> perTrial = x -> x / chosen.size();
-        return new Cost(perTrial.apply(chosen.stream().mapToDouble(TrialResult::costUsd).sum()),
-                perTrial.apply((double) chosen.stream().mapToLong(t -> t.inputTokens() + t.outputTokens()).sum()));
+        return new Cost(chosen.stream().mapToDouble(TrialResult::costUsd).average().orElse(0),
+                chosen.stream().mapToLong(t -> t.inputTokens() + t.outputTokens()).average().orElse(0));
     }
 }

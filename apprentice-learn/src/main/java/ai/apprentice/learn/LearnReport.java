@@ -98,7 +98,8 @@ public final class LearnReport {
         return sb.append("<polyline fill=\"none\" stroke=\"#1f6feb\" points=\"").append(line).append("\"/></svg>").toString();
     }
 
-    static String esc(String s) {
-        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    private static String esc(String s) {
+        return ai.apprentice.eval.Report.esc(s);
     }
+
 }

@@ -51,24 +51,14 @@ public final class Learning {
         Path root = null;
         if (candidate.isSkill()) {
             if (LearnedSkills.same(harness.home().resolve("skills"), candidate.skill())) {
-                o.put("accepted", false).put("reason", "the candidate changes nothing: the installed skill has exactly these files").put("k", options.k())
-                        .put("delta", 0.0).putNull("incumbent_eval").putNull("candidate_eval").put("rollouts", 0);
-                o.putArray("ci95").add(0.0).add(0.0);
-                record(decisionId, env, candidate, false, o, null, null, null);
-                return o;
+                return unchanged(o, "the installed skill has exactly these files", options, decisionId, env, candidate);
             }
             root = LearnedSkills.stage(candidate.skill());
             candidateSession = session.withSkillRoot(root);
         } else {
             applied = session.playbook().apply(candidate.edits(), List.of(decisionId), harness.lessonSimilarity());
             o.set("notes", Json.MAPPER.valueToTree(applied.notes()));
-            if (!applied.changed()) {
-                o.put("accepted", false).put("reason", "the candidate changes nothing: " + String.join("; ", applied.notes())).put("k", options.k())
-                        .put("delta", 0.0).putNull("incumbent_eval").putNull("candidate_eval").put("rollouts", 0);
-                o.putArray("ci95").add(0.0).add(0.0);
-                record(decisionId, env, candidate, false, o, null, null, null);
-                return o;
-            }
+            if (!applied.changed()) return unchanged(o, String.join("; ", applied.notes()), options, decisionId, env, candidate);
             candidateSession = session.withPlaybook(applied.playbook());
         }
         try {
@@ -101,6 +91,15 @@ public final class Learning {
         } finally {
             if (root != null) LearnedSkills.restore(null, root); // the staged copy goes
         }
+    }
+
+    /** The verdict on a candidate that changes nothing: rejected without a rollout, and recorded. */
+    private ObjectNode unchanged(ObjectNode o, String why, Gate.Options options, String decisionId, String env, Candidate candidate) {
+        o.put("accepted", false).put("reason", "the candidate changes nothing: " + why).put("k", options.k())
+                .put("delta", 0.0).putNull("incumbent_eval").putNull("candidate_eval").put("rollouts", 0);
+        o.putArray("ci95").add(0.0).add(0.0);
+        record(decisionId, env, candidate, false, o, null, null, null);
+        return o;
     }
 
     private void record(String id, String env, Candidate candidate, boolean accepted, ObjectNode evidence, String artifact, Integer before, Integer after) {

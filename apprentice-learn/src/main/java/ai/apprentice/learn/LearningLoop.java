@@ -61,6 +61,8 @@ public final class LearningLoop {
     private Session base;
     private java.nio.file.Path skillsDir;
     private boolean proposeExamples;
+    /** What this run's agents have, as accepted changes add to it. */
+    private Playbook playbook;
     private Examples examples;
     private final Reflector reflector;
     private final Playbook.Similarity similarity;
@@ -115,7 +117,7 @@ public final class LearningLoop {
     public ObjectNode run(Consumer<String> progress) throws InterruptedException {
         long t0 = System.nanoTime();
         String id = "learn-" + RunIds.next();
-        var playbook = base.playbook();
+        playbook = base.playbook();
         examples = base.examples();
         var startPlaybook = playbook;
         var order = new ArrayList<>(config.train());
@@ -184,90 +186,42 @@ public final class LearningLoop {
             var demo = proposeExamples ? exampleFrom(trajectories) : null;
             if (demo != null) items.add(demo);
             for (var item : items) {
-                if (item instanceof Trajectory || ((Candidate) item).isSkill()) {
-                    SkillOutcome outcome;
-                    if (item instanceof Trajectory t) {
-                        outcome = gateChange(exampleChange(t), "examples", round, playbook, incumbentEval, spent, rejected, decisions, progress);
-                    } else {
-                        var candidate = (Candidate) item;
-                        if (skillsDir == null) {
-                            problems.add(Json.object().put("round", round).put("problem", "skill candidates need the skills index (learn --skills); "
-                                    + candidate.title() + " skipped"));
-                            continue;
-                        }
-                        outcome = gateChange(skillChange(candidate), candidate.source(), round, playbook, incumbentEval, spent, rejected, decisions, progress);
-                        var staged = candidate.skill().getParent();
-                        if (staged != null && staged.getFileName().toString().startsWith("apprentice-proposed-skill-")) LearnedSkills.restore(null, staged);
-                    }
-                    if (outcome == null) continue;
-                    if (outcome.stop() != null) {
-                        stop = outcome.stop();
-                        break outer;
-                    }
-                    spent += outcome.rollouts();
-                    gateSpent += outcome.rollouts();
-                    if (incumbentEval == null) curve.add(point(0, spent - outcome.result().candidate().rolloutsNow(), outcome.result().incumbent(), accepted));
-                    incumbentEval = outcome.result().verdict().accepted() ? outcome.result().candidate() : outcome.result().incumbent();
-                    if (outcome.result().verdict().accepted()) accepted++;
-                    curve.add(point(round, spent, incumbentEval, accepted));
+                Change change;
+                String source;
+                Candidate proposed = item instanceof Candidate c ? c : null;
+                if (proposed == null) {
+                    change = exampleChange((Trajectory) item);
+                    source = "examples";
+                } else if (!proposed.isSkill()) {
+                    change = lessonChange(proposed);
+                    source = proposed.source();
+                } else if (skillsDir == null) {
+                    problems.add(Json.object().put("round", round).put("problem", "skill candidates need the skills index (learn --skills); "
+                            + proposed.title() + " skipped"));
                     continue;
+                } else {
+                    change = skillChange(proposed);
+                    source = proposed.source();
                 }
-                var candidate = (Candidate) item;
-                var applied = playbook.apply(candidate.edits(), candidate.fromRuns(), similarity);
-                String decisionId = "d-" + RunIds.next();
-                var record = Json.object().put("id", decisionId).put("round", round).put("candidate", candidate.title())
-                        .put("source", candidate.source());
-                record.set("edits", Json.MAPPER.valueToTree(candidate.edits()));
-                record.set("notes", Json.MAPPER.valueToTree(applied.notes()));
-                var key = candidate.edits().toString();
-                record.put("key", key);
-                if (rejected.containsKey(key)) {
-                    record.put("accepted", false).put("reason", "rejected before (" + rejected.get(key) + "); not gated again").put("rollouts", 0);
-                    decisions.add(record);
-                    progress.accept("  " + candidate.title() + " -> rejected before, not gated again");
-                    continue;
+                Outcome outcome;
+                try {
+                    outcome = gateChange(change, source, round, incumbentEval, spent, rejected, decisions, progress);
+                } finally {
+                    var staged = proposed != null && proposed.isSkill() ? proposed.skill().getParent() : null;
+                    if (staged != null && staged.getFileName().toString().startsWith("apprentice-proposed-skill-")) LearnedSkills.restore(null, staged);
                 }
-                if (!applied.changed()) {
-                    record.put("accepted", false).put("reason", "changes nothing: " + String.join("; ", applied.notes())).put("rollouts", 0);
-                    decisions.add(record);
-                    remember(decisionId, false, record, null, null);
-                    progress.accept("  " + candidate.title() + " -> changes nothing");
-                    continue;
-                }
-                int cost = (incumbentEval == null ? config.holdout().size() * config.gate().k() : 0) + config.holdout().size() * config.gate().k();
-                if (spent + cost > config.budget()) {
-                    stop = "budget: the next gate needs " + cost + " rollouts, " + (config.budget() - spent) + " left";
+                if (outcome == null) continue;
+                if (outcome.stop() != null) {
+                    stop = outcome.stop();
                     break outer;
                 }
-                var result = GateRun.run(evaluator, base.withPlaybook(playbook), base.withPlaybook(applied.playbook()), config.holdoutSplit(),
-                        config.holdout(), config.gate(), config.seed() * 7919 + 1, incumbentEval);
-                spent += result.rollouts();
-                gateSpent += result.rollouts();
-                if (incumbentEval == null) curve.add(point(0, spent - result.candidate().rolloutsNow(), result.incumbent(), accepted));
-                incumbentEval = result.incumbent();
-                var v = result.verdict();
-                record.setAll(v.json());
-                record.put("incumbent_eval", result.incumbent().id()).put("candidate_eval", result.candidate().id()).put("rollouts", result.rollouts());
-                Integer before = null, after = null;
-                if (v.accepted()) {
-                    accepted++;
-                    playbook = credit(applied.playbook(), candidate, decisionId);
-                    incumbentEval = result.candidate(); // the winner's own measurement: biased up, which makes the next gate stricter, never laxer
-                    if (config.apply() && learned != null) {
-                        // The edits go onto the live playbook as it is now, so an undo or another change made meanwhile stands.
-                        var saved = learned.updatePlaybook(live -> credit(live.apply(candidate.edits(), candidate.fromRuns(), similarity).playbook(),
-                                candidate, decisionId), "accepted " + candidate.title(), decisionId);
-                        if (saved != null) {
-                            before = saved[0].version();
-                            after = saved[1].version();
-                        }
-                    }
-                }
-                if (!v.accepted()) rejected.put(key, decisionId);
-                decisions.add(record);
-                remember(decisionId, v.accepted(), record, before, after);
+                spent += outcome.rollouts();
+                gateSpent += outcome.rollouts();
+                if (incumbentEval == null) curve.add(point(0, spent - outcome.result().candidate().rolloutsNow(), outcome.result().incumbent(), accepted));
+                // On acceptance the winner's own measurement: biased up, which makes the next gate stricter, never laxer.
+                incumbentEval = outcome.result().verdict().accepted() ? outcome.result().candidate() : outcome.result().incumbent();
+                if (outcome.result().verdict().accepted()) accepted++;
                 curve.add(point(round, spent, incumbentEval, accepted));
-                progress.accept(String.format("  %s -> %s (%d rollouts)", candidate.title(), v.reason(), result.rollouts()));
             }
         }
         stagedRoots.forEach(r -> LearnedSkills.restore(null, r));
@@ -291,28 +245,57 @@ public final class LearningLoop {
         return o;
     }
 
-    private record SkillOutcome(GateRun.Result result, int rollouts, String stop) {}
+    /** One gate's outcome: its result and rollouts, or why the loop stops. */
+    private record Outcome(GateRun.Result result, int rollouts, String stop) {}
 
     /**
-     * A change other than playbook edits (a skill, an example): how it is named, when it changes nothing, the session
-     * that has it, and what accepting it does (makes it live, returns {artifact, before, after}, or null in a dry run).
+     * A proposed change (playbook edits, a skill, an example): how it is named, when it changes nothing, the session
+     * that has it, and what accepting it does (later agents of this run have it; with apply it goes live, and the
+     * artifact's versions before and after are returned; null when nothing went live).
      */
     private interface Change {
         String title();
 
+        /** What identifies it among earlier rejections. */
         String key();
 
         String kind();
+
+        /** What the decision's record shows of it besides the verdict. */
+        default void describe(ObjectNode record) {}
 
         /** Why gating it would be pointless (it is already there), or null. */
         String unchanged();
 
         Session with(Session incumbent);
 
-        /** Later agents of this loop have it; with apply, it goes live. */
-        Object[] accept(String decisionId);
+        LearnedSkills.Applied accept(String decisionId);
 
-        void reject();
+        default void reject() {}
+    }
+
+    /** Playbook edits as a {@link Change}: applied to this run's playbook, and, when accepted, to the live one as it is then. */
+    private Change lessonChange(Candidate candidate) {
+        var applied = playbook.apply(candidate.edits(), candidate.fromRuns(), similarity);
+        return new Change() {
+            public String title() { return candidate.title(); }
+            public String key() { return candidate.edits().toString(); }
+            public String kind() { return "lessons"; }
+            public void describe(ObjectNode record) {
+                record.set("edits", Json.MAPPER.valueToTree(candidate.edits()));
+                record.set("notes", Json.MAPPER.valueToTree(applied.notes()));
+            }
+            public String unchanged() { return applied.changed() ? null : "changes nothing: " + String.join("; ", applied.notes()); }
+            public Session with(Session incumbent) { return incumbent.withPlaybook(applied.playbook()); }
+            public LearnedSkills.Applied accept(String decisionId) {
+                playbook = credit(applied.playbook(), candidate);
+                if (!config.apply() || learned == null) return null;
+                // The edits go onto the live playbook as it is now, so an undo or another change made meanwhile stands.
+                var saved = learned.updatePlaybook(live -> credit(live.apply(candidate.edits(), candidate.fromRuns(), similarity).playbook(), candidate),
+                        "accepted " + candidate.title(), decisionId);
+                return saved == null ? null : new LearnedSkills.Applied(LearnedStore.PLAYBOOK, saved[0].version(), saved[1].version());
+            }
+        };
     }
 
     /** A skill candidate as a {@link Change}: staged ahead of the installed skills, installed when accepted. */
@@ -327,12 +310,11 @@ public final class LearningLoop {
                 return LearnedSkills.same(skillsDir, candidate.skill()) ? "changes nothing: the installed skill has exactly these files" : null;
             }
             public Session with(Session incumbent) { return incumbent.withSkillRoot(root); }
-            public Object[] accept(String decisionId) {
+            public LearnedSkills.Applied accept(String decisionId) {
                 base = base.withSkillRoot(root); // the staged copy stays until the loop ends
                 stagedRoots.add(root);
                 if (!config.apply() || learned == null) return null;
-                var a = LearnedSkills.apply(learned, skillsDir, candidate.skill(), "accepted " + candidate.title(), decisionId);
-                return new Object[] {a.artifact(), a.before(), a.after()};
+                return LearnedSkills.apply(learned, skillsDir, candidate.skill(), "accepted " + candidate.title(), decisionId);
             }
             public void reject() { LearnedSkills.restore(null, root); }
         };
@@ -350,16 +332,15 @@ public final class LearningLoop {
             public String kind() { return "example"; }
             public String unchanged() { return null; }
             public Session with(Session incumbent) { return incumbent.withExamples(examples.with(example)); }
-            public Object[] accept(String decisionId) {
+            public LearnedSkills.Applied accept(String decisionId) {
                 examples = examples.with(example);
                 base = base.withExamples(examples);
                 if (!config.apply() || learned == null) return null;
                 int before = learned.liveVersion(Examples.ARTIFACT).map(LearnedStore.Version::version).orElse(0);
                 var live = learned.examples().with(example); // onto what is live now
                 int after = learned.put(Examples.ARTIFACT, live.json(), "accepted " + title, decisionId).version();
-                return new Object[] {Examples.ARTIFACT, before, after};
+                return new LearnedSkills.Applied(Examples.ARTIFACT, before, after);
             }
-            public void reject() { }
         };
     }
 
@@ -382,16 +363,25 @@ public final class LearningLoop {
         return null;
     }
 
-    private SkillOutcome gateChange(Change change, String source, int round, Playbook playbook, Evaluator.Evaluation incumbentEval, int spent,
-                                    java.util.Map<String, String> rejected, com.fasterxml.jackson.databind.node.ArrayNode decisions,
-                                    Consumer<String> progress) throws InterruptedException {
+    private Outcome gateChange(Change change, String source, int round, Evaluator.Evaluation incumbentEval, int spent,
+                               java.util.Map<String, String> rejected, ArrayNode decisions,
+                               Consumer<String> progress) throws InterruptedException {
         String decisionId = "d-" + RunIds.next();
         var record = Json.object().put("id", decisionId).put("round", round).put("candidate", change.title()).put("source", source)
                 .put("kind", change.kind()).put("key", change.key());
-        String unchanged = rejected.containsKey(change.key()) ? "rejected before (" + rejected.get(change.key()) + "); not gated again" : change.unchanged();
+        change.describe(record);
+        if (rejected.containsKey(change.key())) {
+            record.put("accepted", false).put("rollouts", 0).put("reason", "rejected before (" + rejected.get(change.key()) + "); not gated again");
+            decisions.add(record);
+            change.reject();
+            progress.accept("  " + change.title() + " -> rejected before, not gated again");
+            return null;
+        }
+        String unchanged = change.unchanged();
         if (unchanged != null) {
             record.put("accepted", false).put("rollouts", 0).put("reason", unchanged);
             decisions.add(record);
+            remember(decisionId, change, false, record, null);
             change.reject();
             progress.accept("  " + change.title() + " -> " + unchanged);
             return null;
@@ -399,7 +389,7 @@ public final class LearningLoop {
         int cost = (incumbentEval == null ? config.holdout().size() * config.gate().k() : 0) + config.holdout().size() * config.gate().k();
         if (spent + cost > config.budget()) {
             change.reject();
-            return new SkillOutcome(null, 0, "budget: the next gate needs " + cost + " rollouts, " + (config.budget() - spent) + " left");
+            return new Outcome(null, 0, "budget: the next gate needs " + cost + " rollouts, " + (config.budget() - spent) + " left");
         }
         var incumbent = base.withPlaybook(playbook);
         var result = GateRun.run(evaluator, incumbent, change.with(incumbent), config.holdoutSplit(), config.holdout(), config.gate(),
@@ -407,27 +397,23 @@ public final class LearningLoop {
         var v = result.verdict();
         record.setAll(v.json());
         record.put("incumbent_eval", result.incumbent().id()).put("candidate_eval", result.candidate().id()).put("rollouts", result.rollouts());
-        Object[] applied = null;
+        LearnedSkills.Applied live = null;
         if (v.accepted()) {
-            applied = change.accept(decisionId);
+            live = change.accept(decisionId);
         } else {
             rejected.put(change.key(), decisionId);
             change.reject();
         }
         decisions.add(record);
-        if (learned != null) {
-            learned.record(new LearnedStore.Decision(decisionId, Instant.now(), change.kind(), evaluator.env().name(), v.accepted(),
-                    change.title() + " -> " + v.reason(), record.toString(), applied == null ? null : (String) applied[0],
-                    applied == null ? null : (Integer) applied[1], applied == null ? null : (Integer) applied[2], null));
-        }
+        remember(decisionId, change, v.accepted(), record, live);
         progress.accept(String.format("  %s -> %s (%d rollouts)", change.title(), v.reason(), result.rollouts()));
-        return new SkillOutcome(result, result.rollouts(), null);
+        return new Outcome(result, result.rollouts(), null);
     }
 
     private final List<java.nio.file.Path> stagedRoots = new ArrayList<>();
 
     /** The lessons a candidate added are credited with its acceptance. */
-    private static Playbook credit(Playbook playbook, Candidate candidate, String decisionId) {
+    private static Playbook credit(Playbook playbook, Candidate candidate) {
         var out = playbook;
         for (var l : playbook.lessons()) {
             if (l.provenance().isEmpty() || candidate.fromRuns().isEmpty()) continue;
@@ -436,11 +422,12 @@ public final class LearningLoop {
         return out;
     }
 
-    private void remember(String id, boolean accepted, ObjectNode record, Integer before, Integer after) {
+    /** The decision in the learned store, with what went live (null: nothing). */
+    private void remember(String id, Change change, boolean accepted, ObjectNode record, LearnedSkills.Applied live) {
         if (learned == null) return;
-        learned.record(new LearnedStore.Decision(id, Instant.now(), "lessons", evaluator.env().name(), accepted,
-                record.path("candidate").asText() + " -> " + record.path("reason").asText(), record.toString(),
-                after != null ? LearnedStore.PLAYBOOK : null, before, after, null));
+        learned.record(new LearnedStore.Decision(id, Instant.now(), change.kind(), evaluator.env().name(), accepted,
+                change.title() + " -> " + record.path("reason").asText(), record.toString(), live == null ? null : live.artifact(),
+                live == null ? null : live.before(), live == null ? null : live.after(), null));
     }
 
     private ObjectNode point(int round, int rollouts, Evaluator.Evaluation eval, int accepted) {

@@ -99,20 +99,23 @@ public final class LearnedStore implements AutoCloseable {
      * preceded by an "absent" version 0, so undo of the first change has something to go back to.
      */
     public synchronized Version put(String artifact, String content, String reason, String decision) {
-        return transaction("save " + artifact, () -> {
-            int last = lastVersion(artifact);
-            if (last < 0) {
-                insert(artifact, 0, null, "before anything was learned", null);
-                last = 0;
-            }
-            var v = insert(artifact, last + 1, content, reason, decision);
-            try (var st = db.prepareStatement("INSERT INTO live (artifact, version) VALUES (?, ?) ON CONFLICT (artifact) DO UPDATE SET version = excluded.version")) {
-                st.setString(1, artifact);
-                st.setInt(2, v.version());
-                st.executeUpdate();
-            }
-            return v;
-        });
+        return transaction("save " + artifact, () -> save(artifact, content, reason, decision));
+    }
+
+    /** The next version of {@code artifact}, made live; inside a transaction. */
+    private Version save(String artifact, String content, String reason, String decision) throws SQLException {
+        int last = lastVersion(artifact);
+        if (last < 0) {
+            insert(artifact, 0, null, "before anything was learned", null);
+            last = 0;
+        }
+        var v = insert(artifact, last + 1, content, reason, decision);
+        try (var st = db.prepareStatement("INSERT INTO live (artifact, version) VALUES (?, ?) ON CONFLICT (artifact) DO UPDATE SET version = excluded.version")) {
+            st.setString(1, artifact);
+            st.setInt(2, v.version());
+            st.executeUpdate();
+        }
+        return v;
     }
 
     /**
@@ -126,19 +129,8 @@ public final class LearnedStore implements AutoCloseable {
             var current = live.map(Version::content).map(Playbook::fromJson).orElse(Playbook.empty());
             var next = change.apply(current);
             if (next.equals(current)) return null;
-            int last = lastVersion(PLAYBOOK);
-            if (last < 0) {
-                insert(PLAYBOOK, 0, null, "before anything was learned", null);
-                last = 0;
-            }
             var before = live.orElse(new Version(PLAYBOOK, 0, null, Instant.now(), "before anything was learned", null));
-            var saved = insert(PLAYBOOK, last + 1, next.json(), reason, decision);
-            try (var st = db.prepareStatement("INSERT INTO live (artifact, version) VALUES (?, ?) ON CONFLICT (artifact) DO UPDATE SET version = excluded.version")) {
-                st.setString(1, PLAYBOOK);
-                st.setInt(2, saved.version());
-                st.executeUpdate();
-            }
-            return new Version[] {before, saved};
+            return new Version[] {before, save(PLAYBOOK, next.json(), reason, decision)};
         });
     }
 
