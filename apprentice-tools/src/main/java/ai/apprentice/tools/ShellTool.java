@@ -140,7 +140,9 @@ public final class ShellTool {
         boolean watchProcesses = settings.sandbox() && Sandbox.hostRoot();
         Process process = pb.start();
         var output = new HeadTailBuffer(settings.maxOutputChars());
-        var reader = Thread.ofVirtual().start(() -> drain(process.getInputStream(), output));
+        // A platform thread: a virtual one can wait behind CPU-bound virtual threads (parallel trials) for longer than
+        // the join below allows, and the command's output was then lost (seen as "exit code: 1" and nothing else).
+        var reader = Thread.ofPlatform().daemon().name("shell-output").start(() -> drain(process.getInputStream(), output));
         boolean finished = false, tooMany = false;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         try {
