@@ -33,7 +33,7 @@ final class EnvCommand {
             cli.out.println("Next:");
             cli.out.println("  apprentice eval " + shown + " --agent gold                  # the example scores 1: its check accepts solution/");
             cli.out.println("  apprentice eval " + shown + " --model PROVIDER:MODEL        # an agent on your tasks");
-            cli.out.println("  apprentice learn gate " + shown + " --candidate lessons.md  # keep lessons only if they help on these tasks");
+            cli.out.println("  apprentice learn gate " + shown + " --candidate lessons.md  # keep lessons only if they help on these tasks (the gate needs 6 or more)");
             cli.out.println("Add a task as another folder in " + shown + "/tasks/ (see " + shown + "/README.md).");
             var sandbox = ai.apprentice.tools.Sandbox.probe();
             if (!sandbox.available()) {

@@ -300,6 +300,7 @@ final class LearnCommand implements Callable<Integer> {
             if (arms.json) {
                 cli.out.println(Visible.escapeText(verdict.toPrettyString()));
             } else {
+                cli.err.println(); // ends the progress line
                 cli.out.printf("%s: %s%n", verdict.path("accepted").asBoolean() ? "accepted" : "rejected", Visible.escape(verdict.path("reason").asText()));
                 if (!verdict.path("incumbent_eval").isNull()) {
                     cli.out.printf("  incumbent pass^%d %.3f (%s), candidate %.3f (%s); %d rollouts%n", arms.k, verdict.path("incumbent_pass_hat_k").asDouble(),

@@ -167,7 +167,7 @@ public final class FolderScaffold {
                 ```
                 apprentice eval ./%1$s --agent gold                  # each task with solution/ should score 1
                 apprentice eval ./%1$s --model PROVIDER:MODEL -k 3 --report %1$s.html
-                apprentice learn gate ./%1$s --candidate lessons.md  # keep lessons only if they help here
+                apprentice learn gate ./%1$s --candidate lessons.md  # keep lessons only if they help here (needs 6 or more tasks)
                 ```
 
                 `--agent gold` writes each task's `solution/` (it scores 1 only where there is one): a quick way to
