@@ -19,7 +19,8 @@ import picocli.CommandLine.Unmatched;
         description = {"Language agents that do real work and get better on the job.",
                 "Without a command, starts an interactive session in the current directory."},
         subcommands = {RunCommand.class, RunsCommand.class, ModelsCommand.class, ModelCommand.class, ConfigCommand.class,
-                McpCommand.class, SkillsCommand.class, EnvCommand.class, EvalCommand.class, LearnCommand.class, DatasetCommand.class, MemoryCommand.class},
+                McpCommand.class, SkillsCommand.class, EnvCommand.class, EvalCommand.class, LearnCommand.class, DatasetCommand.class, MemoryCommand.class,
+                ServeCommand.class},
         // then bench (from a plugin, or a note saying where it is), doctor and help: see run()
         footer = {"", "State lives in $APPRENTICE_HOME (default ~/.apprentice). Config: ~/.apprentice/config.yaml, then",
                 "<workspace>/.apprentice/config.yaml, then environment variables, then flags ('apprentice config show')."})

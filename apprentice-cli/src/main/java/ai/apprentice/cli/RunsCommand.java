@@ -22,46 +22,17 @@ import picocli.CommandLine.Parameters;
                 RunsCommand.Feedback.class})
 final class RunsCommand {
 
-    /** The contract shape of a run in JSON output. */
     static ObjectNode toJson(RunRecord r) {
-        var o = Json.object();
-        o.put("id", r.id());
-        if (r.parentId() != null) o.put("parent_id", r.parentId());
-        o.put("status", r.status().wireName());
-        if (r.stopReason() != null) o.put("stop_reason", r.stopReason());
-        o.put("task", r.task());
-        o.put("model", r.model());
-        o.put("workspace", r.workspace());
-        o.put("started_at", String.valueOf(r.startedAt()));
-        if (r.finishedAt() != null) o.put("finished_at", String.valueOf(r.finishedAt()));
-        o.put("steps", r.steps());
-        o.putObject("usage").put("input_tokens", r.inputTokens()).put("output_tokens", r.outputTokens());
-        o.put("cost_usd", r.costUsd());
-        if (r.answer() != null) o.put("answer", r.answer());
-        return o;
+        return ai.apprentice.store.RunJson.of(r);
     }
 
-    /** The contract shape with the run's latest reward and a summary of people's feedback (null when none). */
     static ObjectNode toJson(RunRecord r, ai.apprentice.store.RunOutcome outcome) {
-        var o = toJson(r);
-        if (outcome.reward() == null) o.putNull("reward");
-        else o.putObject("reward").put("value", outcome.reward()).put("source", outcome.rewardSource());
-        if (outcome.feedback() == 0) {
-            o.putNull("feedback");
-        } else {
-            var f = o.putObject("feedback").put("count", outcome.feedback()).put("good", outcome.good()).put("bad", outcome.bad());
-            if (outcome.meanScore() != null) f.put("mean_score", outcome.meanScore());
-            if (outcome.lastCorrection() != null) f.put("last_correction", outcome.lastCorrection());
-        }
-        return o;
+        return ai.apprentice.store.RunJson.of(r, outcome);
     }
 
     /** The run with its full {@code events} array, as {@code runs show --json} and exports print it. */
     static ObjectNode withEvents(Cli cli, RunRecord run) {
-        var o = toJson(run, cli.store().outcomes(java.util.List.of(run.id())).get(run.id()));
-        var arr = o.putArray("events");
-        cli.store().events(run.id()).forEach(e -> arr.add(Json.MAPPER.valueToTree(e)));
-        return o;
+        return ai.apprentice.store.RunJson.withEvents(cli.store(), run);
     }
 
     @Command(name = "list", description = "List runs, newest first.")

@@ -23,6 +23,14 @@ public final class RunHandle {
         loop.stop(RunLoop.Stop.CANCELLED);
     }
 
+    /**
+     * Stops the run because its process is going down (a server's graceful shutdown): it ends as interrupted, with
+     * its completed steps kept, so that it can be resumed after a restart.
+     */
+    public void interrupt() {
+        loop.stop(RunLoop.Stop.SHUTDOWN);
+    }
+
     public boolean isDone() {
         return result.isDone();
     }

@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * events are emitted from the run's own thread, also when tools run in parallel.
  */
 final class RunLoop {
-    enum Stop { CANCELLED, TIMEOUT }
+    /** Why a run was stopped from outside: a person cancelled it, its time ran out, or its process is shutting down. */
+    enum Stop { CANCELLED, TIMEOUT, SHUTDOWN }
 
     static final String EMPTY_ANSWER_NUDGE =
             "Your last reply was empty. Answer the task, or call one of the tools.";
@@ -364,6 +365,7 @@ final class RunLoop {
             return finish(RunStatus.FAILED, "timeout", null, msg);
         }
         // The step in flight is dropped; completed steps are kept, so the run could be resumed.
+        if (reason == Stop.SHUTDOWN) return finish(RunStatus.INTERRUPTED, "shutdown", null, null);
         return finish(RunStatus.CANCELLED, "cancelled", null, null);
     }
 

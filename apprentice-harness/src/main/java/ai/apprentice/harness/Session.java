@@ -60,6 +60,7 @@ public final class Session {
     private final ai.apprentice.memory.playbook.Examples examples;
     private PolicyGate gate;
     private SkillCatalog skills;
+    private volatile PolicyGate.Approver approver;
 
     Session(Harness harness, Settings settings, Path workspace) {
         this(harness, settings, workspace, new ConcurrentHashMap<>(), null, List.of(), List.of(), null, null);
@@ -241,15 +242,37 @@ public final class Session {
 
     /** Starts the standard agent on a task, as a new top-level run. */
     public RunHandle start(String task, EventListener... listeners) {
+        return start(RunIds.next(), task, listeners);
+    }
+
+    /** As {@link #start(String, EventListener...)}, with a run id chosen beforehand (a server hands it out before the run begins). */
+    public RunHandle start(String runId, String task, EventListener... listeners) {
         var agent = agent();
         Corrections.detect(harness, workspace);
-        return agent.start(RunIds.next(), task, null, listeners);
+        return agent.start(runId, task, null, listeners);
+    }
+
+    /**
+     * Who answers this session's approvals in ask mode (a server's pending-approval queue), instead of the harness's
+     * terminal approver. Set it before the session's first agent is built.
+     */
+    public Session useApprover(PolicyGate.Approver approver) {
+        synchronized (this) {
+            if (gate != null) throw new IllegalStateException("set the approver before the session's first agent is built");
+            this.approver = java.util.Objects.requireNonNull(approver);
+        }
+        return this;
     }
 
     /** Continues a conversation (an interactive session) with a new task, as a new run. */
     public RunHandle continueConversation(Agent agent, List<Message> conversation, String task, EventListener... listeners) {
+        return continueConversation(RunIds.next(), agent, conversation, task, listeners);
+    }
+
+    /** As {@link #continueConversation(Agent, List, String, EventListener...)}, with a run id chosen beforehand. */
+    public RunHandle continueConversation(String runId, Agent agent, List<Message> conversation, String task, EventListener... listeners) {
         Corrections.detect(harness, workspace);
-        return agent.continueConversation(RunIds.next(), conversation, task, null, listeners);
+        return agent.continueConversation(runId, conversation, task, null, listeners);
     }
 
     /** Continues a stopped run from its last completed step with the standard agent. */
@@ -317,7 +340,8 @@ public final class Session {
             throw new HarnessException(e.getMessage(), e);
         }
         // Asked at the time of the call, so that an approver set later (the REPL's line editor) is the one that answers.
-        PolicyGate.Approver approver = !harness.interactive() || harness.approver() == null ? null : (tool, subject, arguments) -> {
+        PolicyGate.Approver approver = this.approver != null ? this.approver
+                : !harness.interactive() || harness.approver() == null ? null : (tool, subject, arguments) -> {
             var current = harness.approver();
             return current == null ? PolicyGate.Approver.Answer.DENY : current.ask(tool, subject, arguments);
         };

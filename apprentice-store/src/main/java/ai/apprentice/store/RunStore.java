@@ -98,7 +98,12 @@ public final class RunStore implements EventListener, AutoCloseable {
      * errors, are committed at once.
      */
     private static boolean deferrable(Event e) {
-        return !(e instanceof Event.RunStarted || e instanceof Event.RunResumed || e instanceof Event.StepCompleted
+        return !commitsAtOnce(e);
+    }
+
+    /** Whether the store commits this event (and the step's events held back before it) as soon as it arrives. */
+    public static boolean commitsAtOnce(Event e) {
+        return (e instanceof Event.RunStarted || e instanceof Event.RunResumed || e instanceof Event.StepCompleted
                 || e instanceof Event.RunFinished || e instanceof Event.ErrorEvent || e instanceof Event.MemoryUpdated);
     }
 
@@ -330,6 +335,31 @@ public final class RunStore implements EventListener, AutoCloseable {
         return read(() -> query("SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT ?", limit));
     }
 
+    /**
+     * A page of runs, newest first: with {@code status} only runs in that status, with {@code topLevel} only runs that
+     * are not subagents, with {@code ids} (not null) only those runs.
+     */
+    public List<RunRecord> list(RunStatus status, boolean topLevel, java.util.Collection<String> ids, int limit, int offset) {
+        markInterrupted();
+        var where = new ArrayList<String>();
+        var args = new ArrayList<Object>();
+        if (status != null) {
+            where.add("status = ?");
+            args.add(status.wireName());
+        }
+        if (topLevel) where.add("parent_id IS NULL");
+        if (ids != null) {
+            if (ids.isEmpty()) return List.of();
+            where.add("id IN (" + String.join(",", java.util.Collections.nCopies(ids.size(), "?")) + ")");
+            args.addAll(ids);
+        }
+        args.add(limit);
+        args.add(offset);
+        var sql = "SELECT * FROM runs" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+                + " ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?";
+        return read(() -> query(sql, args.toArray()));
+    }
+
     public List<RunRecord> children(String parentId) {
         return read(() -> query("SELECT * FROM runs WHERE parent_id=? ORDER BY started_at", parentId));
     }
@@ -360,6 +390,28 @@ public final class RunStore implements EventListener, AutoCloseable {
                                     + " cannot be read: " + e.getOriginalMessage());
                         }
                     }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** One stored event as written: its number in the run, its type and its JSON (already redacted). */
+    public record StoredEvent(long seq, String type, String json) {}
+
+    /**
+     * The run's stored events numbered after {@code afterSeq}, in order, at most {@code limit}: how a stream resumes
+     * from the last event a client saw (the numbers are the events' places in the run, never reused).
+     */
+    public List<StoredEvent> eventsAfter(String runId, long afterSeq, int limit) {
+        return read(() -> {
+            var out = new ArrayList<StoredEvent>();
+            try (var ps = db.prepareStatement("SELECT seq, type, payload FROM events WHERE run_id=? AND seq>? ORDER BY seq LIMIT ?")) {
+                ps.setString(1, runId);
+                ps.setLong(2, afterSeq);
+                ps.setInt(3, limit);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(new StoredEvent(rs.getLong(1), rs.getString(2), rs.getString(3)));
                 }
             }
             return out;

@@ -1,0 +1,157 @@
+package ai.apprentice.server;
+
+import ai.apprentice.harness.Harness;
+import ai.apprentice.json.Json;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+
+/**
+ * apprentice as a service: one process serving the REST API (with server-sent events), the OpenAI-compatible endpoints
+ * and the web UI, over one {@link Harness}, so that its runs are the CLI's runs: the same assembly, the same run store
+ * and memory. Every route but {@code /health} and the sign-in page needs a token; every request's Host and Origin are
+ * checked; errors are JSON with the right status, never a stack trace.
+ * <pre>{@code
+ * try (var server = ApprenticeServer.start(harness, ServerOptions.defaults(8080, root).withToken(token), System.err)) {
+ *     server.awaitShutdown();
+ * }
+ * }</pre>
+ */
+public final class ApprenticeServer implements AutoCloseable {
+    private final Harness harness;
+    private final ServerOptions options;
+    private final ServerDb db;
+    private final Tokens tokens;
+    private final Runs runs;
+    private final Auth auth;
+    private final Javalin app;
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    private volatile boolean closed;
+
+    private ApprenticeServer(Harness harness, ServerOptions options, PrintStream log) {
+        this.harness = harness;
+        this.options = options;
+        this.db = ServerDb.open(harness.home().resolve("server").resolve("server.db"));
+        this.tokens = new Tokens(db);
+        if (options.token() != null) tokens.ensure(options.token(), "serve --token");
+        var events = new RunEvents();
+        var approvals = new Approvals(options.approvalTimeout(), events);
+        this.runs = new Runs(harness, options, db, events, approvals);
+        this.auth = new Auth(tokens, options);
+        var api = new Api(runs, new Conversations(db), approvals, new EventStream(harness.store(), events, options.heartbeat()));
+        this.app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.concurrency.useVirtualThreads = true;
+            config.http.maxRequestSize = options.maxBodyBytes();
+            config.jetty.host = options.host();
+            config.jetty.port = options.port();
+            config.routes.before(this::guard);
+            config.routes.get("/health", ctx -> Api.json(ctx, 200, Json.object().put("status", "ok")
+                    .put("running", runs.executor().running()).put("queued", runs.executor().queued())));
+            config.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
+            api.routes(config.routes);
+            config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status, e.code, e.getMessage()));
+            config.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
+                switch (e.getStatus()) {
+                    case 404 -> error(ctx, 404, "not_found", "No route " + ctx.method() + " " + ctx.path() + ". The API is described at /openapi.json");
+                    case 413 -> error(ctx, 413, "too_large", "The body is larger than this server takes (" + options.maxBodyBytes() + " bytes)");
+                    default -> error(ctx, e.getStatus(), "http_" + e.getStatus(), e.getMessage());
+                }
+            });
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.println("error: " + ctx.method() + " " + ctx.path() + ": " + harness.store().redact(String.valueOf(e)));
+                error(ctx, 500, "internal", "The server could not handle this request: " + harness.store().redact(e.getClass().getSimpleName()
+                        + (e.getMessage() != null ? ": " + e.getMessage() : "")));
+            });
+            config.routes.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty() || !"application/json".equals(ctx.res().getContentType())) {
+                    error(ctx, 404, "not_found", "No route " + ctx.method() + " " + ctx.path() + ". The API is described at /openapi.json");
+                }
+            });
+            config.routes.error(405, ctx -> error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path()));
+        });
+    }
+
+    /** Builds the server, starts listening, and picks up the runs a previous start left queued or interrupted. */
+    public static ApprenticeServer start(Harness harness, ServerOptions options, PrintStream log) {
+        var server = new ApprenticeServer(harness, options, log);
+        try {
+            server.app.start();
+        } catch (RuntimeException e) {
+            server.db.close();
+            throw new ServerException("Cannot listen on " + options.host() + ":" + options.port() + ": " + rootCause(e).getMessage(), e);
+        }
+        int picked = server.runs.recover();
+        if (picked > 0) log.println("picked up " + picked + " run(s) left queued or interrupted by the last stop");
+        return server;
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t;
+    }
+
+    /** Host, Origin, then a token, for every route except the health check. */
+    private void guard(Context ctx) {
+        auth.checkHost(ctx, port());
+        auth.checkOrigin(ctx);
+        var path = ctx.path();
+        if (path.equals("/health") || path.equals("/login") || ctx.method().name().equals("OPTIONS")) return;
+        ctx.attribute("principal", auth.principal(ctx));
+    }
+
+    static void error(Context ctx, int status, String code, String message) {
+        var o = Json.object();
+        o.putObject("error").put("status", status).put("code", code).put("message", message);
+        ctx.status(status).contentType("application/json").result(Json.write(o));
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = ApprenticeServer.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException("missing resource " + name);
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public String url() {
+        var h = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
+        return "http://" + (h.equals("0.0.0.0") ? "127.0.0.1" : h) + ":" + port();
+    }
+
+    public Tokens tokens() {
+        return tokens;
+    }
+
+    public Harness harness() {
+        return harness;
+    }
+
+    /** Blocks until {@link #close()} is called (by a shutdown hook, on SIGTERM or Ctrl-C). */
+    public void awaitShutdown() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** Graceful stop: no new requests, running runs interrupted (they resume at the next start), then the listener closes. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            runs.executor().shutdown(Duration.ofSeconds(10));
+            app.stop();
+        } finally {
+            db.close();
+            stopped.countDown();
+        }
+    }
+
+}

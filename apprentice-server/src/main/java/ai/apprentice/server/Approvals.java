@@ -1,0 +1,81 @@
+package ai.apprentice.server;
+
+import ai.apprentice.tools.PolicyGate.Approver.Answer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Tool calls waiting for a person's answer (ask mode): a run asks, the request is listed, and the run waits until
+ * someone allows or denies it, or the timeout passes, which denies. Pending requests live in memory: a restart
+ * interrupts the runs that were waiting, and their resumed step asks again.
+ */
+final class Approvals {
+    record Pending(String id, String runId, String tool, String subject, String arguments, Instant createdAt, Instant expiresAt,
+                   CompletableFuture<Answer> answer) {}
+
+    /** How a request was answered, for the run's stream and the list of recent answers. */
+    record Answered(String id, boolean allow, String scope, String reason, String by) {}
+
+    private final Duration timeout;
+    private final RunEvents events;
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    private final AtomicLong counter = new AtomicLong();
+
+    Approvals(Duration timeout, RunEvents events) {
+        this.timeout = timeout;
+        this.events = events;
+    }
+
+    Duration timeout() {
+        return timeout;
+    }
+
+    /** Blocks the run's thread until the request is answered or times out (then DENY). */
+    Answer ask(String runId, String tool, String subject, String arguments) throws InterruptedException {
+        var now = Instant.now();
+        var id = "apr_" + Long.toString(counter.incrementAndGet(), 36) + Long.toString(now.toEpochMilli() % 1_000_000, 36);
+        var p = new Pending(id, runId, tool, subject, arguments, now, now.plus(timeout), new CompletableFuture<>());
+        pending.put(id, p);
+        events.live(runId, "approval_requested", ai.apprentice.json.Json.write(json(p)));
+        try {
+            return p.answer().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            events.live(runId, "approval_answered", ai.apprentice.json.Json.write(
+                    ai.apprentice.json.Json.object().put("id", id).put("allow", false).put("reason", "no answer within " + timeout.toSeconds() + " s")));
+            return Answer.DENY;
+        } catch (ExecutionException e) {
+            return Answer.DENY;
+        } finally {
+            pending.remove(id);
+        }
+    }
+
+    List<Pending> pending() {
+        return pending.values().stream().sorted(Comparator.comparing(Pending::createdAt)).toList();
+    }
+
+    /** Answers a pending request. */
+    void answer(String id, boolean allow, String scope, String reason, String by) {
+        var p = pending.get(id);
+        if (p == null) throw ApiException.notFound("No pending approval " + id + " (answered already, timed out, or never asked). See GET /api/approvals");
+        var answer = !allow ? Answer.DENY : "always".equals(scope) ? Answer.ALWAYS : Answer.ONCE;
+        if (!p.answer().complete(answer)) throw ApiException.conflict("Approval " + id + " was answered already");
+        var o = ai.apprentice.json.Json.object().put("id", id).put("allow", allow).put("scope", scope).put("by", by);
+        if (reason != null) o.put("reason", reason);
+        events.live(p.runId(), "approval_answered", ai.apprentice.json.Json.write(o));
+    }
+
+    static com.fasterxml.jackson.databind.node.ObjectNode json(Pending p) {
+        return ai.apprentice.json.Json.object().put("id", p.id()).put("run_id", p.runId()).put("tool", p.tool()).put("subject", p.subject())
+                .put("arguments", p.arguments()).put("created_at", p.createdAt().toString()).put("expires_at", p.expiresAt().toString());
+    }
+}

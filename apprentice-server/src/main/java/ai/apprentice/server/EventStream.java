@@ -1,0 +1,75 @@
+package ai.apprentice.server;
+
+import ai.apprentice.store.RunStore;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * {@code GET /api/runs/{id}/events}: a run's events as Server-Sent Events. Every stored event is sent once, in order,
+ * with {@code id:} its number in the run, so a client that reconnects with {@code Last-Event-ID} (or {@code ?after=N})
+ * gets exactly the events after the last one it saw. Text deltas and approval requests are sent live, without an id.
+ * A comment line every heartbeat keeps proxies from closing an idle stream; the stream ends after {@code run_finished}.
+ */
+final class EventStream {
+    private static final int PAGE = 500;
+    private final RunStore store;
+    private final RunEvents events;
+    private final Duration heartbeat;
+
+    EventStream(RunStore store, RunEvents events, Duration heartbeat) {
+        this.store = store;
+        this.events = events;
+        this.heartbeat = heartbeat;
+    }
+
+    /** Streams until run_finished is sent, the client goes away, or {@code ended} says the run will never have events. */
+    void stream(Context ctx, String runId, long after, java.util.function.BooleanSupplier ended) throws IOException, InterruptedException {
+        var res = ctx.res();
+        res.setStatus(200);
+        res.setContentType("text/event-stream;charset=utf-8");
+        res.setHeader("Cache-Control", "no-cache");
+        res.setHeader("X-Accel-Buffering", "no");
+        OutputStream out = ctx.outputStream();
+        long last = after;
+        try (var sub = events.subscribe(runId)) {
+            write(out, "retry: 1000\n\n");
+            while (true) {
+                long version = sub.version();
+                var rows = store.eventsAfter(runId, last, PAGE);
+                boolean finished = false;
+                if (!rows.isEmpty()) {
+                    var sb = new StringBuilder();
+                    for (var e : rows) {
+                        sb.append("id: ").append(e.seq()).append('\n').append("event: ").append(e.type()).append('\n')
+                                .append("data: ").append(e.json()).append("\n\n");
+                        last = e.seq();
+                        if ("run_finished".equals(e.type())) {
+                            finished = true;
+                            break;
+                        }
+                    }
+                    write(out, sb.toString());
+                    if (finished) return;
+                    if (rows.size() == PAGE) continue; // more to catch up on
+                }
+                sub.goLive();
+                for (var m = sub.pollLive(); m != null; m = sub.pollLive()) {
+                    write(out, "event: " + m.event() + "\ndata: " + m.json() + "\n\n");
+                }
+                if (rows.isEmpty() && ended.getAsBoolean()) {
+                    write(out, "event: stream_end\ndata: {\"reason\":\"the run will not produce events\"}\n\n");
+                    return;
+                }
+                if (!sub.await(version, heartbeat.toMillis())) write(out, ": keep-alive\n\n");
+            }
+        }
+    }
+
+    private static void write(OutputStream out, String s) throws IOException {
+        out.write(s.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+}

@@ -1,0 +1,134 @@
+package ai.apprentice.server;
+
+import ai.apprentice.runtime.Event;
+import ai.apprentice.runtime.EventListener;
+import ai.apprentice.store.RunStore;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Tells streams when a run has news. Stored events are always read back from the run store (so a stream that resumes
+ * from an event number gets exactly the events after it); this only wakes the streams waiting on a run, right after
+ * the store committed, and hands them what is never stored: text deltas and approval requests ("live" messages, which
+ * a stream that reconnects does not get again; the stored step_completed holds the full text).
+ */
+final class RunEvents implements EventListener {
+    /** A message for live streams only: its SSE event name and JSON data. */
+    record Live(String event, String json) {}
+
+    /** One waiting stream of one run. */
+    static final class Subscription implements AutoCloseable {
+        private final RunEvents hub;
+        final String runId;
+        private final Queue<Live> live = new ConcurrentLinkedQueue<>();
+        private volatile boolean wantsLive;
+
+        private Subscription(RunEvents hub, String runId) {
+            this.hub = hub;
+            this.runId = runId;
+        }
+
+        /** From now on this stream also gets live messages (once it has caught up with the stored events). */
+        void goLive() {
+            wantsLive = true;
+        }
+
+        Live pollLive() {
+            return live.poll();
+        }
+
+        /** Waits until the run has news or {@code millis} pass; true when there may be news. */
+        boolean await(long version, long millis) throws InterruptedException {
+            return hub.signal(runId).await(version, millis);
+        }
+
+        long version() {
+            return hub.signal(runId).version;
+        }
+
+        @Override
+        public void close() {
+            hub.unsubscribe(this);
+        }
+    }
+
+    private static final class Signal {
+        final ReentrantLock lock = new ReentrantLock();
+        final Condition changed = lock.newCondition();
+        volatile long version;
+
+        void bump() {
+            lock.lock();
+            try {
+                version++;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        boolean await(long seen, long millis) throws InterruptedException {
+            lock.lock();
+            try {
+                long nanos = TimeUnit.MILLISECONDS.toNanos(millis);
+                while (version == seen && nanos > 0) nanos = changed.awaitNanos(nanos);
+                return version != seen;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private final Map<String, Signal> signals = new ConcurrentHashMap<>();
+    private final Map<String, Set<Subscription>> subscribers = new ConcurrentHashMap<>();
+
+    Subscription subscribe(String runId) {
+        var s = new Subscription(this, runId);
+        subscribers.computeIfAbsent(runId, k -> ConcurrentHashMap.newKeySet()).add(s);
+        return s;
+    }
+
+    private void unsubscribe(Subscription s) {
+        subscribers.computeIfPresent(s.runId, (k, set) -> {
+            set.remove(s);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    private Signal signal(String runId) {
+        return signals.computeIfAbsent(runId, k -> new Signal());
+    }
+
+    /** Wakes the streams of {@code runId}: something was written to its stored events (a run's step, feedback, a reward). */
+    void changed(String runId) {
+        var s = signals.get(runId);
+        if (s != null) s.bump();
+    }
+
+    /** Hands a live message to the streams of {@code runId} that are caught up. */
+    void live(String runId, String event, String json) {
+        var subs = subscribers.get(runId);
+        if (subs == null) return;
+        var message = new Live(event, json);
+        for (var s : subs) if (s.wantsLive) s.live.add(message);
+        changed(runId);
+    }
+
+    /** Listens after the run store: a persistent event that the store commits at once means rows to read. */
+    @Override
+    public void onEvent(Event event) {
+        if (event instanceof Event.ModelDelta d) {
+            live(d.runId(), "model_delta", ai.apprentice.json.Json.write(d));
+        } else if (event.persistent() && RunStore.commitsAtOnce(event)) {
+            changed(event.runId());
+            // a stream that starts later reads run_finished from the store and ends: the signal is no longer needed
+            if (event instanceof Event.RunFinished && !subscribers.containsKey(event.runId())) signals.remove(event.runId());
+        }
+    }
+}

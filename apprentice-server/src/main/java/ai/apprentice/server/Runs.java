@@ -1,0 +1,321 @@
+package ai.apprentice.server;
+
+import ai.apprentice.harness.Harness;
+import ai.apprentice.harness.HarnessException;
+import ai.apprentice.harness.Session;
+import ai.apprentice.harness.config.ConfigException;
+import ai.apprentice.json.Json;
+import ai.apprentice.model.Message;
+import ai.apprentice.runtime.EventListener;
+import ai.apprentice.runtime.RunHandle;
+import ai.apprentice.runtime.RunIds;
+import ai.apprentice.runtime.RunSnapshot;
+import ai.apprentice.runtime.RunStatus;
+import ai.apprentice.store.RunRecord;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The server's runs: requests checked and turned into settings flags, accepted (recorded before they are queued, so a
+ * crash loses none), carried out by the {@link RunExecutor} through the harness, and picked up again after a restart.
+ * Every run gets its agent from {@link Harness#session}: the same assembly as the CLI's.
+ */
+public final class Runs {
+    /** Settings a request may set for its run; anything that widens what the agent may do is the server's to choose. */
+    static final Set<String> REQUEST_SETTINGS = Set.of("max_steps", "max_tokens", "max_cost_usd", "timeout", "tool_mode");
+
+    private final Harness harness;
+    private final ServerOptions options;
+    private final ServerDb db;
+    private final RunEvents events;
+    private final Approvals approvals;
+    private final RunExecutor executor;
+    /** Conversations' sessions, so that an "always" answer holds for the whole conversation. */
+    private final Map<String, Session> conversationSessions = new java.util.concurrent.ConcurrentHashMap<>();
+
+    Runs(Harness harness, ServerOptions options, ServerDb db, RunEvents events, Approvals approvals) {
+        this.harness = harness;
+        this.options = options;
+        this.db = db;
+        this.events = events;
+        this.approvals = approvals;
+        this.executor = new InProcessExecutor(options.maxConcurrentRuns(), this::start, this::finished);
+    }
+
+    RunExecutor executor() {
+        return executor;
+    }
+
+    Harness harness() {
+        return harness;
+    }
+
+    RunEvents events() {
+        return events;
+    }
+
+    // ---- accepting ----
+
+    /** The workspace a request names, confined under the server's root; created when missing. */
+    Path workspace(String requested) {
+        var root = options.root();
+        Path ws;
+        if (requested == null || requested.isBlank()) {
+            ws = root;
+        } else {
+            if (requested.indexOf('\0') >= 0) throw ApiException.badRequest("workspace contains a NUL character");
+            var p = Path.of(requested);
+            ws = (p.isAbsolute() ? p : root.resolve(p)).toAbsolutePath().normalize();
+        }
+        if (!ws.startsWith(root)) {
+            throw ApiException.forbidden("The workspace " + requested + " is outside the server's root " + root + "; give a path under it.");
+        }
+        try {
+            Files.createDirectories(ws);
+            // symlinks inside the root must not lead out of it
+            if (!ws.toRealPath().startsWith(root.toRealPath())) {
+                throw ApiException.forbidden("The workspace " + requested + " leads outside the server's root " + root + " through a symbolic link.");
+            }
+        } catch (IOException e) {
+            throw ApiException.unprocessable("Cannot use the workspace " + ws + ": " + e.getMessage());
+        }
+        return ws;
+    }
+
+    /** Config flags for a run: the server's defaults, then what the request may set (checked). */
+    Map<String, Object> flags(String model, JsonNode settings) {
+        var flags = new LinkedHashMap<>(options.defaults());
+        if (model != null) {
+            if (!options.allowedModels().contains(model)) {
+                throw ApiException.forbidden("The model '" + model + "' is not allowed on this server. Allowed: "
+                        + String.join(", ", options.allowedModels()) + " (serve --allow-model adds one).");
+            }
+            flags.put("model", model);
+        }
+        if (settings != null && !settings.isNull()) {
+            if (!settings.isObject()) throw ApiException.unprocessable("settings must be an object of config keys, e.g. {\"max_steps\": 10}");
+            for (var it = settings.fields(); it.hasNext(); ) {
+                var f = it.next();
+                if (!REQUEST_SETTINGS.contains(f.getKey())) {
+                    throw ApiException.unprocessable("settings." + f.getKey() + " cannot be set by a request; allowed: "
+                            + String.join(", ", new java.util.TreeSet<>(REQUEST_SETTINGS)));
+                }
+                var v = f.getValue();
+                if (!v.isValueNode() || v.isNull()) throw ApiException.unprocessable("settings." + f.getKey() + " must be a number or a string");
+                flags.put(f.getKey(), v.isNumber() ? v.numberValue() : v.asText());
+            }
+        }
+        return flags;
+    }
+
+    /** Checks that the settings load (a bad value is the client's error, told now, not when the run would start). */
+    private void check(Path workspace, Map<String, Object> flags) {
+        try {
+            harness.settings(workspace, flags);
+        } catch (ConfigException | HarnessException e) {
+            // the loader names command-line options; a request set them as settings
+            var m = java.util.regex.Pattern.compile("option --([a-z-]+)").matcher(e.getMessage());
+            throw ApiException.unprocessable(m.replaceAll(r -> "settings." + r.group(1).replace('-', '_')));
+        }
+    }
+
+    /** Accepts a new run: recorded, then queued. */
+    RunRequest accept(String task, Path workspace, Map<String, Object> flags, String conversationId) {
+        if (task == null || task.isBlank()) throw ApiException.unprocessable("task must be a non-empty string");
+        check(workspace, flags);
+        var request = new RunRequest(RunIds.next(), RunRequest.Kind.START, task, workspace, flags, conversationId);
+        db.update("INSERT INTO accepted_runs(run_id, conversation_id, task, workspace, settings_json, state, accepted_at) VALUES (?,?,?,?,?,?,?)",
+                request.runId(), conversationId, task, workspace.toString(), Json.write(flags), "queued", ServerDb.now());
+        submit(request);
+        return request;
+    }
+
+    /** Resumes a stopped run from its last completed step, with its own settings. */
+    RunRequest resume(String runId) {
+        var run = record(runId).orElseThrow(() -> ApiException.notFound("No run " + runId));
+        if (executor.state(run.id()).isPresent() || run.status() == RunStatus.RUNNING) throw ApiException.conflict("Run " + run.id() + " is still running");
+        if (run.status() == RunStatus.SUCCEEDED) throw ApiException.conflict("Run " + run.id() + " already succeeded; nothing to resume");
+        if (run.parentId() != null) throw ApiException.conflict("Run " + run.id() + " is a subagent's; resume its parent " + run.parentId());
+        var accepted = acceptedRow(run.id());
+        Map<String, Object> flags = accepted.map(a -> a.flags).orElseGet(() -> storedFlags(run.id()));
+        var workspace = workspace(run.workspace());
+        var request = new RunRequest(run.id(), RunRequest.Kind.RESUME, run.task(), workspace, flags, accepted.map(a -> a.conversationId).orElse(null));
+        db.update("""
+                INSERT INTO accepted_runs(run_id, conversation_id, task, workspace, settings_json, state, accepted_at) VALUES (?,?,?,?,?,?,?)
+                ON CONFLICT(run_id) DO UPDATE SET state='resuming'""",
+                run.id(), request.conversationId(), run.task(), workspace.toString(), Json.write(flags), "resuming", ServerDb.now());
+        submit(request);
+        return request;
+    }
+
+    /** The settings a run was started with, as the CLI's resume reads them. */
+    private Map<String, Object> storedFlags(String runId) {
+        var flags = new LinkedHashMap<String, Object>();
+        harness.store().settings(runId).map(Json::tree).ifPresent(s -> s.fields().forEachRemaining(f -> {
+            if (!f.getKey().equals("workspace") && f.getValue().isValueNode()) {
+                flags.put(f.getKey(), f.getValue().isNumber() ? f.getValue().numberValue() : f.getValue().asText());
+            }
+        }));
+        return flags;
+    }
+
+    private void submit(RunRequest request) {
+        try {
+            executor.submit(request);
+        } catch (IllegalStateException e) {
+            throw new ApiException(503, "unavailable", e.getMessage());
+        }
+    }
+
+    boolean cancel(String runId) {
+        return executor.cancel(runId);
+    }
+
+    // ---- carrying out (the executor calls these) ----
+
+    private RunHandle start(RunRequest request) {
+        try {
+            return begin(request);
+        } catch (RuntimeException e) {
+            // the run could not begin (its model cannot be reached or loaded, its settings no longer load): say so where it is listed
+            var message = e.getMessage() == null ? e.toString() : e.getMessage();
+            db.update("UPDATE accepted_runs SET state='failed', error=? WHERE run_id=?", harness.store().redact(message), request.runId());
+            events.changed(request.runId());
+            throw e;
+        }
+    }
+
+    private RunHandle begin(RunRequest request) {
+        var session = session(request);
+        EventListener[] listeners = {events};
+        var handle = switch (request.kind()) {
+            case START -> {
+                var history = conversationHistory(request);
+                yield history.isEmpty() ? session.start(request.runId(), request.task(), listeners)
+                        : session.continueConversation(request.runId(), session.agent(), history, request.task(), listeners);
+            }
+            case RESUME -> session.resume(RunSnapshot.fromEvents(harness.store().events(request.runId())), listeners);
+        };
+        db.update("UPDATE accepted_runs SET state='started' WHERE run_id=?", request.runId());
+        return handle;
+    }
+
+    private void finished(RunRequest request, boolean started) {
+        if (!started) {
+            // cancelled while queued: it never began, so the run store has no row; the accepted row says how it ended
+            db.update("UPDATE accepted_runs SET state='cancelled' WHERE run_id=? AND state IN ('queued','resuming')", request.runId());
+            events.changed(request.runId());
+            return;
+        }
+        // interrupted by a shutdown: it stays 'started', and the next start resumes it
+        var run = harness.store().get(request.runId());
+        if (run.isPresent() && run.get().status() == RunStatus.INTERRUPTED) return;
+        db.update("UPDATE accepted_runs SET state='done' WHERE run_id=? AND state='started'", request.runId());
+    }
+
+    /** The session a request runs in: its conversation's (shared across messages), else one of its own. */
+    private Session session(RunRequest request) {
+        if (request.conversationId() != null) {
+            return conversationSessions.computeIfAbsent(request.conversationId(), id -> newSession(request));
+        }
+        return newSession(request);
+    }
+
+    private Session newSession(RunRequest request) {
+        var session = harness.session(request.workspace(), request.flags());
+        // in ask mode, tool calls no rule settles wait in the approvals queue for a person
+        session.useApprover((tool, subject, arguments) -> approvals.ask(currentRun(request), tool,
+                harness.store().redact(subject), harness.store().redact(arguments)));
+        return session;
+    }
+
+    /** The run of a conversation that is asking (one runs at a time); the request's own run otherwise. */
+    private String currentRun(RunRequest request) {
+        if (request.conversationId() == null) return request.runId();
+        return lastRunOf(request.conversationId()).orElse(request.runId());
+    }
+
+    /** The history the next message of a conversation continues: everything its last finished run had. */
+    private List<Message> conversationHistory(RunRequest request) {
+        if (request.conversationId() == null) return List.of();
+        var previous = db.query("""
+                SELECT run_id FROM accepted_runs WHERE conversation_id=? AND run_id<>? AND state IN ('started','done')
+                ORDER BY accepted_at DESC, run_id DESC LIMIT 1""", rs -> rs.getString(1), request.conversationId(), request.runId());
+        if (previous.isEmpty()) return List.of();
+        var stored = harness.store().events(previous.get(0));
+        return stored.isEmpty() ? List.of() : RunSnapshot.fromEvents(stored).history();
+    }
+
+    // ---- reading ----
+
+    Optional<RunRecord> record(String idOrPrefix) {
+        try {
+            return harness.store().get(idOrPrefix);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    /** A run accepted by this server, as recorded before it began. */
+    record Accepted(String runId, String conversationId, String task, String workspace, Map<String, Object> flags, String state,
+                    String error, String acceptedAt) {}
+
+    Optional<Accepted> acceptedRow(String runId) {
+        return db.query("SELECT run_id, conversation_id, task, workspace, settings_json, state, error, accepted_at FROM accepted_runs WHERE run_id=?",
+                rs -> new Accepted(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), ServerDb.flags(rs.getString(5)),
+                        rs.getString(6), rs.getString(7), rs.getString(8)), runId).stream().findFirst();
+    }
+
+
+    Optional<String> lastRunOf(String conversationId) {
+        return db.query("SELECT run_id FROM accepted_runs WHERE conversation_id=? ORDER BY accepted_at DESC, run_id DESC LIMIT 1",
+                rs -> rs.getString(1), conversationId).stream().findFirst();
+    }
+
+    List<String> runsOf(String conversationId) {
+        return db.query("SELECT run_id FROM accepted_runs WHERE conversation_id=? ORDER BY accepted_at, run_id", rs -> rs.getString(1), conversationId);
+    }
+
+    /** Whether a run is still going here: queued, running, or resuming. */
+    boolean busy(String runId) {
+        return executor.state(runId).isPresent();
+    }
+
+    // ---- restart ----
+
+    /**
+     * After a restart: runs accepted but never started are queued again, and runs this server started that ended
+     * interrupted (a graceful shutdown, or the process died) resume from their last completed step.
+     */
+    int recover() {
+        harness.store().markInterrupted();
+        int n = 0;
+        for (var a : db.query("SELECT run_id, state FROM accepted_runs WHERE state IN ('queued','resuming','started') ORDER BY accepted_at, run_id",
+                rs -> new String[] {rs.getString(1), rs.getString(2)})) {
+            var row = acceptedRow(a[0]).orElseThrow();
+            var run = harness.store().get(a[0]);
+            try {
+                if (run.isEmpty()) {
+                    if (!"queued".equals(a[1]) && !"started".equals(a[1])) continue;
+                    submit(new RunRequest(row.runId(), RunRequest.Kind.START, row.task(), Path.of(row.workspace()), row.flags(), row.conversationId()));
+                    n++;
+                } else if (run.get().status() == RunStatus.INTERRUPTED) {
+                    submit(new RunRequest(row.runId(), RunRequest.Kind.RESUME, row.task(), Path.of(row.workspace()), row.flags(), row.conversationId()));
+                    n++;
+                } else if (run.get().status() != RunStatus.RUNNING) {
+                    db.update("UPDATE accepted_runs SET state='done' WHERE run_id=?", row.runId());
+                }
+            } catch (ApiException e) {
+                harness.err().println("warning: cannot pick up run " + row.runId() + " again: " + e.getMessage());
+            }
+        }
+        return n;
+    }
+}
