@@ -26,6 +26,9 @@ public record ServerOptions(String host, int port, Path root, Map<String, Object
         allowedModels = java.util.Collections.unmodifiableSet(models);
         allowedOrigins = List.copyOf(allowedOrigins);
         allowedHosts = List.copyOf(allowedHosts);
+        if (token != null && token.strip().length() < 16) {
+            throw new IllegalArgumentException("a server token must be at least 16 characters long (apprentice serve token create makes one)");
+        }
         if (maxConcurrentRuns < 1) throw new IllegalArgumentException("--max-runs must be at least 1, got " + maxConcurrentRuns);
         if (!auth && !loopback(host)) {
             throw new IllegalArgumentException("--no-auth is only allowed on a loopback address (127.0.0.1, ::1, localhost), not " + host);
