@@ -67,7 +67,11 @@ final class ServeCommand implements Callable<Integer> {
                 }
             }
             try (var server = ApprenticeServer.start(harness, serverOptions, cli.err)) {
-                Runtime.getRuntime().addShutdownHook(new Thread(server::close, "apprentice-serve-stop"));
+                // On SIGTERM or Ctrl-C: interrupt the runs (they resume at the next start), then close the stores.
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    server.close();
+                    harness.close();
+                }, "apprentice-serve-stop"));
                 cli.err.println("apprentice serving " + server.url() + " (API /api, OpenAI-compatible /v1, web UI /) with root " + rootDir);
                 if (noAuth) cli.err.println("warning: --no-auth: any local process can drive the agent");
                 if (created != null) {

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Approvals {
     record Pending(String id, String runId, String tool, String subject, String arguments, Instant createdAt, Instant expiresAt,
-                   CompletableFuture<Answer> answer) {}
+                   CompletableFuture<ai.apprentice.tools.PolicyGate.Approver.Verdict> answer) {}
 
     /** How a request was answered, for the run's stream and the list of recent answers. */
     record Answered(String id, boolean allow, String scope, String reason, String by) {}
@@ -40,7 +40,7 @@ final class Approvals {
     }
 
     /** Blocks the run's thread until the request is answered or times out (then DENY). */
-    Answer ask(String runId, String tool, String subject, String arguments) throws InterruptedException {
+    ai.apprentice.tools.PolicyGate.Approver.Verdict ask(String runId, String tool, String subject, String arguments) throws InterruptedException {
         var now = Instant.now();
         var id = "apr_" + Long.toString(counter.incrementAndGet(), 36) + Long.toString(now.toEpochMilli() % 1_000_000, 36);
         var p = new Pending(id, runId, tool, subject, arguments, now, now.plus(timeout), new CompletableFuture<>());
@@ -51,9 +51,9 @@ final class Approvals {
         } catch (TimeoutException e) {
             events.live(runId, "approval_answered", ai.apprentice.json.Json.write(
                     ai.apprentice.json.Json.object().put("id", id).put("allow", false).put("reason", "no answer within " + timeout.toSeconds() + " s")));
-            return Answer.DENY;
+            return new ai.apprentice.tools.PolicyGate.Approver.Verdict(Answer.DENY, "nobody answered within " + timeout.toSeconds() + " s");
         } catch (ExecutionException e) {
-            return Answer.DENY;
+            return new ai.apprentice.tools.PolicyGate.Approver.Verdict(Answer.DENY, null);
         } finally {
             pending.remove(id);
         }
@@ -68,7 +68,7 @@ final class Approvals {
         var p = pending.get(id);
         if (p == null) throw ApiException.notFound("No pending approval " + id + " (answered already, timed out, or never asked). See GET /api/approvals");
         var answer = !allow ? Answer.DENY : "always".equals(scope) ? Answer.ALWAYS : Answer.ONCE;
-        if (!p.answer().complete(answer)) throw ApiException.conflict("Approval " + id + " was answered already");
+        if (!p.answer().complete(new ai.apprentice.tools.PolicyGate.Approver.Verdict(answer, reason))) throw ApiException.conflict("Approval " + id + " was answered already");
         var o = ai.apprentice.json.Json.object().put("id", id).put("allow", allow).put("scope", scope).put("by", by);
         if (reason != null) o.put("reason", reason);
         events.live(p.runId(), "approval_answered", ai.apprentice.json.Json.write(o));

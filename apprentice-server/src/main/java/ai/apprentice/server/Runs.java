@@ -231,8 +231,17 @@ public final class Runs {
     private Session newSession(RunRequest request) {
         var session = harness.session(request.workspace(), request.flags());
         // in ask mode, tool calls no rule settles wait in the approvals queue for a person
-        session.useApprover((tool, subject, arguments) -> approvals.ask(currentRun(request), tool,
-                harness.store().redact(subject), harness.store().redact(arguments)));
+        session.useApprover(new ai.apprentice.tools.PolicyGate.Approver() {
+            @Override
+            public Answer ask(String tool, String subject, String arguments) throws InterruptedException {
+                return decide(tool, subject, arguments).answer();
+            }
+
+            @Override
+            public Verdict decide(String tool, String subject, String arguments) throws InterruptedException {
+                return approvals.ask(currentRun(request), tool, harness.store().redact(subject), harness.store().redact(arguments));
+            }
+        });
         return session;
     }
 

@@ -197,6 +197,11 @@ class ServerApiTest {
             assertThat(run.path("status").asText()).isEqualTo("succeeded");
             assertThat(Files.readString(root.resolve("a.txt"))).isEqualTo("yes");
             assertThat(root.resolve("b.txt")).doesNotExist();
+            var denied = s.get("/api/runs/" + id + "?events=true").json().path("events");
+            assertThat(denied).as("the person's reason reaches the run's record (and the model)").anySatisfy(e -> {
+                assertThat(e.path("type").asText()).isEqualTo("permission");
+                assertThat(e.path("reason").asText()).contains("the user declined: not b");
+            });
             assertError(s.post("/api/approvals/apr_x", "{\"allow\": \"yes\"}"), 422, "allow must be true or false");
         }
     }

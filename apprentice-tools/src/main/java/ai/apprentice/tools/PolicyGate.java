@@ -37,6 +37,13 @@ public final class PolicyGate implements ToolGate {
         enum Answer { ONCE, ALWAYS, DENY }
 
         Answer ask(String tool, String subject, String arguments) throws InterruptedException;
+
+        /** An answer with the person's reason, which the model is told with a denial (an approver that takes reasons overrides this). */
+        record Verdict(Answer answer, String reason) {}
+
+        default Verdict decide(String tool, String subject, String arguments) throws InterruptedException {
+            return new Verdict(ask(tool, subject, arguments), null);
+        }
     }
 
     /**
@@ -189,14 +196,15 @@ public final class PolicyGate implements ToolGate {
         }
         String key = tool.equals("run_shell") ? tool + "\u0000" + subject : tool;
         if (secret == null && alwaysAllowed.contains(key)) return Decision.allow("user (always this session)", null);
-        var answer = approver.ask(tool, subject, args.toString());
-        return switch (answer) {
+        var verdict = approver.decide(tool, subject, args.toString());
+        return switch (verdict.answer()) {
             case ONCE -> Decision.allow("user (once)", null);
             case ALWAYS -> {
                 if (secret == null) alwaysAllowed.add(key);
                 yield Decision.allow("user (always this session)", null);
             }
-            case DENY -> Decision.deny("user", "the user declined");
+            case DENY -> Decision.deny("user", "the user declined"
+                    + (verdict.reason() == null || verdict.reason().isBlank() ? "" : ": " + verdict.reason().strip()));
         };
     }
 
