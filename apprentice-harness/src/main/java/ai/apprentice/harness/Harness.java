@@ -65,6 +65,10 @@ public final class Harness implements AutoCloseable {
     private RunStore store;
     private MemoryStore memory;
     private LearnedStore learned;
+    /** An OpenTelemetry a program gave the harness (it owns it); null: telemetry only when settings name an endpoint. */
+    private final io.opentelemetry.api.OpenTelemetry givenTelemetry;
+    private ai.apprentice.harness.telemetry.Telemetry telemetry;
+    private String telemetryEndpoint;
     private final Map<List<McpServerConfig>, McpClientManager> mcp = new HashMap<>();
     /** How deep each running subagent is, shared by every session of this harness so nesting is bounded. */
     final Map<String, Integer> subagentDepths = new java.util.concurrent.ConcurrentHashMap<>();
@@ -76,6 +80,7 @@ public final class Harness implements AutoCloseable {
         this.interactive = b.interactive;
         this.prompter = b.prompter;
         this.approver = b.approver;
+        this.givenTelemetry = b.telemetry;
         this.models = new ModelResolver(this);
         this.trust = new WorkspaceTrust(this.home);
     }
@@ -165,6 +170,33 @@ public final class Harness implements AutoCloseable {
         return store;
     }
 
+    /**
+     * Traces and metrics of the runs of agents with these settings, or null when telemetry is off: no OpenTelemetry
+     * was given to the builder and the settings name no endpoint ({@code telemetry.otlp_endpoint} or
+     * {@code OTEL_EXPORTER_OTLP_ENDPOINT}). Then nothing of OpenTelemetry is built. Made once per harness: the
+     * first endpoint configured is where everything goes; another one named later is a warning.
+     */
+    public synchronized ai.apprentice.harness.telemetry.Telemetry telemetry(Settings settings) {
+        var endpoint = settings.telemetryEndpoint();
+        if (telemetry == null) {
+            var redactor = ai.apprentice.redact.Redactor.of(env); // what the store hides, spans hide too
+            if (givenTelemetry != null) {
+                telemetry = ai.apprentice.harness.telemetry.Telemetry.using(givenTelemetry, redactor, this::warnOnce);
+            } else if (endpoint.isPresent()) {
+                try {
+                    telemetry = ai.apprentice.harness.telemetry.Telemetry.otlp(endpoint.get(), settings.telemetryServiceName(), env,
+                            redactor, this::warnOnce);
+                } catch (IllegalArgumentException e) {
+                    throw new HarnessException(e.getMessage(), e);
+                }
+                telemetryEndpoint = endpoint.get();
+            }
+        } else if (telemetryEndpoint != null && endpoint.isPresent() && !endpoint.get().equals(telemetryEndpoint)) {
+            warnOnce("telemetry goes to " + telemetryEndpoint + " for as long as this process runs; " + endpoint.get() + " is ignored");
+        }
+        return telemetry;
+    }
+
     /** Long-term memory in $APPRENTICE_HOME/memory, opened on first use (the embedding model loads on first text). */
     public synchronized MemoryStore memory() {
         if (memory == null) {
@@ -248,6 +280,8 @@ public final class Harness implements AutoCloseable {
     public synchronized void close() {
         mcp.values().forEach(McpClientManager::close);
         mcp.clear();
+        if (telemetry != null) telemetry.close(); // ends open spans, flushes what is still to be exported
+        telemetry = null;
         if (store != null) store.close();
         if (memory != null) memory.close();
         if (learned != null) learned.close();
@@ -260,6 +294,7 @@ public final class Harness implements AutoCloseable {
         private boolean interactive;
         private Prompter prompter = Prompter.NOBODY;
         private PolicyGate.Approver approver;
+        private io.opentelemetry.api.OpenTelemetry telemetry;
 
         /** The process environment the harness reads (API keys, APPRENTICE_* settings); default the real one. */
         public Builder env(Map<String, String> env) { this.env = Objects.requireNonNull(env); return this; }
@@ -270,6 +305,13 @@ public final class Harness implements AutoCloseable {
         public Builder interactive(boolean on) { this.interactive = on; return this; }
         public Builder prompter(Prompter p) { this.prompter = Objects.requireNonNull(p); return this; }
         public Builder approver(PolicyGate.Approver a) { this.approver = a; return this; }
+
+        /**
+         * Send the traces and metrics of every run to {@code otel} (a server's own OpenTelemetry, or a test's with
+         * in-memory exporters), whatever the settings say about an endpoint. The caller owns it: the harness does not
+         * shut it down.
+         */
+        public Builder telemetry(io.opentelemetry.api.OpenTelemetry otel) { this.telemetry = Objects.requireNonNull(otel); return this; }
 
         public Harness build() {
             return new Harness(this);

@@ -227,6 +227,11 @@ public final class Session {
                 .gate(withSkills ? both(skillCatalog.allowedToolsGate(ALIASES), policy) : policy)
                 .listener(harness.store())
                 .listener(new SettingsRecorder());
+        var telemetry = harness.telemetry(settings); // null when off: then no listener, and nothing of OpenTelemetry is built
+        if (telemetry != null) {
+            builder.listener(telemetry.listener(spec.environment() != null ? spec.environment() : "apprentice", model.id(),
+                    settings.telemetryCaptureContent()));
+        }
         if (memory) builder.hook(new MemoryHook(this, spec.extractMemories() && settings.memoryExtract()));
         var shown = examples();
         if (!shown.in(lessonScopes).isEmpty()) builder.hook(new ExamplesHook(shown, lessonScopes));

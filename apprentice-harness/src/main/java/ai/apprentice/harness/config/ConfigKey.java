@@ -44,7 +44,11 @@ enum ConfigKey {
     LOCAL_MAX_OUTPUT_TOKENS("local.max_output_tokens", Kind.POSITIVE_INT, 1024, null, null),
     LOCAL_TEMPERATURE("local.temperature", Kind.NON_NEGATIVE_NUMBER, 0.2, null, null),
     LOCAL_TOOL_CHOICE("local.tool_choice", Kind.choice("auto", "required"), "auto", null, null),
-    LOCAL_SEED("local.seed", Kind.POSITIVE_INT, null, null, null);
+    LOCAL_SEED("local.seed", Kind.POSITIVE_INT, null, null, null),
+    // OpenTelemetry: off unless an endpoint is set; the environment variables are the standard OTel ones
+    TELEMETRY_OTLP_ENDPOINT("telemetry.otlp_endpoint", Kind.STRING, null, "OTEL_EXPORTER_OTLP_ENDPOINT", null),
+    TELEMETRY_SERVICE_NAME("telemetry.service_name", Kind.STRING, "apprentice", "OTEL_SERVICE_NAME", null),
+    TELEMETRY_CAPTURE_CONTENT("telemetry.capture_content", Kind.BOOLEAN, false, "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", null);
 
     final String key;
     final Kind kind;

@@ -26,10 +26,12 @@ public final class ConfigLoader {
     /**
      * Settings that widen what the agent may do. From a workspace's own config they take effect only once a person
      * has trusted that exact file (see {@link WorkspaceTrust}): the agent, or a repository's author, can write that
-     * file. {@code base_url} is here because the API key travels to it.
+     * file. {@code base_url} is here because the API key travels to it, the telemetry keys because traces (and, with
+     * content capture, what the agent read and wrote) travel to the endpoint.
      */
     public static final java.util.Set<String> NEEDS_TRUST = java.util.Set.of("approve", "sandbox", "shell.network", "shell.pass_env",
-            "permissions.allow", "mcp_servers", "base_url", "subagent_models", "fetch.allow_private");
+            "permissions.allow", "mcp_servers", "base_url", "subagent_models", "fetch.allow_private", "telemetry.otlp_endpoint",
+            "telemetry.capture_content");
     /** Lists that only restrict: every layer's entries add up instead of replacing the earlier layer's. */
     private static final java.util.Set<ConfigKey> ADD_UP = java.util.EnumSet.of(ConfigKey.PERMISSIONS_DENY, ConfigKey.PERMISSIONS_ASK);
 

@@ -82,6 +82,11 @@ public final class Settings {
         var v = (Integer) get(k);
         return v == null ? 0 : v;
     }
+    /** Where traces and metrics go over OTLP/HTTP (the base URL, as {@code OTEL_EXPORTER_OTLP_ENDPOINT}); empty: nowhere. */
+    public Optional<String> telemetryEndpoint() { return Optional.ofNullable((String) get(ConfigKey.TELEMETRY_OTLP_ENDPOINT)).map(String::strip).filter(s -> !s.isEmpty()); }
+    public String telemetryServiceName() { return (String) get(ConfigKey.TELEMETRY_SERVICE_NAME); }
+    /** Whether spans carry message content, the task, tool arguments and results (redacted); off by default. */
+    public boolean telemetryCaptureContent() { return (Boolean) get(ConfigKey.TELEMETRY_CAPTURE_CONTENT); }
     public boolean sandboxOff() { return "off".equals(get(ConfigKey.SANDBOX)); }
     public boolean shellNetwork() { return (Boolean) get(ConfigKey.SHELL_NETWORK); }
     @SuppressWarnings("unchecked") public List<String> shellPassEnv() { return (List<String>) get(ConfigKey.SHELL_PASS_ENV); }
