@@ -18,7 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Auth {
     static final String COOKIE = "apprentice_session";
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Web sessions: cookie value to the token name it was bought with. In memory: a restart signs browsers out. */
+    /**
+     * Web sessions: cookie value to the hash of the token it was bought with, checked on every request, so revoking the
+     * token also ends the sessions bought with it. In memory: a restart signs browsers out.
+     */
     private final Map<String, String> webSessions = new ConcurrentHashMap<>();
     private final Tokens tokens;
     private final ServerOptions options;
@@ -69,8 +72,12 @@ final class Auth {
         }
         var cookie = ctx.cookie(COOKIE);
         if (cookie != null) {
-            var name = webSessions.get(cookie);
-            if (name != null) return name;
+            var hash = webSessions.get(cookie);
+            if (hash != null) {
+                var name = tokens.verifyHash(hash);
+                if (name.isPresent()) return name.get();
+                webSessions.remove(cookie);
+            }
         }
         throw ApiException.unauthorized("Sign in: send 'Authorization: Bearer TOKEN' (apprentice serve token create), or open /login in a browser");
     }
@@ -82,7 +89,7 @@ final class Auth {
             var bytes = new byte[32];
             RANDOM.nextBytes(bytes);
             var id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-            webSessions.put(id, name);
+            webSessions.put(id, Tokens.sha256(token.strip()));
             return id;
         });
     }

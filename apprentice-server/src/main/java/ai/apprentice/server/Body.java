@@ -20,8 +20,8 @@ final class Body {
         try {
             node = Json.MAPPER.readTree(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw ApiException.badRequest("The body is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            var at = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            throw ApiException.badRequest("The body is not valid JSON: " + e.getOriginalMessage() + at);
         }
         if (node == null || !node.isObject()) throw ApiException.badRequest("The body must be a JSON object");
         for (var it = node.fieldNames(); it.hasNext(); ) {

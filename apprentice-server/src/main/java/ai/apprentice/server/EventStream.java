@@ -32,12 +32,15 @@ final class EventStream {
         res.setContentType("text/event-stream;charset=utf-8");
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("X-Accel-Buffering", "no");
-        OutputStream out = ctx.outputStream();
+        // the servlet's own stream: Javalin's (compressing) one does not pass flush() on, and events must leave at once
+        OutputStream out = res.getOutputStream();
         long last = after;
         try (var sub = events.subscribe(runId)) {
             write(out, "retry: 1000\n\n");
             while (true) {
                 long version = sub.version();
+                // asked before reading: if it had ended then, every event it will ever have is among the rows read next
+                boolean over = ended.getAsBoolean();
                 var rows = store.eventsAfter(runId, last, PAGE);
                 boolean finished = false;
                 if (!rows.isEmpty()) {
@@ -59,8 +62,8 @@ final class EventStream {
                 for (var m = sub.pollLive(); m != null; m = sub.pollLive()) {
                     write(out, "event: " + m.event() + "\ndata: " + m.json() + "\n\n");
                 }
-                if (rows.isEmpty() && ended.getAsBoolean()) {
-                    write(out, "event: stream_end\ndata: {\"reason\":\"the run will not produce events\"}\n\n");
+                if (rows.isEmpty() && over) {
+                    write(out, "event: stream_end\ndata: {\"reason\":\"the run has ended: no events after " + last + "\"}\n\n");
                     return;
                 }
                 if (!sub.await(version, heartbeat.toMillis())) write(out, ": keep-alive\n\n");

@@ -37,6 +37,11 @@ public final class Runs {
     private final RunEvents events;
     private final Approvals approvals;
     private final RunExecutor executor;
+    /**
+     * The model of runs that name none, pinned when the server starts: serve's --model, else what the harness chooses
+     * in the root (config, a running Ollama, the local model), so that no workspace's config file picks another.
+     */
+    private final String defaultModel;
     /** Conversations' sessions, so that an "always" answer holds for the whole conversation. */
     private final Map<String, Session> conversationSessions = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -47,6 +52,16 @@ public final class Runs {
         this.events = events;
         this.approvals = approvals;
         this.executor = new InProcessExecutor(options.maxConcurrentRuns(), this::start, this::finished);
+        this.defaultModel = options.defaults().get("model") != null ? String.valueOf(options.defaults().get("model")) : chosenModel();
+    }
+
+    private String chosenModel() {
+        try {
+            return harness.session(options.root(), options.defaults()).modelChoice().spec();
+        } catch (RuntimeException e) {
+            harness.err().println("warning: no default model for the server's runs: " + e.getMessage());
+            return null;
+        }
     }
 
     RunExecutor executor() {
@@ -63,7 +78,14 @@ public final class Runs {
 
     // ---- accepting ----
 
-    /** The workspace a request names, confined under the server's root; created when missing. */
+    /** Folders whose contents widen what an agent may do (rules, hooks, skills): never a run's workspace, at any depth. */
+    static final Set<String> PROTECTED_NAMES = Set.of(".git", ".apprentice", ".claude", ".agents", ".codex");
+
+    /**
+     * The workspace a request names, as a real path confined under the server's root; created when missing. Checked
+     * again when the run starts (a queued run's folder may have become a link meanwhile) and after a restart, against
+     * the root the server has then.
+     */
     Path workspace(String requested) {
         var root = options.root();
         Path ws;
@@ -77,25 +99,55 @@ public final class Runs {
         if (!ws.startsWith(root)) {
             throw ApiException.forbidden("The workspace " + requested + " is outside the server's root " + root + "; give a path under it.");
         }
+        Path realRoot;
         try {
-            Files.createDirectories(ws);
-            // symlinks inside the root must not lead out of it
-            if (!ws.toRealPath().startsWith(root.toRealPath())) {
-                throw ApiException.forbidden("The workspace " + requested + " leads outside the server's root " + root + " through a symbolic link.");
+            realRoot = root.toRealPath();
+            // Create what is missing one folder at a time, never following a link: the deepest existing folder must be
+            // inside the root first, so that a refused request creates nothing anywhere.
+            var missing = new java.util.ArrayDeque<Path>();
+            var existing = ws;
+            while (!Files.exists(existing, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                missing.push(existing);
+                existing = existing.getParent();
+            }
+            if (!existing.toRealPath().startsWith(realRoot)) throw outside(requested, root);
+            for (var dir : missing) Files.createDirectory(dir);
+            ws = ws.toRealPath();
+        } catch (IOException e) {
+            throw ApiException.unprocessable("Cannot use the workspace " + requested + " (" + e.getClass().getSimpleName() + ")");
+        }
+        if (!ws.startsWith(realRoot)) throw outside(requested, root);
+        for (var part : realRoot.relativize(ws)) {
+            if (PROTECTED_NAMES.contains(part.toString())) {
+                throw ApiException.forbidden("The workspace " + requested + " lies in " + part + ", which holds rules, hooks or skills; "
+                        + "a run may not work there. Give the folder around it.");
+            }
+        }
+        try {
+            var home = harness.home().toRealPath();
+            if (ws.startsWith(home)) {
+                throw ApiException.forbidden("The workspace " + requested + " lies in apprentice's home " + harness.home());
             }
         } catch (IOException e) {
-            throw ApiException.unprocessable("Cannot use the workspace " + ws + ": " + e.getMessage());
+            // no home yet: nothing to protect there
         }
         return ws;
     }
 
-    /** Config flags for a run: the server's defaults, then what the request may set (checked). */
+    private static ApiException outside(String requested, Path root) {
+        return ApiException.forbidden("The workspace " + requested + " leads outside the server's root " + root + " through a symbolic link.");
+    }
+
+    /**
+     * What a request sets for its run, checked: a model from the allowed ones, and only budget and tool-mode settings.
+     * Only this is stored with the run; the server's defaults are laid under it when the run starts ({@link #effective}).
+     */
     Map<String, Object> flags(String model, JsonNode settings) {
-        var flags = new LinkedHashMap<>(options.defaults());
+        var flags = new LinkedHashMap<String, Object>();
         if (model != null) {
-            if (!options.allowedModels().contains(model)) {
+            if (!allowedModels().contains(model)) {
                 throw ApiException.forbidden("The model '" + model + "' is not allowed on this server. Allowed: "
-                        + String.join(", ", options.allowedModels()) + " (serve --allow-model adds one).");
+                        + String.join(", ", allowedModels()) + " (serve --allow-model adds one).");
             }
             flags.put("model", model);
         }
@@ -115,15 +167,54 @@ public final class Runs {
         return flags;
     }
 
-    /** Checks that the settings load (a bad value is the client's error, told now, not when the run would start). */
-    private void check(Path workspace, Map<String, Object> flags) {
+    /** The models requests may name: the default and serve's --allow-model. */
+    java.util.Set<String> allowedModels() {
+        var all = new java.util.LinkedHashSet<>(options.allowedModels());
+        if (defaultModel != null) all.add(defaultModel);
+        return all;
+    }
+
+    /**
+     * A run's flags as it starts: the server's defaults as they are now, the server's model pinned (so that no config
+     * file in a workspace picks another), then what the request set. A model no longer allowed is refused.
+     */
+    Map<String, Object> effective(Map<String, Object> requested) {
+        var flags = new LinkedHashMap<>(options.defaults());
+        if (defaultModel != null) flags.put("model", defaultModel);
+        var model = requested.get("model");
+        if (model != null && !allowedModels().contains(String.valueOf(model))) {
+            throw ApiException.forbidden("The model '" + model + "' is no longer allowed on this server");
+        }
+        requested.forEach((k, v) -> {
+            if (k.equals("model") || REQUEST_SETTINGS.contains(k)) flags.put(k, v);
+        });
+        return flags;
+    }
+
+    /**
+     * Checks that the settings load (a bad value is the client's error, told now, not when the run would start), and that
+     * a request's budgets only lower the server's: no more steps, and no unlimited (0) or larger tokens, cost or time
+     * where the server sets a limit.
+     */
+    private void check(Path workspace, Map<String, Object> requested) {
         try {
-            harness.settings(workspace, flags);
+            var base = harness.settings(workspace, effective(Map.of()));
+            var asked = harness.settings(workspace, effective(requested));
+            if (asked.maxSteps() > base.maxSteps()) raise("max_steps", base.maxSteps());
+            if (base.maxTokens() > 0 && (asked.maxTokens() == 0 || asked.maxTokens() > base.maxTokens())) raise("max_tokens", base.maxTokens());
+            if (base.maxCostUsd() > 0 && (asked.maxCostUsd() == 0 || asked.maxCostUsd() > base.maxCostUsd())) raise("max_cost_usd", base.maxCostUsd());
+            if (base.timeout().isPresent() && (asked.timeout().isEmpty() || asked.timeout().get().compareTo(base.timeout().get()) > 0)) {
+                raise("timeout", base.timeout().get());
+            }
         } catch (ConfigException | HarnessException e) {
             // the loader names command-line options; a request set them as settings
             var m = java.util.regex.Pattern.compile("option --([a-z-]+)").matcher(e.getMessage());
             throw ApiException.unprocessable(m.replaceAll(r -> "settings." + r.group(1).replace('-', '_')));
         }
+    }
+
+    private static void raise(String key, Object limit) {
+        throw ApiException.unprocessable("settings." + key + " may only lower this server's limit of " + limit + " (0 would mean no limit)");
     }
 
     /** Accepts a new run: recorded, then queued. */
@@ -143,27 +234,18 @@ public final class Runs {
         if (executor.state(run.id()).isPresent() || run.status() == RunStatus.RUNNING) throw ApiException.conflict("Run " + run.id() + " is still running");
         if (run.status() == RunStatus.SUCCEEDED) throw ApiException.conflict("Run " + run.id() + " already succeeded; nothing to resume");
         if (run.parentId() != null) throw ApiException.conflict("Run " + run.id() + " is a subagent's; resume its parent " + run.parentId());
-        var accepted = acceptedRow(run.id());
-        Map<String, Object> flags = accepted.map(a -> a.flags).orElseGet(() -> storedFlags(run.id()));
+        // A run started elsewhere (the CLI, with its own approval mode and model) is resumed there, not under this server's rules.
+        var accepted = acceptedRow(run.id()).orElseThrow(() -> ApiException.conflict("Run " + run.id()
+                + " was not started by this server; resume it where it was started: apprentice runs resume " + run.id()));
+        Map<String, Object> flags = accepted.flags();
         var workspace = workspace(run.workspace());
-        var request = new RunRequest(run.id(), RunRequest.Kind.RESUME, run.task(), workspace, flags, accepted.map(a -> a.conversationId).orElse(null));
+        var request = new RunRequest(run.id(), RunRequest.Kind.RESUME, run.task(), workspace, flags, accepted.conversationId());
         db.update("""
                 INSERT INTO accepted_runs(run_id, conversation_id, task, workspace, settings_json, state, accepted_at) VALUES (?,?,?,?,?,?,?)
                 ON CONFLICT(run_id) DO UPDATE SET state='resuming'""",
                 run.id(), request.conversationId(), run.task(), workspace.toString(), Json.write(flags), "resuming", ServerDb.now());
         submit(request);
         return request;
-    }
-
-    /** The settings a run was started with, as the CLI's resume reads them. */
-    private Map<String, Object> storedFlags(String runId) {
-        var flags = new LinkedHashMap<String, Object>();
-        harness.store().settings(runId).map(Json::tree).ifPresent(s -> s.fields().forEachRemaining(f -> {
-            if (!f.getKey().equals("workspace") && f.getValue().isValueNode()) {
-                flags.put(f.getKey(), f.getValue().isNumber() ? f.getValue().numberValue() : f.getValue().asText());
-            }
-        }));
-        return flags;
     }
 
     private void submit(RunRequest request) {
@@ -193,7 +275,10 @@ public final class Runs {
     }
 
     private RunHandle begin(RunRequest request) {
-        var session = session(request);
+        // checked again now, against the server as it is: the folder may have become a link while the run waited
+        var checked = new RunRequest(request.runId(), request.kind(), request.task(), workspace(request.workspace().toString()),
+                request.flags(), request.conversationId());
+        var session = session(checked);
         EventListener[] listeners = {events};
         var handle = switch (request.kind()) {
             case START -> {
@@ -229,7 +314,7 @@ public final class Runs {
     }
 
     private Session newSession(RunRequest request) {
-        var session = harness.session(request.workspace(), request.flags());
+        var session = harness.session(request.workspace(), effective(request.flags()));
         // in ask mode, tool calls no rule settles wait in the approvals queue for a person
         session.useApprover(new ai.apprentice.tools.PolicyGate.Approver() {
             @Override

@@ -47,7 +47,7 @@ public final class Tokens implements AutoCloseable {
         var bytes = new byte[32];
         RANDOM.nextBytes(bytes);
         var token = "apt_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-        var id = "tok_" + HexFormat.of().formatHex(bytes, 0, 4) + HexFormat.of().formatHex(sha256Bytes(token), 0, 2);
+        var id = "tok_" + HexFormat.of().formatHex(sha256Bytes("id:" + token), 0, 6); // from a hash: the id tells nothing of the token
         db.update("INSERT INTO tokens(id, name, sha256, created_at) VALUES (?,?,?,?)", id, name.strip(), sha256(token), ServerDb.now());
         return new String[] {token, id};
     }
@@ -73,6 +73,11 @@ public final class Tokens implements AutoCloseable {
 
     public boolean any() {
         return !db.query("SELECT 1 FROM tokens WHERE revoked_at IS NULL LIMIT 1", rs -> 1).isEmpty();
+    }
+
+    /** The name of the live token whose SHA-256 is {@code sha256}, if any (a web session holds the hash, not the token). */
+    Optional<String> verifyHash(String sha256) {
+        return db.query("SELECT name FROM tokens WHERE sha256=? AND revoked_at IS NULL", rs -> rs.getString(1), sha256).stream().findFirst();
     }
 
     /** The name of the live token {@code token} is, if any. Compared by hash: the lookup takes the same path for every guess. */

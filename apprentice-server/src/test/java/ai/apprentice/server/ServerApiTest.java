@@ -80,7 +80,7 @@ class ServerApiTest {
     @Test
     void badRequestsGetAJsonErrorWithTheRightStatusAndStoreNothing() throws Exception {
         try (var s = new TestServer(home, root, TWO_STEPS, Map.of(), o -> new ServerOptions(o.host(), o.port(), o.root(), o.defaults(),
-                o.allowedModels(), o.maxConcurrentRuns(), o.approvalTimeout(), o.token(), o.auth(), o.allowedOrigins(), o.allowedHosts(), 2048,
+                o.allowedModels(), o.maxConcurrentRuns(), o.approvalTimeout(), o.token(), o.auth(), o.allowedOrigins(), o.allowedHosts(), 8192,
                 o.heartbeat()))) {
             assertError(s.post("/api/runs", "{\"task\": "), 400, "not valid JSON");
             assertError(s.post("/api/runs", "[1]"), 400, "JSON object");
@@ -92,7 +92,10 @@ class ServerApiTest {
             assertError(s.post("/api/runs", "{\"task\": \"x\", \"model\": \"openai:gpt-5\"}"), 403, "not allowed on this server");
             assertError(s.post("/api/runs", "{\"task\": \"x\", \"settings\": {\"approve\": \"all\"}}"), 422, "cannot be set by a request");
             assertError(s.post("/api/runs", "{\"task\": \"x\", \"settings\": {\"max_steps\": -3}}"), 422, "max_steps");
-            assertError(s.post("/api/runs", "{\"task\": \"" + "x".repeat(5000) + "\"}"), 413, "");
+            assertError(s.post("/api/runs", "{\"task\": \"" + "x".repeat(10000) + "\"}"), 413, "");
+            assertError(s.post("/api/runs", "{\"task\": \"x\", \"settings\": {\"max_steps\": 500}}"), 422, "may only lower this server's limit of 50");
+            assertError(s.post("/api/runs", "{\"task\": \"x\", \"workspace\": \"repo/.git\"}"), 403, "holds rules, hooks or skills");
+            assertError(s.post("/api/runs", "{\"task\": \"x\", \"settings\": " + "[".repeat(1200) + "]".repeat(1200) + "}"), 400, "not valid JSON");
             assertError(s.get("/api/runs/nope"), 404, "No run nope");
             assertError(s.get("/api/runs?limit=0"), 400, "limit");
             assertError(s.get("/api/nothing-here"), 404, "No route");
