@@ -53,6 +53,8 @@ public final class ApprenticeServer implements AutoCloseable {
                     .put("running", runs.executor().running()).put("queued", runs.executor().queued())));
             config.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
             api.routes(config.routes);
+            new KnowledgeApi(harness, options).routes(config.routes);
+            new EvalsApi(harness, options, runs).routes(config.routes);
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status, e.code, e.getMessage()));
             config.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
                 switch (e.getStatus()) {
