@@ -53,6 +53,7 @@ public final class ApprenticeServer implements AutoCloseable {
                     .put("running", runs.executor().running()).put("queued", runs.executor().queued())));
             config.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
             api.routes(config.routes);
+            new OpenAiEndpoints(runs, options.heartbeat()).routes(config.routes);
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status, e.code, e.getMessage()));
             config.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
                 switch (e.getStatus()) {
@@ -104,6 +105,10 @@ public final class ApprenticeServer implements AutoCloseable {
     }
 
     static void error(Context ctx, int status, String code, String message) {
+        if (ctx.path().startsWith("/v1/")) {
+            OpenAiEndpoints.error(ctx, status, code, message); // OpenAI's error shape, which its SDKs parse
+            return;
+        }
         var o = Json.object();
         o.putObject("error").put("status", status).put("code", code).put("message", message);
         ctx.status(status).contentType("application/json").result(Json.write(o));
