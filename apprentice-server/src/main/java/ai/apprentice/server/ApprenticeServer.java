@@ -55,6 +55,7 @@ public final class ApprenticeServer implements AutoCloseable {
             api.routes(config.routes);
             new KnowledgeApi(harness, options).routes(config.routes);
             new EvalsApi(harness, options, runs).routes(config.routes);
+            new OpenAiEndpoints(runs, options.heartbeat()).routes(config.routes);
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status, e.code, e.getMessage()));
             config.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
                 switch (e.getStatus()) {
@@ -106,6 +107,10 @@ public final class ApprenticeServer implements AutoCloseable {
     }
 
     static void error(Context ctx, int status, String code, String message) {
+        if (ctx.path().startsWith("/v1/")) {
+            OpenAiEndpoints.error(ctx, status, code, message); // OpenAI's error shape, which its SDKs parse
+            return;
+        }
         var o = Json.object();
         o.putObject("error").put("status", status).put("code", code).put("message", message);
         ctx.status(status).contentType("application/json").result(Json.write(o));

@@ -65,7 +65,7 @@ final class Approvals {
 
     /** Answers a pending request. */
     void answer(String id, boolean allow, String scope, String reason, String by) {
-        var p = pending.get(id);
+        var p = pending.remove(id); // taken at once: a second answer finds nothing, however fast it comes
         if (p == null) throw ApiException.notFound("No pending approval " + id + " (answered already, timed out, or never asked). See GET /api/approvals");
         var answer = !allow ? Answer.DENY : "always".equals(scope) ? Answer.ALWAYS : Answer.ONCE;
         if (!p.answer().complete(new ai.apprentice.tools.PolicyGate.Approver.Verdict(answer, reason))) throw ApiException.conflict("Approval " + id + " was answered already");

@@ -88,7 +88,7 @@ final class EvalsApi {
         boolean skills = Boolean.TRUE.equals(body.bool("skills", false));
         boolean memory = Boolean.TRUE.equals(body.bool("memory", false));
         var workspace = runs.workspace(body.text("workspace", false));
-        var flags = runs.flags(body.text("model", false), body.node("settings"));
+        var flags = runs.effective(runs.flags(body.text("model", false), body.node("settings")));
         var userModel = body.text("user_model", false);
         if (userModel != null) runs.flags(userModel, null); // the same list of allowed models
 

@@ -219,9 +219,19 @@ public final class Runs {
 
     /** Accepts a new run: recorded, then queued. */
     RunRequest accept(String task, Path workspace, Map<String, Object> flags, String conversationId) {
+        return accept(RunIds.next(), task, workspace, flags, conversationId, List.of());
+    }
+
+    /**
+     * Accepts a new run with an id chosen beforehand (so that a caller can subscribe to its events before it can
+     * begin) whose history begins with {@code history} (an OpenAI-compatible request's conversation); the history is
+     * recorded with the run, so that it begins with it after a restart too.
+     */
+    RunRequest accept(String runId, String task, Path workspace, Map<String, Object> flags, String conversationId, List<Message> history) {
         if (task == null || task.isBlank()) throw ApiException.unprocessable("task must be a non-empty string");
         check(workspace, flags);
-        var request = new RunRequest(RunIds.next(), RunRequest.Kind.START, task, workspace, flags, conversationId);
+        var request = new RunRequest(runId, RunRequest.Kind.START, task, workspace, flags, conversationId);
+        if (!history.isEmpty()) db.update("INSERT INTO given_history(run_id, messages_json) VALUES (?,?)", runId, Json.write(history));
         db.update("INSERT INTO accepted_runs(run_id, conversation_id, task, workspace, settings_json, state, accepted_at) VALUES (?,?,?,?,?,?,?)",
                 request.runId(), conversationId, task, workspace.toString(), Json.write(flags), "queued", ServerDb.now());
         submit(request);
@@ -338,6 +348,8 @@ public final class Runs {
 
     /** The history the next message of a conversation continues: everything its last finished run had. */
     private List<Message> conversationHistory(RunRequest request) {
+        var given = db.query("SELECT messages_json FROM given_history WHERE run_id=?", rs -> rs.getString(1), request.runId());
+        if (!given.isEmpty()) return List.of(Json.read(given.get(0), Message[].class));
         if (request.conversationId() == null) return List.of();
         var previous = db.query("""
                 SELECT run_id FROM accepted_runs WHERE conversation_id=? AND run_id<>? AND state IN ('started','done')

@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * What the server keeps beside the run store, in {@code $APPRENTICE_HOME/server/server.db} (SQLite, WAL): access
- * tokens (hashed), conversations and which runs belong to them, and the runs the server accepted, so that queued and
+ * tokens (hashed), conversations and which runs belong to them, the history an OpenAI-style request brought, and the runs the server accepted, so that queued and
  * interrupted runs go on after a restart. Runs and their events stay in the run store, the one source of truth.
  */
 final class ServerDb implements AutoCloseable {
@@ -44,6 +44,10 @@ final class ServerDb implements AutoCloseable {
               accepted_at TEXT NOT NULL
             );
             CREATE INDEX accepted_conversation ON accepted_runs(conversation_id, accepted_at);
+            CREATE TABLE given_history (
+              run_id TEXT PRIMARY KEY,
+              messages_json TEXT NOT NULL
+            );
             """);
 
     private final Path file;

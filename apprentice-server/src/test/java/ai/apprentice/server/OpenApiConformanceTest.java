@@ -188,6 +188,14 @@ class OpenApiConformanceTest {
             api.check("POST", "/v1/responses", s.post("/v1/responses", "{\"input\": \"hello\"}"));
             api.check("POST", "/v1/responses", s.post("/v1/responses", "{\"input\": "));
         }
+        if (registered.contains("GET /v1/models")) {
+            api.check("GET", "/v1/models", s.get("/v1/models"));
+            api.check("GET", "/v1/models/{id}", s.get("/v1/models/apprentice"));
+            api.check("GET", "/v1/models/{id}", s.get("/v1/models/nope"));
+            var made = s.post("/v1/responses", "{\"input\": \"again\"}");
+            api.check("GET", "/v1/responses/{id}", s.get("/v1/responses/" + made.json().path("id").asText()));
+            api.check("GET", "/v1/responses/{id}", s.get("/v1/responses/resp_nope"));
+        }
         if (registered.contains("POST /v1/chat/completions")) {
             api.check("POST", "/v1/chat/completions", s.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hello\"}]}"));
             api.check("POST", "/v1/chat/completions", s.post("/v1/chat/completions", "{\"messages\": "));
