@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
@@ -187,26 +186,7 @@ final class EvalCommand implements Callable<Integer> {
 
     /** "0-49,60" into indices; empty means every task. */
     static List<Integer> parseTasks(String spec, int size) {
-        if (spec == null || spec.isBlank()) return java.util.stream.IntStream.range(0, size).boxed().toList();
-        var out = new TreeSet<Integer>();
-        for (var part : spec.split(",")) {
-            var p = part.strip();
-            try {
-                if (p.contains("-")) {
-                    var ends = p.split("-", 2);
-                    int a = Integer.parseInt(ends[0].strip());
-                    int b = Integer.parseInt(ends[1].strip());
-                    if (b < a) throw new IllegalArgumentException("task range '" + p + "' runs backwards");
-                    for (int i = a; i <= b; i++) out.add(i);
-                } else {
-                    out.add(Integer.parseInt(p));
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--tasks: '" + p + "' is not a task number or range like 0-49");
-            }
-        }
-        for (int i : out) if (i < 0 || i >= size) throw new IllegalArgumentException("--tasks: task " + i + " does not exist; tasks are 0-" + (size - 1));
-        return new ArrayList<>(out);
+        return ai.apprentice.eval.TaskSpec.parse(spec, size, "--tasks");
     }
 
     @Command(name = "resume", description = "Finish an interrupted evaluation; finished trials are kept.")

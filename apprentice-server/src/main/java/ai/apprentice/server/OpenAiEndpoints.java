@@ -401,22 +401,7 @@ final class OpenAiEndpoints {
                     items.add(done);
                 }
             });
-            var run = follow(sub, runId, new Follower() {
-                @Override
-                public void live(Event.ModelDelta d) throws IOException {
-                    steps.delta(d);
-                }
-
-                @Override
-                public void stored(Event e) throws IOException {
-                    if (e instanceof Event.StepCompleted c) steps.completed(c);
-                }
-
-                @Override
-                public void idle() throws IOException {
-                    out.write(": keep-alive\n\n");
-                }
-            });
+            var run = followSteps(sub, runId, steps, out);
             steps.finish();
             var finalObject = responseJson(runId, echo, run);
             var status = finalObject.path("status").asText();
@@ -560,22 +545,7 @@ final class OpenAiEndpoints {
                 @Override
                 public void close(int step, String text) {}
             });
-            var run = follow(sub, runId, new Follower() {
-                @Override
-                public void live(Event.ModelDelta d) throws IOException {
-                    steps.delta(d);
-                }
-
-                @Override
-                public void stored(Event e) throws IOException {
-                    if (e instanceof Event.StepCompleted c) steps.completed(c);
-                }
-
-                @Override
-                public void idle() throws IOException {
-                    out.write(": keep-alive\n\n");
-                }
-            });
+            var run = followSteps(sub, runId, steps, out);
             steps.finish();
             var outcome = outcome(run);
             if (outcome.status.equals("failed")) {
@@ -716,6 +686,26 @@ final class OpenAiEndpoints {
 
     /** What a run left: its stored events, and its error when it never began. */
     record Followed(List<Event> events, String notStarted) {}
+
+    /** Follows a run, feeding its text to {@code steps} (live deltas, then each stored step) and keeping the stream open. */
+    private Followed followSteps(RunEvents.Subscription sub, String runId, StepText steps, Writer out) throws IOException, InterruptedException {
+        return follow(sub, runId, new Follower() {
+            @Override
+            public void live(Event.ModelDelta d) throws IOException {
+                steps.delta(d);
+            }
+
+            @Override
+            public void stored(Event e) throws IOException {
+                if (e instanceof Event.StepCompleted c) steps.completed(c);
+            }
+
+            @Override
+            public void idle() throws IOException {
+                out.write(": keep-alive\n\n");
+            }
+        });
+    }
 
     interface Follower {
         void live(Event.ModelDelta delta) throws IOException;
