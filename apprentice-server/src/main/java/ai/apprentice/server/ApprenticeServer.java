@@ -56,6 +56,7 @@ public final class ApprenticeServer implements AutoCloseable {
             new KnowledgeApi(harness, options).routes(config.routes);
             new EvalsApi(harness, options, runs).routes(config.routes);
             new OpenAiEndpoints(runs, options.heartbeat()).routes(config.routes);
+            new WebUi(auth, harness.home()).routes(config.routes);
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status, e.code, e.getMessage()));
             config.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
                 switch (e.getStatus()) {
@@ -102,8 +103,14 @@ public final class ApprenticeServer implements AutoCloseable {
         auth.checkHost(ctx, port());
         auth.checkOrigin(ctx);
         var path = ctx.path();
-        if (path.equals("/health") || path.equals("/login") || ctx.method().name().equals("OPTIONS")) return;
-        ctx.attribute("principal", auth.principal(ctx));
+        if (path.equals("/health") || path.equals("/login") || path.startsWith("/assets/") || ctx.method().name().equals("OPTIONS")) return;
+        try {
+            ctx.attribute("principal", auth.principal(ctx));
+        } catch (ApiException e) {
+            if (e.status != 401 || !WebUi.isPage(ctx)) throw e;
+            ctx.redirect("/login"); // a browser without a session: the sign-in page, not a JSON 401
+            ctx.skipRemainingHandlers();
+        }
     }
 
     static void error(Context ctx, int status, String code, String message) {

@@ -41,11 +41,18 @@ final class EventStream {
                 long version = sub.version();
                 // asked before reading: if it had ended then, every event it will ever have is among the rows read next
                 boolean over = ended.getAsBoolean();
+                // live messages that came before these rows go first: the deltas of a step before its step_completed, and
+                // none is lost when the rows end with run_finished (a fast run used to finish before they were sent)
+                var early = new StringBuilder();
+                drainLive(sub, early);
                 var rows = store.eventsAfter(runId, last, PAGE);
                 boolean finished = false;
+                if (!early.isEmpty() && rows.isEmpty()) write(out, early.toString());
                 if (!rows.isEmpty()) {
-                    var sb = new StringBuilder();
+                    var sb = new StringBuilder(early);
                     for (var e : rows) {
+                        // every live message of a run is queued before its run_finished is stored: send them all before it
+                        if ("run_finished".equals(e.type())) drainLive(sub, sb);
                         sb.append("id: ").append(e.seq()).append('\n').append("event: ").append(e.type()).append('\n')
                                 .append("data: ").append(e.json()).append("\n\n");
                         last = e.seq();
@@ -69,6 +76,10 @@ final class EventStream {
                 if (!sub.await(version, heartbeat.toMillis())) write(out, ": keep-alive\n\n");
             }
         }
+    }
+
+    private static void drainLive(RunEvents.Subscription sub, StringBuilder sb) {
+        for (var m = sub.pollLive(); m != null; m = sub.pollLive()) sb.append("event: ").append(m.event()).append("\ndata: ").append(m.json()).append("\n\n");
     }
 
     private static void write(OutputStream out, String s) throws IOException {
