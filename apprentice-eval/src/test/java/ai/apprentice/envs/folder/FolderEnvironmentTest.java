@@ -219,12 +219,13 @@ class FolderEnvironmentTest {
         var base = Files.isWritable(Path.of("/var/tmp")) ? Path.of("/var/tmp") : Path.of("target").toAbsolutePath();
         var root = Files.createTempDirectory(base, "apprentice-folder-env-");
         try {
-            var dir = task(root, "t", "test \"$(cat answer.txt)\" = 42\n");
-            write(dir.resolve("solution/answer.txt"), "42\n");
+            // an answer no temp folder's name can contain by chance
+            var dir = task(root, "t", "test \"$(cat answer.txt)\" = SOLUTION_zq\n");
+            write(dir.resolve("solution/answer.txt"), "SOLUTION_zq\n");
             var env = FolderEnvironment.load(root, scratch());
             try (var e = env.start("test", 0, 0, null)) {
                 var shell = call(e, "run_shell", "command", "cat " + dir.resolve("solution/answer.txt") + " " + dir.resolve("check.sh") + "; ls -A " + root + " | wc -l");
-                assertThat(shell.content()).doesNotContain("42").doesNotContain("answer.txt\"").contains("No such file");
+                assertThat(shell.content()).doesNotContain("SOLUTION_zq").doesNotContain("answer.txt\"").contains("No such file");
                 assertThat(call(e, "run_shell", "command", "pwd && ls").content()).as("its own workspace stays visible").contains("work");
             }
             assertThat(new EvalRunner(env, "test", new GoldPolicy(), null, null).run(List.of(0), 1, 1, 1, null).getFirst().reward())
