@@ -158,8 +158,8 @@ final class Api {
                 throw ApiException.badRequest("Last-Event-ID (or after) must be an event number, got '" + given + "'");
             }
         }
-        // a run cancelled or failed before it began has no events and never will
-        stream.stream(ctx, id, after, () -> !runs.busy(id) && runs.record(id).isEmpty());
+        // a run cancelled or failed before it began has no events and never will; one that is over has no more to come
+        stream.stream(ctx, id, after, () -> !runs.busy(id) && runs.record(id).map(r -> !r.running()).orElse(true));
     }
 
     private void feedback(Context ctx) {

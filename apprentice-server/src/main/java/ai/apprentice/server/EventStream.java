@@ -25,14 +25,20 @@ final class EventStream {
         this.heartbeat = heartbeat;
     }
 
-    /** Streams until run_finished is sent, the client goes away, or {@code ended} says the run will never have events. */
+    /**
+     * Streams until run_finished is sent, the client goes away, or there is nothing after {@code after} and
+     * {@code ended} says the run will write no more (it never began, or it is over: a client that already has
+     * run_finished and reconnects, as EventSource does, is told so instead of being kept waiting).
+     */
     void stream(Context ctx, String runId, long after, java.util.function.BooleanSupplier ended) throws IOException, InterruptedException {
         var res = ctx.res();
         res.setStatus(200);
         res.setContentType("text/event-stream;charset=utf-8");
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("X-Accel-Buffering", "no");
-        OutputStream out = ctx.outputStream();
+        // the servlet's own stream: Javalin's ctx.outputStream() (its compressing wrapper) ignores flush(), so events
+        // would wait in Jetty's buffer until 32 KB piled up or the stream ended
+        OutputStream out = res.getOutputStream();
         long last = after;
         try (var sub = events.subscribe(runId)) {
             write(out, "retry: 1000\n\n");
@@ -60,7 +66,9 @@ final class EventStream {
                     write(out, "event: " + m.event() + "\ndata: " + m.json() + "\n\n");
                 }
                 if (rows.isEmpty() && ended.getAsBoolean()) {
-                    write(out, "event: stream_end\ndata: {\"reason\":\"the run will not produce events\"}\n\n");
+                    // the run may have written its last events between the read above and the check: read once more
+                    if (!store.eventsAfter(runId, last, 1).isEmpty()) continue;
+                    write(out, "event: stream_end\ndata: {\"reason\":\"the run will not produce events\",\"last_event_id\":" + last + "}\n\n");
                     return;
                 }
                 if (!sub.await(version, heartbeat.toMillis())) write(out, ": keep-alive\n\n");
