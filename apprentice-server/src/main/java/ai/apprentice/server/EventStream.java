@@ -19,10 +19,57 @@ final class EventStream {
     private final RunEvents events;
     private final Duration heartbeat;
 
+    /**
+     * The newest stored events of a run that has streams, read once for all of them: without it every stream of a
+     * run queried the store after every commit, and with 10 streams per run those reads held the store's one lock
+     * so long that the runs' own writes queued behind them (see docs/PERFORMANCE.md, Server).
+     */
+    private static final class Tail {
+        final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        final java.util.ArrayDeque<RunStore.StoredEvent> window = new java.util.ArrayDeque<>();
+        /** The signal's version read before the last query: everything committed before it is in the window. */
+        long loadedAt = -1;
+        int streams;
+    }
+
+    private final java.util.Map<String, Tail> tails = new java.util.concurrent.ConcurrentHashMap<>();
+
     EventStream(RunStore store, RunEvents events, Duration heartbeat) {
         this.store = store;
         this.events = events;
         this.heartbeat = heartbeat;
+    }
+
+    /**
+     * The stored events after {@code after}, at most {@link #PAGE}, as fresh as a query made now: a stream that saw
+     * version {@code seen} of the run's signal gets every event committed before that bump. Streams that are behind
+     * the window (catching up) read the store themselves.
+     */
+    private java.util.List<RunStore.StoredEvent> after(String runId, Tail tail, long after, long seen, RunEvents.Subscription sub) {
+        tail.lock.lock();
+        try {
+            if (tail.loadedAt < seen) {
+                long version = sub.version(); // read before the query: every commit signalled up to it is in the rows
+                long known = tail.window.isEmpty() ? 0 : tail.window.peekLast().seq();
+                var rows = store.eventsAfter(runId, known, PAGE);
+                tail.window.addAll(rows);
+                while (tail.window.size() > PAGE) tail.window.pollFirst();
+                tail.loadedAt = rows.size() < PAGE ? version : -1; // a full page: there may be more, read again next time
+            }
+            var first = tail.window.peekFirst();
+            if (first == null) return java.util.List.of(); // the run has no stored events yet
+            if (after >= first.seq() - 1) {
+                var out = new java.util.ArrayList<RunStore.StoredEvent>();
+                for (var e : tail.window) {
+                    if (e.seq() > after) out.add(e);
+                    if (out.size() == PAGE) break;
+                }
+                return out;
+            }
+        } finally {
+            tail.lock.unlock();
+        }
+        return store.eventsAfter(runId, after, PAGE); // behind the window: catching up from the store
     }
 
     /**
@@ -40,11 +87,16 @@ final class EventStream {
         // would wait in Jetty's buffer until 32 KB piled up or the stream ended
         OutputStream out = res.getOutputStream();
         long last = after;
+        var tail = tails.compute(runId, (k, t) -> {
+            if (t == null) t = new Tail();
+            t.streams++;
+            return t;
+        });
         try (var sub = events.subscribe(runId)) {
             write(out, "retry: 1000\n\n");
             while (true) {
                 long version = sub.version();
-                var rows = store.eventsAfter(runId, last, PAGE);
+                var rows = after(runId, tail, last, version, sub);
                 boolean finished = false;
                 if (!rows.isEmpty()) {
                     var sb = new StringBuilder();
@@ -73,6 +125,8 @@ final class EventStream {
                 }
                 if (!sub.await(version, heartbeat.toMillis())) write(out, ": keep-alive\n\n");
             }
+        } finally {
+            tails.computeIfPresent(runId, (k, t) -> --t.streams == 0 ? null : t);
         }
     }
 
