@@ -158,9 +158,8 @@ final class Api {
                 throw ApiException.badRequest("Last-Event-ID (or after) must be an event number, got '" + given + "'");
             }
         }
-        // Nothing more will come when the executor no longer holds the run and the store has none, or has it ended (a client
-        // that resumes after run_finished, as EventSource does when a stream closes, is told so instead of waiting).
-        stream.stream(ctx, id, after, () -> !runs.busy(id) && runs.record(id).map(r -> r.status() != RunStatus.RUNNING).orElse(true));
+        // a run cancelled or failed before it began has no events and never will; one that is over has no more to come
+        stream.stream(ctx, id, after, () -> !runs.busy(id) && runs.record(id).map(r -> !r.running()).orElse(true));
     }
 
     private void feedback(Context ctx) {

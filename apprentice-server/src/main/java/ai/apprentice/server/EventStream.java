@@ -19,33 +19,88 @@ final class EventStream {
     private final RunEvents events;
     private final Duration heartbeat;
 
+    /**
+     * The newest stored events of a run that has streams, read once for all of them: without it every stream of a
+     * run queried the store after every commit, and with 10 streams per run those reads held the store's one lock
+     * so long that the runs' own writes queued behind them (see docs/PERFORMANCE.md, Server).
+     */
+    private static final class Tail {
+        final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        final java.util.ArrayDeque<RunStore.StoredEvent> window = new java.util.ArrayDeque<>();
+        /** The signal's version read before the last query: everything committed before it is in the window. */
+        long loadedAt = -1;
+        int streams;
+    }
+
+    private final java.util.Map<String, Tail> tails = new java.util.concurrent.ConcurrentHashMap<>();
+
     EventStream(RunStore store, RunEvents events, Duration heartbeat) {
         this.store = store;
         this.events = events;
         this.heartbeat = heartbeat;
     }
 
-    /** Streams until run_finished is sent, the client goes away, or {@code ended} says the run will never have events. */
+    /**
+     * The stored events after {@code after}, at most {@link #PAGE}, as fresh as a query made now: a stream that saw
+     * version {@code seen} of the run's signal gets every event committed before that bump. Streams that are behind
+     * the window (catching up) read the store themselves.
+     */
+    private java.util.List<RunStore.StoredEvent> after(String runId, Tail tail, long after, long seen, RunEvents.Subscription sub) {
+        tail.lock.lock();
+        try {
+            if (tail.loadedAt < seen) {
+                long version = sub.version(); // read before the query: every commit signalled up to it is in the rows
+                long known = tail.window.isEmpty() ? 0 : tail.window.peekLast().seq();
+                var rows = store.eventsAfter(runId, known, PAGE);
+                tail.window.addAll(rows);
+                while (tail.window.size() > PAGE) tail.window.pollFirst();
+                tail.loadedAt = rows.size() < PAGE ? version : -1; // a full page: there may be more, read again next time
+            }
+            var first = tail.window.peekFirst();
+            if (first == null) return java.util.List.of(); // the run has no stored events yet
+            if (after >= first.seq() - 1) {
+                var out = new java.util.ArrayList<RunStore.StoredEvent>();
+                for (var e : tail.window) {
+                    if (e.seq() > after) out.add(e);
+                    if (out.size() == PAGE) break;
+                }
+                return out;
+            }
+        } finally {
+            tail.lock.unlock();
+        }
+        return store.eventsAfter(runId, after, PAGE); // behind the window: catching up from the store
+    }
+
+    /**
+     * Streams until run_finished is sent, the client goes away, or there is nothing after {@code after} and
+     * {@code ended} says the run will write no more (it never began, or it is over: a client that already has
+     * run_finished and reconnects, as EventSource does, is told so instead of being kept waiting).
+     */
     void stream(Context ctx, String runId, long after, java.util.function.BooleanSupplier ended) throws IOException, InterruptedException {
         var res = ctx.res();
         res.setStatus(200);
         res.setContentType("text/event-stream;charset=utf-8");
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("X-Accel-Buffering", "no");
-        // the servlet's own stream: Javalin's (compressing) one does not pass flush() on, and events must leave at once
+        // the servlet's own stream: Javalin's ctx.outputStream() (its compressing wrapper) ignores flush(), so events
+        // would wait in Jetty's buffer until 32 KB piled up or the stream ended
         OutputStream out = res.getOutputStream();
         long last = after;
+        var tail = tails.compute(runId, (k, t) -> {
+            if (t == null) t = new Tail();
+            t.streams++;
+            return t;
+        });
         try (var sub = events.subscribe(runId)) {
             write(out, "retry: 1000\n\n");
             while (true) {
                 long version = sub.version();
-                // asked before reading: if it had ended then, every event it will ever have is among the rows read next
-                boolean over = ended.getAsBoolean();
                 // live messages that came before these rows go first: the deltas of a step before its step_completed, and
                 // none is lost when the rows end with run_finished (a fast run used to finish before they were sent)
                 var early = new StringBuilder();
                 drainLive(sub, early);
-                var rows = store.eventsAfter(runId, last, PAGE);
+                var rows = after(runId, tail, last, version, sub);
                 boolean finished = false;
                 if (!early.isEmpty() && rows.isEmpty()) write(out, early.toString());
                 if (!rows.isEmpty()) {
@@ -66,15 +121,19 @@ final class EventStream {
                     if (rows.size() == PAGE) continue; // more to catch up on
                 }
                 sub.goLive();
-                for (var m = sub.pollLive(); m != null; m = sub.pollLive()) {
-                    write(out, "event: " + m.event() + "\ndata: " + m.json() + "\n\n");
-                }
-                if (rows.isEmpty() && over) {
-                    write(out, "event: stream_end\ndata: {\"reason\":\"the run has ended: no events after " + last + "\"}\n\n");
+                var live = new StringBuilder();
+                drainLive(sub, live);
+                if (!live.isEmpty()) write(out, live.toString());
+                if (rows.isEmpty() && ended.getAsBoolean()) {
+                    // the run may have written its last events between the read above and the check: read once more
+                    if (!store.eventsAfter(runId, last, 1).isEmpty()) continue;
+                    write(out, "event: stream_end\ndata: {\"reason\":\"the run will not produce events\",\"last_event_id\":" + last + "}\n\n");
                     return;
                 }
                 if (!sub.await(version, heartbeat.toMillis())) write(out, ": keep-alive\n\n");
             }
+        } finally {
+            tails.computeIfPresent(runId, (k, t) -> --t.streams == 0 ? null : t);
         }
     }
 

@@ -884,7 +884,12 @@ final class OpenAiEndpoints {
         res.setContentType("text/event-stream;charset=utf-8");
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("X-Accel-Buffering", "no");
-        OutputStream out = ctx.outputStream();
+        OutputStream out; // the servlet's own: Javalin's ctx.outputStream() ignores flush(), and each event must leave at once
+        try {
+            out = res.getOutputStream();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         return s -> {
             out.write(s.getBytes(StandardCharsets.UTF_8));
             out.flush();

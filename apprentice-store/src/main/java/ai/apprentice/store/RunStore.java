@@ -476,24 +476,31 @@ public final class RunStore implements EventListener, AutoCloseable {
      * they become interrupted. Runs of this process are left alone.
      */
     public void markInterrupted() {
-        write(() -> {
-            var dead = new ArrayList<String>();
+        // a read first, and a write transaction only when a run was found dead: servers call this on every GET
+        var dead = read(() -> {
+            var found = new ArrayList<Object[]>();
             try (var st = db.createStatement();
                  var rs = st.executeQuery("SELECT id, pid, pid_started_at FROM runs WHERE status='running'")) {
                 while (rs.next()) {
                     long pid = rs.getLong(2);
                     String started = rs.getString(3);
+                    if (pid == PID && PID_STARTED.equals(started)) continue; // this process's own run: alive, no lookup needed
                     var handle = ProcessHandle.of(pid);
                     // Alive means: that pid runs and started when the run's process did (else the pid was reused).
                     // When the start time cannot be read, assume alive rather than interrupt a live run.
                     boolean alive = handle.isPresent() && handle.get().isAlive()
                             && handle.get().info().startInstant().map(i -> sameStart(i, started)).orElse(true);
-                    if (!alive) dead.add(rs.getString(1));
+                    if (!alive) found.add(new Object[] {rs.getString(1), pid});
                 }
             }
-            for (var id : dead) {
-                update("UPDATE runs SET status=?, stop_reason=?, updated_at=? WHERE id=? AND status='running'",
-                        RunStatus.INTERRUPTED.wireName(), "process_died", time(Instant.now()), id);
+            return found;
+        });
+        if (dead.isEmpty()) return;
+        write(() -> {
+            for (var d : dead) {
+                // still running under the same dead pid: a process that resumed it meanwhile wrote its own pid
+                update("UPDATE runs SET status=?, stop_reason=?, updated_at=? WHERE id=? AND status='running' AND pid=?",
+                        RunStatus.INTERRUPTED.wireName(), "process_died", time(Instant.now()), d[0], d[1]);
             }
         }, "check for interrupted runs");
     }

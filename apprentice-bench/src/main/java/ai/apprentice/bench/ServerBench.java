@@ -1,0 +1,332 @@
+package ai.apprentice.bench;
+
+import ai.apprentice.cli.CliContext;
+import ai.apprentice.cli.Trees;
+import ai.apprentice.harness.Harness;
+import ai.apprentice.json.Json;
+import ai.apprentice.runtime.RunHandle;
+import ai.apprentice.runtime.RunStatus;
+import ai.apprentice.server.ApprenticeServer;
+import ai.apprentice.server.ServerOptions;
+import ai.apprentice.testkit.MockOpenAiServer;
+import ai.apprentice.testkit.MockReply;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code apprentice serve} under load: N concurrent runs against the mock OpenAI-compatible server, created over
+ * HTTP with S SSE subscribers spread over them, against the same N runs started in process through
+ * {@code Harness.session(...).start(...)} with no HTTP, measured in the same run. Also: the delay from an event's
+ * store write to its arrival at a subscriber, the server heap per idle subscriber, and the start time.
+ */
+@Command(name = "server", description = "apprentice serve under load: N concurrent runs with S SSE subscribers against the same runs in process; "
+        + "event delivery delay, heap per idle subscriber, start time.")
+final class ServerBench implements Callable<Integer> {
+    private final CliContext cli;
+    @Option(names = "--runs", defaultValue = "100", description = "Concurrent runs (default ${DEFAULT-VALUE}).") int runs;
+    @Option(names = "--subscribers", defaultValue = "1000", description = "SSE subscribers, spread evenly over the runs (default ${DEFAULT-VALUE}).") int subscribers;
+    @Option(names = "--steps", defaultValue = "5", description = "Model calls per run on average: steps-1 tool calls and a final answer (default ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--idle", defaultValue = "1000", description = "Idle subscribers held open for the memory measure (default ${DEFAULT-VALUE}).") int idle;
+
+    ServerBench(CliContext cli) {
+        this.cli = cli;
+    }
+
+    /** Commit-at-once events: their {@code at} is set just before the store writes (and commits) them. */
+    static final Set<String> COMMITTED_AT_ONCE = Set.of("run_started", "run_resumed", "step_completed", "run_finished", "error", "memory_updated");
+
+    @Override
+    public Integer call() throws Exception {
+        if (runs < 1 || subscribers < 0 || steps < 1 || idle < 0) throw new ai.apprentice.cli.UsageException("--runs and --steps must be at least 1");
+        var tmp = Files.createTempDirectory("apprentice-bench-server");
+        var quiet = new PrintStream(OutputStream.nullOutputStream());
+        try (var mock = new MockOpenAiServer()) {
+            mock.fallback(MockReply.text("done"));
+            var workspace = Files.createDirectories(tmp.resolve("workspace"));
+            Files.writeString(workspace.resolve("a.txt"), "hello\n");
+            var flags = new LinkedHashMap<String, Object>();
+            flags.put("model", "openai:mock");
+            flags.put("base_url", mock.baseUrl());
+            flags.put("memory", "off");
+            flags.put("approve", "auto");
+            flags.put("max_steps", runs * steps + 1);
+            Map<String, String> env = Map.of("OPENAI_API_KEY", "k", "APPRENTICE_SANDBOX", "off");
+
+            // warm-up, unmeasured: the JIT compiles the harness, client and store once for both measures
+            try (var h = Harness.builder().home(tmp.resolve("home-warmup")).env(env).err(quiet).build()) {
+                inProcess(h, mock, workspace, flags, Math.max(1, runs / 5));
+            }
+            // (a) baseline: the same runs in process, no HTTP
+            double baselineSeconds;
+            try (var h = Harness.builder().home(tmp.resolve("home-baseline")).env(env).err(quiet).build()) {
+                baselineSeconds = inProcess(h, mock, workspace, flags, runs);
+            }
+
+            // (b) the server, over a fresh home
+            var harness = Harness.builder().home(tmp.resolve("home-server")).env(env).err(quiet).build();
+            var token = "bench-" + java.util.UUID.randomUUID();
+            var options = ServerOptions.defaults(0, workspace).withDefaults(flags).withToken(token)
+                    .withLimits(runs + 1, Duration.ofMinutes(5), Duration.ofSeconds(15));
+            long s0 = System.nanoTime();
+            var server = ApprenticeServer.start(harness, options, quiet);
+            var http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+            while (http.send(HttpRequest.newBuilder(URI.create(server.url() + "/health")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+                Thread.onSpinWait();
+            }
+            double startMs = (System.nanoTime() - s0) / 1e6;
+            try {
+                var load = serverLoad(server, token, http, mock);
+                var idleHeap = idleSubscribers(server, token, http, mock);
+
+                double baselineRps = runs / baselineSeconds;
+                double serverRps = runs / load.seconds;
+                var out = Json.object().put("benchmark", "server_under_load").put("runs", runs).put("subscribers", subscribers)
+                        .put("steps", steps).put("model", "openai:mock over the mock OpenAI-compatible server (apprentice-testkit), real HTTP/SSE")
+                        .put("cores", Runtime.getRuntime().availableProcessors());
+                out.putObject("baseline_in_process").put("seconds", round(baselineSeconds)).put("runs_per_second", round(baselineRps));
+                var sv = out.putObject("server");
+                sv.put("seconds", round(load.seconds)).put("runs_per_second", round(serverRps))
+                        .put("ratio_to_baseline", round(serverRps / baselineRps)).put("target_ratio", 0.8)
+                        .put("runs_succeeded", load.succeeded).put("subscribers_complete", load.complete)
+                        .put("events_stored", load.stored).put("events_delivered", load.delivered);
+                var d = out.putObject("delivery_delay_ms");
+                d.put("note", "arrival at the subscriber minus the event's 'at' (set just before the store writes it; same machine clock). "
+                        + "committed_at_once: run_started, step_completed, run_finished (written as they happen); all_live also counts "
+                        + "events the store holds back until their step ends (tool calls, results, usage), whose 'at' is earlier than "
+                        + "their write. Events already stored when a subscriber connected (replayed) are left out and counted.");
+                stats(d.putObject("committed_at_once"), load.committedDelays);
+                stats(d.putObject("all_live"), load.allDelays);
+                d.put("replayed_events", load.replayed.get()).put("target_p99_ms", 100)
+                        .put("meets_target", !load.committedDelays.isEmpty() && percentile(load.committedDelays, 99) < 100);
+                out.putObject("memory_per_idle_subscriber").put("subscribers", idleHeap[0]).put("heap_before_bytes", idleHeap[1])
+                        .put("heap_after_bytes", idleHeap[2]).put("bytes_per_subscriber", idleHeap[0] == 0 ? 0 : (idleHeap[2] - idleHeap[1]) / idleHeap[0])
+                        .put("note", "heap used after System.gc() with the subscribers open on one live, idle run, minus before; client "
+                                + "and server share this JVM, but the clients are bare sockets (no thread, no buffer beyond the socket's), "
+                                + "so nearly all of it is the server's: a request, its virtual thread parked in the stream, the subscription");
+                out.put("start_ms", round(startMs)).put("start_note", "ApprenticeServer.start called to GET /health answering 200 (harness built before)");
+                cli.out().println(out.toPrettyString());
+                return load.succeeded == runs && load.complete == subscribers ? 0 : 1;
+            } finally {
+                server.close();
+                harness.close();
+            }
+        } finally {
+            Trees.deleteTree(tmp);
+        }
+    }
+
+    /** Enqueues (steps-1) tool calls per run in the mock's one shared queue, then the fallback answers "done". */
+    private void script(MockOpenAiServer mock, int n) {
+        var calls = new MockReply[n * (steps - 1)];
+        for (int i = 0; i < calls.length; i++) calls[i] = MockReply.toolCalls(MockReply.call("read_file", "{\"path\": \"a.txt\"}"));
+        mock.enqueue(calls);
+    }
+
+    /** N runs started at once in process; the wall time until all ended, in seconds. */
+    private double inProcess(Harness h, MockOpenAiServer mock, Path workspace, Map<String, Object> flags, int n) throws Exception {
+        script(mock, n);
+        long t0 = System.nanoTime();
+        var handles = new ArrayList<RunHandle>();
+        for (int i = 0; i < n; i++) handles.add(h.session(workspace, flags).start("benchmark run " + i));
+        for (var handle : handles) {
+            var r = handle.future().get(10, TimeUnit.MINUTES);
+            if (r.status() != RunStatus.SUCCEEDED) throw new IllegalStateException("an in-process run did not succeed: " + r);
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private record Load(double seconds, int succeeded, int complete, long stored, long delivered, List<Double> committedDelays,
+                        List<Double> allDelays, AtomicInteger replayed) {}
+
+    private Load serverLoad(ApprenticeServer server, String token, HttpClient http, MockOpenAiServer mock) throws Exception {
+        script(mock, runs);
+        var committed = new ConcurrentLinkedQueue<Double>();
+        var all = new ConcurrentLinkedQueue<Double>();
+        var replayed = new AtomicInteger();
+        var complete = new AtomicInteger();
+        var delivered = new java.util.concurrent.atomic.AtomicLong();
+        var done = new CountDownLatch(subscribers);
+        var ids = new ArrayList<String>();
+        var threads = new ArrayList<Thread>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < runs; i++) {
+            var res = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/runs")).header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"task\": \"benchmark run " + i + "\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (res.statusCode() != 201) throw new IllegalStateException("POST /api/runs answered " + res.statusCode() + ": " + res.body());
+            var id = Json.tree(res.body()).path("id").asText();
+            ids.add(id);
+            int mine = subscribers / runs + (i < subscribers % runs ? 1 : 0);
+            for (int k = 0; k < mine; k++) {
+                threads.add(Thread.ofVirtual().name("subscriber-" + i + "-" + k).start(() -> {
+                    try {
+                        subscribe(server, token, http, id, committed, all, replayed, delivered, complete);
+                    } finally {
+                        done.countDown();
+                    }
+                }));
+            }
+        }
+        if (!done.await(10, TimeUnit.MINUTES)) throw new IllegalStateException("subscribers did not all get run_finished in 10 minutes");
+        // every run ended: the subscribers saw run_finished of each (a run with no subscriber is waited for here)
+        int succeeded = 0;
+        long stored = 0;
+        for (var id : ids) {
+            var run = awaitFinished(server, token, http, id);
+            if (run.path("status").asText().equals("succeeded")) succeeded++;
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        for (var id : ids) stored += server.harness().store().eventsAfter(id, 0, 100_000).size();
+        return new Load(seconds, succeeded, complete.get(), stored, delivered.get(), List.copyOf(committed), List.copyOf(all), replayed);
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode awaitFinished(ApprenticeServer server, String token, HttpClient http, String id) throws Exception {
+        while (true) {
+            var res = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/runs/" + id)).header("Authorization", "Bearer " + token).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            var run = Json.tree(res.body());
+            var status = run.path("status").asText();
+            if (!status.equals("running") && !status.equals("queued")) return run;
+            Thread.sleep(10);
+        }
+    }
+
+    /** One subscriber: reads the stream to run_finished, timing each event; complete when it got events 1..N in order. */
+    private static void subscribe(ApprenticeServer server, String token, HttpClient http, String id, ConcurrentLinkedQueue<Double> committed,
+                                  ConcurrentLinkedQueue<Double> all, AtomicInteger replayed, java.util.concurrent.atomic.AtomicLong delivered,
+                                  AtomicInteger complete) {
+        try {
+            var res = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/runs/" + id + "/events")).header("Authorization", "Bearer " + token)
+                    .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofLines());
+            Instant connected = Instant.now();
+            if (res.statusCode() != 200) return;
+            long expect = 1;
+            boolean ok = true;
+            String type = null;
+            String data = null;
+            Long seq = null;
+            var it = res.body().iterator();
+            while (it.hasNext()) {
+                var line = it.next();
+                if (line.isEmpty()) {
+                    if (seq != null && data != null) {
+                        var arrived = Instant.now();
+                        delivered.incrementAndGet();
+                        ok &= seq == expect++;
+                        var at = Instant.parse(Json.tree(data).path("at").asText());
+                        if (at.isBefore(connected)) {
+                            replayed.incrementAndGet();
+                        } else {
+                            double ms = Duration.between(at, arrived).toNanos() / 1e6;
+                            all.add(ms);
+                            if (COMMITTED_AT_ONCE.contains(type)) committed.add(ms);
+                        }
+                        if ("run_finished".equals(type)) {
+                            if (ok) complete.incrementAndGet();
+                            res.body().close();
+                            return;
+                        }
+                    }
+                    type = null;
+                    data = null;
+                    seq = null;
+                } else if (line.startsWith("id: ")) {
+                    seq = Long.parseLong(line.substring(4));
+                } else if (line.startsWith("event: ")) {
+                    type = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    data = line.substring(6);
+                }
+            }
+        } catch (Exception e) {
+            // counted as incomplete
+        }
+    }
+
+    /**
+     * Heap after GC with {@code idle} subscribers open on one live run that waits (its model call hangs), minus the heap
+     * before they connected; returns {subscribers, before, after}.
+     */
+    private long[] idleSubscribers(ApprenticeServer server, String token, HttpClient http, MockOpenAiServer mock) throws Exception {
+        if (idle == 0) return new long[] {0, 0, 0};
+        mock.enqueue(MockReply.hang());
+        var res = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/runs")).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"task\": \"idle\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        var id = Json.tree(res.body()).path("id").asText();
+        // wait until the run is live and its first event is stored
+        while (server.harness().store().eventsAfter(id, 0, 1).isEmpty()) Thread.sleep(10);
+        long last = server.harness().store().eventsAfter(id, 0, 1000).size();
+        long before = heapAfterGc();
+        var sockets = new ArrayList<Socket>();
+        try {
+            for (int i = 0; i < idle; i++) {
+                var s = new Socket("127.0.0.1", server.port());
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("GET /api/runs/" + id + "/events HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nAuthorization: Bearer "
+                        + token + "\r\nLast-Event-ID: " + last + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                sockets.add(s);
+            }
+            // each stream is open once it sent its first bytes (the headers and the retry line)
+            for (var s : sockets) readSome(s.getInputStream());
+            long after = heapAfterGc();
+            return new long[] {idle, before, after};
+        } finally {
+            for (var s : sockets) s.close();
+            http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/runs/" + id + "/cancel")).header("Authorization", "Bearer " + token)
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        }
+    }
+
+    private static void readSome(InputStream in) throws java.io.IOException {
+        var buf = new byte[4096];
+        if (in.read(buf) < 0) throw new IllegalStateException("an idle subscriber's stream ended");
+    }
+
+    private static long heapAfterGc() throws InterruptedException {
+        var mem = ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        return mem.getHeapMemoryUsage().getUsed();
+    }
+
+    private static void stats(com.fasterxml.jackson.databind.node.ObjectNode o, List<Double> xs) {
+        o.put("count", xs.size());
+        if (xs.isEmpty()) return;
+        o.put("p50", round(percentile(xs, 50))).put("p99", round(percentile(xs, 99))).put("max", round(percentile(xs, 100)));
+    }
+
+    private static double percentile(List<Double> xs, double p) {
+        return BenchCommand.percentile(xs, p);
+    }
+
+    private static double round(double x) {
+        return BenchCommand.round(x);
+    }
+}
