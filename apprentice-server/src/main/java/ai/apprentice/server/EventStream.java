@@ -27,7 +27,7 @@ final class EventStream {
     private static final class Tail {
         final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
         final java.util.ArrayDeque<RunStore.StoredEvent> window = new java.util.ArrayDeque<>();
-        /** The signal's version read before the last query: everything committed before it is in the window. */
+        /** The signal's stored-version read before the last query: everything committed before it is in the window. */
         long loadedAt = -1;
         int streams;
     }
@@ -49,7 +49,7 @@ final class EventStream {
         tail.lock.lock();
         try {
             if (tail.loadedAt < seen) {
-                long version = sub.version(); // read before the query: every commit signalled up to it is in the rows
+                long version = sub.storedVersion(); // read before the query: every commit signalled up to it is in the rows
                 long known = tail.window.isEmpty() ? 0 : tail.window.peekLast().seq();
                 var rows = store.eventsAfter(runId, known, PAGE);
                 tail.window.addAll(rows);
@@ -100,7 +100,8 @@ final class EventStream {
                 // none is lost when the rows end with run_finished (a fast run used to finish before they were sent)
                 var early = new StringBuilder();
                 drainLive(sub, early);
-                var rows = after(runId, tail, last, version, sub);
+                // live messages (text deltas) move only the version: they wake the stream but need no read of the store
+                var rows = after(runId, tail, last, sub.storedVersion(), sub);
                 boolean finished = false;
                 if (!early.isEmpty() && rows.isEmpty()) write(out, early.toString());
                 if (!rows.isEmpty()) {

@@ -52,6 +52,11 @@ final class RunEvents implements EventListener {
             return hub.signal(runId).version;
         }
 
+        /** Moves only when stored events changed (not for live messages): whether the store needs reading again. */
+        long storedVersion() {
+            return hub.signal(runId).stored;
+        }
+
         @Override
         public void close() {
             hub.unsubscribe(this);
@@ -62,10 +67,12 @@ final class RunEvents implements EventListener {
         final ReentrantLock lock = new ReentrantLock();
         final Condition changed = lock.newCondition();
         volatile long version;
+        volatile long stored;
 
-        void bump() {
+        void bump(boolean storedChanged) {
             lock.lock();
             try {
+                if (storedChanged) stored++;
                 version++;
                 changed.signalAll();
             } finally {
@@ -108,7 +115,7 @@ final class RunEvents implements EventListener {
     /** Wakes the streams of {@code runId}: something was written to its stored events (a run's step, feedback, a reward). */
     void changed(String runId) {
         var s = signals.get(runId);
-        if (s != null) s.bump();
+        if (s != null) s.bump(true);
     }
 
     /** Hands a live message to the streams of {@code runId} that are caught up. */
@@ -117,8 +124,11 @@ final class RunEvents implements EventListener {
         if (subs == null) return;
         var message = new Live(event, json);
         for (var s : subs) if (s.wantsLive) s.live.add(message);
-        changed(runId);
+        var signal = signals.get(runId);
+        if (signal != null) signal.bump(false); // wakes the streams, which need not read the store for it
     }
+
+
 
     /** Listens after the run store: a persistent event that the store commits at once means rows to read. */
     @Override
