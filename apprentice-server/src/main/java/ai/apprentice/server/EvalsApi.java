@@ -40,7 +40,7 @@ import java.util.function.Supplier;
  */
 final class EvalsApi {
     /** The report has inline styles and SVG, and nothing else: no scripts, no requests, no framing. */
-    static final String REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    static final String REPORT_CSP = WebUi.REPORT_CSP;
     static final int MAX_RUNNING = 2;
     private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("eval-[0-9A-Za-z-]{1,80}");
 
@@ -87,7 +87,8 @@ final class EvalsApi {
         boolean skills = Boolean.TRUE.equals(body.bool("skills", false));
         boolean memory = Boolean.TRUE.equals(body.bool("memory", false));
         var workspace = runs.workspace(body.text("workspace", false));
-        var flags = runs.effective(runs.flags(body.text("model", false), body.node("settings")));
+        var requested = runs.flags(body.text("model", false), body.node("settings"));
+        var flags = runs.effective(requested);
         var userModel = body.text("user_model", false);
         if (userModel != null) runs.flags(userModel, null); // the same list of allowed models
 
@@ -98,6 +99,11 @@ final class EvalsApi {
         List<Integer> indices;
         try {
             environment = EnvironmentProvider.byName(envRef, dataDir);
+            // a folder of tasks is text anyone who writes under the root may have written: it may not turn the sandbox off
+            if (environment instanceof ai.apprentice.envs.folder.FolderEnvironment folder && folder.runsUnsandboxed()) {
+                throw ApiException.forbidden("The folder of tasks " + envName + " sets \"sandbox\": false; over the server its checks and the agent's "
+                        + "shell run only in the sandbox. Run it on your own machine with: apprentice eval " + envName);
+            }
             if (!environment.splits().contains(split)) {
                 throw new IllegalArgumentException(environment.name() + " has no split '" + split + "'; it has " + String.join(", ", environment.splits()));
             }
@@ -108,7 +114,7 @@ final class EvalsApi {
         Policy policy;
         Supplier<UserSimulator> users;
         try {
-            harness.settings(workspace, flags);
+            runs.check(workspace, requested);
             policy = policy(agent, workspace, flags, environment.name(), instructions, skills, memory);
             users = agent != null ? null : users(workspace, flags, userModel, environment);
         } catch (ConfigException | HarnessException e) {

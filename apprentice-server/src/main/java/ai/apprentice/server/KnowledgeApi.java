@@ -132,11 +132,22 @@ final class KnowledgeApi {
         boolean hard = bool(ctx, "hard");
         String by = ctx.attribute("principal");
         if (!hard && m.forgotten()) throw ApiException.conflict("Memory " + id + " is forgotten already (undo its batch to bring it back, or forget it with hard=true)");
+        // for good means the runs too, but only the runs that recalled or stored this memory, and only under the root: the
+        // text is the caller's to choose, and blanking it everywhere would rewrite other people's records
+        var store = harness.store();
+        var mentioning = new java.util.ArrayList<String>();
+        if (hard) {
+            for (var runId : store.runsMentioningMemory(id)) {
+                var run = store.get(runId);
+                if (run.isPresent() && run.get().workspace() != null && Path.of(run.get().workspace()).toAbsolutePath().normalize().startsWith(root)) {
+                    mentioning.add(runId);
+                }
+            }
+        }
         if (!memory().forget(id, hard, "forgotten over the API by " + by)) throw ApiException.notFound("No memory " + id);
         var o = Json.object().put("id", id).put("hard", hard);
         if (hard) {
-            // for good means the runs too: memory events and tool results still hold the text
-            o.putNull("batch").put("scrubbed_runs", harness.store().scrub(m.text(), "[forgotten]"));
+            o.putNull("batch").put("scrubbed_runs", store.scrub(m.text(), "[forgotten]", mentioning));
         } else {
             o.put("batch", memory().history(null, 1).getFirst().batch()).put("scrubbed_runs", 0);
         }

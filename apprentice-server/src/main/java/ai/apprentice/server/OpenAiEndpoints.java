@@ -250,7 +250,10 @@ final class OpenAiEndpoints {
     /** The history a previous response's run left: {@code resp_<run id>}. */
     private List<Message> previousHistory(String responseId) {
         String runId = responseId.startsWith("resp_") ? responseId.substring(5) : null;
-        var run = runId == null ? java.util.Optional.<ai.apprentice.store.RunRecord>empty() : runs.record(runId).filter(r -> r.id().equals(runId));
+        // only a run this server accepted for its own agent: not an evaluation's trial, a subagent or a CLI run, whose
+        // system message is another agent's (the continued run would take it instead of its own)
+        var run = runId == null ? java.util.Optional.<ai.apprentice.store.RunRecord>empty()
+                : runs.record(runId).filter(r -> r.id().equals(runId) && r.parentId() == null && runs.acceptedRow(runId).isPresent());
         if (run.isEmpty()) {
             throw new OpenAiError(400, "invalid_request_error", "previous_response_not_found", "previous_response_id",
                     "Previous response with id '" + responseId + "' not found.");
@@ -259,7 +262,9 @@ final class OpenAiEndpoints {
             throw new OpenAiError(400, "invalid_request_error", "previous_response_in_progress", "previous_response_id",
                     "Previous response " + responseId + " is still in progress; continue it once it has finished.");
         }
-        return RunSnapshot.fromEvents(store.events(runId)).history();
+        // the conversation without its system message: the agent puts its own instructions first
+        return RunSnapshot.fromEvents(store.events(runId)).history().stream()
+                .filter(m -> m.role() != ai.apprentice.model.Role.SYSTEM).toList();
     }
 
     /** {@code input}: a string (the task) or a list of message items, of which the last is the user's. */

@@ -196,7 +196,7 @@ public final class Runs {
      * a request's budgets only lower the server's: no more steps, and no unlimited (0) or larger tokens, cost or time
      * where the server sets a limit.
      */
-    private void check(Path workspace, Map<String, Object> requested) {
+    void check(Path workspace, Map<String, Object> requested) {
         try {
             var base = harness.settings(workspace, effective(Map.of()));
             var asked = harness.settings(workspace, effective(requested));

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * sent with a Content-Security-Policy that allows this origin's scripts and styles and nothing else.
  * <p>
  * A browser signs in once with a token at {@code /login} and keeps the cookie {@code apprentice_session}. State-changing
- * {@code /api} calls made with that cookie (not with a bearer token) must carry the header {@code X-Apprentice-UI},
+ * {@code /api} and {@code /v1} calls made with that cookie (not with a bearer token) must carry the header {@code X-Apprentice-UI},
  * which a cross-site form cannot send: a second defence besides SameSite=Strict and the Origin check.
  */
 final class WebUi {
@@ -164,7 +164,7 @@ final class WebUi {
 
     /** Cookie-authenticated state changes on the API need the UI's header, which another site's form cannot add. */
     private void csrf(Context ctx) {
-        if (!ctx.path().startsWith("/api/")) return;
+        if (!ctx.path().startsWith("/api/") && !ctx.path().startsWith("/v1/")) return;
         var m = ctx.method().name();
         if (m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS")) return;
         if (ctx.header("Authorization") != null || ctx.cookie(Auth.COOKIE) == null) return;

@@ -257,6 +257,30 @@ public final class RunStore implements EventListener, AutoCloseable {
      * and runs changed.
      */
     public int scrub(String text, String replacement) {
+        return scrub(text, replacement, null);
+    }
+
+    /** The runs whose memory events (recalled, stored) name the memory {@code memoryId}. */
+    public List<String> runsMentioningMemory(String memoryId) {
+        return read(() -> {
+            var out = new ArrayList<String>();
+            try (var ps = db.prepareStatement("SELECT DISTINCT run_id FROM events INDEXED BY events_type "
+                    + "WHERE type IN ('memory_recalled','memory_updated') AND instr(payload, ?) > 0")) {
+                ps.setString(1, Json.write(memoryId));
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(rs.getString(1));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** As {@link #scrub(String, String)}, in the runs {@code onlyRuns} only (all when null). */
+    public int scrub(String text, String replacement, java.util.Collection<String> onlyRuns) {
+        if (onlyRuns != null && onlyRuns.isEmpty()) return 0;
+        String only = onlyRuns == null ? "" : " AND run_id IN (" + String.join(",", java.util.Collections.nCopies(onlyRuns.size(), "?")) + ")";
+        String onlyIds = onlyRuns == null ? "" : " AND id IN (" + String.join(",", java.util.Collections.nCopies(onlyRuns.size(), "?")) + ")";
+        Object[] ids = onlyRuns == null ? new Object[0] : onlyRuns.toArray();
         if (text == null || text.isBlank()) return 0;
         String escaped = Json.write(text);
         escaped = escaped.substring(1, escaped.length() - 1); // as it appears inside a JSON string
@@ -266,9 +290,10 @@ public final class RunStore implements EventListener, AutoCloseable {
         String escapedReplacement = Json.write(replacement).substring(1, Json.write(replacement).length() - 1);
         return transaction(() -> {
             var changed = new ArrayList<Object[]>(); // payload, run_id, seq
-            try (var ps = db.prepareStatement("SELECT run_id, seq, payload FROM events WHERE instr(payload, ?) > 0 OR instr(payload, ?) > 0")) {
+            try (var ps = db.prepareStatement("SELECT run_id, seq, payload FROM events WHERE (instr(payload, ?) > 0 OR instr(payload, ?) > 0)" + only)) {
                 ps.setString(1, esc);
                 ps.setString(2, nested);
+                for (int i = 0; i < ids.length; i++) ps.setObject(3 + i, ids[i]);
                 try (var rs = ps.executeQuery()) {
                     while (rs.next()) {
                         var tree = Json.tree(rs.getString(3));
@@ -282,8 +307,9 @@ public final class RunStore implements EventListener, AutoCloseable {
             int runs;
             try (var ps = db.prepareStatement("""
                     UPDATE runs SET task=replace(task, ?1, ?2), answer=replace(answer, ?1, ?2)
-                    WHERE instr(task, ?1) > 0 OR instr(answer, ?1) > 0""")) {
+                    WHERE (instr(task, ?1) > 0 OR instr(answer, ?1) > 0)""" + onlyIds)) { // plain ? after ?2 are 3, 4, ...
                 bind(ps, text, replacement);
+                for (int i = 0; i < ids.length; i++) ps.setObject(3 + i, ids[i]);
                 runs = ps.executeUpdate();
             }
             return changed.size() + runs;

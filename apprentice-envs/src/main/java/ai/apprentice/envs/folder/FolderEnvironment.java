@@ -128,6 +128,14 @@ public final class FolderEnvironment implements Environment {
         return settings;
     }
 
+    /**
+     * Whether any of its tasks runs the agent's shell and its check without the sandbox ({@code "sandbox": false}): a
+     * person's choice for their own folder, never one a folder written by someone else may make for them.
+     */
+    public boolean runsUnsandboxed() {
+        return !settings.sandbox() || tasks.stream().anyMatch(t -> !t.settings().sandbox());
+    }
+
     List<FolderTask> tasks() {
         return tasks;
     }
