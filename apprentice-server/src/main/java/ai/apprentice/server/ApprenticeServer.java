@@ -102,6 +102,18 @@ public final class ApprenticeServer implements AutoCloseable {
     private void guard(Context ctx) {
         auth.checkHost(ctx, port());
         auth.checkOrigin(ctx);
+        // CORS, only for origins given with --cors-origin: their pages may read answers and send bearer tokens (no cookies)
+        var origin = ctx.header("Origin");
+        if (origin != null && options.allowedOrigins().contains(origin)) {
+            ctx.header("Access-Control-Allow-Origin", origin).header("Vary", "Origin").header("Access-Control-Expose-Headers", "Location");
+            if (ctx.method().name().equals("OPTIONS")) {
+                ctx.header("Access-Control-Allow-Methods", "GET, POST, DELETE")
+                        .header("Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID")
+                        .header("Access-Control-Max-Age", "600").status(204);
+                ctx.skipRemainingHandlers();
+                return;
+            }
+        }
         var path = ctx.path();
         if (path.equals("/health") || path.equals("/login") || path.startsWith("/assets/") || ctx.method().name().equals("OPTIONS")) return;
         try {

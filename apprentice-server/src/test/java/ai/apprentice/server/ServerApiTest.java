@@ -78,6 +78,25 @@ class ServerApiTest {
     }
 
     @Test
+    void corsIsOffUnlessAnOriginIsGivenAndThenOnlyForIt() throws Exception {
+        try (var s = new TestServer(home, root, TWO_STEPS, Map.of(), o -> o.withOrigins(List.of("https://app.example")))) {
+            var preflight = s.send(HttpRequest.newBuilder(URI.create(s.url("/api/runs"))).method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                    .header("Origin", "https://app.example").header("Access-Control-Request-Method", "POST").build());
+            assertThat(preflight.status()).isEqualTo(204);
+            var res = s.http.send(s.request("/api/runs").header("Origin", "https://app.example").GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(res.statusCode()).isEqualTo(200);
+            assertThat(res.headers().firstValue("Access-Control-Allow-Origin")).contains("https://app.example");
+            assertThat(res.headers().firstValue("Access-Control-Allow-Credentials")).as("bearer tokens only, never the cookie").isEmpty();
+            var other = s.send(s.request("/api/runs").header("Origin", "https://other.example").GET().build());
+            assertThat(other.status()).isEqualTo(403);
+        }
+        try (var s = new TestServer(home, root, TWO_STEPS, Map.of())) {
+            var res = s.http.send(s.request("/api/runs").header("Origin", s.server.url()).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(res.headers().firstValue("Access-Control-Allow-Origin")).as("no CORS by default").isEmpty();
+        }
+    }
+
+    @Test
     void badRequestsGetAJsonErrorWithTheRightStatusAndStoreNothing() throws Exception {
         try (var s = new TestServer(home, root, TWO_STEPS, Map.of(), o -> new ServerOptions(o.host(), o.port(), o.root(), o.defaults(),
                 o.allowedModels(), o.maxConcurrentRuns(), o.approvalTimeout(), o.token(), o.auth(), o.allowedOrigins(), o.allowedHosts(), 8192,
