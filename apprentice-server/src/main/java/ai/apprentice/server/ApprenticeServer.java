@@ -153,6 +153,14 @@ public final class ApprenticeServer implements AutoCloseable {
         return "http://" + (h.equals("0.0.0.0") ? "127.0.0.1" : h) + ":" + port();
     }
 
+    /**
+     * Tells {@code hook} of each event the run store commits at once (run_started, step_completed, run_finished, ...),
+     * right after the commit and before streams are woken: what {@code apprentice bench server} measures delivery from.
+     */
+    public void onEventCommitted(java.util.function.BiConsumer<ai.apprentice.runtime.Event, java.time.Instant> hook) {
+        runs.events().onCommitted(hook);
+    }
+
     public Tokens tokens() {
         return tokens;
     }

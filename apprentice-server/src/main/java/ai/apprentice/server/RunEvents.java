@@ -130,12 +130,21 @@ final class RunEvents implements EventListener {
 
 
 
+    private volatile java.util.function.BiConsumer<Event, java.time.Instant> committed;
+
+    /** Told of each event the store commits at once, right after the commit (a benchmark measures delivery from there). */
+    void onCommitted(java.util.function.BiConsumer<Event, java.time.Instant> hook) {
+        this.committed = hook;
+    }
+
     /** Listens after the run store: a persistent event that the store commits at once means rows to read. */
     @Override
     public void onEvent(Event event) {
         if (event instanceof Event.ModelDelta d) {
             live(d.runId(), "model_delta", ai.apprentice.json.Json.write(d));
         } else if (event.persistent() && RunStore.commitsAtOnce(event)) {
+            var hook = committed;
+            if (hook != null) hook.accept(event, java.time.Instant.now()); // the store has just committed it (it listens first)
             changed(event.runId());
             // a stream that starts later reads run_finished from the store and ends: the signal is no longer needed
             if (event instanceof Event.RunFinished && !subscribers.containsKey(event.runId())) signals.remove(event.runId());
