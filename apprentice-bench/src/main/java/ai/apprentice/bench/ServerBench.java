@@ -223,29 +223,41 @@ final class ServerBench implements Callable<Integer> {
         }
     }
 
-    /** One subscriber: reads the stream to run_finished, timing each event; complete when it got events 1..N in order. */
+    /**
+     * One subscriber: reads the stream to run_finished, timing each event; complete when it got events 1..N in order. A
+     * lean client (a socket, HTTP/1.1 chunked decoding, the event's {@code at} found by text rather than a JSON parse of
+     * every event) so that the client work sharing the two cores with the server stays small.
+     */
     private static void subscribe(ApprenticeServer server, String token, HttpClient http, String id, ConcurrentLinkedQueue<Double> committed,
                                   ConcurrentLinkedQueue<Double> all, AtomicInteger replayed, java.util.concurrent.atomic.AtomicLong delivered,
                                   AtomicInteger complete, java.util.Map<String, Instant> commits, ConcurrentLinkedQueue<Double> fromCommit) {
-        try {
-            var res = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/runs/" + id + "/events")).header("Authorization", "Bearer " + token)
-                    .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofLines());
+        try (var socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(600_000);
+            socket.getOutputStream().write(("GET /api/runs/" + id + "/events HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
+                    + "\r\nAuthorization: Bearer " + token + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            var raw = new java.io.BufferedInputStream(socket.getInputStream(), 65536);
+            var status = headerLine(raw);
+            if (status == null || !status.startsWith("HTTP/1.1 200")) return;
+            boolean chunked = false;
+            for (var h = headerLine(raw); h != null && !h.isEmpty(); h = headerLine(raw)) {
+                var lower = h.toLowerCase(java.util.Locale.ROOT);
+                if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) chunked = true;
+            }
             Instant connected = Instant.now();
-            if (res.statusCode() != 200) return;
+            var lines = new java.io.BufferedReader(new java.io.InputStreamReader(chunked ? new Dechunked(raw) : raw, StandardCharsets.UTF_8), 65536);
             long expect = 1;
             boolean ok = true;
             String type = null;
             String data = null;
             Long seq = null;
-            var it = res.body().iterator();
-            while (it.hasNext()) {
-                var line = it.next();
+            for (var line = lines.readLine(); line != null; line = lines.readLine()) {
                 if (line.isEmpty()) {
                     if (seq != null && data != null) {
                         var arrived = Instant.now();
                         delivered.incrementAndGet();
                         ok &= seq == expect++;
-                        var at = Instant.parse(Json.tree(data).path("at").asText());
+                        int a = data.indexOf("\"at\":\""); // the event's own time: the first "at" of its JSON
+                        var at = Instant.parse(data.substring(a + 6, data.indexOf('"', a + 6)));
                         if (at.isBefore(connected)) {
                             replayed.incrementAndGet();
                         } else {
@@ -259,7 +271,6 @@ final class ServerBench implements Callable<Integer> {
                         }
                         if ("run_finished".equals(type)) {
                             if (ok) complete.incrementAndGet();
-                            res.body().close();
                             return;
                         }
                     }
@@ -276,6 +287,56 @@ final class ServerBench implements Callable<Integer> {
             }
         } catch (Exception e) {
             // counted as incomplete
+        }
+    }
+
+    /** A header line (ASCII) without its CRLF; null at the end of the stream. */
+    private static String headerLine(InputStream in) throws java.io.IOException {
+        var sb = new StringBuilder();
+        for (int b = in.read(); b >= 0; b = in.read()) {
+            if (b == '\n') return sb.toString();
+            if (b != '\r') sb.append((char) b);
+        }
+        return sb.isEmpty() ? null : sb.toString();
+    }
+
+    /** The body of an HTTP/1.1 chunked response, read in bulk. */
+    private static final class Dechunked extends InputStream {
+        private final InputStream in;
+        private long left;
+        private boolean done;
+
+        Dechunked(InputStream in) {
+            this.in = in;
+        }
+
+        private boolean next() throws java.io.IOException {
+            if (done) return false;
+            if (left == 0) {
+                var size = headerLine(in);
+                if (size != null && size.isEmpty()) size = headerLine(in); // the CRLF after the previous chunk
+                if (size == null) return !(done = true);
+                left = Long.parseLong(size.split(";")[0].strip(), 16);
+                if (left == 0) return !(done = true);
+            }
+            return true;
+        }
+
+        @Override
+        public int read() throws java.io.IOException {
+            if (!next()) return -1;
+            int b = in.read();
+            if (b >= 0) left--;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws java.io.IOException {
+            if (len == 0) return 0;
+            if (!next()) return -1;
+            int n = in.read(buf, off, (int) Math.min(len, left));
+            if (n > 0) left -= n;
+            return n;
         }
     }
 
