@@ -41,6 +41,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (options.workspace != null) {
+            throw new UsageException("serve takes --root DIR (runs' workspaces lie under it; a request names its own), not --workspace");
+        }
         var rootDir = (root == null ? Path.of("") : root).toAbsolutePath().normalize();
         if (!java.nio.file.Files.isDirectory(rootDir)) throw new UsageException("--root " + rootDir + " is not a directory");
         Duration timeout;

@@ -88,6 +88,9 @@ class ServeCommandTest {
         var missing = cli.run("serve", "--port", "0", "--root", root.resolve("nope").toString());
         assertThat(missing.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(missing.err()).contains("is not a directory");
+        var workspace = cli.run("serve", "--port", "0", "--workspace", root.toString());
+        assertThat(workspace.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(workspace.err()).contains("serve takes --root DIR");
         var shortToken = cli.run("serve", "--port", "0", "--root", root.toString(), "--token", "short");
         assertThat(shortToken.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(shortToken.err()).contains("at least 16 characters");
