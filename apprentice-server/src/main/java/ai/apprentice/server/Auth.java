@@ -22,11 +22,22 @@ final class Auth {
      * Web sessions: cookie value to the hash of the token it was bought with, checked on every request, so revoking the
      * token also ends the sessions bought with it. In memory: a restart signs browsers out.
      */
-    private final Map<String, String> webSessions = new ConcurrentHashMap<>();
+    private final Map<String, WebSession> webSessions = new ConcurrentHashMap<>();
+    /** A browser left alone this long signs in again. */
+    static final java.time.Duration WEB_SESSION_IDLE = java.time.Duration.ofHours(12);
+
+    private record WebSession(String tokenHash, java.time.Instant lastSeen) {}
+
+    private final java.time.Clock clock;
     private final Tokens tokens;
     private final ServerOptions options;
 
     Auth(Tokens tokens, ServerOptions options) {
+        this(tokens, options, java.time.Clock.systemUTC());
+    }
+
+    Auth(Tokens tokens, ServerOptions options, java.time.Clock clock) {
+        this.clock = clock;
         this.tokens = tokens;
         this.options = options;
     }
@@ -72,14 +83,21 @@ final class Auth {
         }
         var cookie = ctx.cookie(COOKIE);
         if (cookie != null) {
-            var hash = webSessions.get(cookie);
-            if (hash != null) {
-                var name = tokens.verifyHash(hash);
-                if (name.isPresent()) return name.get();
-                webSessions.remove(cookie);
-            }
+            var name = webSession(cookie);
+            if (name.isPresent()) return name.get();
         }
         throw ApiException.unauthorized("Sign in: send 'Authorization: Bearer TOKEN' (apprentice serve token create), or open /login in a browser");
+    }
+
+    /** The name behind a web session's cookie, while it is live: used within the idle limit and its token not revoked. */
+    java.util.Optional<String> webSession(String cookie) {
+        var session = webSessions.get(cookie);
+        if (session == null) return java.util.Optional.empty();
+        var now = clock.instant();
+        var name = session.lastSeen().plus(WEB_SESSION_IDLE).isAfter(now) ? tokens.verifyHash(session.tokenHash()) : java.util.Optional.<String>empty();
+        if (name.isPresent()) webSessions.put(cookie, new WebSession(session.tokenHash(), now));
+        else webSessions.remove(cookie); // idle too long, or its token was revoked
+        return name;
     }
 
     /** Trades a token for a web session; empty when the token is not valid. */
@@ -89,7 +107,7 @@ final class Auth {
             var bytes = new byte[32];
             RANDOM.nextBytes(bytes);
             var id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-            webSessions.put(id, Tokens.sha256(token.strip()));
+            webSessions.put(id, new WebSession(Tokens.sha256(token.strip()), clock.instant()));
             return id;
         });
     }
