@@ -59,6 +59,18 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    /** {@code -h} / {@code --help} on every command and subcommand: their usage, exit 0 (before any required parameter is missed). */
+    static void addHelpOptions(CommandLine command) {
+        for (var sub : command.getSubcommands().values()) {
+            var spec = sub.getCommandSpec();
+            if (spec.findOption("--help") == null) {
+                var names = spec.findOption("-h") == null ? new String[] {"-h", "--help"} : new String[] {"--help"};
+                spec.addOption(CommandLine.Model.OptionSpec.builder(names).usageHelp(true).description("Show this help and exit.").build());
+            }
+            addHelpOptions(sub);
+        }
+    }
+
     /** Runs the CLI in-process; returns the exit code. Tests call this with their own environment and streams. */
     public static int run(String[] args, Map<String, String> env, InputStream in, PrintStream out, PrintStream err,
                           boolean interactive) {
@@ -69,6 +81,7 @@ public final class Main implements Callable<Integer> {
             if (!cmd.getSubcommands().containsKey("bench")) cmd.addSubcommand(NoBench.class);
             cmd.addSubcommand(DoctorCommand.class);
             cmd.addSubcommand("help", new HelpCommand());
+            addHelpOptions(cmd);
             cmd.setOut(new PrintWriter(out, true));
             cmd.setErr(new PrintWriter(err, true));
             cmd.setExecutionExceptionHandler((ex, line, parsed) -> {
