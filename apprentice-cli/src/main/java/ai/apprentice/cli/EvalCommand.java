@@ -19,7 +19,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -223,15 +222,6 @@ final class EvalCommand implements Callable<Integer> {
     static List<TrialResult> trials(Cli cli, String id) throws IOException {
         var file = cli.home().resolve("evals").resolve(id).resolve("trials.jsonl");
         if (!Files.isRegularFile(file)) throw new UsageException("No evaluation '" + id + "' (no " + file + ")");
-        var out = new ArrayList<TrialResult>();
-        for (var line : Files.readAllLines(file)) {
-            if (line.isBlank()) continue;
-            try {
-                out.add(Json.read(line, TrialResult.class));
-            } catch (java.io.UncheckedIOException torn) {
-                // an interrupted write; resume reruns that trial
-            }
-        }
-        return out;
+        return TrialResult.readAll(file.getParent());
     }
 }

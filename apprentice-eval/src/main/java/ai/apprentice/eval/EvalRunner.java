@@ -137,20 +137,11 @@ public final class EvalRunner {
 
     /** Trials finished before an interruption; a torn last line (a crash mid-write) is ignored. */
     private List<TrialResult> previous() {
-        var out = new ArrayList<TrialResult>();
-        if (folder == null || !Files.isRegularFile(folder.resolve("trials.jsonl"))) return out;
+        if (folder == null) return new ArrayList<>();
         try {
-            for (var line : Files.readAllLines(folder.resolve("trials.jsonl"))) {
-                if (line.isBlank()) continue;
-                try {
-                    out.add(Json.read(line, TrialResult.class));
-                } catch (UncheckedIOException torn) {
-                    // the write the crash interrupted: that trial runs again
-                }
-            }
+            return TrialResult.readAll(folder);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out;
     }
 }

@@ -30,7 +30,8 @@ public final class Report {
         Files.writeString(html, html(summary, trials));
     }
 
-    static String html(ObjectNode s, List<TrialResult> trials) {
+    /** The report as one self-contained HTML page (inline styles and SVG, no scripts). */
+    public static String html(ObjectNode s, List<TrialResult> trials) {
         var sb = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>apprentice eval ")
                 .append(esc(s.path("env").asText())).append("</title><style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1000px}"
                         + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}.ok{color:#070}.no{color:#a00}"

@@ -100,7 +100,7 @@ public final class ApprenticeServer implements AutoCloseable {
 
     /** Host, Origin, then a token, for every route except the health check. */
     private void guard(Context ctx) {
-        auth.checkHost(ctx, port());
+        auth.checkHost(ctx);
         auth.checkOrigin(ctx);
         // CORS, only for origins given with --cors-origin: their pages may read answers and send bearer tokens (no cookies)
         var origin = ctx.header("Origin");

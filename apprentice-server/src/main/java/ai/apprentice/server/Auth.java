@@ -43,7 +43,7 @@ final class Auth {
     }
 
     /** The Host header names this server (loopback names, the bind address, or a configured name), with its port. */
-    void checkHost(Context ctx, int port) {
+    void checkHost(Context ctx) {
         var host = ctx.header("Host");
         if (host == null) throw ApiException.forbidden("A Host header is required");
         String name = host;

@@ -118,8 +118,7 @@ final class EvalsApi {
             policy = policy(agent, workspace, flags, environment.name(), instructions, skills, memory);
             users = agent != null ? null : users(workspace, flags, userModel, environment);
         } catch (ConfigException | HarnessException e) {
-            var m = java.util.regex.Pattern.compile("option --([a-z-]+)").matcher(String.valueOf(e.getMessage()));
-            throw ApiException.unprocessable(m.replaceAll(r -> "settings." + r.group(1).replace('-', '_')));
+            throw Runs.settingsError(e);
         }
         synchronized (running) {
             if (running.size() >= MAX_RUNNING) {
@@ -320,18 +319,14 @@ final class EvalsApi {
     }
 
     private static List<TrialResult> trials(Path folder) throws IOException {
-        var file = folder.resolve("trials.jsonl");
-        var out = new ArrayList<TrialResult>();
-        if (!Files.isRegularFile(file)) return out;
-        for (var line : Files.readAllLines(file)) {
-            if (line.isBlank()) continue;
-            try {
-                out.add(Json.read(line, TrialResult.class));
-            } catch (RuntimeException torn) {
-                // a line being written right now, or one an interruption cut short
-            }
-        }
-        return out;
+        return TrialResult.readAll(folder);
+    }
+
+    /** A finished evaluation's report: its stored report.html, else made now from its summary and trials (the CLI runs without --report). */
+    static String reportHtml(Path folder) throws IOException {
+        var html = folder.resolve("report.html");
+        if (Files.isRegularFile(html)) return Files.readString(html);
+        return Report.html((ObjectNode) Json.tree(Files.readString(folder.resolve("summary.json"))), trials(folder));
     }
 
     private void report(Context ctx) throws IOException {
@@ -339,15 +334,10 @@ final class EvalsApi {
         var folder = folder(id);
         var status = status(id, folder);
         if (!status.equals("succeeded")) throw ApiException.conflict("Evaluation " + id + " is " + status + "; its report is made when it finishes");
-        var html = folder.resolve("report.html");
-        if (!Files.isRegularFile(html)) {
-            // an evaluation the CLI ran without --report: made from its summary and trials now
-            var summary = (ObjectNode) Json.tree(Files.readString(folder.resolve("summary.json")));
-            Report.write(html, summary, trials(folder));
-        }
+        var html = reportHtml(folder);
         ctx.header("Content-Security-Policy", REPORT_CSP);
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("Referrer-Policy", "no-referrer");
-        ctx.status(200).contentType("text/html; charset=utf-8").result(Files.readString(html));
+        ctx.status(200).contentType("text/html; charset=utf-8").result(html);
     }
 }

@@ -137,11 +137,9 @@ final class KnowledgeApi {
         var store = harness.store();
         var mentioning = new java.util.ArrayList<String>();
         if (hard) {
-            for (var runId : store.runsMentioningMemory(id)) {
-                var run = store.get(runId);
-                if (run.isPresent() && run.get().workspace() != null && Path.of(run.get().workspace()).toAbsolutePath().normalize().startsWith(root)) {
-                    mentioning.add(runId);
-                }
+            var ids = store.runsMentioningMemory(id);
+            for (var run : store.list(null, false, ids, Math.max(1, ids.size()), 0)) { // one query for all of them
+                if (run.workspace() != null && Path.of(run.workspace()).toAbsolutePath().normalize().startsWith(root)) mentioning.add(run.id());
             }
         }
         if (!memory().forget(id, hard, "forgotten over the API by " + by)) throw ApiException.notFound("No memory " + id);

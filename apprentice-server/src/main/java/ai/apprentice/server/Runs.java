@@ -199,7 +199,7 @@ public final class Runs {
     void check(Path workspace, Map<String, Object> requested) {
         try {
             var base = harness.settings(workspace, effective(Map.of()));
-            var asked = harness.settings(workspace, effective(requested));
+            var asked = base.with(effective(requested)); // layered on the loaded files, not read again
             if (asked.maxSteps() > base.maxSteps()) raise("max_steps", base.maxSteps());
             if (base.maxTokens() > 0 && (asked.maxTokens() == 0 || asked.maxTokens() > base.maxTokens())) raise("max_tokens", base.maxTokens());
             if (base.maxCostUsd() > 0 && (asked.maxCostUsd() == 0 || asked.maxCostUsd() > base.maxCostUsd())) raise("max_cost_usd", base.maxCostUsd());
@@ -207,10 +207,15 @@ public final class Runs {
                 raise("timeout", base.timeout().get());
             }
         } catch (ConfigException | HarnessException e) {
-            // the loader names command-line options; a request set them as settings
-            var m = java.util.regex.Pattern.compile("option --([a-z-]+)").matcher(e.getMessage());
-            throw ApiException.unprocessable(m.replaceAll(r -> "settings." + r.group(1).replace('-', '_')));
+            throw settingsError(e);
         }
+    }
+
+    private static final java.util.regex.Pattern OPTION = java.util.regex.Pattern.compile("option --([a-z-]+)");
+
+    /** A settings error as the client's: the loader names command-line options, a request set them as settings. */
+    static ApiException settingsError(RuntimeException e) {
+        return ApiException.unprocessable(OPTION.matcher(String.valueOf(e.getMessage())).replaceAll(r -> "settings." + r.group(1).replace('-', '_')));
     }
 
     private static void raise(String key, Object limit) {
@@ -373,10 +378,15 @@ public final class Runs {
     record Accepted(String runId, String conversationId, String task, String workspace, Map<String, Object> flags, String state,
                     String error, String acceptedAt) {}
 
+    private static final String ACCEPTED = "SELECT run_id, conversation_id, task, workspace, settings_json, state, error, accepted_at FROM accepted_runs";
+
+    private static Accepted accepted(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new Accepted(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), ServerDb.flags(rs.getString(5)),
+                rs.getString(6), rs.getString(7), rs.getString(8));
+    }
+
     Optional<Accepted> acceptedRow(String runId) {
-        return db.query("SELECT run_id, conversation_id, task, workspace, settings_json, state, error, accepted_at FROM accepted_runs WHERE run_id=?",
-                rs -> new Accepted(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), ServerDb.flags(rs.getString(5)),
-                        rs.getString(6), rs.getString(7), rs.getString(8)), runId).stream().findFirst();
+        return db.query(ACCEPTED + " WHERE run_id=?", Runs::accepted, runId).stream().findFirst();
     }
 
 
@@ -403,13 +413,11 @@ public final class Runs {
     int recover() {
         harness.store().markInterrupted();
         int n = 0;
-        for (var a : db.query("SELECT run_id, state FROM accepted_runs WHERE state IN ('queued','resuming','started') ORDER BY accepted_at, run_id",
-                rs -> new String[] {rs.getString(1), rs.getString(2)})) {
-            var row = acceptedRow(a[0]).orElseThrow();
-            var run = harness.store().get(a[0]);
+        for (var row : db.query(ACCEPTED + " WHERE state IN ('queued','resuming','started') ORDER BY accepted_at, run_id", Runs::accepted)) {
+            var run = harness.store().get(row.runId());
             try {
                 if (run.isEmpty()) {
-                    if (!"queued".equals(a[1]) && !"started".equals(a[1])) continue;
+                    if (!"queued".equals(row.state()) && !"started".equals(row.state())) continue;
                     submit(new RunRequest(row.runId(), RunRequest.Kind.START, row.task(), Path.of(row.workspace()), row.flags(), row.conversationId()));
                     n++;
                 } else if (run.get().status() == RunStatus.INTERRUPTED) {

@@ -1,7 +1,5 @@
 package ai.apprentice.server;
 
-import ai.apprentice.eval.Report;
-import ai.apprentice.eval.TrialResult;
 import ai.apprentice.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,7 +10,6 @@ import io.javalin.http.SameSite;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -338,40 +335,11 @@ final class WebUi {
     private void evalReport(Context ctx) throws IOException {
         var id = evalId(ctx);
         var folder = evals.resolve(id);
-        String html;
-        var stored = folder.resolve("report.html");
-        if (Files.isRegularFile(stored)) {
-            html = Files.readString(stored);
-        } else {
-            var summary = readJson(folder.resolve("summary.json"));
-            if (!(summary instanceof ObjectNode s)) {
-                throw ApiException.notFound(Files.isDirectory(folder) ? "Evaluation " + id + " has not finished (no summary.json); resume it with apprentice eval resume " + id
-                        : "No evaluation " + id + ". See /evals");
-            }
-            var trials = new ArrayList<TrialResult>();
-            var file = folder.resolve("trials.jsonl");
-            if (Files.isRegularFile(file)) {
-                for (var line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                    if (line.isBlank()) continue;
-                    try {
-                        trials.add(Json.read(line, TrialResult.class));
-                    } catch (RuntimeException torn) {
-                        // an interrupted write: the report shows the trials that were recorded
-                    }
-                }
-            }
-            var tmp = Files.createTempDirectory("apprentice-report");
-            try {
-                var out = tmp.resolve("report.html");
-                Report.write(out, s, trials);
-                html = Files.readString(out);
-            } finally {
-                try (var list = Files.list(tmp)) {
-                    for (var p : list.toList()) Files.deleteIfExists(p);
-                }
-                Files.deleteIfExists(tmp);
-            }
+        if (!Files.isRegularFile(folder.resolve("report.html")) && !(readJson(folder.resolve("summary.json")) instanceof ObjectNode)) {
+            throw ApiException.notFound(Files.isDirectory(folder) ? "Evaluation " + id + " has not finished (no summary.json); resume it with apprentice eval resume " + id
+                    : "No evaluation " + id + ". See /evals");
         }
+        var html = EvalsApi.reportHtml(folder);
         secure(ctx, REPORT_CSP);
         ctx.contentType("text/html; charset=utf-8").result(html);
     }
