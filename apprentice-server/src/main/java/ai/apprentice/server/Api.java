@@ -62,7 +62,7 @@ final class Api {
     private String status(String runId) {
         var held = runs.executor().state(runId);
         if (held.isPresent() && held.get() == RunExecutor.State.QUEUED) return "queued";
-        if (held.isPresent()) return "running";
+        if (runs.busy(runId)) return "running";
         return runs.record(runId).map(r -> r.status().wireName())
                 .or(() -> runs.acceptedRow(runId).map(a -> switch (a.state()) {
                     case "cancelled" -> "cancelled";

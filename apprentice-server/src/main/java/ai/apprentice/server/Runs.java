@@ -42,6 +42,8 @@ public final class Runs {
      * in the root (config, a running Ollama, the local model), so that no workspace's config file picks another.
      */
     private final String defaultModel;
+    /** Runs whose run_finished is stored while the executor still holds them (for a moment, until it lets go). */
+    private final Set<String> ended = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Conversations' sessions, so that an "always" answer holds for the whole conversation. */
     private final Map<String, Session> conversationSessions = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -264,6 +266,7 @@ public final class Runs {
     }
 
     private void submit(RunRequest request) {
+        ended.remove(request.runId());
         try {
             executor.submit(request);
         } catch (IllegalStateException e) {
@@ -294,7 +297,11 @@ public final class Runs {
         var checked = new RunRequest(request.runId(), request.kind(), request.task(), workspace(request.workspace().toString()),
                 request.flags(), request.conversationId());
         var session = session(checked);
-        EventListener[] listeners = {events};
+        // told before the streams (which listen after it): a client that got run_finished and asks again finds the run not busy
+        EventListener ends = e -> {
+            if (e instanceof ai.apprentice.runtime.Event.RunFinished f && f.runId().equals(request.runId())) ended.add(f.runId());
+        };
+        EventListener[] listeners = {ends, events};
         var handle = switch (request.kind()) {
             case START -> {
                 var history = conversationHistory(request);
@@ -308,6 +315,7 @@ public final class Runs {
     }
 
     private void finished(RunRequest request, boolean started) {
+        ended.remove(request.runId()); // the executor has let go of it
         if (!started) {
             // cancelled while queued: it never began, so the run store has no row; the accepted row says how it ended
             db.update("UPDATE accepted_runs SET state='cancelled' WHERE run_id=? AND state IN ('queued','resuming')", request.runId());
@@ -399,9 +407,12 @@ public final class Runs {
         return db.query("SELECT run_id FROM accepted_runs WHERE conversation_id=? ORDER BY accepted_at, run_id", rs -> rs.getString(1), conversationId);
     }
 
-    /** Whether a run is still going here: queued, running, or resuming. */
+    /**
+     * Whether a run is still going here: queued, running, or resuming. A run whose run_finished is stored is not, though
+     * the executor lets go of it a moment later.
+     */
     boolean busy(String runId) {
-        return executor.state(runId).isPresent();
+        return executor.state(runId).isPresent() && !ended.contains(runId);
     }
 
     // ---- restart ----
