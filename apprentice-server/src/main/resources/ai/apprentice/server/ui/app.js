@@ -246,7 +246,7 @@
       approval_answered(e) {
         const c = cards.get(e.id);
         if (c) { c.remove(); cards.delete(e.id); }
-        note((e.allow ? 'Approved' : 'Denied') + (e.scope ? ' (' + e.scope + ')' : '') + (e.by ? ' by ' + e.by : '') + (e.reason ? ': ' + e.reason : ''), 0, 'note answered');
+        noteAnswer(e);
         updateApprovalBox();
       },
       stream_end(e) { note('No events: ' + e.reason, 0); finish(); }
@@ -254,6 +254,15 @@
 
     function updateApprovalBox() {
       if (approvalBox) approvalBox.hidden = cards.size === 0;
+    }
+
+    // An answer is noted once: from the stream, or from this page's own answer when the stream was not live at the time
+    // (answers are live messages, which a stream that (re)connects later does not get again).
+    const answeredNotes = new Set();
+    function noteAnswer(e) {
+      if (answeredNotes.has(e.id)) return;
+      answeredNotes.add(e.id);
+      note((e.allow ? 'Approved' : 'Denied') + (e.scope ? ' (' + e.scope + ')' : '') + (e.by ? ' by ' + e.by : '') + (e.reason ? ': ' + e.reason : ''), 0, 'note answered');
     }
 
     function card(p) {
@@ -268,6 +277,7 @@
           const body = { allow, scope: always.checked ? 'always' : 'once' };
           if (reason.value.trim()) body.reason = reason.value.trim();
           await api('POST', '/api/approvals/' + encodeURIComponent(p.id), body);
+          noteAnswer({ id: p.id, allow, scope: body.scope, reason: body.reason });
           node.remove();
           cards.delete(p.id);
           updateApprovalBox();
