@@ -29,11 +29,15 @@ public final class InProcessExecutor implements RunExecutor {
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
     private volatile boolean closing;
 
+    /** Runs waiting for a slot, oldest first: whichever thread gets a free slot starts the head of this queue. */
+    private final java.util.Queue<Job> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** The threads waiting for a slot (one per accepted run), interrupted by a shutdown. */
+    private final java.util.Set<Thread> takers = ConcurrentHashMap.newKeySet();
+
     private static final class Job {
         final RunRequest request;
         volatile RunHandle handle;
         volatile boolean cancelled;
-        volatile Thread thread;
 
         Job(RunRequest request) {
             this.request = request;
@@ -52,30 +56,43 @@ public final class InProcessExecutor implements RunExecutor {
     public void submit(RunRequest request) {
         if (closing) throw new IllegalStateException("the server is shutting down");
         var job = new Job(request);
-        if (jobs.putIfAbsent(request.runId(), job) != null) throw new IllegalStateException("run " + request.runId() + " is already held");
-        job.thread = Thread.ofVirtual().name("queued-" + request.runId()).unstarted(() -> carryOut(job));
-        job.thread.start();
+        synchronized (waiting) { // the queue's order is the order of submission
+            if (jobs.putIfAbsent(request.runId(), job) != null) throw new IllegalStateException("run " + request.runId() + " is already held");
+            waiting.add(job);
+        }
+        var taker = Thread.ofVirtual().name("slot-for-" + request.runId()).unstarted(this::takeSlot);
+        takers.add(taker);
+        taker.start();
+    }
+
+    /** Waits for a free slot, then carries out the oldest waiting run (not necessarily the one it was started for). */
+    private void takeSlot() {
+        try {
+            slots.acquire();
+        } catch (InterruptedException e) {
+            takers.remove(Thread.currentThread()); // shutdown: the queued runs stay accepted and start after a restart
+            return;
+        }
+        try {
+            var job = closing ? null : waiting.poll(); // none when cancellations emptied the queue
+            if (job != null) carryOut(job);
+        } finally {
+            slots.release();
+            takers.remove(Thread.currentThread());
+        }
     }
 
     private void carryOut(Job job) {
         boolean started = false;
         try {
-            slots.acquire();
-            try {
-                if (job.cancelled || closing) return;
-                RunHandle handle;
-                synchronized (job) {
-                    if (job.cancelled) return;
-                    handle = starter.apply(job.request);
-                    job.handle = handle;
-                }
-                started = true;
-                handle.future().join();
-            } finally {
-                slots.release();
+            RunHandle handle;
+            synchronized (job) {
+                if (job.cancelled) return;
+                handle = starter.apply(job.request);
+                job.handle = handle;
             }
-        } catch (InterruptedException e) {
-            // shutdown while queued: the run stays accepted and starts after a restart
+            started = true;
+            handle.future().join();
         } catch (RuntimeException e) {
             // a run that cannot even start (its settings no longer load) is reported by the starter; nothing to wait for
         } finally {
@@ -88,11 +105,14 @@ public final class InProcessExecutor implements RunExecutor {
     public boolean cancel(String runId) {
         var job = jobs.get(runId);
         if (job == null) return false;
+        boolean dropped;
         synchronized (job) {
             job.cancelled = true;
             if (job.handle != null) job.handle.cancel();
-            else job.thread.interrupt();
+            dropped = job.handle == null && waiting.remove(job); // else a slot's thread has it and will see it cancelled
+            if (dropped) jobs.remove(runId);
         }
+        if (dropped) finished.finished(job.request, false);
         return true;
     }
 
@@ -121,10 +141,10 @@ public final class InProcessExecutor implements RunExecutor {
     public void shutdown(Duration grace) {
         closing = true;
         var held = jobs.values().stream().toList();
+        takers.forEach(Thread::interrupt); // those still waiting for a slot give up; their runs stay accepted
         for (var job : held) {
             synchronized (job) {
                 if (job.handle != null) job.handle.interrupt();
-                else job.thread.interrupt();
             }
         }
         long deadline = System.nanoTime() + grace.toNanos();
