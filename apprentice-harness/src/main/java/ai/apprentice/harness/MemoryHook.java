@@ -55,7 +55,7 @@ final class MemoryHook implements RunHook {
     List<Memory.Recalled> recall(String task) {
         var store = session.harness().memory();
         if (store.count() == 0 || task == null || task.isBlank()) return List.of();
-        var hits = store.recall(task, 10, Harness.memoryScopes(session.workspace()), MemoryStore.Method.HYBRID);
+        var hits = store.recall(task, 10, session.memoryScopes(), MemoryStore.Method.HYBRID);
         var kept = new ArrayList<Memory.Recalled>();
         int budget = session.settings().memoryRecallTokens() * 4;
         for (var h : hits) {
@@ -88,10 +88,10 @@ final class MemoryHook implements RunHook {
         if (model.id().startsWith("scripted")) return null;
         try {
             var store = session.harness().memory();
-            var scopes = Harness.memoryScopes(session.workspace());
+            var scopes = session.memoryScopes();
             String task = conversation.stream().filter(m -> m.role() == ai.apprentice.model.Role.USER).findFirst().map(Message::text).orElse("");
             var known = store.count() == 0 ? List.<Memory.Recalled>of() : store.recall(task, 8, scopes, MemoryStore.Method.HYBRID);
-            var extracted = new MemoryExtractor(model).extract(conversation, known, scopes.get(1), "run " + runId);
+            var extracted = new MemoryExtractor(model).extract(conversation, known, scopes.get(0), "run " + runId);
             if (extracted.problem() != null) session.harness().err().println("(memory not updated: " + extracted.problem() + ")");
             if (extracted.memories().isEmpty()) return null;
             var added = store.add(extracted.memories(), "extracted from run " + runId).stream().filter(a -> !a.duplicate()).toList();

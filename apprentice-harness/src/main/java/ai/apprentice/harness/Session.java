@@ -58,17 +58,21 @@ public final class Session {
     private final List<String> extraLessonScopes;
     private final ai.apprentice.memory.playbook.Routing routing;
     private final ai.apprentice.memory.playbook.Examples examples;
+    /** The memory scopes this session's agents read, the first one where they write; null for {@link Harness#memoryScopes}'s. */
+    private final List<String> memoryScopes;
     private PolicyGate gate;
     private SkillCatalog skills;
     private volatile PolicyGate.Approver approver;
 
     Session(Harness harness, Settings settings, Path workspace) {
-        this(harness, settings, workspace, new ConcurrentHashMap<>(), null, List.of(), List.of(), null, null);
+        this(harness, settings, workspace, new ConcurrentHashMap<>(), null, List.of(), List.of(), null, null, null);
     }
 
     private Session(Harness harness, Settings settings, Path workspace, Map<String, Model> models, Playbook playbook, List<Path> extraSkillRoots,
-                    List<String> extraLessonScopes, ai.apprentice.memory.playbook.Routing routing, ai.apprentice.memory.playbook.Examples examples) {
+                    List<String> extraLessonScopes, ai.apprentice.memory.playbook.Routing routing, ai.apprentice.memory.playbook.Examples examples,
+                    List<String> memoryScopes) {
         this.harness = harness;
+        this.memoryScopes = memoryScopes == null ? null : List.copyOf(memoryScopes);
         this.settings = settings;
         this.workspace = workspace;
         this.models = models;
@@ -81,13 +85,31 @@ public final class Session {
 
     /** The same session with {@code routing} in place of the live one (the gate's arms of {@code learn route}). Models are shared. */
     public Session withRouting(ai.apprentice.memory.playbook.Routing routing) {
-        return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, extraLessonScopes, java.util.Objects.requireNonNull(routing), examples);
+        return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, extraLessonScopes, java.util.Objects.requireNonNull(routing), examples, memoryScopes);
     }
 
     /** The same session with {@code examples} in place of the live ones (the gate's arms for an example). Models are shared. */
     public Session withExamples(ai.apprentice.memory.playbook.Examples examples) {
         return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, extraLessonScopes, routing,
-                java.util.Objects.requireNonNull(examples));
+                java.util.Objects.requireNonNull(examples), memoryScopes);
+    }
+
+    /**
+     * The same session whose agents remember in {@code scopes} instead of the user's and the workspace's: they recall
+     * from all of them and store new memories in the first. A team's chat gives each person's runs their own scope
+     * and the team's, so that what one person told the agent is not recalled for another.
+     */
+    public Session withMemoryScopes(List<String> scopes) {
+        if (scopes.isEmpty()) throw new IllegalArgumentException("a session needs at least one memory scope");
+        scopes.forEach(ai.apprentice.memory.Memory::checkScope);
+        return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, extraLessonScopes, routing, examples, scopes);
+    }
+
+    /** The scopes agents of this session recall from; the first is where they store. */
+    public List<String> memoryScopes() {
+        if (memoryScopes != null) return memoryScopes;
+        var d = Harness.memoryScopes(workspace);
+        return List.of(d.get(1), d.get(0)); // the workspace's first: where they store
     }
 
     /** The demonstrations agents of this session may be shown: the ones given to {@link #withExamples}, else the live ones. */
@@ -121,7 +143,7 @@ public final class Session {
     public Session withLessonScopes(List<String> scopes) {
         var all = new ArrayList<>(extraLessonScopes);
         scopes.forEach(sc -> { if (!all.contains(sc)) all.add(sc); });
-        return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, all, routing, examples);
+        return new Session(harness, settings, workspace, models, playbook, extraSkillRoots, all, routing, examples, memoryScopes);
     }
 
     /**
@@ -129,7 +151,7 @@ public final class Session {
      * and without a candidate, through the same assembly as every other agent. Models are shared.
      */
     public Session withPlaybook(Playbook playbook) {
-        return new Session(harness, settings, workspace, models, java.util.Objects.requireNonNull(playbook), extraSkillRoots, extraLessonScopes, routing, examples);
+        return new Session(harness, settings, workspace, models, java.util.Objects.requireNonNull(playbook), extraSkillRoots, extraLessonScopes, routing, examples, memoryScopes);
     }
 
     /**
@@ -139,7 +161,7 @@ public final class Session {
     public Session withSkillRoot(Path root) {
         var roots = new ArrayList<>(extraSkillRoots);
         roots.add(root);
-        return new Session(harness, settings, workspace, models, playbook, roots, extraLessonScopes, routing, examples);
+        return new Session(harness, settings, workspace, models, playbook, roots, extraLessonScopes, routing, examples, memoryScopes);
     }
 
     /** The lessons agents of this session read: the one given to {@link #withPlaybook}, else the live playbook. */
@@ -188,8 +210,8 @@ public final class Session {
         if (withSkills) tools.add(skillCatalog.useSkillTool());
         if (spec.spawn()) tools.add(spawnTool(skillCatalog).tool());
         boolean memory = spec.memory() && settings.memoryOn();
-        var scopes = Harness.memoryScopes(workspace);
-        if (memory) tools.addAll(new MemoryTools(harness.memory(), scopes.get(1), scopes, "agent in " + workspace).all());
+        var scopes = memoryScopes();
+        if (memory) tools.addAll(new MemoryTools(harness.memory(), scopes.get(0), scopes, "agent in " + workspace).all());
         if (!spec.allowedTools().isEmpty()) {
             var allowed = new HashSet<String>();
             for (var t : spec.allowedTools()) {

@@ -29,8 +29,19 @@ public record Memory(String id, String text, String context, Kind kind, String s
         }
     }
 
-    /** Scopes: the user's own memories, one workspace's, one agent's. */
+    /**
+     * Scopes: the user's own memories, one workspace's, one agent's, and, for an agent that several people reach (a
+     * team's chat), one person's ({@code person:slack:U123}) and one team's ({@code team:slack:T1}).
+     */
     public static final String USER = "user";
+
+    public static String person(String id) {
+        return "person:" + id;
+    }
+
+    public static String team(String id) {
+        return "team:" + id;
+    }
 
     public static String workspace(String path) {
         return "workspace:" + path;
@@ -41,8 +52,9 @@ public record Memory(String id, String text, String context, Kind kind, String s
     }
 
     public static String checkScope(String scope) {
-        if (scope.equals(USER) || scope.startsWith("workspace:") || scope.startsWith("agent:")) return scope;
-        throw new IllegalArgumentException("unknown scope '" + scope + "'; use user, workspace:PATH or agent:NAME");
+        if (scope.equals(USER) || scope.startsWith("workspace:") || scope.startsWith("agent:") || scope.startsWith("person:")
+                || scope.startsWith("team:")) return scope;
+        throw new IllegalArgumentException("unknown scope '" + scope + "'; use user, workspace:PATH, agent:NAME, person:ID or team:ID");
     }
 
     public boolean active() {

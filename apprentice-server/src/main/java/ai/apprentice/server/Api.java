@@ -60,15 +60,7 @@ final class Api {
 
     /** queued or running while the executor holds the run, else what the run store (or the accepted record) says. */
     private String status(String runId) {
-        var held = runs.executor().state(runId);
-        if (held.isPresent() && held.get() == RunExecutor.State.QUEUED) return "queued";
-        if (runs.busy(runId)) return "running";
-        return runs.record(runId).map(r -> r.status().wireName())
-                .or(() -> runs.acceptedRow(runId).map(a -> switch (a.state()) {
-                    case "cancelled" -> "cancelled";
-                    case "failed" -> "failed";
-                    default -> "queued";
-                })).orElse("unknown");
+        return runs.status(runId);
     }
 
     private void listRuns(Context ctx) {
@@ -105,6 +97,15 @@ final class Api {
     private ObjectNode runJson(RunRecord r, ai.apprentice.store.RunOutcome outcome) {
         var o = RunJson.of(r, outcome);
         if (runs.busy(r.id()) && r.status() != RunStatus.RUNNING) o.put("status", status(r.id()));
+        return withOrigin(o, r.id());
+    }
+
+    /** Who started a run accepted here and from where (a chat person, a trigger), when known. */
+    private ObjectNode withOrigin(ObjectNode o, String runId) {
+        runs.acceptedRow(runId).ifPresent(a -> {
+            if (a.author() != null) o.put("author", a.author());
+            if (a.origin() != null) o.put("origin", a.origin());
+        });
         return o;
     }
 
@@ -117,12 +118,14 @@ final class Api {
             var o = Json.object().put("id", accepted.runId()).put("status", status(accepted.runId())).put("task", accepted.task())
                     .put("workspace", accepted.workspace()).put("accepted_at", accepted.acceptedAt());
             if (accepted.error() != null) o.put("error", accepted.error());
+            withOrigin(o, accepted.runId());
             if (events) o.putArray("events");
             json(ctx, 200, o);
             return;
         }
         var store = runs.harness().store();
-        var o = events ? RunJson.withEvents(store, run.get()) : runJson(run.get(), store.outcomes(List.of(run.get().id())).get(run.get().id()));
+        var o = events ? withOrigin(RunJson.withEvents(store, run.get()), run.get().id())
+                : runJson(run.get(), store.outcomes(List.of(run.get().id())).get(run.get().id()));
         if (runs.busy(run.get().id())) o.put("status", status(run.get().id()));
         json(ctx, 200, o);
     }

@@ -1,7 +1,7 @@
 package ai.apprentice.server;
 
 /** A request the API refuses: answered with {@code status} and a JSON body {@code {"error": {"status", "code", "message"}}}. */
-final class ApiException extends RuntimeException {
+public final class ApiException extends RuntimeException {
     final int status;
     final String code;
 
@@ -10,6 +10,12 @@ final class ApiException extends RuntimeException {
         this.status = status;
         this.code = code;
     }
+
+    /** The HTTP status this refusal is answered with. */
+    public int status() { return status; }
+
+    /** The error's code in the JSON body ({@code forbidden}, {@code conflict}, ...). */
+    public String code() { return code; }
 
     static ApiException badRequest(String message) { return new ApiException(400, "bad_request", message); }
     static ApiException unauthorized(String message) { return new ApiException(401, "unauthorized", message); }

@@ -27,10 +27,16 @@ public final class ApprenticeServer implements AutoCloseable {
     private final Runs runs;
     private final Auth auth;
     private final Javalin app;
+    private final AgentService agents;
+    /** Routes that check their own signatures (chat deliveries, webhooks), by path; mounted after the server starts. */
+    private final java.util.Map<String, Inbound> inbound = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean closed;
 
-    private ApprenticeServer(Harness harness, ServerOptions options, PrintStream log) {
+    private final java.util.List<ServerExtension> extensions;
+
+    private ApprenticeServer(Harness harness, ServerOptions options, PrintStream log, java.util.List<ServerExtension> extensions) {
+        this.extensions = java.util.List.copyOf(extensions);
         this.harness = harness;
         this.options = options;
         this.db = ServerDb.open(harness.home().resolve("server").resolve("server.db"));
@@ -40,7 +46,9 @@ public final class ApprenticeServer implements AutoCloseable {
         var approvals = new Approvals(options.approvalTimeout(), events);
         this.runs = new Runs(harness, options, db, events, approvals);
         this.auth = new Auth(tokens, options);
-        var api = new Api(runs, new Conversations(db), approvals, new EventStream(harness.store(), events, options.heartbeat()));
+        var conversations = new Conversations(db);
+        var api = new Api(runs, conversations, approvals, new EventStream(harness.store(), events, options.heartbeat()));
+        this.agents = new AgentService(runs, conversations);
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -53,6 +61,9 @@ public final class ApprenticeServer implements AutoCloseable {
                     .put("running", runs.executor().running()).put("queued", runs.executor().queued())));
             config.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
             api.routes(config.routes);
+            config.routes.post("/channels/{name}/events", this::inbound);
+            config.routes.post("/hooks/{name}", this::inbound);
+            for (var e : this.extensions) e.routes(config.routes, agents);
             new KnowledgeApi(harness, options).routes(config.routes);
             new EvalsApi(harness, options, runs).routes(config.routes);
             new OpenAiEndpoints(runs, options.heartbeat()).routes(config.routes);
@@ -81,7 +92,12 @@ public final class ApprenticeServer implements AutoCloseable {
 
     /** Builds the server, starts listening, and picks up the runs a previous start left queued or interrupted. */
     public static ApprenticeServer start(Harness harness, ServerOptions options, PrintStream log) {
-        var server = new ApprenticeServer(harness, options, log);
+        return start(harness, options, log, java.util.List.of());
+    }
+
+    /** The same, with entry points that live in the server (chat channels, triggers), started once it listens. */
+    public static ApprenticeServer start(Harness harness, ServerOptions options, PrintStream log, java.util.List<ServerExtension> extensions) {
+        var server = new ApprenticeServer(harness, options, log, extensions);
         try {
             server.app.start();
         } catch (RuntimeException e) {
@@ -90,6 +106,14 @@ public final class ApprenticeServer implements AutoCloseable {
         }
         int picked = server.runs.recover();
         if (picked > 0) log.println("picked up " + picked + " run(s) left queued or interrupted by the last stop");
+        for (var e : server.extensions) {
+            try {
+                e.started(server);
+            } catch (RuntimeException ex) {
+                server.close();
+                throw ex;
+            }
+        }
         return server;
     }
 
@@ -115,6 +139,7 @@ public final class ApprenticeServer implements AutoCloseable {
             }
         }
         var path = ctx.path();
+        if (ctx.method().name().equals("POST") && (path.startsWith("/channels/") || path.startsWith("/hooks/"))) return; // signed, not tokened
         if (path.equals("/health") || path.equals("/login") || path.startsWith("/assets/") || ctx.method().name().equals("OPTIONS")) return;
         try {
             ctx.attribute("principal", auth.principal(ctx));
@@ -123,6 +148,40 @@ public final class ApprenticeServer implements AutoCloseable {
             ctx.redirect("/login"); // a browser without a session: the sign-in page, not a JSON 401
             ctx.skipRemainingHandlers();
         }
+    }
+
+    /** A delivery to a mounted {@link Inbound}: its own signature check decides; an unmounted path is a JSON 404. */
+    private void inbound(Context ctx) throws Exception {
+        var handler = inbound.get(ctx.path());
+        if (handler == null) {
+            throw ApiException.notFound("Nothing is configured at " + ctx.path() + " on this server (see apprentice channels list, apprentice triggers list)");
+        }
+        var headers = new java.util.LinkedHashMap<String, String>();
+        for (var name : java.util.Collections.list(ctx.req().getHeaderNames())) headers.put(name.toLowerCase(java.util.Locale.ROOT), ctx.header(name));
+        var query = new java.util.LinkedHashMap<String, String>();
+        ctx.queryParamMap().forEach((k, v) -> { if (!v.isEmpty()) query.put(k, v.get(0)); });
+        var response = handler.handle(new Inbound.Request("POST", ctx.path(), headers, query, ctx.bodyAsBytes(), ctx.ip()));
+        ctx.status(response.status()).contentType(response.contentType()).result(response.body());
+    }
+
+    /**
+     * Serves {@code handler} at {@code path} ({@code /channels/NAME/events} or {@code /hooks/NAME}): its requests need
+     * no token, so the handler must verify each one's signature first.
+     */
+    public void mount(String path, Inbound handler) {
+        if (!path.matches("/channels/[a-z0-9_-]+/events|/hooks/[A-Za-z0-9_.-]+")) {
+            throw new IllegalArgumentException("an inbound route is /channels/NAME/events or /hooks/NAME, not " + path);
+        }
+        inbound.put(path, handler);
+    }
+
+    public void unmount(String path) {
+        inbound.remove(path);
+    }
+
+    /** What entry points in this server (chat channels, triggers) start and follow runs with. */
+    public AgentService agents() {
+        return agents;
     }
 
     static void error(Context ctx, int status, String code, String message) {
@@ -180,6 +239,7 @@ public final class ApprenticeServer implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
+            for (var e : extensions) e.close();
             runs.executor().shutdown(Duration.ofSeconds(10));
             app.stop();
         } finally {

@@ -29,6 +29,8 @@ final class Approvals {
     private final RunEvents events;
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong counter = new AtomicLong();
+    /** Told of every new request and every answer: an entry point that shows approvals elsewhere (a chat) listens. */
+    private final List<AgentService.ApprovalListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Approvals(Duration timeout, RunEvents events) {
         this.timeout = timeout;
@@ -46,11 +48,19 @@ final class Approvals {
         var p = new Pending(id, runId, tool, subject, arguments, now, now.plus(timeout), new CompletableFuture<>());
         pending.put(id, p);
         events.live(runId, "approval_requested", ai.apprentice.json.Json.write(json(p)));
+        for (var l : listeners) {
+            try {
+                l.requested(view(p));
+            } catch (RuntimeException e) {
+                // a chat that cannot show it does not stop the run: the request is still listed and answerable over the API
+            }
+        }
         try {
             return p.answer().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             events.live(runId, "approval_answered", ai.apprentice.json.Json.write(
                     ai.apprentice.json.Json.object().put("id", id).put("allow", false).put("reason", "no answer within " + timeout.toSeconds() + " s")));
+            told(new Answered(id, false, null, "no answer within " + timeout.toSeconds() + " s", null), runId);
             return new ai.apprentice.tools.PolicyGate.Approver.Verdict(Answer.DENY, "nobody answered within " + timeout.toSeconds() + " s");
         } catch (ExecutionException e) {
             return new ai.apprentice.tools.PolicyGate.Approver.Verdict(Answer.DENY, null);
@@ -68,10 +78,33 @@ final class Approvals {
         var p = pending.remove(id); // taken at once: a second answer finds nothing, however fast it comes
         if (p == null) throw ApiException.notFound("No pending approval " + id + " (answered already, timed out, or never asked). See GET /api/approvals");
         var answer = !allow ? Answer.DENY : "always".equals(scope) ? Answer.ALWAYS : Answer.ONCE;
-        if (!p.answer().complete(new ai.apprentice.tools.PolicyGate.Approver.Verdict(answer, reason))) throw ApiException.conflict("Approval " + id + " was answered already");
+        if (!p.answer().complete(new ai.apprentice.tools.PolicyGate.Approver.Verdict(answer, reason, by))) throw ApiException.conflict("Approval " + id + " was answered already");
         var o = ai.apprentice.json.Json.object().put("id", id).put("allow", allow).put("scope", scope).put("by", by);
         if (reason != null) o.put("reason", reason);
         events.live(p.runId(), "approval_answered", ai.apprentice.json.Json.write(o));
+        told(new Answered(id, allow, scope, reason, by), p.runId());
+    }
+
+    Pending get(String id) {
+        return pending.get(id);
+    }
+
+    void listen(AgentService.ApprovalListener l) {
+        listeners.add(l);
+    }
+
+    private void told(Answered a, String runId) {
+        for (var l : listeners) {
+            try {
+                l.answered(new AgentService.Answer(a.id(), runId, a.allow(), a.scope(), a.reason(), a.by()));
+            } catch (RuntimeException e) {
+                // as above: showing the answer elsewhere is best effort
+            }
+        }
+    }
+
+    static AgentService.Approval view(Pending p) {
+        return new AgentService.Approval(p.id(), p.runId(), p.tool(), p.subject(), p.arguments(), p.createdAt(), p.expiresAt());
     }
 
     static com.fasterxml.jackson.databind.node.ObjectNode json(Pending p) {

@@ -70,6 +70,10 @@ public final class Runs {
         return executor;
     }
 
+    ServerOptions options() {
+        return options;
+    }
+
     Harness harness() {
         return harness;
     }
@@ -181,8 +185,17 @@ public final class Runs {
      * file in a workspace picks another), then what the request set. A model no longer allowed is refused.
      */
     Map<String, Object> effective(Map<String, Object> requested) {
+        return effective(requested, Map.of());
+    }
+
+    /** The same, with an entry point's profile (a channel's, a trigger's: the operator's config) between the defaults and the request. */
+    Map<String, Object> effective(Map<String, Object> requested, Map<String, Object> profile) {
         var flags = new LinkedHashMap<>(options.defaults());
         if (defaultModel != null) flags.put("model", defaultModel);
+        profile.forEach((k, v) -> {
+            // the model stays the server's choice (checked below when a request names one); memory scopes go to the session
+            if (!k.equals("model") && !k.equals(RunRequest.MEMORY_SCOPES)) flags.put(k, v);
+        });
         var model = requested.get("model");
         if (model != null && !allowedModels().contains(String.valueOf(model))) {
             throw ApiException.forbidden("The model '" + model + "' is no longer allowed on this server");
@@ -199,9 +212,13 @@ public final class Runs {
      * where the server sets a limit.
      */
     void check(Path workspace, Map<String, Object> requested) {
+        check(workspace, requested, Map.of());
+    }
+
+    void check(Path workspace, Map<String, Object> requested, Map<String, Object> profile) {
         try {
-            var base = harness.settings(workspace, effective(Map.of()));
-            var asked = base.with(effective(requested)); // layered on the loaded files, not read again
+            var base = harness.settings(workspace, effective(Map.of(), profile));
+            var asked = base.with(effective(requested, profile)); // layered on the loaded files, not read again
             if (asked.maxSteps() > base.maxSteps()) raise("max_steps", base.maxSteps());
             if (base.maxTokens() > 0 && (asked.maxTokens() == 0 || asked.maxTokens() > base.maxTokens())) raise("max_tokens", base.maxTokens());
             if (base.maxCostUsd() > 0 && (asked.maxCostUsd() == 0 || asked.maxCostUsd() > base.maxCostUsd())) raise("max_cost_usd", base.maxCostUsd());
@@ -235,12 +252,25 @@ public final class Runs {
      * recorded with the run, so that it begins with it after a restart too.
      */
     RunRequest accept(String runId, String task, Path workspace, Map<String, Object> flags, String conversationId, List<Message> history) {
+        return accept(runId, task, workspace, flags, conversationId, history, Map.of(), null, null);
+    }
+
+    /**
+     * The same, for an entry point on this server: {@code profile} is its settings from the operator's config,
+     * {@code author} who asked ({@code slack:U123}), {@code origin} where from ({@code slack:T1/C2/1700.1},
+     * {@code trigger:nightly}); both are recorded with the run and shown with it.
+     */
+    RunRequest accept(String runId, String task, Path workspace, Map<String, Object> flags, String conversationId, List<Message> history,
+                      Map<String, Object> profile, String author, String origin) {
         if (task == null || task.isBlank()) throw ApiException.unprocessable("task must be a non-empty string");
-        check(workspace, flags);
-        var request = new RunRequest(runId, RunRequest.Kind.START, task, workspace, flags, conversationId);
+        check(workspace, flags, profile);
+        var request = new RunRequest(runId, RunRequest.Kind.START, task, workspace, flags, conversationId, profile);
         if (!history.isEmpty()) db.update("INSERT INTO given_history(run_id, messages_json) VALUES (?,?)", runId, Json.write(history));
-        db.update("INSERT INTO accepted_runs(run_id, conversation_id, task, workspace, settings_json, state, accepted_at) VALUES (?,?,?,?,?,?,?)",
-                request.runId(), conversationId, task, workspace.toString(), Json.write(flags), "queued", ServerDb.now());
+        db.update("""
+                INSERT INTO accepted_runs(run_id, conversation_id, task, workspace, settings_json, state, accepted_at, author, origin, profile_json)
+                VALUES (?,?,?,?,?,?,?,?,?,?)""",
+                request.runId(), conversationId, task, workspace.toString(), Json.write(flags), "queued", ServerDb.now(), author, origin,
+                profile.isEmpty() ? null : Json.write(profile));
         submit(request);
         return request;
     }
@@ -256,7 +286,7 @@ public final class Runs {
                 + " was not started by this server; resume it where it was started: apprentice runs resume " + run.id()));
         Map<String, Object> flags = accepted.flags();
         var workspace = workspace(run.workspace());
-        var request = new RunRequest(run.id(), RunRequest.Kind.RESUME, run.task(), workspace, flags, accepted.conversationId());
+        var request = new RunRequest(run.id(), RunRequest.Kind.RESUME, run.task(), workspace, flags, accepted.conversationId(), accepted.profile());
         db.update("""
                 INSERT INTO accepted_runs(run_id, conversation_id, task, workspace, settings_json, state, accepted_at) VALUES (?,?,?,?,?,?,?)
                 ON CONFLICT(run_id) DO UPDATE SET state='resuming'""",
@@ -295,7 +325,7 @@ public final class Runs {
     private RunHandle begin(RunRequest request) {
         // checked again now, against the server as it is: the folder may have become a link while the run waited
         var checked = new RunRequest(request.runId(), request.kind(), request.task(), workspace(request.workspace().toString()),
-                request.flags(), request.conversationId());
+                request.flags(), request.conversationId(), request.profile());
         var session = session(checked);
         // told before the streams (which listen after it): a client that got run_finished and asks again finds the run not busy
         EventListener ends = e -> {
@@ -337,7 +367,10 @@ public final class Runs {
     }
 
     private Session newSession(RunRequest request) {
-        var session = harness.session(request.workspace(), effective(request.flags()));
+        var session = harness.session(request.workspace(), effective(request.flags(), request.profile()));
+        if (request.profile().get(RunRequest.MEMORY_SCOPES) instanceof List<?> scopes && !scopes.isEmpty()) {
+            session = session.withMemoryScopes(scopes.stream().map(String::valueOf).toList());
+        }
         // in ask mode, tool calls no rule settles wait in the approvals queue for a person
         session.useApprover(new ai.apprentice.tools.PolicyGate.Approver() {
             @Override
@@ -384,13 +417,16 @@ public final class Runs {
 
     /** A run accepted by this server, as recorded before it began. */
     record Accepted(String runId, String conversationId, String task, String workspace, Map<String, Object> flags, String state,
-                    String error, String acceptedAt) {}
+                    String error, String acceptedAt, String author, String origin, Map<String, Object> profile) {}
 
-    private static final String ACCEPTED = "SELECT run_id, conversation_id, task, workspace, settings_json, state, error, accepted_at FROM accepted_runs";
+    private static final String ACCEPTED = "SELECT run_id, conversation_id, task, workspace, settings_json, state, error, accepted_at,"
+            + " author, origin, profile_json FROM accepted_runs";
 
     private static Accepted accepted(java.sql.ResultSet rs) throws java.sql.SQLException {
+        var profile = rs.getString(11);
         return new Accepted(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), ServerDb.flags(rs.getString(5)),
-                rs.getString(6), rs.getString(7), rs.getString(8));
+                rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10),
+                profile == null ? Map.of() : ServerDb.flags(profile));
     }
 
     Optional<Accepted> acceptedRow(String runId) {
@@ -415,6 +451,27 @@ public final class Runs {
         return executor.state(runId).isPresent() && !ended.contains(runId);
     }
 
+    /** queued or running while the executor holds the run, else what the run store (or the accepted record) says. */
+    String status(String runId) {
+        var held = executor.state(runId);
+        if (held.isPresent() && held.get() == RunExecutor.State.QUEUED) return "queued";
+        if (busy(runId)) return "running";
+        return record(runId).map(r -> r.status().wireName())
+                .or(() -> acceptedRow(runId).map(a -> switch (a.state()) {
+                    case "cancelled" -> "cancelled";
+                    case "failed" -> "failed";
+                    default -> "queued";
+                })).orElse("unknown");
+    }
+
+    Approvals approvals() {
+        return approvals;
+    }
+
+    ServerDb db() {
+        return db;
+    }
+
     // ---- restart ----
 
     /**
@@ -429,10 +486,10 @@ public final class Runs {
             try {
                 if (run.isEmpty()) {
                     if (!"queued".equals(row.state()) && !"started".equals(row.state())) continue;
-                    submit(new RunRequest(row.runId(), RunRequest.Kind.START, row.task(), Path.of(row.workspace()), row.flags(), row.conversationId()));
+                    submit(new RunRequest(row.runId(), RunRequest.Kind.START, row.task(), Path.of(row.workspace()), row.flags(), row.conversationId(), row.profile()));
                     n++;
                 } else if (run.get().status() == RunStatus.INTERRUPTED) {
-                    submit(new RunRequest(row.runId(), RunRequest.Kind.RESUME, row.task(), Path.of(row.workspace()), row.flags(), row.conversationId()));
+                    submit(new RunRequest(row.runId(), RunRequest.Kind.RESUME, row.task(), Path.of(row.workspace()), row.flags(), row.conversationId(), row.profile()));
                     n++;
                 } else if (run.get().status() != RunStatus.RUNNING) {
                     db.update("UPDATE accepted_runs SET state='done' WHERE run_id=?", row.runId());

@@ -16,7 +16,7 @@ import java.util.List;
  * tokens (hashed), conversations and which runs belong to them, the history an OpenAI-style request brought, and the runs the server accepted, so that queued and
  * interrupted runs go on after a restart. Runs and their events stay in the run store, the one source of truth.
  */
-final class ServerDb implements AutoCloseable {
+public final class ServerDb implements AutoCloseable {
     private static final List<String> STEPS = List.of("""
             CREATE TABLE tokens (
               id TEXT PRIMARY KEY,
@@ -48,6 +48,14 @@ final class ServerDb implements AutoCloseable {
               run_id TEXT PRIMARY KEY,
               messages_json TEXT NOT NULL
             );
+            """, """
+            ALTER TABLE accepted_runs ADD COLUMN author TEXT;
+            ALTER TABLE accepted_runs ADD COLUMN origin TEXT;
+            ALTER TABLE accepted_runs ADD COLUMN profile_json TEXT;
+            CREATE TABLE conversation_keys (
+              key TEXT PRIMARY KEY,
+              conversation_id TEXT NOT NULL
+            );
             """);
 
     private final Path file;
@@ -59,6 +67,14 @@ final class ServerDb implements AutoCloseable {
     }
 
     static ServerDb open(Path file) {
+        return open(file, STEPS);
+    }
+
+    /**
+     * A database of an entry point's own (a chat channel's, triggers'), at {@code file}, migrated through {@code steps}:
+     * step N (SQL statements separated by ';') runs once, when the file's user_version is below N+1.
+     */
+    public static ServerDb open(Path file, List<String> steps) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             var db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
@@ -71,15 +87,15 @@ final class ServerDb implements AutoCloseable {
                 try (var rs = st.executeQuery("PRAGMA user_version")) {
                     version = rs.getInt(1);
                 }
-                if (version > STEPS.size()) {
+                if (version > steps.size()) {
                     st.execute("ROLLBACK");
                     throw new ServerException(file + " has schema version " + version + ", newer than this apprentice understands ("
-                            + STEPS.size() + "). Upgrade apprentice, or point APPRENTICE_HOME elsewhere.");
+                            + steps.size() + "). Upgrade apprentice, or point APPRENTICE_HOME elsewhere.");
                 }
-                for (int v = version; v < STEPS.size(); v++) {
-                    for (var sql : STEPS.get(v).split(";")) if (!sql.isBlank()) st.execute(sql);
+                for (int v = version; v < steps.size(); v++) {
+                    for (var sql : steps.get(v).split(";")) if (!sql.isBlank()) st.execute(sql);
                 }
-                st.execute("PRAGMA user_version = " + STEPS.size());
+                st.execute("PRAGMA user_version = " + steps.size());
                 st.execute("COMMIT");
             }
             return new ServerDb(file, db);
@@ -92,11 +108,11 @@ final class ServerDb implements AutoCloseable {
         return file;
     }
 
-    interface Rows<T> {
+    public interface Rows<T> {
         T read(ResultSet rs) throws SQLException;
     }
 
-    synchronized <T> List<T> query(String sql, Rows<T> row, Object... args) {
+    public synchronized <T> List<T> query(String sql, Rows<T> row, Object... args) {
         try (var ps = prepare(sql, args); var rs = ps.executeQuery()) {
             var out = new ArrayList<T>();
             while (rs.next()) out.add(row.read(rs));
@@ -107,7 +123,7 @@ final class ServerDb implements AutoCloseable {
     }
 
     /** One statement in its own transaction (autocommit). */
-    synchronized int update(String sql, Object... args) {
+    public synchronized int update(String sql, Object... args) {
         try (var ps = prepare(sql, args)) {
             return ps.executeUpdate();
         } catch (SQLException e) {
@@ -124,12 +140,21 @@ final class ServerDb implements AutoCloseable {
     /** Config flags stored as a JSON object, back as a map of scalars. */
     static java.util.Map<String, Object> flags(String json) {
         var out = new java.util.LinkedHashMap<String, Object>();
-        ai.apprentice.json.Json.tree(json).fields().forEachRemaining(f -> out.put(f.getKey(), f.getValue().isNumber() ? f.getValue().numberValue()
-                : f.getValue().isBoolean() ? f.getValue().booleanValue() : f.getValue().asText()));
+        ai.apprentice.json.Json.tree(json).fields().forEachRemaining(f -> out.put(f.getKey(), scalar(f.getValue())));
         return out;
     }
 
-    static String now() {
+    /** A stored value as given: a number, a boolean, text, or a list of them (a profile's permission rules). */
+    private static Object scalar(com.fasterxml.jackson.databind.JsonNode v) {
+        if (v.isArray()) {
+            var list = new java.util.ArrayList<Object>();
+            v.forEach(e -> list.add(scalar(e)));
+            return list;
+        }
+        return v.isNumber() ? v.numberValue() : v.isBoolean() ? v.booleanValue() : v.asText();
+    }
+
+    public static String now() {
         return Instant.now().toString();
     }
 

@@ -38,8 +38,16 @@ public final class PolicyGate implements ToolGate {
 
         Answer ask(String tool, String subject, String arguments) throws InterruptedException;
 
-        /** An answer with the person's reason, which the model is told with a denial (an approver that takes reasons overrides this). */
-        record Verdict(Answer answer, String reason) {}
+        /**
+         * An answer with the person's reason, which the model is told with a denial (an approver that takes reasons
+         * overrides this), and who answered ({@code slack:U123}; null when the approver cannot tell), which the
+         * permission event records.
+         */
+        record Verdict(Answer answer, String reason, String by) {
+            public Verdict(Answer answer, String reason) {
+                this(answer, reason, null);
+            }
+        }
 
         default Verdict decide(String tool, String subject, String arguments) throws InterruptedException {
             return new Verdict(ask(tool, subject, arguments), null);
@@ -197,13 +205,14 @@ public final class PolicyGate implements ToolGate {
         String key = tool.equals("run_shell") ? tool + "\u0000" + subject : tool;
         if (secret == null && alwaysAllowed.contains(key)) return Decision.allow("user (always this session)", null);
         var verdict = approver.decide(tool, subject, args.toString());
+        var who = verdict.by() == null || verdict.by().isBlank() ? "user" : "user " + verdict.by().strip();
         return switch (verdict.answer()) {
-            case ONCE -> Decision.allow("user (once)", null);
+            case ONCE -> Decision.allow(who + " (once)", null);
             case ALWAYS -> {
                 if (secret == null) alwaysAllowed.add(key);
-                yield Decision.allow("user (always this session)", null);
+                yield Decision.allow(who + " (always this session)", null);
             }
-            case DENY -> Decision.deny("user", "the user declined"
+            case DENY -> Decision.deny(who, "the user declined"
                     + (verdict.reason() == null || verdict.reason().isBlank() ? "" : ": " + verdict.reason().strip()));
         };
     }
