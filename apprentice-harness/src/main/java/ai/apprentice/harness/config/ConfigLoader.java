@@ -32,6 +32,17 @@ public final class ConfigLoader {
     public static final java.util.Set<String> NEEDS_TRUST = java.util.Set.of("approve", "sandbox", "shell.network", "shell.pass_env",
             "permissions.allow", "mcp_servers", "base_url", "subagent_models", "fetch.allow_private", "telemetry.otlp_endpoint",
             "telemetry.capture_content");
+    /**
+     * Top-level sections of the user's file that other parts read themselves ({@code channels}: the server's chat
+     * channels); not agent settings, so neither warned about nor taken from a workspace's file.
+     */
+    public static final java.util.Set<String> SECTIONS_READ_ELSEWHERE = java.util.Set.of("channels");
+
+    /** Whether {@code key} is a setting (a profile of a chat channel names settings; a typo is its config error). */
+    public static boolean isKey(String key) {
+        return ConfigKey.of(key) != null;
+    }
+
     /** Lists that only restrict: every layer's entries add up instead of replacing the earlier layer's. */
     private static final java.util.Set<ConfigKey> ADD_UP = java.util.EnumSet.of(ConfigKey.PERMISSIONS_DENY, ConfigKey.PERMISSIONS_ASK);
 
@@ -61,13 +72,13 @@ public final class ConfigLoader {
         for (var k : ConfigKey.values()) values.put(k, new Sourced(k.defaultValue, "default"));
         var warnings = new ArrayList<String>();
         var untrusted = new ArrayList<String>();
-        if (Files.isRegularFile(userFile(home))) readFile(userFile(home), bytes(userFile(home)), values, warnings, null);
+        if (Files.isRegularFile(userFile(home))) readFile(userFile(home), true, bytes(userFile(home)), values, warnings, null);
         var ws = workspaceFile(workspace);
         String sha = null;
         if (Files.isRegularFile(ws) && !ws.toAbsolutePath().normalize().equals(userFile(home).toAbsolutePath().normalize())) {
             var content = bytes(ws);
             sha = sha256(content);
-            readFile(ws, content, values, warnings, trusted.test(sha) ? null : untrusted);
+            readFile(ws, false, content, values, warnings, trusted.test(sha) ? null : untrusted);
         }
         for (var k : ConfigKey.values()) {
             if (k.env == null) continue;
@@ -115,7 +126,8 @@ public final class ConfigLoader {
     }
 
     /** Reads one file into {@code values}; when {@code untrusted} is given, security settings are collected there instead. */
-    private static void readFile(Path file, byte[] content, Map<ConfigKey, Sourced> values, List<String> warnings, List<String> untrusted) {
+    private static void readFile(Path file, boolean userFile, byte[] content, Map<ConfigKey, Sourced> values, List<String> warnings,
+                                 List<String> untrusted) {
         var lines = new LinkedHashMap<String, Integer>();
         Object root;
         try (JsonParser p = YAML.createParser(content)) {
@@ -133,17 +145,23 @@ public final class ConfigLoader {
         if (!(root instanceof Map<?, ?> top)) {
             throw new ConfigException(file + ":1: expected a mapping of keys (key: value lines), found " + describe(root));
         }
-        flatten(top, "", file, lines, values, warnings, untrusted);
+        flatten(top, "", file, userFile, lines, values, warnings, untrusted);
     }
 
-    private static void flatten(Map<?, ?> map, String prefix, Path file, Map<String, Integer> lines,
+    private static void flatten(Map<?, ?> map, String prefix, Path file, boolean userFile, Map<String, Integer> lines,
                                 Map<ConfigKey, Sourced> values, List<String> warnings, List<String> untrusted) {
         for (var e : map.entrySet()) {
             String path = prefix + e.getKey();
             String where = file + ":" + lines.getOrDefault(path, 1);
             var key = ConfigKey.of(path);
+            if (prefix.isEmpty() && SECTIONS_READ_ELSEWHERE.contains(path)) {
+                if (!userFile) {
+                    warnings.add(where + ": '" + path + "' is read only from the user's config ($APPRENTICE_HOME/config.yaml); ignored here");
+                }
+                continue;
+            }
             if (key == null && ConfigKey.isSection(path) && e.getValue() instanceof Map<?, ?> section) {
-                flatten(section, path + ".", file, lines, values, warnings, untrusted);
+                flatten(section, path + ".", file, userFile, lines, values, warnings, untrusted);
             } else if (key == null) {
                 warnings.add(where + ": unknown key '" + path + "'" + suggestion(path));
             } else if (e.getValue() != null && untrusted != null && NEEDS_TRUST.contains(path)) {

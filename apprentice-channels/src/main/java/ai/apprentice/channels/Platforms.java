@@ -1,0 +1,14 @@
+package ai.apprentice.channels;
+
+import java.util.Map;
+
+/** The platforms this apprentice speaks, by the names of the config. */
+final class Platforms {
+    private Platforms() {}
+
+    static ChatPlatform create(ChannelConfig config, Map<String, String> env) throws ChatException {
+        switch (config.platform()) {
+            default -> throw new ChatException("the " + config.platform() + " platform is not available in this build");
+        }
+    }
+}
