@@ -62,6 +62,7 @@ public final class ApprenticeServer implements AutoCloseable {
             config.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
             api.routes(config.routes);
             config.routes.post("/channels/{name}/events", this::inbound);
+            config.routes.get("/channels/{name}/events", this::inbound); // WeCom verifies its callback URL with a signed GET
             config.routes.post("/hooks/{name}", this::inbound);
             for (var e : this.extensions) e.routes(config.routes, agents);
             new KnowledgeApi(harness, options).routes(config.routes);
@@ -139,7 +140,9 @@ public final class ApprenticeServer implements AutoCloseable {
             }
         }
         var path = ctx.path();
-        if (ctx.method().name().equals("POST") && (path.startsWith("/channels/") || path.startsWith("/hooks/"))) return; // signed, not tokened
+        // signed, not tokened: the handler verifies each delivery (WeCom's URL check is a GET)
+        if ((ctx.method().name().equals("POST") || ctx.method().name().equals("GET") && path.startsWith("/channels/"))
+                && (path.startsWith("/channels/") || path.startsWith("/hooks/"))) return;
         if (path.equals("/health") || path.equals("/login") || path.startsWith("/assets/") || ctx.method().name().equals("OPTIONS")) return;
         try {
             ctx.attribute("principal", auth.principal(ctx));
@@ -160,7 +163,7 @@ public final class ApprenticeServer implements AutoCloseable {
         for (var name : java.util.Collections.list(ctx.req().getHeaderNames())) headers.put(name.toLowerCase(java.util.Locale.ROOT), ctx.header(name));
         var query = new java.util.LinkedHashMap<String, String>();
         ctx.queryParamMap().forEach((k, v) -> { if (!v.isEmpty()) query.put(k, v.get(0)); });
-        var response = handler.handle(new Inbound.Request("POST", ctx.path(), headers, query, ctx.bodyAsBytes(), ctx.ip()));
+        var response = handler.handle(new Inbound.Request(ctx.method().name(), ctx.path(), headers, query, ctx.bodyAsBytes(), ctx.ip()));
         ctx.status(response.status()).contentType(response.contentType()).result(response.body());
     }
 
