@@ -39,6 +39,11 @@ public final class Channels implements ServerExtension {
         return new Channels(ChannelsConfig.load(home), env, Platforms::create, log);
     }
 
+    /** The platform of one channel, with its secrets from {@code env} (what {@code apprentice channels test} checks). */
+    public static ChatPlatform platform(ChannelConfig config, Map<String, String> env) throws ChatException {
+        return Platforms.create(config, env);
+    }
+
     public List<ChannelConfig> configs() {
         return configs;
     }

@@ -69,7 +69,13 @@ final class ServeCommand implements Callable<Integer> {
                     if (!tokens.any()) created = tokens.create("first start")[0];
                 }
             }
-            try (var server = ApprenticeServer.start(harness, serverOptions, cli.err)) {
+            ai.apprentice.channels.Channels channels;
+            try {
+                channels = ai.apprentice.channels.Channels.fromConfig(harness.home(), cli.env, cli.err);
+            } catch (ai.apprentice.channels.ChatException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+            try (var server = ApprenticeServer.start(harness, serverOptions, cli.err, java.util.List.of(channels))) {
                 // On SIGTERM or Ctrl-C: interrupt the runs (they resume at the next start), then close the stores.
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     server.close();
