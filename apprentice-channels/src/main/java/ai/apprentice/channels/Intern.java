@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
 public final class Intern implements AgentService.ApprovalListener, AutoCloseable {
     private static final Pattern CORRECTION = Pattern.compile("(?is)^\\s*correct(?:ion)?\\s*:\\s*(.+)");
     private static final Pattern REMEMBER = Pattern.compile("(?i)^\\s*what do you (?:remember|know) about me\\??\\s*$");
-    private static final Pattern FORGET = Pattern.compile("(?i)^\\s*forget\\s+(everything about me|mem_[A-Za-z0-9_]+)\\s*\\.?\\s*$");
+    private static final Pattern FORGET = Pattern.compile("(?i)^\\s*forget\\s+(everything about me|m-[0-9a-f-]+)\\s*\\.?\\s*$");
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
 
     private final AgentService agents;
@@ -474,7 +474,7 @@ public final class Intern implements AgentService.ApprovalListener, AutoCloseabl
         }
         var sb = new StringBuilder("What I remember about you:\n");
         for (var mem : memories) sb.append("• ").append(mem.text()).append("  (").append(mem.id()).append(")\n");
-        sb.append("Say \"forget mem_…\" or \"forget everything about me\".");
+        sb.append("Say \"forget m-…\" (an id above) or \"forget everything about me\".");
         send(place, Outgoing.text(sb.toString()));
     }
 

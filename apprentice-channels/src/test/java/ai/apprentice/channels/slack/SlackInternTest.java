@@ -41,6 +41,7 @@ class SlackInternTest {
     Harness harness;
     final ByteArrayOutputStream log = new ByteArrayOutputStream();
     final HttpClient http = HttpClient.newHttpClient();
+    String memory = "off";
 
     @BeforeEach
     void fake() {
@@ -59,7 +60,7 @@ class SlackInternTest {
         Files.createDirectories(root.resolve("proj"));
         var defaults = new LinkedHashMap<String, Object>();
         defaults.put("model", "scripted:" + root.resolve("script.jsonl"));
-        defaults.put("memory", "off");
+        defaults.put("memory", memory);
         var all = new LinkedHashMap<String, String>(Map.of("signing_secret_env", "SLACK_SIGNING_SECRET", "bot_token_env", "SLACK_BOT_TOKEN",
                 "api_base_url", slack.apiUrl()));
         all.putAll(settings);
@@ -293,5 +294,34 @@ class SlackInternTest {
         slack.awaitCall("chat.postMessage", c -> c.param("text") != null && c.param("text").contains("I left out huge.bin"));
         slack.await("files.completeUploadExternal", 1);
         assertThat(String.join("", slack.uploads)).contains(para);
+    }
+
+    @Test
+    void eachPersonsMemoriesAreStoredInTheirScopeAndOnlyTheyCanSeeAndForgetThem() throws Exception {
+        memory = "on";
+        start("""
+                {"text": "Noting that.", "tool_calls": [{"name": "remember", "arguments": {"text": "U1 takes tea without sugar", "kind": "preference"}}]}
+                {"text": "Noted."}
+                """, Map.of(), Map.of());
+        FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev40", "U1", "remember that I take tea without sugar", "1700000000.004000", null));
+        awaitFinished(awaitRunCount(1).get(0).path("id").asText());
+        var stored = harness.memory().list("person:slack:T1:U1", false, 10);
+        assertThat(stored).as("stored in the person's scope, not the operator's").singleElement()
+                .satisfies(m -> assertThat(m.text()).contains("tea without sugar"));
+        assertThat(harness.memory().list("user", false, 10)).isEmpty();
+        var id = stored.get(0).id();
+
+        FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev41", "U2", "what do you remember about me?", "1700000000.004100", null));
+        slack.awaitCall("chat.postMessage", c -> c.param("text") != null && c.param("text").contains("I remember nothing about you"));
+        FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev42", "U2", "forget " + id, "1700000000.004200", null));
+        slack.awaitCall("chat.postMessage", c -> c.param("text") != null && c.param("text").contains("nothing of yours to forget"));
+        assertThat(harness.memory().get(id).active()).as("another person cannot forget U1's memory").isTrue();
+
+        FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev43", "U1", "what do you remember about me?", "1700000000.004300", null));
+        slack.awaitCall("chat.postMessage", c -> c.param("text") != null && c.param("text").contains("tea without sugar"));
+        FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev44", "U1", "forget everything about me", "1700000000.004400", null));
+        slack.awaitCall("chat.postMessage", c -> c.param("text") != null && c.param("text").contains("Forgotten: 1 memory"));
+        assertThat(harness.memory().get(id).active()).isFalse();
+        assertThat(runs()).as("memory questions start no runs").hasSize(1);
     }
 }
