@@ -74,6 +74,10 @@ final class ChannelsDb implements AutoCloseable {
                 runId, channel, Json.write(place), progressRef, author, ServerDb.now());
     }
 
+    void removeRun(String runId) {
+        db.update("DELETE FROM runs WHERE run_id=?", runId);
+    }
+
     void setProgressRef(String runId, String ref) {
         db.update("UPDATE runs SET progress_ref=? WHERE run_id=?", ref, runId);
     }

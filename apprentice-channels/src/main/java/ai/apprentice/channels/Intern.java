@@ -34,6 +34,8 @@ public final class Intern implements AgentService.ApprovalListener, AutoCloseabl
     private static final Pattern REMEMBER = Pattern.compile("(?i)^\\s*what do you (?:remember|know) about me\\??\\s*$");
     private static final Pattern FORGET = Pattern.compile("(?i)^\\s*forget\\s+(everything about me|m-[0-9a-f-]+)\\s*\\.?\\s*$");
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
+    /** Longer text is a file's job: the task is in every model call of the run. */
+    static final int MAX_TASK_CHARS = 20_000;
 
     private final AgentService agents;
     private final ChannelConfig config;
@@ -156,6 +158,12 @@ public final class Intern implements AgentService.ApprovalListener, AutoCloseabl
             forget(place, m.from(), forget.group(1));
             return;
         }
+        if (text.length() > MAX_TASK_CHARS) {
+            note("refused a message of " + text.length() + " characters from " + who);
+            send(place, Outgoing.text("That message is too long for a task (" + text.length() + " characters; I take up to " + MAX_TASK_CHARS
+                    + "). Attach the text as a file instead."));
+            return;
+        }
         if (text.isEmpty() && m.attachments().isEmpty()) {
             send(place, Outgoing.text("Yes? Mention me with a task, for example: @apprentice summarise the open issues."));
             return;
@@ -175,10 +183,13 @@ public final class Intern implements AgentService.ApprovalListener, AutoCloseabl
         var profile = new LinkedHashMap<String, Object>(config.profile());
         profile.put(RunRequest.MEMORY_SCOPES, memoryScopes(m.place(), m.from()));
         var source = config.platform() + ":" + threadKey(place);
-        String runId;
+        // noted before it is queued: a run in ask mode may ask for an approval at once, and the approval goes to its thread
+        var runId = agents.newRunId();
+        db.addRun(runId, config.name(), place, null, who);
         try {
-            runId = agents.start(task.toString(), config.workspace(), profile, config.name() + ":" + threadKey(place), new AgentService.Origin(who, source));
+            agents.start(runId, task.toString(), config.workspace(), profile, config.name() + ":" + threadKey(place), new AgentService.Origin(who, source));
         } catch (ApiException e) {
+            db.removeRun(runId);
             if (e.status() == 409) {
                 send(place, Outgoing.text("I am still working on the previous message in this thread; send this again when I have answered."));
             } else {
@@ -187,7 +198,6 @@ public final class Intern implements AgentService.ApprovalListener, AutoCloseabl
             }
             return;
         }
-        db.addRun(runId, config.name(), place, null, who);
         String ref = null;
         try {
             ref = platform.post(place, Outgoing.text("Working on it…"));

@@ -72,6 +72,14 @@ public final class AgentService {
      * @throws ApiException 403 for a workspace outside the root, 409 for a busy conversation, 422 for bad settings
      */
     public String start(String task, String workspace, Map<String, Object> profile, String conversationKey, Origin origin) {
+        return start(RunIds.next(), task, workspace, profile, conversationKey, origin);
+    }
+
+    /**
+     * The same with an id chosen beforehand ({@link #newRunId()}), so that the caller can note the run before it can
+     * begin (and ask for approvals).
+     */
+    public String start(String id, String task, String workspace, Map<String, Object> profile, String conversationKey, Origin origin) {
         var ws = runs.workspace(workspace);
         String conversationId = null;
         if (conversationKey != null) {
@@ -81,9 +89,13 @@ public final class AgentService {
                 throw ApiException.conflict("The conversation is still working on run " + last.get());
             }
         }
-        var id = RunIds.next();
         runs.accept(id, task, ws, Map.of(), conversationId, List.of(), profile, origin.author(), origin.source());
         return id;
+    }
+
+    /** A fresh run id, for {@link #start(String, String, String, Map, String, Origin)}. */
+    public String newRunId() {
+        return RunIds.next();
     }
 
     private synchronized String conversationFor(String key, Path workspace) {

@@ -324,4 +324,19 @@ class SlackInternTest {
         assertThat(harness.memory().get(id).active()).isFalse();
         assertThat(runs()).as("memory questions start no runs").hasSize(1);
     }
+
+    @Test
+    void anOversizedMessageIsRefusedPolitelyAndABusyThreadTakesNoSecondTask() throws Exception {
+        start("""
+                {"delay_ms": 3000, "text": "Slow answer."}
+                """, Map.of(), Map.of());
+        FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev50", "U1", "x".repeat(25_000), "1700000000.005000", null));
+        slack.awaitCall("chat.postMessage", c -> c.param("text") != null && c.param("text").contains("too long for a task"));
+        FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev51", "U1", "take your time", "1700000000.005100", null));
+        var id = awaitRunCount(1).get(0).path("id").asText();
+        FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev52", "U1", "and another thing", "1700000000.005200", "1700000000.005100"));
+        slack.awaitCall("chat.postMessage", c -> c.param("text") != null && c.param("text").contains("still working on the previous message"));
+        assertThat(awaitFinished(id).path("answer").asText()).isEqualTo("Slow answer.");
+        assertThat(runs()).hasSize(1);
+    }
 }
