@@ -403,6 +403,8 @@
         if (r.stop_reason) row('Stopped', r.stop_reason);
         row('Model', r.model);
         row('Workspace', r.workspace);
+        row('Asked by', r.author);
+        row('From', r.origin);
         row('Started', when(r.started_at || r.accepted_at));
         row('Steps', r.steps);
         if (r.usage) row('Tokens', r.usage.input_tokens + ' in, ' + r.usage.output_tokens + ' out');
