@@ -20,7 +20,7 @@ import picocli.CommandLine.Unmatched;
                 "Without a command, starts an interactive session in the current directory."},
         subcommands = {RunCommand.class, RunsCommand.class, ModelsCommand.class, ModelCommand.class, ConfigCommand.class,
                 McpCommand.class, SkillsCommand.class, EnvCommand.class, EvalCommand.class, LearnCommand.class, DatasetCommand.class, MemoryCommand.class,
-                ServeCommand.class, ChannelsCommand.class},
+                ServeCommand.class, ChannelsCommand.class, TriggersCommand.class},
         // then bench (from a plugin, or a note saying where it is), doctor and help: see run()
         footer = {"", "State lives in $APPRENTICE_HOME (default ~/.apprentice). Config: ~/.apprentice/config.yaml, then",
                 "<workspace>/.apprentice/config.yaml, then environment variables, then flags ('apprentice config show')."})

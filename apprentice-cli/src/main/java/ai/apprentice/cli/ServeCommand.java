@@ -75,7 +75,10 @@ final class ServeCommand implements Callable<Integer> {
             } catch (ai.apprentice.channels.ChatException e) {
                 throw new UsageException(e.getMessage(), e);
             }
-            try (var server = ApprenticeServer.start(harness, serverOptions, cli.err, java.util.List.of(channels))) {
+            // schedules, webhooks and watched folders from $APPRENTICE_HOME/server/triggers.db, on the wall clock
+            var triggers = new ai.apprentice.channels.triggers.Triggers(harness.home(), java.time.Clock.systemUTC(), cli.err, cli.env,
+                    ai.apprentice.channels.triggers.Triggers.TICK);
+            try (var server = ApprenticeServer.start(harness, serverOptions, cli.err, java.util.List.of(channels, triggers))) {
                 // On SIGTERM or Ctrl-C: interrupt the runs (they resume at the next start), then close the stores.
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     server.close();

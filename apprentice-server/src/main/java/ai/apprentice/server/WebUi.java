@@ -39,7 +39,7 @@ final class WebUi {
     private static final Pattern EVAL_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,200}");
     private static final String HTMX = "/META-INF/resources/webjars/htmx.org/2.0.10/dist/htmx.min.js";
     private static final Set<String> PAGE_PREFIXES = Set.of("/runs/", "/sessions/", "/evals/");
-    private static final Set<String> PAGES = Set.of("/", "/runs", "/sessions", "/memory", "/skills", "/evals");
+    private static final Set<String> PAGES = Set.of("/", "/runs", "/sessions", "/memory", "/skills", "/evals", "/triggers");
 
     private final Auth auth;
     private final Path evals;
@@ -152,6 +152,61 @@ final class WebUi {
                 <h1>Skills</h1>
                 <div id="skills-list"><p class="muted">Loading…</p></div>
                 """));
+        // filled from /api/triggers, which apprentice serve's triggers serve (the page says so when a server has none)
+        r.get("/triggers", ctx -> page(ctx, "Triggers", "triggers", null, """
+                <h1>Triggers</h1>
+                <p class="muted">Tasks started by a schedule, a signed webhook or a watched folder. Their runs are listed under Runs with the origin trigger:NAME.</p>
+                <section aria-labelledby="triggers-h">
+                  <h2 id="triggers-h">Triggers <button type="button" id="refresh" class="small">Refresh</button></h2>
+                  <p id="triggers-status" role="status"></p>
+                  <div id="triggers-list" aria-live="polite"><p class="muted">Loading…</p></div>
+                </section>
+                <section aria-labelledby="trigger-form-h">
+                  <h2 id="trigger-form-h">Add a trigger</h2>
+                  <form id="trigger-form" class="stack">
+                    <label for="t-name">Name <span class="hint">(A-Z a-z 0-9 _ . -; a webhook is served at /hooks/NAME)</span></label>
+                    <input id="t-name" name="name" type="text" autocomplete="off" required>
+                    <fieldset>
+                      <legend>Started by</legend>
+                      <input type="radio" id="kind-schedule" name="kind" value="schedule" checked><label for="kind-schedule">A schedule</label>
+                      <input type="radio" id="kind-webhook" name="kind" value="webhook"><label for="kind-webhook">A webhook</label>
+                      <input type="radio" id="kind-watch" name="kind" value="watch"><label for="kind-watch">A watched folder</label>
+                    </fieldset>
+                    <fieldset id="f-schedule">
+                      <legend>Schedule</legend>
+                      <label for="t-cron">Cron <span class="hint">(minute hour day-of-month month day-of-week, e.g. 0 9 * * 1-5)</span></label>
+                      <input id="t-cron" name="cron" type="text" autocomplete="off">
+                      <label for="t-tz">Time zone <span class="hint">(e.g. Europe/Berlin; default: the server's)</span></label>
+                      <input id="t-tz" name="tz" type="text" autocomplete="off">
+                      <label for="t-missed">A fire due while no server ran</label>
+                      <select id="t-missed" name="missed"><option value="run-once">runs once after the start</option><option value="skip">is skipped</option></select>
+                    </fieldset>
+                    <fieldset id="f-webhook" hidden>
+                      <legend>Webhook</legend>
+                      <label for="t-secret">Environment variable with the secret <span class="hint">(default APPRENTICE_WEBHOOK_SECRET, for GitHub GITHUB_WEBHOOK_SECRET)</span></label>
+                      <input id="t-secret" name="secret_env" type="text" autocomplete="off">
+                      <div><input type="checkbox" id="t-github" name="github"><label for="t-github">From GitHub (its signatures and events; answers posted as comments)</label></div>
+                      <label for="t-mention">Mention that starts a run <span class="hint">(GitHub; default @apprentice)</span></label>
+                      <input id="t-mention" name="mention" type="text" autocomplete="off">
+                      <label for="t-token">Environment variable with the token for comments <span class="hint">(GitHub; default GITHUB_TOKEN)</span></label>
+                      <input id="t-token" name="token_env" type="text" autocomplete="off">
+                      <label for="t-api">GitHub API <span class="hint">(default https://api.github.com)</span></label>
+                      <input id="t-api" name="api_url" type="text" autocomplete="off">
+                    </fieldset>
+                    <fieldset id="f-watch" hidden>
+                      <legend>Watched folder</legend>
+                      <label for="t-watch">Folder in the workspace <span class="hint">(new or changed files start the task with {{path}})</span></label>
+                      <input id="t-watch" name="watch" type="text" autocomplete="off">
+                    </fieldset>
+                    <label for="t-task">Task <span class="hint">({{placeholders}} come from the event, e.g. {{pull_request.title}}, {{path}})</span></label>
+                    <textarea id="t-task" name="task" rows="3" required></textarea>
+                    <label for="t-workspace">Workspace <span class="hint">(optional, under the server's root)</span></label>
+                    <input id="t-workspace" name="workspace" type="text" autocomplete="off">
+                    <div><button type="submit" id="t-submit">Add</button> <button type="button" id="t-cancel" class="secondary" hidden>Cancel editing</button></div>
+                    <p id="t-status" role="status"></p>
+                  </form>
+                </section>
+                """));
         r.get("/evals", this::evalList);
         r.get("/evals/{id}", ctx -> ctx.redirect("/evals/" + evalId(ctx) + "/report"));
         r.get("/evals/{id}/report", this::evalReport);
@@ -229,7 +284,8 @@ final class WebUi {
     }
 
     private static final List<String[]> NAV = List.of(new String[] {"/", "Runs", "runs"}, new String[] {"/sessions", "Sessions", "sessions"},
-            new String[] {"/evals", "Evaluations", "evals"}, new String[] {"/memory", "Memory", "memory"}, new String[] {"/skills", "Skills", "skills"});
+            new String[] {"/evals", "Evaluations", "evals"}, new String[] {"/memory", "Memory", "memory"}, new String[] {"/skills", "Skills", "skills"},
+            new String[] {"/triggers", "Triggers", "triggers"});
 
     /** The layout around {@code main}: a skip link, the navigation and sign-out; {@code id} is handed to the page's script. */
     private static void page(Context ctx, String title, String name, String id, String main) {

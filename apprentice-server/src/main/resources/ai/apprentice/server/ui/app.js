@@ -565,10 +565,142 @@
     await fill($('#skills-list'), '/api/skills', 'a list of skills');
   }
 
+  // ---- triggers: schedules, webhooks and watched folders (served by apprentice serve's triggers) ----
+
+  function triggerWhat(t) {
+    if (t.kind === 'schedule') return (t.description || t.cron) + ' (' + t.cron + ', ' + t.zone + ')' + (t.next_fire_at ? ' · next ' + when(t.next_fire_at) : '');
+    if (t.kind === 'webhook') {
+      return (t.github ? 'GitHub webhook' : 'Webhook') + ' at POST ' + t.path + ' · secret $' + t.secret_env + (t.secret_set ? '' : ' (not set on the server)')
+        + (t.github ? ' · mention ' + t.mention : '');
+    }
+    return 'Files in ' + t.watch;
+  }
+
+  async function triggersPage() {
+    const list = $('#triggers-list');
+    const listStatus = $('#triggers-status');
+    const form = $('#trigger-form');
+    const status = $('#t-status');
+    const kinds = ['schedule', 'webhook', 'watch'];
+    const fields = { cron: '#t-cron', tz: '#t-tz', secret_env: '#t-secret', mention: '#t-mention', token_env: '#t-token', api_url: '#t-api', watch: '#t-watch' };
+    let editing = null;
+
+    const kind = () => form.querySelector('input[name=kind]:checked').value;
+    function showKind() { for (const k of kinds) $('#f-' + k).hidden = k !== kind(); }
+    for (const r of form.querySelectorAll('input[name=kind]')) r.addEventListener('change', showKind);
+
+    function stopEditing() {
+      editing = null;
+      form.reset();
+      $('#t-name').readOnly = false;
+      $('#t-submit').textContent = 'Add';
+      $('#t-cancel').hidden = true;
+      $('#trigger-form-h').textContent = 'Add a trigger';
+      showKind();
+    }
+
+    function edit(t) {
+      stopEditing();
+      editing = t.name;
+      $('#t-name').value = t.name;
+      $('#t-name').readOnly = true;
+      $('#kind-' + t.kind).checked = true;
+      for (const [k, sel] of Object.entries(fields)) $(sel).value = t[k === 'tz' ? 'zone' : k] || '';
+      $('#t-missed').value = t.missed || 'run-once';
+      $('#t-github').checked = !!t.github;
+      $('#t-task').value = t.task;
+      $('#t-workspace').value = t.workspace || '';
+      $('#t-submit').textContent = 'Save';
+      $('#t-cancel').hidden = false;
+      $('#trigger-form-h').textContent = 'Edit trigger ' + t.name;
+      showKind();
+      $('#t-task').focus();
+    }
+
+    function body() {
+      const b = { task: $('#t-task').value };
+      if (!editing) b.name = $('#t-name').value.trim();
+      const ws = $('#t-workspace').value.trim();
+      if (ws) b.workspace = ws;
+      const put = k => { const v = $(fields[k]).value.trim(); if (v) b[k] = v; };
+      if (kind() === 'schedule') { put('cron'); put('tz'); b.missed = $('#t-missed').value; if (!b.cron) b.cron = ''; }
+      if (kind() === 'webhook') {
+        b.webhook = true;
+        put('secret_env');
+        if ($('#t-github').checked) { b.github = true; put('mention'); put('token_env'); put('api_url'); }
+      }
+      if (kind() === 'watch') { put('watch'); if (!b.watch) b.watch = ''; }
+      return b;
+    }
+
+    function table(triggers) {
+      if (!triggers.length) return el('p', { class: 'muted', text: 'No triggers yet. Add one below, or with apprentice triggers add.' });
+      const rows = el('tbody');
+      for (const t of triggers) {
+        const last = t.last_fire;
+        rows.append(el('tr', { 'data-trigger': t.name },
+          el('td', {}, el('strong', { text: t.name })),
+          el('td', { class: 'task', text: triggerWhat(t) }),
+          el('td', { class: 'task', text: t.task }),
+          el('td', { text: t.workspace || '(root)' }),
+          el('td', {}, last ? when(last.fired_at) + ' · ' + last.status : 'never', last && last.run_id ? ' · ' : null,
+            last && last.run_id ? runLink(last.run_id, 'run') : null),
+          el('td', {},
+            el('button', { type: 'button', class: 'small', text: 'Fire now', 'aria-label': 'Fire ' + t.name + ' now', onclick: async () => {
+              listStatus.replaceChildren();
+              try {
+                const r = await api('POST', '/api/triggers/' + encodeURIComponent(t.name) + '/fire');
+                listStatus.replaceChildren('Started ', runLink(r.run_id), ' for ' + t.name + '.');
+                await load();
+              } catch (e) { listStatus.textContent = e.message; }
+            } }), ' ',
+            el('button', { type: 'button', class: 'small', text: 'Edit', 'aria-label': 'Edit ' + t.name, onclick: () => edit(t) }), ' ',
+            el('button', { type: 'button', class: 'small', text: 'Remove', 'aria-label': 'Remove ' + t.name, onclick: async () => {
+              if (!confirm('Remove trigger ' + t.name + '?')) return;
+              try {
+                await api('DELETE', '/api/triggers/' + encodeURIComponent(t.name));
+                listStatus.textContent = 'Removed ' + t.name + '.';
+                if (editing === t.name) stopEditing();
+                await load();
+              } catch (e) { listStatus.textContent = e.message; }
+            } }))));
+      }
+      const head = el('tr');
+      for (const h of ['Name', 'Started by', 'Task', 'Workspace', 'Last fire', '']) head.append(el('th', { scope: 'col', text: h }));
+      return el('table', {}, el('thead', {}, head), rows);
+    }
+
+    async function load() {
+      try {
+        const data = await api('GET', '/api/triggers');
+        list.replaceChildren(table(data.triggers || []));
+      } catch (e) {
+        list.replaceChildren(el('p', { class: 'muted', text: e.status === 404
+          ? 'This server does not run triggers (GET /api/triggers answered 404).' : 'Could not load the triggers: ' + e.message }));
+      }
+    }
+
+    form.addEventListener('submit', async ev => {
+      ev.preventDefault();
+      status.textContent = '';
+      try {
+        const name = editing;
+        const t = name ? await api('PUT', '/api/triggers/' + encodeURIComponent(name), body()) : await api('POST', '/api/triggers', body());
+        status.textContent = (name ? 'Saved ' : 'Added ') + t.name + (t.path ? ': deliveries go to POST ' + t.path : '') + '.';
+        stopEditing();
+        await load();
+      } catch (e) { status.textContent = e.message; }
+    });
+    $('#t-cancel').addEventListener('click', () => { stopEditing(); status.textContent = ''; });
+    $('#refresh').addEventListener('click', load);
+    showKind();
+    await load();
+  }
+
   document.addEventListener('DOMContentLoaded', () => {
     const page = document.body.dataset.page;
     const id = document.body.dataset.id;
-    const pages = { runs: runsPage, run: () => runPage(id), sessions: sessionsPage, chat: () => chatPage(id), memory: memoryPage, skills: skillsPage };
+    const pages = { runs: runsPage, run: () => runPage(id), sessions: sessionsPage, chat: () => chatPage(id), memory: memoryPage, skills: skillsPage, triggers: triggersPage };
     if (pages[page]) pages[page]().catch(showError);
   });
 })();
