@@ -8,6 +8,7 @@ final class Platforms {
 
     static ChatPlatform create(ChannelConfig config, Map<String, String> env) throws ChatException {
         switch (config.platform()) {
+            case "dingtalk" -> { return ai.apprentice.channels.dingtalk.DingTalkPlatform.create(config, env); }
             default -> throw new ChatException("the " + config.platform() + " platform is not available in this build");
         }
     }
