@@ -12,7 +12,6 @@ import ai.apprentice.json.Json;
 import ai.apprentice.server.Inbound;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -193,6 +192,6 @@ class DingTalkPlatformTest {
         assertThatThrownBy(() -> DingTalkPlatform.create(config(fake.url(), Map.of()), Map.of("DT_KEY", "k")))
                 .isInstanceOf(ChatException.class).hasMessageContaining("DT_SECRET");
         assertThatThrownBy(() -> platform(Map.of("mode", "socket"))).hasMessageContaining("http or stream");
-        assertThat(List.of(fake.calls("/v1.0/oauth2/accessToken").size())).containsExactly(3);
+        assertThat(fake.calls("/v1.0/oauth2/accessToken")).hasSize(3);
     }
 }
