@@ -8,6 +8,8 @@ final class Platforms {
 
     static ChatPlatform create(ChannelConfig config, Map<String, String> env) throws ChatException {
         switch (config.platform()) {
+            case "wecom" -> { return ai.apprentice.channels.wecom.WeComPlatform.create(config, env); }
+            case "webhook" -> { return ai.apprentice.channels.webhook.WebhookPlatform.create(config, env); }
             default -> throw new ChatException("the " + config.platform() + " platform is not available in this build");
         }
     }
