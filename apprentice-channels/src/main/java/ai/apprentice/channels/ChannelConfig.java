@@ -66,9 +66,14 @@ public record ChannelConfig(String name, String platform, Map<String, String> se
     }
 
     public boolean mayStart(ChatEvent.Message m) {
-        if (!allowTeams.isEmpty() && !allowTeams.contains(m.place().team())) return false;
-        if (!m.direct() && !allowChannels.isEmpty() && !allowChannels.contains(m.place().channel())) return false;
-        return allowUsers.contains("*") || allowUsers.contains(m.from().id());
+        return mayAsk(m.from(), m.place(), m.direct());
+    }
+
+    /** Whether {@code p} may ask the intern for things (start runs, judge answers) at {@code place}. */
+    public boolean mayAsk(ChatEvent.Person p, ChatEvent.Place place, boolean direct) {
+        if (!allowTeams.isEmpty() && !allowTeams.contains(place.team())) return false;
+        if (!direct && !allowChannels.isEmpty() && !allowChannels.contains(place.channel())) return false;
+        return allowUsers.contains("*") || allowUsers.contains(p.id());
     }
 
     public boolean mayApprove(ChatEvent.Person p) {

@@ -394,8 +394,7 @@ public final class Intern implements AgentService.ApprovalListener, AutoCloseabl
 
     /** Feedback is for the people who may ask the intern for things at all. */
     private boolean mayJudge(ChatEvent.Action a) throws ChatException {
-        var probe = new ChatEvent.Message(a.eventId(), a.place(), a.from(), "", false, true, List.of());
-        if (config.mayStart(probe)) return true;
+        if (config.mayAsk(a.from(), a.place(), false)) return true;
         note("refused feedback from " + author(a.from()) + ": not on the allow list");
         send(a.place(), Outgoing.text("Sorry, only people on my allow list can judge my answers."));
         return false;
