@@ -9,6 +9,7 @@ final class Platforms {
     static ChatPlatform create(ChannelConfig config, Map<String, String> env) throws ChatException {
         switch (config.platform()) {
             case "slack" -> { return ai.apprentice.channels.slack.SlackPlatform.create(config, env); }
+            case "feishu" -> { return ai.apprentice.channels.feishu.FeishuPlatform.create(config, env); }
             case "dingtalk" -> { return ai.apprentice.channels.dingtalk.DingTalkPlatform.create(config, env); }
             case "wecom" -> { return ai.apprentice.channels.wecom.WeComPlatform.create(config, env); }
             case "webhook" -> { return ai.apprentice.channels.webhook.WebhookPlatform.create(config, env); }
