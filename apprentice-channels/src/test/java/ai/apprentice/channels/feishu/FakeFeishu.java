@@ -51,6 +51,7 @@ final class FakeFeishu implements AutoCloseable {
     }
 
     final List<Call> calls = new CopyOnWriteArrayList<>();
+    private final Map<Call, String> sentIds = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     final List<Map<String, String>> uploads = new CopyOnWriteArrayList<>();
     final List<WsContext> sockets = new CopyOnWriteArrayList<>();
     final List<DynamicMessage> received = new CopyOnWriteArrayList<>();
@@ -127,7 +128,7 @@ final class FakeFeishu implements AutoCloseable {
             // a fault of the fake itself is said in Feishu's error shape, with what it was
             config.routes.exception(Exception.class, (e, ctx) -> ctx.status(500).json(Map.of("code", 1, "msg", "fake: " + e)));
             config.routes.post("/open-apis/auth/v3/tenant_access_token/internal", ctx -> {
-                var body = record(ctx);
+                var body = record(ctx).body();
                 if (!APP_ID.equals(body.path("app_id").asText()) || !APP_SECRET.equals(body.path("app_secret").asText())) {
                     ctx.status(400).json(Map.of("code", 10014, "msg", "app secret invalid"));
                     return;
@@ -135,19 +136,21 @@ final class FakeFeishu implements AutoCloseable {
                 ctx.json(Map.of("code", 0, "msg", "ok", "tenant_access_token", TOKEN, "expire", 7200));
             });
             config.routes.get("/open-apis/bot/v3/info", ctx -> {
-                if (authorized(ctx)) ctx.json(Map.of("code", 0, "msg", "ok", "bot", Map.of("app_name", "apprentice", "open_id", BOT_OPEN_ID)));
+                if (authorized(ctx) != null) ctx.json(Map.of("code", 0, "msg", "ok", "bot", Map.of("app_name", "apprentice", "open_id", BOT_OPEN_ID)));
             });
             config.routes.post("/open-apis/im/v1/messages/{id}/reply", ctx -> {
-                if (authorized(ctx)) ctx.json(sent(ctx.pathParam("id")));
+                var call = authorized(ctx);
+                if (call != null) ctx.json(sent(call, ctx.pathParam("id")));
             });
             config.routes.post("/open-apis/im/v1/messages", ctx -> {
-                if (authorized(ctx)) ctx.json(sent(null));
+                var call = authorized(ctx);
+                if (call != null) ctx.json(sent(call, null));
             });
             config.routes.patch("/open-apis/im/v1/messages/{id}", ctx -> {
-                if (authorized(ctx)) ctx.json(Map.of("code", 0, "msg", "success", "data", Map.of()));
+                if (authorized(ctx) != null) ctx.json(Map.of("code", 0, "msg", "success", "data", Map.of()));
             });
             config.routes.get("/open-apis/im/v1/messages/{id}/resources/{key}", ctx -> {
-                if (authorized(ctx)) ctx.contentType("application/octet-stream").result(file);
+                if (authorized(ctx) != null) ctx.contentType("application/octet-stream").result(file);
             });
             config.routes.post("/open-apis/im/v1/files", ctx -> {
                 // the multipart body is read as parts, not recorded as JSON
@@ -164,7 +167,7 @@ final class FakeFeishu implements AutoCloseable {
                 ctx.json(Map.of("code", 0, "msg", "success", "data", Map.of("file_key", "file_v2_up1")));
             });
             config.routes.post("/callback/ws/endpoint", ctx -> {
-                var body = record(ctx);
+                var body = record(ctx).body();
                 if (!APP_ID.equals(body.path("AppID").asText()) || !APP_SECRET.equals(body.path("AppSecret").asText())) {
                     ctx.json(Map.of("code", 1000040343, "msg", "app secret invalid"));
                     return;
@@ -190,14 +193,15 @@ final class FakeFeishu implements AutoCloseable {
         app.start();
     }
 
-    private Map<String, Object> sent(String replyTo) {
+    private Map<String, Object> sent(Call call, String replyTo) {
         var id = "om_sent" + ids.incrementAndGet();
+        sentIds.put(call, id);
         var data = new HashMap<String, Object>(Map.of("message_id", id, "chat_id", "oc_chat1", "msg_type", "interactive"));
         if (replyTo != null) data.put("parent_id", replyTo);
         return Map.of("code", 0, "msg", "success", "data", data);
     }
 
-    private JsonNode record(Context ctx) {
+    private Call record(Context ctx) {
         var headers = new HashMap<String, String>();
         ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
         JsonNode body;
@@ -206,17 +210,24 @@ final class FakeFeishu implements AutoCloseable {
         } catch (RuntimeException e) {
             body = Json.object();
         }
-        calls.add(new Call(ctx.method().name(), ctx.path(), ctx.queryString(), headers, body, Map.of()));
-        return body;
+        var call = new Call(ctx.method().name(), ctx.path(), ctx.queryString(), headers, body, Map.of());
+        calls.add(call);
+        return call;
     }
 
-    private boolean authorized(Context ctx) {
-        record(ctx);
+    /** The call recorded, or null when it was refused for want of the token. */
+    private Call authorized(Context ctx) {
+        var call = record(ctx);
         if (!("Bearer " + TOKEN).equals(ctx.header("Authorization"))) {
             ctx.status(400).json(Map.of("code", 99991663, "msg", "Invalid access token for authorization"));
-            return false;
+            return null;
         }
-        return true;
+        return call;
+    }
+
+    /** The message_id the fake answered a send or reply with. */
+    String sentId(Call call) {
+        return sentIds.get(call);
     }
 
     int port() {
