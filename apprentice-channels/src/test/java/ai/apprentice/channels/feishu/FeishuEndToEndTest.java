@@ -287,6 +287,9 @@ class FeishuEndToEndTest {
         fake.sendEvent("event", "msg-2", Json.write(Payloads.mention("ev_ws1", "ou_alice", "om_m1", "what is the answer?")), 1);
         assertThat(FakeFeishu.await(() -> log.toString().contains("repeated delivery of ev_ws1"))).isTrue();
 
+        // Feishu drops the connection: the intern asks for a new endpoint and goes on receiving there
+        fake.sockets.get(0).closeSession(1001, "going away");
+        assertThat(FakeFeishu.await(() -> fake.devices.size() == 2 && fake.sockets.size() == 1)).as("log:\n%s", log).isTrue();
         var answerId = answer.path().substring(answer.path().lastIndexOf('/') + 1);
         fake.sendEvent("card", "msg-3", Json.write(Payloads.cardAction("ev_ws2", "ou_alice", answerId, Button.GOOD, id)), 1);
         awaitCard("Thanks, noted 👍");
