@@ -238,8 +238,9 @@ public final class FeishuPlatform implements ChatPlatform {
             post(place, message);
             return;
         }
-        api.call("PATCH", "/open-apis/im/v1/messages/" + path(messageRef), Json.object().put("content", FeishuCards.card(message)));
+        // noted first: a press may arrive as soon as Feishu shows the buttons
         if (!message.buttons().isEmpty()) cards.put(messageRef, place);
+        api.call("PATCH", "/open-apis/im/v1/messages/" + path(messageRef), Json.object().put("content", FeishuCards.card(message)));
     }
 
     /** A long answer as a file: uploaded ({@code POST /open-apis/im/v1/files}), then sent as a file message. */
