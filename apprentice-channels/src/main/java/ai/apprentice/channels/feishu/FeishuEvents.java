@@ -107,13 +107,16 @@ final class FeishuEvents {
             }
         }
         boolean mentioned = false;
+        var replacements = new java.util.TreeMap<String, String>(java.util.Comparator.comparing(String::length).reversed().thenComparing(k -> k));
         for (var mention : mentions) {
             var key = mention.path("key").asText("");
             boolean me = botOpenId != null ? botOpenId.equals(text(mention.path("id"), "open_id")) : !mentioned;
             if (me) mentioned = true;
             // the intern's own mention is not part of the task; other people's read as @Name
-            if (!key.isEmpty()) text = text.replace(key, me ? "" : "@" + mention.path("name").asText(""));
+            if (!key.isEmpty()) replacements.put(key, me ? "" : "@" + mention.path("name").asText(""));
         }
+        // longest keys first, so that @_user_10 is not read as @_user_1 followed by 0
+        for (var r : replacements.entrySet()) text = text.replace(r.getKey(), r.getValue());
         var reply = new HashMap<String, String>();
         reply.put(REPLY_TO, messageId);
         if (text(m, "thread_id") != null) reply.put(IN_THREAD, "true");
@@ -122,7 +125,7 @@ final class FeishuEvents {
         var thread = root != null ? root : direct ? null : messageId;
         var place = new ChatEvent.Place(tenant, chatId, thread, reply);
         var from = new ChatEvent.Person(openId, openId, bot);
-        return Parsed.of(new ChatEvent.Message(eventId, place, from, text.strip().replaceAll("[ \\t]{2,}", " "), direct, !direct && mentioned,
+        return Parsed.of(new ChatEvent.Message(eventId, place, from, text.strip(), direct, !direct && mentioned,
                 attachments));
     }
 

@@ -274,7 +274,8 @@ class FeishuEndToEndTest {
     void overTheLongConnectionAnEventIsAnsweredAndStartsARunAndACardPressComesBack() throws Exception {
         fake.pingInterval = 1;
         start("{\"text\": \"The answer is 42.\"}\n", Map.of(), new LinkedHashMap<>(Map.of("mode", "long_connection")));
-        assertThat(fake.sockets).hasSize(1);
+        // the client has its socket when the server's side may still be registering it
+        assertThat(FakeFeishu.await(() -> fake.sockets.size() == 1)).isTrue();
         assertThat(fake.calls("POST", FeishuLongConnection.ENDPOINT).get(0).body().path("AppID").asText()).isEqualTo(FakeFeishu.APP_ID);
 
         // a payload split over two frames, as Feishu does with large ones

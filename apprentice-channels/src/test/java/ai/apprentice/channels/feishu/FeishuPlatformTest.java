@@ -167,6 +167,14 @@ class FeishuPlatformTest {
         assertThat(notMe.mentioned()).isFalse();
         assertThat(notMe.text()).isEqualTo("@Bob look at this");
 
+        // ten people mentioned: @_user_10 is Carol, not the bot followed by a 0; the indentation of code is kept
+        var many = Payloads.message("ev6", "ou_alice", "om_m6", "group", "text",
+                Json.write(Json.object().put("text", "@_user_1 ask @_user_10 about:\n    if x:\n        y()")));
+        var ms = ((ObjectNode) many.path("event").path("message")).putArray("mentions");
+        ms.addObject().put("key", "@_user_1").put("name", "apprentice").putObject("id").put("open_id", FakeFeishu.BOT_OPEN_ID);
+        ms.addObject().put("key", "@_user_10").put("name", "Carol").putObject("id").put("open_id", "ou_carol");
+        assertThat(message(p, many).text()).isEqualTo("ask @Carol about:\n    if x:\n        y()");
+
         var file = message(p, Payloads.message("ev3", "ou_alice", "om_f1", "p2p", "file", "{\"file_key\":\"file_v2_9\",\"file_name\":\"data.csv\"}"));
         assertThat(file.direct()).isTrue();
         assertThat(file.place().thread()).isNull();
