@@ -141,7 +141,7 @@ public final class FeishuPlatform implements ChatPlatform {
         }
         if (!FeishuCrypto.equal(settings.verificationToken(), token)) return Received.refused(401, "the verification token does not match");
         if ("url_verification".equals(body.path("type").asText())) {
-            // the request URL's check when it is saved in the console: answered with its challenge (it is not signed)
+            // the request URL's check when it is saved in the console: answered with its challenge (Feishu may send it unsigned)
             var challenge = body.path("challenge").asText("");
             if (challenge.isEmpty()) return Received.refused(400, "a url_verification without a challenge");
             return Received.answer(Inbound.Response.json(200, Json.write(Json.object().put("challenge", challenge))));
