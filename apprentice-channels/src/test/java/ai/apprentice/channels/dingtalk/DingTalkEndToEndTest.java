@@ -112,7 +112,8 @@ class DingTalkEndToEndTest {
     @Test
     void overStreamModeARobotMessageIsAcknowledgedAndStartsARunAnsweredInTheConversation() throws Exception {
         start(Map.of("mode", "stream"));
-        assertThat(fake.sockets).hasSize(1);
+        // the server's start returns once the connection is asked for; the fake sees the socket a moment later
+        assertThat(FakeDingTalk.await(() -> fake.sockets.size() == 1)).isTrue();
         var open = fake.calls("/v1.0/gateway/connections/open").get(0).body();
         assertThat(open.path("subscriptions")).extracting(s -> s.path("topic").asText())
                 .contains(DingTalkStream.BOT_MESSAGES, DingTalkStream.CARD_CALLBACKS);
