@@ -12,6 +12,8 @@ import java.util.function.Function;
  * Turns {@code PROVIDER:MODEL} into a model client with retries. OpenAI-compatible providers take their key
  * from their own variable, then {@code OPENAI_API_KEY}; their endpoint from {@code --base-url}, then their
  * own variable, then {@code OPENAI_BASE_URL} (for {@code openai} and {@code compat}), then the preset.
+ * {@code APPRENTICE_REASONING} (minimal, low, medium, high or a number of thinking tokens) asks reasoning models to
+ * think that hard when the settings say nothing.
  */
 public final class Providers {
     private static final List<Preset> PRESETS = List.of(
@@ -61,8 +63,13 @@ public final class Providers {
                     + "=... to use " + preset.description() + (preset.protocol() == Protocol.OPENAI
                     ? ", or pass --base-url for a server that needs no key" : ""));
         }
+        // The reasoning effort may come from the environment, so that any command can set it without a flag.
+        if (settings.reasoning() == null && env.apply("APPRENTICE_REASONING") != null) {
+            settings = settings.withReasoning(env.apply("APPRENTICE_REASONING"));
+        }
         var base = switch (preset.protocol()) {
-            case OPENAI -> new OpenAiCompatibleModel(spec, model, baseUrl, key, settings);
+            case OPENAI -> new OpenAiCompatibleModel(spec, model, baseUrl, key, settings, preset.name().equals("openai")
+                    ? OpenAiCompatibleModel.Flavor.OPENAI : OpenAiCompatibleModel.Flavor.COMPATIBLE);
             case ANTHROPIC -> new AnthropicModel(spec, model, baseUrl, key, settings);
         };
         return new RetryingModel(base, settings.retry());
