@@ -33,10 +33,10 @@ public final class PriceTable {
         openai(t, "gpt-4o-mini", 0.15, 0.075, 0.60);
         openai(t, "o3", 2.00, 0.50, 8.00);
         openai(t, "o4-mini", 1.10, 0.275, 4.40);
-        anthropic(t, "claude-sonnet-4-5", 3.00, 15.00);
-        anthropic(t, "claude-sonnet-4", 3.00, 15.00);
-        anthropic(t, "claude-haiku-4-5", 1.00, 5.00);
-        anthropic(t, "claude-opus-4-1", 15.00, 75.00);
+        anthropic(t, "claude-sonnet-4-5", 3.00, 0.30, 3.75, 15.00);
+        anthropic(t, "claude-sonnet-4", 3.00, 0.30, 3.75, 15.00);
+        anthropic(t, "claude-haiku-4-5", 1.00, 0.10, 1.25, 5.00);
+        anthropic(t, "claude-opus-4-1", 15.00, 1.50, 18.75, 75.00);
         t.put("deepseek-chat", new Price(0.28, 0.42, 0.028, 0.28, "2025-09-29", DEEPSEEK));
         t.put("deepseek-reasoner", new Price(0.28, 0.42, 0.028, 0.28, "2025-09-29", DEEPSEEK));
         return t;
@@ -46,8 +46,8 @@ public final class PriceTable {
         t.put(model, new Price(input, output, cached, input, "2025-10-01", OPENAI));
     }
 
-    private static void anthropic(PriceTable t, String model, double input, double output) {
-        t.put(model, new Price(input, output, input * 0.1, input * 1.25, "2025-10-01", ANTHROPIC));
+    private static void anthropic(PriceTable t, String model, double input, double cacheRead, double cacheWrite, double output) {
+        t.put(model, new Price(input, output, cacheRead, cacheWrite, "2025-10-01", ANTHROPIC));
     }
 
     public PriceTable put(String modelId, Price price) {
