@@ -20,6 +20,8 @@ final class EventPrinter implements EventListener {
     private final boolean json;
     private final boolean color;
     private boolean midLine;
+    /** The last thing shown was the model's reasoning (dimmed), not its answer. */
+    private boolean reasoning;
     /** Streamed text of the current step since its last line break, as shown: what a retry can still erase in place. */
     private final StringBuilder lineSoFar = new StringBuilder();
     /** The same text as received, before redaction and escaping: a retry discards characters of this. */
@@ -40,7 +42,18 @@ final class EventPrinter implements EventListener {
             return;
         }
         switch (event) {
+            case Event.ReasoningDelta r -> { // dimmed, apart from the answer, which starts on a line of its own
+                lineSoFar.setLength(0);
+                rawLine.setLength(0);
+                String shown = text(r.text());
+                out.print(dim(shown));
+                out.flush();
+                midLine = !shown.endsWith("\n");
+                reasoning = true;
+            }
             case Event.ModelDelta d -> {
+                if (reasoning) endLine();
+                reasoning = false;
                 String shown = text(d.text());
                 out.print(shown);
                 out.flush();

@@ -34,4 +34,16 @@ class EventPrinterTest {
     void elsewhereALineSaysTheTextAboveIsVoid() {
         assertThat(print(false)).startsWith("Hel\n(the answer above was cut off and starts again)\n").endsWith("\nHello");
     }
+
+    @Test
+    void reasoningIsDimmedAndTheAnswerStartsOnItsOwnLine() {
+        var out = new ByteArrayOutputStream();
+        try (var o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            var p = new EventPrinter(o, o, false, true);
+            p.onEvent(new Event.ReasoningDelta("r", Instant.now(), 1, "Two and two"));
+            p.onEvent(new Event.ReasoningDelta("r", Instant.now(), 1, " make four."));
+            p.onEvent(new Event.ModelDelta("r", Instant.now(), 1, "Four."));
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("\u001b[2mTwo and two\u001b[0m\u001b[2m make four.\u001b[0m\nFour.");
+    }
 }
