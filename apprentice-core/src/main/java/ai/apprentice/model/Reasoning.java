@@ -6,7 +6,7 @@ package ai.apprentice.model;
  * (Anthropic's {@code thinking} with its {@code signature}, {@code redacted_thinking} with its {@code data}), so
  * those fields are kept exactly as received.
  *
- * @param kind      {@link #THINKING}, {@link #REDACTED} or {@link #TEXT}
+ * @param kind      {@link #THINKING}, {@link #REDACTED}, {@link #TEXT} or {@link #OPENAI_ITEM}
  * @param text      the readable reasoning (null for redacted reasoning)
  * @param signature the provider's signature of {@code text}, or null
  * @param data      the provider's opaque (encrypted) reasoning, or null
@@ -18,6 +18,11 @@ public record Reasoning(String kind, String text, String signature, String data)
     public static final String REDACTED = "redacted_thinking";
     /** Plain reasoning text, e.g. the {@code reasoning_content} of OpenAI-compatible endpoints. */
     public static final String TEXT = "text";
+    /**
+     * An OpenAI Responses API reasoning item: {@code data} is the item's JSON as received (id, summary and, when not
+     * stored at OpenAI, {@code encrypted_content}), {@code text} its summary.
+     */
+    public static final String OPENAI_ITEM = "openai_reasoning";
 
     public static Reasoning text(String text) {
         return new Reasoning(TEXT, text, null, null);

@@ -46,7 +46,7 @@ public final class PromptCache {
     public synchronized Split openAi(JsonNode body) {
         var prompt = new StringBuilder();
         prompt.append(write(body.path("tools")));
-        for (var m : body.path("messages")) prompt.append(write(m));
+        for (var m : body.has("input") ? body.path("input") : body.path("messages")) prompt.append(write(m)); // Responses, Chat
         var bytes = prompt.toString().getBytes(StandardCharsets.UTF_8);
         long total = tokens(bytes.length);
         long shared = 0;
