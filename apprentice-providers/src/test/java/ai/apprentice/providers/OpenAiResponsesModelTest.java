@@ -104,7 +104,5 @@ class OpenAiResponsesModelTest {
         assertThat(first.usage().cacheReadTokens()).isZero();
         assertThat(second.usage().cacheReadTokens()).isGreaterThanOrEqualTo(1024);
         assertThat(second.usage()).isNotEqualTo(Usage.ZERO);
-        assertThat(server.requests().get(1).body().get("prompt_cache_key").asText())
-                .isEqualTo(server.requests().getFirst().body().get("prompt_cache_key").asText());
     }
 }

@@ -31,7 +31,7 @@ import java.util.TreeMap;
  *
  * <p>Caching: OpenAI and most compatible servers cache prompt prefixes by themselves, so the body is written with
  * everything stable first (tools, then the messages in order) and nothing that changes between steps in front; on
- * OpenAI a {@code prompt_cache_key} derived from that stable part routes the steps of a run to the same cache.
+ * api.openai.com a {@code prompt_cache_key} derived from that stable part routes the steps of a run to the same cache.
  * Usage reports cache hits as {@code prompt_tokens_details.cached_tokens} (OpenAI, Qwen, GLM), {@code cached_tokens}
  * (Kimi) or {@code prompt_cache_hit_tokens} (DeepSeek), and reasoning as {@code completion_tokens_details.reasoning_tokens}.
  *
@@ -135,7 +135,7 @@ public final class OpenAiCompatibleModel implements Model {
             if (request.maxOutputTokens() != null) g.writeNumberField(reasoning ? "max_completion_tokens" : "max_tokens", request.maxOutputTokens());
             var effort = ProviderSettings.Reasoning.effort(settings.reasoning());
             if (reasoning && effort != null) g.writeStringField("reasoning_effort", effort);
-            if (flavor == Flavor.OPENAI && settings.promptCaching()) g.writeStringField("prompt_cache_key", cacheKey(request));
+            if (sendsCacheKey(endpoint, settings)) g.writeStringField("prompt_cache_key", cacheKey(request));
             if (!request.stop().isEmpty()) {
                 g.writeArrayFieldStart("stop");
                 for (var s : request.stop()) g.writeString(s);
@@ -149,10 +149,18 @@ public final class OpenAiCompatibleModel implements Model {
     }
 
     /**
+     * Only OpenAI's own endpoint gets a {@code prompt_cache_key}: proxies and other servers behind {@code OPENAI_BASE_URL}
+     * may refuse a parameter they do not know, and caching works without it (the key only improves routing).
+     */
+    static boolean sendsCacheKey(URI endpoint, ProviderSettings settings) {
+        return settings.promptCaching() && "api.openai.com".equalsIgnoreCase(endpoint.getHost());
+    }
+
+    /**
      * The same key for every step of a run and for runs with the same tools and instructions: a hash of the tools and
      * the first system message, the part of the prefix that does not grow. It only steers routing to a cache.
      */
-    private static String cacheKey(ChatRequest request) {
+    static String cacheKey(ChatRequest request) {
         try {
             var digest = java.security.MessageDigest.getInstance("SHA-256");
             for (var t : request.tools()) {

@@ -98,15 +98,8 @@ public final class OpenAiResponsesModel implements Model {
             body.put("temperature", request.temperature()); // reasoning models refuse a temperature
         }
         if (request.maxOutputTokens() != null) body.put("max_output_tokens", request.maxOutputTokens());
-        if (settings.promptCaching()) body.put("prompt_cache_key", promptCacheKey(request));
+        if (OpenAiCompatibleModel.sendsCacheKey(endpoint, settings)) body.put("prompt_cache_key", OpenAiCompatibleModel.cacheKey(request));
         return body;
-    }
-
-    private static String promptCacheKey(ChatRequest request) {
-        var digest = new StringBuilder();
-        request.tools().forEach(t -> digest.append(t.name()).append(t.parameters()));
-        request.messages().stream().filter(m -> m.role() == Role.SYSTEM).findFirst().ifPresent(m -> digest.append(m.text()));
-        return "apprentice-" + Integer.toHexString(digest.toString().hashCode());
     }
 
     private static void add(ArrayNode input, Message m) {

@@ -10,4 +10,9 @@ public final class OpenAiCompatibleModelAccess {
     public static Usage usage(JsonNode u) {
         return OpenAiCompatibleModel.usage(u);
     }
+
+    /** The request body the model would send, as JSON. */
+    public static JsonNode body(OpenAiCompatibleModel model, ai.apprentice.model.ChatRequest request) {
+        return ai.apprentice.json.Json.tree(new String(model.body(request), java.nio.charset.StandardCharsets.UTF_8));
+    }
 }
