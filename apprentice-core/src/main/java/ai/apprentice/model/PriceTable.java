@@ -55,11 +55,16 @@ public final class PriceTable {
         return this;
     }
 
+    /** Providers that run on the user's machine (or play a script): no bill, so free rather than unpriced. */
+    static final java.util.Set<String> LOCAL = java.util.Set.of("local", "scripted", "ollama", "vllm", "llamacpp");
+    static final Price FREE = new Price(0, 0, 0, 0, null, "runs on this machine: no per-token bill");
+
     /** The price of a model, or null when the table has none. */
     public Price lookup(String modelId) {
         var exact = prices.get(modelId);
         if (exact != null) return exact;
         int colon = modelId.indexOf(':');
+        if (colon > 0 && LOCAL.contains(modelId.substring(0, colon))) return FREE;
         String name = colon < 0 ? modelId : modelId.substring(colon + 1);
         var bare = prices.get(name);
         if (bare != null) return bare;

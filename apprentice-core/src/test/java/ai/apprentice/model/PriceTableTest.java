@@ -41,6 +41,10 @@ class PriceTableTest {
         assertThat(prices.priced("qwen:qwen-plus")).isFalse();
         assertThat(prices.lookup("qwen:qwen-plus")).isNull();
         assertThat(prices.priced("openai:gpt-4.1-mini")).isTrue();
+        // On this machine there is no bill: free, not unpriced.
+        assertThat(prices.priced("local:qwen2.5-1.5b-instruct")).isTrue();
+        assertThat(prices.cost("ollama:qwen2.5", new Usage(1000, 1000))).isZero();
+        assertThat(prices.priced("compat:my-model")).isFalse();
     }
 
     @Test
