@@ -32,6 +32,31 @@ class BenchCommandTest {
     }
 
     @Test
+    void costShowsCachingCutsBilledInputByAtLeastHalfOnBothPriceStructures() {
+        var r = cli.run("bench", "cost", "--steps", "30");
+        assertThat(r.exit()).as(r.err()).isEqualTo(0);
+        var json = Json.tree(r.out());
+        assertThat(json.get("benchmark").asText()).isEqualTo("prompt_caching_cost");
+        for (var provider : new String[] {"anthropic", "openai"}) {
+            var p = json.get(provider);
+            assertThat(p.get("cache_read_tokens").asLong()).as(provider).isPositive();
+            assertThat(p.get("cache_read_tokens_without_caching").asLong()).as(provider).isZero();
+            assertThat(p.get("input_cost_usd_with_caching").asDouble()).as(provider).isPositive()
+                    .isLessThanOrEqualTo(p.get("input_cost_usd_without_caching").asDouble() / 2);
+            assertThat(p.get("input_cost_reduction").asDouble()).as(provider).isGreaterThanOrEqualTo(0.5);
+        }
+        // Both runs of a provider send the same conversation: only the caching differs (and, on Anthropic, the system
+        // prompt's wrapping as a block that can carry a breakpoint, a few bytes a request).
+        assertThat(json.at("/anthropic/input_tokens").asLong()).isCloseTo(json.at("/anthropic/input_tokens_without_caching").asLong(),
+                org.assertj.core.data.Percentage.withPercentage(1));
+        // A prefix that changes every step loses most of the cache: only tools and instructions before it still hit.
+        assertThat(json.at("/openai/input_cost_usd_with_a_timestamp_after_the_instructions").asDouble())
+                .isGreaterThan(json.at("/openai/input_cost_usd_with_caching").asDouble() * 2);
+        System.out.println(r.out()); // the numbers, for docs/PERFORMANCE.md
+        assertThat(json.get("meets_target").asBoolean()).isTrue();
+    }
+
+    @Test
     void envPrintsStepsPerSecondAndTheMockModelCallBaseline() {
         var r = cli.run("bench", "env", "shop", "--seconds", "1");
         assertThat(r.exit()).as(r.err()).isEqualTo(0);

@@ -20,6 +20,9 @@ final class EventPrinter implements EventListener {
     private final boolean json;
     private final boolean color;
     private boolean midLine;
+    /** The last thing shown was the model's reasoning (dimmed), not its answer. */
+    private boolean reasoning;
+    private boolean unpricedShown;
     /** Streamed text of the current step since its last line break, as shown: what a retry can still erase in place. */
     private final StringBuilder lineSoFar = new StringBuilder();
     /** The same text as received, before redaction and escaping: a retry discards characters of this. */
@@ -40,7 +43,18 @@ final class EventPrinter implements EventListener {
             return;
         }
         switch (event) {
+            case Event.ReasoningDelta r -> { // dimmed, apart from the answer, which starts on a line of its own
+                lineSoFar.setLength(0);
+                rawLine.setLength(0);
+                String shown = text(r.text());
+                out.print(dim(shown));
+                out.flush();
+                midLine = !shown.endsWith("\n");
+                reasoning = true;
+            }
             case Event.ModelDelta d -> {
+                if (reasoning) endLine();
+                reasoning = false;
                 String shown = text(d.text());
                 out.print(shown);
                 out.flush();
@@ -51,6 +65,11 @@ final class EventPrinter implements EventListener {
                 int rawNl = d.text().lastIndexOf('\n');
                 if (rawNl >= 0) rawLine.setLength(0);
                 rawLine.append(rawNl >= 0 ? d.text().substring(rawNl + 1) : d.text());
+            }
+            case Event.UsageEvent u when u.unpriced() && !unpricedShown -> { // said once: its cost is unknown, not $0
+                unpricedShown = true;
+                endLine();
+                err.println(dim("(no price known for this model: its cost is not counted; add it under 'prices' in the config)"));
             }
             case Event.ToolCallEvent c -> line(dim("→ " + preview(c.call().name()) + " " + preview(c.call().arguments())));
             case Event.ToolResultEvent r -> line(dim((r.error() ? "✗ " : "← ") + preview(r.content())));

@@ -6,10 +6,12 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "models", description = "List model providers and their presets.")
+@Command(name = "models", description = "List model providers and their presets; --prices shows what models cost.")
 final class ModelsCommand implements Callable<Integer> {
     private final Cli cli;
     @Option(names = "--json", description = "Print JSON.") boolean json;
+    @Option(names = "--prices", description = "Show the price table: input, cached input, cache write and output, with date and source.")
+    boolean prices;
 
     ModelsCommand(Cli cli) {
         this.cli = cli;
@@ -17,6 +19,7 @@ final class ModelsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (prices) return prices();
         var presets = Providers.presets();
         if (json) {
             cli.out.println(Json.MAPPER.valueToTree(presets).toPrettyString());
@@ -32,6 +35,24 @@ final class ModelsCommand implements Callable<Integer> {
         cli.out.printf("%-12s %-52s %-20s %s%n", "scripted", "(plays a JSON/JSONL file of turns)", "-", "--model scripted:demo.jsonl");
         cli.out.println();
         cli.out.println("OpenAI-compatible providers also read OPENAI_BASE_URL and OPENAI_API_KEY; Anthropic reads ANTHROPIC_BASE_URL.");
+        return 0;
+    }
+
+    /** The built-in price table (config can add models); models missing from it are reported without a price, not as free. */
+    private int prices() {
+        var table = new java.util.TreeMap<>(ai.apprentice.model.PriceTable.defaults().asMap());
+        if (json) {
+            cli.out.println(Json.MAPPER.valueToTree(table).toPrettyString());
+            return 0;
+        }
+        cli.out.println("USD per million tokens.");
+        cli.out.printf("%-20s %8s %8s %8s %8s  %-10s %s%n", "MODEL", "INPUT", "CACHED", "CACHE-W", "OUTPUT", "AS OF", "SOURCE");
+        table.forEach((model, p) -> cli.out.printf("%-20s %8.3f %8.3f %8.3f %8.3f  %-10s %s%n", model, p.inputPerMillion(),
+                p.cachedInputPerMillion(), p.cacheWritePerMillion(), p.outputPerMillion(), p.asOf() == null ? "-" : p.asOf(),
+                p.source() == null ? "-" : p.source()));
+        cli.out.println();
+        cli.out.println("CACHED: input read from the provider's prompt cache; CACHE-W: input written to it. Models not listed");
+        cli.out.println("have no price: their runs report \"no price\" rather than $0. Add prices under 'prices' in the config.");
         return 0;
     }
 }

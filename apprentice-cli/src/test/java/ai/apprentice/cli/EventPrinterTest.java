@@ -34,4 +34,29 @@ class EventPrinterTest {
     void elsewhereALineSaysTheTextAboveIsVoid() {
         assertThat(print(false)).startsWith("Hel\n(the answer above was cut off and starts again)\n").endsWith("\nHello");
     }
+
+    @Test
+    void reasoningIsDimmedAndTheAnswerStartsOnItsOwnLine() {
+        var out = new ByteArrayOutputStream();
+        try (var o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            var p = new EventPrinter(o, o, false, true);
+            p.onEvent(new Event.ReasoningDelta("r", Instant.now(), 1, "Two and two"));
+            p.onEvent(new Event.ReasoningDelta("r", Instant.now(), 1, " make four."));
+            p.onEvent(new Event.ModelDelta("r", Instant.now(), 1, "Four."));
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("\u001b[2mTwo and two\u001b[0m\u001b[2m make four.\u001b[0m\nFour.");
+    }
+
+    @Test
+    void aModelWithoutAPriceIsSaidOnceNotShownAsFree() {
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        try (var o = new PrintStream(out, true, StandardCharsets.UTF_8); var e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            var p = new EventPrinter(o, e, false, false);
+            for (int step = 1; step <= 2; step++) {
+                p.onEvent(new Event.UsageEvent("r", Instant.now(), step, 10, 5, 0, 10L * step, 5L * step, 0, false, 0, 0, 0, true));
+            }
+        }
+        assertThat(err.toString(StandardCharsets.UTF_8)).containsOnlyOnce("no price known for this model");
+    }
 }

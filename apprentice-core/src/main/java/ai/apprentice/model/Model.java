@@ -20,4 +20,12 @@ public interface Model {
     default boolean supportsNativeTools() {
         return true;
     }
+
+    /**
+     * What this model supports, as its provider documents it. The default knows only what the two methods above
+     * say; provider clients declare the rest, and the runtime adapts to it instead of guessing from the name.
+     */
+    default ModelCapabilities capabilities() {
+        return ModelCapabilities.UNKNOWN.withTools(supportsNativeTools()).withContextWindow(contextWindow());
+    }
 }

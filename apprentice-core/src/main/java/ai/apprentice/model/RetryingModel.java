@@ -25,6 +25,16 @@ public final class RetryingModel implements Model {
     }
 
     @Override
+    public int contextWindow() {
+        return delegate.contextWindow();
+    }
+
+    @Override
+    public ModelCapabilities capabilities() {
+        return delegate.capabilities();
+    }
+
+    @Override
     public ChatResponse chat(ChatRequest request, ModelListener listener) throws InterruptedException {
         var failed = Usage.ZERO; // spent by the attempts that failed
         for (int attempt = 1; ; attempt++) {

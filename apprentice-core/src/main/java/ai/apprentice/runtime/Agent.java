@@ -53,14 +53,16 @@ public final class Agent {
 
     private Agent(Builder b) {
         var chosen = Objects.requireNonNull(b.model, "an agent needs a model");
-        this.model = b.toolMode == ToolMode.TEXT || !chosen.supportsNativeTools() ? new TextReActModel(chosen) : chosen;
+        var capabilities = chosen.capabilities();
+        this.model = b.toolMode == ToolMode.TEXT || !capabilities.tools() ? new TextReActModel(chosen) : chosen;
         this.instructions = b.instructions;
         this.tools = new ToolExecutor(b.tools, b.aliases, b.maxToolResultChars);
         this.budget = b.budget;
         this.prices = b.prices;
         this.workspace = b.workspace.toAbsolutePath().normalize();
         this.parallelTools = b.parallelTools;
-        this.maxToolCallsPerReply = Math.max(1, b.maxToolCallsPerReply);
+        // A model that cannot call tools in parallel gets one call run per reply, whatever it sends.
+        this.maxToolCallsPerReply = capabilities.tools() && !capabilities.parallelTools() ? 1 : Math.max(1, b.maxToolCallsPerReply);
         this.maxEmptyReplies = Math.max(1, b.maxEmptyReplies);
         this.temperature = b.temperature;
         this.gate = b.gate;
@@ -68,7 +70,7 @@ public final class Agent {
         this.hooks = List.copyOf(b.hooks);
         this.counterpart = b.counterpart;
         this.contextWindow = b.contextWindow > 0 ? b.contextWindow
-                : chosen.contextWindow() > 0 ? chosen.contextWindow() : ContextWindows.of(chosen.id());
+                : capabilities.contextWindow() > 0 ? capabilities.contextWindow() : ContextWindows.of(chosen.id());
         this.tokenCounter = TokenCounter.forModel(chosen.id());
     }
 

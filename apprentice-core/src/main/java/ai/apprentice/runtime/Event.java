@@ -16,6 +16,7 @@ import java.util.List;
 @JsonSubTypes({
         @JsonSubTypes.Type(value = Event.RunStarted.class, name = "run_started"),
         @JsonSubTypes.Type(value = Event.ModelDelta.class, name = "model_delta"),
+        @JsonSubTypes.Type(value = Event.ReasoningDelta.class, name = "reasoning_delta"),
         @JsonSubTypes.Type(value = Event.ModelRetry.class, name = "model_retry"),
         @JsonSubTypes.Type(value = Event.ToolCallEvent.class, name = "tool_call"),
         @JsonSubTypes.Type(value = Event.ToolResultEvent.class, name = "tool_result"),
@@ -58,6 +59,15 @@ public sealed interface Event {
     }
 
     /**
+     * A piece of the model's streamed reasoning, apart from the answer. Not stored: the full reasoning is kept with
+     * the assistant message in {@link StepCompleted}. Chat channels show answers only, never this.
+     */
+    @EventType("reasoning_delta")
+    record ReasoningDelta(String runId, Instant at, int step, String text) implements Event {
+        @Override public boolean persistent() { return false; }
+    }
+
+    /**
      * A model call failed and will be retried after {@code waitMs}. The text streamed so far in this step belongs
      * to the failed attempt: a listener that shows deltas drops the last {@code discardChars} characters it
      * received for this step (0 in records written before this field existed), and the retry streams afresh.
@@ -84,12 +94,21 @@ public sealed interface Event {
 
     /**
      * Tokens and cost of one model call, and the run's totals so far, which include what its child runs spent.
-     * {@code estimated}: the provider reported no usage, so the tokens were counted locally.
+     * {@code estimated}: the provider reported no usage, so the tokens were counted locally. The cache and reasoning
+     * counts are the parts of the input and output the provider reported as such (0 in older records);
+     * {@code unpriced}: the price table has no price for the model, so {@code costUsd} is 0 for want of a price, not free.
      */
     @EventType("usage")
     record UsageEvent(String runId, Instant at, int step, long inputTokens, long outputTokens, double costUsd,
-                      long totalInputTokens, long totalOutputTokens, double totalCostUsd, boolean estimated)
+                      long totalInputTokens, long totalOutputTokens, double totalCostUsd, boolean estimated,
+                      long cacheReadTokens, long cacheWriteTokens, long reasoningTokens, boolean unpriced)
             implements Event {
+        public UsageEvent(String runId, Instant at, int step, long inputTokens, long outputTokens, double costUsd,
+                          long totalInputTokens, long totalOutputTokens, double totalCostUsd, boolean estimated) {
+            this(runId, at, step, inputTokens, outputTokens, costUsd, totalInputTokens, totalOutputTokens, totalCostUsd, estimated,
+                    0, 0, 0, false);
+        }
+
         public UsageEvent(String runId, Instant at, int step, long inputTokens, long outputTokens, double costUsd,
                           long totalInputTokens, long totalOutputTokens, double totalCostUsd) {
             this(runId, at, step, inputTokens, outputTokens, costUsd, totalInputTokens, totalOutputTokens, totalCostUsd, false);

@@ -198,6 +198,11 @@ final class RunLoop {
                 }
 
                 @Override
+                public void onReasoningDelta(String text) {
+                    emit(new Event.ReasoningDelta(runId, Instant.now(), currentStep, text));
+                }
+
+                @Override
                 public void onRetry(int attempt, Duration wait, String reason) {
                     // The failed attempt's text is void: listeners drop it, the next attempt streams afresh.
                     emit(new Event.ModelRetry(runId, Instant.now(), currentStep, attempt, wait.toMillis(), reason, streamed[0]));
@@ -252,11 +257,15 @@ final class RunLoop {
 
     /** Charges a call to this run (and its ancestors) and reports it with the run's new totals. */
     private void charge(Usage callUsage, boolean estimated) {
+        // Priced from the usage the provider reported, cache reads and writes at their own prices: the run's cost is
+        // the sum of these per-call costs, so it matches the bill as far as the price table does.
+        boolean unpriced = !agent.prices().priced(agent.model().id());
         double callCost = agent.prices().cost(agent.model().id(), callUsage);
         spending.charge(callUsage, callCost);
         var total = spending.usage();
         emit(new Event.UsageEvent(runId, Instant.now(), step, callUsage.inputTokens(), callUsage.outputTokens(),
-                callCost, total.inputTokens(), total.outputTokens(), spending.costUsd(), estimated));
+                callCost, total.inputTokens(), total.outputTokens(), spending.costUsd(), estimated,
+                callUsage.cacheReadTokens(), callUsage.cacheWriteTokens(), callUsage.reasoningTokens(), unpriced));
     }
 
     /** Some models (and the text-mode parser) leave call ids out; the history needs them to pair results. */
@@ -267,7 +276,7 @@ final class RunLoop {
             var c = reply.toolCalls().get(i);
             calls.add(c.id() == null || c.id().isBlank() ? new ToolCall("call_" + step + "_" + i, c.name(), c.arguments()) : c);
         }
-        return Message.assistant(reply.content(), calls);
+        return reply.withToolCalls(calls); // the reasoning stays: some providers need it back with the calls
     }
 
     private List<Message> runTools(List<ToolCall> calls) throws InterruptedException {

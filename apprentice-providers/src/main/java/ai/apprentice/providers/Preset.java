@@ -6,5 +6,5 @@ package ai.apprentice.providers;
  */
 public record Preset(String name, Protocol protocol, String baseUrl, String apiKeyEnv, String baseUrlEnv,
                      String exampleModel, String description) {
-    public enum Protocol { OPENAI, ANTHROPIC }
+    public enum Protocol { OPENAI, ANTHROPIC, OPENAI_RESPONSES }
 }

@@ -12,10 +12,13 @@ import java.util.function.Function;
  * Turns {@code PROVIDER:MODEL} into a model client with retries. OpenAI-compatible providers take their key
  * from their own variable, then {@code OPENAI_API_KEY}; their endpoint from {@code --base-url}, then their
  * own variable, then {@code OPENAI_BASE_URL} (for {@code openai} and {@code compat}), then the preset.
+ * {@code APPRENTICE_REASONING} (minimal, low, medium, high or a number of thinking tokens) asks reasoning models to
+ * think that hard when the settings say nothing.
  */
 public final class Providers {
     private static final List<Preset> PRESETS = List.of(
             new Preset("openai", Protocol.OPENAI, "https://api.openai.com/v1", "OPENAI_API_KEY", "OPENAI_BASE_URL", "gpt-4.1-mini", "OpenAI"),
+            new Preset("openai-responses", Protocol.OPENAI_RESPONSES, "https://api.openai.com/v1", "OPENAI_API_KEY", "OPENAI_BASE_URL", "o4-mini", "OpenAI, Responses API (reasoning models)"),
             new Preset("anthropic", Protocol.ANTHROPIC, "https://api.anthropic.com", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "claude-sonnet-4-5", "Anthropic"),
             new Preset("deepseek", Protocol.OPENAI, "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", "DEEPSEEK_BASE_URL", "deepseek-chat", "DeepSeek"),
             new Preset("qwen", Protocol.OPENAI, "https://dashscope.aliyuncs.com/compatible-mode/v1", "DASHSCOPE_API_KEY", "DASHSCOPE_BASE_URL", "qwen-plus", "Qwen (DashScope compatible mode)"),
@@ -61,9 +64,15 @@ public final class Providers {
                     + "=... to use " + preset.description() + (preset.protocol() == Protocol.OPENAI
                     ? ", or pass --base-url for a server that needs no key" : ""));
         }
+        // The reasoning effort may come from the environment, so that any command can set it without a flag.
+        if (settings.reasoning() == null && env.apply("APPRENTICE_REASONING") != null) {
+            settings = settings.withReasoning(env.apply("APPRENTICE_REASONING"));
+        }
         var base = switch (preset.protocol()) {
-            case OPENAI -> new OpenAiCompatibleModel(spec, model, baseUrl, key, settings);
+            case OPENAI -> new OpenAiCompatibleModel(spec, model, baseUrl, key, settings, preset.name().equals("openai")
+                    ? OpenAiCompatibleModel.Flavor.OPENAI : OpenAiCompatibleModel.Flavor.COMPATIBLE);
             case ANTHROPIC -> new AnthropicModel(spec, model, baseUrl, key, settings);
+            case OPENAI_RESPONSES -> new ai.apprentice.providers.openai.OpenAiResponsesModel(spec, model, baseUrl, key, settings);
         };
         return new RetryingModel(base, settings.retry());
     }

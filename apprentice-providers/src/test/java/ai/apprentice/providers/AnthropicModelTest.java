@@ -65,7 +65,8 @@ class AnthropicModelTest {
         assertThat(req.header("x-api-key")).isEqualTo("sk-ant-test");
         assertThat(req.header("anthropic-version")).isEqualTo("2023-06-01");
         var body = req.body();
-        assertThat(body.get("system").asText()).isEqualTo("be brief");
+        // The system prompt as a text block, so that it can carry a cache breakpoint.
+        assertThat(body.at("/system/0/text").asText()).isEqualTo("be brief");
         assertThat(body.get("max_tokens").asInt()).isEqualTo(4096);
         assertThat(body.at("/tools/0/input_schema/type").asText()).isEqualTo("object");
         assertThat(body.get("messages")).hasSize(3); // user, assistant, user (tool results + question merged)

@@ -17,11 +17,18 @@ public final class MockAnthropicServer extends MockServer {
     }
 
     @Override
-    protected void stream(MockReply reply, OutputStream out) throws IOException {
+    protected void stream(MockReply reply, Request request, OutputStream out) throws IOException {
         long input = reply instanceof MockReply.Text t ? t.inputTokens() : 20;
         var start = JSON.createObjectNode().put("type", "message_start");
-        start.putObject("message").put("id", "msg_mock").put("role", "assistant").putObject("usage")
-                .put("input_tokens", input).put("output_tokens", 1);
+        var usage = start.putObject("message").put("id", "msg_mock").put("role", "assistant").putObject("usage");
+        if (cache() != null) {
+            var split = cache().anthropic(request.body());
+            usage.put("input_tokens", split.uncached()).put("cache_creation_input_tokens", split.cacheWrite())
+                    .put("cache_read_input_tokens", split.cacheRead());
+        } else {
+            usage.put("input_tokens", input);
+        }
+        usage.put("output_tokens", 1);
         send(out, "message_start", start);
         send(out, "ping", JSON.createObjectNode().put("type", "ping"));
         switch (reply) {

@@ -25,7 +25,8 @@ public final class MockOpenAiServer extends MockServer {
     }
 
     @Override
-    protected void stream(MockReply reply, OutputStream out) throws IOException {
+    protected void stream(MockReply reply, Request request, OutputStream out) throws IOException {
+        var split = cache() == null ? null : cache().openAi(request.body());
         switch (reply) {
             case MockReply.Text t -> {
                 for (var piece : pieces(t.text(), 3)) {
@@ -33,7 +34,7 @@ public final class MockOpenAiServer extends MockServer {
                     choice(c).putObject("delta").put("content", piece);
                     send(out, null, c);
                 }
-                finish(out, "stop", t.inputTokens(), t.outputTokens());
+                finish(out, "stop", t.inputTokens(), t.outputTokens(), split);
             }
             case MockReply.ToolCalls tc -> {
                 if (!tc.text().isEmpty()) {
@@ -55,7 +56,7 @@ public final class MockOpenAiServer extends MockServer {
                         send(out, null, d);
                     }
                 }
-                finish(out, "tool_calls", 20, 10);
+                finish(out, "tool_calls", 20, 10, split);
             }
             case MockReply.Cut cut -> {
                 var c = chunk();
@@ -67,12 +68,15 @@ public final class MockOpenAiServer extends MockServer {
         }
     }
 
-    private static void finish(OutputStream out, String reason, long in, long outTokens) throws IOException {
+    /** The finish chunk, then usage: with a simulated cache, the request's own size and its cached part. */
+    private static void finish(OutputStream out, String reason, long in, long outTokens, PromptCache.Split split) throws IOException {
         var c = chunk();
         choice(c).put("finish_reason", reason).putObject("delta");
         send(out, null, c);
         var usage = chunk();
-        usage.putObject("usage").put("prompt_tokens", in).put("completion_tokens", outTokens).put("total_tokens", in + outTokens);
+        if (split != null) in = split.total();
+        var u = usage.putObject("usage").put("prompt_tokens", in).put("completion_tokens", outTokens).put("total_tokens", in + outTokens);
+        if (split != null) u.putObject("prompt_tokens_details").put("cached_tokens", split.cacheRead());
         send(out, null, usage);
         send(out, null, "[DONE]");
     }

@@ -21,6 +21,12 @@ public sealed interface MockReply {
     /** The stream starts with {@code partial} text, then ends without completing. */
     record Cut(String partial) implements MockReply {}
 
+    /** Server-sent events exactly as given, for wire details the other replies do not cover (thinking blocks, say). */
+    record Raw(List<Sse> events) implements MockReply {}
+
+    /** One server-sent event: its {@code event:} name (null for none) and its {@code data:} text. */
+    record Sse(String event, String data) {}
+
     public static Text text(String text) {
         return new Text(text, 12, Math.max(1, text.length() / 4));
     }
@@ -43,5 +49,13 @@ public sealed interface MockReply {
 
     public static Cut cut(String partial) {
         return new Cut(partial);
+    }
+
+    public static Raw raw(Sse... events) {
+        return new Raw(List.of(events));
+    }
+
+    public static Sse sse(String event, String data) {
+        return new Sse(event, data);
     }
 }

@@ -20,8 +20,12 @@ import java.util.concurrent.Executors;
  * each request with the next queued {@link MockReply} (or the default one), and records what it received.
  */
 public abstract class MockServer implements AutoCloseable {
-    /** A request as received: its path, headers (lower-case names) and parsed JSON body. */
-    public record Request(String path, Map<String, List<String>> headers, JsonNode body) {
+    /** A request as received: its path, headers (lower-case names), parsed JSON body and the body's bytes as sent. */
+    public record Request(String path, Map<String, List<String>> headers, JsonNode body, byte[] raw) {
+        public Request(String path, Map<String, List<String>> headers, JsonNode body) {
+            this(path, headers, body, new byte[0]);
+        }
+
         public String header(String name) {
             var v = headers.get(name.toLowerCase(java.util.Locale.ROOT));
             return v == null || v.isEmpty() ? null : v.getFirst();
@@ -39,6 +43,7 @@ public abstract class MockServer implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile MockReply fallback = MockReply.text("ok");
+    private volatile PromptCache cache;
 
     protected MockServer(String path) {
         try {
@@ -70,12 +75,27 @@ public abstract class MockServer implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    /**
+     * Reports prompt-cache hits as the provider does for a repeated prefix ({@link PromptCache}): usage then counts
+     * the request's own tokens (estimated) instead of a reply's fixed numbers.
+     */
+    public MockServer simulatePromptCache() {
+        this.cache = new PromptCache();
+        return this;
+    }
+
+    /** The simulated cache, or null when this server does not simulate one. */
+    protected PromptCache cache() {
+        return cache;
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             var body = ex.getRequestBody().readAllBytes();
             var headers = new java.util.HashMap<String, List<String>>();
             ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), List.copyOf(v)));
-            requests.add(new Request(ex.getRequestURI().getPath(), headers, JSON.readTree(body.length == 0 ? "{}".getBytes() : body)));
+            var request = new Request(ex.getRequestURI().getPath(), headers, JSON.readTree(body.length == 0 ? "{}".getBytes() : body), body);
+            requests.add(request);
             var reply = queue.poll();
             if (reply == null) reply = fallback;
             switch (reply) {
@@ -93,10 +113,15 @@ public abstract class MockServer implements AutoCloseable {
                         Thread.currentThread().interrupt();
                     }
                 }
+                case MockReply.Raw raw -> {
+                    ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+                    ex.sendResponseHeaders(200, 0);
+                    for (var e : raw.events()) send(ex.getResponseBody(), e.event(), e.data());
+                }
                 default -> {
                     ex.getResponseHeaders().add("Content-Type", "text/event-stream");
                     ex.sendResponseHeaders(200, 0);
-                    stream(reply, ex.getResponseBody());
+                    stream(reply, request, ex.getResponseBody());
                 }
             }
         } catch (IOException e) {
@@ -104,8 +129,8 @@ public abstract class MockServer implements AutoCloseable {
         }
     }
 
-    /** Writes a streamed reply in the provider's own format. */
-    protected abstract void stream(MockReply reply, OutputStream out) throws IOException;
+    /** Writes a streamed reply to {@code request} in the provider's own format. */
+    protected abstract void stream(MockReply reply, Request request, OutputStream out) throws IOException;
 
     protected static void send(OutputStream out, String event, Object data) throws IOException {
         var sb = new StringBuilder();

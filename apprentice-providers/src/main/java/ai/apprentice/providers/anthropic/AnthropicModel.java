@@ -6,10 +6,13 @@ import ai.apprentice.model.ChatResponse;
 import ai.apprentice.model.Message;
 import ai.apprentice.model.Model;
 import ai.apprentice.model.ModelException;
+import ai.apprentice.model.ModelCapabilities;
 import ai.apprentice.model.ModelListener;
+import ai.apprentice.model.Reasoning;
 import ai.apprentice.model.Role;
 import ai.apprentice.model.ToolCall;
 import ai.apprentice.model.Usage;
+import ai.apprentice.providers.ModelCatalog;
 import ai.apprentice.providers.ProviderSettings;
 import ai.apprentice.providers.Streaming;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,6 +30,17 @@ import java.util.TreeMap;
  * The Anthropic Messages API, streamed. The system prompt is a top-level field; tool calls are
  * {@code tool_use} blocks and their results {@code tool_result} blocks in a user message; consecutive
  * messages of one role are merged, since the API wants user and assistant turns to alternate.
+ *
+ * <p>Prompt caching (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching): {@code cache_control}
+ * breakpoints go on the stable prefix, in the API's order tools, system, messages: the last tool, the system
+ * prompt, and the last block of the last two user turns (the newest writes the cache the next step reads; the
+ * one before reads this step's). That is at most the documented four. Usage reports
+ * {@code cache_read_input_tokens} and {@code cache_creation_input_tokens} apart from {@code input_tokens}.
+ *
+ * <p>Extended thinking (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking): with a reasoning
+ * setting the request asks for {@code thinking} with a token budget (and no temperature, which thinking does not
+ * allow). {@code thinking} blocks (with their signature) and {@code redacted_thinking} blocks are kept with the
+ * message and sent back unchanged, first in the assistant turn, as tool use with thinking requires.
  */
 public final class AnthropicModel implements Model {
     public static final String VERSION = "2023-06-01";
@@ -38,6 +52,7 @@ public final class AnthropicModel implements Model {
     private final String apiKey;
     private final ProviderSettings settings;
     private final HttpClient client;
+    private final ModelCapabilities capabilities;
 
     public AnthropicModel(String id, String model, String baseUrl, String apiKey, ProviderSettings settings) {
         this.id = id;
@@ -47,11 +62,27 @@ public final class AnthropicModel implements Model {
         this.apiKey = apiKey;
         this.settings = settings;
         this.client = Streaming.client(settings.connectTimeout());
+        this.capabilities = ModelCatalog.of(model);
     }
 
     @Override
     public String id() {
         return id;
+    }
+
+    @Override
+    public ModelCapabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public int contextWindow() {
+        return capabilities.contextWindow();
+    }
+
+    /** Thinking tokens to ask for: 0 without a reasoning setting or for a model that cannot think. */
+    int thinkingBudget() {
+        return capabilities.reasoning() ? ProviderSettings.Reasoning.budget(settings.reasoning()) : 0;
     }
 
     @Override
@@ -66,8 +97,14 @@ public final class AnthropicModel implements Model {
     }
 
     ObjectNode body(ChatRequest request) {
-        var body = Json.object().put("model", model)
-                .put("max_tokens", request.maxOutputTokens() == null ? DEFAULT_MAX_TOKENS : request.maxOutputTokens());
+        int budget = thinkingBudget();
+        int answer = request.maxOutputTokens() == null ? DEFAULT_MAX_TOKENS : request.maxOutputTokens();
+        long maxTokens = (long) budget + answer; // max_tokens covers the thinking too and must exceed its budget
+        if (capabilities.maxOutputTokens() > 0) maxTokens = Math.min(maxTokens, capabilities.maxOutputTokens());
+        var body = Json.object().put("model", model).put("max_tokens", maxTokens);
+        if (budget > 0) {
+            body.putObject("thinking").put("type", "enabled").put("budget_tokens", (int) Math.min(budget, maxTokens - 1));
+        }
         var system = new StringBuilder();
         var messages = body.putArray("messages");
         ObjectNode last = null;
@@ -84,14 +121,24 @@ public final class AnthropicModel implements Model {
             }
             addBlocks((ArrayNode) last.get("content"), m);
         }
-        if (!system.isEmpty()) body.put("system", system.toString());
+        boolean cache = settings.promptCaching();
+        if (!system.isEmpty()) {
+            if (cache) {
+                var block = body.putArray("system").addObject().put("type", "text").put("text", system.toString());
+                breakpoint(block);
+            } else {
+                body.put("system", system.toString());
+            }
+        }
         if (!request.tools().isEmpty()) {
             var tools = body.putArray("tools");
             for (var t : request.tools()) {
                 tools.addObject().put("name", t.name()).put("description", t.description()).set("input_schema", t.parameters());
             }
+            if (cache) breakpoint((ObjectNode) tools.get(tools.size() - 1));
         }
-        if (request.temperature() != null) body.put("temperature", request.temperature());
+        if (cache) markHistory(messages);
+        if (request.temperature() != null && budget == 0) body.put("temperature", request.temperature());
         if (!request.stop().isEmpty()) {
             var stop = body.putArray("stop_sequences");
             request.stop().forEach(stop::add);
@@ -100,10 +147,39 @@ public final class AnthropicModel implements Model {
         return body;
     }
 
+    private static void breakpoint(ObjectNode block) {
+        block.putObject("cache_control").put("type", "ephemeral");
+    }
+
+    /**
+     * Breakpoints on the last block of the last two user turns: the newest caches the whole history for the next
+     * step, the one before finds the cache this step's predecessor wrote even when the step added many blocks (the
+     * API looks back only about 20 blocks from a breakpoint). Thinking blocks cannot carry one; user turns hold none.
+     */
+    private static void markHistory(ArrayNode messages) {
+        int marked = 0;
+        for (int i = messages.size() - 1; i >= 0 && marked < 2; i--) {
+            var m = messages.get(i);
+            if (!"user".equals(m.path("role").asText())) continue;
+            var content = (ArrayNode) m.get("content");
+            if (content.isEmpty()) continue;
+            breakpoint((ObjectNode) content.get(content.size() - 1));
+            marked++;
+        }
+    }
+
     private static void addBlocks(ArrayNode content, Message m) {
         switch (m.role()) {
             case TOOL -> content.addObject().put("type", "tool_result").put("tool_use_id", m.toolCallId()).put("content", m.text());
             case ASSISTANT -> {
+                // Thinking first, exactly as received: the API checks the signatures and the order.
+                for (var r : m.reasoning()) {
+                    if (Reasoning.THINKING.equals(r.kind()) && r.signature() != null) {
+                        content.addObject().put("type", "thinking").put("thinking", r.text()).put("signature", r.signature());
+                    } else if (Reasoning.REDACTED.equals(r.kind()) && r.data() != null) {
+                        content.addObject().put("type", "redacted_thinking").put("data", r.data());
+                    }
+                }
                 if (!m.text().isBlank()) content.addObject().put("type", "text").put("text", m.text());
                 for (var c : m.toolCalls()) {
                     JsonNode input;
@@ -126,12 +202,28 @@ public final class AnthropicModel implements Model {
         String id;
         String name;
         final StringBuilder text = new StringBuilder();
+        final StringBuilder signature = new StringBuilder();
+        String data;
     }
 
     /** Token counts as the stream reports them: input tokens arrive first, in message_start. */
     private static final class Counts {
         long input;
         long output;
+        long cacheRead;
+        long cacheWrite;
+
+        Usage usage() {
+            return new Usage(input + cacheRead + cacheWrite, output, cacheRead, cacheWrite, 0);
+        }
+
+        /** message_start has the input counts; message_delta may repeat them (cumulative), so the later value wins. */
+        void read(JsonNode u) {
+            if (u.has("input_tokens")) input = u.get("input_tokens").asLong();
+            if (u.has("cache_read_input_tokens")) cacheRead = u.get("cache_read_input_tokens").asLong();
+            if (u.has("cache_creation_input_tokens")) cacheWrite = u.get("cache_creation_input_tokens").asLong();
+            if (u.has("output_tokens")) output = u.get("output_tokens").asLong();
+        }
     }
 
     private ChatResponse read(Streaming.Events sse, ModelListener listener) throws InterruptedException {
@@ -140,7 +232,7 @@ public final class AnthropicModel implements Model {
             return read(sse, listener, counts);
         } catch (ModelException e) {
             // The input was read (and billed) even though the answer broke off: tell the budget.
-            var spent = new Usage(counts.input, counts.output);
+            var spent = counts.usage();
             throw spent.total() > 0 && e.usage().total() == 0 ? e.withUsage(spent) : e;
         }
     }
@@ -160,12 +252,7 @@ public final class AnthropicModel implements Model {
             }
             String type = data.path("type").asText(event.name() == null ? "" : event.name());
             switch (type) {
-                case "message_start" -> {
-                    var u = data.path("message").path("usage");
-                    counts.input = u.path("input_tokens").asLong() + u.path("cache_read_input_tokens").asLong()
-                            + u.path("cache_creation_input_tokens").asLong();
-                    counts.output = u.path("output_tokens").asLong();
-                }
+                case "message_start" -> counts.read(data.path("message").path("usage"));
                 case "content_block_start" -> {
                     var b = new Block();
                     var cb = data.path("content_block");
@@ -173,6 +260,9 @@ public final class AnthropicModel implements Model {
                     b.id = cb.path("id").asText(null);
                     b.name = cb.path("name").asText(null);
                     if (cb.path("text").isTextual()) b.text.append(cb.get("text").asText());
+                    if (cb.path("thinking").isTextual()) b.text.append(cb.get("thinking").asText());
+                    if (cb.path("signature").isTextual()) b.signature.append(cb.get("signature").asText());
+                    if (cb.path("data").isTextual()) b.data = cb.get("data").asText();
                     blocks.put(data.path("index").asInt(blocks.size()), b);
                 }
                 case "content_block_delta" -> {
@@ -185,12 +275,17 @@ public final class AnthropicModel implements Model {
                             listener.onTextDelta(d.path("text").asText());
                         }
                         case "input_json_delta" -> b.text.append(d.path("partial_json").asText());
-                        default -> { } // thinking and signature deltas are not part of the answer
+                        case "thinking_delta" -> {
+                            b.text.append(d.path("thinking").asText());
+                            listener.onReasoningDelta(d.path("thinking").asText());
+                        }
+                        case "signature_delta" -> b.signature.append(d.path("signature").asText());
+                        default -> { }
                     }
                 }
                 case "message_delta" -> {
                     if (data.path("delta").path("stop_reason").isTextual()) stop = data.path("delta").get("stop_reason").asText();
-                    if (data.path("usage").has("output_tokens")) counts.output = data.path("usage").get("output_tokens").asLong();
+                    counts.read(data.path("usage"));
                 }
                 case "message_stop" -> finished = true;
                 case "error" -> {
@@ -206,10 +301,16 @@ public final class AnthropicModel implements Model {
         if (!finished) throw new ModelException("The stream from " + endpoint + " ended before the answer was complete", true);
         var text = new StringBuilder();
         var calls = new ArrayList<ToolCall>();
+        var reasoning = new ArrayList<Reasoning>();
         for (var b : blocks.values()) {
-            if ("text".equals(b.type)) text.append(b.text);
-            if ("tool_use".equals(b.type)) calls.add(new ToolCall(b.id, b.name, b.text.isEmpty() ? "{}" : b.text.toString()));
+            switch (b.type == null ? "" : b.type) {
+                case "text" -> text.append(b.text);
+                case "tool_use" -> calls.add(new ToolCall(b.id, b.name, b.text.isEmpty() ? "{}" : b.text.toString()));
+                case "thinking" -> reasoning.add(Reasoning.thinking(b.text.toString(), b.signature.isEmpty() ? null : b.signature.toString()));
+                case "redacted_thinking" -> reasoning.add(Reasoning.redacted(b.data));
+                default -> { } // block types this client does not know are not part of the answer
+            }
         }
-        return new ChatResponse(Message.assistant(text.toString(), List.copyOf(calls)), new Usage(counts.input, counts.output), stop);
+        return new ChatResponse(Message.assistant(text.toString(), List.copyOf(calls), reasoning), counts.usage(), stop);
     }
 }
