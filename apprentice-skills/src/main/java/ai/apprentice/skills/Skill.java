@@ -16,29 +16,42 @@ import java.util.Map;
  */
 public record Skill(String name, String description, String license, String compatibility, Map<String, String> metadata,
                     List<String> allowedTools, Path dir, String source, int bodyLine) {
-    /** The largest body handed to a model; longer ones are cut with a notice. */
+    /** The largest body handed to a model; longer ones end with a pointer to read_file for the rest. */
     public static final int MAX_BODY_CHARS = 100_000;
 
     public Path skillFile() {
         return dir.resolve("SKILL.md");
     }
 
-    /** The instructions after the front matter. */
+    /**
+     * The instructions after the front matter, whole up to {@link #MAX_BODY_CHARS}; a longer body is cut at a line
+     * end and ends with the exact read_file call (path and line) that continues it, so nothing is silently lost.
+     */
     public String body() throws IOException {
         var lines = Files.readAllLines(skillFile());
-        var body = String.join("\n", lines.subList(Math.min(bodyLine - 1, lines.size()), lines.size())).strip();
-        if (body.length() > MAX_BODY_CHARS) {
-            body = body.substring(0, MAX_BODY_CHARS) + "\n\n[skill instructions cut at " + MAX_BODY_CHARS + " of "
-                    + body.length() + " characters; read " + skillFile().getFileName() + " with read_file for the rest]";
+        int first = Math.min(bodyLine - 1, lines.size());
+        var body = String.join("\n", lines.subList(first, lines.size())).strip();
+        if (body.length() <= MAX_BODY_CHARS) return body;
+        var kept = new StringBuilder();
+        int line = first;
+        for (; line < lines.size(); line++) {
+            if (kept.length() + lines.get(line).length() + 1 > MAX_BODY_CHARS) break;
+            kept.append(lines.get(line)).append('\n');
         }
-        return body;
+        if (kept.isEmpty()) { // one giant line: cut inside it, and continue from that same line
+            kept.append(lines.get(first), 0, MAX_BODY_CHARS);
+            line = first;
+        }
+        return kept.toString().strip() + "\n\n[The instructions continue: " + (body.length() - kept.length())
+                + " more characters. Read them with read_file path=" + skillFile() + " offset=" + (line + 1)
+                + " before you act on this skill.]";
     }
 
-    /** The skill's other files (scripts, references, assets), relative to its folder, sorted. */
+    /** The skill's other files (scripts, references, assets, at any depth), relative to its folder, sorted. */
     public List<String> files() throws IOException {
-        try (var walk = Files.walk(dir, 4)) {
-            return walk.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString())
-                    .filter(p -> !p.equals("SKILL.md")).sorted().limit(200).toList();
+        try (var walk = Files.walk(dir)) {
+            return walk.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString().replace('\\', '/'))
+                    .filter(p -> !p.equals("SKILL.md") && !p.equals("skill.md")).sorted().toList();
         }
     }
 }

@@ -139,9 +139,15 @@ public final class SkillCatalog {
         };
     }
 
-    /** {@code use_skill(name)}: the skill's instructions and the list of its files, with their folder. */
+    /** Room for the header, the file list and notes next to the body in a use_skill result. */
+    static final int LISTING_CHARS = 40_000;
+
+    /**
+     * {@code use_skill(name)}: the skill's instructions and the list of its files, with their folder. Its result has
+     * its own limit (the body's plus the listing's), so the run's tool-result cap never cuts instructions in the middle.
+     */
     public Tool useSkillTool() {
-        return Tools.builder("use_skill")
+        var tool = Tools.builder("use_skill")
                 .description("Load a skill's instructions by name (see the Skills list). Returns the instructions and "
                         + "the skill's files, which you can read with read_file or run with run_shell.")
                 .schema(Json.tree("""
@@ -159,16 +165,42 @@ public final class SkillCatalog {
                     }
                     var sb = new StringBuilder("# Skill: ").append(skill.name()).append("\nFolder: ").append(skill.dir()).append("\n\n");
                     sb.append(skill.body()).append('\n');
-                    var files = skill.files();
-                    if (!files.isEmpty()) {
-                        sb.append("\nFiles of this skill (relative to its folder):\n");
-                        files.forEach(f -> sb.append("- ").append(f).append('\n'));
-                    }
+                    appendFiles(sb, skill);
                     if (!skill.allowedTools().isEmpty()) {
                         sb.append("\nWhile this skill is active you may use only: ").append(String.join(" ", skill.allowedTools()))
                                 .append(" (and use_skill, to switch skills)\n");
                     }
                     return sb.toString();
                 });
+        return withOwnLimit(tool, Skill.MAX_BODY_CHARS + LISTING_CHARS);
+    }
+
+    /** Every file of the skill, at any depth; a listing too long for the result says how to list the rest. */
+    private static void appendFiles(StringBuilder sb, Skill skill) throws IOException {
+        var files = skill.files();
+        if (files.isEmpty()) return;
+        sb.append("\nFiles of this skill (relative to its folder):\n");
+        int budget = LISTING_CHARS - 2_000, shown = 0;
+        for (var f : files) {
+            if (budget - f.length() - 3 < 0) break;
+            sb.append("- ").append(f).append('\n');
+            budget -= f.length() + 3;
+            shown++;
+        }
+        if (shown < files.size()) {
+            sb.append("[").append(files.size() - shown).append(" more files; list them with list_files path=").append(skill.dir()).append("]\n");
+        }
+    }
+
+    private static Tool withOwnLimit(Tool tool, int maxChars) {
+        return new Tool() {
+            @Override public String name() { return tool.name(); }
+            @Override public String description() { return tool.description(); }
+            @Override public com.fasterxml.jackson.databind.JsonNode parameters() { return tool.parameters(); }
+            @Override public ToolResult execute(com.fasterxml.jackson.databind.JsonNode a, ai.apprentice.tool.ToolContext c) throws Exception {
+                return tool.execute(a, c);
+            }
+            @Override public int maxResultChars() { return maxChars; }
+        };
     }
 }

@@ -156,7 +156,7 @@ public final class SkillParser {
         }
         if (size > LARGE_BODY_BYTES) {
             violation(problems, file, end + 2, "SKILL.md is " + size / 1024 + " KiB; keep instructions short (the spec suggests "
-                    + "under 5,000 tokens) and move detail to references/; agents get the first " + Skill.MAX_BODY_CHARS + " characters");
+                    + "under 5,000 tokens) and move detail to references/; agents get the first " + Skill.MAX_BODY_CHARS + " characters and a pointer to the rest");
         }
         var skill = new Skill(name, description.strip(), text(fields.get("license")), compatibility, Map.copyOf(metadata), allowed,
                 dir.toAbsolutePath().normalize(), source, end + 2);

@@ -50,6 +50,44 @@ class SkillCatalogTest {
         assertThat(missing.content()).contains("No skill named 'nope'").contains("format");
     }
 
+    /** A body of numbered lines, so that a test can tell exactly which lines arrived. */
+    static String numberedLines(int n) {
+        var sb = new StringBuilder();
+        for (int i = 1; i <= n; i++) sb.append("Step ").append(i).append(": check the thing numbered ").append(i).append(" carefully.\n");
+        return sb.toString();
+    }
+
+    @Test
+    void useSkillIsNotCutByTheToolResultCap() throws Exception {
+        var root = home.resolve("skills");
+        var dir = Files.createDirectories(root.resolve("long"));
+        var body = numberedLines(1500); // about 70,000 characters, over the 20,000 cap
+        Files.writeString(dir.resolve("SKILL.md"), "---\nname: long\ndescription: a long one\n---\n" + body);
+        var deep = Files.createDirectories(dir.resolve("a/b/c/d/e"));
+        Files.writeString(deep.resolve("six-levels.md"), "deep");
+        var catalog = SkillCatalog.discover(List.of(new SkillCatalog.Root(root, "user")));
+        var executor = new ai.apprentice.tool.ToolExecutor(List.of(catalog.useSkillTool()), 20_000);
+        var result = executor.execute(new ai.apprentice.model.ToolCall("c1", "use_skill", "{\"name\":\"long\"}"), null);
+        assertThat(body.length()).isGreaterThan(60_000);
+        assertThat(result.content()).contains(body.strip()).doesNotContain("truncated").contains("- a/b/c/d/e/six-levels.md");
+    }
+
+    @Test
+    void aBodyOverTheSkillsOwnLimitEndsWithTheReadFileCallThatContinuesIt() throws Exception {
+        var root = home.resolve("skills");
+        var dir = Files.createDirectories(root.resolve("huge"));
+        Files.writeString(dir.resolve("SKILL.md"), "---\nname: huge\ndescription: too long\n---\n" + numberedLines(4000));
+        var skill = SkillCatalog.discover(List.of(new SkillCatalog.Root(root, "user"))).get("huge").orElseThrow();
+        var text = skill.body();
+        assertThat(text.length()).isLessThan(Skill.MAX_BODY_CHARS + 300);
+        var last = text.lines().filter(l -> l.startsWith("Step ")).reduce((a, b) -> b).orElseThrow();
+        int lastStep = Integer.parseInt(last.substring(5, last.indexOf(':')));
+        // The body starts on line 5 of SKILL.md (after four lines of front matter), so step n is on line n + 4.
+        assertThat(text).contains("read_file path=" + dir.resolve("SKILL.md") + " offset=" + (lastStep + 1 + 4));
+        var continued = Files.readAllLines(dir.resolve("SKILL.md")).get(lastStep + 4);
+        assertThat(continued).startsWith("Step " + (lastStep + 1) + ":");
+    }
+
     @Test
     void theIndexStaysWithinItsBudget() throws Exception {
         var root = ws.resolve("many");

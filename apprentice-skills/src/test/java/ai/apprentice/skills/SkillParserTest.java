@@ -85,6 +85,6 @@ class SkillParserTest {
         assertThat(r.problems()).extracting(SkillProblem::message).anySatisfy(m -> assertThat(m).contains("KiB"));
         var body = r.skill().body();
         assertThat(body.length()).isLessThan(Skill.MAX_BODY_CHARS + 300);
-        assertThat(body).contains("skill instructions cut");
+        assertThat(body).contains("The instructions continue").contains("offset=5");
     }
 }
