@@ -67,7 +67,7 @@ class SkillsCommandTest {
     }
 
     @Test
-    void allowedToolsLimitTheAgentWhileTheSkillIsActive() throws Exception {
+    void allowedToolsPreApproveAndDenyNoOtherTool() throws Exception {
         var skill = Files.createDirectories(ws.resolve(".claude/skills/read-only-audit"));
         Files.writeString(skill.resolve("SKILL.md"), "---\nname: read-only-audit\ndescription: Audits files without changing them.\n"
                 + "allowed-tools: Read Grep\n---\nRead, never write.\n");
@@ -80,7 +80,9 @@ class SkillsCommandTest {
         var r = new CliHarness(home, ws).run("run", "--json", "--approve", "auto", "--model", "scripted:s.jsonl", "audit");
         assertThat(r.exit()).as(r.err()).isEqualTo(0);
         assertThat(ws.resolve("before.txt")).exists();
-        assertThat(ws.resolve("after.txt")).doesNotExist();
-        assertThat(r.out()).contains("only Read Grep may be used").contains("\"decided_by\":\"skill read-only-audit\"").contains("     1\\tdata");
+        // allowed-tools pre-approve (Agent Skills specification); unlisted tools keep their usual permission.
+        assertThat(ws.resolve("after.txt")).exists();
+        assertThat(r.out()).contains("pre-approved: Read Grep").doesNotContain("\"decided_by\":\"skill read-only-audit\"")
+                .contains("     1\\tdata");
     }
 }

@@ -62,6 +62,7 @@ public final class Session {
     private final List<String> memoryScopes;
     private PolicyGate gate;
     private SkillCatalog skills;
+    private final Map<ai.apprentice.skills.Skill, PolicyGate.Grant> grants = new ConcurrentHashMap<>();
     private volatile PolicyGate.Approver approver;
 
     Session(Harness harness, Settings settings, Path workspace) {
@@ -246,7 +247,7 @@ public final class Session {
                 .parallelTools(settings.parallelTools())
                 .tools(tools)
                 .aliases(StandardTools.claudeAliases())
-                .gate(withSkills ? both(skillCatalog.allowedToolsGate(ALIASES), policy) : policy)
+                .gate(policy)
                 .listener(harness.store())
                 .listener(new SettingsRecorder());
         var telemetry = harness.telemetry(settings); // null when off: then no listener, and nothing of OpenTelemetry is built
@@ -379,16 +380,30 @@ public final class Session {
             harness.warnOnce("shell commands run without an OS sandbox (" + (settings.sandboxOff() ? "sandbox: off in config"
                     : Sandbox.probe().reason()) + ")");
         }
-        gate = new PolicyGate(rules, mode, approver, sandboxed(), workspace);
+        gate = new PolicyGate(rules, mode, approver, sandboxed(), workspace).withGrants(this::skillGrant);
         return gate;
     }
 
-    /** The first gate's denial wins; otherwise the second decides. */
-    private static ToolGate both(ToolGate first, ToolGate second) {
-        return (call, args, ctx) -> {
-            var d = first.check(call, args, ctx);
-            return d != null && !d.allowed() ? d : second.check(call, args, ctx);
-        };
+    /**
+     * What the skill a run has in use pre-approves: its allowed-tools as allow rules, consulted by the policy only where
+     * it would ask a person (see {@link PolicyGate}). Entries too wide to honour are a warning, once.
+     */
+    private PolicyGate.Grant skillGrant(String runId) {
+        SkillCatalog catalog;
+        synchronized (this) {
+            catalog = skills;
+        }
+        var skill = catalog == null ? null : catalog.active(runId).orElse(null);
+        if (skill == null) return null;
+        return grants.computeIfAbsent(skill, s -> {
+            var refused = new ArrayList<String>();
+            var rules = PermissionRules.grants(s.allowedTools(), ALIASES, refused);
+            if (!refused.isEmpty()) {
+                harness.warnOnce("skill " + s.name() + ": allowed-tools " + String.join(" ", refused)
+                        + " not honoured (a tool name with a wildcard, or malformed)");
+            }
+            return new PolicyGate.Grant("skill " + s.name(), rules);
+        });
     }
 
     /**

@@ -23,7 +23,7 @@ public final class SkillCatalog {
     public record Root(Path dir, String source) {}
 
     private final Map<String, Skill> skills = new LinkedHashMap<>();
-    /** The skill each run loaded last, while it limits the run's tools (allowed-tools). */
+    /** The skill each run loaded last, while its allowed-tools are pre-approved. */
     private final Map<String, Skill> activeByRun = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<SkillProblem> problems = new ArrayList<>();
     private final List<String> shadowed = new ArrayList<>();
@@ -119,24 +119,23 @@ public final class SkillCatalog {
     }
 
     /**
-     * Denies, in a run whose last loaded skill names {@code allowed-tools}, every tool outside that list
-     * (use_skill stays allowed, to switch skills). {@code aliases} maps other names to ours (Bash to
-     * run_shell), so skills written for other agents restrict the right tools.
+     * The skill a run loaded last, whose {@code allowed-tools} are pre-approved while it is in use (until the run
+     * loads another skill or ends); empty when none or when it lists no tools.
      */
-    public ai.apprentice.tool.ToolGate allowedToolsGate(Map<String, String> aliases) {
-        return (call, args, ctx) -> {
-            var skill = ctx == null ? null : activeByRun.get(ctx.runId());
-            if (skill == null || call.name().equals("use_skill")) return null;
-            var allowed = new java.util.HashSet<String>();
-            for (var t : skill.allowedTools()) {
-                var name = t.replaceAll("\\(.*\\)$", "");
-                allowed.add(name);
-                if (aliases.containsKey(name)) allowed.add(aliases.get(name));
-            }
-            return allowed.contains(call.name()) || allowed.contains(aliases.getOrDefault(call.name(), call.name())) ? null
-                    : ai.apprentice.tool.ToolGate.Decision.deny("skill " + skill.name(),
-                    "while it is active only " + String.join(" ", skill.allowedTools()) + " may be used");
-        };
+    public Optional<Skill> active(String runId) {
+        return runId == null ? Optional.empty() : Optional.ofNullable(activeByRun.get(runId));
+    }
+
+    /** Makes {@code skill} the one in use by {@code runId} (use_skill does this; so does a subagent started with a skill). */
+    public void activate(String runId, Skill skill) {
+        if (runId == null) return;
+        if (skill == null || skill.allowedTools().isEmpty()) activeByRun.remove(runId);
+        else activeByRun.put(runId, skill);
+    }
+
+    /** Forgets what {@code runId} had in use (a subagent's run, when it ends). */
+    public void deactivate(String runId) {
+        if (runId != null) activeByRun.remove(runId);
     }
 
     /** Room for the header, the file list and notes next to the body in a use_skill result. */
@@ -159,16 +158,13 @@ public final class SkillCatalog {
                     if (skill == null) {
                         return ToolResult.error("No skill named '" + name + "'. Available: " + String.join(", ", skills.keySet()));
                     }
-                    if (ctx != null) {
-                        if (skill.allowedTools().isEmpty()) activeByRun.remove(ctx.runId());
-                        else activeByRun.put(ctx.runId(), skill);
-                    }
+                    if (ctx != null) activate(ctx.runId(), skill);
                     var sb = new StringBuilder("# Skill: ").append(skill.name()).append("\nFolder: ").append(skill.dir()).append("\n\n");
                     sb.append(skill.body()).append('\n');
                     appendFiles(sb, skill);
                     if (!skill.allowedTools().isEmpty()) {
-                        sb.append("\nWhile this skill is active you may use only: ").append(String.join(" ", skill.allowedTools()))
-                                .append(" (and use_skill, to switch skills)\n");
+                        sb.append("\nWhile this skill is in use these are pre-approved: ").append(String.join(" ", skill.allowedTools()))
+                                .append(" (within the user's rules and the sandbox; other tools keep their usual permissions)\n");
                     }
                     return sb.toString();
                 });

@@ -144,11 +144,10 @@ public final class SkillParser {
         var tools = fields.get("allowed-tools");
         if (tools != null && !tools.isNull()) {
             if (tools.isTextual()) {
-                allowed = Arrays.stream(tools.asText().split("[\\s,]+")).filter(s -> !s.isBlank()).toList();
-            } else if (tools.isArray()) {
-                violation(problems, file, fieldLines.get("allowed-tools"), "allowed-tools should be a space-separated string; a list was accepted");
+                allowed = splitTools(tools.asText());
+            } else if (tools.isArray()) { // Claude Code documents a YAML list as well as the specification's string
                 var list = new ArrayList<String>();
-                tools.forEach(t -> list.add(t.asText()));
+                tools.forEach(t -> list.addAll(splitTools(t.asText())));
                 allowed = List.copyOf(list);
             } else {
                 violation(problems, file, fieldLines.get("allowed-tools"), "allowed-tools must be a space-separated string of tool names");
@@ -161,6 +160,28 @@ public final class SkillParser {
         var skill = new Skill(name, description.strip(), text(fields.get("license")), compatibility, Map.copyOf(metadata), allowed,
                 dir.toAbsolutePath().normalize(), source, end + 2);
         return new Result(skill, problems);
+    }
+
+    /**
+     * Tool entries separated by spaces or commas outside parentheses, so that Claude Code's {@code Bash(git status:*)}
+     * stays one entry.
+     */
+    static List<String> splitTools(String text) {
+        var out = new ArrayList<String>();
+        var current = new StringBuilder();
+        int depth = 0;
+        for (char c : text.toCharArray()) {
+            if (c == '(') depth++;
+            if (c == ')' && depth > 0) depth--;
+            if (depth == 0 && (Character.isWhitespace(c) || c == ',')) {
+                if (!current.isEmpty()) out.add(current.toString());
+                current.setLength(0);
+            } else {
+                current.append(c);
+            }
+        }
+        if (!current.isEmpty()) out.add(current.toString());
+        return List.copyOf(out);
     }
 
     private static void violation(List<SkillProblem> problems, Path file, Integer line, String message) {

@@ -48,6 +48,16 @@ class SkillParserTest {
     }
 
     @Test
+    void claudeCodesSpacedPatternsStayOneEntry() throws Exception {
+        var spaced = SkillParser.parse(skill("g", "---\nname: g\ndescription: git\nallowed-tools: Bash(git status:*) Bash(git diff *), Read\n---\nx\n"), "user");
+        assertThat(spaced.problems()).isEmpty();
+        assertThat(spaced.skill().allowedTools()).containsExactly("Bash(git status:*)", "Bash(git diff *)", "Read");
+        var list = SkillParser.parse(skill("h", "---\nname: h\ndescription: git\nallowed-tools:\n  - Bash(git log:*)\n  - Grep\n---\nx\n"), "user");
+        assertThat(list.problems()).as("a YAML list is documented by Claude Code").isEmpty();
+        assertThat(list.skill().allowedTools()).containsExactly("Bash(git log:*)", "Grep");
+    }
+
+    @Test
     void fatalProblemsSayWhatAndWhere() throws Exception {
         var none = SkillParser.parse(skill("a", "# just markdown\n"), "user");
         assertThat(none.skill()).isNull();
