@@ -208,7 +208,13 @@ public final class Session {
         var tools = new ArrayList<Tool>();
         if (spec.workspaceTools()) tools.addAll(hands(skillCatalog));
         tools.addAll(spec.tools());
-        if (withSkills) tools.add(skillCatalog.useSkillTool());
+        ToolGate policy = spec.tools().isEmpty() ? gate()
+                : gate().allowingByDefault(spec.tools().stream().map(Tool::name).collect(Collectors.toSet()),
+                "a tool of the environment, acting on its own state");
+        if (withSkills) {
+            var shell = tools.stream().filter(t -> t.name().equals("run_shell")).findFirst().orElse(null);
+            tools.add(skillCatalog.useSkillTool(new SkillRunner(this, skillCatalog, policy, shell, spec.workspaceTools())));
+        }
         if (spec.spawn()) tools.add(spawnTool(skillCatalog).tool());
         boolean memory = spec.memory() && settings.memoryOn();
         var scopes = memoryScopes();
@@ -232,9 +238,6 @@ public final class Session {
                 + (project.isEmpty() ? "" : "\n\n" + project)
                 + (lessons.isEmpty() ? "" : "\n\n" + lessons)
                 + (withSkills ? "\n\n" + skillCatalog.promptSection(Harness.SKILL_INDEX_TOKENS) : "");
-        ToolGate policy = spec.tools().isEmpty() ? gate()
-                : gate().allowingByDefault(spec.tools().stream().map(Tool::name).collect(Collectors.toSet()),
-                "a tool of the environment, acting on its own state");
         var builder = Agent.builder()
                 .model(model)
                 .instructions(instructions)
@@ -412,17 +415,62 @@ public final class Session {
      */
     private SpawnAgentTool spawnTool(SkillCatalog skillCatalog) {
         var catalog = skillCatalog != null ? skillCatalog : skills();
-        return new SpawnAgentTool(workspace, catalog, (model, instructions, maxSteps, allowed, parent) -> {
-            var spec = AgentSpec.subagent(instructions, model, maxSteps, allowed);
-            // What the parent has left is the child's budget (0 would mean unlimited, hence the floors); the child
-            // is also stopped when any ancestor's budget runs out, since its spending counts towards theirs.
-            long tokens = parent.remainingTokens();
-            double cost = parent.remainingCostUsd();
-            var budget = budget(maxSteps).withTimeout(settings.timeout().orElse(Harness.SUBAGENT_TIMEOUT))
-                    .withMaxTokens(tokens == Long.MAX_VALUE ? 0 : Math.max(1, tokens))
-                    .withMaxCostUsd(Double.isInfinite(cost) ? 0 : Math.max(1e-9, cost));
-            return builder(spec).budget(budget).build();
-        }, harness.subagentDepths);
+        return new SpawnAgentTool(workspace, catalog, (model, instructions, maxSteps, allowed, parent) ->
+                subagentBuilder(AgentSpec.subagent(instructions, model, maxSteps, allowed), parent).build(), harness.subagentDepths);
+    }
+
+    /**
+     * A subagent's builder: what the parent has left is the child's budget (0 would mean unlimited, hence the floors);
+     * the child is also stopped when any ancestor's budget runs out, since its spending counts towards theirs.
+     */
+    Agent.Builder subagentBuilder(AgentSpec spec, ai.apprentice.tool.ToolContext parent) {
+        long tokens = parent.remainingTokens();
+        double cost = parent.remainingCostUsd();
+        int steps = Math.max(1, Math.min(spec.maxSteps() != null ? spec.maxSteps() : settings.maxSteps(), parent.remainingSteps()));
+        var budget = budget(steps).withTimeout(settings.timeout().orElse(Harness.SUBAGENT_TIMEOUT))
+                .withMaxTokens(tokens == Long.MAX_VALUE ? 0 : Math.max(1, tokens))
+                .withMaxCostUsd(Double.isInfinite(cost) ? 0 : Math.max(1e-9, cost));
+        return builder(spec).budget(budget);
+    }
+
+    /**
+     * The model a skill's {@code model} field names, when this session may use it (its own, or one in
+     * {@code subagent_models}): SKILL.md is text anyone may have written, so it cannot choose what runs. Otherwise the
+     * session's model, with a warning once.
+     */
+    String skillModel(ai.apprentice.skills.Skill skill) {
+        var wanted = skill.invocation().model();
+        if (wanted == null) return null;
+        if (wanted.equals(modelChoice().spec()) || settings.subagentModels().contains(wanted)) return wanted;
+        harness.warnOnce("skill " + skill.name() + " asks for model '" + wanted + "', which this session does not allow "
+                + "(add it to subagent_models to allow it); the session's model is used");
+        return null;
+    }
+
+    /**
+     * Starts what the user typed as {@code /NAME ARGS}: the skill, when one of that name may be started by the user
+     * (user-invocable), as a new run that continues {@code conversation} with {@code agent}; a {@code context: fork}
+     * skill, or one naming an allowed model, runs as a fresh agent with its own context instead. Empty when there is no
+     * such skill.
+     */
+    public java.util.Optional<RunHandle> startSkill(String name, String arguments, Agent agent, List<Message> conversation,
+                                                    EventListener... listeners) throws Exception {
+        var catalog = skills();
+        var skill = catalog.get(name).filter(s -> s.invocation().userInvocable()).orElse(null);
+        if (skill == null) return java.util.Optional.empty();
+        var runId = RunIds.next();
+        var shell = agent.tools().tool("run_shell");
+        var runner = new SkillRunner(this, catalog, gate(), shell, false);
+        var intro = "The user ran /" + name + (arguments == null || arguments.isBlank() ? "" : " " + arguments.strip())
+                + ". Follow this skill.\n\n";
+        var task = catalog.load(skill, arguments == null ? "" : arguments, new ai.apprentice.tool.ToolContext(runId, 0, workspace), runner, intro);
+        var model = skillModel(skill);
+        Corrections.detect(harness, workspace);
+        if (skill.invocation().fork() || model != null) {
+            var spec = new AgentSpec(null, List.of(), true, true, true, false, true, List.of(), null, model, null);
+            return java.util.Optional.of(builder(spec).build().start(runId, task, null, listeners));
+        }
+        return java.util.Optional.of(agent.continueConversation(runId, conversation, task, null, listeners));
     }
 
     /**

@@ -73,4 +73,95 @@ class SkillsInSessionTest {
         assertThat(ws.resolve("open.txt")).exists();
         assertThat(asked).isEmpty();
     }
+
+    /** Replies in order, whichever run asks (a parent and its subagent share it), recording every request. */
+    static final class Recording implements ai.apprentice.model.Model {
+        final java.util.Deque<ai.apprentice.model.Message> replies = new java.util.concurrent.ConcurrentLinkedDeque<>();
+        final List<ai.apprentice.model.ChatRequest> requests = new CopyOnWriteArrayList<>();
+
+        Recording(ai.apprentice.model.Message... replies) {
+            this.replies.addAll(List.of(replies));
+        }
+
+        static ai.apprentice.model.Message call(String tool, String arguments) {
+            return ai.apprentice.model.Message.assistant("", List.of(new ai.apprentice.model.ToolCall("c" + arguments.hashCode(), tool, arguments)));
+        }
+
+        static ai.apprentice.model.Message say(String text) {
+            return ai.apprentice.model.Message.assistant(text);
+        }
+
+        @Override public String id() { return "scripted:recording"; }
+
+        @Override
+        public ai.apprentice.model.ChatResponse chat(ai.apprentice.model.ChatRequest request, ai.apprentice.model.ModelListener listener) {
+            requests.add(request);
+            var reply = replies.poll();
+            if (reply == null) throw new IllegalStateException("no reply left for request " + requests.size());
+            return new ai.apprentice.model.ChatResponse(reply, ai.apprentice.model.Usage.ZERO, reply.toolCalls().isEmpty() ? "stop" : "tool_calls");
+        }
+
+        String lastMessageOf(int request) {
+            return requests.get(request).messages().getLast().text();
+        }
+    }
+
+    @Test
+    void aSkillsCommandsRunWithThePersonsApprovalAndARefusalIsShownInPlace() throws Exception {
+        skill(ws.resolve(".claude/skills"), "status", "description: Reports status.\n",
+                "Marker: !`echo ready-$((40+2))`\nOther: !`echo second`\n");
+        var asked = new CopyOnWriteArrayList<String>();
+        try (var harness = Harness.builder().home(home).env(Map.of()).build()) {
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "ask", "memory", "off"));
+            session.useApprover((tool, subject, args) -> {
+                asked.add(subject);
+                return subject.contains("second") ? PolicyGate.Approver.Answer.DENY : PolicyGate.Approver.Answer.ONCE;
+            });
+            var model = new Recording(Recording.call("use_skill", "{\"name\":\"status\"}"), Recording.say("done"));
+            session.useModel(model);
+            session.start("status?").await();
+            var loaded = model.lastMessageOf(1);
+            assertThat(loaded).contains("Marker: ready-42").contains("[not run: `echo second`: the user declined]")
+                    .doesNotContain("!`");
+        }
+        assertThat(asked).containsExactly("echo ready-$((40+2))", "echo second");
+    }
+
+    @Test
+    void aForkedSkillRunsAsASubagentAndReturnsItsAnswer() throws Exception {
+        skill(ws.resolve(".claude/skills"), "research", "description: Researches.\ncontext: fork\n", "Research $ARGUMENTS thoroughly.\n");
+        try (var harness = Harness.builder().home(home).env(Map.of()).build()) {
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off"));
+            var model = new Recording(
+                    Recording.call("use_skill", "{\"name\":\"research\",\"arguments\":\"tides\"}"),
+                    Recording.say("Tides follow the moon."),
+                    Recording.say("done"));
+            session.useModel(model);
+            var result = session.start("what about tides?").await();
+            assertThat(result.answer()).as(model.lastMessageOf(1)).isEqualTo("done");
+            assertThat(model.requests.get(1).messages()).as("the subagent starts fresh, with the skill as its task")
+                    .noneMatch(m -> m.text() != null && m.text().contains("what about tides?"));
+            assertThat(model.lastMessageOf(1)).contains("Research tides thoroughly.");
+            assertThat(model.lastMessageOf(2)).contains("ran in its own context").contains("Tides follow the moon.");
+        }
+    }
+
+    @Test
+    void theUserStartsASkillAsASlashCommandWithArguments() throws Exception {
+        skill(ws.resolve(".claude/skills"), "deploy", "description: Deploys.\ndisable-model-invocation: true\nargument-hint: \"[env]\"\n",
+                "Deploy to $0 now.\n");
+        skill(ws.resolve(".claude/skills"), "background", "description: Background knowledge.\nuser-invocable: false\n", "Know this.\n");
+        try (var harness = Harness.builder().home(home).env(Map.of()).build()) {
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off"));
+            var model = new Recording(Recording.say("deployed"));
+            session.useModel(model);
+            var agent = session.agent();
+            assertThat(agent.instructions()).contains("background").doesNotContain("deploy");
+            var handle = session.startSkill("deploy", "staging", agent, List.of()).orElseThrow();
+            assertThat(handle.await().answer()).isEqualTo("deployed");
+            assertThat(model.lastMessageOf(0)).contains("The user ran /deploy staging").contains("Deploy to staging now.");
+            assertThat(session.startSkill("background", "", agent, List.of())).as("not user-invocable").isEmpty();
+            assertThat(session.startSkill("nope", "", agent, List.of())).isEmpty();
+        }
+    }
 }

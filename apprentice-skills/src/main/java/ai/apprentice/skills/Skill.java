@@ -13,14 +13,48 @@ import java.util.Map;
  *
  * @param source where it was found (workspace, user, claude-workspace, claude-user, built-in)
  * @param bodyLine the line of SKILL.md where the instructions start
+ * @param invocation who may invoke it and how (Claude Code's fields)
  */
 public record Skill(String name, String description, String license, String compatibility, Map<String, String> metadata,
-                    List<String> allowedTools, Path dir, String source, int bodyLine) {
+                    List<String> allowedTools, Path dir, String source, int bodyLine, Invocation invocation) {
+    /**
+     * Claude Code's invocation fields (code.claude.com/docs/en/skills, "Frontmatter reference"), re-implemented:
+     *
+     * @param argumentHint   shown after {@code /name} (e.g. {@code [issue-number]})
+     * @param argumentNames  the {@code arguments} field: names for positional arguments, usable as {@code $name}
+     * @param modelInvocable false for {@code disable-model-invocation: true}: left out of the model's index, and
+     *                       use_skill refuses it; only the user starts it
+     * @param userInvocable  false for {@code user-invocable: false}: no {@code /name} command
+     * @param model          the {@code model} field, for when the skill runs as its own agent; null to inherit
+     * @param fork           {@code context: fork}: run in a subagent with its own context, which returns its answer
+     * @param whenToUse      {@code when_to_use}: more trigger text, shown after the description in the index
+     */
+    public record Invocation(String argumentHint, List<String> argumentNames, boolean modelInvocable, boolean userInvocable,
+                             String model, boolean fork, String whenToUse) {
+        public static final Invocation DEFAULT = new Invocation(null, List.of(), true, true, null, false, null);
+
+        public Invocation {
+            argumentNames = argumentNames == null ? List.of() : List.copyOf(argumentNames);
+        }
+    }
+
+    public Skill {
+        invocation = invocation == null ? Invocation.DEFAULT : invocation;
+    }
+
+    /** The description as the index shows it: with {@code when_to_use} after it, as Claude Code lists it. */
+    public String indexText() {
+        var w = invocation.whenToUse();
+        return w == null || w.isBlank() ? description : description + " " + w.strip();
+    }
+
     /** The largest body handed to a model; longer ones end with a pointer to read_file for the rest. */
     public static final int MAX_BODY_CHARS = 100_000;
 
+    /** SKILL.md, or the lowercase skill.md some collections use. */
     public Path skillFile() {
-        return dir.resolve("SKILL.md");
+        var upper = dir.resolve("SKILL.md");
+        return Files.isRegularFile(upper) || !Files.isRegularFile(dir.resolve("skill.md")) ? upper : dir.resolve("skill.md");
     }
 
     /**

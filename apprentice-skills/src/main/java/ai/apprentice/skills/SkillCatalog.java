@@ -2,6 +2,7 @@ package ai.apprentice.skills;
 
 import ai.apprentice.json.Json;
 import ai.apprentice.tool.Tool;
+import ai.apprentice.tool.ToolContext;
 import ai.apprentice.tool.ToolResult;
 import ai.apprentice.tool.Tools;
 import java.io.IOException;
@@ -85,6 +86,11 @@ public final class SkillCatalog {
         return List.copyOf(shadowed);
     }
 
+    /** The skills the model is told about: not those only the user may start (disable-model-invocation). */
+    private List<Skill> indexed() {
+        return skills.values().stream().filter(s -> s.invocation().modelInvocable()).toList();
+    }
+
     /** A rough token count (four characters a token), enough to keep the index within its budget. */
     public static int estimateTokens(String text) {
         return (text.length() + 3) / 4;
@@ -95,13 +101,13 @@ public final class SkillCatalog {
      * descriptions are shortened first, then skills left out (they stay usable by name).
      */
     public String promptSection(int tokenBudget) {
-        if (skills.isEmpty()) return "";
+        if (indexed().isEmpty()) return "";
         var header = "## Skills\nSkills are instructions for particular kinds of work. When one fits the task, call "
                 + "use_skill with its name before you start, then follow it.\n";
         for (int maxDescription : new int[] {1024, 200, 100, 60}) {
             var sb = new StringBuilder(header);
-            for (var s : skills.values()) {
-                var d = s.description().replaceAll("\\s+", " ");
+            for (var s : indexed()) {
+                var d = s.indexText().replaceAll("\\s+", " ");
                 if (d.length() > maxDescription) d = d.substring(0, maxDescription - 1) + "…";
                 sb.append("- ").append(s.name()).append(": ").append(d).append('\n');
             }
@@ -109,13 +115,14 @@ public final class SkillCatalog {
         }
         var sb = new StringBuilder(header);
         int shown = 0;
-        for (var s : skills.values()) {
-            var line = "- " + s.name() + ": " + (s.description().length() > 60 ? s.description().substring(0, 59) + "…" : s.description()) + "\n";
+        var all = indexed();
+        for (var s : all) {
+            var line = "- " + s.name() + ": " + (s.indexText().length() > 60 ? s.indexText().substring(0, 59) + "…" : s.indexText()) + "\n";
             if (estimateTokens(sb + line) + 20 > tokenBudget) break;
             sb.append(line);
             shown++;
         }
-        return sb.append("(").append(skills.size() - shown).append(" more skills; call use_skill with a name to load one)\n").toString();
+        return sb.append("(").append(all.size() - shown).append(" more skills; call use_skill with a name to load one)\n").toString();
     }
 
     /**
@@ -141,34 +148,80 @@ public final class SkillCatalog {
     /** Room for the header, the file list and notes next to the body in a use_skill result. */
     static final int LISTING_CHARS = 40_000;
 
-    /**
-     * {@code use_skill(name)}: the skill's instructions and the list of its files, with their folder. Its result has
-     * its own limit (the body's plus the listing's), so the run's tool-result cap never cuts instructions in the middle.
-     */
+    /** What use_skill needs from the session to run a skill's commands and its forked context. */
+    public interface Runner {
+        /** No shell and no subagents: commands are not run, {@code context: fork} skills are loaded inline. */
+        Runner NONE = new Runner() {
+            public SkillText.Shell shell(ToolContext ctx) { return SkillText.Shell.NONE; }
+            public String fork(Skill skill, String instructions, ToolContext ctx) { return null; }
+        };
+
+        /** The shell for {@code !`command`} lines, through the session's permission policy, for the run of {@code ctx}. */
+        SkillText.Shell shell(ToolContext ctx);
+
+        /** Runs {@code instructions} in a subagent with its own context; what to tell the caller, or null to load inline. */
+        String fork(Skill skill, String instructions, ToolContext ctx) throws Exception;
+    }
+
+    /** {@code use_skill(name)} with no shell and no subagents (a library agent, a test). */
     public Tool useSkillTool() {
+        return useSkillTool(Runner.NONE);
+    }
+
+    /**
+     * {@code use_skill(name, arguments?)}: the skill's instructions and the list of its files, with their folder. Its
+     * result has its own limit (the body's plus the listing's), so the run's tool-result cap never cuts instructions in
+     * the middle. {@code Skill} is Claude Code's name for the same tool (an alias the harness registers).
+     */
+    public Tool useSkillTool(Runner runner) {
         var tool = Tools.builder("use_skill")
                 .description("Load a skill's instructions by name (see the Skills list). Returns the instructions and "
                         + "the skill's files, which you can read with read_file or run with run_shell.")
                 .schema(Json.tree("""
-                        {"type":"object","properties":{"name":{"type":"string","description":"the skill's name"}},
+                        {"type":"object","properties":{"name":{"type":"string","description":"the skill's name"},
+                          "arguments":{"type":"string","description":"arguments for the skill, if it takes any"}},
                          "required":["name"],"additionalProperties":false}"""))
                 .execute((args, ctx) -> {
                     var name = args.get("name").asText();
                     var skill = skills.get(name);
                     if (skill == null) {
-                        return ToolResult.error("No skill named '" + name + "'. Available: " + String.join(", ", skills.keySet()));
+                        return ToolResult.error("No skill named '" + name + "'. Available: " + String.join(", ", modelInvocableNames()));
                     }
-                    if (ctx != null) activate(ctx.runId(), skill);
-                    var sb = new StringBuilder("# Skill: ").append(skill.name()).append("\nFolder: ").append(skill.dir()).append("\n\n");
-                    sb.append(skill.body()).append('\n');
-                    appendFiles(sb, skill);
-                    if (!skill.allowedTools().isEmpty()) {
-                        sb.append("\nWhile this skill is in use these are pre-approved: ").append(String.join(" ", skill.allowedTools()))
-                                .append(" (within the user's rules and the sandbox; other tools keep their usual permissions)\n");
+                    if (!skill.invocation().modelInvocable()) {
+                        return ToolResult.error("The skill '" + name + "' is started only by the user (/" + name
+                                + "); it has disable-model-invocation set. Go on without it, or ask the user to run it.");
                     }
-                    return sb.toString();
+                    String arguments = args.hasNonNull("arguments") ? args.get("arguments").asText() : null;
+                    return load(skill, arguments, ctx, runner, "");
                 });
         return withOwnLimit(tool, Skill.MAX_BODY_CHARS + LISTING_CHARS);
+    }
+
+    /**
+     * A skill put into use by a run: made the run's active skill (its allowed-tools pre-approved), its body rendered
+     * (substitutions, commands), then either run in a subagent ({@code context: fork}) or returned with its files.
+     * {@code intro} goes before it (a user's {@code /name} invocation says so).
+     */
+    public String load(Skill skill, String arguments, ToolContext ctx, Runner runner, String intro) throws Exception {
+        if (ctx != null) activate(ctx.runId(), skill);
+        var shell = runner.shell(ctx);
+        var body = SkillText.render(skill, skill.body(), arguments, ctx == null ? null : ctx.runId(), shell);
+        if (skill.invocation().fork()) {
+            var answer = runner.fork(skill, body, ctx);
+            if (answer != null) return intro + answer;
+        }
+        var sb = new StringBuilder(intro).append("# Skill: ").append(skill.name()).append("\nFolder: ").append(skill.dir()).append("\n\n");
+        sb.append(body).append('\n');
+        appendFiles(sb, skill);
+        if (!skill.allowedTools().isEmpty()) {
+            sb.append("\nWhile this skill is in use these are pre-approved: ").append(String.join(" ", skill.allowedTools()))
+                    .append(" (within the user's rules and the sandbox; other tools keep their usual permissions)\n");
+        }
+        return sb.toString();
+    }
+
+    private List<String> modelInvocableNames() {
+        return skills.values().stream().filter(s -> s.invocation().modelInvocable()).map(Skill::name).toList();
     }
 
     /** Every file of the skill, at any depth; a listing too long for the result says how to list the rest. */

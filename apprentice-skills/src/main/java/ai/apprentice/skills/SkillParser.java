@@ -29,7 +29,16 @@ public final class SkillParser {
     static final int MAX_HEAD_BYTES = 64 * 1024;
     static final long LARGE_BODY_BYTES = 1024 * 1024;
     private static final Pattern NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
-    private static final List<String> KNOWN = List.of("name", "description", "license", "compatibility", "metadata", "allowed-tools");
+    private static final List<String> SPEC = List.of("name", "description", "license", "compatibility", "metadata", "allowed-tools");
+    /**
+     * Fields Claude Code documents (code.claude.com/docs/en/skills, "Frontmatter reference") and {@code version},
+     * common in published collections; Codex reads the specification's fields (with metadata.short-description).
+     * Known fields are never warned about; those without an effect here are listed in the README.
+     */
+    static final List<String> CLAUDE_CODE = List.of("when_to_use", "argument-hint", "arguments", "disable-model-invocation",
+            "user-invocable", "model", "effort", "context", "agent", "hooks", "paths", "shell", "version");
+    /** The template placeholders of {@code apprentice skills new}: a line that is only "TODO", "1. TODO", "- TODO". */
+    private static final Pattern TODO_LINE = Pattern.compile("\\s*(?:[-*]|\\d+\\.)?\\s*TODO\\s*");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     /** A parsed skill (null when a fatal problem prevents loading) and every problem found. */
@@ -94,15 +103,20 @@ public final class SkillParser {
             return new Result(null, problems);
         }
         for (var key : fields.keySet()) {
-            if (!KNOWN.contains(key)) {
+            if (!SPEC.contains(key) && !CLAUDE_CODE.contains(key)) {
                 problems.add(new SkillProblem(file, fieldLines.get(key), Severity.VIOLATION,
-                        "unknown field '" + key + "' (the specification knows " + String.join(", ", KNOWN) + ")"));
+                        "unknown field '" + key + "' (the specification knows " + String.join(", ", SPEC) + "; Claude Code adds "
+                                + String.join(", ", CLAUDE_CODE) + ")"));
             }
         }
         String name = text(fields.get("name"));
         String description = text(fields.get("description"));
-        if (name == null || name.isBlank()) {
-            problems.add(new SkillProblem(file, 2, Severity.FATAL, "the required field 'name' is missing"));
+        var folderName = dir.toAbsolutePath().normalize().getFileName();
+        if (name == null || name.isBlank()) { // Claude Code defaults it to the folder's name; so do we, with a warning
+            problems.add(new SkillProblem(file, 2, Severity.VIOLATION, "the required field 'name' is missing; the folder's name '"
+                    + folderName + "' is used"));
+            name = folderName == null ? "" : folderName.toString();
+            fieldLines.putIfAbsent("name", 2);
         }
         if (description == null || description.isBlank()) {
             problems.add(new SkillProblem(file, 2, Severity.FATAL, "the required field 'description' is missing: say what the skill does and when to use it"));
@@ -115,7 +129,7 @@ public final class SkillParser {
             violation(problems, file, nameLine, "name '" + name + "' must be lowercase letters, digits and single hyphens, "
                     + "not starting or ending with a hyphen");
         }
-        var folder = dir.toAbsolutePath().normalize().getFileName();
+        var folder = folderName;
         if (folder != null && !folder.toString().equals(name)) {
             violation(problems, file, nameLine, "name '" + name + "' differs from the folder name '" + folder + "'");
         }
@@ -157,8 +171,18 @@ public final class SkillParser {
             violation(problems, file, end + 2, "SKILL.md is " + size / 1024 + " KiB; keep instructions short (the spec suggests "
                     + "under 5,000 tokens) and move detail to references/; agents get the first " + Skill.MAX_BODY_CHARS + " characters and a pointer to the rest");
         }
+        if (description.strip().startsWith("TODO")) {
+            violation(problems, file, fieldLines.get("description"), "the description is still the template's TODO: say what the "
+                    + "skill does and when to use it");
+        }
+        for (int i = end + 1; i < lines.size(); i++) {
+            if (TODO_LINE.matcher(lines.get(i)).matches()) {
+                violation(problems, file, i + 1, "a TODO placeholder of the template is left: write the step or remove the line");
+            }
+        }
+        var invocation = invocation(fields, fieldLines, file, problems);
         var skill = new Skill(name, description.strip(), text(fields.get("license")), compatibility, Map.copyOf(metadata), allowed,
-                dir.toAbsolutePath().normalize(), source, end + 2);
+                dir.toAbsolutePath().normalize(), source, end + 2, invocation);
         return new Result(skill, problems);
     }
 
@@ -182,6 +206,35 @@ public final class SkillParser {
         }
         if (!current.isEmpty()) out.add(current.toString());
         return List.copyOf(out);
+    }
+
+    /** Claude Code's invocation fields; a value of the wrong type is a warning and the default is used. */
+    private static Skill.Invocation invocation(Map<String, JsonNode> fields, Map<String, Integer> lines, Path file, List<SkillProblem> problems) {
+        var names = new ArrayList<String>();
+        var args = fields.get("arguments");
+        if (args != null && args.isTextual()) names.addAll(Arrays.asList(args.asText().strip().split("\\s+")));
+        if (args != null && args.isArray()) args.forEach(a -> names.add(a.asText()));
+        names.removeIf(String::isBlank);
+        String context = text(fields.get("context"));
+        if (context != null && !context.equals("fork") && !context.equals("inherit")) {
+            violation(problems, file, lines.get("context"), "context is 'fork' or 'inherit', not '" + context + "'");
+        }
+        String model = text(fields.get("model"));
+        return new Skill.Invocation(text(fields.get("argument-hint")), names,
+                !flag(fields, lines, "disable-model-invocation", false, file, problems),
+                flag(fields, lines, "user-invocable", true, file, problems),
+                model == null || model.isBlank() || model.equals("inherit") ? null : model.strip(),
+                "fork".equals(context), text(fields.get("when_to_use")));
+    }
+
+    private static boolean flag(Map<String, JsonNode> fields, Map<String, Integer> lines, String key, boolean otherwise, Path file,
+                                List<SkillProblem> problems) {
+        var v = fields.get(key);
+        if (v == null || v.isNull()) return otherwise;
+        if (v.isBoolean()) return v.asBoolean();
+        if (v.isTextual() && (v.asText().equals("true") || v.asText().equals("false"))) return Boolean.parseBoolean(v.asText());
+        violation(problems, file, lines.get(key), key + " must be true or false; " + otherwise + " is used");
+        return otherwise;
     }
 
     private static void violation(List<SkillProblem> problems, Path file, Integer line, String message) {

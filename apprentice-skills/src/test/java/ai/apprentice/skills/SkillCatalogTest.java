@@ -89,6 +89,21 @@ class SkillCatalogTest {
     }
 
     @Test
+    void aSkillOnlyTheUserMayStartIsNotInTheIndexAndUseSkillRefusesIt() throws Exception {
+        var root = home.resolve("skills");
+        write(root, "visible", "for the model");
+        var dir = Files.createDirectories(root.resolve("deploy"));
+        Files.writeString(dir.resolve("SKILL.md"), "---\nname: deploy\ndescription: ships to production\ndisable-model-invocation: true\n---\nShip.\n");
+        var catalog = SkillCatalog.discover(List.of(new SkillCatalog.Root(root, "user")));
+        assertThat(catalog.promptSection(4000)).contains("visible").doesNotContain("deploy");
+        var refused = catalog.useSkillTool().execute(Json.object().put("name", "deploy"), null);
+        assertThat(refused.error()).isTrue();
+        assertThat(refused.content()).contains("started only by the user (/deploy)").doesNotContain("Ship.");
+        var missing = catalog.useSkillTool().execute(Json.object().put("name", "nope"), null);
+        assertThat(missing.content()).contains("visible").doesNotContain("deploy");
+    }
+
+    @Test
     void theIndexStaysWithinItsBudget() throws Exception {
         var root = ws.resolve("many");
         for (int i = 0; i < 100; i++) {
