@@ -55,6 +55,8 @@ public final class Harness implements AutoCloseable {
 
     private final Map<String, String> env;
     private final Path home;
+    /** The user's home folder, where other agents keep their skills (~/.claude, ~/.agents, ~/.codex). */
+    private final Path userHome;
     private final PrintStream err;
     private final boolean interactive;
     private final Prompter prompter;
@@ -76,6 +78,7 @@ public final class Harness implements AutoCloseable {
     private Harness(Builder b) {
         this.env = Map.copyOf(b.env);
         this.home = (b.home != null ? b.home : defaultHome(env)).toAbsolutePath().normalize();
+        this.userHome = (b.userHome != null ? b.userHome : Path.of(System.getProperty("user.home"))).toAbsolutePath().normalize();
         this.err = b.err;
         this.interactive = b.interactive;
         this.prompter = b.prompter;
@@ -255,7 +258,7 @@ public final class Harness implements AutoCloseable {
         var builtIn = BuiltinSkills.unpack(home.resolve("builtin-skills"));
         var roots = new java.util.ArrayList<SkillCatalog.Root>();
         first.forEach(r -> roots.add(new SkillCatalog.Root(r, "candidate")));
-        roots.addAll(SkillCatalog.standardRoots(workspace, home, Path.of(System.getProperty("user.home")), builtIn));
+        roots.addAll(SkillCatalog.standardRoots(workspace, home, userHome, builtIn));
         var catalog = SkillCatalog.discover(roots);
         catalog.problems().forEach(p -> warnOnce("skill " + p));
         return catalog;
@@ -290,6 +293,7 @@ public final class Harness implements AutoCloseable {
     public static final class Builder {
         private Map<String, String> env = System.getenv();
         private Path home;
+        private Path userHome;
         private PrintStream err = System.err;
         private boolean interactive;
         private Prompter prompter = Prompter.NOBODY;
@@ -300,6 +304,8 @@ public final class Harness implements AutoCloseable {
         public Builder env(Map<String, String> env) { this.env = Objects.requireNonNull(env); return this; }
         /** Where state lives; default {@code $APPRENTICE_HOME} or {@code ~/.apprentice}. */
         public Builder home(Path home) { this.home = home; return this; }
+        /** The user's home folder, whose ~/.claude, ~/.agents and ~/.codex skills are found; default {@code user.home}. */
+        public Builder userHome(Path userHome) { this.userHome = userHome; return this; }
         public Builder err(PrintStream err) { this.err = Objects.requireNonNull(err); return this; }
         /** A person is at a terminal: ask mode is the default approval mode, and questions may be asked. */
         public Builder interactive(boolean on) { this.interactive = on; return this; }

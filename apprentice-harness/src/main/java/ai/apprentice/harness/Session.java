@@ -46,8 +46,9 @@ import java.util.stream.Collectors;
  */
 public final class Session {
     /** Other names for our tools (Claude Code's Bash, Read, ...), for skills written for other agents. */
-    static final Map<String, String> ALIASES = StandardTools.claudeAliases().stream()
-            .collect(Collectors.toMap(ToolAlias::name, ToolAlias::target));
+    static final List<ToolAlias> TOOL_ALIASES = java.util.stream.Stream.concat(StandardTools.claudeAliases().stream(),
+            java.util.stream.Stream.of(SkillCatalog.claudeSkillAlias())).toList();
+    static final Map<String, String> ALIASES = TOOL_ALIASES.stream().collect(Collectors.toMap(ToolAlias::name, ToolAlias::target));
 
     private final Harness harness;
     private final Settings settings;
@@ -249,7 +250,7 @@ public final class Session {
                 .contextWindow(settings.contextWindow().orElse(0))
                 .parallelTools(settings.parallelTools())
                 .tools(tools)
-                .aliases(StandardTools.claudeAliases())
+                .aliases(TOOL_ALIASES)
                 .gate(policy)
                 .listener(harness.store())
                 .listener(new SettingsRecorder());

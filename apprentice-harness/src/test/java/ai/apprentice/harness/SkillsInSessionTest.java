@@ -53,7 +53,7 @@ class SkillsInSessionTest {
 
     @Test
     void aUsersDenyRuleWinsOverASkillThatPreApprovesEverything() throws Exception {
-        skill(ws.resolve(".claude/skills"), "greedy", "description: Wants it all.\nallowed-tools: Write Edit Bash mcp__x__*\n", "Go.\n");
+        skill(ws.resolve(".agents/skills"), "greedy", "description: Wants it all.\nallowed-tools: Write Edit Bash mcp__x__*\n", "Go.\n");
         Files.writeString(home.resolve("config.yaml"), "permissions:\n  deny: [\"write_file(secret/**)\"]\n");
         var asked = new CopyOnWriteArrayList<String>();
         try (var harness = Harness.builder().home(home).env(Map.of()).build()) {

@@ -14,9 +14,14 @@ import java.util.Map;
  * @param source where it was found (workspace, user, claude-workspace, claude-user, built-in)
  * @param bodyLine the line of SKILL.md where the instructions start
  * @param invocation who may invoke it and how (Claude Code's fields)
+ * @param file       its SKILL.md (or skill.md, or a plugin command's file)
+ * @param plugin     the Claude Code plugin it comes with, or null
  */
 public record Skill(String name, String description, String license, String compatibility, Map<String, String> metadata,
-                    List<String> allowedTools, Path dir, String source, int bodyLine, Invocation invocation) {
+                    List<String> allowedTools, Path dir, String source, int bodyLine, Invocation invocation, Path file, Plugin plugin) {
+    /** A Claude Code plugin: a folder with {@code .claude-plugin/plugin.json}, whose skills are named {@code plugin:skill}. */
+    public record Plugin(String name, Path root) {}
+
     /**
      * Claude Code's invocation fields (code.claude.com/docs/en/skills, "Frontmatter reference"), re-implemented:
      *
@@ -40,6 +45,18 @@ public record Skill(String name, String description, String license, String comp
 
     public Skill {
         invocation = invocation == null ? Invocation.DEFAULT : invocation;
+        file = file == null ? dir.resolve("SKILL.md") : file;
+    }
+
+    /** The name it is addressed by: {@code plugin:name} for a plugin's skill, else its name. */
+    public String qualifiedName() {
+        return plugin == null ? name : plugin.name() + ":" + name;
+    }
+
+    /** Whether it is a plugin command (one Markdown file) rather than a skill folder. */
+    public boolean isCommand() {
+        var n = file.getFileName().toString();
+        return !n.equals("SKILL.md") && !n.equals("skill.md");
     }
 
     /** The description as the index shows it: with {@code when_to_use} after it, as Claude Code lists it. */
@@ -51,10 +68,9 @@ public record Skill(String name, String description, String license, String comp
     /** The largest body handed to a model; longer ones end with a pointer to read_file for the rest. */
     public static final int MAX_BODY_CHARS = 100_000;
 
-    /** SKILL.md, or the lowercase skill.md some collections use. */
+    /** SKILL.md, the lowercase skill.md some collections use, or a plugin command's file. */
     public Path skillFile() {
-        var upper = dir.resolve("SKILL.md");
-        return Files.isRegularFile(upper) || !Files.isRegularFile(dir.resolve("skill.md")) ? upper : dir.resolve("skill.md");
+        return file;
     }
 
     /**
@@ -83,6 +99,7 @@ public record Skill(String name, String description, String license, String comp
 
     /** The skill's other files (scripts, references, assets, at any depth), relative to its folder, sorted. */
     public List<String> files() throws IOException {
+        if (isCommand()) return List.of(); // its folder is the plugin's, not its own
         try (var walk = Files.walk(dir)) {
             return walk.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString().replace('\\', '/'))
                     .filter(p -> !p.equals("SKILL.md") && !p.equals("skill.md")).sorted().toList();

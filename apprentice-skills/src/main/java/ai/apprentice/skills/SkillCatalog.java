@@ -20,9 +20,26 @@ import java.util.Optional;
  * budget, and the {@code use_skill} tool that returns one skill's instructions and files.
  */
 public final class SkillCatalog {
-    /** A folder to look for skills in, and what to call skills found there. */
-    public record Root(Path dir, String source) {}
+    /** A folder of skill folders, what to call skills found there, and the plugin they belong to (or null). */
+    public record Root(Path dir, String source, Skill.Plugin plugin) {
+        public Root(Path dir, String source) {
+            this(dir, source, null);
+        }
+    }
 
+    /** Where the skills of other agents live, in a workspace and in the user's home, and what their sources are called. */
+    private static final List<String[]> AGENT_FOLDERS = List.of(
+            new String[] {".agents/skills", "agents"}, new String[] {".claude/skills", "claude"}, new String[] {".codex/skills", "codex"});
+    /** Folders never searched for nested skills (dependencies, build output, version control). */
+    private static final java.util.Set<String> SKIP = java.util.Set.of(".git", "node_modules", "target", "build", "dist", ".venv",
+            "venv", "__pycache__", ".gradle", ".idea");
+    static final int NESTED_DEPTH = 4;
+    static final int PLUGIN_DEPTH = 6;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** Every skill found, in precedence order. */
+    private final List<Skill> all = new ArrayList<>();
+    /** Each skill under the names it answers to: its name (the first of that name wins it) and its qualified name. */
     private final Map<String, Skill> skills = new LinkedHashMap<>();
     /** The skill each run loaded last, while its allowed-tools are pre-approved. */
     private final Map<String, Skill> activeByRun = new java.util.concurrent.ConcurrentHashMap<>();
@@ -30,65 +47,185 @@ public final class SkillCatalog {
     private final List<String> shadowed = new ArrayList<>();
 
     /**
-     * The standard places, in precedence order: {@code <workspace>/.apprentice/skills},
-     * {@code $APPRENTICE_HOME/skills}, then {@code <workspace>/.claude/skills} and {@code ~/.claude/skills}
-     * so that existing skills work unchanged, then built-in skills.
+     * The standard places, in precedence order: {@code <workspace>/.apprentice/skills}, {@code $APPRENTICE_HOME/skills};
+     * then the other agents' folders, so that their skills work unchanged: {@code .agents/skills} (the cross-agent
+     * location), {@code .claude/skills} and {@code .codex/skills} of the workspace, of its parent folders up to the
+     * repository's root (a monorepo's subfolder being worked in), and of its subfolders (a monorepo's packages, up to
+     * {@value #NESTED_DEPTH} levels down); the same three in the user's home; Claude Code plugins
+     * ({@code .claude-plugin/plugin.json}) under {@code <workspace>/.claude/plugins}, {@code $APPRENTICE_HOME/plugins}
+     * and {@code ~/.claude/plugins}; then built-in skills.
      */
     public static List<Root> standardRoots(Path workspace, Path home, Path userHome, Path builtIn) {
+        var ws = workspace.toAbsolutePath().normalize();
         var roots = new ArrayList<Root>();
-        roots.add(new Root(workspace.resolve(".apprentice/skills"), "workspace"));
+        roots.add(new Root(ws.resolve(".apprentice/skills"), "workspace"));
         roots.add(new Root(home.resolve("skills"), "user"));
-        roots.add(new Root(workspace.resolve(".claude/skills"), "claude-workspace"));
-        roots.add(new Root(userHome.resolve(".claude/skills"), "claude-user"));
+        for (var f : AGENT_FOLDERS) roots.add(new Root(ws.resolve(f[0]), f[1] + "-workspace"));
+        var repository = repositoryRoot(ws);
+        if (repository != null && !repository.equals(ws)) { // a subfolder of a repository: its parents' folders count too
+            var user = userHome.toAbsolutePath().normalize();
+            for (var up = ws.getParent(); up != null; up = up.getParent()) {
+                if (!up.equals(user)) { // the home's folders come later, as the user's
+                    for (var f : AGENT_FOLDERS) roots.add(new Root(up.resolve(f[0]), f[1] + "@" + slashes(ws.relativize(up))));
+                }
+                if (up.equals(repository)) break;
+            }
+        }
+        for (var nested : nested(ws)) {
+            for (var f : AGENT_FOLDERS) {
+                if (Files.isDirectory(nested.resolve(f[0]))) roots.add(new Root(nested.resolve(f[0]), f[1] + "@" + slashes(ws.relativize(nested))));
+            }
+        }
+        for (var f : AGENT_FOLDERS) roots.add(new Root(userHome.resolve(f[0]), f[1] + "-user"));
+        for (var dir : List.of(ws.resolve(".claude/plugins"), home.resolve("plugins"), userHome.resolve(".claude/plugins"))) {
+            roots.addAll(plugins(dir));
+        }
         if (builtIn != null) roots.add(new Root(builtIn, "built-in"));
+        return roots;
+    }
+
+    /** The nearest folder at or above {@code dir} with a {@code .git}, or null when it is in no repository. */
+    static Path repositoryRoot(Path dir) {
+        for (var d = dir; d != null; d = d.getParent()) if (Files.exists(d.resolve(".git"))) return d;
+        return null;
+    }
+
+    private static String slashes(Path p) {
+        return p.toString().replace('\\', '/');
+    }
+
+    /** Subfolders of the workspace (not the workspace itself) that have another agent's skills folder. */
+    private static List<Path> nested(Path ws) {
+        var found = new ArrayList<Path>();
+        try (var walk = Files.walk(ws, NESTED_DEPTH)) {
+            walk.filter(Files::isDirectory)
+                    .filter(d -> !d.equals(ws) && ws.relativize(d).getNameCount() > 0)
+                    .filter(d -> { // not inside a skipped or hidden folder
+                        for (var part : ws.relativize(d)) if (SKIP.contains(part.toString()) || part.toString().startsWith(".")) return false;
+                        return true;
+                    })
+                    .filter(d -> AGENT_FOLDERS.stream().anyMatch(f -> Files.isDirectory(d.resolve(f[0]))))
+                    .sorted().forEach(found::add);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // an unreadable subfolder contributes no skills
+        }
+        return found;
+    }
+
+    /** Claude Code plugins under {@code dir}: folders with {@code .claude-plugin/plugin.json}, named by its "name". */
+    static List<Root> plugins(Path dir) {
+        if (!Files.isDirectory(dir)) return List.of();
+        var roots = new ArrayList<Root>();
+        try (var walk = Files.walk(dir, PLUGIN_DEPTH)) {
+            for (var manifest : walk.filter(p -> p.endsWith(Path.of(".claude-plugin", "plugin.json"))).sorted().toList()) {
+                var root = manifest.getParent().getParent();
+                String name;
+                try {
+                    name = JSON.readTree(manifest.toFile()).path("name").asText(root.getFileName().toString());
+                } catch (IOException e) {
+                    name = root.getFileName().toString(); // a broken manifest: the folder's name, as a fallback
+                }
+                if (name.isBlank() || name.contains(":")) name = root.getFileName().toString();
+                roots.add(new Root(root, "plugin", new Skill.Plugin(name, root)));
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // an unreadable plugin folder contributes nothing
+        }
         return roots;
     }
 
     public static SkillCatalog discover(List<Root> roots) {
         var catalog = new SkillCatalog();
+        var seen = new java.util.HashSet<Path>();
         for (var root : roots) {
             if (!Files.isDirectory(root.dir())) continue;
-            List<Path> dirs;
-            try (var list = Files.list(root.dir())) {
-                dirs = list.filter(d -> Files.isRegularFile(d.resolve("SKILL.md"))).sorted().toList();
-            } catch (IOException e) {
-                continue; // an unreadable folder contributes no skills
-            }
-            for (var dir : dirs) {
-                var result = SkillParser.parse(dir, root.source());
+            for (var result : root.plugin() == null ? folders(root) : pluginSkills(root)) {
                 catalog.problems.addAll(result.problems());
                 var skill = result.skill();
-                if (skill == null) continue;
-                if (catalog.skills.containsKey(skill.name())) {
-                    catalog.shadowed.add(skill.dir() + " (hidden by " + catalog.skills.get(skill.name()).dir() + ")");
-                } else {
-                    catalog.skills.put(skill.name(), skill);
-                }
+                if (skill != null && seen.add(skill.skillFile())) catalog.add(skill);
             }
         }
         return catalog;
     }
 
-    public List<Skill> skills() {
-        return List.copyOf(skills.values());
+    private static List<SkillParser.Result> folders(Root root) {
+        try (var list = Files.list(root.dir())) {
+            return list.filter(d -> Files.isRegularFile(d.resolve("SKILL.md")) || Files.isRegularFile(d.resolve("skill.md")))
+                    .sorted().map(d -> SkillParser.parse(d, root.source())).toList();
+        } catch (IOException e) {
+            return List.of(); // an unreadable folder contributes no skills
+        }
     }
 
+    /** A plugin's {@code skills/NAME/SKILL.md} and {@code commands/NAME.md}. */
+    private static List<SkillParser.Result> pluginSkills(Root root) {
+        var results = new ArrayList<SkillParser.Result>();
+        var skillsDir = root.dir().resolve("skills");
+        if (Files.isDirectory(skillsDir)) {
+            try (var list = Files.list(skillsDir)) {
+                list.filter(d -> Files.isRegularFile(d.resolve("SKILL.md")) || Files.isRegularFile(d.resolve("skill.md"))).sorted()
+                        .forEach(d -> results.add(SkillParser.parse(d, root.source(), root.plugin())));
+            } catch (IOException e) {
+                // unreadable: nothing from here
+            }
+        }
+        var commands = root.dir().resolve("commands");
+        if (Files.isDirectory(commands)) {
+            try (var list = Files.list(commands)) {
+                list.filter(f -> f.toString().endsWith(".md") && Files.isRegularFile(f)).sorted()
+                        .forEach(f -> results.add(SkillParser.parseCommand(f, root.source(), root.plugin())));
+            } catch (IOException e) {
+                // unreadable: nothing from here
+            }
+        }
+        return results;
+    }
+
+    /**
+     * Registers a skill under its names: a plugin's skill only as {@code plugin:name} (plugins never hide other skills);
+     * any other as its name when no earlier skill has it, and as {@code source:name}, so that both of two skills of one
+     * name stay addressable.
+     */
+    private void add(Skill skill) {
+        all.add(skill);
+        if (skill.plugin() != null) {
+            skills.putIfAbsent(skill.qualifiedName(), skill);
+            return;
+        }
+        var first = skills.get(skill.name());
+        if (first == null) skills.put(skill.name(), skill);
+        else shadowed.add(skill.dir() + " (its name is taken by " + first.dir() + "; use " + skill.source() + ":" + skill.name() + ")");
+        skills.putIfAbsent(skill.source() + ":" + skill.name(), skill);
+    }
+
+    /** The name a skill is listed under: its own when it has it, else its qualified one. */
+    public String nameOf(Skill skill) {
+        if (skill.plugin() != null) return skill.qualifiedName();
+        return skills.get(skill.name()) == skill ? skill.name() : skill.source() + ":" + skill.name();
+    }
+
+    public List<Skill> skills() {
+        return List.copyOf(all);
+    }
+
+    /** A skill by name, qualified name ({@code plugin:skill}, {@code claude-user:skill}), or name in any case. */
     public Optional<Skill> get(String name) {
-        return Optional.ofNullable(skills.get(name));
+        var s = skills.get(name);
+        return Optional.ofNullable(s != null ? s : skills.get(name.strip().toLowerCase(java.util.Locale.ROOT)));
     }
 
     public List<SkillProblem> problems() {
         return List.copyOf(problems);
     }
 
-    /** Skills hidden by a skill of the same name found earlier. */
+    /** Skills whose name an earlier skill has: they are addressable by qualified name. */
     public List<String> shadowed() {
         return List.copyOf(shadowed);
     }
 
     /** The skills the model is told about: not those only the user may start (disable-model-invocation). */
     private List<Skill> indexed() {
-        return skills.values().stream().filter(s -> s.invocation().modelInvocable()).toList();
+        return all.stream().filter(s -> s.invocation().modelInvocable()).toList();
     }
 
     /** A rough token count (four characters a token), enough to keep the index within its budget. */
@@ -109,7 +246,7 @@ public final class SkillCatalog {
             for (var s : indexed()) {
                 var d = s.indexText().replaceAll("\\s+", " ");
                 if (d.length() > maxDescription) d = d.substring(0, maxDescription - 1) + "…";
-                sb.append("- ").append(s.name()).append(": ").append(d).append('\n');
+                sb.append("- ").append(nameOf(s)).append(": ").append(d).append('\n');
             }
             if (estimateTokens(sb.toString()) <= tokenBudget) return sb.toString();
         }
@@ -117,7 +254,7 @@ public final class SkillCatalog {
         int shown = 0;
         var all = indexed();
         for (var s : all) {
-            var line = "- " + s.name() + ": " + (s.indexText().length() > 60 ? s.indexText().substring(0, 59) + "…" : s.indexText()) + "\n";
+            var line = "- " + nameOf(s) + ": " + (s.indexText().length() > 60 ? s.indexText().substring(0, 59) + "…" : s.indexText()) + "\n";
             if (estimateTokens(sb + line) + 20 > tokenBudget) break;
             sb.append(line);
             shown++;
@@ -163,6 +300,22 @@ public final class SkillCatalog {
         String fork(Skill skill, String instructions, ToolContext ctx) throws Exception;
     }
 
+    /**
+     * Claude Code's {@code Skill} tool, as another name for use_skill: its {@code skill} (or {@code command}) argument is
+     * our {@code name}, its {@code args} our {@code arguments}; a leading {@code /} is dropped.
+     */
+    public static ai.apprentice.tool.ToolAlias claudeSkillAlias() {
+        return new ai.apprentice.tool.ToolAlias("Skill", "use_skill", a -> {
+            for (var from : List.of("skill", "command")) {
+                if (a.has(from) && !a.has("name")) a.set("name", a.remove(from));
+            }
+            if (a.has("args") && !a.has("arguments")) a.set("arguments", a.remove("args"));
+            if (a.path("name").isTextual() && a.get("name").asText().startsWith("/")) a.put("name", a.get("name").asText().substring(1));
+            a.retain("name", "arguments");
+            return a;
+        });
+    }
+
     /** {@code use_skill(name)} with no shell and no subagents (a library agent, a test). */
     public Tool useSkillTool() {
         return useSkillTool(Runner.NONE);
@@ -183,7 +336,7 @@ public final class SkillCatalog {
                          "required":["name"],"additionalProperties":false}"""))
                 .execute((args, ctx) -> {
                     var name = args.get("name").asText();
-                    var skill = skills.get(name);
+                    var skill = get(name).orElse(null);
                     if (skill == null) {
                         return ToolResult.error("No skill named '" + name + "'. Available: " + String.join(", ", modelInvocableNames()));
                     }
@@ -221,7 +374,7 @@ public final class SkillCatalog {
     }
 
     private List<String> modelInvocableNames() {
-        return skills.values().stream().filter(s -> s.invocation().modelInvocable()).map(Skill::name).toList();
+        return all.stream().filter(s -> s.invocation().modelInvocable()).map(this::nameOf).toList();
     }
 
     /** Every file of the skill, at any depth; a listing too long for the result says how to list the rest. */

@@ -51,7 +51,25 @@ public final class SkillParser {
     private SkillParser() {}
 
     public static Result parse(Path dir, String source) {
-        var file = dir.resolve("SKILL.md");
+        return parse(dir, source, null);
+    }
+
+    /** A skill folder ({@code SKILL.md}, or the lowercase {@code skill.md}), of {@code plugin} when not null. */
+    public static Result parse(Path dir, String source, Skill.Plugin plugin) {
+        var upper = dir.resolve("SKILL.md");
+        var file = Files.isRegularFile(upper) || !Files.isRegularFile(dir.resolve("skill.md")) ? upper : dir.resolve("skill.md");
+        return read(file, dir, source, plugin, false);
+    }
+
+    /**
+     * A Claude Code plugin's command ({@code commands/NAME.md}): a skill named after the file, whose front matter is
+     * optional and whose description, when missing, is the first line of its text.
+     */
+    public static Result parseCommand(Path file, String source, Skill.Plugin plugin) {
+        return read(file, plugin.root(), source, plugin, true);
+    }
+
+    private static Result read(Path file, Path dir, String source, Skill.Plugin plugin, boolean command) {
         var problems = new ArrayList<SkillProblem>();
         byte[] head;
         long size;
@@ -63,6 +81,9 @@ public final class SkillParser {
             return new Result(null, problems);
         }
         var lines = Arrays.asList(new String(head, StandardCharsets.UTF_8).split("\r?\n", -1));
+        if (command && (lines.isEmpty() || !lines.getFirst().strip().equals("---"))) {
+            return commandWithoutFrontMatter(file, dir, source, plugin, lines, problems);
+        }
         if (lines.isEmpty() || !lines.getFirst().strip().equals("---")) {
             problems.add(new SkillProblem(file, 1, Severity.FATAL, "no YAML front matter: SKILL.md must start with a line '---', "
                     + "then name: and description:, then '---'"));
@@ -109,8 +130,9 @@ public final class SkillParser {
                                 + String.join(", ", CLAUDE_CODE) + ")"));
             }
         }
-        String name = text(fields.get("name"));
+        String name = command ? stem(file) : text(fields.get("name"));
         String description = text(fields.get("description"));
+        if (command && (description == null || description.isBlank())) description = firstLine(lines.subList(end + 1, lines.size()), file);
         var folderName = dir.toAbsolutePath().normalize().getFileName();
         if (name == null || name.isBlank()) { // Claude Code defaults it to the folder's name; so do we, with a warning
             problems.add(new SkillProblem(file, 2, Severity.VIOLATION, "the required field 'name' is missing; the folder's name '"
@@ -123,14 +145,14 @@ public final class SkillParser {
         }
         if (problems.stream().anyMatch(p -> p.severity() == Severity.FATAL)) return new Result(null, problems);
 
-        int nameLine = fieldLines.get("name");
+        int nameLine = fieldLines.getOrDefault("name", 1);
         if (name.length() > 64) violation(problems, file, nameLine, "name is " + name.length() + " characters; at most 64");
         if (!NAME.matcher(name).matches()) {
             violation(problems, file, nameLine, "name '" + name + "' must be lowercase letters, digits and single hyphens, "
                     + "not starting or ending with a hyphen");
         }
         var folder = folderName;
-        if (folder != null && !folder.toString().equals(name)) {
+        if (!command && folder != null && !folder.toString().equals(name)) {
             violation(problems, file, nameLine, "name '" + name + "' differs from the folder name '" + folder + "'");
         }
         if (description.length() > 1024) {
@@ -182,8 +204,26 @@ public final class SkillParser {
         }
         var invocation = invocation(fields, fieldLines, file, problems);
         var skill = new Skill(name, description.strip(), text(fields.get("license")), compatibility, Map.copyOf(metadata), allowed,
-                dir.toAbsolutePath().normalize(), source, end + 2, invocation);
+                dir.toAbsolutePath().normalize(), source, end + 2, invocation, file.toAbsolutePath().normalize(), plugin);
         return new Result(skill, problems);
+    }
+
+    private static Result commandWithoutFrontMatter(Path file, Path dir, String source, Skill.Plugin plugin, List<String> lines,
+                                                    List<SkillProblem> problems) {
+        var skill = new Skill(stem(file), firstLine(lines, file), null, null, Map.of(), List.of(), dir.toAbsolutePath().normalize(),
+                source, 1, Skill.Invocation.DEFAULT, file.toAbsolutePath().normalize(), plugin);
+        return new Result(skill, problems);
+    }
+
+    private static String stem(Path file) {
+        var n = file.getFileName().toString();
+        return n.endsWith(".md") ? n.substring(0, n.length() - 3) : n;
+    }
+
+    /** The first line of text, without Markdown heading marks: what a command without a description is about. */
+    private static String firstLine(List<String> lines, Path file) {
+        return lines.stream().map(l -> l.replaceFirst("^#+\\s*", "").strip()).filter(l -> !l.isEmpty()).findFirst()
+                .orElse("the command " + stem(file));
     }
 
     /**

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * A skill's body as the agent gets it, after Claude Code's substitutions (code.claude.com/docs/en/skills, "String
  * substitutions" and "Inject dynamic context"), re-implemented:
  * <ul>
- *   <li>{@code ${CLAUDE_SKILL_DIR}} is the skill's folder, {@code ${CLAUDE_SESSION_ID}} the run's id;</li>
+ *   <li>{@code ${CLAUDE_SKILL_DIR}} is the skill's folder, {@code ${CLAUDE_PLUGIN_ROOT}} its plugin's,
+ *   {@code ${CLAUDE_SESSION_ID}} the run's id;</li>
  *   <li>{@code !`command`} and fenced {@code ```!} blocks are replaced by the command's output. Commands are what the
  *   skill's author wrote: the {@link Shell} runs them through the session's permission policy (ASK mode asks the
  *   person, AUTO mode runs them only inside the sandbox) and arguments reach them only shell-quoted;</li>
@@ -33,7 +34,7 @@ public final class SkillText {
 
     private static final Pattern INLINE = Pattern.compile("!`([^`\\n]+)`");
     private static final Pattern FENCED = Pattern.compile("(?m)^```!\\s*\\n(.*?)\\n```\\s*$", Pattern.DOTALL);
-    private static final Pattern VARIABLE = Pattern.compile("\\$\\{CLAUDE_SKILL_DIR}|\\$\\{CLAUDE_SESSION_ID}");
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{CLAUDE_SKILL_DIR}|\\$\\{CLAUDE_SESSION_ID}|\\$\\{CLAUDE_PLUGIN_ROOT}");
     private static final Pattern ARGUMENT = Pattern.compile("\\$ARGUMENTS\\[(\\d+)]|\\$ARGUMENTS\\b|\\$(\\d+)|\\$([A-Za-z_][A-Za-z0-9_]*)");
 
     private SkillText() {}
@@ -44,7 +45,9 @@ public final class SkillText {
      */
     public static String render(Skill skill, String body, String arguments, String runId, Shell shell) throws InterruptedException {
         var text = VARIABLE.matcher(body).replaceAll(m -> Matcher.quoteReplacement(
-                m.group().contains("SKILL_DIR") ? skill.dir().toString() : runId == null ? "" : runId));
+                m.group().contains("SKILL_DIR") ? skill.dir().toString()
+                        : m.group().contains("PLUGIN_ROOT") ? (skill.plugin() == null ? skill.dir() : skill.plugin().root()).toString()
+                        : runId == null ? "" : runId));
         var args = arguments == null ? null : split(arguments);
         text = preprocess(text, skill, args, shell);
         if (args == null) return text;

@@ -28,11 +28,74 @@ class SkillCatalogTest {
         Files.createDirectories(ws.resolve(".claude/skills/broken"));
         Files.writeString(ws.resolve(".claude/skills/broken/SKILL.md"), "no front matter");
         var catalog = SkillCatalog.discover(SkillCatalog.standardRoots(ws, home, userHome, null));
-        assertThat(catalog.skills()).extracting(Skill::name).containsExactly("review", "deploy", "claude-only");
+        assertThat(catalog.skills()).extracting(Skill::name).containsExactly("review", "deploy", "review", "claude-only");
         assertThat(catalog.get("review").orElseThrow().description()).isEqualTo("workspace review");
+        assertThat(catalog.get("user:review").orElseThrow().description()).as("the other one, by qualified name").isEqualTo("user review");
         assertThat(catalog.get("claude-only").orElseThrow().source()).isEqualTo("claude-user");
-        assertThat(catalog.shadowed()).singleElement().asString().contains("hidden by");
+        assertThat(catalog.shadowed()).singleElement().asString().contains("use user:review");
+        assertThat(catalog.promptSection(4000)).contains("- review: workspace review").contains("- user:review: user review");
         assertThat(catalog.problems()).singleElement().asString().contains("broken").contains("no YAML front matter");
+    }
+
+    static void writeFile(Path file, String text) throws Exception {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text);
+    }
+
+    @Test
+    void discoveryFindsTheOtherAgentsFoldersParentsOfAMonorepoSubfolderNestedPackagesAndLowercaseFiles() throws Exception {
+        var repo = Files.createDirectories(ws.resolve("repo"));
+        Files.createDirectories(repo.resolve(".git"));
+        var sub = Files.createDirectories(repo.resolve("services/api"));
+        write(sub.resolve(".agents/skills"), "shared", "cross-agent, in the folder worked in");
+        write(sub.resolve(".codex/skills"), "codex-one", "from codex");
+        write(repo.resolve(".claude/skills"), "repo-wide", "from the repository's root");
+        write(sub.resolve("pkg/web/.claude/skills"), "web-only", "from a nested package");
+        write(sub.resolve("node_modules/dep/.claude/skills"), "from-deps", "never: a dependency");
+        writeFile(sub.resolve(".claude/skills/lower/skill.md"), "---\nname: lower\ndescription: lowercase file\n---\nLower body.\n");
+        write(userHome.resolve(".agents/skills"), "home-agents", "from ~/.agents");
+        write(userHome.resolve(".codex/skills"), "home-codex", "from ~/.codex");
+        var catalog = SkillCatalog.discover(SkillCatalog.standardRoots(sub, home, userHome, null));
+        assertThat(catalog.skills()).extracting(Skill::name)
+                .containsExactly("shared", "lower", "codex-one", "repo-wide", "web-only", "home-agents", "home-codex");
+        assertThat(catalog.get("repo-wide").orElseThrow().source()).isEqualTo("claude@../..");
+        assertThat(catalog.get("web-only").orElseThrow().source()).isEqualTo("claude@pkg/web");
+        assertThat(catalog.get("lower").orElseThrow().body()).isEqualTo("Lower body.");
+        assertThat(catalog.problems()).isEmpty();
+        // Outside a repository, parent folders are not the project's.
+        var loose = Files.createDirectories(home.resolve("loose/inner"));
+        write(home.resolve("loose/.claude/skills"), "parent-skill", "not the project's");
+        assertThat(SkillCatalog.discover(SkillCatalog.standardRoots(loose, home, userHome, null)).get("parent-skill")).isEmpty();
+    }
+
+    @Test
+    void claudeCodePluginsBringSkillsAndCommandsUnderQualifiedNames() throws Exception {
+        var plugin = userHome.resolve(".claude/plugins/cache/market/tidy/1.0.0");
+        writeFile(plugin.resolve(".claude-plugin/plugin.json"), "{\"name\": \"tidy\", \"version\": \"1.0.0\"}");
+        write(plugin.resolve("skills"), "review", "the plugin's review");
+        writeFile(plugin.resolve("commands/fmt.md"), "# Format the files given\n\nRun ${CLAUDE_PLUGIN_ROOT}/bin/fmt $ARGUMENTS.\n");
+        writeFile(plugin.resolve("commands/lint.md"), "---\ndescription: Lints.\nargument-hint: \"[path]\"\n---\nLint it.\n");
+        write(ws.resolve(".claude/skills"), "review", "the project's review");
+        var catalog = SkillCatalog.discover(SkillCatalog.standardRoots(ws, home, userHome, null));
+        assertThat(catalog.get("review").orElseThrow().description()).isEqualTo("the project's review");
+        assertThat(catalog.get("tidy:review").orElseThrow().description()).isEqualTo("the plugin's review");
+        var fmt = catalog.get("tidy:fmt").orElseThrow();
+        assertThat(fmt.description()).isEqualTo("Format the files given");
+        assertThat(fmt.files()).isEmpty();
+        assertThat(SkillText.render(fmt, fmt.body(), "a.py", null, SkillText.Shell.NONE)).contains("Run " + plugin.toAbsolutePath() + "/bin/fmt a.py.");
+        assertThat(catalog.get("tidy:lint").orElseThrow().invocation().argumentHint()).isEqualTo("[path]");
+        assertThat(catalog.promptSection(4000)).contains("- tidy:review:").contains("- tidy:fmt:").contains("- review: the project's");
+        assertThat(catalog.problems()).isEmpty();
+    }
+
+    @Test
+    void claudeCodesSkillToolIsUseSkill() throws Exception {
+        write(home.resolve("skills"), "format", "formats markdown");
+        var catalog = SkillCatalog.discover(List.of(new SkillCatalog.Root(home.resolve("skills"), "user")));
+        var executor = new ai.apprentice.tool.ToolExecutor(List.of(catalog.useSkillTool()), List.of(SkillCatalog.claudeSkillAlias()), 20_000);
+        var r = executor.execute(new ai.apprentice.model.ToolCall("c", "Skill", "{\"skill\":\"/format\",\"args\":\"x.md\"}"), null);
+        assertThat(r.error()).as(r.content()).isFalse();
+        assertThat(r.content()).contains("# Skill: format").contains("ARGUMENTS: x.md");
     }
 
     @Test
