@@ -238,7 +238,8 @@ public final class Session {
         var instructions = (spec.instructions() != null ? spec.instructions() : Harness.INSTRUCTIONS)
                 + (project.isEmpty() ? "" : "\n\n" + project)
                 + (lessons.isEmpty() ? "" : "\n\n" + lessons)
-                + (withSkills ? "\n\n" + skillCatalog.promptSection(Harness.SKILL_INDEX_TOKENS) : "");
+                // Skills that all fit are listed in the instructions; too many are ranked for each run's task (SkillIndexHook).
+                + (withSkills && skillCatalog.fitsFully(Harness.SKILL_INDEX_TOKENS) ? "\n\n" + skillCatalog.promptSection(Harness.SKILL_INDEX_TOKENS) : "");
         var builder = Agent.builder()
                 .model(model)
                 .instructions(instructions)
@@ -258,6 +259,9 @@ public final class Session {
         if (telemetry != null) {
             builder.listener(telemetry.listener(spec.environment() != null ? spec.environment() : "apprentice", model.id(),
                     settings.telemetryCaptureContent()));
+        }
+        if (withSkills && !skillCatalog.fitsFully(Harness.SKILL_INDEX_TOKENS)) {
+            builder.hook(new SkillIndexHook(skillCatalog, Harness.SKILL_INDEX_TOKENS, harness.skillRelevance()));
         }
         if (memory) builder.hook(new MemoryHook(this, spec.extractMemories() && settings.memoryExtract()));
         var shown = examples();

@@ -164,4 +164,48 @@ class SkillsInSessionTest {
             assertThat(session.startSkill("nope", "", agent, List.of())).isEmpty();
         }
     }
+
+    @Test
+    void tooManySkillsAreRankedForEachRunsTaskByTheEmbeddingModel() throws Exception {
+        var root = ws.resolve(".claude/skills");
+        var filler = " It explains the background, the usual pitfalls and a checklist, step by step, with examples.".repeat(6);
+        for (int i = 0; i < 59; i++) skill(root, "alpha-topic-" + i, "description: Helps with garden plant number " + i + "." + filler + "\n", "x\n");
+        skill(root, "tax-return", "description: Money matters." + filler + " Use when someone must file their income taxes.\n", "x\n");
+        try (var harness = Harness.builder().home(home).userHome(home).env(Map.of()).build()) {
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off"));
+            var model = new Recording(Recording.say("ok"), Recording.say("ok"));
+            session.useModel(model);
+            var agent = session.agent();
+            assertThat(agent.instructions()).as("the index is not fixed for every task").doesNotContain("alpha-topic-3");
+            session.start("I have to declare my earnings to the revenue service before April").await();
+            var index = model.requests.get(0).messages().stream().map(ai.apprentice.model.Message::text)
+                    .filter(t -> t != null && t.startsWith("## Skills")).findFirst().orElseThrow();
+            assertThat(SkillCatalogBudget.tokens(index)).isLessThanOrEqualTo(Harness.SKILL_INDEX_TOKENS);
+            assertThat(index.lines().filter(l -> l.startsWith("- ")).findFirst().orElseThrow())
+                    .as("ranked by meaning: no word of the task is in the description").startsWith("- tax-return:").endsWith("income taxes.");
+        }
+    }
+
+    /** The index's own token estimate. */
+    static final class SkillCatalogBudget {
+        static int tokens(String s) {
+            return ai.apprentice.skills.SkillCatalog.estimateTokens(s);
+        }
+    }
+
+    @Test
+    void aSkillsWarningsArePrintedOnceNotOnEveryRun() throws Exception {
+        skill(ws.resolve(".claude/skills"), "odd", "description: Odd.\ncolour: blue\n", "x\n");
+        java.util.function.Supplier<String> run = () -> {
+            var err = new java.io.ByteArrayOutputStream();
+            try (var harness = Harness.builder().home(home).userHome(home).env(Map.of()).err(new java.io.PrintStream(err, true)).build()) {
+                harness.skills(ws);
+            }
+            return err.toString();
+        };
+        assertThat(run.get()).contains("unknown field 'colour'");
+        assertThat(run.get()).as("the next run, the same file").doesNotContain("colour");
+        Files.writeString(ws.resolve(".claude/skills/odd/SKILL.md"), "---\nname: odd\ndescription: Odd.\ncolour: red\n---\nchanged\n");
+        assertThat(run.get()).as("the file changed").contains("unknown field 'colour'");
+    }
 }

@@ -233,33 +233,102 @@ public final class SkillCatalog {
         return (text.length() + 3) / 4;
     }
 
-    /**
-     * The system-prompt section listing every skill's name and description, within {@code tokenBudget}:
-     * descriptions are shortened first, then skills left out (they stay usable by name).
-     */
+    /** How relevant each text is to a task (higher is more); only the order matters. */
+    @FunctionalInterface
+    public interface Relevance {
+        /** BM25 over the words: no model needed. */
+        Relevance LEXICAL = Bm25::scores;
+
+        List<Double> scores(String task, List<String> texts);
+    }
+
+    private static final String HEADER = "## Skills\nSkills are instructions for particular kinds of work. When one fits the task, call "
+            + "use_skill with its name before you start, then follow it.\n";
+    private static final String RANKED = "(There are more skills than room to describe them all: those most relevant to this task "
+            + "come first, with their full descriptions.)\n";
+
+    /** Whether every skill's full description fits in {@code tokenBudget}: then the index is the same for every task. */
+    public boolean fitsFully(int tokenBudget) {
+        return estimateTokens(section(indexed(), indexed().size(), 1024)) <= tokenBudget;
+    }
+
+    /** The index without a task: in discovery order (see {@link #promptSection(int, String, Relevance)}). */
     public String promptSection(int tokenBudget) {
-        if (indexed().isEmpty()) return "";
-        var header = "## Skills\nSkills are instructions for particular kinds of work. When one fits the task, call "
-                + "use_skill with its name before you start, then follow it.\n";
-        for (int maxDescription : new int[] {1024, 200, 100, 60}) {
-            var sb = new StringBuilder(header);
-            for (var s : indexed()) {
-                var d = s.indexText().replaceAll("\\s+", " ");
-                if (d.length() > maxDescription) d = d.substring(0, maxDescription - 1) + "…";
-                sb.append("- ").append(nameOf(s)).append(": ").append(d).append('\n');
+        return promptSection(tokenBudget, "", (task, texts) -> texts.stream().map(t -> 0.0).toList());
+    }
+
+    /**
+     * The system-prompt section listing the skills the model may use, within {@code tokenBudget}. When all fit with
+     * full descriptions they are listed in discovery order. Otherwise they are ranked by {@code relevance} to
+     * {@code task}: the most relevant get their full descriptions (then 200 characters) as long as room is left, the
+     * rest 60 characters; skills that still do not fit are named at the end, least relevant last, and stay usable.
+     */
+    public String promptSection(int tokenBudget, String task, Relevance relevance) {
+        var list = indexed();
+        if (list.isEmpty()) return "";
+        if (fitsFully(tokenBudget)) return section(list, list.size(), 1024);
+        var scores = relevance.scores(task == null ? "" : task, list.stream().map(Skill::indexText).toList());
+        var order = new ArrayList<Integer>();
+        for (int i = 0; i < list.size(); i++) order.add(i);
+        order.sort((x, y) -> Double.compare(scores.get(y), scores.get(x))); // stable: ties keep discovery order
+        var ranked = order.stream().map(list::get).toList();
+        var lines = new ArrayList<String>();
+        ranked.forEach(s -> lines.add(line(s, 60)));
+        int fixed = estimateTokens(HEADER + RANKED);
+        // Least relevant first out, into a list of names, until the rest fits.
+        int shown = ranked.size();
+        while (shown > 0 && fixed + tokens(lines, shown) + estimateTokens(tail(ranked, shown)) > tokenBudget) shown--;
+        if (shown == 0 || fixed + tokens(lines, shown) + estimateTokens(tail(ranked, shown)) > tokenBudget) {
+            shown = 0;
+            while (shown < ranked.size() && fixed + tokens(lines, shown + 1) + estimateTokens(countTail(ranked.size() - shown - 1)) <= tokenBudget) shown++;
+            return HEADER + RANKED + String.join("", lines.subList(0, shown)) + countTail(ranked.size() - shown);
+        }
+        String tail = tail(ranked, shown);
+        int used = fixed + tokens(lines, shown) + estimateTokens(tail);
+        // The most relevant get longer descriptions while room is left.
+        for (int i = 0; i < shown; i++) {
+            boolean grown = false;
+            for (int max : new int[] {1024, 200}) {
+                var longer = line(ranked.get(i), max);
+                int delta = estimateTokens(longer) - estimateTokens(lines.get(i));
+                if (delta >= 0 && used + delta <= tokenBudget) {
+                    used += delta;
+                    lines.set(i, longer);
+                    grown = true;
+                    break;
+                }
             }
-            if (estimateTokens(sb.toString()) <= tokenBudget) return sb.toString();
+            if (!grown) break;
         }
-        var sb = new StringBuilder(header);
-        int shown = 0;
-        var all = indexed();
-        for (var s : all) {
-            var line = "- " + nameOf(s) + ": " + (s.indexText().length() > 60 ? s.indexText().substring(0, 59) + "…" : s.indexText()) + "\n";
-            if (estimateTokens(sb + line) + 20 > tokenBudget) break;
-            sb.append(line);
-            shown++;
-        }
-        return sb.append("(").append(all.size() - shown).append(" more skills; call use_skill with a name to load one)\n").toString();
+        return HEADER + RANKED + String.join("", lines.subList(0, shown)) + tail;
+    }
+
+    private String section(List<Skill> list, int n, int maxDescription) {
+        var sb = new StringBuilder(HEADER);
+        for (int i = 0; i < n; i++) sb.append(line(list.get(i), maxDescription));
+        return sb.toString();
+    }
+
+    private String line(Skill s, int maxDescription) {
+        var d = s.indexText().replaceAll("\\s+", " ").strip();
+        if (d.length() > maxDescription) d = d.substring(0, maxDescription - 1) + "…";
+        return "- " + nameOf(s) + ": " + d + "\n";
+    }
+
+    private static int tokens(List<String> lines, int n) {
+        int t = 0;
+        for (int i = 0; i < n; i++) t += estimateTokens(lines.get(i));
+        return t;
+    }
+
+    private String tail(List<Skill> ranked, int shown) {
+        if (shown >= ranked.size()) return "";
+        return "(" + (ranked.size() - shown) + " more skills; call use_skill with a name to load one: "
+                + String.join(", ", ranked.subList(shown, ranked.size()).stream().map(this::nameOf).toList()) + ")\n";
+    }
+
+    private static String countTail(int more) {
+        return more <= 0 ? "" : "(" + more + " more skills; call use_skill with a name to load one)\n";
     }
 
     /**

@@ -166,6 +166,43 @@ class SkillCatalogTest {
         assertThat(missing.content()).contains("visible").doesNotContain("deploy");
     }
 
+    /** Sixty skills whose descriptions keep their trigger words at the end, as many published ones do. */
+    static SkillCatalog crowded(Path root) throws Exception {
+        var filler = " It explains the background, the usual pitfalls and a checklist, step by step, with examples.".repeat(6);
+        for (int i = 0; i < 59; i++) write(root, "alpha-topic-" + i, "Helps with topic " + i + "." + filler + " Use for gardening question " + i + ".");
+        write(root, "pdf-tables", "Works with documents." + filler + " Use when the user wants tables pulled out of a PDF invoice into a spreadsheet.");
+        return SkillCatalog.discover(List.of(new SkillCatalog.Root(root, "user")));
+    }
+
+    @Test
+    void overBudgetTheSkillsMostRelevantToTheTaskKeepTheirFullDescriptions() throws Exception {
+        var catalog = crowded(ws.resolve("crowded"));
+        assertThat(catalog.fitsFully(4000)).isFalse();
+        var section = catalog.promptSection(4000, "Pull the tables out of this PDF invoice into a spreadsheet", SkillCatalog.Relevance.LEXICAL);
+        assertThat(SkillCatalog.estimateTokens(section)).isLessThanOrEqualTo(4000);
+        var lines = section.lines().filter(l -> l.startsWith("- ")).toList();
+        assertThat(lines.getFirst()).startsWith("- pdf-tables:").endsWith("into a spreadsheet.");
+        var named = new java.util.HashSet<String>();
+        lines.forEach(l -> named.add(l.substring(2, l.indexOf(':'))));
+        section.lines().filter(l -> l.contains("more skills; call use_skill with a name to load one: "))
+                .forEach(l -> named.addAll(List.of(l.substring(l.indexOf("one: ") + 5, l.length() - 1).split(", "))));
+        assertThat(named).as("every skill is at least named").hasSize(60).contains("pdf-tables", "alpha-topic-58");
+        // Without a task, nothing is favoured: discovery order, and the full description is not kept.
+        assertThat(catalog.promptSection(4000).lines().filter(l -> l.startsWith("- pdf-tables:")).findFirst().orElse(""))
+                .doesNotEndWith("into a spreadsheet.");
+        var tight = catalog.promptSection(200, "PDF invoice", SkillCatalog.Relevance.LEXICAL);
+        assertThat(SkillCatalog.estimateTokens(tight)).isLessThanOrEqualTo(200);
+        assertThat(tight).contains("more skills; call use_skill");
+    }
+
+    @Test
+    void bm25PrefersRareMatchingWords() {
+        var scores = Bm25.scores("invoice spreadsheets", List.of("the the the", "an invoice", "invoices and spreadsheet", "发票 invoice"));
+        assertThat(scores.get(0)).isZero();
+        assertThat(scores.get(2)).isGreaterThan(scores.get(1));
+        assertThat(Bm25.scores("发票", List.of("发票处理", "invoice")).get(0)).isPositive();
+    }
+
     @Test
     void theIndexStaysWithinItsBudget() throws Exception {
         var root = ws.resolve("many");
