@@ -403,6 +403,11 @@ public final class Session {
         }
         var skill = catalog == null ? null : catalog.active(runId).orElse(null);
         if (skill == null) return null;
+        var refusal = grantRefusal(skill);
+        if (refusal != null) {
+            harness.warnOnce("skill " + skill.name() + ": its allowed-tools are not pre-approved: " + refusal);
+            return null;
+        }
         return grants.computeIfAbsent(skill, s -> {
             var refused = new ArrayList<String>();
             var rules = PermissionRules.grants(s.allowedTools(), ALIASES, refused);
@@ -412,6 +417,37 @@ public final class Session {
             }
             return new PolicyGate.Grant("skill " + s.name(), rules);
         });
+    }
+
+    /**
+     * Why a skill's allowed-tools may not pre-approve anything, or null when they may. Pre-approval is the person's word
+     * (they installed the skill), so it must not come from text the agent or the learning loop wrote: a SKILL.md the
+     * agent can write (in the workspace, outside the protected folders: a nested package's .claude/skills), a candidate
+     * being gated, or a skill the learning loop installed.
+     */
+    private String grantRefusal(ai.apprentice.skills.Skill skill) {
+        if (skill.source().equals("candidate")) return "it is a learning candidate";
+        if (skill.source().equals("user") && !harness.learned().history("skill:" + skill.name()).isEmpty()) {
+            return "the learning loop wrote it (learned skills change instructions, never approvals)";
+        }
+        var protectedPaths = ShellTool.Settings.protectedPathsOf(workspace, harness.home());
+        for (var file : List.of(skill.skillFile(), real(skill.skillFile()))) {
+            for (var root : List.of(workspace, real(workspace))) {
+                if (file.startsWith(root) && protectedPaths.stream().noneMatch(p -> file.startsWith(p) || file.startsWith(real(p)))) {
+                    return "its SKILL.md is in a folder the agent can write (" + root.relativize(file) + "); a skill that grants "
+                            + "tools belongs in .claude/skills (or .agents/, .codex/, .apprentice/) at the workspace's root or in your home";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (java.io.IOException e) {
+            return p.toAbsolutePath().normalize();
+        }
     }
 
     /**

@@ -208,4 +208,31 @@ class SkillsInSessionTest {
         Files.writeString(ws.resolve(".claude/skills/odd/SKILL.md"), "---\nname: odd\ndescription: Odd.\ncolour: red\n---\nchanged\n");
         assertThat(run.get()).as("the file changed").contains("unknown field 'colour'");
     }
+
+    @Test
+    void aSkillTheAgentOrTheLearningLoopCouldHaveWrittenPreApprovesNothing() throws Exception {
+        // A nested package's folder is writable by the agent; a learned skill was written by the reflector.
+        skill(ws.resolve("pkg/web/.claude/skills"), "nested", "description: Nested.\nallowed-tools: Write\n", "Write.\n");
+        skill(home.resolve("skills"), "learned", "description: Learned.\nallowed-tools: Write\n", "Write.\n");
+        var asked = new CopyOnWriteArrayList<String>();
+        var err = new java.io.ByteArrayOutputStream();
+        try (var harness = Harness.builder().home(home).userHome(home).env(Map.of()).err(new java.io.PrintStream(err, true)).build()) {
+            harness.learned().put("skill:learned", "{\"files\":{}}", "test: as the learning loop records it", null);
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "ask", "memory", "off"));
+            session.useApprover((tool, subject, args) -> {
+                asked.add(subject);
+                return PolicyGate.Approver.Answer.DENY;
+            });
+            session.useModel(new Recording(
+                    Recording.call("use_skill", "{\"name\":\"nested\"}"),
+                    Recording.call("write_file", write("a.txt")),
+                    Recording.call("use_skill", "{\"name\":\"learned\"}"),
+                    Recording.call("write_file", write("b.txt")),
+                    Recording.say("done")));
+            session.start("go").await();
+        }
+        assertThat(asked).containsExactly("a.txt", "b.txt");
+        assertThat(err.toString()).contains("skill nested: its allowed-tools are not pre-approved: its SKILL.md is in a folder the agent can write")
+                .contains("skill learned: its allowed-tools are not pre-approved: the learning loop wrote it");
+    }
 }
