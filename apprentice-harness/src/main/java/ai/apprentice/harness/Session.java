@@ -260,6 +260,14 @@ public final class Session {
             builder.listener(telemetry.listener(spec.environment() != null ? spec.environment() : "apprentice", model.id(),
                     settings.telemetryCaptureContent()));
         }
+        if (withSkills) { // a run's skill stops being in use (its pre-approvals end) with the run
+            builder.hook(new ai.apprentice.runtime.RunHook() {
+                @Override
+                public void onRunEnd(Turn turn, ai.apprentice.runtime.RunResult result) {
+                    skillCatalog.deactivate(turn.runId());
+                }
+            });
+        }
         if (withSkills && !skillCatalog.fitsFully(Harness.SKILL_INDEX_TOKENS)) {
             builder.hook(new SkillIndexHook(skillCatalog, Harness.SKILL_INDEX_TOKENS, harness.skillRelevance()));
         }

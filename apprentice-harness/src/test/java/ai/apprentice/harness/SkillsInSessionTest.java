@@ -42,8 +42,10 @@ class SkillsInSessionTest {
                     ScriptedModel.toolTurn("", "write_file", write("notes/a.md")),
                     ScriptedModel.toolTurn("", "write_file", write("other.md")),
                     ScriptedModel.turn("done")));
-            var result = session.start("take notes").await();
+            var handle = session.start("take notes");
+            var result = handle.await();
             assertThat(result.answer()).isEqualTo("done");
+            assertThat(session.skills().active(handle.runId())).as("in use until the run ends").isEmpty();
         }
         assertThat(ws.resolve("notes/a.md")).as("pre-approved by the skill").exists();
         assertThat(ws.resolve("notes/before.md")).as("before the skill was in use, the person decided").doesNotExist();
