@@ -85,7 +85,7 @@ class SkillsCommandTest {
         assertThat(ws.resolve("before.txt")).exists();
         // allowed-tools pre-approve (Agent Skills specification); unlisted tools keep their usual permission.
         assertThat(ws.resolve("after.txt")).exists();
-        assertThat(r.out()).contains("pre-approved: Read Grep").doesNotContain("\"decided_by\":\"skill read-only-audit\"")
+        assertThat(r.out()).contains("lists as pre-approved: Read Grep").doesNotContain("\"decided_by\":\"skill read-only-audit\"")
                 .contains("     1\\tdata");
     }
 

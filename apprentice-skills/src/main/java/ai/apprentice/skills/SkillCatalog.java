@@ -436,8 +436,9 @@ public final class SkillCatalog {
         sb.append(body).append('\n');
         appendFiles(sb, skill);
         if (!skill.allowedTools().isEmpty()) {
-            sb.append("\nWhile this skill is in use these are pre-approved: ").append(String.join(" ", skill.allowedTools()))
-                    .append(" (within the user's rules and the sandbox; other tools keep their usual permissions)\n");
+            sb.append("\nThis skill lists as pre-approved: ").append(String.join(" ", skill.allowedTools()))
+                    .append(". Where the user's settings allow it, these run without asking while the skill is in use; "
+                            + "other tools keep their usual permissions.\n");
         }
         return sb.toString();
     }
