@@ -131,7 +131,18 @@ public final class SkillCatalog {
         } catch (IOException | java.io.UncheckedIOException e) {
             // an unreadable plugin folder contributes nothing
         }
-        return roots;
+        // Claude Code's cache keeps a folder per installed version: of one plugin name, the most recently written wins.
+        var newest = new LinkedHashMap<String, Root>();
+        for (var r : roots) newest.merge(r.plugin().name(), r, (a, b) -> modified(b) > modified(a) ? b : a);
+        return List.copyOf(newest.values());
+    }
+
+    private static long modified(Root plugin) {
+        try {
+            return Files.getLastModifiedTime(plugin.dir().resolve(".claude-plugin/plugin.json")).toMillis();
+        } catch (IOException e) {
+            return Long.MIN_VALUE;
+        }
     }
 
     public static SkillCatalog discover(List<Root> roots) {

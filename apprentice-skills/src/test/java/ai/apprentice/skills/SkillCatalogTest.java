@@ -76,7 +76,14 @@ class SkillCatalogTest {
         writeFile(plugin.resolve("commands/fmt.md"), "# Format the files given\n\nRun ${CLAUDE_PLUGIN_ROOT}/bin/fmt $ARGUMENTS.\n");
         writeFile(plugin.resolve("commands/lint.md"), "---\ndescription: Lints.\nargument-hint: \"[path]\"\n---\nLint it.\n");
         write(ws.resolve(".claude/skills"), "review", "the project's review");
+        // An older cached version of the same plugin, written earlier: the newer one wins.
+        var old = userHome.resolve(".claude/plugins/cache/market/tidy/0.9.0");
+        writeFile(old.resolve(".claude-plugin/plugin.json"), "{\"name\": \"tidy\", \"version\": \"0.9.0\"}");
+        write(old.resolve("skills"), "review", "the old review");
+        write(old.resolve("skills"), "gone", "removed in 1.0.0");
+        Files.setLastModifiedTime(old.resolve(".claude-plugin/plugin.json"), java.nio.file.attribute.FileTime.fromMillis(1_000_000));
         var catalog = SkillCatalog.discover(SkillCatalog.standardRoots(ws, home, userHome, null));
+        assertThat(catalog.get("tidy:gone")).isEmpty();
         assertThat(catalog.get("review").orElseThrow().description()).isEqualTo("the project's review");
         assertThat(catalog.get("tidy:review").orElseThrow().description()).isEqualTo("the plugin's review");
         var fmt = catalog.get("tidy:fmt").orElseThrow();
