@@ -29,6 +29,7 @@ final class Repl {
               /good, /bad      your verdict on the last answer (recorded as feedback on its run)
               /fix TEXT        a correction of the last answer: what should have been done
               /clear           forget the conversation (runs stay recorded)
+              /SKILL [ARGS]    start a skill by name (those marked user-invocable, as in Claude Code)
               /exit            leave (Ctrl-D works too)
             Ctrl-C cancels the current step; the session goes on.""";
 
@@ -139,7 +140,20 @@ final class Repl {
                                 }
                             }
                         }
-                        default -> cli.out.println("unknown command " + parts[0] + "; /help lists them");
+                        default -> {
+                            java.util.Optional<RunHandle> started;
+                            try {
+                                started = session.startSkill(parts[0].substring(1), parts.length > 1 ? parts[1] : "", agent,
+                                        conversation, new EventPrinter(cli.out, cli.err, false, cli.interactive), turnEvents());
+                            } catch (InterruptedException e) {
+                                throw e;
+                            } catch (Exception e) {
+                                cli.err.println("cannot start the skill " + parts[0].substring(1) + ": " + e.getMessage());
+                                continue;
+                            }
+                            if (started.isPresent()) turn(started.get());
+                            else cli.out.println("unknown command " + parts[0] + "; /help lists them");
+                        }
                     }
                     continue;
                 }
@@ -177,10 +191,20 @@ final class Repl {
         agent = next.builder(ai.apprentice.harness.AgentSpec.standard().withExtractMemories(false)).build();
     }
 
+    private final CopyOnWriteArrayList<Event> events = new CopyOnWriteArrayList<>();
+
+    /** Collects the next run's events (for the conversation it leaves behind). */
+    private ai.apprentice.runtime.EventListener turnEvents() {
+        events.clear();
+        return events::add;
+    }
+
     private void turn(String task) throws InterruptedException {
-        var events = new CopyOnWriteArrayList<Event>();
-        var handle = session.continueConversation(agent, conversation, task,
-                new EventPrinter(cli.out, cli.err, false, cli.interactive), events::add);
+        var collect = turnEvents();
+        turn(session.continueConversation(agent, conversation, task, new EventPrinter(cli.out, cli.err, false, cli.interactive), collect));
+    }
+
+    private void turn(RunHandle handle) throws InterruptedException {
         lastRunId = handle.runId();
         current = handle;
         var result = handle.await();

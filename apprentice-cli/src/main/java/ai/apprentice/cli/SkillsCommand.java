@@ -35,7 +35,7 @@ final class SkillsCommand {
                 cli.out.println("No skills found. Create one with: apprentice skills new NAME");
             }
             for (var s : catalog.skills()) {
-                cli.out.printf("%-28s %-16s %s%n", s.name(), s.source(), EventPrinter.preview(s.description()));
+                cli.out.printf("%-28s %-16s %s%n", catalog.nameOf(s), s.source(), EventPrinter.preview(s.description()));
             }
             catalog.shadowed().forEach(s -> cli.err.println("note: " + s));
             return 0;

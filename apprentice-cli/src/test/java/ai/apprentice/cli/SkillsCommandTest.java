@@ -21,15 +21,18 @@ class SkillsCommandTest {
         var created = cli.run("skills", "new", "review-pr", "-w", ws.toString(), "-d", "Reviews a pull request. Use when asked to review changes.");
         assertThat(created.exit()).as(created.err()).isEqualTo(0);
         var dir = ws.resolve(".apprentice/skills/review-pr");
-        assertThat(cli.run("skills", "validate", dir.toString()).exit()).isEqualTo(0);
+        var fresh = cli.run("skills", "validate", dir.toString());
+        assertThat(fresh.exit()).as("a fresh template still has its TODO lines").isEqualTo(1);
+        assertThat(fresh.err()).contains("SKILL.md:8: warning: a TODO placeholder").contains("SKILL.md:11: warning: a TODO placeholder");
         assertThat(cli.run("skills", "list", "-w", ws.toString()).out()).contains("review-pr").contains("workspace");
         assertThat(cli.run("skills", "show", "review-pr", "-w", ws.toString()).out()).contains("Reviews a pull request").contains("## Steps");
 
         var bad = Files.createDirectories(ws.resolve("Bad_Skill"));
-        Files.writeString(bad.resolve("SKILL.md"), "---\nname: Bad_Skill\ndescription: x\nversion: 2\n---\n");
+        Files.writeString(bad.resolve("SKILL.md"), "---\nname: Bad_Skill\ndescription: x\ncolour: 2\nversion: 2\n---\n");
         var v = cli.run("skills", "validate", bad.toString());
         assertThat(v.exit()).isEqualTo(1);
-        assertThat(v.err()).contains("SKILL.md:2").contains("lowercase").contains("SKILL.md:4: warning: unknown field 'version'");
+        assertThat(v.err()).contains("SKILL.md:2").contains("lowercase").contains("SKILL.md:4: warning: unknown field 'colour'")
+                .doesNotContain("'version'");
         assertThat(cli.run("skills", "new", "Bad Name", "-w", ws.toString()).exit()).isEqualTo(2);
     }
 
@@ -67,7 +70,7 @@ class SkillsCommandTest {
     }
 
     @Test
-    void allowedToolsLimitTheAgentWhileTheSkillIsActive() throws Exception {
+    void allowedToolsPreApproveAndDenyNoOtherTool() throws Exception {
         var skill = Files.createDirectories(ws.resolve(".claude/skills/read-only-audit"));
         Files.writeString(skill.resolve("SKILL.md"), "---\nname: read-only-audit\ndescription: Audits files without changing them.\n"
                 + "allowed-tools: Read Grep\n---\nRead, never write.\n");
@@ -80,7 +83,25 @@ class SkillsCommandTest {
         var r = new CliHarness(home, ws).run("run", "--json", "--approve", "auto", "--model", "scripted:s.jsonl", "audit");
         assertThat(r.exit()).as(r.err()).isEqualTo(0);
         assertThat(ws.resolve("before.txt")).exists();
-        assertThat(ws.resolve("after.txt")).doesNotExist();
-        assertThat(r.out()).contains("only Read Grep may be used").contains("\"decided_by\":\"skill read-only-audit\"").contains("     1\\tdata");
+        // allowed-tools pre-approve (Agent Skills specification); unlisted tools keep their usual permission.
+        assertThat(ws.resolve("after.txt")).exists();
+        assertThat(r.out()).contains("lists as pre-approved: Read Grep").doesNotContain("\"decided_by\":\"skill read-only-audit\"")
+                .contains("     1\\tdata");
+    }
+
+    @Test
+    void theReplStartsAUserInvocableSkillAsASlashCommand() throws Exception {
+        var skill = Files.createDirectories(ws.resolve(".claude/skills/release-notes"));
+        Files.writeString(skill.resolve("SKILL.md"), "---\nname: release-notes\ndescription: Writes release notes.\n"
+                + "disable-model-invocation: true\nargument-hint: \"[version]\"\n---\nWrite the notes for version $0.\n");
+        Files.writeString(ws.resolve("chat.jsonl"), "{\"text\": \"notes written\"}\n");
+        var r = new CliHarness(home, ws).runWithInput("/release-notes 2.1.0\n/no-such-skill\n/exit\n",
+                "-w", ws.toString(), "--model", "scripted:" + ws.resolve("chat.jsonl"));
+        assertThat(r.exit()).as(r.err()).isEqualTo(0);
+        assertThat(r.out()).contains("notes written").contains("unknown command /no-such-skill");
+        var runs = Json.tree(new CliHarness(home, ws).run("runs", "list", "--json").out());
+        var id = runs.get(0).get("id").asText();
+        var shown = new CliHarness(home, ws).run("runs", "show", id, "--json").out();
+        assertThat(shown).contains("The user ran /release-notes 2.1.0").contains("Write the notes for version 2.1.0.");
     }
 }

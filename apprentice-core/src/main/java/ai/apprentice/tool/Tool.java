@@ -25,6 +25,15 @@ public interface Tool {
         return true;
     }
 
+    /**
+     * The longest result this tool returns, when it must not be cut by the run's tool-result cap (a skill's
+     * instructions, whose middle would otherwise be lost); 0 to use the cap. A tool with its own limit is
+     * responsible for keeping to it.
+     */
+    default int maxResultChars() {
+        return 0;
+    }
+
     default ToolSpec spec() {
         return new ToolSpec(name(), description(), parameters());
     }

@@ -146,7 +146,8 @@ public final class ToolExecutor {
         try {
             var result = prepared.tool().execute(prepared.arguments(), context);
             if (result == null) result = ToolResult.ok("");
-            return new ToolResult(truncate(result.content(), maxResultChars), result.error());
+            int own = prepared.tool().maxResultChars();
+            return new ToolResult(truncate(result.content(), own > 0 ? Math.max(own, maxResultChars) : maxResultChars), result.error());
         } catch (InterruptedException e) {
             throw e;
         } catch (OutOfMemoryError e) {

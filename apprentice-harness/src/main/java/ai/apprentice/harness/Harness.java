@@ -55,6 +55,8 @@ public final class Harness implements AutoCloseable {
 
     private final Map<String, String> env;
     private final Path home;
+    /** The user's home folder, where other agents keep their skills (~/.claude, ~/.agents, ~/.codex). */
+    private final Path userHome;
     private final PrintStream err;
     private final boolean interactive;
     private final Prompter prompter;
@@ -76,6 +78,7 @@ public final class Harness implements AutoCloseable {
     private Harness(Builder b) {
         this.env = Map.copyOf(b.env);
         this.home = (b.home != null ? b.home : defaultHome(env)).toAbsolutePath().normalize();
+        this.userHome = (b.userHome != null ? b.userHome : Path.of(System.getProperty("user.home"))).toAbsolutePath().normalize();
         this.err = b.err;
         this.interactive = b.interactive;
         this.prompter = b.prompter;
@@ -240,6 +243,43 @@ public final class Harness implements AutoCloseable {
         };
     }
 
+    /**
+     * How skills are ranked for a task when the index is over its budget: the in-process embedding model's cosine
+     * similarity of the task and each description (cached), with BM25 breaking near-ties; BM25 alone if the model
+     * cannot load.
+     */
+    public ai.apprentice.skills.SkillCatalog.Relevance skillRelevance() {
+        return skillRelevance;
+    }
+
+    private final ai.apprentice.skills.SkillCatalog.Relevance skillRelevance = new ai.apprentice.skills.SkillCatalog.Relevance() {
+        private final Map<String, float[]> vectors = new java.util.concurrent.ConcurrentHashMap<>();
+        private volatile boolean failed;
+
+        @Override
+        public List<Double> scores(String task, List<String> texts) {
+            var lexical = ai.apprentice.skills.SkillCatalog.Relevance.LEXICAL.scores(task, texts);
+            double top = lexical.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+            if (failed || task.isBlank()) return lexical;
+            try {
+                var embedder = new OnnxEmbedder(); // cheap: the loaded model is shared by every instance
+                var q = embedder.embedQuery(task);
+                var out = new java.util.ArrayList<Double>();
+                for (int i = 0; i < texts.size(); i++) {
+                    var v = vectors.computeIfAbsent(texts.get(i), embedder::embed);
+                    double dot = 0;
+                    if (v.length == q.length) for (int j = 0; j < v.length; j++) dot += v[j] * q[j];
+                    out.add(dot + (top > 0 ? 0.05 * lexical.get(i) / top : 0));
+                }
+                return out;
+            } catch (RuntimeException | LinkageError e) {
+                failed = true;
+                warnOnce("note: skills are ranked by their words only; the embedding model did not load (" + e.getMessage() + ")");
+                return lexical;
+            }
+        }
+    };
+
     /** The scopes an agent in {@code workspace} reads: the user's and the workspace's (the second is where it writes). */
     public static List<String> memoryScopes(Path workspace) {
         return List.of(Memory.USER, Memory.workspace(workspace.toAbsolutePath().normalize().toString()));
@@ -255,10 +295,47 @@ public final class Harness implements AutoCloseable {
         var builtIn = BuiltinSkills.unpack(home.resolve("builtin-skills"));
         var roots = new java.util.ArrayList<SkillCatalog.Root>();
         first.forEach(r -> roots.add(new SkillCatalog.Root(r, "candidate")));
-        roots.addAll(SkillCatalog.standardRoots(workspace, home, Path.of(System.getProperty("user.home")), builtIn));
+        roots.addAll(SkillCatalog.standardRoots(workspace, home, userHome, builtIn));
         var catalog = SkillCatalog.discover(roots);
-        catalog.problems().forEach(p -> warnOnce("skill " + p));
+        warnSkillProblems(catalog.problems());
         return catalog;
+    }
+
+    /**
+     * Skill problems are printed once, not on every run: each is remembered in {@code $APPRENTICE_HOME/skill-warnings}
+     * with its file's size and modification time, so it comes back only when that file changes (or the problem is new).
+     * {@code apprentice skills validate} always shows them all.
+     */
+    private synchronized void warnSkillProblems(List<ai.apprentice.skills.SkillProblem> problems) {
+        if (problems.isEmpty()) return;
+        var file = home.resolve("skill-warnings");
+        var seen = new java.util.HashSet<String>();
+        try {
+            if (Files.isRegularFile(file)) seen.addAll(Files.readAllLines(file));
+        } catch (IOException e) {
+            // unreadable: every problem counts as new
+        }
+        var fresh = new java.util.ArrayList<String>();
+        for (var p : problems) {
+            String stamp;
+            try {
+                stamp = Files.size(p.file()) + "/" + Files.getLastModifiedTime(p.file()).toMillis();
+            } catch (IOException e) {
+                stamp = "?";
+            }
+            var key = ConfigLoader.sha256((p + "\u0000" + stamp).getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 32);
+            if (seen.add(key)) {
+                warnOnce("skill " + p);
+                fresh.add(key);
+            }
+        }
+        if (fresh.isEmpty()) return;
+        try {
+            Files.createDirectories(home);
+            Files.write(file, fresh, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // not remembered: shown again next time, which is harmless
+        }
     }
 
     /** Tools of the configured MCP servers, connected once per process; a server that cannot start is a warning. */
@@ -290,6 +367,7 @@ public final class Harness implements AutoCloseable {
     public static final class Builder {
         private Map<String, String> env = System.getenv();
         private Path home;
+        private Path userHome;
         private PrintStream err = System.err;
         private boolean interactive;
         private Prompter prompter = Prompter.NOBODY;
@@ -300,6 +378,8 @@ public final class Harness implements AutoCloseable {
         public Builder env(Map<String, String> env) { this.env = Objects.requireNonNull(env); return this; }
         /** Where state lives; default {@code $APPRENTICE_HOME} or {@code ~/.apprentice}. */
         public Builder home(Path home) { this.home = home; return this; }
+        /** The user's home folder, whose ~/.claude, ~/.agents and ~/.codex skills are found; default {@code user.home}. */
+        public Builder userHome(Path userHome) { this.userHome = userHome; return this; }
         public Builder err(PrintStream err) { this.err = Objects.requireNonNull(err); return this; }
         /** A person is at a terminal: ask mode is the default approval mode, and questions may be asked. */
         public Builder interactive(boolean on) { this.interactive = on; return this; }

@@ -46,8 +46,9 @@ import java.util.stream.Collectors;
  */
 public final class Session {
     /** Other names for our tools (Claude Code's Bash, Read, ...), for skills written for other agents. */
-    static final Map<String, String> ALIASES = StandardTools.claudeAliases().stream()
-            .collect(Collectors.toMap(ToolAlias::name, ToolAlias::target));
+    static final List<ToolAlias> TOOL_ALIASES = java.util.stream.Stream.concat(StandardTools.claudeAliases().stream(),
+            java.util.stream.Stream.of(SkillCatalog.claudeSkillAlias())).toList();
+    static final Map<String, String> ALIASES = TOOL_ALIASES.stream().collect(Collectors.toMap(ToolAlias::name, ToolAlias::target));
 
     private final Harness harness;
     private final Settings settings;
@@ -62,6 +63,7 @@ public final class Session {
     private final List<String> memoryScopes;
     private PolicyGate gate;
     private SkillCatalog skills;
+    private final Map<ai.apprentice.skills.Skill, PolicyGate.Grant> grants = new ConcurrentHashMap<>();
     private volatile PolicyGate.Approver approver;
 
     Session(Harness harness, Settings settings, Path workspace) {
@@ -207,7 +209,13 @@ public final class Session {
         var tools = new ArrayList<Tool>();
         if (spec.workspaceTools()) tools.addAll(hands(skillCatalog));
         tools.addAll(spec.tools());
-        if (withSkills) tools.add(skillCatalog.useSkillTool());
+        ToolGate policy = spec.tools().isEmpty() ? gate()
+                : gate().allowingByDefault(spec.tools().stream().map(Tool::name).collect(Collectors.toSet()),
+                "a tool of the environment, acting on its own state");
+        if (withSkills) {
+            var shell = tools.stream().filter(t -> t.name().equals("run_shell")).findFirst().orElse(null);
+            tools.add(skillCatalog.useSkillTool(new SkillRunner(this, skillCatalog, policy, shell, spec.workspaceTools())));
+        }
         if (spec.spawn()) tools.add(spawnTool(skillCatalog).tool());
         boolean memory = spec.memory() && settings.memoryOn();
         var scopes = memoryScopes();
@@ -230,10 +238,8 @@ public final class Session {
         var instructions = (spec.instructions() != null ? spec.instructions() : Harness.INSTRUCTIONS)
                 + (project.isEmpty() ? "" : "\n\n" + project)
                 + (lessons.isEmpty() ? "" : "\n\n" + lessons)
-                + (withSkills ? "\n\n" + skillCatalog.promptSection(Harness.SKILL_INDEX_TOKENS) : "");
-        ToolGate policy = spec.tools().isEmpty() ? gate()
-                : gate().allowingByDefault(spec.tools().stream().map(Tool::name).collect(Collectors.toSet()),
-                "a tool of the environment, acting on its own state");
+                // Skills that all fit are listed in the instructions; too many are ranked for each run's task (SkillIndexHook).
+                + (withSkills && skillCatalog.fitsFully(Harness.SKILL_INDEX_TOKENS) ? "\n\n" + skillCatalog.promptSection(Harness.SKILL_INDEX_TOKENS) : "");
         var builder = Agent.builder()
                 .model(model)
                 .instructions(instructions)
@@ -245,14 +251,25 @@ public final class Session {
                 .contextWindow(settings.contextWindow().orElse(0))
                 .parallelTools(settings.parallelTools())
                 .tools(tools)
-                .aliases(StandardTools.claudeAliases())
-                .gate(withSkills ? both(skillCatalog.allowedToolsGate(ALIASES), policy) : policy)
+                .aliases(TOOL_ALIASES)
+                .gate(policy)
                 .listener(harness.store())
                 .listener(new SettingsRecorder());
         var telemetry = harness.telemetry(settings); // null when off: then no listener, and nothing of OpenTelemetry is built
         if (telemetry != null) {
             builder.listener(telemetry.listener(spec.environment() != null ? spec.environment() : "apprentice", model.id(),
                     settings.telemetryCaptureContent()));
+        }
+        if (withSkills) { // a run's skill stops being in use (its pre-approvals end) with the run
+            builder.hook(new ai.apprentice.runtime.RunHook() {
+                @Override
+                public void onRunEnd(Turn turn, ai.apprentice.runtime.RunResult result) {
+                    skillCatalog.deactivate(turn.runId());
+                }
+            });
+        }
+        if (withSkills && !skillCatalog.fitsFully(Harness.SKILL_INDEX_TOKENS)) {
+            builder.hook(new SkillIndexHook(skillCatalog, Harness.SKILL_INDEX_TOKENS, harness.skillRelevance()));
         }
         if (memory) builder.hook(new MemoryHook(this, spec.extractMemories() && settings.memoryExtract()));
         var shown = examples();
@@ -379,16 +396,66 @@ public final class Session {
             harness.warnOnce("shell commands run without an OS sandbox (" + (settings.sandboxOff() ? "sandbox: off in config"
                     : Sandbox.probe().reason()) + ")");
         }
-        gate = new PolicyGate(rules, mode, approver, sandboxed(), workspace);
+        gate = new PolicyGate(rules, mode, approver, sandboxed(), workspace).withGrants(this::skillGrant);
         return gate;
     }
 
-    /** The first gate's denial wins; otherwise the second decides. */
-    private static ToolGate both(ToolGate first, ToolGate second) {
-        return (call, args, ctx) -> {
-            var d = first.check(call, args, ctx);
-            return d != null && !d.allowed() ? d : second.check(call, args, ctx);
-        };
+    /**
+     * What the skill a run has in use pre-approves: its allowed-tools as allow rules, consulted by the policy only where
+     * it would ask a person (see {@link PolicyGate}). Entries too wide to honour are a warning, once.
+     */
+    private PolicyGate.Grant skillGrant(String runId) {
+        SkillCatalog catalog;
+        synchronized (this) {
+            catalog = skills;
+        }
+        var skill = catalog == null ? null : catalog.active(runId).orElse(null);
+        if (skill == null) return null;
+        var refusal = grantRefusal(skill);
+        if (refusal != null) {
+            harness.warnOnce("skill " + skill.name() + ": its allowed-tools are not pre-approved: " + refusal);
+            return null;
+        }
+        return grants.computeIfAbsent(skill, s -> {
+            var refused = new ArrayList<String>();
+            var rules = PermissionRules.grants(s.allowedTools(), ALIASES, refused);
+            if (!refused.isEmpty()) {
+                harness.warnOnce("skill " + s.name() + ": allowed-tools " + String.join(" ", refused)
+                        + " not honoured (a tool name with a wildcard, or malformed)");
+            }
+            return new PolicyGate.Grant("skill " + s.name(), rules);
+        });
+    }
+
+    /**
+     * Why a skill's allowed-tools may not pre-approve anything, or null when they may. Pre-approval is the person's word
+     * (they installed the skill), so it must not come from text the agent or the learning loop wrote: a SKILL.md the
+     * agent can write (in the workspace, outside the protected folders: a nested package's .claude/skills), a candidate
+     * being gated, or a skill the learning loop installed.
+     */
+    private String grantRefusal(ai.apprentice.skills.Skill skill) {
+        if (skill.source().equals("candidate")) return "it is a learning candidate";
+        if (skill.source().equals("user") && !harness.learned().history("skill:" + skill.name()).isEmpty()) {
+            return "the learning loop wrote it (learned skills change instructions, never approvals)";
+        }
+        var protectedPaths = ShellTool.Settings.protectedPathsOf(workspace, harness.home());
+        for (var file : List.of(skill.skillFile(), real(skill.skillFile()))) {
+            for (var root : List.of(workspace, real(workspace))) {
+                if (file.startsWith(root) && protectedPaths.stream().noneMatch(p -> file.startsWith(p) || file.startsWith(real(p)))) {
+                    return "its SKILL.md is in a folder the agent can write (" + root.relativize(file) + "); a skill that grants "
+                            + "tools belongs in .claude/skills (or .agents/, .codex/, .apprentice/) at the workspace's root or in your home";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (java.io.IOException e) {
+            return p.toAbsolutePath().normalize();
+        }
     }
 
     /**
@@ -397,17 +464,62 @@ public final class Session {
      */
     private SpawnAgentTool spawnTool(SkillCatalog skillCatalog) {
         var catalog = skillCatalog != null ? skillCatalog : skills();
-        return new SpawnAgentTool(workspace, catalog, (model, instructions, maxSteps, allowed, parent) -> {
-            var spec = AgentSpec.subagent(instructions, model, maxSteps, allowed);
-            // What the parent has left is the child's budget (0 would mean unlimited, hence the floors); the child
-            // is also stopped when any ancestor's budget runs out, since its spending counts towards theirs.
-            long tokens = parent.remainingTokens();
-            double cost = parent.remainingCostUsd();
-            var budget = budget(maxSteps).withTimeout(settings.timeout().orElse(Harness.SUBAGENT_TIMEOUT))
-                    .withMaxTokens(tokens == Long.MAX_VALUE ? 0 : Math.max(1, tokens))
-                    .withMaxCostUsd(Double.isInfinite(cost) ? 0 : Math.max(1e-9, cost));
-            return builder(spec).budget(budget).build();
-        }, harness.subagentDepths);
+        return new SpawnAgentTool(workspace, catalog, (model, instructions, maxSteps, allowed, parent) ->
+                subagentBuilder(AgentSpec.subagent(instructions, model, maxSteps, allowed), parent).build(), harness.subagentDepths);
+    }
+
+    /**
+     * A subagent's builder: what the parent has left is the child's budget (0 would mean unlimited, hence the floors);
+     * the child is also stopped when any ancestor's budget runs out, since its spending counts towards theirs.
+     */
+    Agent.Builder subagentBuilder(AgentSpec spec, ai.apprentice.tool.ToolContext parent) {
+        long tokens = parent.remainingTokens();
+        double cost = parent.remainingCostUsd();
+        int steps = Math.max(1, Math.min(spec.maxSteps() != null ? spec.maxSteps() : settings.maxSteps(), parent.remainingSteps()));
+        var budget = budget(steps).withTimeout(settings.timeout().orElse(Harness.SUBAGENT_TIMEOUT))
+                .withMaxTokens(tokens == Long.MAX_VALUE ? 0 : Math.max(1, tokens))
+                .withMaxCostUsd(Double.isInfinite(cost) ? 0 : Math.max(1e-9, cost));
+        return builder(spec).budget(budget);
+    }
+
+    /**
+     * The model a skill's {@code model} field names, when this session may use it (its own, or one in
+     * {@code subagent_models}): SKILL.md is text anyone may have written, so it cannot choose what runs. Otherwise the
+     * session's model, with a warning once.
+     */
+    String skillModel(ai.apprentice.skills.Skill skill) {
+        var wanted = skill.invocation().model();
+        if (wanted == null) return null;
+        if (wanted.equals(modelChoice().spec()) || settings.subagentModels().contains(wanted)) return wanted;
+        harness.warnOnce("skill " + skill.name() + " asks for model '" + wanted + "', which this session does not allow "
+                + "(add it to subagent_models to allow it); the session's model is used");
+        return null;
+    }
+
+    /**
+     * Starts what the user typed as {@code /NAME ARGS}: the skill, when one of that name may be started by the user
+     * (user-invocable), as a new run that continues {@code conversation} with {@code agent}; a {@code context: fork}
+     * skill, or one naming an allowed model, runs as a fresh agent with its own context instead. Empty when there is no
+     * such skill.
+     */
+    public java.util.Optional<RunHandle> startSkill(String name, String arguments, Agent agent, List<Message> conversation,
+                                                    EventListener... listeners) throws Exception {
+        var catalog = skills();
+        var skill = catalog.get(name).filter(s -> s.invocation().userInvocable()).orElse(null);
+        if (skill == null) return java.util.Optional.empty();
+        var runId = RunIds.next();
+        var shell = agent.tools().tool("run_shell");
+        var runner = new SkillRunner(this, catalog, gate(), shell, false);
+        var intro = "The user ran /" + name + (arguments == null || arguments.isBlank() ? "" : " " + arguments.strip())
+                + ". Follow this skill.\n\n";
+        var task = catalog.load(skill, arguments == null ? "" : arguments, new ai.apprentice.tool.ToolContext(runId, 0, workspace), runner, intro);
+        var model = skillModel(skill);
+        Corrections.detect(harness, workspace);
+        if (skill.invocation().fork() || model != null) {
+            var spec = new AgentSpec(null, List.of(), true, true, true, false, true, List.of(), null, model, null);
+            return java.util.Optional.of(builder(spec).build().start(runId, task, null, listeners));
+        }
+        return java.util.Optional.of(agent.continueConversation(runId, conversation, task, null, listeners));
     }
 
     /**

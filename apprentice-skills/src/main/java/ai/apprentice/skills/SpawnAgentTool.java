@@ -32,7 +32,8 @@ public final class SpawnAgentTool {
          * @param model the model to use, or null for the parent's
          * @param instructions the subagent's system instructions
          * @param maxSteps its step budget, already within the parent's remaining steps
-         * @param allowedTools when not empty, the only tools it may use
+         * @param allowedTools when not empty, the only tools it may use (a skill's allowed-tools are not this: they are
+         *                     pre-approvals, in force through {@link SkillCatalog#activate} for the subagent's run)
          * @param parent the parent's tool context: what the parent may still spend, to carve the child's budget from
          */
         Agent create(String model, String instructions, int maxSteps, List<String> allowedTools, ToolContext parent);
@@ -128,9 +129,10 @@ public final class SpawnAgentTool {
         var context = ctx != null ? ctx : new ToolContext(null, 0, workspace);
         int maxSteps = Math.max(1, Math.min(args.path("max_steps").asInt(DEFAULT_MAX_STEPS), context.remainingSteps()));
         var agent = factory.create(args.hasNonNull("model") ? args.get("model").asText() : null, childInstructions.toString(),
-                maxSteps, skill == null ? List.of() : skill.allowedTools(), context);
+                maxSteps, List.of(), context);
         String childRun = RunIds.next();
         depthOfRun.put(childRun, depth + 1);
+        if (skill != null) skills.activate(childRun, skill);
         var handle = agent.startChild(childRun, task.toString(), context);
         ai.apprentice.runtime.RunResult result;
         try {
@@ -140,6 +142,7 @@ public final class SpawnAgentTool {
             throw e;
         } finally {
             depthOfRun.remove(childRun);
+            skills.deactivate(childRun);
         }
         if (result.status() != RunStatus.SUCCEEDED) {
             return ToolResult.error("subagent run " + childRun + " " + result.status().wireName() + " (" + result.stopReason() + ")"

@@ -48,6 +48,64 @@ class SkillParserTest {
     }
 
     @Test
+    void claudeCodesSpacedPatternsStayOneEntry() throws Exception {
+        var spaced = SkillParser.parse(skill("g", "---\nname: g\ndescription: git\nallowed-tools: Bash(git status:*) Bash(git diff *), Read\n---\nx\n"), "user");
+        assertThat(spaced.problems()).isEmpty();
+        assertThat(spaced.skill().allowedTools()).containsExactly("Bash(git status:*)", "Bash(git diff *)", "Read");
+        var list = SkillParser.parse(skill("h", "---\nname: h\ndescription: git\nallowed-tools:\n  - Bash(git log:*)\n  - Grep\n---\nx\n"), "user");
+        assertThat(list.problems()).as("a YAML list is documented by Claude Code").isEmpty();
+        assertThat(list.skill().allowedTools()).containsExactly("Bash(git log:*)", "Grep");
+    }
+
+    @Test
+    void claudeCodeFieldsAreKnownAndRead() throws Exception {
+        var r = SkillParser.parse(skill("deploy", """
+                ---
+                name: deploy
+                description: Deploys the app.
+                when_to_use: When the user says ship it.
+                argument-hint: "[environment]"
+                arguments: [environment]
+                disable-model-invocation: true
+                user-invocable: true
+                model: openai:gpt-4.1-mini
+                effort: high
+                context: fork
+                agent: general-purpose
+                hooks: {}
+                paths: ["src/**"]
+                shell: bash
+                version: 1.0.0
+                ---
+                Deploy to $environment.
+                """), "user");
+        assertThat(r.problems()).isEmpty();
+        var inv = r.skill().invocation();
+        assertThat(inv.modelInvocable()).isFalse();
+        assertThat(inv.userInvocable()).isTrue();
+        assertThat(inv.fork()).isTrue();
+        assertThat(inv.model()).isEqualTo("openai:gpt-4.1-mini");
+        assertThat(inv.argumentNames()).containsExactly("environment");
+        assertThat(r.skill().indexText()).isEqualTo("Deploys the app. When the user says ship it.");
+        var unknown = SkillParser.parse(skill("u", "---\nname: u\ndescription: x\ncolour: blue\nuser-invocable: maybe\n---\n"), "user");
+        assertThat(unknown.problems()).extracting(SkillProblem::message)
+                .anySatisfy(m -> assertThat(m).contains("unknown field 'colour'"))
+                .anySatisfy(m -> assertThat(m).contains("user-invocable must be true or false"));
+        assertThat(unknown.skill().invocation().userInvocable()).isTrue();
+    }
+
+    @Test
+    void theTemplatesTodoPlaceholdersAreFlagged() throws Exception {
+        var r = SkillParser.parse(skill("fresh", "---\nname: fresh\ndescription: \"TODO: what this skill does, and when to use it.\"\n---\n"
+                + "# fresh\n\n## When to use\nTODO\n\n## Steps\n1. TODO\n\nMention TODO comments in code reviews.\n"), "user");
+        assertThat(r.problems()).extracting(SkillProblem::toString)
+                .anySatisfy(m -> assertThat(m).contains("SKILL.md:3").contains("template's TODO"))
+                .anySatisfy(m -> assertThat(m).contains("SKILL.md:8").contains("TODO placeholder"))
+                .anySatisfy(m -> assertThat(m).contains("SKILL.md:11").contains("TODO placeholder"))
+                .hasSize(3);
+    }
+
+    @Test
     void fatalProblemsSayWhatAndWhere() throws Exception {
         var none = SkillParser.parse(skill("a", "# just markdown\n"), "user");
         assertThat(none.skill()).isNull();
@@ -85,6 +143,6 @@ class SkillParserTest {
         assertThat(r.problems()).extracting(SkillProblem::message).anySatisfy(m -> assertThat(m).contains("KiB"));
         var body = r.skill().body();
         assertThat(body.length()).isLessThan(Skill.MAX_BODY_CHARS + 300);
-        assertThat(body).contains("skill instructions cut");
+        assertThat(body).contains("The instructions continue").contains("offset=5");
     }
 }

@@ -66,6 +66,29 @@ public final class PermissionRules {
         return this;
     }
 
+    /**
+     * Allow rules from a skill's {@code allowed-tools} (Agent Skills specification: tools pre-approved while the skill is
+     * in use), in Claude Code's permission syntax: {@code Read}, {@code Bash(git:*)}, {@code Bash(git status:*)},
+     * {@code Bash(npm run *)}, {@code Edit(docs/**)}, {@code mcp__server__tool}. Claude-style names are mapped through
+     * {@code aliases} (Bash to run_shell). The entries come from a file anyone may have written, so a tool name may
+     * carry no wildcard except an MCP server's {@code mcp__NAME__*}: {@code *} alone must not grant every tool.
+     * Entries that are malformed or too wide are returned in {@code refused}.
+     */
+    public static PermissionRules grants(List<String> entries, java.util.Map<String, String> aliases, List<String> refused) {
+        var r = new PermissionRules();
+        for (var entry : entries) {
+            Matcher m = SYNTAX.matcher(entry);
+            String tool = m.matches() ? m.group(1) : null;
+            if (tool == null || (tool.contains("*") && !tool.matches("mcp__[A-Za-z0-9_-]+__\\*"))) {
+                refused.add(entry);
+                continue;
+            }
+            String target = aliases.getOrDefault(tool, tool);
+            r.add(Effect.ALLOW, m.group(2) == null ? target : target + "(" + m.group(2) + ")");
+        }
+        return r;
+    }
+
     /** The deciding rule for one (already normalised) subject of a call, or null when none matches. */
     public Rule match(String tool, String subject) {
         Rule best = null;

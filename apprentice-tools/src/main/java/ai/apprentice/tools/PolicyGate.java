@@ -69,6 +69,20 @@ public final class PolicyGate implements ToolGate {
                     + "|.*credentials.*|secrets?(\\..*)?");
     private static final Pattern ASSIGNMENT = Pattern.compile("^(?:[A-Za-z_][A-Za-z0-9_]*=\\S* )+");
 
+    /**
+     * What a skill in use pre-approves (its {@code allowed-tools}, as allow rules in our tool names), granted by
+     * {@code by} (e.g. {@code skill NAME}). A grant only stands in for a person's "yes": see {@link #grantCovers}.
+     */
+    public record Grant(String by, PermissionRules rules) {}
+
+    /** The grant in force for a run, or null. */
+    @FunctionalInterface
+    public interface Grants {
+        Grants NONE = runId -> null;
+
+        Grant of(String runId);
+    }
+
     /** One normalised subject; {@code denyForms} are other spellings of it that only deny rules are matched against. */
     record Part(String text, List<String> denyForms) {}
 
@@ -87,6 +101,7 @@ public final class PolicyGate implements ToolGate {
     /** Tools allowed unless a rule says otherwise, e.g. an environment's own tools, which act only on its simulated state. */
     private final Set<String> ownTools;
     private final String ownToolsReason;
+    private final Grants grants;
 
     public PolicyGate(PermissionRules rules, ApprovalMode mode, Approver approver, boolean sandboxed) {
         this(rules, mode, approver, sandboxed, null);
@@ -94,11 +109,12 @@ public final class PolicyGate implements ToolGate {
 
     /** A policy whose file rules are matched on paths normalised against {@code workspace}. */
     public PolicyGate(PermissionRules rules, ApprovalMode mode, Approver approver, boolean sandboxed, Path workspace) {
-        this(rules, mode, approver, sandboxed, workspace, Set.of(), null);
+        this(rules, mode, approver, sandboxed, workspace, Set.of(), null, Grants.NONE);
     }
 
     private PolicyGate(PermissionRules rules, ApprovalMode mode, Approver approver, boolean sandboxed, Path workspace,
-                       Set<String> ownTools, String ownToolsReason) {
+                       Set<String> ownTools, String ownToolsReason, Grants grants) {
+        this.grants = grants;
         this.ownTools = Set.copyOf(ownTools);
         this.ownToolsReason = ownToolsReason;
         this.rules = rules;
@@ -117,7 +133,12 @@ public final class PolicyGate implements ToolGate {
      * are allowed by default like read-only ones, for {@code reason}; deny and ask rules still apply to them.
      */
     public PolicyGate allowingByDefault(Set<String> tools, String reason) {
-        return new PolicyGate(rules, mode, approver, sandboxed, workspace, tools, reason);
+        return new PolicyGate(rules, mode, approver, sandboxed, workspace, tools, reason, grants);
+    }
+
+    /** The same policy (not sharing "always" answers) where {@code grants} may stand in for a person's approval. */
+    public PolicyGate withGrants(Grants grants) {
+        return new PolicyGate(rules, mode, approver, sandboxed, workspace, ownTools, ownToolsReason, java.util.Objects.requireNonNull(grants));
     }
 
     /** What a rule matches against for this call, as given (before normalisation). */
@@ -202,6 +223,10 @@ public final class PolicyGate implements ToolGate {
             }
             return Decision.deny("mode auto", "no rule allows " + tool + "; add one, e.g. allow: " + tool);
         }
+        var grant = mustAsk ? null : grants.of(runId);
+        if (grant != null && grantCovers(grant, tool, parts)) {
+            return Decision.allow(grant.by(), "pre-approved by its allowed-tools while it is in use");
+        }
         String key = tool.equals("run_shell") ? tool + "\u0000" + subject : tool;
         if (secret == null && alwaysAllowed.contains(key)) return Decision.allow("user (always this session)", null);
         var verdict = approver.decide(tool, subject, args.toString());
@@ -215,6 +240,28 @@ public final class PolicyGate implements ToolGate {
             case DENY -> Decision.deny(who, "the user declined"
                     + (verdict.reason() == null || verdict.reason().isBlank() ? "" : ": " + verdict.reason().strip()));
         };
+    }
+
+    /**
+     * Whether {@code grant} pre-approves the call. A skill's text is not the user's word, so a grant only
+     * replaces the question to a person (ASK mode): deny and ask rules, the secret-read limit and AUTO mode's refusals
+     * come first and stay. Every part must be covered (each command of a shell line, {@code echo; uname} is two), and a
+     * shell line that cannot be split reliably is never covered. Shell commands are pre-approved only inside the OS
+     * sandbox: a command prefix such as {@code git:*} still lets arguments run code ({@code git -c alias...}).
+     */
+    private boolean grantCovers(Grant grant, String tool, Subject parts) {
+        if (tool.equals("run_shell") && !sandboxed) return false;
+        if (!parts.reliable()) return false;
+        var asTools = WORKSPACE_WRITES.contains(tool) ? List.of("write_file", "edit_file") : List.of(tool);
+        for (var part : parts.parts()) {
+            boolean covered = false;
+            for (var t : asTools) {
+                var r = grant.rules().match(t, part.text());
+                if (r != null && r.effect() == PermissionRules.Effect.ALLOW) covered = true;
+            }
+            if (!covered) return false;
+        }
+        return true;
     }
 
     /** The rule that decides one part: deny over allow over ask, across the rules that apply to the tool. */
