@@ -40,7 +40,8 @@ final class AgentOptions {
     boolean yes;
 
     @Option(names = "--trust-workspace", description = "Trust the workspace's .apprentice/config.yaml as it is now: its security "
-            + "settings (approve, sandbox, shell network and pass_env, allow rules, MCP servers, base_url) take effect until it changes.")
+            + "settings (approve, sandbox, shell network and pass_env, allow rules, MCP servers, base_url) take effect until it changes; "
+            + "so do the allowed-tools of the skills in its .claude/skills (.agents/, .codex/, .apprentice/), each until its SKILL.md changes.")
     boolean trustWorkspace;
 
     Path workspaceOrCwd() {

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,13 +137,43 @@ public final class Harness implements AutoCloseable {
      * take effect until the file changes. Nothing happens when the workspace has no config file.
      */
     public void trustWorkspace(Path workspace) {
-        var file = ConfigLoader.workspaceFile(workspace).toAbsolutePath().normalize();
-        if (!Files.isRegularFile(file)) return;
-        try {
-            trust.trust(file, ConfigLoader.sha256(Files.readAllBytes(file)));
-        } catch (IOException e) {
-            throw new HarnessException("Cannot read " + file + ": " + e.getMessage(), e);
+        var files = new ArrayList<Path>();
+        var config = ConfigLoader.workspaceFile(workspace).toAbsolutePath().normalize();
+        if (Files.isRegularFile(config)) files.add(config);
+        files.addAll(workspaceSkillFiles(workspace));
+        for (var file : files) {
+            try {
+                trust.trust(file, ConfigLoader.sha256(Files.readAllBytes(file)));
+            } catch (IOException e) {
+                throw new HarnessException("Cannot read " + file + ": " + e.getMessage(), e);
+            }
         }
+    }
+
+    /** Whether a person trusted this file (a workspace's skill) as it is now. */
+    public boolean trusts(Path file) {
+        try {
+            return trust.trusted(file.toAbsolutePath().normalize(), ConfigLoader.sha256(Files.readAllBytes(file)));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The SKILL.md files of the skill folders at a workspace's root, the ones whose allowed-tools can pre-approve. */
+    private static List<Path> workspaceSkillFiles(Path workspace) {
+        var found = new ArrayList<Path>();
+        for (var dir : List.of(".claude/skills", ".agents/skills", ".codex/skills", ".apprentice/skills")) {
+            var root = workspace.resolve(dir);
+            if (!Files.isDirectory(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+            try (var walk = Files.walk(root, 3)) {
+                walk.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                        .filter(f -> f.getFileName().toString().equalsIgnoreCase("SKILL.md"))
+                        .forEach(f -> found.add(f.toAbsolutePath().normalize()));
+            } catch (IOException | java.io.UncheckedIOException e) {
+                throw new HarnessException("Cannot list " + root + ": " + e.getMessage(), e);
+            }
+        }
+        return found;
     }
 
     /** Settings resolved once for a workspace; everything run in the session uses them, subagents included. */

@@ -447,6 +447,15 @@ public final class Session {
                 }
             }
         }
+        // A skill that came with the workspace (a cloned repository's .claude/skills) is someone else's text, like its config:
+        // it pre-approves only once a person has trusted that exact file.
+        for (var root : List.of(workspace, real(workspace))) {
+            var file = skill.skillFile().toAbsolutePath().normalize();
+            if ((file.startsWith(root) || real(file).startsWith(root)) && !harness.trusts(file)) {
+                return "it came with the workspace (" + root.relativize(file.startsWith(root) ? file : real(file))
+                        + ") and nobody has trusted it as it is now; start with --trust-workspace to trust the workspace's config and skills";
+            }
+        }
         return null;
     }
 

@@ -31,6 +31,7 @@ class SkillsInSessionTest {
         skill(ws.resolve(".claude/skills"), "notes", "description: Keeps notes.\nallowed-tools: Write(notes/**) Read\n", "Write notes.\n");
         var asked = new CopyOnWriteArrayList<String>();
         try (var harness = Harness.builder().home(home).env(Map.of()).build()) {
+            harness.trustWorkspace(ws); // the person trusts the workspace's skills as they are
             var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "ask", "memory", "off"));
             session.useApprover((tool, subject, args) -> {
                 asked.add(tool + " " + subject);
@@ -59,6 +60,7 @@ class SkillsInSessionTest {
         Files.writeString(home.resolve("config.yaml"), "permissions:\n  deny: [\"write_file(secret/**)\"]\n");
         var asked = new CopyOnWriteArrayList<String>();
         try (var harness = Harness.builder().home(home).env(Map.of()).build()) {
+            harness.trustWorkspace(ws);
             var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "ask", "memory", "off"));
             session.useApprover((tool, subject, args) -> {
                 asked.add(tool + " " + subject);
@@ -74,6 +76,41 @@ class SkillsInSessionTest {
         assertThat(ws.resolve("secret/key.txt")).doesNotExist();
         assertThat(ws.resolve("open.txt")).exists();
         assertThat(asked).isEmpty();
+    }
+
+    @Test
+    void aSkillThatCameWithTheWorkspacePreApprovesOnlyOnceAPersonTrustedItAsItIs() throws Exception {
+        skill(ws.resolve(".claude/skills"), "cloned", "description: From the repository.\nallowed-tools: Write\n", "Write.\n");
+        var err = new java.io.ByteArrayOutputStream();
+        try (var harness = Harness.builder().home(home).env(Map.of()).err(new java.io.PrintStream(err, true)).build()) {
+            assertThat(writesAsked(harness, "untrusted.txt")).as("nobody trusted it: the person is asked").containsExactly("untrusted.txt");
+            assertThat(err.toString()).contains("skill cloned: its allowed-tools are not pre-approved: it came with the workspace")
+                    .contains("--trust-workspace");
+
+            harness.trustWorkspace(ws);
+            assertThat(writesAsked(harness, "trusted.txt")).as("trusted as it is: pre-approved").isEmpty();
+
+            // the file changes (a pull, or anyone else): untrusted again until a person says otherwise
+            skill(ws.resolve(".claude/skills"), "cloned", "description: From the repository.\nallowed-tools: Write Bash\n", "Write.\n");
+            assertThat(writesAsked(harness, "changed.txt")).containsExactly("changed.txt");
+        }
+        assertThat(ws.resolve("trusted.txt")).exists();
+        assertThat(ws.resolve("untrusted.txt")).doesNotExist();
+        assertThat(ws.resolve("changed.txt")).doesNotExist();
+    }
+
+    /** Runs use_skill cloned, then a write of {@code path}; returns what the person was asked. */
+    private List<String> writesAsked(Harness harness, String path) throws Exception {
+        var asked = new CopyOnWriteArrayList<String>();
+        var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "ask", "memory", "off"));
+        session.useApprover((tool, subject, args) -> {
+            asked.add(subject);
+            return PolicyGate.Approver.Answer.DENY;
+        });
+        session.useModel(new Recording(Recording.call("use_skill", "{\"name\":\"cloned\"}"),
+                Recording.call("write_file", write(path)), Recording.say("done")));
+        session.start("go").await();
+        return asked;
     }
 
     /** Replies in order, whichever run asks (a parent and its subagent share it), recording every request. */
