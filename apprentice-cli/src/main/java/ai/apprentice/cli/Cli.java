@@ -23,10 +23,17 @@ final class Cli implements CliContext, AutoCloseable {
     final PrintStream err;
     final InputStream in;
     final boolean interactive;
+    /** Whether standard input is a pipe or file (then 'run' reads it), not a terminal someone types at. */
+    final boolean stdinPiped;
     private final Harness harness;
 
     Cli(Map<String, String> env, PrintStream out, PrintStream err, InputStream in, boolean interactive) {
+        this(env, out, err, in, interactive, !interactive);
+    }
+
+    Cli(Map<String, String> env, PrintStream out, PrintStream err, InputStream in, boolean interactive, boolean stdinPiped) {
         this.env = env;
+        this.stdinPiped = stdinPiped;
         this.out = out;
         this.err = err;
         this.in = in;

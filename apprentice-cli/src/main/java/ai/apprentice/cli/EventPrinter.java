@@ -19,6 +19,12 @@ final class EventPrinter implements EventListener {
     private final PrintStream err;
     private final boolean json;
     private final boolean color;
+    /**
+     * Piped, the answer goes to stdout once, at the end: streamed text is held back, and shown here only when a tool
+     * call follows it (then it was the model thinking aloud, not the answer).
+     */
+    private final boolean holdText;
+    private final StringBuilder held = new StringBuilder();
     private boolean midLine;
     /** Streamed text of the current step since its last line break, as shown: what a retry can still erase in place. */
     private final StringBuilder lineSoFar = new StringBuilder();
@@ -26,10 +32,20 @@ final class EventPrinter implements EventListener {
     private final StringBuilder rawLine = new StringBuilder();
 
     EventPrinter(PrintStream out, PrintStream err, boolean json, boolean color) {
+        this(out, err, json, color, false);
+    }
+
+    private EventPrinter(PrintStream out, PrintStream err, boolean json, boolean color, boolean holdText) {
         this.out = out;
         this.err = err;
         this.json = json;
         this.color = color;
+        this.holdText = holdText;
+    }
+
+    /** Progress for a run whose answer is printed elsewhere (stdout, piped): tool calls and the text before them, no answer. */
+    static EventPrinter progressOnly(PrintStream progress) {
+        return new EventPrinter(progress, progress, false, false, true);
     }
 
     @Override
@@ -40,6 +56,7 @@ final class EventPrinter implements EventListener {
             return;
         }
         switch (event) {
+            case Event.ModelDelta d when holdText -> held.append(d.text());
             case Event.ModelDelta d -> {
                 String shown = text(d.text());
                 out.print(shown);
@@ -52,8 +69,15 @@ final class EventPrinter implements EventListener {
                 if (rawNl >= 0) rawLine.setLength(0);
                 rawLine.append(rawNl >= 0 ? d.text().substring(rawNl + 1) : d.text());
             }
-            case Event.ToolCallEvent c -> line(dim("→ " + preview(c.call().name()) + " " + preview(c.call().arguments())));
+            case Event.ToolCallEvent c -> {
+                showHeld();
+                line(dim("→ " + preview(c.call().name()) + " " + preview(c.call().arguments())));
+            }
             case Event.ToolResultEvent r -> line(dim((r.error() ? "✗ " : "← ") + preview(r.content())));
+            case Event.ModelRetry r when holdText -> {
+                held.setLength(Math.max(0, held.length() - r.discardChars()));
+                err.printf("(model call failed: %s; retry %d in %.1fs)%n", preview(r.reason()), r.attempt(), r.waitMs() / 1000.0);
+            }
             case Event.ModelRetry r -> {
                 discard(r.discardChars());
                 endLine();
@@ -63,8 +87,14 @@ final class EventPrinter implements EventListener {
                 endLine();
                 err.println("error: " + Visible.escapeText(Redactor.standard().redact(e.message())));
             }
-            case Event.StepCompleted s -> endLine();
-            case Event.RunFinished f -> endLine();
+            case Event.StepCompleted s -> {
+                held.setLength(0); // a step without tool calls: its text is the answer (or a reply the loop nudges)
+                endLine();
+            }
+            case Event.RunFinished f -> {
+                held.setLength(0);
+                endLine();
+            }
             case Event.MemoryRecalled m -> {
                 endLine();
                 err.println(dim("(recalled " + m.memoryIds().size() + " memor" + (m.memoryIds().size() == 1 ? "y" : "ies") + ": "
@@ -108,6 +138,12 @@ final class EventPrinter implements EventListener {
             rawLine.setLength(0);
         }
         out.flush();
+    }
+
+    private void showHeld() {
+        var text = held.toString().strip();
+        held.setLength(0);
+        if (!text.isEmpty()) line(text(text));
     }
 
     private void line(String s) {

@@ -43,7 +43,7 @@ public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
         LUCENE_VECTORS.setLevel(java.util.logging.Level.SEVERE);
-        System.exit(run(args, System.getenv(), System.in, System.out, System.err, isTerminal()));
+        System.exit(run(args, System.getenv(), System.in, stdinIsPiped(), System.out, System.err, isTerminal()));
     }
 
     /** Whether a person is at a terminal. The launcher says so (it can test the file descriptors); else ask the JDK. */
@@ -56,6 +56,21 @@ public final class Main implements Callable<Integer> {
             return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
         } catch (ReflectiveOperationException e) {
             return true;
+        }
+    }
+
+    /**
+     * Whether standard input is a pipe or a file rather than a terminal. The launcher tests the descriptor; without it,
+     * Linux names the descriptor's target; elsewhere, a console means a terminal.
+     */
+    static boolean stdinIsPiped() {
+        var hint = System.getProperty("apprentice.stdin.tty");
+        if (hint != null) return !Boolean.parseBoolean(hint);
+        try {
+            var target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/0")).toString();
+            return !(target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console"));
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return System.console() == null;
         }
     }
 
@@ -74,7 +89,13 @@ public final class Main implements Callable<Integer> {
     /** Runs the CLI in-process; returns the exit code. Tests call this with their own environment and streams. */
     public static int run(String[] args, Map<String, String> env, InputStream in, PrintStream out, PrintStream err,
                           boolean interactive) {
-        try (var cli = new Cli(env, out, err, in, interactive)) {
+        return run(args, env, in, !interactive, out, err, interactive);
+    }
+
+    /** As above; {@code stdinPiped} says whether {@code in} is piped text (then 'run' takes it as context) or a terminal. */
+    public static int run(String[] args, Map<String, String> env, InputStream in, boolean stdinPiped, PrintStream out, PrintStream err,
+                          boolean interactive) {
+        try (var cli = new Cli(env, out, err, in, interactive, stdinPiped)) {
             var cmd = new CommandLine(new Main(cli), new Factory(cli));
             // Commands from other jars (bench, from apprentice-bench), then doctor and help, so the listing keeps its order.
             for (var plugin : ServiceLoader.load(CommandPlugin.class, Main.class.getClassLoader())) cmd.addSubcommand(plugin.command(cli));
