@@ -11,7 +11,6 @@ import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Unmatched;
 
@@ -21,9 +20,17 @@ import picocli.CommandLine.Unmatched;
         subcommands = {RunCommand.class, RunsCommand.class, ModelsCommand.class, ModelCommand.class, ConfigCommand.class,
                 McpCommand.class, SkillsCommand.class, EnvCommand.class, EvalCommand.class, LearnCommand.class, DatasetCommand.class, MemoryCommand.class,
                 ServeCommand.class, ChannelsCommand.class, TriggersCommand.class},
-        // then bench (from a plugin, or a note saying where it is), doctor and help: see run()
-        footer = {"", "State lives in $APPRENTICE_HOME (default ~/.apprentice). Config: ~/.apprentice/config.yaml, then",
-                "<workspace>/.apprentice/config.yaml, then environment variables, then flags ('apprentice config show')."})
+        // then bench (from a plugin, or a note saying where it is), doctor, completion and help: see run()
+        footer = {"", "Examples:",
+                "  apprentice                              # an interactive session here",
+                "  apprentice run \"Summarise README.md\"    # one task, the answer on stdout",
+                "  git diff | apprentice run \"Review it\"   # piped text is the task's context",
+                "  apprentice runs list                    # what ran, its status and cost",
+                "  apprentice help eval compare            # the help of any command",
+                "  source <(apprentice completion bash)    # Tab completion",
+                "", "State lives in $APPRENTICE_HOME (default ~/.apprentice).",
+                "Config: ~/.apprentice/config.yaml, then <workspace>/.apprentice/config.yaml,",
+                "then environment variables, then flags ('apprentice config show')."})
 public final class Main implements Callable<Integer> {
     private final Cli cli;
 
@@ -101,10 +108,12 @@ public final class Main implements Callable<Integer> {
             for (var plugin : ServiceLoader.load(CommandPlugin.class, Main.class.getClassLoader())) cmd.addSubcommand(plugin.command(cli));
             if (!cmd.getSubcommands().containsKey("bench")) cmd.addSubcommand(NoBench.class);
             cmd.addSubcommand(DoctorCommand.class);
-            cmd.addSubcommand("help", new HelpCommand());
+            cmd.addSubcommand(CompletionCommand.class);
+            cmd.addSubcommand(HelpCommand.class);
             addHelpOptions(cmd);
             cmd.setOut(new PrintWriter(out, true));
             cmd.setErr(new PrintWriter(err, true));
+            cmd.setParameterExceptionHandler(new Suggestions.Handler());
             cmd.setExecutionExceptionHandler((ex, line, parsed) -> {
                 // Messages can quote files, tool output or configuration: redacted, controls shown as text.
                 if (ex instanceof UsageException || ex instanceof ConfigException || ex instanceof HarnessException) {
