@@ -43,6 +43,15 @@ final class Cli implements CliContext, AutoCloseable {
                 .build();
     }
 
+    /**
+     * Whether output may be coloured: on a terminal, unless NO_COLOR is set to anything (https://no-color.org) or the
+     * terminal is dumb.
+     */
+    boolean colour() {
+        var noColor = env.get("NO_COLOR");
+        return interactive && (noColor == null || noColor.isEmpty()) && !"dumb".equals(env.get("TERM"));
+    }
+
     @Override public PrintStream out() { return out; }
     @Override public PrintStream err() { return err; }
     @Override public Harness harness() { return harness; }

@@ -41,6 +41,8 @@ final class Repl {
     private Usage sessionUsage = Usage.ZERO;
     private double sessionCost;
     private volatile RunHandle current;
+    /** The printer of the run in progress, paused while an approval is asked. */
+    private volatile EventPrinter printing;
 
     Repl(Cli cli, AgentOptions options) {
         this.cli = cli;
@@ -94,9 +96,15 @@ final class Repl {
             }
         };
         cli.harness().useApprover(new TerminalApprover(cli.out, prompt -> {
-            var answer = lines.read(prompt);
-            return answer == null || answer.isEmpty() ? null : answer; // Ctrl-C or Ctrl-D deny
-        }));
+            var p = printing;
+            if (p != null) p.pause(true); // the spinner must not draw over the question
+            try {
+                var answer = lines.read(prompt);
+                return answer == null || answer.isEmpty() ? null : answer; // Ctrl-C or Ctrl-D deny
+            } finally {
+                if (p != null) p.pause(false);
+            }
+        }, cli.colour()));
         return lines;
     }
 
@@ -177,14 +185,24 @@ final class Repl {
         agent = next.builder(ai.apprentice.harness.AgentSpec.standard().withExtractMemories(false)).build();
     }
 
-    private void turn(String task) throws InterruptedException {
+    private EventPrinter printer() {
+        return cli.interactive ? EventPrinter.forTerminal(cli.out, cli.err, cli.colour()) : new EventPrinter(cli.out, cli.err, false, false);
+    }
+
+    private void turn(String task) throws Exception {
         var events = new CopyOnWriteArrayList<Event>();
-        var handle = session.continueConversation(agent, conversation, task,
-                new EventPrinter(cli.out, cli.err, false, cli.interactive), events::add);
+        var printer = printer();
+        printing = printer;
+        var handle = session.continueConversation(agent, conversation, task, printer, events::add);
         lastRunId = handle.runId();
         current = handle;
-        var result = handle.await();
-        current = null;
+        ai.apprentice.runtime.RunResult result;
+        try (var spinner = printer.spinner()) {
+            result = handle.await();
+        } finally {
+            current = null;
+            printing = null;
+        }
         sessionUsage = sessionUsage.plus(result.usage());
         sessionCost += result.costUsd();
         // Keep what the run added (its completed steps) as the conversation for the next line.
@@ -192,17 +210,25 @@ final class Repl {
         conversation.clear();
         conversation.addAll(snapshot.history());
         if (!result.succeeded()) {
-            cli.err.println("(" + result.status().wireName() + ": " + result.stopReason()
-                    + (result.error() != null ? ": " + result.error() : "") + ")");
+            cli.err.println(outcome(result));
         } else {
             cli.out.println();
         }
     }
 
+    /** Why a turn stopped, said once: "(cancelled)", not "(cancelled: cancelled)"; what stays of it. */
+    static String outcome(ai.apprentice.runtime.RunResult result) {
+        var status = result.status().wireName();
+        var reason = result.stopReason() == null || result.stopReason().equals(status) ? "" : ": " + result.stopReason();
+        var error = result.error() == null ? "" : ": " + ai.apprentice.redact.Visible.escapeText(ai.apprentice.redact.Redactor.standard().redact(result.error()));
+        var kept = result.steps() > 0 ? "; the conversation keeps its " + result.steps() + " finished step" + (result.steps() == 1 ? "" : "s") : "";
+        return "(" + status + reason + error + kept + ")";
+    }
+
     /** At the end of a session the model picks what to remember from the whole conversation, as after a run. */
     private int endSession() throws InterruptedException {
         if (lastRunId != null) {
-            session.rememberConversation(lastRunId, List.copyOf(conversation), new EventPrinter(cli.out, cli.err, false, cli.interactive));
+            session.rememberConversation(lastRunId, List.copyOf(conversation), printer());
         }
         return ExitCodes.OK;
     }

@@ -91,6 +91,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private String readStdin() {
+        // A program that starts apprentice with a pipe it never closes would wait here for ever: say what is awaited.
+        var notice = WAITING.schedule(() -> cli.err.println("apprentice: reading standard input until it ends (piped text is the task's context); "
+                + "run with < /dev/null to give none"), 3, java.util.concurrent.TimeUnit.SECONDS);
         try {
             var reader = new java.io.InputStreamReader(cli.in, java.nio.charset.StandardCharsets.UTF_8);
             var buf = new char[8192];
@@ -104,8 +107,16 @@ final class RunCommand implements Callable<Integer> {
             return sb.toString();
         } catch (java.io.IOException e) {
             throw new UsageException("Cannot read standard input: " + e.getMessage(), e);
+        } finally {
+            notice.cancel(false);
         }
     }
+
+    private static final java.util.concurrent.ScheduledExecutorService WAITING = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        var t = new Thread(r, "stdin-notice");
+        t.setDaemon(true);
+        return t;
+    });
 
     static EventListener printer(Cli cli, boolean json) {
         return printer(cli, json ? Format.STREAM_JSON : Format.TEXT);
@@ -117,7 +128,7 @@ final class RunCommand implements Callable<Integer> {
      */
     static EventListener printer(Cli cli, Format format) {
         if (format == Format.STREAM_JSON) return new EventPrinter(cli.out, cli.err, true, cli.interactive);
-        if (format == Format.TEXT && cli.interactive) return new EventPrinter(cli.out, cli.err, false, true);
+        if (format == Format.TEXT && cli.interactive) return EventPrinter.forTerminal(cli.out, cli.err, cli.colour());
         return EventPrinter.progressOnly(cli.err);
     }
 
