@@ -27,6 +27,8 @@ final class EventPrinter implements EventListener {
      */
     private final boolean holdText;
     private final StringBuilder held = new StringBuilder();
+    /** Diffs of edits called, by call id, until the permission for them is known. */
+    private final java.util.Map<String, List<String>> pendingDiffs = new java.util.HashMap<>();
     private boolean midLine;
     /** Streamed text of the current step since its last line break, as shown: what a retry can still erase in place. */
     private final StringBuilder lineSoFar = new StringBuilder();
@@ -148,7 +150,13 @@ final class EventPrinter implements EventListener {
                 showHeld();
                 line(dim("→ " + preview(c.call().name()) + " " + preview(c.call().arguments())));
                 var diff = Diffs.of(c.call().name(), Redactor.standard().redact(c.call().arguments()));
-                if (!diff.isEmpty()) {
+                if (!diff.isEmpty()) pendingDiffs.put(c.call().id(), diff);
+            }
+            case Event.PermissionDecision p -> {
+                // An edit's diff once: here when a rule or mode allowed it, in the question when a person was asked.
+                var diff = pendingDiffs.remove(p.callId());
+                if (diff != null && p.allowed() && (p.decidedBy() == null || !p.decidedBy().startsWith("user"))) {
+                    endLine();
                     out.print(Diffs.render(diff, color));
                     out.flush();
                 }
@@ -173,6 +181,7 @@ final class EventPrinter implements EventListener {
             }
             case Event.RunFinished f -> {
                 held.setLength(0);
+                pendingDiffs.clear();
                 endLine();
             }
             case Event.MemoryRecalled m -> {

@@ -107,7 +107,12 @@ class ReplDisplayTest {
         var bytes = new ByteArrayOutputStream();
         var plain = EventPrinter.forTerminal(stream(bytes), stream(bytes), false);
         plain.onEvent(new Event.ToolCallEvent("r", Instant.now(), 1, new ToolCall("c", "edit_file", edit("a", "b"))));
+        plain.onEvent(new Event.PermissionDecision("r", Instant.now(), 1, "c", "edit_file", true, "mode auto", null));
         assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("→ edit_file").contains("  -a\n  +b\n").doesNotContain("\u001b");
+        bytes.reset();
+        plain.onEvent(new Event.ToolCallEvent("r", Instant.now(), 1, new ToolCall("c2", "edit_file", edit("a", "b"))));
+        plain.onEvent(new Event.PermissionDecision("r", Instant.now(), 1, "c2", "edit_file", true, "user (once)", null));
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).as("the question showed it already").doesNotContain("+b");
 
         var env = new java.util.HashMap<String, String>(Map.of("APPRENTICE_HOME", home.toString()));
         var none = new ByteArrayOutputStream();
