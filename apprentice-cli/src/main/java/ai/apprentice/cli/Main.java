@@ -36,13 +36,21 @@ public final class Main implements Callable<Integer> {
 
     @Mixin AgentOptions options = new AgentOptions();
 
+    @picocli.CommandLine.Option(names = {"-c", "--continue"}, description = "Continue the most recent interactive session in this workspace.")
+    boolean continueLast;
+
+    @picocli.CommandLine.Option(names = {"-r", "--resume"}, arity = "0..1", fallbackValue = "", paramLabel = "ID",
+            description = "Resume an interactive session by its id; without one, list this workspace's sessions to choose from.")
+    String resume;
+
     Main(Cli cli) {
         this.cli = cli;
     }
 
     @Override
     public Integer call() throws Exception {
-        return new Repl(cli, options).run();
+        if (continueLast && resume != null) throw new UsageException("--continue and --resume cannot go together: --continue takes the latest session, --resume a chosen one");
+        return new Repl(cli, options, continueLast, resume).run();
     }
 
     /** Lucene warns on stderr that the JDK's incubating vector API is not enabled; a CLI user can do nothing about it. */

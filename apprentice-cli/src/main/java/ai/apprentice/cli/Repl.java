@@ -28,7 +28,8 @@ final class Repl {
               /cost            tokens and cost of this session
               /good, /bad      your verdict on the last answer (recorded as feedback on its run)
               /fix TEXT        a correction of the last answer: what should have been done
-              /clear           forget the conversation (runs stay recorded)
+              /clear           start a new conversation (the old one stays a session)
+              /resume [ID]     list this workspace's sessions, or resume one
               /exit            leave (Ctrl-D works too)
             Ctrl-C cancels the current step; the session goes on.""";
 
@@ -44,9 +45,23 @@ final class Repl {
     /** The printer of the run in progress, paused while an approval is asked. */
     private volatile EventPrinter printing;
 
+    private final ReplSessions sessions;
+    /** The stored session this conversation is; null until the first turn of a new one. */
+    private ReplSessions.Entry entry;
+    private final boolean continueLast;
+    private final String resumeId;
+
     Repl(Cli cli, AgentOptions options) {
+        this(cli, options, false, null);
+    }
+
+    /** {@code resumeId}: null for a new session, "" to choose one, else the id (or a prefix of it) to resume. */
+    Repl(Cli cli, AgentOptions options, boolean continueLast, String resumeId) {
         this.cli = cli;
         this.options = options;
+        this.continueLast = continueLast;
+        this.resumeId = resumeId;
+        this.sessions = new ReplSessions(cli.home());
     }
 
     /** Where lines come from: JLine on a terminal (editing, history, Ctrl-C), plain lines when piped. */
@@ -112,8 +127,16 @@ final class Repl {
         Path workspace = options.workspaceOrCwd();
         useSession(cli.session(options));
         var model = session.model(); // fail early with the how-to-configure message
+        if (continueLast) {
+            resumeSession(sessions.latest(workspace).orElseThrow(() -> new UsageException("No session to continue in " + workspace
+                    + "; start one with 'apprentice', or see all with 'apprentice --resume'")));
+        } else if (resumeId != null && !resumeId.isEmpty()) {
+            resumeSession(sessions.find(resumeId));
+        }
         try (var lines = lines()) {
             cli.out.println("apprentice · " + model.id() + " · " + workspace + "\nType /help for commands.");
+            if (entry != null) cli.out.println(recap());
+            if (resumeId != null && resumeId.isEmpty()) chooseSession(lines, workspace);
             while (true) {
                 String line = lines.read("› ");
                 if (line == null) return endSession();
@@ -129,7 +152,20 @@ final class Repl {
                         case "/good", "/bad", "/fix" -> feedback(parts[0], parts.length > 1 ? parts[1].strip() : null);
                         case "/clear" -> {
                             conversation.clear();
-                            cli.out.println("conversation cleared");
+                            entry = null;
+                            cli.out.println("conversation cleared; the next task starts a new session (the old one stays: /resume)");
+                        }
+                        case "/resume" -> {
+                            if (parts.length == 1) {
+                                chooseSession(lines, workspace);
+                            } else {
+                                try {
+                                    resumeSession(sessions.find(parts[1].strip()));
+                                    cli.out.println(recap());
+                                } catch (UsageException e) {
+                                    cli.err.println(e.getMessage());
+                                }
+                            }
                         }
                         case "/model" -> {
                             if (parts.length == 1) {
@@ -209,10 +245,52 @@ final class Repl {
         var snapshot = RunSnapshot.fromEvents(events);
         conversation.clear();
         conversation.addAll(snapshot.history());
+        if (entry == null) entry = sessions.create(options.workspaceOrCwd());
+        entry = entry.after(handle.runId(), task);
+        sessions.save(entry);
         if (!result.succeeded()) {
             cli.err.println(outcome(result));
         } else {
             cli.out.println();
+        }
+    }
+
+    /** Takes up a stored session: its last run's history is the conversation. */
+    private void resumeSession(ReplSessions.Entry e) {
+        var events = cli.store().events(e.lastRunId());
+        if (events.isEmpty()) throw new UsageException("Session " + e.id() + " names run " + e.lastRunId() + ", which is not in the run store");
+        var snapshot = RunSnapshot.fromEvents(events);
+        conversation.clear();
+        conversation.addAll(snapshot.history());
+        lastRunId = e.lastRunId();
+        entry = e;
+    }
+
+    /** Where a resumed conversation stands: the session, and the last answer in it. */
+    private String recap() {
+        var last = conversation.reversed().stream().filter(m -> m.role() == ai.apprentice.model.Role.ASSISTANT && m.text() != null && !m.text().isBlank())
+                .findFirst().map(m -> EventPrinter.preview(m.text())).orElse("");
+        return "resumed " + ReplSessions.describe(entry) + (last.isEmpty() ? "" : "\nlast answer: " + last);
+    }
+
+    /** Lists this workspace's sessions and resumes the one picked by number or id; Enter keeps the current one. */
+    private void chooseSession(Lines lines, Path workspace) {
+        var found = sessions.list(workspace);
+        if (found.isEmpty()) {
+            cli.out.println("no earlier sessions in " + workspace);
+            return;
+        }
+        var shown = found.subList(0, Math.min(10, found.size()));
+        for (int i = 0; i < shown.size(); i++) cli.out.println(String.format("%2d  %s", i + 1, ReplSessions.describe(shown.get(i))));
+        var pick = lines.read("Resume which? (number or id, Enter for none) ");
+        if (pick == null || pick.isBlank()) return;
+        try {
+            var p = pick.strip();
+            resumeSession(p.matches("\\d+") && Integer.parseInt(p) >= 1 && Integer.parseInt(p) <= shown.size()
+                    ? shown.get(Integer.parseInt(p) - 1) : sessions.find(p));
+            cli.out.println(recap());
+        } catch (UsageException e) {
+            cli.err.println(e.getMessage());
         }
     }
 
