@@ -28,6 +28,10 @@ final class Repl {
               /cost            tokens and cost of this session
               /good, /bad      your verdict on the last answer (recorded as feedback on its run)
               /fix TEXT        a correction of the last answer: what should have been done
+              /compact         replace the conversation so far by the model's summary of it
+              /init            have the agent write (or update) AGENTS.md for this repository
+              /skills          the skills the agent can use here
+              /memory [TEXT]   what the agent remembers (all, or recalled for TEXT)
               /clear           start a new conversation (the old one stays a session)
               /resume [ID]     list this workspace's sessions, or resume one
               /exit            leave (Ctrl-D works too)
@@ -155,6 +159,10 @@ final class Repl {
                             entry = null;
                             cli.out.println("conversation cleared; the next task starts a new session (the old one stays: /resume)");
                         }
+                        case "/skills" -> skills(workspace);
+                        case "/memory" -> memories(parts.length > 1 ? parts[1].strip() : null);
+                        case "/init" -> turn(INIT);
+                        case "/compact" -> compact();
                         case "/resume" -> {
                             if (parts.length == 1) {
                                 chooseSession(lines, workspace);
@@ -225,7 +233,7 @@ final class Repl {
         return cli.interactive ? EventPrinter.forTerminal(cli.out, cli.err, cli.colour()) : new EventPrinter(cli.out, cli.err, false, false);
     }
 
-    private void turn(String task) throws Exception {
+    private ai.apprentice.runtime.RunResult turn(String task) throws Exception {
         var events = new CopyOnWriteArrayList<Event>();
         var printer = printer();
         printing = printer;
@@ -253,6 +261,57 @@ final class Repl {
         } else {
             cli.out.println();
         }
+        return result;
+    }
+
+    /** What /init asks: a guide to the repository for coding agents, in the file they read (AGENTS.md). */
+    static final String INIT = """
+            Look through this repository (README, build files, source layout, how it is built and tested) and write AGENTS.md \
+            at its root: a short guide for coding agents with the project's purpose, its layout, the exact commands to build, \
+            test and lint, and the conventions worth following. If AGENTS.md exists, update it rather than starting over. \
+            Keep it under 150 lines and say only what you checked.""";
+
+    /** What /compact asks before replacing the conversation by the answer. */
+    static final String COMPACT = """
+            Summarise our conversation so far for your own later use: what I asked, what you did and found (files, commands, \
+            decisions, results) and what is still open. Be complete about facts and brief in words. Reply with the summary only.""";
+
+    private void skills(Path workspace) {
+        var catalog = cli.harness().skills(workspace);
+        if (catalog.skills().isEmpty()) cli.out.println("no skills here; create one with: apprentice skills new NAME");
+        for (var s : catalog.skills()) cli.out.printf("%-28s %-16s %s%n", s.name(), s.source(), EventPrinter.preview(s.description()));
+    }
+
+    private void memories(String query) {
+        if (query == null) {
+            var list = cli.memory().list(null, false, 30);
+            if (list.isEmpty()) cli.out.println("no memories yet; the agent stores them as it works, or: apprentice memory add TEXT");
+            for (var m : list) cli.out.printf("%s  %-10s %s%n", m.id(), m.kind().label(), EventPrinter.preview(m.text()));
+            return;
+        }
+        var recalled = cli.memory().recall(query, 8, session.memoryScopes(), ai.apprentice.memory.MemoryStore.Method.HYBRID);
+        if (recalled.isEmpty()) cli.out.println("nothing recalled for that");
+        for (var r : recalled) cli.out.printf(java.util.Locale.ROOT, "%s  %.2f  %s%n", r.memory().id(), r.score(), EventPrinter.preview(r.memory().text()));
+    }
+
+    /** The model summarises the conversation; the summary, after the instructions, becomes the conversation. */
+    private void compact() throws Exception {
+        if (conversation.stream().noneMatch(m -> m.role() == ai.apprentice.model.Role.USER)) {
+            cli.out.println("nothing to compact yet");
+            return;
+        }
+        int before = conversation.size();
+        var result = turn(COMPACT);
+        if (result == null || !result.succeeded() || result.answer() == null || result.answer().isBlank()) {
+            cli.err.println("(not compacted: the conversation stays as it was)");
+            return;
+        }
+        var kept = new ArrayList<Message>(conversation.stream().filter(m -> m.role() == ai.apprentice.model.Role.SYSTEM).toList());
+        kept.add(Message.user("(Our conversation so far, as you summarised it when I typed /compact.)"));
+        kept.add(Message.assistant(result.answer()));
+        conversation.clear();
+        conversation.addAll(kept);
+        cli.out.println("(compacted: " + before + " messages into a summary; the next task continues from it)");
     }
 
     /** Takes up a stored session: its last run's history is the conversation. */

@@ -89,4 +89,30 @@ class ReplSessionsTest {
         assertThat(lastRunMessages()).contains("Remember 7").doesNotContain("Unrelated");
         assertThat(new ReplSessions(home).list(null)).hasSize(2);
     }
+
+    @Test
+    void compactInitSkillsAndMemoryCommands() throws Exception {
+        var skill = Files.createDirectories(ws.resolve(".apprentice/skills/release-notes"));
+        Files.writeString(skill.resolve("SKILL.md"), "---\nname: release-notes\ndescription: How to write release notes.\n---\nList changes.\n");
+        cli.run("memory", "add", "The staging database is called birch.");
+        var r = cli.runWithInput("Remember the code 4417\n/compact\nWhat is the code?\n/init\n/skills\n/memory\n/memory staging database\n/exit\n",
+                "--workspace", ws.toString(), "--approve", "auto", "--model", model("m.jsonl",
+                        // the scripted model answers by the number of assistant messages so far: after /compact only the summary
+                        "{\"text\": \"Noted.\"}",
+                        "{\"text\": \"The code is 4417.\"}",
+                        "{\"tool_calls\": [{\"name\": \"write_file\", \"arguments\": {\"path\": \"AGENTS.md\", \"content\": \"# Agents\\nBuild: make\\n\"}}]}",
+                        "{\"text\": \"Wrote AGENTS.md.\"}"));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("(compacted: ").contains("release-notes").contains("How to write release notes.")
+                .contains("The staging database is called birch.");
+        // After /compact the model's context is the summary, not the turn itself.
+        var runs = Json.tree(cli.run("runs", "list", "--json").out());
+        String askedId = null;
+        for (var run : runs) if (run.get("task").asText().equals("What is the code?")) askedId = run.get("id").asText();
+        var afterCompact = Json.tree(cli.run("runs", "show", askedId, "--json").out()).toString();
+        assertThat(afterCompact).contains("What is the code?").contains("as you summarised it when I typed /compact")
+                .contains("The code is 4417.").doesNotContain("Remember the code 4417");
+        assertThat(Files.readString(ws.resolve("AGENTS.md"))).isEqualTo("# Agents\nBuild: make\n");
+        assertThat(runs.get(0).get("task").asText()).as("the latest run is /init's").startsWith("Look through this repository");
+    }
 }
