@@ -35,7 +35,11 @@ final class Repl {
               /clear           start a new conversation (the old one stays a session)
               /resume [ID]     list this workspace's sessions, or resume one
               /exit            leave (Ctrl-D works too)
-            Ctrl-C cancels the current step; the session goes on.""";
+            Tab completes the commands. Ctrl-C cancels the current step; the session goes on.""";
+
+    /** What Tab completes at the prompt. */
+    static final List<String> COMMANDS = List.of("/help", "/model", "/cost", "/good", "/bad", "/fix", "/compact", "/init", "/skills",
+            "/memory", "/clear", "/resume", "/exit");
 
     private final Cli cli;
     private final AgentOptions options;
@@ -98,7 +102,9 @@ final class Repl {
             var run = current;
             if (run != null) run.cancel();
         });
-        LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("apprentice").build();
+        // Tab completes the slash commands; other words are the person's own.
+        LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("apprentice")
+                .completer(new org.jline.reader.impl.completer.StringsCompleter(COMMANDS)).build();
         Lines lines = new Lines() {
             public String read(String prompt) {
                 try {

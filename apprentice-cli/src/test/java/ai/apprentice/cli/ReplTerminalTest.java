@@ -39,7 +39,8 @@ class ReplTerminalTest {
         var p = pb.start();
         // Typed ahead: the task, the answer to the approval, and /exit; the terminal holds them until they are read.
         try (var in = p.getOutputStream()) {
-            in.write("fix calc\no\n/exit\n".getBytes(StandardCharsets.UTF_8));
+            // "/sk" and Tab: JLine completes the slash command.
+            in.write("/sk\t\nfix calc\no\n/exit\n".getBytes(StandardCharsets.UTF_8));
         }
         assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the session ended").isTrue();
         var screen = Files.readString(ws.resolve("screen.txt"));
@@ -54,7 +55,7 @@ class ReplTerminalTest {
         assertThat(screen).contains("apprentice wants to run edit_file: calc.py")
                 .contains("Allow? [o]nce, [a]lways (every edit_file call, until this session ends)")
                 .contains("\u001b[31m-return a - b\u001b[0m").contains("\u001b[32m+return a + b\u001b[0m")
-                .contains("Fixed.");
+                .contains("Fixed.").contains("code-review"); // /skills, completed from /sk by Tab, listed the built-in skills
         assertThat(screen.split("\\+return a \\+ b", -1)).as("the diff once, in the question").hasSize(2);
     }
 
