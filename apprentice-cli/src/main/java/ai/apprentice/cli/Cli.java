@@ -23,10 +23,17 @@ final class Cli implements CliContext, AutoCloseable {
     final PrintStream err;
     final InputStream in;
     final boolean interactive;
+    /** Whether standard input is a pipe or file (then 'run' reads it), not a terminal someone types at. */
+    final boolean stdinPiped;
     private final Harness harness;
 
     Cli(Map<String, String> env, PrintStream out, PrintStream err, InputStream in, boolean interactive) {
+        this(env, out, err, in, interactive, !interactive);
+    }
+
+    Cli(Map<String, String> env, PrintStream out, PrintStream err, InputStream in, boolean interactive, boolean stdinPiped) {
         this.env = env;
+        this.stdinPiped = stdinPiped;
         this.out = out;
         this.err = err;
         this.in = in;
@@ -34,6 +41,15 @@ final class Cli implements CliContext, AutoCloseable {
         this.harness = Harness.builder().env(env).err(err).interactive(interactive).prompter(this::confirm)
                 .approver(interactive ? TerminalApprover.overStreams(err, new java.io.BufferedReader(new java.io.InputStreamReader(in))) : null)
                 .build();
+    }
+
+    /**
+     * Whether output may be coloured: on a terminal, unless NO_COLOR is set to anything (https://no-color.org) or the
+     * terminal is dumb.
+     */
+    boolean colour() {
+        var noColor = env.get("NO_COLOR");
+        return interactive && (noColor == null || noColor.isEmpty()) && !"dumb".equals(env.get("TERM"));
     }
 
     @Override public PrintStream out() { return out; }

@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "eval", description = "Evaluate an agent on an environment: k trials per task, pass@k and pass^k, cost.",
-        subcommands = {EvalCommand.Resume.class, EvalCommand.Compare.class})
+        subcommands = {EvalCommand.ListEvals.class, EvalCommand.Resume.class, EvalCommand.Compare.class})
 final class EvalCommand implements Callable<Integer> {
     private final Cli cli;
 
@@ -78,7 +78,13 @@ final class EvalCommand implements Callable<Integer> {
         var folder = cli.home().resolve("evals").resolve(id);
         Files.createDirectories(folder);
         Files.writeString(folder.resolve("meta.json"), meta.toPrettyString());
-        return run(cli, id, meta, json, report);
+        try {
+            return run(cli, id, meta, json, report);
+        } catch (Exception | Error e) {
+            // An evaluation that never ran a trial (unknown environment, bad --tasks, no model) leaves no folder to resume.
+            if (!Files.exists(folder.resolve("trials.jsonl"))) Trees.deleteTree(folder);
+            throw e;
+        }
     }
 
     static int run(Cli cli, String id, JsonNode meta, boolean json, Path report) throws Exception {
@@ -125,13 +131,31 @@ final class EvalCommand implements Callable<Integer> {
         if (json) {
             cli.out.println(summary.toPrettyString());
         } else {
-            cli.out.printf("%s %s: %d tasks, %d trials, mean reward %.3f%n", environment.name(), split, summary.get("tasks").asInt(),
-                    summary.get("trials").asInt(), summary.get("mean_reward").asDouble());
-            summary.get("pass_hat_k").fields().forEachRemaining(e -> cli.out.printf("  pass^%s = %.3f   pass@%s = %.3f%n",
-                    e.getKey(), e.getValue().asDouble(), e.getKey(), summary.at("/pass_at_k/" + e.getKey()).asDouble()));
-            cli.out.println("results: " + folder);
+            printSummary(cli, summary, folder, report);
         }
         return 0;
+    }
+
+    /** The numbers with their 95% intervals, then where the trials and the report are. */
+    static void printSummary(Cli cli, JsonNode summary, Path folder, Path report) {
+        cli.out.printf(java.util.Locale.ROOT, "%s %s: %d tasks, %d trials, mean reward %.3f, %,d tokens, $%.4f%n", summary.path("env").asText(),
+                summary.path("split").asText(), summary.path("tasks").asInt(), summary.path("trials").asInt(), summary.path("mean_reward").asDouble(),
+                summary.path("input_tokens").asLong() + summary.path("output_tokens").asLong(), summary.path("cost_usd").asDouble());
+        summary.path("pass_hat_k").fields().forEachRemaining(e -> {
+            var k = e.getKey();
+            cli.out.printf(java.util.Locale.ROOT, "  pass^%s = %.3f %s   pass@%s = %.3f %s%n", k, e.getValue().asDouble(), interval(summary.at("/pass_hat_k_ci95/" + k)),
+                    k, summary.at("/pass_at_k/" + k).asDouble(), interval(summary.at("/pass_at_k_ci95/" + k)));
+        });
+        cli.out.println("  (95% bootstrap intervals over tasks)");
+        cli.out.println("results: " + folder);
+        if (report != null) {
+            var base = report.toAbsolutePath().toString().replaceFirst("\\.html?$", "");
+            cli.out.println("report: " + report.toAbsolutePath() + " (and " + base + ".json, " + base + ".csv)");
+        }
+    }
+
+    private static String interval(JsonNode ci) {
+        return ci.isArray() && ci.size() == 2 ? String.format(java.util.Locale.ROOT, "[%.3f, %.3f]", ci.get(0).asDouble(), ci.get(1).asDouble()) : "";
     }
 
     private static void progress(Cli cli, int done, int total, int successes, long tokens, double cost, long t0) {
@@ -188,6 +212,66 @@ final class EvalCommand implements Callable<Integer> {
         return ai.apprentice.eval.TaskSpec.parse(spec, size, "--tasks");
     }
 
+    @Command(name = "list", description = "The evaluations here, newest first: environment, agent, trials, pass^1 and cost; unfinished ones can be resumed.")
+    static final class ListEvals implements Callable<Integer> {
+        private final Cli cli;
+        @Option(names = "--json", description = "Print them as a JSON array.") boolean json;
+        ListEvals(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws IOException {
+            var dir = cli.home().resolve("evals");
+            var rows = Json.MAPPER.createArrayNode();
+            if (Files.isDirectory(dir)) {
+                List<Path> folders;
+                try (var list = Files.list(dir)) {
+                    folders = list.filter(f -> f.getFileName().toString().startsWith("eval-") && Files.isRegularFile(f.resolve("meta.json")))
+                            .sorted(java.util.Comparator.comparing(Path::toString).reversed()).toList();
+                }
+                for (var f : folders) rows.add(row(f));
+            }
+            if (json) {
+                cli.out.println(rows.toPrettyString());
+                return 0;
+            }
+            if (rows.isEmpty()) {
+                cli.out.println("No evaluations in " + dir + ". Start one: apprentice eval ENV --agent gold (see 'apprentice env list')");
+                return 0;
+            }
+            cli.out.printf("%-32s %-18s %-24s %7s %7s %9s  %s%n", "ID", "ENV", "AGENT", "TRIALS", "PASS^1", "COST", "STATE");
+            for (var r : rows) {
+                cli.out.printf(java.util.Locale.ROOT, "%-32s %-18s %-24s %7d %7s %9s  %s%n", r.get("id").asText(), shorten(r.get("env").asText(), 18),
+                        shorten(r.get("agent").asText(), 24), r.get("trials").asInt(),
+                        r.get("pass_hat_1").isNull() ? "-" : String.format(java.util.Locale.ROOT, "%.3f", r.get("pass_hat_1").asDouble()),
+                        String.format(java.util.Locale.ROOT, "$%.4f", r.get("cost_usd").asDouble()),
+                        r.get("finished").asBoolean() ? "finished" : "unfinished: apprentice eval resume " + r.get("id").asText());
+            }
+            return 0;
+        }
+
+        /** What meta.json, summary.json (once finished) and the trials so far say of one evaluation. */
+        private static com.fasterxml.jackson.databind.node.ObjectNode row(Path folder) throws IOException {
+            var meta = Json.MAPPER.readTree(folder.resolve("meta.json").toFile());
+            var summaryFile = folder.resolve("summary.json");
+            var summary = Files.isRegularFile(summaryFile) ? Json.MAPPER.readTree(summaryFile.toFile()) : null;
+            var trials = TrialResult.readAll(folder);
+            var agent = !meta.path("agent").asText().isEmpty() ? meta.path("agent").asText()
+                    : !meta.path("model").asText().isEmpty() ? meta.path("model").asText() : "(default model)";
+            var o = Json.object().put("id", folder.getFileName().toString()).put("env", meta.path("env").asText())
+                    .put("split", meta.path("split").asText()).put("agent", agent).put("k", meta.path("k").asInt(1))
+                    .put("trials", trials.size()).put("finished", summary != null)
+                    .put("cost_usd", trials.stream().mapToDouble(TrialResult::costUsd).sum());
+            if (summary != null && summary.at("/pass_hat_k/1").isNumber()) o.put("pass_hat_1", summary.at("/pass_hat_k/1").asDouble());
+            else if (trials.isEmpty()) o.putNull("pass_hat_1");
+            else o.put("pass_hat_1", (double) trials.stream().filter(TrialResult::success).count() / trials.size());
+            return o;
+        }
+
+        private static String shorten(String s, int width) {
+            return s.length() <= width ? s : "…" + s.substring(s.length() - width + 1);
+        }
+    }
+
     @Command(name = "resume", description = "Finish an interrupted evaluation; finished trials are kept.")
     static final class Resume implements Callable<Integer> {
         private final Cli cli;
@@ -213,8 +297,10 @@ final class EvalCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
-            var result = Comparison.of(trials(cli, a), trials(cli, b), 0);
-            cli.out.println(json ? result.toPrettyString() : Comparison.text(a, b, result));
+            var trialsA = trials(cli, a);
+            var trialsB = trials(cli, b);
+            var result = Comparison.of(trialsA, trialsB, 0);
+            cli.out.println(json ? result.toPrettyString() : Comparison.text(a, b, result, trialsA, trialsB));
             return 0;
         }
     }

@@ -6,10 +6,11 @@ import ai.apprentice.redact.Visible;
 import ai.apprentice.runtime.Event;
 import ai.apprentice.runtime.EventListener;
 import java.io.PrintStream;
+import java.util.List;
 
 /**
- * Shows a run's events on the terminal: assistant text as it streams, tool calls and results one line
- * each, retries and errors on stderr. With {@code json}, one JSON event per line on stdout instead.
+ * Shows a run's events on the terminal: assistant text as it streams, tool calls one line each (edits with their
+ * diff), results by their first lines, a spinner while nothing happens, retries and errors on stderr. With {@code json}, one JSON event per line on stdout instead.
  * Content is redacted ({@link Redactor}) and its control characters shown as text ({@link Visible}), so that
  * a model, a tool or a file cannot print a secret or move the cursor; the printer's own escapes (dim, erase) stay.
  */
@@ -18,7 +19,16 @@ final class EventPrinter implements EventListener {
     private final PrintStream out;
     private final PrintStream err;
     private final boolean json;
+    private final boolean terminal;
     private final boolean color;
+    /**
+     * Piped, the answer goes to stdout once, at the end: streamed text is held back, and shown here only when a tool
+     * call follows it (then it was the model thinking aloud, not the answer).
+     */
+    private final boolean holdText;
+    private final StringBuilder held = new StringBuilder();
+    /** Diffs of edits called, by call id, until the permission for them is known. */
+    private final java.util.Map<String, List<String>> pendingDiffs = new java.util.HashMap<>();
     private boolean midLine;
     /** The last thing shown was the model's reasoning (dimmed), not its answer. */
     private boolean reasoning;
@@ -28,21 +38,105 @@ final class EventPrinter implements EventListener {
     /** The same text as received, before redaction and escaping: a retry discards characters of this. */
     private final StringBuilder rawLine = new StringBuilder();
 
-    EventPrinter(PrintStream out, PrintStream err, boolean json, boolean color) {
+    /** {@code terminal}: a terminal that takes cursor movement and colour. */
+    EventPrinter(PrintStream out, PrintStream err, boolean json, boolean terminal) {
+        this(out, err, json, terminal, terminal, false);
+    }
+
+    private EventPrinter(PrintStream out, PrintStream err, boolean json, boolean terminal, boolean color, boolean holdText) {
         this.out = out;
         this.err = err;
         this.json = json;
+        this.terminal = terminal;
         this.color = color;
+        this.holdText = holdText;
+    }
+
+    /** For a person at a terminal; {@code color} false when NO_COLOR asks for none (the cursor still moves). */
+    static EventPrinter forTerminal(PrintStream out, PrintStream err, boolean color) {
+        return new EventPrinter(out, err, false, true, color, false);
+    }
+
+    /** Progress for a run whose answer is printed elsewhere (stdout, piped): tool calls and the text before them, no answer. */
+    static EventPrinter progressOnly(PrintStream progress) {
+        return new EventPrinter(progress, progress, false, false, false, true);
+    }
+
+    private static final String[] FRAMES = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
+    /** Quiet this long, the spinner shows; output hides it at once. */
+    private static final long SPINNER_AFTER_NANOS = 400_000_000L;
+    private long startedNanos = System.nanoTime();
+    private long lastOutputNanos = startedNanos;
+    private long tokens;
+    private boolean spinnerShown;
+    private boolean paused;
+    private int frame;
+
+    /** While a question is asked (an approval), the spinner must not draw over it. */
+    synchronized void pause(boolean pause) {
+        paused = pause;
+        if (pause) {
+            hideSpinner();
+            out.flush();
+        }
+        lastOutputNanos = System.nanoTime();
+    }
+
+    /**
+     * On a terminal, a spinner with the elapsed time and tokens so far while the model or a tool is silent (so that a
+     * 30-second wait is not a blank screen); closing it clears the line. Elsewhere it does nothing.
+     */
+    AutoCloseable spinner() {
+        if (!terminal || json || holdText) return () -> { };
+        synchronized (this) {
+            startedNanos = lastOutputNanos = System.nanoTime();
+        }
+        var task = SPINNER.scheduleAtFixedRate(() -> tick(System.nanoTime()), 100, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return () -> {
+            task.cancel(false);
+            synchronized (this) {
+                hideSpinner();
+                out.flush();
+            }
+        };
+    }
+
+    private static final java.util.concurrent.ScheduledExecutorService SPINNER = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        var t = new Thread(r, "cli-spinner");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** One frame of the spinner at {@code now}; tests call it with their own clock. */
+    synchronized void tick(long now) {
+        if (!terminal || json || holdText || paused || midLine || now - lastOutputNanos < SPINNER_AFTER_NANOS) return;
+        long seconds = (now - startedNanos) / 1_000_000_000L;
+        var status = FRAMES[frame++ % FRAMES.length] + " working · " + (seconds >= 60 ? seconds / 60 + "m" + seconds % 60 + "s" : seconds + "s")
+                + (tokens > 0 ? String.format(java.util.Locale.ROOT, " · %,d tokens", tokens) : "") + " · Ctrl-C cancels";
+        out.print("\r\u001b[K" + dim(status));
+        out.flush();
+        spinnerShown = true;
+    }
+
+    private void hideSpinner() {
+        if (spinnerShown) {
+            out.print("\r\u001b[K");
+            spinnerShown = false;
+        }
     }
 
     @Override
     public synchronized void onEvent(Event event) {
+        hideSpinner();
+        lastOutputNanos = System.nanoTime();
+        if (event instanceof Event.UsageEvent u) tokens = u.totalInputTokens() + u.totalOutputTokens();
         if (json) {
             out.println(Visible.escapeText(Json.write(Redactor.standard().redact(event))));
             out.flush();
             return;
         }
         switch (event) {
+            case Event.ReasoningDelta r when holdText -> { } // piped, stdout gets the answer only; the reasoning is in the run's events
             case Event.ReasoningDelta r -> { // dimmed, apart from the answer, which starts on a line of its own
                 lineSoFar.setLength(0);
                 rawLine.setLength(0);
@@ -52,6 +146,7 @@ final class EventPrinter implements EventListener {
                 midLine = !shown.endsWith("\n");
                 reasoning = true;
             }
+            case Event.ModelDelta d when holdText -> held.append(d.text());
             case Event.ModelDelta d -> {
                 if (reasoning) endLine();
                 reasoning = false;
@@ -71,8 +166,26 @@ final class EventPrinter implements EventListener {
                 endLine();
                 err.println(dim("(no price known for this model: its cost is not counted; add it under 'prices' in the config)"));
             }
-            case Event.ToolCallEvent c -> line(dim("→ " + preview(c.call().name()) + " " + preview(c.call().arguments())));
-            case Event.ToolResultEvent r -> line(dim((r.error() ? "✗ " : "← ") + preview(r.content())));
+            case Event.ToolCallEvent c -> {
+                showHeld();
+                line(dim("→ " + preview(c.call().name()) + " " + preview(c.call().arguments())));
+                var diff = Diffs.of(c.call().name(), Redactor.standard().redact(c.call().arguments()));
+                if (!diff.isEmpty()) pendingDiffs.put(c.call().id(), diff);
+            }
+            case Event.PermissionDecision p -> {
+                // An edit's diff once: here when a rule or mode allowed it, in the question when a person was asked.
+                var diff = pendingDiffs.remove(p.callId());
+                if (diff != null && p.allowed() && (p.decidedBy() == null || !p.decidedBy().startsWith("user"))) {
+                    endLine();
+                    out.print(Diffs.render(diff, color));
+                    out.flush();
+                }
+            }
+            case Event.ToolResultEvent r -> line(dim(result(r.error(), r.content())));
+            case Event.ModelRetry r when holdText -> {
+                held.setLength(Math.max(0, held.length() - r.discardChars()));
+                err.printf("(model call failed: %s; retry %d in %.1fs)%n", preview(r.reason()), r.attempt(), r.waitMs() / 1000.0);
+            }
             case Event.ModelRetry r -> {
                 discard(r.discardChars());
                 endLine();
@@ -82,8 +195,15 @@ final class EventPrinter implements EventListener {
                 endLine();
                 err.println("error: " + Visible.escapeText(Redactor.standard().redact(e.message())));
             }
-            case Event.StepCompleted s -> endLine();
-            case Event.RunFinished f -> endLine();
+            case Event.StepCompleted s -> {
+                held.setLength(0); // a step without tool calls: its text is the answer (or a reply the loop nudges)
+                endLine();
+            }
+            case Event.RunFinished f -> {
+                held.setLength(0);
+                pendingDiffs.clear();
+                endLine();
+            }
             case Event.MemoryRecalled m -> {
                 endLine();
                 err.println(dim("(recalled " + m.memoryIds().size() + " memor" + (m.memoryIds().size() == 1 ? "y" : "ies") + ": "
@@ -109,7 +229,7 @@ final class EventPrinter implements EventListener {
      */
     private void discard(int chars) {
         if (chars <= 0) return;
-        if (color && chars <= rawLine.length()) {
+        if (terminal && chars <= rawLine.length()) {
             // What stays, shown as it would have been; usually a prefix of what is shown, so only the tail is erased.
             rawLine.setLength(rawLine.length() - chars);
             String keep = text(rawLine.toString());
@@ -127,6 +247,12 @@ final class EventPrinter implements EventListener {
             rawLine.setLength(0);
         }
         out.flush();
+    }
+
+    private void showHeld() {
+        var text = held.toString().strip();
+        held.setLength(0);
+        if (!text.isEmpty()) line(text(text));
     }
 
     private void line(String s) {
@@ -151,6 +277,29 @@ final class EventPrinter implements EventListener {
     /** Model text as shown: redacted, and every control but newline and tab made visible. */
     private static String text(String s) {
         return Visible.escapeText(Redactor.standard().redact(s));
+    }
+
+    /** Lines of a tool result shown at most; the rest are counted. */
+    static final int RESULT_LINES = 8;
+
+    /**
+     * A tool result as the person reads it: its first lines, each redacted, cut at 160 characters and with controls
+     * visible, indented under the arrow; a one-line result stays on the arrow's line.
+     */
+    static String result(boolean error, String content) {
+        var lines = content == null ? List.<String>of() : Redactor.standard().redact(content).strip().lines().toList();
+        var mark = error ? "✗ " : "← ";
+        if (lines.size() <= 1) return mark + preview(lines.isEmpty() ? "" : lines.get(0));
+        var sb = new StringBuilder(mark).append(lines.size()).append(" lines");
+        for (int i = 0; i < Math.min(RESULT_LINES, lines.size()); i++) sb.append("\n  ").append(previewLine(lines.get(i)));
+        if (lines.size() > RESULT_LINES) sb.append("\n  … ").append(lines.size() - RESULT_LINES).append(" more lines");
+        return sb.toString();
+    }
+
+    /** One line of already redacted text: tabs as spaces, controls visible, at most 160 characters. */
+    private static String previewLine(String line) {
+        var one = Visible.escape(line.replace('\t', ' ')).stripTrailing();
+        return one.length() <= PREVIEW ? one : one.substring(0, PREVIEW) + "…";
     }
 
     /** One line of content: redacted, whitespace runs as one space, other controls visible, at most 160 characters. */

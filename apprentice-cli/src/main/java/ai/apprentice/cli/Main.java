@@ -11,7 +11,6 @@ import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Unmatched;
 
@@ -21,13 +20,28 @@ import picocli.CommandLine.Unmatched;
         subcommands = {RunCommand.class, RunsCommand.class, ModelsCommand.class, ModelCommand.class, ConfigCommand.class,
                 McpCommand.class, SkillsCommand.class, EnvCommand.class, EvalCommand.class, LearnCommand.class, DatasetCommand.class, MemoryCommand.class,
                 ServeCommand.class, ChannelsCommand.class, TriggersCommand.class},
-        // then bench (from a plugin, or a note saying where it is), doctor and help: see run()
-        footer = {"", "State lives in $APPRENTICE_HOME (default ~/.apprentice). Config: ~/.apprentice/config.yaml, then",
-                "<workspace>/.apprentice/config.yaml, then environment variables, then flags ('apprentice config show')."})
+        // then bench (from a plugin, or a note saying where it is), doctor, completion and help: see run()
+        footer = {"", "Examples:",
+                "  apprentice                              # an interactive session here",
+                "  apprentice run \"Summarise README.md\"    # one task, the answer on stdout",
+                "  git diff | apprentice run \"Review it\"   # piped text is the task's context",
+                "  apprentice runs list                    # what ran, its status and cost",
+                "  apprentice help eval compare            # the help of any command",
+                "  source <(apprentice completion bash)    # Tab completion",
+                "", "State lives in $APPRENTICE_HOME (default ~/.apprentice).",
+                "Config: ~/.apprentice/config.yaml, then <workspace>/.apprentice/config.yaml,",
+                "then environment variables, then flags ('apprentice config show')."})
 public final class Main implements Callable<Integer> {
     private final Cli cli;
 
     @Mixin AgentOptions options = new AgentOptions();
+
+    @picocli.CommandLine.Option(names = {"-c", "--continue"}, description = "Continue the most recent interactive session in this workspace.")
+    boolean continueLast;
+
+    @picocli.CommandLine.Option(names = {"-r", "--resume"}, arity = "0..1", fallbackValue = "", paramLabel = "ID",
+            description = "Resume an interactive session by its id; without one, list this workspace's sessions to choose from.")
+    String resume;
 
     Main(Cli cli) {
         this.cli = cli;
@@ -35,7 +49,8 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return new Repl(cli, options).run();
+        if (continueLast && resume != null) throw new UsageException("--continue and --resume cannot go together: --continue takes the latest session, --resume a chosen one");
+        return new Repl(cli, options, continueLast, resume).run();
     }
 
     /** Lucene warns on stderr that the JDK's incubating vector API is not enabled; a CLI user can do nothing about it. */
@@ -43,7 +58,7 @@ public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
         LUCENE_VECTORS.setLevel(java.util.logging.Level.SEVERE);
-        System.exit(run(args, System.getenv(), System.in, System.out, System.err, isTerminal()));
+        System.exit(run(args, System.getenv(), System.in, stdinIsPiped(), System.out, System.err, isTerminal()));
     }
 
     /** Whether a person is at a terminal. The launcher says so (it can test the file descriptors); else ask the JDK. */
@@ -56,6 +71,21 @@ public final class Main implements Callable<Integer> {
             return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
         } catch (ReflectiveOperationException e) {
             return true;
+        }
+    }
+
+    /**
+     * Whether standard input is a pipe or a file rather than a terminal. The launcher tests the descriptor; without it,
+     * Linux names the descriptor's target; elsewhere, a console means a terminal.
+     */
+    static boolean stdinIsPiped() {
+        var hint = System.getProperty("apprentice.stdin.tty");
+        if (hint != null) return !Boolean.parseBoolean(hint);
+        try {
+            var target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/0")).toString();
+            return !(target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console"));
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return System.console() == null;
         }
     }
 
@@ -74,16 +104,24 @@ public final class Main implements Callable<Integer> {
     /** Runs the CLI in-process; returns the exit code. Tests call this with their own environment and streams. */
     public static int run(String[] args, Map<String, String> env, InputStream in, PrintStream out, PrintStream err,
                           boolean interactive) {
-        try (var cli = new Cli(env, out, err, in, interactive)) {
+        return run(args, env, in, !interactive, out, err, interactive);
+    }
+
+    /** As above; {@code stdinPiped} says whether {@code in} is piped text (then 'run' takes it as context) or a terminal. */
+    public static int run(String[] args, Map<String, String> env, InputStream in, boolean stdinPiped, PrintStream out, PrintStream err,
+                          boolean interactive) {
+        try (var cli = new Cli(env, out, err, in, interactive, stdinPiped)) {
             var cmd = new CommandLine(new Main(cli), new Factory(cli));
             // Commands from other jars (bench, from apprentice-bench), then doctor and help, so the listing keeps its order.
             for (var plugin : ServiceLoader.load(CommandPlugin.class, Main.class.getClassLoader())) cmd.addSubcommand(plugin.command(cli));
             if (!cmd.getSubcommands().containsKey("bench")) cmd.addSubcommand(NoBench.class);
             cmd.addSubcommand(DoctorCommand.class);
-            cmd.addSubcommand("help", new HelpCommand());
+            cmd.addSubcommand(CompletionCommand.class);
+            cmd.addSubcommand(HelpCommand.class);
             addHelpOptions(cmd);
             cmd.setOut(new PrintWriter(out, true));
             cmd.setErr(new PrintWriter(err, true));
+            cmd.setParameterExceptionHandler(new Suggestions.Handler());
             cmd.setExecutionExceptionHandler((ex, line, parsed) -> {
                 // Messages can quote files, tool output or configuration: redacted, controls shown as text.
                 if (ex instanceof UsageException || ex instanceof ConfigException || ex instanceof HarnessException) {

@@ -62,8 +62,8 @@ final class ModelCommand {
                 return 0;
             } catch (ai.apprentice.local.DownloadException e) {
                 throw new UsageException(e.getMessage(), e);
-            } catch (IOException e) {
-                cli.err.println("error: " + e.getMessage());
+            } catch (IOException e) { // a download that broke off: the same prefix as every other failure of the CLI
+                cli.err.println("apprentice: " + e.getMessage());
                 return ExitCodes.RUN_FAILED;
             }
         }

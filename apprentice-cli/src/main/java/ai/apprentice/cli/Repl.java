@@ -28,10 +28,19 @@ final class Repl {
               /cost            tokens and cost of this session
               /good, /bad      your verdict on the last answer (recorded as feedback on its run)
               /fix TEXT        a correction of the last answer: what should have been done
-              /clear           forget the conversation (runs stay recorded)
+              /compact         replace the conversation so far by the model's summary of it
+              /init            have the agent write (or update) AGENTS.md for this repository
+              /skills          the skills the agent can use here
+              /memory [TEXT]   what the agent remembers (all, or recalled for TEXT)
+              /clear           start a new conversation (the old one stays a session)
+              /resume [ID]     list this workspace's sessions, or resume one
               /SKILL [ARGS]    start a skill by name (those marked user-invocable, as in Claude Code)
               /exit            leave (Ctrl-D works too)
-            Ctrl-C cancels the current step; the session goes on.""";
+            Tab completes the commands. Ctrl-C cancels the current step; the session goes on.""";
+
+    /** What Tab completes at the prompt. */
+    static final List<String> COMMANDS = List.of("/help", "/model", "/cost", "/good", "/bad", "/fix", "/compact", "/init", "/skills",
+            "/memory", "/clear", "/resume", "/exit");
 
     private final Cli cli;
     private final AgentOptions options;
@@ -42,10 +51,26 @@ final class Repl {
     private Usage sessionUsage = Usage.ZERO;
     private double sessionCost;
     private volatile RunHandle current;
+    /** The printer of the run in progress, paused while an approval is asked. */
+    private volatile EventPrinter printing;
+
+    private final ReplSessions sessions;
+    /** The stored session this conversation is; null until the first turn of a new one. */
+    private ReplSessions.Entry entry;
+    private final boolean continueLast;
+    private final String resumeId;
 
     Repl(Cli cli, AgentOptions options) {
+        this(cli, options, false, null);
+    }
+
+    /** {@code resumeId}: null for a new session, "" to choose one, else the id (or a prefix of it) to resume. */
+    Repl(Cli cli, AgentOptions options, boolean continueLast, String resumeId) {
         this.cli = cli;
         this.options = options;
+        this.continueLast = continueLast;
+        this.resumeId = resumeId;
+        this.sessions = new ReplSessions(cli.home());
     }
 
     /** Where lines come from: JLine on a terminal (editing, history, Ctrl-C), plain lines when piped. */
@@ -78,7 +103,9 @@ final class Repl {
             var run = current;
             if (run != null) run.cancel();
         });
-        LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("apprentice").build();
+        // Tab completes the slash commands; other words are the person's own.
+        LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("apprentice")
+                .completer(new org.jline.reader.impl.completer.StringsCompleter(COMMANDS)).build();
         Lines lines = new Lines() {
             public String read(String prompt) {
                 try {
@@ -95,9 +122,15 @@ final class Repl {
             }
         };
         cli.harness().useApprover(new TerminalApprover(cli.out, prompt -> {
-            var answer = lines.read(prompt);
-            return answer == null || answer.isEmpty() ? null : answer; // Ctrl-C or Ctrl-D deny
-        }));
+            var p = printing;
+            if (p != null) p.pause(true); // the spinner must not draw over the question
+            try {
+                var answer = lines.read(prompt);
+                return answer == null || answer.isEmpty() ? null : answer; // Ctrl-C or Ctrl-D deny
+            } finally {
+                if (p != null) p.pause(false);
+            }
+        }, cli.colour()));
         return lines;
     }
 
@@ -105,8 +138,16 @@ final class Repl {
         Path workspace = options.workspaceOrCwd();
         useSession(cli.session(options));
         var model = session.model(); // fail early with the how-to-configure message
+        if (continueLast) {
+            resumeSession(sessions.latest(workspace).orElseThrow(() -> new UsageException("No session to continue in " + workspace
+                    + "; start one with 'apprentice', or see all with 'apprentice --resume'")));
+        } else if (resumeId != null && !resumeId.isEmpty()) {
+            resumeSession(sessions.find(resumeId));
+        }
         try (var lines = lines()) {
             cli.out.println("apprentice · " + model.id() + " · " + workspace + "\nType /help for commands.");
+            if (entry != null) cli.out.println(recap());
+            if (resumeId != null && resumeId.isEmpty()) chooseSession(lines, workspace);
             while (true) {
                 String line = lines.read("› ");
                 if (line == null) return endSession();
@@ -122,7 +163,24 @@ final class Repl {
                         case "/good", "/bad", "/fix" -> feedback(parts[0], parts.length > 1 ? parts[1].strip() : null);
                         case "/clear" -> {
                             conversation.clear();
-                            cli.out.println("conversation cleared");
+                            entry = null;
+                            cli.out.println("conversation cleared; the next task starts a new session (the old one stays: /resume)");
+                        }
+                        case "/skills" -> skills(workspace);
+                        case "/memory" -> memories(parts.length > 1 ? parts[1].strip() : null);
+                        case "/init" -> turn(INIT);
+                        case "/compact" -> compact();
+                        case "/resume" -> {
+                            if (parts.length == 1) {
+                                chooseSession(lines, workspace);
+                            } else {
+                                try {
+                                    resumeSession(sessions.find(parts[1].strip()));
+                                    cli.out.println(recap());
+                                } catch (UsageException e) {
+                                    cli.err.println(e.getMessage());
+                                }
+                            }
                         }
                         case "/model" -> {
                             if (parts.length == 1) {
@@ -142,16 +200,18 @@ final class Repl {
                         }
                         default -> {
                             java.util.Optional<RunHandle> started;
+                            var events = new CopyOnWriteArrayList<Event>();
+                            var printer = printer();
                             try {
                                 started = session.startSkill(parts[0].substring(1), parts.length > 1 ? parts[1] : "", agent,
-                                        conversation, new EventPrinter(cli.out, cli.err, false, cli.interactive), turnEvents());
+                                        conversation, printer, events::add);
                             } catch (InterruptedException e) {
                                 throw e;
                             } catch (Exception e) {
                                 cli.err.println("cannot start the skill " + parts[0].substring(1) + ": " + e.getMessage());
                                 continue;
                             }
-                            if (started.isPresent()) turn(started.get());
+                            if (started.isPresent()) turn(started.get(), printer, events, line);
                             else cli.out.println("unknown command " + parts[0] + "; /help lists them");
                         }
                     }
@@ -191,42 +251,147 @@ final class Repl {
         agent = next.builder(ai.apprentice.harness.AgentSpec.standard().withExtractMemories(false)).build();
     }
 
-    private final CopyOnWriteArrayList<Event> events = new CopyOnWriteArrayList<>();
-
-    /** Collects the next run's events (for the conversation it leaves behind). */
-    private ai.apprentice.runtime.EventListener turnEvents() {
-        events.clear();
-        return events::add;
+    private EventPrinter printer() {
+        return cli.interactive ? EventPrinter.forTerminal(cli.out, cli.err, cli.colour()) : new EventPrinter(cli.out, cli.err, false, false);
     }
 
-    private void turn(String task) throws InterruptedException {
-        var collect = turnEvents();
-        turn(session.continueConversation(agent, conversation, task, new EventPrinter(cli.out, cli.err, false, cli.interactive), collect));
+    private ai.apprentice.runtime.RunResult turn(String task) throws Exception {
+        var events = new CopyOnWriteArrayList<Event>();
+        var printer = printer();
+        return turn(session.continueConversation(agent, conversation, task, printer, events::add), printer, events, task);
     }
 
-    private void turn(RunHandle handle) throws InterruptedException {
+    /** Waits for a line's run (a task or a skill started by name) and keeps the conversation and the session it leaves. */
+    private ai.apprentice.runtime.RunResult turn(RunHandle handle, EventPrinter printer, List<Event> events, String task) throws Exception {
+        printing = printer;
         lastRunId = handle.runId();
         current = handle;
-        var result = handle.await();
-        current = null;
+        ai.apprentice.runtime.RunResult result;
+        try (var spinner = printer.spinner()) {
+            result = handle.await();
+        } finally {
+            current = null;
+            printing = null;
+        }
         sessionUsage = sessionUsage.plus(result.usage());
         sessionCost += result.costUsd();
         // Keep what the run added (its completed steps) as the conversation for the next line.
         var snapshot = RunSnapshot.fromEvents(events);
         conversation.clear();
         conversation.addAll(snapshot.history());
+        if (entry == null) entry = sessions.create(options.workspaceOrCwd());
+        entry = entry.after(handle.runId(), task);
+        sessions.save(entry);
         if (!result.succeeded()) {
-            cli.err.println("(" + result.status().wireName() + ": " + result.stopReason()
-                    + (result.error() != null ? ": " + result.error() : "") + ")");
+            cli.err.println(outcome(result));
         } else {
             cli.out.println();
         }
+        return result;
+    }
+
+    /** What /init asks: a guide to the repository for coding agents, in the file they read (AGENTS.md). */
+    static final String INIT = """
+            Look through this repository (README, build files, source layout, how it is built and tested) and write AGENTS.md \
+            at its root: a short guide for coding agents with the project's purpose, its layout, the exact commands to build, \
+            test and lint, and the conventions worth following. If AGENTS.md exists, update it rather than starting over. \
+            Keep it under 150 lines and say only what you checked.""";
+
+    /** What /compact asks before replacing the conversation by the answer. */
+    static final String COMPACT = """
+            Summarise our conversation so far for your own later use: what I asked, what you did and found (files, commands, \
+            decisions, results) and what is still open. Be complete about facts and brief in words. Reply with the summary only.""";
+
+    private void skills(Path workspace) {
+        var catalog = cli.harness().skills(workspace);
+        if (catalog.skills().isEmpty()) cli.out.println("no skills here; create one with: apprentice skills new NAME");
+        for (var s : catalog.skills()) cli.out.printf("%-28s %-16s %s%n", s.name(), s.source(), EventPrinter.preview(s.description()));
+    }
+
+    private void memories(String query) {
+        if (query == null) {
+            var list = cli.memory().list(null, false, 30);
+            if (list.isEmpty()) cli.out.println("no memories yet; the agent stores them as it works, or: apprentice memory add TEXT");
+            for (var m : list) cli.out.printf("%s  %-10s %s%n", m.id(), m.kind().label(), EventPrinter.preview(m.text()));
+            return;
+        }
+        var recalled = cli.memory().recall(query, 8, session.memoryScopes(), ai.apprentice.memory.MemoryStore.Method.HYBRID);
+        if (recalled.isEmpty()) cli.out.println("nothing recalled for that");
+        for (var r : recalled) cli.out.printf(java.util.Locale.ROOT, "%s  %.2f  %s%n", r.memory().id(), r.score(), EventPrinter.preview(r.memory().text()));
+    }
+
+    /** The model summarises the conversation; the summary, after the instructions, becomes the conversation. */
+    private void compact() throws Exception {
+        if (conversation.stream().noneMatch(m -> m.role() == ai.apprentice.model.Role.USER)) {
+            cli.out.println("nothing to compact yet");
+            return;
+        }
+        int before = conversation.size();
+        var result = turn(COMPACT);
+        if (result == null || !result.succeeded() || result.answer() == null || result.answer().isBlank()) {
+            cli.err.println("(not compacted: the conversation stays as it was)");
+            return;
+        }
+        var kept = new ArrayList<Message>(conversation.stream().filter(m -> m.role() == ai.apprentice.model.Role.SYSTEM).toList());
+        kept.add(Message.user("(Our conversation so far, as you summarised it when I typed /compact.)"));
+        kept.add(Message.assistant(result.answer()));
+        conversation.clear();
+        conversation.addAll(kept);
+        cli.out.println("(compacted: " + before + " messages into a summary; the next task continues from it)");
+    }
+
+    /** Takes up a stored session: its last run's history is the conversation. */
+    private void resumeSession(ReplSessions.Entry e) {
+        var events = cli.store().events(e.lastRunId());
+        if (events.isEmpty()) throw new UsageException("Session " + e.id() + " names run " + e.lastRunId() + ", which is not in the run store");
+        var snapshot = RunSnapshot.fromEvents(events);
+        conversation.clear();
+        conversation.addAll(snapshot.history());
+        lastRunId = e.lastRunId();
+        entry = e;
+    }
+
+    /** Where a resumed conversation stands: the session, and the last answer in it. */
+    private String recap() {
+        var last = conversation.reversed().stream().filter(m -> m.role() == ai.apprentice.model.Role.ASSISTANT && m.text() != null && !m.text().isBlank())
+                .findFirst().map(m -> EventPrinter.preview(m.text())).orElse("");
+        return "resumed " + ReplSessions.describe(entry) + (last.isEmpty() ? "" : "\nlast answer: " + last);
+    }
+
+    /** Lists this workspace's sessions and resumes the one picked by number or id; Enter keeps the current one. */
+    private void chooseSession(Lines lines, Path workspace) {
+        var found = sessions.list(workspace);
+        if (found.isEmpty()) {
+            cli.out.println("no earlier sessions in " + workspace);
+            return;
+        }
+        var shown = found.subList(0, Math.min(10, found.size()));
+        for (int i = 0; i < shown.size(); i++) cli.out.println(String.format("%2d  %s", i + 1, ReplSessions.describe(shown.get(i))));
+        var pick = lines.read("Resume which? (number or id, Enter for none) ");
+        if (pick == null || pick.isBlank()) return;
+        try {
+            var p = pick.strip();
+            resumeSession(p.matches("\\d+") && Integer.parseInt(p) >= 1 && Integer.parseInt(p) <= shown.size()
+                    ? shown.get(Integer.parseInt(p) - 1) : sessions.find(p));
+            cli.out.println(recap());
+        } catch (UsageException e) {
+            cli.err.println(e.getMessage());
+        }
+    }
+
+    /** Why a turn stopped, said once: "(cancelled)", not "(cancelled: cancelled)"; what stays of it. */
+    static String outcome(ai.apprentice.runtime.RunResult result) {
+        var status = result.status().wireName();
+        var reason = result.stopReason() == null || result.stopReason().equals(status) ? "" : ": " + result.stopReason();
+        var error = result.error() == null ? "" : ": " + ai.apprentice.redact.Visible.escapeText(ai.apprentice.redact.Redactor.standard().redact(result.error()));
+        var kept = result.steps() > 0 ? "; the conversation keeps its " + result.steps() + " finished step" + (result.steps() == 1 ? "" : "s") : "";
+        return "(" + status + reason + error + kept + ")";
     }
 
     /** At the end of a session the model picks what to remember from the whole conversation, as after a run. */
     private int endSession() throws InterruptedException {
         if (lastRunId != null) {
-            session.rememberConversation(lastRunId, List.copyOf(conversation), new EventPrinter(cli.out, cli.err, false, cli.interactive));
+            session.rememberConversation(lastRunId, List.copyOf(conversation), printer());
         }
         return ExitCodes.OK;
     }

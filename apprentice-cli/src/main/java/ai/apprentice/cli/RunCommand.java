@@ -1,28 +1,57 @@
 package ai.apprentice.cli;
 
+import ai.apprentice.json.Json;
 import ai.apprentice.redact.Redactor;
 import ai.apprentice.redact.Visible;
+import ai.apprentice.runtime.EventListener;
 import ai.apprentice.runtime.RunHandle;
 import ai.apprentice.runtime.RunResult;
 import ai.apprentice.runtime.RunStatus;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "run", description = "Run one task and print the answer.",
-        footer = {"", "Exit codes: 0 succeeded, 1 run failed (model error, budget exhausted), 2 usage or config error, 130 interrupted.",
-                "Example: apprentice run --model openai:gpt-4.1-mini \"Summarise README.md\""})
+@Command(name = "run", description = {"Run one task and print the answer.",
+        "Piped text on standard input becomes context of the task; a TASK of '-' reads the task itself from standard input."},
+        footer = {"", "Output: the answer on stdout; progress and a last line of tokens and cost on stderr.",
+                "Exit codes: 0 succeeded, 1 run failed (model error, budget exhausted), 2 usage or config error, 130 interrupted.",
+                "Examples:",
+                "  apprentice run --model openai:gpt-4.1-mini \"Summarise README.md\"",
+                "  git diff | apprentice run \"Review this change\"",
+                "  echo \"What is six times seven?\" | apprentice run --output-format json -"})
 final class RunCommand implements Callable<Integer> {
+    /** Standard input beyond this is refused rather than sent to a model whole. */
+    static final int MAX_STDIN_CHARS = 1_000_000;
+
+    /** What stdout gets: the answer, one JSON object at the end, or one JSON event per line. */
+    enum Format {
+        TEXT, JSON, STREAM_JSON;
+
+        static Format parse(String s) {
+            return switch (s.strip().toLowerCase(Locale.ROOT)) {
+                case "text" -> TEXT;
+                case "json" -> JSON;
+                case "stream-json" -> STREAM_JSON;
+                default -> throw new UsageException("--output-format must be text, json or stream-json, not '" + s + "'");
+            };
+        }
+    }
+
     private final Cli cli;
 
     @Mixin AgentOptions options = new AgentOptions();
 
-    @Option(names = "--json", description = "Print one JSON event per line; the last is run_finished.")
+    @Option(names = "--json", description = "Print one JSON event per line; the last is run_finished (same as --output-format stream-json).")
     boolean json;
 
-    @Parameters(arity = "1..*", paramLabel = "TASK", description = "What the agent should do.")
+    @Option(names = "--output-format", paramLabel = "FORMAT",
+            description = "text (the answer, default), json (one JSON object with the answer, usage and cost), stream-json (one JSON event per line).")
+    String outputFormat;
+
+    @Parameters(arity = "1..*", paramLabel = "TASK", description = "What the agent should do; '-' reads it from standard input.")
     String[] task;
 
     RunCommand(Cli cli) {
@@ -31,37 +60,129 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        var format = format();
+        var text = task();
         var session = cli.session(options);
-        var handle = session.start(String.join(" ", task), printer(cli, json));
-        return finish(cli, handle, json);
+        var handle = session.start(text, printer(cli, format));
+        return finish(cli, handle, format);
+    }
+
+    private Format format() {
+        if (outputFormat == null) return json ? Format.STREAM_JSON : Format.TEXT;
+        var f = Format.parse(outputFormat);
+        if (json && f != Format.STREAM_JSON) throw new UsageException("--json is --output-format stream-json; it cannot go with --output-format " + outputFormat);
+        return f;
+    }
+
+    /** The task as given, with piped standard input as its context; or, for '-', the task read from standard input. */
+    private String task() {
+        var given = String.join(" ", task);
+        if (given.equals("-")) {
+            if (!cli.stdinPiped) throw new UsageException("'run -' reads the task from standard input, but it is a terminal: pipe the task in (echo TASK | apprentice run -)");
+            var read = readStdin().strip();
+            if (read.isEmpty()) throw new UsageException("'run -' found no task on standard input (it was empty)");
+            return read;
+        }
+        if (!cli.stdinPiped) return given;
+        var context = readStdin();
+        if (context.isBlank()) return given;
+        // Tagged so that the model can tell the request from the material it is about.
+        return given + "\n\n<stdin>\n" + context.stripTrailing() + "\n</stdin>";
+    }
+
+    private String readStdin() {
+        // A program that starts apprentice with a pipe it never closes would wait here for ever: say what is awaited.
+        var notice = WAITING.schedule(() -> cli.err.println("apprentice: reading standard input until it ends (piped text is the task's context); "
+                + "run with < /dev/null to give none"), 3, java.util.concurrent.TimeUnit.SECONDS);
+        try {
+            var reader = new java.io.InputStreamReader(cli.in, java.nio.charset.StandardCharsets.UTF_8);
+            var buf = new char[8192];
+            var sb = new StringBuilder();
+            for (int n; (n = reader.read(buf)) > 0; ) {
+                sb.append(buf, 0, n);
+                if (sb.length() > MAX_STDIN_CHARS) {
+                    throw new UsageException("Standard input is over " + MAX_STDIN_CHARS + " characters; save it to a file in the workspace and name the file in the task");
+                }
+            }
+            return sb.toString();
+        } catch (java.io.IOException e) {
+            throw new UsageException("Cannot read standard input: " + e.getMessage(), e);
+        } finally {
+            notice.cancel(false);
+        }
+    }
+
+    private static final java.util.concurrent.ScheduledExecutorService WAITING = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        var t = new Thread(r, "stdin-notice");
+        t.setDaemon(true);
+        return t;
+    });
+
+    static EventListener printer(Cli cli, boolean json) {
+        return printer(cli, json ? Format.STREAM_JSON : Format.TEXT);
     }
 
     /**
      * On a terminal the run streams to stdout. Piped, stdout gets only the final answer (so that
-     * {@code apprentice run ... > answer.txt} works) and progress goes to stderr.
+     * {@code apprentice run ... > answer.txt} works) and progress goes to stderr, without the answer.
      */
-    static EventPrinter printer(Cli cli, boolean json) {
-        return new EventPrinter(json || cli.interactive ? cli.out : cli.err, cli.err, json, cli.interactive);
+    static EventListener printer(Cli cli, Format format) {
+        if (format == Format.STREAM_JSON) return new EventPrinter(cli.out, cli.err, true, cli.interactive);
+        if (format == Format.TEXT && cli.interactive) return EventPrinter.forTerminal(cli.out, cli.err, cli.colour());
+        return EventPrinter.progressOnly(cli.err);
+    }
+
+    static int finish(Cli cli, RunHandle handle, boolean json) throws InterruptedException {
+        return finish(cli, handle, json ? Format.STREAM_JSON : Format.TEXT);
     }
 
     /** Waits for a run, cancelling it on Ctrl-C, and prints the outcome. */
-    static int finish(Cli cli, RunHandle handle, boolean json) throws InterruptedException {
+    static int finish(Cli cli, RunHandle handle, Format format) throws InterruptedException {
+        long started = System.nanoTime();
         var restore = Interrupts.onInterrupt(handle::cancel);
         try {
             RunResult result = handle.await();
-            if (!json) {
-                if (result.status() == RunStatus.SUCCEEDED) {
-                    // Streamed already on a terminal; shown as the printer shows it: redacted, controls visible.
-                    if (!cli.interactive) cli.out.println(Visible.escapeText(Redactor.standard().redact(result.answer())));
-                } else {
-                    cli.err.println("run " + result.runId() + " " + result.status().wireName() + " (" + result.stopReason() + ")"
-                            + (result.error() != null ? ": " + Visible.escapeText(Redactor.standard().redact(result.error())) : "")
-                            + (result.status() != RunStatus.SUCCEEDED ? "\nresume it with: apprentice runs resume " + result.runId() : ""));
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            switch (format) {
+                case STREAM_JSON -> { } // run_finished said it all
+                case JSON -> cli.out.println(Json.write(summary(result, millis)));
+                case TEXT -> {
+                    if (result.status() == RunStatus.SUCCEEDED) {
+                        // Streamed already on a terminal; shown as the printer shows it: redacted, controls visible.
+                        if (!cli.interactive) cli.out.println(Visible.escapeText(Redactor.standard().redact(result.answer())));
+                    } else {
+                        cli.err.println("run " + result.runId() + " " + result.status().wireName() + " (" + result.stopReason() + ")"
+                                + (result.error() != null ? ": " + Visible.escapeText(Redactor.standard().redact(result.error())) : "")
+                                + "\nresume it with: apprentice runs resume " + result.runId());
+                    }
+                    cli.err.println(spent(result, millis));
                 }
             }
             return ExitCodes.of(result.status());
         } finally {
             restore.run();
         }
+    }
+
+    /** The last line on stderr: what the run cost. */
+    static String spent(RunResult r, long millis) {
+        var u = r.usage();
+        return String.format(Locale.ROOT, "(%d step%s · %,d tokens: %,d in, %,d out · $%.4f · %.1fs)", r.steps(), r.steps() == 1 ? "" : "s",
+                u.total(), u.inputTokens(), u.outputTokens(), r.costUsd(), millis / 1000.0);
+    }
+
+    /** --output-format json: the outcome as one object (redacted like every event; JSON escapes the controls). */
+    private static java.util.Map<String, Object> summary(RunResult r, long millis) {
+        var m = new java.util.LinkedHashMap<String, Object>();
+        m.put("run_id", r.runId());
+        m.put("status", r.status().wireName());
+        m.put("stop_reason", r.stopReason());
+        m.put("answer", r.answer() == null ? null : Redactor.standard().redact(r.answer()));
+        m.put("error", r.error() == null ? null : Redactor.standard().redact(r.error()));
+        m.put("steps", r.steps());
+        m.put("usage", java.util.Map.of("input_tokens", r.usage().inputTokens(), "output_tokens", r.usage().outputTokens()));
+        m.put("cost_usd", r.costUsd());
+        m.put("duration_ms", millis);
+        return m;
     }
 }

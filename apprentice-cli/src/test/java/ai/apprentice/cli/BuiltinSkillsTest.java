@@ -147,7 +147,8 @@ class BuiltinSkillsTest {
         var javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         var pb = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "ai.apprentice.cli.Main", "run",
                 "--workspace", ws.toString(), "--approve", "auto", "--model", "scripted:pipeline.jsonl", "wind article")
-                .redirectErrorStream(true).redirectOutput(ws.resolve("child.log").toFile());
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))) // run reads a piped stdin to its end
+                .redirectOutput(ws.resolve("child.log").toFile());
         pb.environment().put("APPRENTICE_HOME", home.toString());
         var process = pb.start();
         long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();

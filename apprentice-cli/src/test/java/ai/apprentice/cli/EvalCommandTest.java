@@ -48,6 +48,60 @@ class EvalCommandTest {
         assertThat(resumed.err()).doesNotContain("1/10"); // nothing left to run
     }
 
+    @Test
+    void peopleGetIntervalsTheReportPathAListAndACompareTableAndFailedStartsLeaveNothing() throws Exception {
+        var cli = new CliHarness(home, ws);
+        var data = Requirements.sharedDir("benchmarks/taubench").toString();
+        var unknown = cli.run("eval", "no-such-env", "--agent", "gold");
+        var badTasks = cli.run("eval", "taubench-airline", "--data", data, "--agent", "gold", "--tasks", "48-52");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(badTasks.exit()).isEqualTo(2);
+        assertThat(home.resolve("evals")).isEmptyDirectory();
+        assertThat(cli.run("eval", "list").out()).contains("No evaluations in");
+
+        var report = ws.resolve("gold.html");
+        var gold = cli.run("eval", "taubench-airline", "--data", data, "--agent", "gold", "--tasks", "0-2", "-k", "2", "--report", report.toString());
+        assertThat(gold.exit()).as(gold.err()).isZero();
+        assertThat(gold.out()).containsPattern("pass\\^1 = 1\\.000 \\[1\\.000, 1\\.000\\]   pass@1 = 1\\.000 \\[1\\.000, 1\\.000\\]")
+                .containsPattern("pass\\^2 = 1\\.000 \\[")
+                .contains("report: " + report.toAbsolutePath() + " (and " + ws.resolve("gold").toAbsolutePath() + ".json, ")
+                .contains("results: " + home.resolve("evals"));
+        var random = cli.run("eval", "taubench-airline", "--data", data, "--agent", "random", "--tasks", "0-2", "-k", "2", "--json");
+        var goldId = gold.out().lines().filter(l -> l.startsWith("results: ")).findFirst().orElseThrow().replaceFirst(".*/", "");
+        var randomId = Json.tree(random.out()).get("id").asText();
+
+        var list = cli.run("eval", "list");
+        assertThat(list.exit()).isZero();
+        var rows = list.out().strip().lines().toList();
+        assertThat(rows.get(0)).startsWith("ID").contains("PASS^1");
+        assertThat(rows.get(1)).startsWith(randomId).contains("random").contains("finished"); // newest first
+        assertThat(rows.get(2)).startsWith(goldId).contains("gold").contains("1.000").contains("finished");
+        var listed = Json.tree(cli.run("eval", "list", "--json").out());
+        assertThat(listed).hasSize(2);
+        assertThat(listed.get(1).get("trials").asInt()).isEqualTo(6);
+
+        var compare = cli.run("eval", "compare", goldId, randomId);
+        assertThat(compare.exit()).as(compare.err()).isZero();
+        assertThat(compare.out()).doesNotContain("[\"").contains("A = " + goldId).contains("3 shared tasks")
+                .containsPattern("success\\s+1\\.000\\s+\\S+\\s+[-+]\\d\\.\\d{3}\\s+\\[[-+]\\d\\.\\d{3}, [-+]\\d\\.\\d{3}\\]")
+                .containsPattern("test/\\d\\s+1\\.000\\s+0\\.\\d{3}\\s+worse in B");
+    }
+
+    /** A user who stops in the opening message ended the episode; a wrong database names the rows that differ. */
+    @Test
+    void aStopInTheFirstMessageEndsTheEpisodeAndTheRewardNamesTheRowsThatDiffer() throws Exception {
+        var cli = new CliHarness(home, ws);
+        Files.writeString(ws.resolve("agent.jsonl"), "{\"text\": \"Hello.\"}\n");
+        Files.writeString(ws.resolve("user.jsonl"), "{\"text\": \"Actually, never mind. ###STOP###\"}\n");
+        var r = cli.run("eval", "taubench-airline", "--data", Requirements.sharedDir("benchmarks/taubench").toString(),
+                "--model", "scripted:" + ws.resolve("agent.jsonl"), "--user-model", "scripted:" + ws.resolve("user.jsonl"), "--tasks", "0", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        var id = Json.tree(r.out()).get("id").asText();
+        var trial = ai.apprentice.eval.TrialResult.readAll(home.resolve("evals").resolve(id)).get(0);
+        assertThat(trial.explanation()).doesNotContain("did not end").contains("final database differs")
+                .containsPattern("\\d+ rows? differ: \\w+/\\S+");
+    }
+
     /** The issue's acceptance line for each built-in environment: the gold agent passes every trial. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"sql", "shop", "repo", "textworld"})

@@ -24,7 +24,8 @@ class InterruptTest {
         var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         var pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "ai.apprentice.cli.Main",
                 "run", "--workspace", ws.toString(), "--model", "scripted:slow.jsonl", "--approve", "auto", "slow task")
-                .redirectErrorStream(true).redirectOutput(ws.resolve("out.log").toFile());
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))) // run reads a piped stdin to its end
+                .redirectOutput(ws.resolve("out.log").toFile());
         pb.environment().put("APPRENTICE_HOME", home.toString());
         var child = pb.start();
         try (var store = RunStore.open(home.resolve("apprentice.db"))) {

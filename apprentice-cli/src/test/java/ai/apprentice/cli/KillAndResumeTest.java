@@ -27,7 +27,8 @@ class KillAndResumeTest {
         var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         var pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "ai.apprentice.cli.Main",
                 "run", "--workspace", ws.toString(), "--model", "scripted:slow.jsonl", "--approve", "auto", "three steps")
-                .redirectErrorStream(true).redirectOutput(ws.resolve("child.log").toFile());
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))) // run reads a piped stdin to its end
+                .redirectOutput(ws.resolve("child.log").toFile());
         pb.environment().put("APPRENTICE_HOME", home.toString());
         var child = pb.start();
         String runId;

@@ -145,6 +145,28 @@ class LocalModelCommandTest {
     }
 
     @Test
+    void withoutANetworkRunAndPullFailAtOnceTheSameWayWithTheAlternativesAndLeaveNothing() throws Exception {
+        int closed;
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort(); // nothing listens once closed: every connection is refused
+        }
+        cli.env.put("HF_ENDPOINT", "http://127.0.0.1:" + closed);
+        var run = cli.run("run", "--yes", "hello");
+        var pull = cli.run("model", "pull", Catalog.DEFAULT);
+        for (var r : java.util.List.of(run, pull)) {
+            assertThat(r.exit()).as(r.err()).isEqualTo(2);
+            assertThat(r.err()).contains("apprentice: Cannot reach 127.0.0.1 (connection refused), so the model " + Catalog.DEFAULT + " was not downloaded")
+                    .contains("--model scripted:").contains("--model openai:gpt-4.1-mini").contains("Ollama").contains("HF_ENDPOINT")
+                    .contains("apprentice model pull URL")
+                    .doesNotContain("attempt").doesNotContain("resuming");
+        }
+        try (var left = Files.walk(home)) {
+            assertThat(left.filter(p -> p.toString().contains("models")).filter(Files::isRegularFile).toList()).as("no lock or part file").isEmpty();
+        }
+        assertThat(Json.tree(cli.run("runs", "list", "--json").out())).isEmpty();
+    }
+
+    @Test
     void modelsListsTheLocalDefault() { // 'bench local' moved to apprentice-bench's BenchCommandTest
         assertThat(cli.run("models").out()).contains("local:" + Catalog.DEFAULT);
     }

@@ -370,7 +370,8 @@ final class RunLoop {
         Thread.interrupted();
         var reason = stop.get();
         if (reason == Stop.TIMEOUT) {
-            String msg = "Timed out after " + agent.budget().timeout();
+            // As people write it (5s, 1m30s), not ISO-8601's PT5S.
+            String msg = "Timed out after " + agent.budget().timeout().toString().substring(2).toLowerCase(java.util.Locale.ROOT);
             return finish(RunStatus.FAILED, "timeout", null, msg);
         }
         // The step in flight is dropped; completed steps are kept, so the run could be resumed.

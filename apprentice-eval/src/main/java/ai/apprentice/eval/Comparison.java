@@ -59,10 +59,31 @@ public final class Comparison {
         return o;
     }
 
-    public static String text(String a, String b, ObjectNode c) {
-        return String.format("%d shared tasks: success %.3f (%s) -> %.3f (%s), difference %+.3f, 95%% CI [%+.3f, %+.3f]%n"
-                        + "better in %s: %s%nworse in %s: %s", c.get("tasks").asInt(), c.get("success_a").asDouble(), a,
-                c.get("success_b").asDouble(), b, c.get("difference").asDouble(), c.at("/difference_ci95/0").asDouble(),
-                c.at("/difference_ci95/1").asDouble(), b, c.get("better_in_b"), b, c.get("worse_in_b"));
+    /**
+     * For people: the success of each side and the difference with its interval as a table, then the tasks whose
+     * success rate changed, one row each.
+     */
+    public static String text(String a, String b, ObjectNode c, List<TrialResult> trialsA, List<TrialResult> trialsB) {
+        var ra = rates(trialsA);
+        var rb = rates(trialsB);
+        var sb = new StringBuilder();
+        sb.append(String.format(java.util.Locale.ROOT, "A = %s%nB = %s%n%d shared tasks%n%n", a, b, c.get("tasks").asInt()));
+        sb.append(String.format(java.util.Locale.ROOT, "%-10s %8s %8s %8s   %s%n", "", "A", "B", "B - A", "95% CI of B - A"));
+        sb.append(String.format(java.util.Locale.ROOT, "%-10s %8.3f %8.3f %+8.3f   [%+.3f, %+.3f]%n", "success", c.get("success_a").asDouble(),
+                c.get("success_b").asDouble(), c.get("difference").asDouble(), c.at("/difference_ci95/0").asDouble(), c.at("/difference_ci95/1").asDouble()));
+        var changed = ra.keySet().stream().filter(rb::containsKey).filter(t -> Math.abs(ra.get(t) - rb.get(t)) > 1e-9).sorted().toList();
+        if (changed.isEmpty()) {
+            sb.append(String.format("%nno task's success rate changed%n"));
+        } else {
+            int width = Math.max(4, changed.stream().mapToInt(String::length).max().orElse(4));
+            sb.append(String.format(java.util.Locale.ROOT, "%n%-" + width + "s %8s %8s   %s%n", "task", "A", "B", ""));
+            for (var t : changed) {
+                double x = ra.get(t), y = rb.get(t);
+                String flip = x < 0.5 && y >= 0.5 ? "better in B" : x >= 0.5 && y < 0.5 ? "worse in B" : "";
+                sb.append(String.format(java.util.Locale.ROOT, "%-" + width + "s %8.3f %8.3f   %s%n", t, x, y, flip));
+            }
+        }
+        sb.append(String.format("%nbetter in B: %d, worse in B: %d (success rate crossing 0.5)", c.get("better_in_b").size(), c.get("worse_in_b").size()));
+        return sb.toString();
     }
 }

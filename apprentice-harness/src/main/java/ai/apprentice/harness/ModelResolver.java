@@ -156,9 +156,23 @@ public final class ModelResolver {
     /** Downloads into the models folder with a progress bar on standard error, and records where it came from. */
     public Downloader.Result pull(String name, URI url, String sha256) throws IOException, InterruptedException {
         var store = store();
-        var result = new Downloader(cli.env().get("HF_TOKEN"), cli.env().get("HF_ENDPOINT")).pull(url, store.fileFor(name), sha256, new PullProgress(cli.err(), cli.interactive()));
-        store.record(name, url, result);
-        return result;
+        try {
+            var result = new Downloader(cli.env().get("HF_TOKEN"), cli.env().get("HF_ENDPOINT")).pull(url, store.fileFor(name), sha256, new PullProgress(cli.err(), cli.interactive()));
+            store.record(name, url, result);
+            return result;
+        } catch (ai.apprentice.local.UnreachableException e) {
+            throw new HarnessException(offline(e, name), e);
+        }
+    }
+
+    /** No network, most likely: what can be done instead, once, rather than half a minute of retries. */
+    static String offline(ai.apprentice.local.UnreachableException e, String name) {
+        return e.getMessage() + ", so the model " + name + " was not downloaded (nothing was written). Without it: "
+                + "try the scripted demo (apprentice run --model scripted:FILE, see the README); "
+                + "use a hosted provider with --model, e.g. --model openai:gpt-4.1-mini with OPENAI_API_KEY set ('apprentice models' lists them); "
+                + "start Ollama (apprentice uses it when it answers at localhost:11434, or OLLAMA_BASE_URL); "
+                + "set HF_ENDPOINT to a reachable Hugging Face mirror; "
+                + "or fetch the .gguf another way and 'apprentice model pull URL' (or --model local:FILE.gguf).";
     }
 
     /** A progress bar redrawn in place on a terminal, and a line per tenth elsewhere (CI logs). */
@@ -204,7 +218,7 @@ public final class ModelResolver {
 
         @Override
         public void retrying(int attempt, String reason) {
-            err.println((terminal ? "\n" : "") + "Connection problem (" + reason + "); resuming, attempt " + (attempt + 1));
+            err.println((terminal ? "\n" : "") + "Connection problem (" + reason + "); trying again, attempt " + (attempt + 1));
         }
 
         @Override

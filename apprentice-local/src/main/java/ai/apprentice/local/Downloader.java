@@ -108,22 +108,60 @@ public final class Downloader {
         return target.resolveSibling(target.getFileName() + ".part");
     }
 
-    /** Downloads {@code url} to {@code target}; {@code expectedSha256} may be null (then the server's hash is used). */
+    /**
+     * Downloads {@code url} to {@code target}; {@code expectedSha256} may be null (then the server's hash is used).
+     * The first request goes out before anything is created: if nothing answers, {@link UnreachableException} at once,
+     * and no folder, lock or part file is left behind.
+     */
     public Result pull(URI url, Path target, String expectedSha256, Progress progress) throws IOException, InterruptedException {
         if (expectedSha256 != null && !SHA256.matcher(expectedSha256).matches()) {
             throw new DownloadException("--sha256 must be 64 hexadecimal digits, not '" + expectedSha256 + "'");
         }
-        Files.createDirectories(target.getParent());
         var part = partOf(target);
-        var lockFile = target.resolveSibling(target.getFileName() + ".lock");
-        // The lock file stays: deleting it would let a third pull lock a new file while the first still writes.
-        try (var lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            var lock = tryLock(lockChannel);
-            if (lock == null) throw new DownloadException("Another pull of " + target.getFileName() + " is running; wait for it to finish");
-            try (lock) {
-                return pullLocked(url, target, part, expectedSha256, progress);
+        Hop first = probe(url, Files.exists(part) ? Files.size(part) : 0);
+        try {
+            Files.createDirectories(target.getParent());
+            var lockFile = target.resolveSibling(target.getFileName() + ".lock");
+            // The lock file stays: deleting it would let a third pull lock a new file while the first still writes.
+            try (var lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                var lock = tryLock(lockChannel);
+                if (lock == null) throw new DownloadException("Another pull of " + target.getFileName() + " is running; wait for it to finish");
+                try (lock) {
+                    var hop = first;
+                    first = null;
+                    return pullLocked(url, target, part, expectedSha256, progress, hop);
+                }
             }
+        } finally {
+            if (first != null) first.response().body().close();
         }
+    }
+
+    /**
+     * The first request. A connection nobody accepts is final ({@link UnreachableException}); any other failure
+     * returns null and the download loop tries again as usual.
+     */
+    private Hop probe(URI url, long from) throws IOException, InterruptedException {
+        try {
+            return open(url, from);
+        } catch (DownloadException e) {
+            throw e;
+        } catch (IOException e) {
+            var reason = unreachable(e);
+            if (reason != null) throw new UnreachableException(url.getHost(), reason, e);
+            return null;
+        }
+    }
+
+    /** Why nothing answered, if that is what {@code e} says: no connection was ever made. Null for other failures. */
+    static String unreachable(Throwable e) {
+        for (var c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.net.http.HttpConnectTimeoutException) return "no answer within the connect timeout";
+            if (c instanceof java.net.UnknownHostException || c instanceof java.nio.channels.UnresolvedAddressException) return "unknown host: no DNS, or no network";
+            if (c instanceof java.net.NoRouteToHostException) return "no route to host";
+            if (c instanceof java.net.ConnectException) return "connection refused";
+        }
+        return null;
     }
 
     private static java.nio.channels.FileLock tryLock(FileChannel channel) throws IOException {
@@ -134,14 +172,17 @@ public final class Downloader {
         }
     }
 
-    private Result pullLocked(URI url, Path target, Path part, String expectedSha256, Progress progress) throws IOException, InterruptedException {
+    /** {@code first}: the probe's answer, if it asked from where the part now ends (else it is closed and asked again). */
+    private Result pullLocked(URI url, Path target, Path part, String expectedSha256, Progress progress, Hop first) throws IOException, InterruptedException {
         String serverSha = null;
         boolean spaceChecked = false;
         for (int attempt = 1; ; attempt++) {
             long have = Files.exists(part) ? Files.size(part) : 0;
             Hop hop;
             try {
-                hop = open(url, have);
+                if (first != null && first.from() != have) first.response().body().close();
+                hop = first != null && first.from() == have ? first : open(url, have);
+                first = null;
             } catch (IOException e) {
                 if (attempt >= maxAttempts) throw new IOException("Cannot reach " + url.getHost() + ": " + describe(e), e);
                 backoff(attempt, describe(e), progress);
@@ -249,7 +290,7 @@ public final class Downloader {
         return new DownloadException("Access denied (HTTP " + status + ") for " + url + ". " + how);
     }
 
-    private record Hop(HttpResponse<InputStream> response, String sha256, long size) {}
+    private record Hop(HttpResponse<InputStream> response, String sha256, long size, long from) {}
 
     /** GET with the range, following redirects by hand so that the token stays with its host and the content hash is seen. */
     private Hop open(URI url, long from) throws IOException, InterruptedException {
@@ -273,7 +314,7 @@ public final class Downloader {
                 current = current.resolve(response.headers().firstValue("location").get());
                 continue;
             }
-            return new Hop(response, sha, size);
+            return new Hop(response, sha, size, from);
         }
         throw new DownloadException("Too many redirects from " + url);
     }

@@ -185,6 +185,26 @@ class DownloaderTest {
     }
 
     @Test
+    void aRefusedFirstConnectionFailsAtOnceAndLeavesNothing() throws Exception {
+        int closed;
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort(); // free again once closed: connections to it are refused
+        }
+        var target = models.resolve("fresh").resolve("x.gguf");
+        var retries = new java.util.concurrent.atomic.AtomicInteger();
+        var progress = new Downloader.Progress() {
+            @Override
+            public void retrying(int attempt, String reason) {
+                retries.incrementAndGet();
+            }
+        };
+        assertThatThrownBy(() -> downloader(null).pull(URI.create("http://127.0.0.1:" + closed + "/x.gguf"), target, null, progress))
+                .isInstanceOf(UnreachableException.class).hasMessage("Cannot reach 127.0.0.1 (connection refused)");
+        assertThat(retries.get()).as("no retries when nothing ever answered").isZero();
+        assertThat(target.getParent()).as("no folder, lock or part file").doesNotExist();
+    }
+
+    @Test
     void tooLittleDiskSpaceStopsTheDownloadBeforeItStarts() {
         var cramped = new Downloader(null, h -> false, dir -> 1_000_000, 2, Duration.ofMillis(10));
         var target = models.resolve("tiny.gguf");

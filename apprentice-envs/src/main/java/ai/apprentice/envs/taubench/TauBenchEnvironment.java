@@ -71,7 +71,7 @@ public final class TauBenchEnvironment implements Environment {
         var tools = domain == TauData.Domain.RETAIL ? TauTools.retail() : TauTools.airline();
         var id = taskId(split, index);
         String gold = goldHashes.computeIfAbsent(id, k -> TauReward.goldHash(start, tools, task));
-        return new TauEpisode(id, task, policy, start.deepCopy(), gold, tools, user);
+        return new TauEpisode(id, task, policy, start.deepCopy(), gold, () -> TauReward.goldDb(start, tools, task), tools, user);
     }
 
     /** The reference's user, so that scores compare with published tau-bench results. */

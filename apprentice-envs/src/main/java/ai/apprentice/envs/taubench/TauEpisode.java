@@ -24,6 +24,7 @@ final class TauEpisode implements Episode {
     private final String policy;
     private final ObjectNode db;
     private final String goldHash;
+    private final java.util.function.Supplier<ObjectNode> goldDb;
     private final Map<String, RetailTools.Impl> impls;
     private final UserSimulator user;
     private final List<String> toUser = new ArrayList<>();
@@ -31,8 +32,9 @@ final class TauEpisode implements Episode {
     private boolean done;
     private boolean hitCap;
 
-    TauEpisode(String taskId, JsonNode task, String policy, ObjectNode db, String goldHash, Map<String, RetailTools.Impl> impls,
-               UserSimulator user) {
+    TauEpisode(String taskId, JsonNode task, String policy, ObjectNode db, String goldHash, java.util.function.Supplier<ObjectNode> goldDb,
+               Map<String, RetailTools.Impl> impls, UserSimulator user) {
+        this.goldDb = goldDb;
         this.taskId = taskId;
         this.task = task;
         this.policy = policy;
@@ -70,7 +72,12 @@ final class TauEpisode implements Episode {
 
     @Override
     public String firstUserMessage() throws InterruptedException {
-        return user.start(task.path("instruction").asText());
+        var first = user.start(task.path("instruction").asText());
+        // The policies end the conversation on a stop in the opening message too; the episode must count it as ended.
+        synchronized (this) {
+            if (first.contains(UserSimulator.STOP)) done = true;
+        }
+        return first;
     }
 
     @Override
@@ -101,7 +108,9 @@ final class TauEpisode implements Episode {
         if (hitCap) return new Reward(0.0, "the episode reached the " + MAX_ACTIONS + "-action cap without ending");
         if (!done) return new Reward(0.0, "the episode did not end (no ###STOP### from the user, no transfer)");
         var r = TauReward.score(db, goldHash, task, toUser);
-        return new Reward(r.reward(), r.explanation());
+        if (r.hashMatch()) return new Reward(r.reward(), r.explanation());
+        // Replayed only for a failure, to say which rows differ rather than only that the hashes do.
+        return new Reward(r.reward(), r.explanation() + ": " + TauReward.differences(db, goldDb.get()));
     }
 
     @Override
