@@ -7,7 +7,7 @@ import ai.apprentice.testkit.McpReferenceServers;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
-import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +67,7 @@ class McpCommandTest {
         var params = ServerParameters.builder(java)
                 .args("-cp", System.getProperty("java.class.path"), "ai.apprentice.cli.Main", "mcp", "serve", "--workspace", ws.toString())
                 .env(Map.of("APPRENTICE_HOME", home.toString(), "PATH", System.getenv("PATH"))).build();
-        try (var client = McpClient.sync(new StdioClientTransport(params, McpJsonMapper.getDefault()))
+        try (var client = McpClient.sync(new StdioClientTransport(params, McpJsonDefaults.getMapper()))
                 .requestTimeout(Duration.ofSeconds(60)).initializationTimeout(Duration.ofSeconds(60)).build()) {
             client.initialize();
             var r = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "answer please", "model", "scripted:s.jsonl")));

@@ -1,6 +1,6 @@
 package ai.apprentice.mcp;
 
-import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
@@ -19,7 +19,7 @@ public final class ApprenticeMcpServer {
     private ApprenticeMcpServer() {}
 
     static List<SyncToolSpecification> tools(ApprenticeBackend backend) {
-        var mapper = McpJsonMapper.getDefault();
+        var mapper = McpJsonDefaults.getMapper();
         var runTask = McpSchema.Tool.builder().name("run_task")
                 .description("Run a task with an apprentice agent in a workspace; returns the answer and the run id.")
                 .inputSchema(mapper, """
@@ -39,7 +39,7 @@ public final class ApprenticeMcpServer {
                             args.get("max_steps") instanceof Number n ? n.intValue() : null);
                     var text = (o.answer() != null ? o.answer() : "Run " + o.status() + ": " + o.error())
                             + "\n\nrun_id: " + o.runId() + "\nstatus: " + o.status();
-                    return new McpSchema.CallToolResult(List.of(new McpSchema.TextContent(text)), !"succeeded".equals(o.status()));
+                    return McpSchema.CallToolResult.builder().addTextContent(text).isError(!"succeeded".equals(o.status())).build();
                 }),
                 spec(listRuns, args -> text(backend.listRunsJson(args.get("limit") instanceof Number n ? n.intValue() : 20))),
                 spec(getRun, args -> text(backend.getRunJson(str(args, "id")))));
@@ -54,14 +54,14 @@ public final class ApprenticeMcpServer {
             try {
                 return handler.handle(request.arguments() == null ? Map.of() : request.arguments());
             } catch (Exception e) {
-                return new McpSchema.CallToolResult(List.of(new McpSchema.TextContent(
-                        tool.name() + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()))), true);
+                return McpSchema.CallToolResult.builder().addTextContent(
+                        tool.name() + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage())).isError(true).build();
             }
         }).build();
     }
 
     private static McpSchema.CallToolResult text(String s) {
-        return new McpSchema.CallToolResult(List.of(new McpSchema.TextContent(s)), false);
+        return McpSchema.CallToolResult.builder().addTextContent(s).isError(false).build();
     }
 
     private static String str(Map<String, Object> args, String key) {
@@ -88,7 +88,7 @@ public final class ApprenticeMcpServer {
      */
     public static HttpServer http(ApprenticeBackend backend, String host, int port) throws Exception {
         var transport = io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider.builder()
-                .jsonMapper(McpJsonMapper.getDefault()).mcpEndpoint("/mcp").build();
+                .jsonMapper(McpJsonDefaults.getMapper()).mcpEndpoint("/mcp").build();
         var mcp = McpServer.sync(transport).serverInfo("apprentice", "0.1.0")
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
                 .tools(tools(backend)).build();
@@ -105,7 +105,7 @@ public final class ApprenticeMcpServer {
 
     /** Serves over the given streams (stdin/stdout for a real server) until the client closes them. */
     public static McpSyncServer stdio(ApprenticeBackend backend, InputStream in, OutputStream out) {
-        var provider = new StdioServerTransportProvider(McpJsonMapper.getDefault(), in, out);
+        var provider = new StdioServerTransportProvider(McpJsonDefaults.getMapper(), in, out);
         return McpServer.sync(provider).serverInfo("apprentice", "0.1.0")
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
                 .tools(tools(backend)).build();

@@ -5,7 +5,7 @@ import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
-import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,7 +103,7 @@ public final class McpConnection implements AutoCloseable {
     }
 
     private io.modelcontextprotocol.spec.McpClientTransport transport() {
-        var mapper = McpJsonMapper.getDefault();
+        var mapper = McpJsonDefaults.getMapper();
         if (config.isStdio()) {
             // A command that does not exist would only show as a 60 s initialisation timeout, in every run.
             if (!executable(config.command(), withPath(config.env()).get("PATH"))) {
@@ -118,13 +118,13 @@ public final class McpConnection implements AutoCloseable {
                     while (stderrTail.size() > 5) stderrTail.removeFirst();
                 }
             });
-            return new SerializedSends(t);
+            return t; // SDK 2.x retries a contended enqueue (emitNext with busyLooping), so parallel sends need no lock of ours
         }
         var uri = java.net.URI.create(config.url());
         String base = uri.getScheme() + "://" + uri.getAuthority();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/mcp" : uri.getRawPath();
         return HttpClientStreamableHttpTransport.builder(base).endpoint(path).jsonMapper(mapper)
-                .customizeRequest(b -> config.headers().forEach(b::header)).build();
+                .httpRequestCustomizer((b, method, endpoint, body, context) -> config.headers().forEach(b::header)).build();
     }
 
     static boolean executable(String command, String path) {
@@ -168,6 +168,11 @@ public final class McpConnection implements AutoCloseable {
         } catch (RuntimeException e) {
             throw failed(e);
         }
+    }
+
+    /** The protocol revision agreed with the server at initialisation. */
+    public String protocolVersion() {
+        return client().getCurrentInitializationResult().protocolVersion();
     }
 
     public List<McpSchema.Resource> resources() {

@@ -6,6 +6,7 @@ import ai.apprentice.testkit.McpReferenceServers;
 
 import ai.apprentice.json.Json;
 import ai.apprentice.tool.Tool;
+import io.modelcontextprotocol.spec.ProtocolVersions;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -34,6 +35,7 @@ class McpClientTest {
         try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(30))) {
             var tools = mcp.tools();
             assertThat(mcp.problems()).isEmpty();
+            assertThat(mcp.connection("everything").protocolVersion()).isEqualTo(ProtocolVersions.MCP_2025_11_25);
             var echo = tool(tools, "mcp__everything__echo");
             assertThat(echo.parameters().at("/properties/message/type").asText()).isEqualTo("string");
             var result = echo.execute(Json.object().put("message", "hello"), null);
@@ -97,6 +99,7 @@ class McpClientTest {
             var config = McpServerConfig.http("remote", "http://127.0.0.1:" + port + "/mcp", Map.of("X-Test", "1"));
             try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(30))) {
                 var echo = tool(mcp.tools(), "mcp__remote__echo");
+                assertThat(mcp.connection("remote").protocolVersion()).isEqualTo(ProtocolVersions.MCP_2025_11_25);
                 assertThat(echo.execute(Json.object().put("message", "over http"), null).content()).isEqualTo("Echo: over http");
             }
         } finally {
