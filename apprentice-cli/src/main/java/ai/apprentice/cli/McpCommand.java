@@ -48,6 +48,11 @@ final class McpCommand {
                 "No MCP server named '" + name + "'. Add one with: apprentice mcp add " + name + " -- COMMAND [ARGS...]"));
     }
 
+    /** Clients for these servers: the current directory is their root, and their log messages and progress go to stderr. */
+    static McpClientManager manager(Cli cli, List<McpServerConfig> servers, Duration timeout) {
+        return new McpClientManager(servers, timeout, List.of(Path.of("").toAbsolutePath()), cli.err::println);
+    }
+
     @Command(name = "add", description = "Add a server: 'mcp add NAME -- COMMAND [ARGS...]' (stdio) or 'mcp add NAME --url URL'.")
     static final class Add implements Callable<Integer> {
         private final Cli cli;
@@ -105,7 +110,7 @@ final class McpCommand {
         @Override
         public Integer call() {
             var servers = name == null ? configured(cli) : List.of(find(cli, name));
-            try (var mcp = new McpClientManager(servers, Duration.ofSeconds(30))) {
+            try (var mcp = manager(cli, servers, Duration.ofSeconds(30))) {
                 for (var t : mcp.tools()) cli.out.printf("%-40s %s%n", t.name(), EventPrinter.preview(t.description()));
                 mcp.problems().forEach(p -> cli.err.println("error: " + p));
                 return mcp.problems().isEmpty() ? 0 : 1;
@@ -121,7 +126,7 @@ final class McpCommand {
 
         @Override
         public Integer call() {
-            try (var mcp = new McpClientManager(List.of(find(cli, name)), Duration.ofSeconds(30))) {
+            try (var mcp = manager(cli, List.of(find(cli, name)), Duration.ofSeconds(30))) {
                 for (var r : mcp.connection(name).resources()) {
                     cli.out.printf("%-50s %s%n", r.uri(), r.name() + (r.mimeType() == null ? "" : " (" + r.mimeType() + ")"));
                 }
@@ -141,7 +146,7 @@ final class McpCommand {
 
         @Override
         public Integer call() {
-            try (var mcp = new McpClientManager(List.of(find(cli, name)), Duration.ofSeconds(30))) {
+            try (var mcp = manager(cli, List.of(find(cli, name)), Duration.ofSeconds(30))) {
                 for (var p : mcp.connection(name).prompts()) {
                     cli.out.printf("%-30s %s%n", p.name(), p.description() == null ? "" : EventPrinter.preview(p.description()));
                 }
@@ -172,7 +177,7 @@ final class McpCommand {
                 throw new UsageException("The arguments are not a JSON object (column " + (loc == null ? "?" : loc.getColumnNr())
                         + "): " + e.getOriginalMessage());
             }
-            try (var mcp = new McpClientManager(List.of(find(cli, server)), Duration.ofSeconds(60))) {
+            try (var mcp = manager(cli, List.of(find(cli, server)), Duration.ofSeconds(60))) {
                 var result = McpClientManager.render(mcp.connection(server).call(tool, args));
                 (result.error() ? cli.err : cli.out).println(result.content());
                 return result.error() ? 1 : 0;

@@ -162,4 +162,67 @@ class McpClientTest {
                     .contains("mcp_servers.nocmd.command");
         }
     }
+
+    private static McpServerConfig tiny(String mode) {
+        var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return McpServerConfig.stdio("tiny", java, List.of("-cp", System.getProperty("java.class.path"), TinyServerMain.class.getName(), mode), Map.of());
+    }
+
+    @Test
+    void aServerWithoutToolsIsConnectedForItsResourcesAndPrompts() throws Exception {
+        try (var mcp = new McpClientManager(List.of(tiny("no-tools")), Duration.ofSeconds(60))) {
+            var tools = mcp.tools();
+            assertThat(mcp.problems()).isEmpty();
+            assertThat(tools).extracting(Tool::name).containsExactly("mcp__tiny__resources");
+            var listing = tool(tools, "mcp__tiny__resources").execute(Json.object(), null);
+            assertThat(listing.content()).contains("tiny://note");
+            var read = tool(tools, "mcp__tiny__resources").execute(Json.object().put("uri", "tiny://note"), null);
+            assertThat(read.error()).isFalse();
+            assertThat(read.content()).isEqualTo("a note from tiny");
+            var missing = tool(tools, "mcp__tiny__resources").execute(Json.object().put("uri", "tiny://none"), null);
+            assertThat(missing.error()).isTrue();
+            assertThat(missing.content()).contains("MCP server 'tiny'");
+            assertThat(mcp.connection("tiny").prompts()).extracting(p -> p.name()).containsExactly("greet");
+        }
+    }
+
+    @Test
+    void aResultWithOnlyStructuredContentReachesTheModelAsJson() throws Exception {
+        try (var mcp = new McpClientManager(List.of(tiny("structured")), Duration.ofSeconds(60))) {
+            var r = tool(mcp.tools(), "mcp__tiny__weather").execute(Json.object(), null);
+            assertThat(r.error()).as(r.content()).isFalse();
+            assertThat(Json.tree(r.content()).get("celsius").asDouble()).isEqualTo(21.5);
+        }
+    }
+
+    @Test
+    void theWorkspaceIsTheRootAndProgressAndLogsAreShown() throws Exception {
+        var config = McpServerConfig.stdio("everything", "node", List.of(McpReferenceServers.entry("server-everything").toString()), Map.of());
+        var notices = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(30), List.of(tmp), notices::add)) {
+            var tools = mcp.tools();
+            // The server registers get-roots-list only for a client that declares roots.
+            var roots = tool(tools, "mcp__everything__get-roots-list").execute(Json.object(), null);
+            assertThat(roots.content()).contains(tmp.toUri().toString().replaceAll("/$", ""));
+            var longOne = tool(tools, "mcp__everything__trigger-long-running-operation").execute(Json.object().put("duration", 1).put("steps", 2), null);
+            assertThat(longOne.error()).as(longOne.content()).isFalse();
+            assertThat(notices).anyMatch(n -> n.startsWith("[everything] progress 1/2"));
+        }
+    }
+
+    @Test
+    void a401IsExplainedAsAnAuthenticationProblem() throws Exception {
+        McpAuthenticator auth = t -> t.equals("apt_right-token-0123456789") ? java.util.Optional.of("t") : java.util.Optional.empty();
+        try (var server = ApprenticeMcpServer.http(new ServeMain.Backend(), new ApprenticeMcpServer.Options(tmp, auth, List.of()), "127.0.0.1", 0);
+                var mcp = new McpClientManager(List.of(McpServerConfig.http("guarded", server.url(), Map.of())), Duration.ofSeconds(20))) {
+            assertThat(mcp.tools()).isEmpty();
+            assertThat(mcp.problems()).singleElement().asString().contains("authentication failed (HTTP 401)").contains("Authorization=Bearer TOKEN");
+        }
+        try (var server = ApprenticeMcpServer.http(new ServeMain.Backend(), new ApprenticeMcpServer.Options(tmp, auth, List.of()), "127.0.0.1", 0);
+                var mcp = new McpClientManager(List.of(McpServerConfig.http("guarded", server.url(),
+                        Map.of("Authorization", "Bearer apt_right-token-0123456789"))), Duration.ofSeconds(20))) {
+            assertThat(tool(mcp.tools(), "mcp__guarded__list_runs").execute(Json.object(), null).error()).isFalse();
+            assertThat(tool(mcp.tools(), "mcp__guarded__resources").execute(Json.object(), null).content()).contains("apprentice://runs");
+        }
+    }
 }
