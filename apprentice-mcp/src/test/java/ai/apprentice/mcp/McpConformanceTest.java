@@ -1,0 +1,46 @@
+package ai.apprentice.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.apprentice.testkit.McpConformance;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The official conformance suite against {@code mcp serve --http}'s server. Its other scenarios call the suite's
+ * own fixture tools, resources and prompts (test_simple_text, test://...), which apprentice does not have; every
+ * scenario that needs none of them must pass.
+ */
+@Timeout(300)
+class McpConformanceTest {
+    static final List<String> WITHOUT_FIXTURES = List.of("server-initialize", "logging-set-level", "ping", "tools-list",
+            "server-sse-multiple-streams", "resources-list", "prompts-list", "dns-rebinding-protection");
+    @TempDir Path tmp;
+
+    @Test
+    void everyScenarioWithoutTheSuitesFixturesPasses() throws Exception {
+        var command = new ArrayList<>(McpConformance.command());
+        try (var server = ApprenticeMcpServer.http(new ServeMain.Backend(), ApprenticeMcpServer.Options.confinedTo(tmp), "127.0.0.1", 0)) {
+            command.addAll(List.of("server", "--url", server.url(), "-o", tmp.resolve("results").toString()));
+            var log = tmp.resolve("conformance.log");
+            var p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            assertThat(p.waitFor(240, TimeUnit.SECONDS)).as("the suite finished").isTrue();
+            var out = Files.readString(log);
+            var results = new LinkedHashMap<String, Boolean>();
+            var m = Pattern.compile("^([✓✗]) ([a-z0-9-]+): (\\d+) passed, (\\d+) failed", Pattern.MULTILINE).matcher(out);
+            while (m.find()) results.put(m.group(2), m.group(1).equals("✓"));
+            System.out.println("conformance (server): " + results.values().stream().filter(b -> b).count() + " of " + results.size()
+                    + " scenarios pass; " + out.lines().filter(l -> l.startsWith("Total:")).findFirst().orElse(""));
+            assertThat(results).as(out).containsKeys(WITHOUT_FIXTURES.toArray(String[]::new));
+            for (var s : WITHOUT_FIXTURES) assertThat(results.get(s)).as(s + " in\n" + out).isTrue();
+        }
+    }
+}
