@@ -225,4 +225,24 @@ class McpClientTest {
             assertThat(tool(mcp.tools(), "mcp__guarded__resources").execute(Json.object(), null).content()).contains("apprentice://runs");
         }
     }
+
+    /** A server that answers too much or writes garbage: the agent gets an error observation naming it, the others go on. */
+    @Test
+    void aMisbehavingServerGivesErrorsNamingItAndLeavesTheOthersAlone() throws Exception {
+        var misbehaving = new McpServerConfig("bad", tiny("misbehaving").command(), tiny("misbehaving").args(), Map.of(), null, null);
+        var good = new McpServerConfig("good", tiny("structured").command(), tiny("structured").args(), Map.of(), null, null);
+        try (var mcp = new McpClientManager(List.of(misbehaving, good), Duration.ofSeconds(10))) {
+            var tools = mcp.tools();
+            assertThat(mcp.problems()).isEmpty();
+            var huge = tool(tools, "mcp__bad__huge").execute(Json.object(), null);
+            assertThat(huge.error()).isTrue();
+            assertThat(huge.content()).contains("MCP server 'bad'");
+            assertThat(tool(tools, "mcp__good__weather").execute(Json.object(), null).content()).contains("21.5");
+            var garbage = tool(tools, "mcp__bad__garbage").execute(Json.object(), null);
+            // The SDK's stdio reader stops at a line that is not JSON, so this shows only as the request timeout.
+            assertThat(garbage.error()).isTrue();
+            assertThat(garbage.content()).contains("MCP server 'bad'");
+            assertThat(tool(tools, "mcp__good__weather").execute(Json.object(), null).error()).isFalse();
+        }
+    }
 }

@@ -23,6 +23,21 @@ public final class TinyServerMain {
                             new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(req.uri(), "text/plain", "a note from tiny")))))
                     .prompts(new McpServerFeatures.SyncPromptSpecification(new McpSchema.Prompt("greet", "Say hello", List.of()),
                             (ex, req) -> new McpSchema.GetPromptResult("hello", List.of(new McpSchema.PromptMessage(McpSchema.Role.USER, new McpSchema.TextContent("Say hello."))))));
+        } else if (args[0].equals("misbehaving")) {
+            // "huge" answers with a message over the client's 16 MiB limit; "garbage" writes a line that is not JSON first.
+            var huge = McpSchema.Tool.builder().name("huge").description("too big").inputSchema(McpJsonDefaults.getMapper(), "{\"type\":\"object\"}").build();
+            var garbage = McpSchema.Tool.builder().name("garbage").description("not JSON").inputSchema(McpJsonDefaults.getMapper(), "{\"type\":\"object\"}").build();
+            var ok = McpSchema.Tool.builder().name("ok").description("fine").inputSchema(McpJsonDefaults.getMapper(), "{\"type\":\"object\"}").build();
+            spec.capabilities(McpSchema.ServerCapabilities.builder().tools(false).build()).tools(
+                    McpServerFeatures.SyncToolSpecification.builder().tool(huge).callHandler((ex, req) ->
+                            McpSchema.CallToolResult.builder().addTextContent("x".repeat(17 * 1024 * 1024)).build()).build(),
+                    McpServerFeatures.SyncToolSpecification.builder().tool(garbage).callHandler((ex, req) -> {
+                        System.out.println("this is not JSON-RPC {");
+                        System.out.flush();
+                        return McpSchema.CallToolResult.builder().addTextContent("after garbage").build();
+                    }).build(),
+                    McpServerFeatures.SyncToolSpecification.builder().tool(ok).callHandler((ex, req) ->
+                            McpSchema.CallToolResult.builder().addTextContent("ok").build()).build());
         } else {
             var weather = McpSchema.Tool.builder().name("weather").description("structured only")
                     .inputSchema(McpJsonDefaults.getMapper(), "{\"type\":\"object\"}")
