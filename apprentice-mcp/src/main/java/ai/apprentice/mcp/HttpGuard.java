@@ -48,6 +48,7 @@ final class HttpGuard implements Filter {
             ProtocolVersions.MCP_2025_06_18, ProtocolVersions.MCP_2025_11_25);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BODY = 4 * 1024 * 1024;
+    static final int RETRY_MS = 2000;
 
     private final String bindHost;
     private final IntSupplier port;
@@ -104,7 +105,7 @@ final class HttpGuard implements Filter {
             }
             request = new Body(request, rewrite(body, request.getHeader("Mcp-Session-Id")));
         }
-        var cleaned = new CleanErrors(response);
+        var cleaned = new CleanErrors(response, request.getHeader("Mcp-Session-Id"));
         chain.doFilter(request, cleaned);
         cleaned.finish();
     }
@@ -248,9 +249,30 @@ final class HttpGuard implements Filter {
         private ByteArrayOutputStream held;
         private PrintWriter heldWriter;
         private int status = 200;
+        private final String session;
+        private boolean primed;
 
-        CleanErrors(HttpServletResponse response) {
+        CleanErrors(HttpServletResponse response, String session) {
             super(response);
+            this.session = session;
+        }
+
+        /**
+         * The SDK flushes an SSE response's headers once and then writes nothing until it has a message. The
+         * specification (2025-11-25, "Sending Messages to the Server" and "Resumability") asks for a priming event
+         * first: an event id and empty data, with {@code retry:} saying how long a client waits before it reconnects.
+         * The id is the one the SDK gives its own events on this stream, so a Last-Event-ID reaches its replay as before.
+         */
+        @Override
+        public void flushBuffer() throws IOException {
+            var type = getContentType();
+            if (!primed && status < 400 && session != null && type != null && type.startsWith("text/event-stream")) {
+                primed = true;
+                var w = super.getWriter();
+                w.write("id: " + session + "\nretry: " + RETRY_MS + "\ndata: \n\n");
+                w.flush();
+            }
+            super.flushBuffer();
         }
 
         @Override

@@ -41,6 +41,15 @@ class McpConformanceTest {
                     + " scenarios pass; " + out.lines().filter(l -> l.startsWith("Total:")).findFirst().orElse(""));
             assertThat(results).as(out).containsKeys(WITHOUT_FIXTURES.toArray(String[]::new));
             for (var s : WITHOUT_FIXTURES) assertThat(results.get(s)).as(s + " in\n" + out).isTrue();
+
+            // Outside the active suite: the priming event and retry: of an SSE stream (HttpGuard adds them).
+            var polling = new ArrayList<>(McpConformance.command());
+            polling.addAll(List.of("server", "--url", server.url(), "--scenario", "server-sse-polling"));
+            var pollingLog = tmp.resolve("polling.log");
+            var pp = new ProcessBuilder(polling).redirectErrorStream(true).redirectOutput(pollingLog.toFile()).start();
+            assertThat(pp.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            var pollingOut = Files.readString(pollingLog);
+            assertThat(pollingOut).as(pollingOut).containsPattern("Passed: (\\d+)/\\1, 0 failed");
         }
     }
 

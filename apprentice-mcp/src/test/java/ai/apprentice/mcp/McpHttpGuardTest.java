@@ -165,4 +165,18 @@ class McpHttpGuardTest {
         assertThatThrownBy(() -> ApprenticeMcpServer.http(new ServeMain.Backend(), ApprenticeMcpServer.Options.confinedTo(root), "0.0.0.0", 0))
                 .hasMessageContaining("without authentication");
     }
+
+    @Test
+    void anSseStreamStartsWithAPrimingEventAndRetry() throws Exception {
+        var sid = session();
+        var get = http.sendAsync(HttpRequest.newBuilder(URI.create(server.url())).header("Authorization", "Bearer " + TOKEN)
+                .header("Mcp-Session-Id", sid).header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofLines());
+        var response = get.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        var lines = response.body().iterator();
+        assertThat(lines.next()).isEqualTo("id: " + sid);
+        assertThat(lines.next()).isEqualTo("retry: " + HttpGuard.RETRY_MS);
+        assertThat(lines.next()).isEqualTo("data: ");
+        assertThat(lines.next()).isEmpty();
+    }
 }
