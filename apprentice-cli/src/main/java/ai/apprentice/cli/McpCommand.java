@@ -48,6 +48,11 @@ final class McpCommand {
                 "No MCP server named '" + name + "'. Add one with: apprentice mcp add " + name + " -- COMMAND [ARGS...]"));
     }
 
+    /** Clients for these servers: the current directory is their root, and their log messages and progress go to stderr. */
+    static McpClientManager manager(Cli cli, List<McpServerConfig> servers, Duration timeout) {
+        return new McpClientManager(servers, timeout, List.of(Path.of("").toAbsolutePath()), cli.err::println);
+    }
+
     @Command(name = "add", description = "Add a server: 'mcp add NAME -- COMMAND [ARGS...]' (stdio) or 'mcp add NAME --url URL'.")
     static final class Add implements Callable<Integer> {
         private final Cli cli;
@@ -105,7 +110,7 @@ final class McpCommand {
         @Override
         public Integer call() {
             var servers = name == null ? configured(cli) : List.of(find(cli, name));
-            try (var mcp = new McpClientManager(servers, Duration.ofSeconds(30))) {
+            try (var mcp = manager(cli, servers, Duration.ofSeconds(30))) {
                 for (var t : mcp.tools()) cli.out.printf("%-40s %s%n", t.name(), EventPrinter.preview(t.description()));
                 mcp.problems().forEach(p -> cli.err.println("error: " + p));
                 return mcp.problems().isEmpty() ? 0 : 1;
@@ -121,7 +126,7 @@ final class McpCommand {
 
         @Override
         public Integer call() {
-            try (var mcp = new McpClientManager(List.of(find(cli, name)), Duration.ofSeconds(30))) {
+            try (var mcp = manager(cli, List.of(find(cli, name)), Duration.ofSeconds(30))) {
                 for (var r : mcp.connection(name).resources()) {
                     cli.out.printf("%-50s %s%n", r.uri(), r.name() + (r.mimeType() == null ? "" : " (" + r.mimeType() + ")"));
                 }
@@ -141,7 +146,7 @@ final class McpCommand {
 
         @Override
         public Integer call() {
-            try (var mcp = new McpClientManager(List.of(find(cli, name)), Duration.ofSeconds(30))) {
+            try (var mcp = manager(cli, List.of(find(cli, name)), Duration.ofSeconds(30))) {
                 for (var p : mcp.connection(name).prompts()) {
                     cli.out.printf("%-30s %s%n", p.name(), p.description() == null ? "" : EventPrinter.preview(p.description()));
                 }
@@ -172,7 +177,7 @@ final class McpCommand {
                 throw new UsageException("The arguments are not a JSON object (column " + (loc == null ? "?" : loc.getColumnNr())
                         + "): " + e.getOriginalMessage());
             }
-            try (var mcp = new McpClientManager(List.of(find(cli, server)), Duration.ofSeconds(60))) {
+            try (var mcp = manager(cli, List.of(find(cli, server)), Duration.ofSeconds(60))) {
                 var result = McpClientManager.render(mcp.connection(server).call(tool, args));
                 (result.error() ? cli.err : cli.out).println(result.content());
                 return result.error() ? 1 : 0;
@@ -199,44 +204,35 @@ final class McpCommand {
         }
     }
 
-    @Command(name = "serve", description = "Serve apprentice to other MCP clients (tools run_task, list_runs, get_run) over stdio, "
-            + "or over streamable HTTP with --http PORT.")
+    @Command(name = "serve", description = "Serve apprentice to other MCP clients (tools run_task, list_runs, get_run; runs as resources; "
+            + "skills as prompts) over stdio, or over streamable HTTP with --http PORT (bearer tokens of 'apprentice serve token').")
     static final class Serve implements Callable<Integer> {
         private final Cli cli;
         @picocli.CommandLine.Mixin AgentOptions options = new AgentOptions();
         @Option(names = "--http", paramLabel = "PORT", description = "Serve streamable HTTP at http://HOST:PORT/mcp instead of stdio.") Integer httpPort;
         @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind with --http (default ${DEFAULT-VALUE}).") String host;
+        @Option(names = "--no-auth", description = "With --http on loopback: accept requests without a bearer token.") boolean noAuth;
+        @Option(names = "--allow-origin", paramLabel = "ORIGIN", description = "A browser origin allowed to call (repeatable); "
+                + "by default only this server's own.") List<String> allowOrigins = new java.util.ArrayList<>();
         Serve(Cli cli) { this.cli = cli; }
 
         @Override
         public Integer call() throws Exception {
-            cli.trustIfAsked(options, options.workspaceOrCwd());
-            var backend = new ApprenticeBackend() {
-                @Override
-                public Outcome runTask(String task, String workspace, String model, Integer maxSteps) throws Exception {
-                    var ws = workspace == null ? options.workspaceOrCwd() : Path.of(workspace).toAbsolutePath().normalize();
-                    var flags = new LinkedHashMap<>(options.flags());
-                    if (model != null) flags.put("model", model);
-                    if (maxSteps != null) flags.put("max_steps", maxSteps);
-                    flags.putIfAbsent("approve", "auto"); // nobody can answer questions here
-                    var result = cli.session(ws, flags).start(task).await();
-                    return new Outcome(result.runId(), result.status().wireName(), result.answer(), result.error());
-                }
-
-                @Override
-                public String listRunsJson(int limit) {
-                    var arr = Json.MAPPER.createArrayNode();
-                    cli.store().list(limit).forEach(r -> arr.add(RunsCommand.toJson(r)));
-                    return arr.toPrettyString();
-                }
-
-                @Override
-                public String getRunJson(String id) {
-                    return RunsCommand.withEvents(cli, RunsCommand.find(cli, id)).toPrettyString();
-                }
-            };
+            var root = options.workspaceOrCwd();
+            cli.trustIfAsked(options, root);
+            var backend = new Backend(cli, options);
             if (httpPort != null) {
-                var http = ApprenticeMcpServer.http(backend, host, httpPort);
+                ai.apprentice.server.Tokens tokens = noAuth ? null : ai.apprentice.server.Tokens.open(cli.home());
+                String created = null;
+                if (tokens != null && !tokens.any()) created = tokens.create("mcp serve")[0];
+                var serveOptions = new ApprenticeMcpServer.Options(root, tokens == null ? null : tokens::verify, allowOrigins);
+                ApprenticeMcpServer.HttpServer http;
+                try {
+                    http = ApprenticeMcpServer.http(backend, serveOptions, host, httpPort);
+                } catch (IllegalArgumentException e) {
+                    if (tokens != null) tokens.close();
+                    throw new UsageException(e.getMessage(), e);
+                }
                 // Ctrl-C or SIGTERM ends the JVM; the hook closes sessions and the port on the way out.
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     try {
@@ -244,35 +240,70 @@ final class McpCommand {
                     } catch (Exception ignored) {
                         // exiting anyway
                     }
+                    if (tokens != null) tokens.close();
                 }));
-                cli.err.println("apprentice MCP server at http://" + host + ":" + http.port() + "/mcp (Ctrl-C stops it)");
+                cli.err.println("apprentice MCP server at http://" + host + ":" + http.port() + "/mcp, tasks confined to " + root
+                        + (tokens == null ? " (no authentication)" : ", bearer tokens of 'apprentice serve token'") + " (Ctrl-C stops it)");
+                if (created != null) cli.err.println("created a token (shown once): " + created);
                 http.jetty().join();
                 return 0;
             }
-            cli.err.println("apprentice MCP server on stdio (tools: run_task, list_runs, get_run)");
-            var closed = new java.util.concurrent.CountDownLatch(1);
-            var in = new java.io.FilterInputStream(cli.in) {
-                @Override
-                public int read() throws java.io.IOException {
-                    int b = super.read();
-                    if (b < 0) closed.countDown();
-                    return b;
-                }
-
-                @Override
-                public int read(byte[] buf, int off, int len) throws java.io.IOException {
-                    int n = super.read(buf, off, len);
-                    if (n < 0) closed.countDown();
-                    return n;
-                }
-            };
-            var server = ApprenticeMcpServer.stdio(backend, in, cli.out);
-            try {
-                closed.await(); // the client closed our stdin: it is done with us
-            } finally {
-                server.closeGracefully();
+            cli.err.println("apprentice MCP server on stdio (tools: run_task, list_runs, get_run), tasks confined to " + root);
+            try (var server = ApprenticeMcpServer.stdio(backend, ApprenticeMcpServer.Options.confinedTo(root), cli.in, cli.out)) {
+                server.awaitEnd(); // the client closed our stdin: it is done with us
             }
             return 0;
+        }
+    }
+
+    /** The MCP server's view of apprentice: runs in sessions of this harness, the store, the skills. */
+    private record Backend(Cli cli, AgentOptions options) implements ApprenticeBackend {
+        @Override
+        public Outcome runTask(String task, Path workspace, String model, Integer maxSteps, Control control) throws Exception {
+            var flags = new LinkedHashMap<>(options.flags());
+            if (model != null) flags.put("model", model);
+            if (maxSteps != null) flags.put("max_steps", maxSteps);
+            flags.putIfAbsent("approve", "auto"); // nobody can answer questions here
+            var handle = cli.session(workspace, flags).start(task, event -> {
+                switch (event) {
+                    case ai.apprentice.runtime.Event.ToolCallEvent c -> control.progress("step " + c.step() + ": " + c.call().name());
+                    case ai.apprentice.runtime.Event.StepCompleted c -> control.progress("step " + c.step() + " done");
+                    default -> { }
+                }
+            });
+            control.onCancel(handle::cancel);
+            var result = handle.await();
+            return new Outcome(result.runId(), result.status().wireName(), result.answer(), result.error());
+        }
+
+        @Override
+        public String listRunsJson(int limit) {
+            var arr = Json.MAPPER.createArrayNode();
+            cli.store().list(limit).forEach(r -> arr.add(RunsCommand.toJson(r)));
+            return arr.toPrettyString();
+        }
+
+        @Override
+        public String getRunJson(String id) {
+            try {
+                return RunsCommand.withEvents(cli, RunsCommand.find(cli, id)).toPrettyString();
+            } catch (UsageException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public List<Prompt> prompts() {
+            var out = new java.util.ArrayList<Prompt>();
+            for (var s : cli.harness().skills(options.workspaceOrCwd()).skills()) {
+                if ("false".equalsIgnoreCase(s.metadata().get("user-invocable"))) continue;
+                try {
+                    out.add(new Prompt(s.name(), s.description(), s.body()));
+                } catch (java.io.IOException e) {
+                    cli.err.println("warning: skill " + s.name() + " is not offered as a prompt: " + e.getMessage());
+                }
+            }
+            return out;
         }
     }
 }

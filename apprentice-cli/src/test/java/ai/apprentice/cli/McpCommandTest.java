@@ -7,7 +7,7 @@ import ai.apprentice.testkit.McpReferenceServers;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
-import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +67,7 @@ class McpCommandTest {
         var params = ServerParameters.builder(java)
                 .args("-cp", System.getProperty("java.class.path"), "ai.apprentice.cli.Main", "mcp", "serve", "--workspace", ws.toString())
                 .env(Map.of("APPRENTICE_HOME", home.toString(), "PATH", System.getenv("PATH"))).build();
-        try (var client = McpClient.sync(new StdioClientTransport(params, McpJsonMapper.getDefault()))
+        try (var client = McpClient.sync(new StdioClientTransport(params, McpJsonDefaults.getMapper()))
                 .requestTimeout(Duration.ofSeconds(60)).initializationTimeout(Duration.ofSeconds(60)).build()) {
             client.initialize();
             var r = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "answer please", "model", "scripted:s.jsonl")));
@@ -81,6 +81,42 @@ class McpCommandTest {
             var id = runs.get(0).get("id").asText();
             var run = ((McpSchema.TextContent) client.callTool(new McpSchema.CallToolRequest("get_run", Map.of("id", id))).content().getFirst()).text();
             assertThat(Json.tree(run).get("events")).isNotEmpty();
+        }
+    }
+
+    /** Over HTTP the server's own tokens guard it: the first start creates one and prints it once. */
+    @Test
+    void serveOverHttpTakesTheServersBearerTokens() throws Exception {
+        var javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var pb = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "ai.apprentice.cli.Main", "mcp", "serve",
+                "--http", "0", "--workspace", ws.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("APPRENTICE_HOME", home.toString());
+        var server = pb.start();
+        try (var err = new java.io.BufferedReader(new java.io.InputStreamReader(server.getErrorStream()))) {
+            String url = null, token = null, line;
+            while ((url == null || token == null) && (line = err.readLine()) != null) {
+                var m = java.util.regex.Pattern.compile("(http://127\\.0\\.0\\.1:\\d+)/mcp").matcher(line);
+                if (m.find()) url = m.group(1);
+                if (line.contains("created a token")) token = line.substring(line.lastIndexOf(' ') + 1);
+            }
+            assertThat(url).isNotNull();
+            assertThat(token).startsWith("apt_");
+            var raw = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/mcp"))
+                    .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(raw.statusCode()).isEqualTo(401);
+            var bearer = token;
+            var transport = io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport.builder(url).endpoint("/mcp")
+                    .httpRequestCustomizer((b, method, uri, body, ctx) -> b.header("Authorization", "Bearer " + bearer)).build();
+            try (var client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(60)).build()) {
+                client.initialize();
+                var list = client.callTool(new McpSchema.CallToolRequest("list_runs", Map.of()));
+                assertThat(list.isError()).isFalse();
+                assertThat((Object) list.structuredContent()).isEqualTo(Map.of("runs", java.util.List.of()));
+            }
+        } finally {
+            server.destroy();
+            server.waitFor();
         }
     }
 }

@@ -1,15 +1,34 @@
 package ai.apprentice.mcp;
 
+import java.nio.file.Path;
+
 /** What the apprentice MCP server offers, implemented by whoever hosts it (the CLI, with the real store). */
 public interface ApprenticeBackend {
     /** The outcome of a task: the answer (or the error), the run id and its status. */
     record Outcome(String runId, String status, String answer, String error) {}
 
-    Outcome runTask(String task, String workspace, String model, Integer maxSteps) throws Exception;
+    /** A run's line back to the caller: progress to report, and how to stop it when the caller cancels. */
+    interface Control {
+        void progress(String message);
+
+        /** {@code cancel} is run when the client cancels the request (at once, if it already has). */
+        void onCancel(Runnable cancel);
+    }
+
+    /** A user-invocable skill, offered as an MCP prompt. */
+    record Prompt(String name, String description, String text) {}
+
+    /** Runs {@code task} in {@code workspace} (already confined to the served root). */
+    Outcome runTask(String task, Path workspace, String model, Integer maxSteps, Control control) throws Exception;
 
     /** Recent runs as a JSON array. */
     String listRunsJson(int limit) throws Exception;
 
-    /** One run with its events as JSON. */
+    /** One run with its events as JSON; throws {@link IllegalArgumentException} naming the id when there is none. */
     String getRunJson(String id) throws Exception;
+
+    /** The skills a person may invoke; none by default. */
+    default java.util.List<Prompt> prompts() {
+        return java.util.List.of();
+    }
 }

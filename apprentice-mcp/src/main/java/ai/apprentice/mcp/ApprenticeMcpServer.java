@@ -1,72 +1,54 @@
 package ai.apprentice.mcp;
 
-import io.modelcontextprotocol.json.McpJsonMapper;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpServer;
-import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
+import jakarta.servlet.DispatcherType;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * apprentice as an MCP server: other agents can give it a task ({@code run_task}) and read its runs
- * ({@code list_runs}, {@code get_run}). Over stdio, with the official SDK.
+ * ({@code list_runs}, {@code get_run}, resources {@code apprentice://runs/{id}}), and use its skills as prompts.
+ * Over stdio or streamable HTTP, with the official SDK; {@link HttpGuard} and {@link StdioGuard} add what the SDK's
+ * transports leave out.
  */
 public final class ApprenticeMcpServer {
+    static final ObjectMapper PLAIN = new ObjectMapper();
+
     private ApprenticeMcpServer() {}
 
-    static List<SyncToolSpecification> tools(ApprenticeBackend backend) {
-        var mapper = McpJsonMapper.getDefault();
-        var runTask = McpSchema.Tool.builder().name("run_task")
-                .description("Run a task with an apprentice agent in a workspace; returns the answer and the run id.")
-                .inputSchema(mapper, """
-                        {"type":"object","properties":{
-                          "task":{"type":"string","description":"what the agent should do"},
-                          "workspace":{"type":"string","description":"directory to work in (default: the server's)"},
-                          "model":{"type":"string","description":"PROVIDER:MODEL (default: configured)"},
-                          "max_steps":{"type":"integer","description":"step budget"}},
-                         "required":["task"]}""").build();
-        var listRuns = McpSchema.Tool.builder().name("list_runs").description("List recent apprentice runs as JSON.")
-                .inputSchema(mapper, "{\"type\":\"object\",\"properties\":{\"limit\":{\"type\":\"integer\"}}}").build();
-        var getRun = McpSchema.Tool.builder().name("get_run").description("One apprentice run with its events, as JSON.")
-                .inputSchema(mapper, "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"}},\"required\":[\"id\"]}").build();
-        return List.of(
-                spec(runTask, args -> {
-                    var o = backend.runTask(str(args, "task"), str(args, "workspace"), str(args, "model"),
-                            args.get("max_steps") instanceof Number n ? n.intValue() : null);
-                    var text = (o.answer() != null ? o.answer() : "Run " + o.status() + ": " + o.error())
-                            + "\n\nrun_id: " + o.runId() + "\nstatus: " + o.status();
-                    return new McpSchema.CallToolResult(List.of(new McpSchema.TextContent(text)), !"succeeded".equals(o.status()));
-                }),
-                spec(listRuns, args -> text(backend.listRunsJson(args.get("limit") instanceof Number n ? n.intValue() : 20))),
-                spec(getRun, args -> text(backend.getRunJson(str(args, "id")))));
+    /**
+     * How to serve: the directory tasks are confined to, who may call (null: anyone who reaches the port, only
+     * allowed on loopback), and the browser origins allowed besides this server's own.
+     */
+    public record Options(Path root, McpAuthenticator authenticator, List<String> allowedOrigins) {
+        public Options {
+            allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+        }
+
+        public static Options confinedTo(Path root) {
+            return new Options(root, null, List.of());
+        }
     }
 
-    private interface Handler {
-        McpSchema.CallToolResult handle(Map<String, Object> args) throws Exception;
-    }
-
-    private static SyncToolSpecification spec(McpSchema.Tool tool, Handler handler) {
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> {
-            try {
-                return handler.handle(request.arguments() == null ? Map.of() : request.arguments());
-            } catch (Exception e) {
-                return new McpSchema.CallToolResult(List.of(new McpSchema.TextContent(
-                        tool.name() + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()))), true);
-            }
-        }).build();
-    }
-
-    private static McpSchema.CallToolResult text(String s) {
-        return new McpSchema.CallToolResult(List.of(new McpSchema.TextContent(s)), false);
-    }
-
-    private static String str(Map<String, Object> args, String key) {
-        var v = args.get(key);
-        return v == null ? null : v.toString();
+    private static McpSyncServer build(McpServer.SyncSpecification<?> spec, ApprenticeBackend backend, Options options, Cancellations cancels) {
+        var features = new ServerFeatures(backend, new WorkspaceRoot(options.root()), cancels);
+        return spec.serverInfo("apprentice", "0.1.0")
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(false, false).prompts(false).logging().build())
+                .tools(features.tools())
+                .resources(features.runResources())
+                .resourceTemplates(features.runTemplate())
+                .prompts(features.prompts())
+                .build();
     }
 
     /** A running streamable HTTP server; close it to stop. */
@@ -83,31 +65,73 @@ public final class ApprenticeMcpServer {
     }
 
     /**
-     * Serves over streamable HTTP at {@code http://HOST:PORT/mcp} (port 0 picks a free one). Binds to the
-     * given host only; 127.0.0.1 keeps it to this machine.
+     * Serves over streamable HTTP at {@code http://HOST:PORT/mcp} (port 0 picks a free one). Binds to the given host
+     * only; 127.0.0.1 keeps it to this machine. Without an authenticator it must be a loopback address.
      */
-    public static HttpServer http(ApprenticeBackend backend, String host, int port) throws Exception {
-        var transport = io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider.builder()
-                .jsonMapper(McpJsonMapper.getDefault()).mcpEndpoint("/mcp").build();
-        var mcp = McpServer.sync(transport).serverInfo("apprentice", "0.1.0")
-                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
-                .tools(tools(backend)).build();
+    public static HttpServer http(ApprenticeBackend backend, Options options, String host, int port) throws Exception {
+        if (options.authenticator() == null && !HttpGuard.loopback(host)) {
+            throw new IllegalArgumentException("Serving MCP on " + host + " without authentication would let anyone on the network run tasks; "
+                    + "keep --host 127.0.0.1 or drop --no-auth");
+        }
+        var transport = HttpServletStreamableServerTransportProvider.builder()
+                .jsonMapper(McpJsonDefaults.getMapper()).mcpEndpoint("/mcp").build();
+        var cancels = new Cancellations();
+        var mcp = build(McpServer.sync(transport), backend, options, cancels);
         var jetty = new org.eclipse.jetty.server.Server(new java.net.InetSocketAddress(host, port));
         var context = new org.eclipse.jetty.ee10.servlet.ServletContextHandler();
         var holder = new org.eclipse.jetty.ee10.servlet.ServletHolder(transport);
         holder.setAsyncSupported(true); // SSE responses stay open asynchronously
         context.addServlet(holder, "/*");
+        var bound = new int[1];
+        var guard = new org.eclipse.jetty.ee10.servlet.FilterHolder(new HttpGuard(host, () -> bound[0], options.authenticator(), options.allowedOrigins(), cancels));
+        guard.setAsyncSupported(true);
+        context.addFilter(guard, "/*", EnumSet.of(DispatcherType.REQUEST));
         jetty.setHandler(context);
         jetty.start();
-        int actual = ((org.eclipse.jetty.server.NetworkConnector) jetty.getConnectors()[0]).getLocalPort();
-        return new HttpServer(jetty, mcp, actual);
+        bound[0] = ((org.eclipse.jetty.server.NetworkConnector) jetty.getConnectors()[0]).getLocalPort();
+        return new HttpServer(jetty, mcp, bound[0]);
+    }
+
+    /** A server on a pair of streams; {@link #awaitEnd()} returns when the client closes its end. */
+    public record StdioServer(McpSyncServer mcp, StdioGuard guard) implements AutoCloseable {
+        public void awaitEnd() throws InterruptedException {
+            guard.awaitEnd();
+        }
+
+        @Override
+        public void close() {
+            mcp.closeGracefully();
+        }
     }
 
     /** Serves over the given streams (stdin/stdout for a real server) until the client closes them. */
-    public static McpSyncServer stdio(ApprenticeBackend backend, InputStream in, OutputStream out) {
-        var provider = new StdioServerTransportProvider(McpJsonMapper.getDefault(), in, out);
-        return McpServer.sync(provider).serverInfo("apprentice", "0.1.0")
-                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
-                .tools(tools(backend)).build();
+    public static StdioServer stdio(ApprenticeBackend backend, Options options, InputStream in, OutputStream out) throws java.io.IOException {
+        var cancels = new Cancellations();
+        var guard = new StdioGuard(in, out, cancels);
+        var provider = new StdioServerTransportProvider(McpJsonDefaults.getMapper(), guard.sdkInput(), guard.sdkOutput());
+        var mcp = build(McpServer.sync(provider), backend, options, cancels);
+        guard.start();
+        return new StdioServer(mcp, guard);
+    }
+
+    /** Counts progress for one request; sends nothing when the client asked for none (no progressToken). */
+    static final class Progress {
+        private final io.modelcontextprotocol.server.McpSyncServerExchange exchange;
+        private final Object token;
+        private final AtomicInteger n = new AtomicInteger();
+
+        Progress(io.modelcontextprotocol.server.McpSyncServerExchange exchange, Object token) {
+            this.exchange = exchange;
+            this.token = token;
+        }
+
+        void report(String message) {
+            if (token == null) return;
+            try {
+                exchange.progressNotification(new McpSchema.ProgressNotification(token, (double) n.incrementAndGet(), null, message));
+            } catch (RuntimeException e) {
+                // the client went away; the run goes on and its result is stored
+            }
+        }
     }
 }

@@ -29,7 +29,17 @@ public final class McpClientManager implements AutoCloseable {
     private final List<Consumer<McpClientManager>> listeners = new CopyOnWriteArrayList<>();
 
     public McpClientManager(List<McpServerConfig> servers, Duration requestTimeout) {
-        for (var s : servers) connections.put(s.name(), new McpConnection(s, requestTimeout, c -> listeners.forEach(l -> l.accept(this))));
+        this(servers, requestTimeout, List.of(), notice -> { });
+    }
+
+    /**
+     * @param roots the directories servers are told they may work on (the workspace)
+     * @param notices the servers' log messages and progress, for a person to see (a terminal's stderr)
+     */
+    public McpClientManager(List<McpServerConfig> servers, Duration requestTimeout, List<java.nio.file.Path> roots, Consumer<String> notices) {
+        for (var s : servers) {
+            connections.put(s.name(), new McpConnection(s, requestTimeout, c -> listeners.forEach(l -> l.accept(this)), roots, notices));
+        }
     }
 
     /** Called when a server says its tool list changed (notifications/tools/list_changed). */
@@ -66,6 +76,8 @@ public final class McpClientManager implements AutoCloseable {
                 continue;
             }
             for (var t : c.tools()) out.add(new McpTool(c, t));
+            var listing = new ResourcesTool(c);
+            if (c.offersResources() && out.stream().noneMatch(t -> t.name().equals(listing.name()))) out.add(listing);
         }
         return out;
     }
@@ -91,7 +103,8 @@ public final class McpClientManager implements AutoCloseable {
                 default -> sb.append(c);
             }
         }
-        if (sb.isEmpty() && r.structuredContent() != null) sb.append(PLAIN.valueToTree(r.structuredContent()));
+        // A result may carry only structured content: the model reads it as JSON text.
+        if (sb.isEmpty() && r.structuredContent() != null) sb.append(PLAIN.valueToTree(r.structuredContent()).toString());
         return new ToolResult(sb.toString(), Boolean.TRUE.equals(r.isError()));
     }
 
@@ -123,6 +136,57 @@ public final class McpClientManager implements AutoCloseable {
                 return ToolResult.error(e.getMessage());
             } catch (McpError e) {
                 return ToolResult.error("MCP server '" + connection.config().name() + "' answered with an error: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * A server's resources for the agent: {@code mcp__<server>__resources} lists them, and with a {@code uri} reads
+     * one (text as is, binary content by its size and type).
+     */
+    static final class ResourcesTool implements Tool {
+        private final McpConnection connection;
+
+        ResourcesTool(McpConnection connection) {
+            this.connection = connection;
+        }
+
+        @Override public String name() { return toolName(connection.config().name(), "resources"); }
+        @Override public String description() {
+            return "List the resources of MCP server " + connection.config().name() + ", or read one by its uri.";
+        }
+        @Override public JsonNode parameters() {
+            var p = PLAIN.createObjectNode().put("type", "object");
+            p.putObject("properties").putObject("uri").put("type", "string").put("description", "the resource to read; leave out to list them");
+            p.put("additionalProperties", false);
+            return p;
+        }
+
+        @Override
+        public ToolResult execute(JsonNode arguments, ToolContext context) {
+            var server = connection.config().name();
+            try {
+                var uri = arguments == null ? null : arguments.path("uri").asText(null);
+                if (uri == null || uri.isBlank()) {
+                    var sb = new StringBuilder();
+                    for (var r : connection.resources()) {
+                        sb.append(r.uri()).append("  ").append(r.name()).append(r.mimeType() == null ? "" : " (" + r.mimeType() + ")")
+                                .append(r.description() == null ? "" : " - " + r.description()).append('\n');
+                    }
+                    return new ToolResult(sb.isEmpty() ? "MCP server '" + server + "' lists no resources." : sb.toString().strip(), false);
+                }
+                var sb = new StringBuilder();
+                for (var c : connection.read(uri).contents()) {
+                    if (!sb.isEmpty()) sb.append('\n');
+                    if (c instanceof McpSchema.TextResourceContents t) sb.append(t.text());
+                    else if (c instanceof McpSchema.BlobResourceContents b) sb.append("[binary ").append(b.mimeType()).append(", ")
+                            .append(b.blob() == null ? 0 : b.blob().length() * 3 / 4).append(" bytes]");
+                }
+                return new ToolResult(sb.toString(), false);
+            } catch (McpUnavailableException e) {
+                return ToolResult.error(e.getMessage());
+            } catch (McpError e) {
+                return ToolResult.error("MCP server '" + server + "' answered with an error: " + e.getMessage());
             }
         }
     }

@@ -5,7 +5,7 @@ import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
-import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +27,9 @@ public final class McpConnection implements AutoCloseable {
     private final McpServerConfig config;
     private final Duration requestTimeout;
     private final Consumer<McpConnection> onToolsChanged;
+    private final List<java.nio.file.Path> roots;
+    private final Consumer<String> notices;
+    private final java.util.concurrent.atomic.AtomicLong progressTokens = new java.util.concurrent.atomic.AtomicLong();
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private McpSyncClient client;
     private volatile List<McpSchema.Tool> tools = List.of();
@@ -35,9 +38,20 @@ public final class McpConnection implements AutoCloseable {
     private String lastError;
 
     public McpConnection(McpServerConfig config, Duration requestTimeout, Consumer<McpConnection> onToolsChanged) {
+        this(config, requestTimeout, onToolsChanged, List.of(), notice -> { });
+    }
+
+    /**
+     * @param roots what the server may work on (roots/list: the workspace)
+     * @param notices where the server's log messages and progress go, one line each, prefixed with its name
+     */
+    public McpConnection(McpServerConfig config, Duration requestTimeout, Consumer<McpConnection> onToolsChanged,
+                         List<java.nio.file.Path> roots, Consumer<String> notices) {
         this.config = config;
         this.requestTimeout = requestTimeout;
         this.onToolsChanged = onToolsChanged;
+        this.roots = List.copyOf(roots);
+        this.notices = notices;
     }
 
     public McpServerConfig config() {
@@ -57,15 +71,23 @@ public final class McpConnection implements AutoCloseable {
         }
         McpSyncClient c = null;
         try {
-            c = McpClient.sync(transport()).requestTimeout(requestTimeout).initializationTimeout(requestTimeout)
+            var spec = McpClient.sync(transport()).requestTimeout(requestTimeout).initializationTimeout(requestTimeout)
                     .clientInfo(new McpSchema.Implementation("apprentice", "0.1.0"))
                     .toolsChangeConsumer(list -> {
                         tools = List.copyOf(list);
                         onToolsChanged.accept(this);
                     })
-                    .build();
+                    .loggingConsumer(m -> notices.accept("[" + config.name() + "] " + m.level().name().toLowerCase(java.util.Locale.ROOT)
+                            + (m.logger() == null ? "" : " " + m.logger()) + ": " + m.data()))
+                    .progressConsumer(p -> notices.accept("[" + config.name() + "] progress " + progressText(p)));
+            if (!roots.isEmpty()) {
+                spec.capabilities(McpSchema.ClientCapabilities.builder().roots(false).build())
+                        .roots(roots.stream().map(r -> new McpSchema.Root(r.toUri().toString(), r.getFileName() == null ? r.toString() : r.getFileName().toString())).toList());
+            }
+            c = spec.build();
             c.initialize();
-            tools = listAll(c);
+            // A server need not offer tools: one with only resources or prompts is connected all the same.
+            tools = c.getServerCapabilities().tools() == null ? List.of() : listAll(c);
             client = c;
             failures = 0;
             return c;
@@ -92,7 +114,21 @@ public final class McpConnection implements AutoCloseable {
         return new McpUnavailableException("MCP server '" + config.name() + "' failed: " + lastError, e);
     }
 
+    private static String progressText(McpSchema.ProgressNotification p) {
+        var n = p.progress() == null ? "?" : String.valueOf(p.progress().longValue());
+        return n + (p.total() == null ? "" : "/" + p.total().longValue()) + (p.message() == null ? "" : " " + p.message());
+    }
+
     private String describe(Throwable e) {
+        for (var c = e; c != null; c = c.getCause()) {
+            if (c instanceof io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException a) {
+                int status = a.getResponseInfo() == null ? 401 : a.getResponseInfo().statusCode();
+                return "authentication failed (HTTP " + status + "): the server at " + config.url() + " wants a valid token; give it with "
+                        + "'apprentice mcp add " + config.name() + " --url " + config.url() + " -H \"Authorization=Bearer TOKEN\"'"
+                        + (config.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase("Authorization"))
+                                ? " (the configured Authorization header was refused: it is wrong, expired or revoked)" : "");
+            }
+        }
         var msg = e.getMessage();
         for (var c = e.getCause(); (msg == null || msg.isBlank()) && c != null; c = c.getCause()) msg = c.getMessage();
         String stderr;
@@ -103,7 +139,7 @@ public final class McpConnection implements AutoCloseable {
     }
 
     private io.modelcontextprotocol.spec.McpClientTransport transport() {
-        var mapper = McpJsonMapper.getDefault();
+        var mapper = McpJsonDefaults.getMapper();
         if (config.isStdio()) {
             // A command that does not exist would only show as a 60 s initialisation timeout, in every run.
             if (!executable(config.command(), withPath(config.env()).get("PATH"))) {
@@ -118,13 +154,13 @@ public final class McpConnection implements AutoCloseable {
                     while (stderrTail.size() > 5) stderrTail.removeFirst();
                 }
             });
-            return new SerializedSends(t);
+            return t; // SDK 2.x retries a contended enqueue (emitNext with busyLooping), so parallel sends need no lock of ours
         }
         var uri = java.net.URI.create(config.url());
         String base = uri.getScheme() + "://" + uri.getAuthority();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/mcp" : uri.getRawPath();
         return HttpClientStreamableHttpTransport.builder(base).endpoint(path).jsonMapper(mapper)
-                .customizeRequest(b -> config.headers().forEach(b::header)).build();
+                .httpRequestCustomizer((b, method, endpoint, body, context) -> config.headers().forEach(b::header)).build();
     }
 
     static boolean executable(String command, String path) {
@@ -162,7 +198,9 @@ public final class McpConnection implements AutoCloseable {
     public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments) {
         var c = client();
         try {
-            return c.callTool(new McpSchema.CallToolRequest(tool, arguments));
+            // A progress token, so that a long call can say how it is doing (shown through the notices).
+            return c.callTool(McpSchema.CallToolRequest.builder().name(tool).arguments(arguments)
+                    .progressToken(config.name() + "-" + progressTokens.incrementAndGet()).build());
         } catch (io.modelcontextprotocol.spec.McpError e) {
             throw e; // the server answered with an error: the connection is fine
         } catch (RuntimeException e) {
@@ -170,12 +208,41 @@ public final class McpConnection implements AutoCloseable {
         }
     }
 
-    public List<McpSchema.Resource> resources() {
-        return client().listResources().resources();
+    /** The protocol revision agreed with the server at initialisation. */
+    public String protocolVersion() {
+        return client().getCurrentInitializationResult().protocolVersion();
     }
 
+    /** The server's resources, every page; none when it offers no resources. */
+    public List<McpSchema.Resource> resources() {
+        var c = client();
+        if (c.getServerCapabilities().resources() == null) return List.of();
+        var all = new java.util.ArrayList<McpSchema.Resource>();
+        String cursor = null;
+        do {
+            var page = cursor == null ? c.listResources() : c.listResources(cursor);
+            all.addAll(page.resources());
+            cursor = page.nextCursor();
+        } while (cursor != null && !cursor.isEmpty());
+        return all;
+    }
+
+    public boolean offersResources() {
+        return client().getServerCapabilities().resources() != null;
+    }
+
+    public McpSchema.ReadResourceResult read(String uri) {
+        return client().readResource(new McpSchema.ReadResourceRequest(uri));
+    }
+
+    /** The server's prompts; none when it offers no prompts. */
     public List<McpSchema.Prompt> prompts() {
-        return client().listPrompts().prompts();
+        var c = client();
+        return c.getServerCapabilities().prompts() == null ? List.of() : c.listPrompts().prompts();
+    }
+
+    public McpSchema.GetPromptResult prompt(String name, Map<String, Object> arguments) {
+        return client().getPrompt(new McpSchema.GetPromptRequest(name, arguments));
     }
 
     @Override

@@ -2,63 +2,209 @@ package ai.apprentice.mcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
-import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.ProtocolVersions;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-/** apprentice's MCP server in a child JVM, driven by the official SDK's client over stdio. */
+/** apprentice's MCP server in a child JVM, driven over stdio by the official SDK's client and by hand. */
 @Timeout(120)
 class ApprenticeMcpServerTest {
-    private static String text(McpSchema.CallToolResult r) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String INIT = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\","
+            + "\"capabilities\":{},\"clientInfo\":{\"name\":\"by-hand\",\"version\":\"1\"}}}";
+    @TempDir Path root;
+
+    static String text(McpSchema.CallToolResult r) {
         return ((McpSchema.TextContent) r.content().getFirst()).text();
     }
 
-    @Test
-    void otherClientsCanRunTasksAndReadRuns() {
+    private ServerParameters serveMain() {
         var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var params = ServerParameters.builder(java).args("-cp", System.getProperty("java.class.path"), ServeMain.class.getName()).build();
-        try (var client = McpClient.sync(new StdioClientTransport(params, McpJsonMapper.getDefault()))
-                .requestTimeout(Duration.ofSeconds(30)).initializationTimeout(Duration.ofSeconds(60)).build()) {
-            client.initialize();
-            assertThat(client.listTools().tools()).extracting(McpSchema.Tool::name).containsExactlyInAnyOrder("run_task", "list_runs", "get_run");
-            var ok = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "tidy up", "max_steps", 5)));
+        return ServerParameters.builder(java).args("-cp", System.getProperty("java.class.path"), ServeMain.class.getName(), root.toString()).build();
+    }
+
+    private McpSyncClient client(StdioClientTransport transport) {
+        return McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30)).initializationTimeout(Duration.ofSeconds(60)).build();
+    }
+
+    @Test
+    void otherClientsCanRunTasksAndReadRuns() throws Exception {
+        Files.createDirectories(root.resolve("project"));
+        try (var client = client(new StdioClientTransport(serveMain(), McpJsonDefaults.getMapper()))) {
+            assertThat(client.initialize().protocolVersion()).isEqualTo(ProtocolVersions.MCP_2025_11_25);
+            var tools = client.listTools().tools();
+            assertThat(tools).extracting(McpSchema.Tool::name).containsExactlyInAnyOrder("run_task", "list_runs", "get_run");
+            var runTask = tools.stream().filter(t -> t.name().equals("run_task")).findFirst().orElseThrow();
+            assertThat(runTask.annotations().destructiveHint()).isTrue();
+            assertThat(runTask.annotations().readOnlyHint()).isFalse();
+            assertThat(runTask.outputSchema()).containsKey("properties");
+            assertThat(tools.stream().filter(t -> t.name().equals("get_run")).findFirst().orElseThrow().annotations().readOnlyHint()).isTrue();
+
+            var ok = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "tidy up", "max_steps", 5, "workspace", "project")));
             assertThat(ok.isError()).isFalse();
-            assertThat(text(ok)).contains("did: tidy up (max_steps=5)").contains("run_id: run-1").contains("status: succeeded");
+            assertThat(text(ok)).contains("did: tidy up (max_steps=5, in project)").contains("run_id: run-1").contains("status: succeeded");
+            assertThat(ok.structuredContent()).isEqualTo(Map.of("run_id", "run-1", "status", "succeeded", "answer", "did: tidy up (max_steps=5, in project)"));
             var failed = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "please fail")));
             assertThat(failed.isError()).isTrue();
             assertThat(text(failed)).contains("budget exhausted");
-            assertThat(text(client.callTool(new McpSchema.CallToolRequest("list_runs", Map.of())))).contains("run-1").contains("run-2");
+            assertThat((Object) client.callTool(new McpSchema.CallToolRequest("list_runs", Map.of())).structuredContent()).isEqualTo(Map.of("runs", List.of(Map.of("id", "run-1"), Map.of("id", "run-2"))));
             assertThat(text(client.callTool(new McpSchema.CallToolRequest("get_run", Map.of("id", "run-1"))))).contains("tidy up");
             var missing = client.callTool(new McpSchema.CallToolRequest("get_run", Map.of("id", "nope")));
             assertThat(missing.isError()).isTrue();
             assertThat(text(missing)).contains("No run with id 'nope'");
+
+            // Bad input: named, and nothing is run or looked up.
+            var noTask = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of()));
+            assertThat(noTask.isError()).isTrue();
+            assertThat(text(noTask)).contains("task").doesNotContain("SQLITE");
+            var noId = client.callTool(new McpSchema.CallToolRequest("get_run", Map.of()));
+            assertThat(noId.isError()).isTrue();
+            assertThat(text(noId)).contains("id").doesNotContain("'null'");
+            var outside = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "x", "workspace", "../")));
+            assertThat(outside.isError()).isTrue();
+            assertThat(text(outside)).contains("outside the served root");
+            assertThat(text(client.callTool(new McpSchema.CallToolRequest("list_runs", Map.of())))).doesNotContain("run-3");
+
+            // Runs as resources, skills as prompts.
+            assertThat(client.listResources().resources()).extracting(McpSchema.Resource::uri).contains("apprentice://runs");
+            assertThat(client.listResourceTemplates().resourceTemplates()).extracting(McpSchema.ResourceTemplate::uriTemplate).contains("apprentice://runs/{id}");
+            var run = client.readResource(new McpSchema.ReadResourceRequest("apprentice://runs/run-1"));
+            assertThat(((McpSchema.TextResourceContents) run.contents().getFirst()).text()).contains("tidy up");
+            try {
+                client.readResource(new McpSchema.ReadResourceRequest("apprentice://runs/none"));
+                throw new AssertionError("reading a run that does not exist succeeded");
+            } catch (McpError e) {
+                assertThat(e.getJsonRpcError().code()).isEqualTo(McpSchema.ErrorCodes.RESOURCE_NOT_FOUND);
+            }
+            assertThat(client.listPrompts().prompts()).extracting(McpSchema.Prompt::name).containsExactly("review");
+            var prompt = client.getPrompt(new McpSchema.GetPromptRequest("review", Map.of("arguments", "only src/")));
+            assertThat(((McpSchema.TextContent) prompt.messages().getFirst().content()).text()).contains("Review the staged changes").contains("only src/");
+        }
+    }
+
+    /** A client that only speaks the first revision still gets served, in that revision. */
+    @Test
+    void anOlderClientIsAnsweredInItsRevision() {
+        var old = new StdioClientTransport(serveMain(), McpJsonDefaults.getMapper()) {
+            @Override public List<String> protocolVersions() { return List.of(ProtocolVersions.MCP_2024_11_05); }
+        };
+        try (var client = client(old)) {
+            assertThat(client.initialize().protocolVersion()).isEqualTo(ProtocolVersions.MCP_2024_11_05);
+            assertThat(text(client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "old times"))))).contains("did: old times");
+        }
+    }
+
+    /** The server by hand over its stdin and stdout. */
+    private final class Raw implements AutoCloseable {
+        final Process process;
+        final Writer in;
+        final BufferedReader out;
+        final List<JsonNode> seen = new ArrayList<>();
+
+        Raw() throws Exception {
+            var p = serveMain();
+            var cmd = new ArrayList<String>();
+            cmd.add(p.getCommand());
+            cmd.addAll(p.getArgs());
+            process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        }
+
+        void send(String line) throws Exception {
+            in.write(line + "\n");
+            in.flush();
+        }
+
+        /** Reads messages until one matches (the test's timeout bounds the wait). */
+        JsonNode until(Predicate<JsonNode> wanted) throws Exception {
+            String line;
+            while ((line = out.readLine()) != null) {
+                var m = JSON.readTree(line);
+                seen.add(m);
+                if (wanted.test(m)) return m;
+            }
+            throw new AssertionError("the server closed its output; it sent " + seen);
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aMalformedLineIsAParseErrorAndEndOfInputEndsTheServer() throws Exception {
+        try (var raw = new Raw()) {
+            raw.send("{nope");
+            var parse = raw.until(m -> m.has("error"));
+            assertThat(parse.at("/error/code").asInt()).isEqualTo(-32700);
+            assertThat(parse.get("id").isNull()).isTrue();
+            raw.send("[1, 2]");
+            assertThat(raw.until(m -> m.has("error")).at("/error/code").asInt()).isEqualTo(-32600);
+            raw.send(INIT);
+            var init = raw.until(m -> m.path("id").asInt() == 1);
+            assertThat(init.at("/result/protocolVersion").asText()).isEqualTo("2025-11-25");
+            raw.in.close();
+            assertThat(raw.process.waitFor(30, TimeUnit.SECONDS)).as("exited after the end of its input").isTrue();
+            assertThat(raw.process.exitValue()).isZero();
+        }
+    }
+
+    @Test
+    void runTaskReportsProgressAndStopsWhenCancelled() throws Exception {
+        try (var raw = new Raw()) {
+            raw.send(INIT);
+            raw.until(m -> m.path("id").asInt() == 1);
+            raw.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+            raw.send("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"run_task\","
+                    + "\"arguments\":{\"task\":\"slow work\"},\"_meta\":{\"progressToken\":\"p7\"}}}");
+            var first = raw.until(m -> "notifications/progress".equals(m.path("method").asText()));
+            assertThat(first.at("/params/progressToken").asText()).isEqualTo("p7");
+            assertThat(first.at("/params/message").asText()).isEqualTo("step 1");
+            raw.until(m -> "notifications/progress".equals(m.path("method").asText()) && m.at("/params/progress").asInt() >= 2);
+            raw.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":7,\"reason\":\"changed my mind\"}}");
+            var result = raw.until(m -> m.path("id").asInt() == 7);
+            assertThat(result.at("/result/structuredContent/status").asText()).isEqualTo("cancelled");
+            assertThat(result.at("/result/structuredContent/error").asText()).contains("cancelled by the client");
+            assertThat(raw.seen).anyMatch(m -> "notifications/message".equals(m.path("method").asText())
+                    && m.at("/params/data").asText().contains("run_task started"));
         }
     }
 
     @Test
     void streamableHttpServesTheSameTools() throws Exception {
-        var backend = new ApprenticeBackend() {
-            @Override public Outcome runTask(String task, String workspace, String model, Integer maxSteps) {
-                return new Outcome("run-h", "succeeded", "over http: " + task, null);
-            }
-            @Override public String listRunsJson(int limit) { return "[{\"id\":\"run-h\"}]"; }
-            @Override public String getRunJson(String id) { return "{\"id\":\"" + id + "\"}"; }
-        };
-        try (var server = ApprenticeMcpServer.http(backend, "127.0.0.1", 0)) {
+        try (var server = ApprenticeMcpServer.http(new ServeMain.Backend(), ApprenticeMcpServer.Options.confinedTo(root), "127.0.0.1", 0)) {
             var transport = io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport
                     .builder("http://127.0.0.1:" + server.port()).endpoint("/mcp").build();
             try (var client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30)).build()) {
-                client.initialize();
+                assertThat(client.initialize().protocolVersion()).isEqualTo(ProtocolVersions.MCP_2025_11_25);
                 assertThat(client.listTools().tools()).extracting(McpSchema.Tool::name).contains("run_task");
                 var r = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "ping")));
-                assertThat(text(r)).contains("over http: ping").contains("run_id: run-h");
+                assertThat(text(r)).contains("did: ping").contains("run_id: run-1");
             }
         }
     }

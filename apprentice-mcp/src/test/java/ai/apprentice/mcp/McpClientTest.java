@@ -6,6 +6,7 @@ import ai.apprentice.testkit.McpReferenceServers;
 
 import ai.apprentice.json.Json;
 import ai.apprentice.tool.Tool;
+import io.modelcontextprotocol.spec.ProtocolVersions;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -34,6 +35,7 @@ class McpClientTest {
         try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(30))) {
             var tools = mcp.tools();
             assertThat(mcp.problems()).isEmpty();
+            assertThat(mcp.connection("everything").protocolVersion()).isEqualTo(ProtocolVersions.MCP_2025_11_25);
             var echo = tool(tools, "mcp__everything__echo");
             assertThat(echo.parameters().at("/properties/message/type").asText()).isEqualTo("string");
             var result = echo.execute(Json.object().put("message", "hello"), null);
@@ -97,6 +99,7 @@ class McpClientTest {
             var config = McpServerConfig.http("remote", "http://127.0.0.1:" + port + "/mcp", Map.of("X-Test", "1"));
             try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(30))) {
                 var echo = tool(mcp.tools(), "mcp__remote__echo");
+                assertThat(mcp.connection("remote").protocolVersion()).isEqualTo(ProtocolVersions.MCP_2025_11_25);
                 assertThat(echo.execute(Json.object().put("message", "over http"), null).content()).isEqualTo("Echo: over http");
             }
         } finally {
@@ -157,6 +160,89 @@ class McpClientTest {
             assertThat(mcp.tools()).isEmpty();
             assertThat(mcp.problems()).singleElement().asString().contains("'apprentice-no-such-mcp-server' was not found")
                     .contains("mcp_servers.nocmd.command");
+        }
+    }
+
+    private static McpServerConfig tiny(String mode) {
+        var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return McpServerConfig.stdio("tiny", java, List.of("-cp", System.getProperty("java.class.path"), TinyServerMain.class.getName(), mode), Map.of());
+    }
+
+    @Test
+    void aServerWithoutToolsIsConnectedForItsResourcesAndPrompts() throws Exception {
+        try (var mcp = new McpClientManager(List.of(tiny("no-tools")), Duration.ofSeconds(60))) {
+            var tools = mcp.tools();
+            assertThat(mcp.problems()).isEmpty();
+            assertThat(tools).extracting(Tool::name).containsExactly("mcp__tiny__resources");
+            var listing = tool(tools, "mcp__tiny__resources").execute(Json.object(), null);
+            assertThat(listing.content()).contains("tiny://note");
+            var read = tool(tools, "mcp__tiny__resources").execute(Json.object().put("uri", "tiny://note"), null);
+            assertThat(read.error()).isFalse();
+            assertThat(read.content()).isEqualTo("a note from tiny");
+            var missing = tool(tools, "mcp__tiny__resources").execute(Json.object().put("uri", "tiny://none"), null);
+            assertThat(missing.error()).isTrue();
+            assertThat(missing.content()).contains("MCP server 'tiny'");
+            assertThat(mcp.connection("tiny").prompts()).extracting(p -> p.name()).containsExactly("greet");
+        }
+    }
+
+    @Test
+    void aResultWithOnlyStructuredContentReachesTheModelAsJson() throws Exception {
+        try (var mcp = new McpClientManager(List.of(tiny("structured")), Duration.ofSeconds(60))) {
+            var r = tool(mcp.tools(), "mcp__tiny__weather").execute(Json.object(), null);
+            assertThat(r.error()).as(r.content()).isFalse();
+            assertThat(Json.tree(r.content()).get("celsius").asDouble()).isEqualTo(21.5);
+        }
+    }
+
+    @Test
+    void theWorkspaceIsTheRootAndProgressAndLogsAreShown() throws Exception {
+        var config = McpServerConfig.stdio("everything", "node", List.of(McpReferenceServers.entry("server-everything").toString()), Map.of());
+        var notices = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        try (var mcp = new McpClientManager(List.of(config), Duration.ofSeconds(30), List.of(tmp), notices::add)) {
+            var tools = mcp.tools();
+            // The server registers get-roots-list only for a client that declares roots.
+            var roots = tool(tools, "mcp__everything__get-roots-list").execute(Json.object(), null);
+            assertThat(roots.content()).contains(tmp.toUri().toString().replaceAll("/$", ""));
+            var longOne = tool(tools, "mcp__everything__trigger-long-running-operation").execute(Json.object().put("duration", 1).put("steps", 2), null);
+            assertThat(longOne.error()).as(longOne.content()).isFalse();
+            assertThat(notices).anyMatch(n -> n.startsWith("[everything] progress 1/2"));
+        }
+    }
+
+    @Test
+    void a401IsExplainedAsAnAuthenticationProblem() throws Exception {
+        McpAuthenticator auth = t -> t.equals("apt_right-token-0123456789") ? java.util.Optional.of("t") : java.util.Optional.empty();
+        try (var server = ApprenticeMcpServer.http(new ServeMain.Backend(), new ApprenticeMcpServer.Options(tmp, auth, List.of()), "127.0.0.1", 0);
+                var mcp = new McpClientManager(List.of(McpServerConfig.http("guarded", server.url(), Map.of())), Duration.ofSeconds(20))) {
+            assertThat(mcp.tools()).isEmpty();
+            assertThat(mcp.problems()).singleElement().asString().contains("authentication failed (HTTP 401)").contains("Authorization=Bearer TOKEN");
+        }
+        try (var server = ApprenticeMcpServer.http(new ServeMain.Backend(), new ApprenticeMcpServer.Options(tmp, auth, List.of()), "127.0.0.1", 0);
+                var mcp = new McpClientManager(List.of(McpServerConfig.http("guarded", server.url(),
+                        Map.of("Authorization", "Bearer apt_right-token-0123456789"))), Duration.ofSeconds(20))) {
+            assertThat(tool(mcp.tools(), "mcp__guarded__list_runs").execute(Json.object(), null).error()).isFalse();
+            assertThat(tool(mcp.tools(), "mcp__guarded__resources").execute(Json.object(), null).content()).contains("apprentice://runs");
+        }
+    }
+
+    /** A server that answers too much or writes garbage: the agent gets an error observation naming it, the others go on. */
+    @Test
+    void aMisbehavingServerGivesErrorsNamingItAndLeavesTheOthersAlone() throws Exception {
+        var misbehaving = new McpServerConfig("bad", tiny("misbehaving").command(), tiny("misbehaving").args(), Map.of(), null, null);
+        var good = new McpServerConfig("good", tiny("structured").command(), tiny("structured").args(), Map.of(), null, null);
+        try (var mcp = new McpClientManager(List.of(misbehaving, good), Duration.ofSeconds(10))) {
+            var tools = mcp.tools();
+            assertThat(mcp.problems()).isEmpty();
+            var huge = tool(tools, "mcp__bad__huge").execute(Json.object(), null);
+            assertThat(huge.error()).isTrue();
+            assertThat(huge.content()).contains("MCP server 'bad'");
+            assertThat(tool(tools, "mcp__good__weather").execute(Json.object(), null).content()).contains("21.5");
+            var garbage = tool(tools, "mcp__bad__garbage").execute(Json.object(), null);
+            // The SDK's stdio reader stops at a line that is not JSON, so this shows only as the request timeout.
+            assertThat(garbage.error()).isTrue();
+            assertThat(garbage.content()).contains("MCP server 'bad'");
+            assertThat(tool(tools, "mcp__good__weather").execute(Json.object(), null).error()).isFalse();
         }
     }
 }

@@ -1,43 +1,57 @@
 package ai.apprentice.mcp;
 
-import java.util.LinkedHashMap;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
-/** A child process for the server test: serves apprentice's MCP tools over stdio with an in-memory backend. */
+/** A child process for the server tests: serves apprentice's MCP tools over stdio with an in-memory backend. */
 public final class ServeMain {
+    /** An in-memory backend: a task with "fail" fails, one with "slow" reports progress until it is cancelled. */
+    static final class Backend implements ApprenticeBackend {
+        final Map<String, String> runs = new ConcurrentHashMap<>();
+
+        @Override
+        public Outcome runTask(String task, Path workspace, String model, Integer maxSteps, Control control) throws InterruptedException {
+            String id = "run-" + (runs.size() + 1);
+            runs.put(id, task);
+            if (task.contains("slow")) {
+                var cancelled = new CountDownLatch(1);
+                control.onCancel(cancelled::countDown);
+                for (int i = 1; i <= 120; i++) {
+                    control.progress("step " + i);
+                    if (cancelled.await(100, TimeUnit.MILLISECONDS)) return new Outcome(id, "cancelled", null, "cancelled by the client at step " + i);
+                }
+                return new Outcome(id, "succeeded", "slow work done", null);
+            }
+            return task.contains("fail") ? new Outcome(id, "failed", null, "budget exhausted")
+                    : new Outcome(id, "succeeded", "did: " + task + " (max_steps=" + maxSteps + ", in " + workspace.getFileName() + ")", null);
+        }
+
+        @Override
+        public String listRunsJson(int limit) {
+            return "[" + String.join(",", runs.keySet().stream().sorted().limit(limit).map(k -> "{\"id\":\"" + k + "\"}").toList()) + "]";
+        }
+
+        @Override
+        public String getRunJson(String id) {
+            if (!runs.containsKey(id)) throw new IllegalArgumentException("No run with id '" + id + "'");
+            return "{\"id\":\"" + id + "\",\"task\":\"" + runs.get(id) + "\"}";
+        }
+
+        @Override
+        public List<Prompt> prompts() {
+            return List.of(new Prompt("review", "Review the changes", "Review the staged changes for bugs."));
+        }
+    }
+
     public static void main(String[] args) throws Exception {
-        Map<String, String> runs = new LinkedHashMap<>();
-        var backend = new ApprenticeBackend() {
-            @Override
-            public Outcome runTask(String task, String workspace, String model, Integer maxSteps) {
-                String id = "run-" + (runs.size() + 1);
-                runs.put(id, task);
-                return task.contains("fail") ? new Outcome(id, "failed", null, "budget exhausted")
-                        : new Outcome(id, "succeeded", "did: " + task + " (max_steps=" + maxSteps + ")", null);
-            }
-
-            @Override
-            public String listRunsJson(int limit) {
-                return "[" + String.join(",", runs.keySet().stream().limit(limit).map(k -> "{\"id\":\"" + k + "\"}").toList()) + "]";
-            }
-
-            @Override
-            public String getRunJson(String id) {
-                if (!runs.containsKey(id)) throw new IllegalArgumentException("No run with id '" + id + "'");
-                return "{\"id\":\"" + id + "\",\"task\":\"" + runs.get(id) + "\"}";
-            }
-        };
-        var closed = new java.util.concurrent.CountDownLatch(1);
-        var in = new java.io.FilterInputStream(System.in) {
-            @Override
-            public int read(byte[] b, int off, int len) throws java.io.IOException {
-                int n = super.read(b, off, len);
-                if (n < 0) closed.countDown();
-                return n;
-            }
-        };
-        ApprenticeMcpServer.stdio(backend, in, System.out);
-        closed.await(); // the client closed our stdin: done
+        var root = Path.of(args.length > 0 ? args[0] : ".");
+        try (var server = ApprenticeMcpServer.stdio(new Backend(), ApprenticeMcpServer.Options.confinedTo(root), System.in, System.out)) {
+            server.awaitEnd(); // the client closed our stdin: done
+        }
         System.exit(0);
     }
 }

@@ -81,7 +81,7 @@ public final class Tokens implements AutoCloseable {
     }
 
     /** The name of the live token {@code token} is, if any. Compared by hash: the lookup takes the same path for every guess. */
-    Optional<String> verify(String token) {
+    public Optional<String> verify(String token) {
         var found = find(token);
         // Looked up every time, so a token revoked from another process stops working at once; last use is written once a minute.
         found.ifPresent(f -> {

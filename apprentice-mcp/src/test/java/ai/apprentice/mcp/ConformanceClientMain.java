@@ -1,0 +1,34 @@
+package ai.apprentice.mcp;
+
+import ai.apprentice.json.Json;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The client the conformance suite drives ({@code conformance client --command ...}): apprentice's MCP client
+ * connects to the URL it is given and does what the scenario ({@code MCP_CONFORMANCE_SCENARIO}) expects of a client.
+ */
+public final class ConformanceClientMain {
+    public static void main(String[] args) throws Exception {
+        var scenario = System.getenv().getOrDefault("MCP_CONFORMANCE_SCENARIO", "initialize");
+        var server = McpServerConfig.http("conformance", args[args.length - 1], Map.of());
+        try (var mcp = new McpClientManager(List.of(server), Duration.ofSeconds(20), List.of(), System.err::println)) {
+            var tools = mcp.tools();
+            if (!mcp.problems().isEmpty()) {
+                System.err.println(mcp.problems());
+                System.exit(1);
+            }
+            for (var t : tools) {
+                var arguments = switch (t.name()) {
+                    case "mcp__conformance__add_numbers" -> Json.object().put("a", 2).put("b", 3);
+                    default -> Json.object();
+                };
+                if (scenario.equals("initialize") || t.name().endsWith("__resources")) continue;
+                var r = t.execute(arguments, null);
+                System.out.println(t.name() + " -> " + r.content());
+            }
+        }
+        System.exit(0);
+    }
+}

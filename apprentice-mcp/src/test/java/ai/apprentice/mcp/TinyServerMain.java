@@ -1,0 +1,52 @@
+package ai.apprentice.mcp;
+
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures;
+import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A small SDK server in a child JVM for the client tests: "no-tools" offers only a resource and a prompt (no tools
+ * capability at all); "structured" has one tool whose result is structured content only.
+ */
+public final class TinyServerMain {
+    public static void main(String[] args) throws Exception {
+        var provider = new StdioServerTransportProvider(McpJsonDefaults.getMapper());
+        var spec = McpServer.sync(provider).serverInfo("tiny", "1");
+        if (args[0].equals("no-tools")) {
+            var note = McpSchema.Resource.builder().uri("tiny://note").name("note").mimeType("text/plain").build();
+            spec.capabilities(McpSchema.ServerCapabilities.builder().resources(false, false).prompts(false).build())
+                    .resources(new McpServerFeatures.SyncResourceSpecification(note, (ex, req) ->
+                            new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(req.uri(), "text/plain", "a note from tiny")))))
+                    .prompts(new McpServerFeatures.SyncPromptSpecification(new McpSchema.Prompt("greet", "Say hello", List.of()),
+                            (ex, req) -> new McpSchema.GetPromptResult("hello", List.of(new McpSchema.PromptMessage(McpSchema.Role.USER, new McpSchema.TextContent("Say hello."))))));
+        } else if (args[0].equals("misbehaving")) {
+            // "huge" answers with a message over the client's 16 MiB limit; "garbage" writes a line that is not JSON first.
+            var huge = McpSchema.Tool.builder().name("huge").description("too big").inputSchema(McpJsonDefaults.getMapper(), "{\"type\":\"object\"}").build();
+            var garbage = McpSchema.Tool.builder().name("garbage").description("not JSON").inputSchema(McpJsonDefaults.getMapper(), "{\"type\":\"object\"}").build();
+            var ok = McpSchema.Tool.builder().name("ok").description("fine").inputSchema(McpJsonDefaults.getMapper(), "{\"type\":\"object\"}").build();
+            spec.capabilities(McpSchema.ServerCapabilities.builder().tools(false).build()).tools(
+                    McpServerFeatures.SyncToolSpecification.builder().tool(huge).callHandler((ex, req) ->
+                            McpSchema.CallToolResult.builder().addTextContent("x".repeat(17 * 1024 * 1024)).build()).build(),
+                    McpServerFeatures.SyncToolSpecification.builder().tool(garbage).callHandler((ex, req) -> {
+                        System.out.println("this is not JSON-RPC {");
+                        System.out.flush();
+                        return McpSchema.CallToolResult.builder().addTextContent("after garbage").build();
+                    }).build(),
+                    McpServerFeatures.SyncToolSpecification.builder().tool(ok).callHandler((ex, req) ->
+                            McpSchema.CallToolResult.builder().addTextContent("ok").build()).build());
+        } else {
+            var weather = McpSchema.Tool.builder().name("weather").description("structured only")
+                    .inputSchema(McpJsonDefaults.getMapper(), "{\"type\":\"object\"}")
+                    .outputSchema(McpJsonDefaults.getMapper(), "{\"type\":\"object\",\"properties\":{\"celsius\":{\"type\":\"number\"}},\"required\":[\"celsius\"]}").build();
+            spec.capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+                    .tools(McpServerFeatures.SyncToolSpecification.builder().tool(weather).callHandler((ex, req) ->
+                            McpSchema.CallToolResult.builder().content(List.of()).structuredContent(Map.of("celsius", 21.5)).build()).build());
+        }
+        spec.build();
+        Thread.currentThread().join(); // until the client ends the process
+    }
+}
