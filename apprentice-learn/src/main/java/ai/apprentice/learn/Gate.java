@@ -42,6 +42,18 @@ public final class Gate {
     /** What the gate measured and decided. */
     public record Verdict(boolean accepted, String reason, int k, int tasks, double incumbent, double candidate, double delta,
                           double low, double high, double incumbentCost, double candidateCost, String costUnit, boolean stoppedEarly) {
+        /** This acceptance held again on fresh trials: the verdict stands, and says so. */
+        Verdict replicated(Verdict again) {
+            return new Verdict(true, reason + "; replicated on fresh trials (" + String.format("%+.3f", again.delta()) + ")", k, tasks,
+                    incumbent, candidate, delta, low, high, incumbentCost, candidateCost, costUnit, stoppedEarly);
+        }
+
+        /** This acceptance did not hold on fresh trials: rejected, as chance. */
+        Verdict notReplicated(Verdict again) {
+            return new Verdict(false, "not replicated: " + reason + ", but fresh trials gave " + again.reason(), k, tasks,
+                    incumbent, candidate, delta, low, high, incumbentCost, candidateCost, costUnit, stoppedEarly);
+        }
+
         public ObjectNode json() {
             var o = Json.object().put("accepted", accepted).put("reason", reason).put("k", k).put("tasks", tasks)
                     .put("incumbent_pass_hat_k", incumbent).put("candidate_pass_hat_k", candidate).put("delta", delta);

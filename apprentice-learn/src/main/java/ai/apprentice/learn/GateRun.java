@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * One pass of the gate: the incumbent's evaluation on the held-out tasks (reused when given, so a loop pays for it
  * once per incumbent), the candidate's in two halves with a stop for futility after the first (no better there, and,
- * when a margin allows cheaper candidates, not a cheaper one within the margin either), and the verdict.
+ * when a margin allows cheaper candidates, not a cheaper one within the margin either), and the verdict; an acceptance
+ * is kept only if fresh trials of both arms accept again.
  */
 public final class GateRun {
     public record Result(Gate.Verdict verdict, Evaluator.Evaluation incumbent, Evaluator.Evaluation candidate, int rollouts) {}
@@ -38,7 +39,17 @@ public final class GateRun {
             cand = evaluator.evaluate("candidate", candidateSession, split, tasks, options.k(), seed);
         }
         rollouts += cand.rolloutsNow();
-        return new Result(Gate.judge(inc.trials(), cand.trials(), options, false), inc, cand, rollouts);
+        var verdict = Gate.judge(inc.trials(), cand.trials(), options, false);
+        if (!verdict.accepted()) return new Result(verdict, inc, cand, rollouts);
+        // A loop gates many candidates, and at a 95% interval one in forty that change nothing looks better by chance:
+        // an acceptance must replicate on fresh trials of both arms (other seeds) before it is kept.
+        long again = seed ^ 0x5DEECE66DL;
+        var inc2 = evaluator.evaluate("incumbent (replication)", incumbentSession, split, tasks, options.k(), again);
+        var cand2 = evaluator.evaluate("candidate (replication)", candidateSession, split, tasks, options.k(), again);
+        rollouts += inc2.rolloutsNow() + cand2.rolloutsNow();
+        var replicated = Gate.judge(inc2.trials(), cand2.trials(), options, false);
+        if (replicated.accepted()) return new Result(verdict.replicated(replicated), inc, cand, rollouts);
+        return new Result(verdict.notReplicated(replicated), inc, cand, rollouts);
     }
 
     /** The incumbent's trials of the tasks the candidate has run so far. */
