@@ -125,6 +125,9 @@ final class EvalCommand implements Callable<Integer> {
         cli.err.println();
         var summary = Summary.json(environment.name(), split, results, meta.path("seed").asLong());
         summary.put("id", id);
+        summary.put("agent", !meta.path("agent").asText().isEmpty() ? meta.path("agent").asText()
+                : !meta.path("model").asText().isEmpty() ? meta.path("model").asText() : "(default model)");
+        summary.put("finished_at", java.time.Instant.now().toString());
         summary.put("user_simulator", meta.path("agent").asText().isEmpty() ? environment.userSimulator() : "none (" + meta.path("agent").asText() + " policy)");
         Files.writeString(folder.resolve("summary.json"), summary.toPrettyString());
         if (report != null) Report.write(report, summary, results);

@@ -68,6 +68,13 @@ class EvalCommandTest {
                 .contains("results: " + home.resolve("evals"));
         var random = cli.run("eval", "taubench-airline", "--data", data, "--agent", "random", "--tasks", "0-2", "-k", "2", "--json");
         var goldId = gold.out().lines().filter(l -> l.startsWith("results: ")).findFirst().orElseThrow().replaceFirst(".*/", "");
+        var html = Files.readString(report);
+        assertThat(html).as("the header names the evaluation").contains("<code>" + goldId + "</code>").contains("agent: gold")
+                .containsPattern("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}");
+        assertThat(html).as("a table with intervals").contains("<th>pass^k</th><th>95% CI</th><th>pass@k</th><th>95% CI</th>")
+                .contains("<tr><td>2</td><td>1.000</td><td>[1.000, 1.000]</td>");
+        assertThat(html).as("k ticks, interval bands, pass@k dashed").contains("text-anchor=\"middle\">2</text>").contains("fill-opacity=\"0.15\"")
+                .contains("stroke-dasharray").contains("every trial cost $0").contains("none: no model ran");
         var randomId = Json.tree(random.out()).get("id").asText();
 
         var list = cli.run("eval", "list");
