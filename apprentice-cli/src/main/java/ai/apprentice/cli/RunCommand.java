@@ -145,7 +145,7 @@ final class RunCommand implements Callable<Integer> {
             long millis = (System.nanoTime() - started) / 1_000_000;
             switch (format) {
                 case STREAM_JSON -> { } // run_finished said it all
-                case JSON -> cli.out.println(Json.write(summary(result, millis)));
+                case JSON -> cli.out.println(Json.write(summary(result, millis, unpriced(cli, result.runId()))));
                 case TEXT -> {
                     if (result.status() == RunStatus.SUCCEEDED) {
                         // Streamed already on a terminal; shown as the printer shows it: redacted, controls visible.
@@ -155,7 +155,7 @@ final class RunCommand implements Callable<Integer> {
                                 + (result.error() != null ? ": " + Visible.escapeText(Redactor.standard().redact(result.error())) : "")
                                 + "\nresume it with: apprentice runs resume " + result.runId());
                     }
-                    cli.err.println(spent(result, millis));
+                    cli.err.println(spent(result, millis, unpriced(cli, result.runId())));
                 }
             }
             return ExitCodes.of(result.status());
@@ -165,14 +165,24 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The last line on stderr: what the run cost. */
-    static String spent(RunResult r, long millis) {
+    static String spent(RunResult r, long millis, boolean unpriced) {
         var u = r.usage();
-        return String.format(Locale.ROOT, "(%d step%s · %,d tokens: %,d in, %,d out · $%.4f · %.1fs)", r.steps(), r.steps() == 1 ? "" : "s",
-                u.total(), u.inputTokens(), u.outputTokens(), r.costUsd(), millis / 1000.0);
+        return String.format(Locale.ROOT, "(%d step%s · %,d tokens: %,d in, %,d out · %s · %.1fs)", r.steps(), r.steps() == 1 ? "" : "s",
+                u.total(), u.inputTokens(), u.outputTokens(), unpriced ? "cost unknown (no price for this model)" : String.format(Locale.ROOT, "$%.4f", r.costUsd()),
+                millis / 1000.0);
+    }
+
+    /** Whether a model call of the run had no price: then its cost is unknown, not $0. */
+    static boolean unpriced(Cli cli, String runId) {
+        try {
+            return cli.store().events(runId).stream().anyMatch(e -> e instanceof ai.apprentice.runtime.Event.UsageEvent u && u.unpriced());
+        } catch (RuntimeException e) {
+            return false; // the line is a courtesy: a store that cannot be read does not fail the run
+        }
     }
 
     /** --output-format json: the outcome as one object (redacted like every event; JSON escapes the controls). */
-    private static java.util.Map<String, Object> summary(RunResult r, long millis) {
+    private static java.util.Map<String, Object> summary(RunResult r, long millis, boolean unpriced) {
         var m = new java.util.LinkedHashMap<String, Object>();
         m.put("run_id", r.runId());
         m.put("status", r.status().wireName());
@@ -182,6 +192,7 @@ final class RunCommand implements Callable<Integer> {
         m.put("steps", r.steps());
         m.put("usage", java.util.Map.of("input_tokens", r.usage().inputTokens(), "output_tokens", r.usage().outputTokens()));
         m.put("cost_usd", r.costUsd());
+        if (unpriced) m.put("cost_unknown", "no price for this model");
         m.put("duration_ms", millis);
         return m;
     }

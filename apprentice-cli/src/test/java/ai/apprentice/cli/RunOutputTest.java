@@ -37,6 +37,21 @@ class RunOutputTest {
     }
 
     @Test
+    void aModelWithoutAPriceSaysItsCostIsUnknownInsteadOfZero() {
+        try (var mock = new ai.apprentice.testkit.MockOpenAiServer()) {
+            mock.enqueue(ai.apprentice.testkit.MockReply.text("The answer is 42."));
+            cli.env.put("OPENAI_API_KEY", "sk-test");
+            cli.env.put("APPRENTICE_MEMORY", "off"); // no extraction call after the answer
+            var r = cli.run("run", "--model", "openai:no-such-priced-model", "--base-url", mock.baseUrl(), "what", "is", "it");
+            assertThat(r.exit()).as(r.err()).isEqualTo(0);
+            var last = r.err().strip().lines().reduce((a, b) -> b).orElseThrow();
+            assertThat(last).contains("cost unknown (no price for this model)").doesNotContain("$0");
+        }
+        var priced = cli.run("run", "--model", "scripted:s.jsonl", "what", "is", "it"); // a model on this machine: free, so $0 is true
+        assertThat(priced.err().strip().lines().reduce((a, b) -> b).orElseThrow()).contains("$0.0000");
+    }
+
+    @Test
     void aTimeoutIsReportedAsWritten() throws Exception {
         Files.writeString(ws.resolve("slow.jsonl"), "{\"delay_ms\": 20000, \"text\": \"too late\"}\n");
         var r = cli.run("run", "--model", "scripted:slow.jsonl", "--timeout", "1s", "wait");
