@@ -12,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 
 /**
  * DingTalk's server API over the JDK's HTTP client (there is no official Java SDK for it on Maven Central that stays
@@ -26,16 +25,14 @@ final class DingTalkApi {
     private final URI base;
     private final String appKey;
     private final String appSecret;
-    private final Clock clock;
-    private String token;
-    private Instant tokenUntil = Instant.EPOCH;
+    private final ai.apprentice.channels.AccessToken token;
 
     DingTalkApi(HttpClient http, URI base, String appKey, String appSecret, Clock clock) {
         this.http = http;
         this.base = base;
         this.appKey = appKey;
         this.appSecret = appSecret;
-        this.clock = clock;
+        this.token = new ai.apprentice.channels.AccessToken(clock, this::issue);
     }
 
     URI base() {
@@ -43,20 +40,20 @@ final class DingTalkApi {
     }
 
     /** A fresh token (for {@code check}) or the cached one; the ChatException says what DingTalk answered. */
-    synchronized String token(boolean fresh) throws ChatException {
-        if (!fresh && token != null && clock.instant().isBefore(tokenUntil)) return token;
+    String token(boolean fresh) throws ChatException {
+        return token.get(fresh);
+    }
+
+    private ai.apprentice.channels.AccessToken.Issued issue() throws ChatException {
         var body = Json.object().put("appKey", appKey).put("appSecret", appSecret);
         var answer = send("POST", "/v1.0/oauth2/accessToken", body, false);
         var t = answer.path("accessToken").asText("");
         if (t.isEmpty()) throw new ChatException("dingtalk: /v1.0/oauth2/accessToken answered without an accessToken");
-        token = t;
-        // a margin of five minutes, so that no call goes out with a token about to end
-        tokenUntil = clock.instant().plusSeconds(Math.max(60, answer.path("expireIn").asLong(7200) - 300));
-        return token;
+        return new ai.apprentice.channels.AccessToken.Issued(t, answer.path("expireIn").asLong(7200));
     }
 
     long tokenSeconds() {
-        return Duration.between(clock.instant(), tokenUntil).toSeconds();
+        return token.secondsLeft();
     }
 
     JsonNode post(String path, ObjectNode body) throws ChatException {
@@ -89,9 +86,7 @@ final class DingTalkApi {
         // errors are {"code": "...", "message": "..."} with a 4xx/5xx status (open.dingtalk.com "server API error codes")
         if (response.statusCode() / 100 != 2) {
             if (response.statusCode() == 401 && authorized) {
-                synchronized (this) {
-                    tokenUntil = Instant.EPOCH; // the token was revoked: the next call fetches another
-                }
+                token.forget(null); // the token was revoked: the next call fetches another
             }
             throw new ChatException("dingtalk: " + method + " " + path + " answered " + response.statusCode() + " "
                     + answer.path("code").asText("") + ": " + answer.path("message").asText(response.body()));

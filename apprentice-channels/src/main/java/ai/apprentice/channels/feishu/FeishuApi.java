@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
 
@@ -33,33 +32,31 @@ final class FeishuApi {
     private final URI base;
     private final String appId;
     private final String appSecret;
-    private final Clock clock;
-    private String token;
-    private Instant tokenUntil = Instant.EPOCH;
+    private final ai.apprentice.channels.AccessToken token;
 
     FeishuApi(HttpClient http, URI base, String appId, String appSecret, Clock clock) {
         this.http = http;
         this.base = base;
         this.appId = appId;
         this.appSecret = appSecret;
-        this.clock = clock;
+        this.token = new ai.apprentice.channels.AccessToken(clock, this::issue);
     }
 
     /** A fresh token (for {@code check}) or the cached one; the ChatException says what Feishu answered. */
-    synchronized String token(boolean fresh) throws ChatException {
-        if (!fresh && token != null && clock.instant().isBefore(tokenUntil)) return token;
+    String token(boolean fresh) throws ChatException {
+        return token.get(fresh);
+    }
+
+    private ai.apprentice.channels.AccessToken.Issued issue() throws ChatException {
         var answer = send(json("POST", "/open-apis/auth/v3/tenant_access_token/internal", Json.object().put("app_id", appId).put("app_secret", appSecret)),
                 "POST /open-apis/auth/v3/tenant_access_token/internal");
         var t = answer.path("tenant_access_token").asText("");
         if (t.isEmpty()) throw new ChatException("feishu: tenant_access_token/internal answered without a tenant_access_token");
-        token = t;
-        // a margin of five minutes, so that no call goes out with a token about to end
-        tokenUntil = clock.instant().plusSeconds(Math.max(60, answer.path("expire").asLong(7200) - 300));
-        return token;
+        return new ai.apprentice.channels.AccessToken.Issued(t, answer.path("expire").asLong(7200));
     }
 
-    synchronized long tokenSeconds() {
-        return Duration.between(clock.instant(), tokenUntil).toSeconds();
+    long tokenSeconds() {
+        return token.secondsLeft();
     }
 
     /** An authorized JSON call; its {@code data}. */
@@ -179,10 +176,7 @@ final class FeishuApi {
             var message = "feishu: " + what + " answered " + response.statusCode() + " code " + answer.path("code").asText("?") + ": "
                     + answer.path("msg").asText("");
             if (TOKEN_INVALID.contains(code)) {
-                synchronized (this) {
-                    tokenUntil = Instant.EPOCH;
-                    token = null;
-                }
+                token.forget(null);
                 throw new TokenInvalid(message);
             }
             throw new ChatException(message);

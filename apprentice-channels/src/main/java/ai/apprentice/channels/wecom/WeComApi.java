@@ -13,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
 
@@ -32,31 +31,31 @@ final class WeComApi {
     private final URI base;
     private final String corpId;
     private final String corpSecret;
-    private final Clock clock;
-    private String token;
-    private Instant tokenExpires = Instant.EPOCH;
+    private final ai.apprentice.channels.AccessToken token;
 
     WeComApi(HttpClient http, URI base, String corpId, String corpSecret, Clock clock) {
         this.http = http;
         this.base = base;
         this.corpId = corpId;
         this.corpSecret = corpSecret;
-        this.clock = clock;
+        this.token = new ai.apprentice.channels.AccessToken(clock, this::issue);
     }
 
-    /** A token, from the cache while it has more than a minute left. */
-    synchronized String token() throws ChatException {
-        if (token != null && clock.instant().isBefore(tokenExpires.minusSeconds(60))) return token;
+    /** A token, from the cache while it has more than five minutes left. */
+    String token() throws ChatException {
+        return token.get(false);
+    }
+
+    private ai.apprentice.channels.AccessToken.Issued issue() throws ChatException {
         var url = base.resolve("cgi-bin/gettoken?corpid=" + enc(corpId) + "&corpsecret=" + enc(corpSecret));
         var answer = ok("gettoken", send(HttpRequest.newBuilder(url).timeout(TIMEOUT).GET().build(), "gettoken"));
-        token = answer.path("access_token").asText(null);
-        if (token == null) throw new ChatException("wecom gettoken answered without an access_token");
-        tokenExpires = clock.instant().plusSeconds(answer.path("expires_in").asLong(7200));
-        return token;
+        var t = answer.path("access_token").asText(null);
+        if (t == null) throw new ChatException("wecom gettoken answered without an access_token");
+        return new ai.apprentice.channels.AccessToken.Issued(t, answer.path("expires_in").asLong(7200));
     }
 
-    private synchronized void forgetToken(String stale) {
-        if (stale.equals(token)) token = null;
+    private void forgetToken(String stale) {
+        token.forget(stale);
     }
 
     /** {@code POST base/path?access_token=} with a JSON body; retried once with a new token when WeCom says the old one is stale. */
