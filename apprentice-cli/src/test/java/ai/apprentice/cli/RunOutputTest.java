@@ -52,6 +52,23 @@ class RunOutputTest {
     }
 
     @Test
+    void aPriceInTheConfigWithCachePricesPricesTheModelAndABadOneSaysWhere() throws Exception {
+        Files.writeString(home.resolve("config.yaml"), "prices:\n  openai:my-model: {input: 2.0, output: 8.0, cached_input: 0.5, cache_write: 2.0, as_of: 2026-12-01}\n");
+        try (var mock = new ai.apprentice.testkit.MockOpenAiServer()) {
+            mock.enqueue(ai.apprentice.testkit.MockReply.text("The answer is 42."));
+            cli.env.put("OPENAI_API_KEY", "sk-test");
+            cli.env.put("APPRENTICE_MEMORY", "off");
+            var r = cli.run("run", "--model", "openai:my-model", "--base-url", mock.baseUrl(), "what", "is", "it");
+            assertThat(r.exit()).as(r.err()).isEqualTo(0);
+            assertThat(r.err().strip().lines().reduce((a, b) -> b).orElseThrow()).doesNotContain("cost unknown").containsPattern("\\$[0-9.]+");
+        }
+        Files.writeString(home.resolve("config.yaml"), "prices:\n  openai:my-model: {input: 2.0, output: 8.0, cached_input: -1}\n");
+        var bad = cli.run("run", "--model", "scripted:s.jsonl", "hi");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("prices").contains("cached_input");
+    }
+
+    @Test
     void aTimeoutIsReportedAsWritten() throws Exception {
         Files.writeString(ws.resolve("slow.jsonl"), "{\"delay_ms\": 20000, \"text\": \"too late\"}\n");
         var r = cli.run("run", "--model", "scripted:slow.jsonl", "--timeout", "1s", "wait");

@@ -117,11 +117,21 @@ enum ConfigKey {
             if (!(v instanceof Map<?, ?> m)) throw new IllegalArgumentException();
             return m;
         });
-        static final Kind PRICES = new Kind("a mapping of model id to {input: USD per million tokens, output: USD per million tokens}", v -> {
+        static final Kind PRICES = new Kind("a mapping of model id to {input, output, and optionally cached_input and cache_write: "
+                + "USD per million tokens, not negative; as_of and source: text}", v -> {
             if (!(v instanceof Map<?, ?> m)) throw new IllegalArgumentException();
             for (var e : m.values()) {
                 if (!(e instanceof Map<?, ?> p) || !(p.get("input") instanceof Number) || !(p.get("output") instanceof Number)) {
                     throw new IllegalArgumentException();
+                }
+                for (var k : p.keySet()) {
+                    if (!java.util.Set.of("input", "output", "cached_input", "cache_write", "as_of", "source").contains(String.valueOf(k))) {
+                        throw new IllegalArgumentException();
+                    }
+                }
+                for (var k : List.of("input", "output", "cached_input", "cache_write")) {
+                    var n = p.get(k);
+                    if (n != null && (!(n instanceof Number num) || num.doubleValue() < 0)) throw new IllegalArgumentException();
                 }
             }
             return m;

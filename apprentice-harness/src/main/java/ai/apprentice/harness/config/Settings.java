@@ -104,7 +104,13 @@ public final class Settings {
         var out = new LinkedHashMap<String, Price>();
         ((Map<?, ?>) get(ConfigKey.PRICES)).forEach((model, p) -> {
             var m = (Map<?, ?>) p;
-            out.put(model.toString(), new Price(((Number) m.get("input")).doubleValue(), ((Number) m.get("output")).doubleValue()));
+            double input = ((Number) m.get("input")).doubleValue();
+            // without cache prices, cached and cache-written input cost what plain input does (the safe side of a bill)
+            out.put(model.toString(), new Price(input, ((Number) m.get("output")).doubleValue(),
+                    m.get("cached_input") instanceof Number c ? c.doubleValue() : input,
+                    m.get("cache_write") instanceof Number w ? w.doubleValue() : input,
+                    m.get("as_of") == null ? null : m.get("as_of").toString(),
+                    m.get("source") == null ? "configured" : m.get("source").toString()));
         });
         return out;
     }
