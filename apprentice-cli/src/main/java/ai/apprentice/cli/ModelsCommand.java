@@ -38,9 +38,10 @@ final class ModelsCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The built-in price table (config can add models); models missing from it are reported without a price, not as free. */
+    /** The built-in price table with the config's prices over it; models missing from it are reported without a price, not as free. */
     private int prices() {
         var table = new java.util.TreeMap<>(ai.apprentice.model.PriceTable.defaults().asMap());
+        table.putAll(cli.config(java.nio.file.Path.of("").toAbsolutePath(), java.util.Map.of()).prices());
         if (json) {
             cli.out.println(Json.MAPPER.valueToTree(table).toPrettyString());
             return 0;

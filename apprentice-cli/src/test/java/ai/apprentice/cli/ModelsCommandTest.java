@@ -28,4 +28,13 @@ class ModelsCommandTest {
         assertThat(gpt.path("cached_input_per_million").asDouble()).isEqualTo(0.5);
         assertThat(gpt.path("source").asText()).contains("openai.com");
     }
+
+    @Test
+    void pricesFromTheConfigAreShownBesideTheBuiltInOnes() throws Exception {
+        java.nio.file.Files.writeString(home.resolve("config.yaml"),
+                "prices:\n  openai:my-model: {input: 2.0, output: 8.0, cached_input: 0.5, as_of: 2026-12-01, source: our contract}\n");
+        var r = new CliHarness(home, workspace).run("models", "--prices");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("openai:my-model\\s+2\\.000\\s+0\\.500\\s+2\\.000\\s+8\\.000\\s+2026-12-01\\s+our contract");
+    }
 }
