@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "run", description = {"Run one task and print the answer.",
-        "Piped text on standard input becomes context of the task; a TASK of '-' reads the task itself from standard input."},
+        "Piped text on standard input becomes context of the task (when it starts within 5 s: APPRENTICE_STDIN_WAIT_MS);",
+        "a TASK of '-' reads the task itself from standard input."},
         footer = {"", "Output: the answer on stdout; progress and a last line of tokens and cost on stderr.",
                 "Exit codes: 0 succeeded, 1 run failed (model error, budget exhausted), 2 usage or config error, 130 interrupted.",
                 "Examples:",
@@ -84,10 +85,56 @@ final class RunCommand implements Callable<Integer> {
             return read;
         }
         if (!cli.stdinPiped) return given;
-        var context = readStdin();
+        var context = readContext();
         if (context.isBlank()) return given;
         // Tagged so that the model can tell the request from the material it is about.
         return given + "\n\n<stdin>\n" + context.stripTrailing() + "\n</stdin>";
+    }
+
+    /** How long piped context may take to start before the task goes on without it (ms; APPRENTICE_STDIN_WAIT_MS). */
+    static final long CONTEXT_WAIT_MS = 5_000;
+
+    /**
+     * Piped context, read to its end once it has started. A caller that hands apprentice a pipe it never writes to or
+     * closes (a process started with the defaults of ProcessBuilder or Node's spawn) must not hang the task: when
+     * nothing, not even the end, arrives within the wait, the task goes on without context and says so.
+     */
+    private String readContext() {
+        long waitMs = CONTEXT_WAIT_MS;
+        var configured = cli.env.get("APPRENTICE_STDIN_WAIT_MS");
+        if (configured != null) {
+            try {
+                waitMs = Math.max(0, Long.parseLong(configured.strip()));
+            } catch (NumberFormatException e) {
+                throw new UsageException("APPRENTICE_STDIN_WAIT_MS must be a number of milliseconds, not '" + configured + "'");
+            }
+        }
+        var reader = new java.io.InputStreamReader(cli.in, java.nio.charset.StandardCharsets.UTF_8);
+        var first = new java.util.concurrent.CompletableFuture<String>(); // the first chunk; "" at the end of input
+        Thread.ofVirtual().name("stdin-first-read").start(() -> {
+            try {
+                var buf = new char[8192];
+                int n = reader.read(buf);
+                first.complete(n < 0 ? "" : new String(buf, 0, n));
+            } catch (java.io.IOException e) {
+                first.completeExceptionally(e);
+            }
+        });
+        String head;
+        try {
+            head = first.get(waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            cli.err.println("apprentice: nothing came on standard input in " + waitMs + " ms; going on without it "
+                    + "(give slow input as a file, or run with < /dev/null to say there is none)");
+            return "";
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new UsageException("Cannot read standard input: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+        if (head.isEmpty()) return "";
+        return readRest(reader, new StringBuilder(head));
     }
 
     private String readStdin() {
@@ -95,21 +142,29 @@ final class RunCommand implements Callable<Integer> {
         var notice = WAITING.schedule(() -> cli.err.println("apprentice: reading standard input until it ends (piped text is the task's context); "
                 + "run with < /dev/null to give none"), 3, java.util.concurrent.TimeUnit.SECONDS);
         try {
-            var reader = new java.io.InputStreamReader(cli.in, java.nio.charset.StandardCharsets.UTF_8);
+            return readRest(new java.io.InputStreamReader(cli.in, java.nio.charset.StandardCharsets.UTF_8), new StringBuilder());
+        } finally {
+            notice.cancel(false);
+        }
+    }
+
+    /** Reads to the end of input after what {@code sb} holds, within the size limit. */
+    private static String readRest(java.io.Reader reader, StringBuilder sb) {
+        try {
             var buf = new char[8192];
-            var sb = new StringBuilder();
-            for (int n; (n = reader.read(buf)) > 0; ) {
+            if (sb.length() > MAX_STDIN_CHARS) throw tooLong();
+            for (int n; (n = reader.read(buf)) >= 0; ) {
                 sb.append(buf, 0, n);
-                if (sb.length() > MAX_STDIN_CHARS) {
-                    throw new UsageException("Standard input is over " + MAX_STDIN_CHARS + " characters; save it to a file in the workspace and name the file in the task");
-                }
+                if (sb.length() > MAX_STDIN_CHARS) throw tooLong();
             }
             return sb.toString();
         } catch (java.io.IOException e) {
             throw new UsageException("Cannot read standard input: " + e.getMessage(), e);
-        } finally {
-            notice.cancel(false);
         }
+    }
+
+    private static UsageException tooLong() {
+        return new UsageException("Standard input is over " + MAX_STDIN_CHARS + " characters; save it to a file in the workspace and name the file in the task");
     }
 
     private static final java.util.concurrent.ScheduledExecutorService WAITING = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {

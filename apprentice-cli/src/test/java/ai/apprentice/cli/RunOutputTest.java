@@ -86,6 +86,25 @@ class RunOutputTest {
     }
 
     @Test
+    void aPipeThatIsNeverWrittenNorClosedDoesNotHangTheTask() throws Exception {
+        Files.writeString(ws.resolve("echo.jsonl"), "{\"text\": \"done\"}\n");
+        cli.env.put("APPRENTICE_STDIN_WAIT_MS", "300");
+        var silent = new java.io.PipedInputStream(new java.io.PipedOutputStream()); // open, empty, never closed
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
+        int exit;
+        try (var o = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8);
+             var e = new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8)) {
+            exit = Main.run(new String[] {"run", "--workspace", ws.toString(), "--model", "scripted:echo.jsonl", "go"}, cli.env, silent, true, o, e, false);
+        }
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo("done\n");
+        assertThat(err.toString()).contains("nothing came on standard input in 300 ms; going on without it");
+        var task = Json.tree(cli.run("runs", "list", "--json").out()).get(0).get("task").asText();
+        assertThat(task).isEqualTo("go");
+    }
+
+    @Test
     void aDashReadsTheTaskFromStdin() throws Exception {
         Files.writeString(ws.resolve("echo.jsonl"), "{\"text\": \"42\"}\n");
         var r = cli.runWithInput("What is six times seven?\n", "run", "--model", "scripted:echo.jsonl", "-");
