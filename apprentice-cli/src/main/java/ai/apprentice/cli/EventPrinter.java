@@ -37,13 +37,20 @@ final class EventPrinter implements EventListener {
     private final StringBuilder lineSoFar = new StringBuilder();
     /** The same text as received, before redaction and escaping: a retry discards characters of this. */
     private final StringBuilder rawLine = new StringBuilder();
+    /** On a terminal, the answer's Markdown rendered line by line; null to show it as written. */
+    private final MarkdownLines markdown;
+    /** Columns of the terminal (0 unknown): how many rows a streamed line took, when it is redrawn rendered. */
+    private final java.util.function.IntSupplier width;
 
     /** {@code terminal}: a terminal that takes cursor movement and colour. */
     EventPrinter(PrintStream out, PrintStream err, boolean json, boolean terminal) {
-        this(out, err, json, terminal, terminal, false);
+        this(out, err, json, terminal, terminal, false, false, () -> 0);
     }
 
-    private EventPrinter(PrintStream out, PrintStream err, boolean json, boolean terminal, boolean color, boolean holdText) {
+    private EventPrinter(PrintStream out, PrintStream err, boolean json, boolean terminal, boolean color, boolean holdText,
+            boolean renderMarkdown, java.util.function.IntSupplier width) {
+        this.markdown = renderMarkdown ? new MarkdownLines(color) : null;
+        this.width = width;
         this.out = out;
         this.err = err;
         this.json = json;
@@ -54,12 +61,20 @@ final class EventPrinter implements EventListener {
 
     /** For a person at a terminal; {@code color} false when NO_COLOR asks for none (the cursor still moves). */
     static EventPrinter forTerminal(PrintStream out, PrintStream err, boolean color) {
-        return new EventPrinter(out, err, false, true, color, false);
+        return forTerminal(out, err, color, () -> 0);
+    }
+
+    /**
+     * The same, with the answer's Markdown rendered: each line streams as written and, once complete, is redrawn
+     * rendered ({@code width} gives the terminal's columns, to know how many rows a long line took).
+     */
+    static EventPrinter forTerminal(PrintStream out, PrintStream err, boolean color, java.util.function.IntSupplier width) {
+        return new EventPrinter(out, err, false, true, color, false, true, width);
     }
 
     /** Progress for a run whose answer is printed elsewhere (stdout, piped): tool calls and the text before them, no answer. */
     static EventPrinter progressOnly(PrintStream progress) {
-        return new EventPrinter(progress, progress, false, false, false, true);
+        return new EventPrinter(progress, progress, false, false, false, true, false, () -> 0);
     }
 
     private static final String[] FRAMES = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
@@ -147,6 +162,11 @@ final class EventPrinter implements EventListener {
                 reasoning = true;
             }
             case Event.ModelDelta d when holdText -> held.append(d.text());
+            case Event.ModelDelta d when markdown != null -> {
+                if (reasoning) endLine();
+                reasoning = false;
+                streamMarkdown(d.text());
+            }
             case Event.ModelDelta d -> {
                 if (reasoning) endLine();
                 reasoning = false;
@@ -168,6 +188,8 @@ final class EventPrinter implements EventListener {
             }
             case Event.ToolCallEvent c -> {
                 showHeld();
+                endLine();
+                if (markdown != null) markdown.reset();
                 line(dim("→ " + preview(c.call().name()) + " " + preview(c.call().arguments())));
                 var diff = Diffs.of(c.call().name(), Redactor.standard().redact(c.call().arguments()));
                 if (!diff.isEmpty()) pendingDiffs.put(c.call().id(), diff);
@@ -198,6 +220,7 @@ final class EventPrinter implements EventListener {
             case Event.StepCompleted s -> {
                 held.setLength(0); // a step without tool calls: its text is the answer (or a reply the loop nudges)
                 endLine();
+                if (markdown != null) markdown.reset();
             }
             case Event.RunFinished f -> {
                 held.setLength(0);
@@ -243,10 +266,56 @@ final class EventPrinter implements EventListener {
         } else {
             endLine();
             out.println(dim("(the answer above was cut off and starts again)"));
+            if (markdown != null) markdown.reset(); // the new attempt starts outside any code block the old one opened
             lineSoFar.setLength(0);
             rawLine.setLength(0);
         }
         out.flush();
+    }
+
+    /**
+     * Streamed answer text on a terminal: the current line shows as it arrives (written as is), and each line, once
+     * complete, is redrawn as Markdown renders it, unless rendering left it as it was.
+     */
+    private void streamMarkdown(String raw) {
+        int from = 0;
+        for (int nl = raw.indexOf('\n'); nl >= 0; nl = raw.indexOf('\n', from)) {
+            rawLine.append(raw, from, nl);
+            finishLine();
+            from = nl + 1;
+        }
+        if (from < raw.length()) {
+            var tail = raw.substring(from);
+            var shown = text(tail);
+            out.print(shown);
+            lineSoFar.append(shown);
+            rawLine.append(tail);
+            midLine = true;
+        }
+        out.flush();
+    }
+
+    /** Ends the streamed line: rendered in place of what was shown of it (redacted as a whole line), then a line break. */
+    private void finishLine() {
+        var rendered = markdown.render(text(rawLine.toString()));
+        var shown = lineSoFar.toString();
+        if (rendered.startsWith(shown)) {
+            out.print(rendered.substring(shown.length()));
+        } else {
+            out.print(erase(shown) + rendered);
+        }
+        out.println();
+        lineSoFar.setLength(0);
+        rawLine.setLength(0);
+        midLine = false;
+    }
+
+    /** Moves back over {@code shown}, printed from the start of a row, and clears it (its rows when it wrapped). */
+    private String erase(String shown) {
+        int columns = width.getAsInt();
+        int length = shown.codePointCount(0, shown.length());
+        int rows = columns > 0 && length > 0 ? (length + columns - 1) / columns : 1;
+        return "\r" + (rows > 1 ? "\u001b[" + (rows - 1) + "A" : "") + "\u001b[J";
     }
 
     private void showHeld() {
@@ -262,6 +331,10 @@ final class EventPrinter implements EventListener {
     }
 
     private void endLine() {
+        if (markdown != null && !rawLine.isEmpty()) {
+            finishLine();
+            return;
+        }
         lineSoFar.setLength(0);
         rawLine.setLength(0);
         if (midLine) {

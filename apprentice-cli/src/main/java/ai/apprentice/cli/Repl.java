@@ -53,6 +53,8 @@ final class Repl {
     private volatile RunHandle current;
     /** The printer of the run in progress, paused while an approval is asked. */
     private volatile EventPrinter printing;
+    /** The terminal lines are read from, null when piped: its width tells the printer how long lines wrap. */
+    private volatile Terminal terminal;
 
     private final ReplSessions sessions;
     /** The stored session this conversation is; null until the first turn of a new one. */
@@ -99,6 +101,7 @@ final class Repl {
             };
         }
         Terminal terminal = TerminalBuilder.builder().system(true).build();
+        this.terminal = terminal;
         terminal.handle(Terminal.Signal.INT, sig -> {
             var run = current;
             if (run != null) run.cancel();
@@ -252,7 +255,8 @@ final class Repl {
     }
 
     private EventPrinter printer() {
-        return cli.interactive ? EventPrinter.forTerminal(cli.out, cli.err, cli.colour()) : new EventPrinter(cli.out, cli.err, false, false);
+        var t = terminal;
+        return cli.interactive ? EventPrinter.forTerminal(cli.out, cli.err, cli.colour(), () -> t == null ? 0 : t.getWidth()) : new EventPrinter(cli.out, cli.err, false, false);
     }
 
     private ai.apprentice.runtime.RunResult turn(String task) throws Exception {

@@ -21,12 +21,20 @@ class ReplTerminalTest {
     @TempDir Path ws;
 
     private String session(boolean noColor) throws Exception {
-        Requirements.need("script (util-linux)", Files.isExecutable(Path.of("/usr/bin/script")), "apt-get install util-linux");
         Files.writeString(ws.resolve("calc.py"), "def add(a, b):\n    return a - b\n");
-        Files.writeString(ws.resolve("s.jsonl"), """
+        // Typed ahead: "/sk" and Tab (JLine completes the slash command), the task, the answer to the approval, /exit.
+        var screen = session(noColor, """
                 {"text": "Fixing.", "tool_calls": [{"name": "edit_file", "arguments": {"path": "calc.py", "old_string": "return a - b", "new_string": "return a + b"}}]}
                 {"text": "Fixed."}
-                """);
+                """, "/sk\t\nfix calc\no\n/exit\n");
+        assertThat(Files.readString(ws.resolve("calc.py"))).isEqualTo("def add(a, b):\n    return a + b\n");
+        return screen;
+    }
+
+    /** Runs the REPL in a pseudo-terminal with the scripted model's replies and the keys typed; the screen as recorded. */
+    private String session(boolean noColor, String script, String typed) throws Exception {
+        Requirements.need("script (util-linux)", Files.isExecutable(Path.of("/usr/bin/script")), "apt-get install util-linux");
+        Files.writeString(ws.resolve("s.jsonl"), script);
         var java = Path.of(System.getProperty("java.home"), "bin", "java");
         var command = "stty cols 160 rows 40; exec '" + java + "' -cp '" + System.getProperty("java.class.path") + "' ai.apprentice.cli.Main"
                 + " --workspace '" + ws + "' --model scripted:s.jsonl";
@@ -37,15 +45,13 @@ class ReplTerminalTest {
         pb.environment().remove("NO_COLOR");
         if (noColor) pb.environment().put("NO_COLOR", "1");
         var p = pb.start();
-        // Typed ahead: the task, the answer to the approval, and /exit; the terminal holds them until they are read.
+        // Typed ahead: the terminal holds the keys until they are read.
         try (var in = p.getOutputStream()) {
-            // "/sk" and Tab: JLine completes the slash command.
-            in.write("/sk\t\nfix calc\no\n/exit\n".getBytes(StandardCharsets.UTF_8));
+            in.write(typed.getBytes(StandardCharsets.UTF_8));
         }
         assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the session ended").isTrue();
         var screen = Files.readString(ws.resolve("screen.txt"));
         assertThat(p.exitValue()).as(screen).isZero();
-        assertThat(Files.readString(ws.resolve("calc.py"))).isEqualTo("def add(a, b):\n    return a + b\n");
         return screen;
     }
 
@@ -64,5 +70,24 @@ class ReplTerminalTest {
         var screen = session(true);
         assertThat(screen).contains("  -return a - b").contains("  +return a + b").contains("Fixed.");
         assertThat(screen).doesNotContain("\u001b[31m").doesNotContain("\u001b[32m").doesNotContain("\u001b[2m");
+    }
+
+    private static final String MARKDOWN = """
+            {"text": "# Result\\n- **two** files, see `calc.py`\\n```python\\nreturn a + b  # fixed\\n```\\n"}
+            """;
+
+    @Test
+    void theAnswersMarkdownIsRenderedInARealTerminal() throws Exception {
+        var screen = session(false, MARKDOWN, "explain\n/exit\n");
+        assertThat(screen).contains("\u001b[1m\u001b[4mResult\u001b[24m\u001b[22m")
+                .contains("• \u001b[1mtwo\u001b[22m files, see \u001b[36mcalc.py\u001b[39m")
+                .contains("\u001b[35mreturn\u001b[39m a + b  \u001b[2m# fixed\u001b[22m");
+    }
+
+    @Test
+    void withNoColorTheMarkdownKeepsItsMarksAndGetsBullets() throws Exception {
+        var screen = session(true, MARKDOWN, "explain\n/exit\n");
+        assertThat(screen).contains("# Result").contains("• **two** files, see `calc.py`").contains("return a + b  # fixed")
+                .doesNotContain("\u001b[1m").doesNotContain("\u001b[35m");
     }
 }
