@@ -22,11 +22,12 @@ class ReplTerminalTest {
 
     private String session(boolean noColor) throws Exception {
         Files.writeString(ws.resolve("calc.py"), "def add(a, b):\n    return a - b\n");
-        // Typed ahead: "/sk" and Tab (JLine completes the slash command), the task, the answer to the approval, /exit.
+        // Typed ahead: "/sk" and Tab (JLine completes the common prefix of /skills and the skill /skill-creator, and lists
+        // both), "s" and Enter, the task, the answer to the approval, /exit.
         var screen = session(noColor, """
                 {"text": "Fixing.", "tool_calls": [{"name": "edit_file", "arguments": {"path": "calc.py", "old_string": "return a - b", "new_string": "return a + b"}}]}
                 {"text": "Fixed."}
-                """, "/sk\t\nfix calc\no\n/exit\n");
+                """, "/sk\ts\nfix calc\no\n/exit\n");
         assertThat(Files.readString(ws.resolve("calc.py"))).isEqualTo("def add(a, b):\n    return a + b\n");
         return screen;
     }
@@ -61,7 +62,8 @@ class ReplTerminalTest {
         assertThat(screen).contains("apprentice wants to run edit_file: calc.py")
                 .contains("Allow? [o]nce, [a]lways (every edit_file call, until this session ends)")
                 .contains("\u001b[31m-return a - b\u001b[0m").contains("\u001b[32m+return a + b\u001b[0m")
-                .contains("Fixed.").contains("code-review"); // /skills, completed from /sk by Tab, listed the built-in skills
+                .contains("Fixed.").contains("code-review") // /skills, completed from /sk by Tab, listed the built-in skills
+                .contains("\u001b[0m-creator"); // and Tab offered the skill /skill-creator as a command
         assertThat(screen.split("\\+return a \\+ b", -1)).as("the diff once, in the question").hasSize(2);
     }
 
@@ -89,5 +91,21 @@ class ReplTerminalTest {
         var screen = session(true, MARKDOWN, "explain\n/exit\n");
         assertThat(screen).contains("# Result").contains("• **two** files, see `calc.py`").contains("return a + b  # fixed")
                 .doesNotContain("\u001b[1m").doesNotContain("\u001b[35m");
+    }
+
+    @Test
+    void anAtMentionCompletedByTabAttachesTheFile() throws Exception {
+        Files.writeString(ws.resolve("calc.py"), "def add(a, b):\n    return a - b\n");
+        var screen = session(false, "{\"text\": \"It subtracts.\"}\n", "what does @ca\tdo\n/exit\n");
+        assertThat(screen).contains("(attached: calc.py)").contains("It subtracts.");
+        var env = new java.util.HashMap<String, String>(java.util.Map.of("APPRENTICE_HOME", home.toString()));
+        var none = new java.io.ByteArrayOutputStream();
+        try (var cli = new Cli(env, new java.io.PrintStream(none), new java.io.PrintStream(none), new java.io.ByteArrayInputStream(new byte[0]), false)) {
+            var entry = new ReplSessions(home).latest(ws).orElseThrow();
+            assertThat(entry.title()).isEqualTo("what does @calc.py do");
+            var history = ai.apprentice.runtime.RunSnapshot.fromEvents(cli.store().events(entry.lastRunId())).history();
+            assertThat(history).anySatisfy(m -> assertThat(m.text())
+                    .isEqualTo("what does @calc.py do\n\n<file path=\"calc.py\">\ndef add(a, b):\n    return a - b\n</file>"));
+        }
     }
 }
