@@ -29,6 +29,8 @@ final class EventPrinter implements EventListener {
     private final StringBuilder held = new StringBuilder();
     /** Diffs of edits called, by call id, until the permission for them is known. */
     private final java.util.Map<String, List<String>> pendingDiffs = new java.util.HashMap<>();
+    /** Live output of the tool calls running, by call id: the line not yet complete. */
+    private final java.util.Map<String, StringBuilder> liveOutput = new java.util.HashMap<>();
     private boolean midLine;
     /** The last thing shown was the model's reasoning (dimmed), not its answer. */
     private boolean reasoning;
@@ -203,7 +205,24 @@ final class EventPrinter implements EventListener {
                     out.flush();
                 }
             }
-            case Event.ToolResultEvent r -> line(dim(result(r.error(), r.content())));
+            case Event.ToolOutputDelta o when !terminal || holdText -> { } // piped, the result's first lines are enough
+            case Event.ToolOutputDelta o -> {
+                var partial = liveOutput.computeIfAbsent(o.callId(), id -> new StringBuilder()).append(o.text());
+                for (int nl = partial.indexOf("\n"); nl >= 0; nl = partial.indexOf("\n")) {
+                    line(liveLine(partial.substring(0, nl)));
+                    partial.delete(0, nl + 1);
+                }
+            }
+            case Event.ToolResultEvent r -> {
+                var partial = liveOutput.remove(r.callId());
+                if (partial == null) {
+                    line(dim(result(r.error(), r.content())));
+                } else { // its output is on the screen already: the result's first line (the exit code) is what is new
+                    if (!partial.isEmpty()) line(liveLine(partial.toString()));
+                    var first = r.content() == null ? "" : r.content().strip().lines().findFirst().orElse("");
+                    line(dim(result(r.error(), first)));
+                }
+            }
             case Event.ModelRetry r when holdText -> {
                 held.setLength(Math.max(0, held.length() - r.discardChars()));
                 err.printf("(model call failed: %s; retry %d in %.1fs)%n", preview(r.reason()), r.attempt(), r.waitMs() / 1000.0);
@@ -225,6 +244,7 @@ final class EventPrinter implements EventListener {
             case Event.RunFinished f -> {
                 held.setLength(0);
                 pendingDiffs.clear();
+                liveOutput.clear();
                 endLine();
             }
             case Event.MemoryRecalled m -> {
@@ -350,6 +370,13 @@ final class EventPrinter implements EventListener {
     /** Model text as shown: redacted, and every control but newline and tab made visible. */
     private static String text(String s) {
         return Visible.escapeText(Redactor.standard().redact(s));
+    }
+
+    /** A line of live tool output, dimmed under its call: redacted, controls visible; after a carriage return only what overwrote it. */
+    private String liveLine(String raw) {
+        var line = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw; // CRLF
+        var last = line.substring(line.lastIndexOf('\r') + 1);
+        return dim("  │ " + previewLine(Redactor.standard().redact(last)));
     }
 
     /** Lines of a tool result shown at most; the rest are counted. */

@@ -34,6 +34,10 @@ class ReplTerminalTest {
 
     /** Runs the REPL in a pseudo-terminal with the scripted model's replies and the keys typed; the screen as recorded. */
     private String session(boolean noColor, String script, String typed) throws Exception {
+        return session(noColor, script, typed, java.util.Map.of());
+    }
+
+    private String session(boolean noColor, String script, String typed, java.util.Map<String, String> env) throws Exception {
         Requirements.need("script (util-linux)", Files.isExecutable(Path.of("/usr/bin/script")), "apt-get install util-linux");
         Files.writeString(ws.resolve("s.jsonl"), script);
         var java = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -45,6 +49,7 @@ class ReplTerminalTest {
         pb.environment().put("TERM", "xterm-256color");
         pb.environment().remove("NO_COLOR");
         if (noColor) pb.environment().put("NO_COLOR", "1");
+        pb.environment().putAll(env);
         var p = pb.start();
         // Typed ahead: the terminal holds the keys until they are read.
         try (var in = p.getOutputStream()) {
@@ -107,5 +112,16 @@ class ReplTerminalTest {
             assertThat(history).anySatisfy(m -> assertThat(m.text())
                     .isEqualTo("what does @calc.py do\n\n<file path=\"calc.py\">\ndef add(a, b):\n    return a - b\n</file>"));
         }
+    }
+
+    @Test
+    void aShellCommandsOutputIsShownAsItRunsAndItsResultByTheExitCode() throws Exception {
+        var script = """
+                {"tool_calls": [{"name": "run_shell", "arguments": {"command": "echo live-one; echo live-two"}}]}
+                {"text": "Ran it."}
+                """;
+        var screen = session(true, script, "run it\no\n/exit\n", java.util.Map.of("APPRENTICE_SANDBOX", "off"));
+        assertThat(screen).contains("  │ live-one\r\n  │ live-two\r\n← exit code: 0").contains("Ran it.");
+        assertThat(screen).as("not repeated as the result's lines").doesNotContain("  live-one");
     }
 }
