@@ -103,8 +103,8 @@ final class EventPrinter implements EventListener {
      * On a terminal, a spinner with the elapsed time and tokens so far while the model or a tool is silent (so that a
      * 30-second wait is not a blank screen); closing it clears the line. Elsewhere it does nothing.
      */
-    AutoCloseable spinner() {
-        if (!terminal || json || holdText) return () -> { };
+    Spinner spinner() {
+        if (!terminal || json || holdText) return Spinner.NONE;
         synchronized (this) {
             startedNanos = lastOutputNanos = System.nanoTime();
         }
@@ -116,6 +116,14 @@ final class EventPrinter implements EventListener {
                 out.flush();
             }
         };
+    }
+
+    /** A spinner shown until closed. */
+    interface Spinner extends AutoCloseable {
+        Spinner NONE = () -> { };
+
+        @Override
+        void close();
     }
 
     private static final java.util.concurrent.ScheduledExecutorService SPINNER = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {

@@ -124,4 +124,36 @@ class ReplTerminalTest {
         assertThat(screen).contains("  │ live-one\r\n  │ live-two\r\n← exit code: 0").contains("Ran it.");
         assertThat(screen).as("not repeated as the result's lines").doesNotContain("  live-one");
     }
+
+    /** 'apprentice run' on a terminal: the spinner shows while the model is silent; Ctrl-C, typed once it shows, cancels. */
+    @Test
+    void runOnATerminalShowsTheSpinnerWhileItWaits() throws Exception {
+        Requirements.need("script (util-linux)", Files.isExecutable(Path.of("/usr/bin/script")), "apt-get install util-linux");
+        Files.writeString(ws.resolve("s.jsonl"), "{\"delay_ms\": 60000, \"text\": \"too late\"}\n");
+        var java = Path.of(System.getProperty("java.home"), "bin", "java");
+        var command = "stty cols 160 rows 40; exec '" + java + "' -cp '" + System.getProperty("java.class.path") + "' ai.apprentice.cli.Main"
+                + " run --workspace '" + ws + "' --model scripted:s.jsonl think";
+        var screenFile = ws.resolve("run-screen.txt");
+        var pb = new ProcessBuilder("/usr/bin/script", "-q", "-e", "-c", command, "/dev/null").redirectErrorStream(true)
+                .redirectOutput(screenFile.toFile());
+        pb.environment().put("APPRENTICE_HOME", home.toString());
+        pb.environment().put("TERM", "xterm-256color");
+        pb.environment().remove("NO_COLOR");
+        var p = pb.start();
+        try (var in = p.getOutputStream()) {
+            // Waits for the spinner (the model is silent for a minute: it has that long to show), then types Ctrl-C.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(50);
+            while (!Files.readString(screenFile).contains("working · ")) {
+                assertThat(p.isAlive() && System.nanoTime() < deadline).as("no spinner while waiting: " + Files.readString(screenFile)).isTrue();
+                Thread.sleep(100);
+            }
+            in.write(3);
+            in.flush();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("cancelled").isTrue();
+        }
+        var screen = Files.readString(screenFile);
+        assertThat(screen).containsPattern("\u001b\\[2m[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] working · \\d+s · Ctrl-C cancels\u001b\\[0m")
+                .contains("cancelled").doesNotContain("too late");
+        assertThat(p.exitValue()).as(screen).isEqualTo(ExitCodes.INTERRUPTED);
+    }
 }
