@@ -29,6 +29,8 @@ final class EventPrinter implements EventListener {
     private final StringBuilder held = new StringBuilder();
     /** Diffs of edits called, by call id, until the permission for them is known. */
     private final java.util.Map<String, List<String>> pendingDiffs = new java.util.HashMap<>();
+    /** Live output of the tool calls running, by call id: the line not yet complete. */
+    private final java.util.Map<String, StringBuilder> liveOutput = new java.util.HashMap<>();
     private boolean midLine;
     /** The last thing shown was the model's reasoning (dimmed), not its answer. */
     private boolean reasoning;
@@ -37,13 +39,20 @@ final class EventPrinter implements EventListener {
     private final StringBuilder lineSoFar = new StringBuilder();
     /** The same text as received, before redaction and escaping: a retry discards characters of this. */
     private final StringBuilder rawLine = new StringBuilder();
+    /** On a terminal, the answer's Markdown rendered line by line; null to show it as written. */
+    private final MarkdownLines markdown;
+    /** Columns of the terminal (0 unknown): how many rows a streamed line took, when it is redrawn rendered. */
+    private final java.util.function.IntSupplier width;
 
     /** {@code terminal}: a terminal that takes cursor movement and colour. */
     EventPrinter(PrintStream out, PrintStream err, boolean json, boolean terminal) {
-        this(out, err, json, terminal, terminal, false);
+        this(out, err, json, terminal, terminal, false, false, () -> 0);
     }
 
-    private EventPrinter(PrintStream out, PrintStream err, boolean json, boolean terminal, boolean color, boolean holdText) {
+    private EventPrinter(PrintStream out, PrintStream err, boolean json, boolean terminal, boolean color, boolean holdText,
+            boolean renderMarkdown, java.util.function.IntSupplier width) {
+        this.markdown = renderMarkdown ? new MarkdownLines(color) : null;
+        this.width = width;
         this.out = out;
         this.err = err;
         this.json = json;
@@ -54,12 +63,20 @@ final class EventPrinter implements EventListener {
 
     /** For a person at a terminal; {@code color} false when NO_COLOR asks for none (the cursor still moves). */
     static EventPrinter forTerminal(PrintStream out, PrintStream err, boolean color) {
-        return new EventPrinter(out, err, false, true, color, false);
+        return forTerminal(out, err, color, () -> 0);
+    }
+
+    /**
+     * The same, with the answer's Markdown rendered: each line streams as written and, once complete, is redrawn
+     * rendered ({@code width} gives the terminal's columns, to know how many rows a long line took).
+     */
+    static EventPrinter forTerminal(PrintStream out, PrintStream err, boolean color, java.util.function.IntSupplier width) {
+        return new EventPrinter(out, err, false, true, color, false, true, width);
     }
 
     /** Progress for a run whose answer is printed elsewhere (stdout, piped): tool calls and the text before them, no answer. */
     static EventPrinter progressOnly(PrintStream progress) {
-        return new EventPrinter(progress, progress, false, false, false, true);
+        return new EventPrinter(progress, progress, false, false, false, true, false, () -> 0);
     }
 
     private static final String[] FRAMES = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
@@ -86,8 +103,8 @@ final class EventPrinter implements EventListener {
      * On a terminal, a spinner with the elapsed time and tokens so far while the model or a tool is silent (so that a
      * 30-second wait is not a blank screen); closing it clears the line. Elsewhere it does nothing.
      */
-    AutoCloseable spinner() {
-        if (!terminal || json || holdText) return () -> { };
+    Spinner spinner() {
+        if (!terminal || json || holdText) return Spinner.NONE;
         synchronized (this) {
             startedNanos = lastOutputNanos = System.nanoTime();
         }
@@ -99,6 +116,14 @@ final class EventPrinter implements EventListener {
                 out.flush();
             }
         };
+    }
+
+    /** A spinner shown until closed. */
+    interface Spinner extends AutoCloseable {
+        Spinner NONE = () -> { };
+
+        @Override
+        void close();
     }
 
     private static final java.util.concurrent.ScheduledExecutorService SPINNER = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -147,6 +172,11 @@ final class EventPrinter implements EventListener {
                 reasoning = true;
             }
             case Event.ModelDelta d when holdText -> held.append(d.text());
+            case Event.ModelDelta d when markdown != null -> {
+                if (reasoning) endLine();
+                reasoning = false;
+                streamMarkdown(d.text());
+            }
             case Event.ModelDelta d -> {
                 if (reasoning) endLine();
                 reasoning = false;
@@ -168,6 +198,8 @@ final class EventPrinter implements EventListener {
             }
             case Event.ToolCallEvent c -> {
                 showHeld();
+                endLine();
+                if (markdown != null) markdown.reset();
                 line(dim("→ " + preview(c.call().name()) + " " + preview(c.call().arguments())));
                 var diff = Diffs.of(c.call().name(), Redactor.standard().redact(c.call().arguments()));
                 if (!diff.isEmpty()) pendingDiffs.put(c.call().id(), diff);
@@ -181,7 +213,24 @@ final class EventPrinter implements EventListener {
                     out.flush();
                 }
             }
-            case Event.ToolResultEvent r -> line(dim(result(r.error(), r.content())));
+            case Event.ToolOutputDelta o when !terminal || holdText -> { } // piped, the result's first lines are enough
+            case Event.ToolOutputDelta o -> {
+                var partial = liveOutput.computeIfAbsent(o.callId(), id -> new StringBuilder()).append(o.text());
+                for (int nl = partial.indexOf("\n"); nl >= 0; nl = partial.indexOf("\n")) {
+                    line(liveLine(partial.substring(0, nl)));
+                    partial.delete(0, nl + 1);
+                }
+            }
+            case Event.ToolResultEvent r -> {
+                var partial = liveOutput.remove(r.callId());
+                if (partial == null) {
+                    line(dim(result(r.error(), r.content())));
+                } else { // its output is on the screen already: the result's first line (the exit code) is what is new
+                    if (!partial.isEmpty()) line(liveLine(partial.toString()));
+                    var first = r.content() == null ? "" : r.content().strip().lines().findFirst().orElse("");
+                    line(dim(result(r.error(), first)));
+                }
+            }
             case Event.ModelRetry r when holdText -> {
                 held.setLength(Math.max(0, held.length() - r.discardChars()));
                 err.printf("(model call failed: %s; retry %d in %.1fs)%n", preview(r.reason()), r.attempt(), r.waitMs() / 1000.0);
@@ -198,10 +247,12 @@ final class EventPrinter implements EventListener {
             case Event.StepCompleted s -> {
                 held.setLength(0); // a step without tool calls: its text is the answer (or a reply the loop nudges)
                 endLine();
+                if (markdown != null) markdown.reset();
             }
             case Event.RunFinished f -> {
                 held.setLength(0);
                 pendingDiffs.clear();
+                liveOutput.clear();
                 endLine();
             }
             case Event.MemoryRecalled m -> {
@@ -243,10 +294,56 @@ final class EventPrinter implements EventListener {
         } else {
             endLine();
             out.println(dim("(the answer above was cut off and starts again)"));
+            if (markdown != null) markdown.reset(); // the new attempt starts outside any code block the old one opened
             lineSoFar.setLength(0);
             rawLine.setLength(0);
         }
         out.flush();
+    }
+
+    /**
+     * Streamed answer text on a terminal: the current line shows as it arrives (written as is), and each line, once
+     * complete, is redrawn as Markdown renders it, unless rendering left it as it was.
+     */
+    private void streamMarkdown(String raw) {
+        int from = 0;
+        for (int nl = raw.indexOf('\n'); nl >= 0; nl = raw.indexOf('\n', from)) {
+            rawLine.append(raw, from, nl);
+            finishLine();
+            from = nl + 1;
+        }
+        if (from < raw.length()) {
+            var tail = raw.substring(from);
+            var shown = text(tail);
+            out.print(shown);
+            lineSoFar.append(shown);
+            rawLine.append(tail);
+            midLine = true;
+        }
+        out.flush();
+    }
+
+    /** Ends the streamed line: rendered in place of what was shown of it (redacted as a whole line), then a line break. */
+    private void finishLine() {
+        var rendered = markdown.render(text(rawLine.toString()));
+        var shown = lineSoFar.toString();
+        if (rendered.startsWith(shown)) {
+            out.print(rendered.substring(shown.length()));
+        } else {
+            out.print(erase(shown) + rendered);
+        }
+        out.println();
+        lineSoFar.setLength(0);
+        rawLine.setLength(0);
+        midLine = false;
+    }
+
+    /** Moves back over {@code shown}, printed from the start of a row, and clears it (its rows when it wrapped). */
+    private String erase(String shown) {
+        int columns = width.getAsInt();
+        int length = shown.codePointCount(0, shown.length());
+        int rows = columns > 0 && length > 0 ? (length + columns - 1) / columns : 1;
+        return "\r" + (rows > 1 ? "\u001b[" + (rows - 1) + "A" : "") + "\u001b[J";
     }
 
     private void showHeld() {
@@ -262,6 +359,10 @@ final class EventPrinter implements EventListener {
     }
 
     private void endLine() {
+        if (markdown != null && !rawLine.isEmpty()) {
+            finishLine();
+            return;
+        }
         lineSoFar.setLength(0);
         rawLine.setLength(0);
         if (midLine) {
@@ -277,6 +378,13 @@ final class EventPrinter implements EventListener {
     /** Model text as shown: redacted, and every control but newline and tab made visible. */
     private static String text(String s) {
         return Visible.escapeText(Redactor.standard().redact(s));
+    }
+
+    /** A line of live tool output, dimmed under its call: redacted, controls visible; after a carriage return only what overwrote it. */
+    private String liveLine(String raw) {
+        var line = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw; // CRLF
+        var last = line.substring(line.lastIndexOf('\r') + 1);
+        return dim("  │ " + previewLine(Redactor.standard().redact(last)));
     }
 
     /** Lines of a tool result shown at most; the rest are counted. */

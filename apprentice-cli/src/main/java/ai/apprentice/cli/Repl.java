@@ -36,7 +36,8 @@ final class Repl {
               /resume [ID]     list this workspace's sessions, or resume one
               /SKILL [ARGS]    start a skill by name (those marked user-invocable, as in Claude Code)
               /exit            leave (Ctrl-D works too)
-            Tab completes the commands. Ctrl-C cancels the current step; the session goes on.""";
+            @PATH in a task attaches that workspace file (Tab completes paths after @; \\@ keeps an @ as text).
+            Tab completes the commands and skills. Ctrl-C cancels the current step; the session goes on.""";
 
     /** What Tab completes at the prompt. */
     static final List<String> COMMANDS = List.of("/help", "/model", "/cost", "/good", "/bad", "/fix", "/compact", "/init", "/skills",
@@ -53,6 +54,8 @@ final class Repl {
     private volatile RunHandle current;
     /** The printer of the run in progress, paused while an approval is asked. */
     private volatile EventPrinter printing;
+    /** The terminal lines are read from, null when piped: its width tells the printer how long lines wrap. */
+    private volatile Terminal terminal;
 
     private final ReplSessions sessions;
     /** The stored session this conversation is; null until the first turn of a new one. */
@@ -99,13 +102,14 @@ final class Repl {
             };
         }
         Terminal terminal = TerminalBuilder.builder().system(true).build();
+        this.terminal = terminal;
         terminal.handle(Terminal.Signal.INT, sig -> {
             var run = current;
             if (run != null) run.cancel();
         });
-        // Tab completes the slash commands; other words are the person's own.
+        // Tab completes the slash commands and skills, and paths after an @; other words are the person's own.
         LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("apprentice")
-                .completer(new org.jline.reader.impl.completer.StringsCompleter(COMMANDS)).build();
+                .completer(new ReplCompleter(options.workspaceOrCwd(), this::invocableSkills)).build();
         Lines lines = new Lines() {
             public String read(String prompt) {
                 try {
@@ -217,9 +221,23 @@ final class Repl {
                     }
                     continue;
                 }
-                turn(line);
+                Mentions.Attached attached;
+                try {
+                    attached = Mentions.attach(line, workspace);
+                } catch (Mentions.MentionException e) {
+                    cli.err.println(e.getMessage());
+                    continue;
+                }
+                if (!attached.files().isEmpty()) cli.out.println("(attached: " + String.join(", ", attached.files().stream().map(EventPrinter::preview).toList()) + ")");
+                turn(attached.task(), line);
             }
         }
+    }
+
+    /** Skills a person may start by name here, as Tab offers them. */
+    private List<String> invocableSkills() {
+        var catalog = cli.harness().skills(options.workspaceOrCwd());
+        return catalog.skills().stream().filter(s -> s.invocation().userInvocable()).map(catalog::nameOf).toList();
     }
 
     /** Feedback on the last run, as 'apprentice runs feedback' records it. */
@@ -252,13 +270,19 @@ final class Repl {
     }
 
     private EventPrinter printer() {
-        return cli.interactive ? EventPrinter.forTerminal(cli.out, cli.err, cli.colour()) : new EventPrinter(cli.out, cli.err, false, false);
+        var t = terminal;
+        return cli.interactive ? EventPrinter.forTerminal(cli.out, cli.err, cli.colour(), () -> t == null ? 0 : t.getWidth()) : new EventPrinter(cli.out, cli.err, false, false);
     }
 
     private ai.apprentice.runtime.RunResult turn(String task) throws Exception {
+        return turn(task, task);
+    }
+
+    /** {@code title}: the line as typed, which names the session (the task may carry attached files). */
+    private ai.apprentice.runtime.RunResult turn(String task, String title) throws Exception {
         var events = new CopyOnWriteArrayList<Event>();
         var printer = printer();
-        return turn(session.continueConversation(agent, conversation, task, printer, events::add), printer, events, task);
+        return turn(session.continueConversation(agent, conversation, task, printer, events::add), printer, events, title);
     }
 
     /** Waits for a line's run (a task or a skill started by name) and keeps the conversation and the session it leaves. */

@@ -64,8 +64,9 @@ final class RunCommand implements Callable<Integer> {
         var format = format();
         var text = task();
         var session = cli.session(options);
-        var handle = session.start(text, printer(cli, format));
-        return finish(cli, handle, format);
+        var printer = printer(cli, format);
+        var handle = session.start(text, printer);
+        return finish(cli, handle, format, printer);
     }
 
     private Format format() {
@@ -188,15 +189,21 @@ final class RunCommand implements Callable<Integer> {
     }
 
     static int finish(Cli cli, RunHandle handle, boolean json) throws InterruptedException {
-        return finish(cli, handle, json ? Format.STREAM_JSON : Format.TEXT);
+        return finish(cli, handle, json ? Format.STREAM_JSON : Format.TEXT, null);
     }
 
-    /** Waits for a run, cancelling it on Ctrl-C, and prints the outcome. */
-    static int finish(Cli cli, RunHandle handle, Format format) throws InterruptedException {
+    /**
+     * Waits for a run, cancelling it on Ctrl-C, and prints the outcome. {@code printer}: the run's, whose spinner
+     * shows while it waits on a terminal (as in the REPL); null for none.
+     */
+    static int finish(Cli cli, RunHandle handle, Format format, EventListener printer) throws InterruptedException {
         long started = System.nanoTime();
         var restore = Interrupts.onInterrupt(handle::cancel);
         try {
-            RunResult result = handle.await();
+            RunResult result;
+            try (EventPrinter.Spinner spinner = printer instanceof EventPrinter p ? p.spinner() : EventPrinter.Spinner.NONE) {
+                result = handle.await();
+            }
             long millis = (System.nanoTime() - started) / 1_000_000;
             switch (format) {
                 case STREAM_JSON -> { } // run_finished said it all

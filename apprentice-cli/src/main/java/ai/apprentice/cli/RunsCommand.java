@@ -115,8 +115,9 @@ final class RunsCommand {
             cli.trustIfAsked(options, workspace);
             var session = cli.session(workspace, flags);
             if (!json) cli.err.println("resuming run " + run.id() + " after step " + snapshot.completedSteps());
-            var handle = session.resume(snapshot, RunCommand.printer(cli, json));
-            return RunCommand.finish(cli, handle, json);
+            var printer = RunCommand.printer(cli, json);
+            var handle = session.resume(snapshot, printer);
+            return RunCommand.finish(cli, handle, json ? RunCommand.Format.STREAM_JSON : RunCommand.Format.TEXT, printer);
         }
 
         private static Object scalar(JsonNode n) {

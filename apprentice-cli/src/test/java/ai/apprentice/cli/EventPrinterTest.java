@@ -59,4 +59,30 @@ class EventPrinterTest {
         }
         assertThat(err.toString(StandardCharsets.UTF_8)).containsOnlyOnce("no price known for this model");
     }
+
+    @Test
+    void aCommandsLiveOutputShowsLineByLineAndTheResultThenOnlyItsExitCode() {
+        var key = "sk-proj-" + "Ab3dEfGhIjKlMnOpQrStUvWxYz_0123456789";
+        var out = new ByteArrayOutputStream();
+        try (var o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            var p = EventPrinter.forTerminal(o, o, false);
+            p.onEvent(new Event.ToolCallEvent("r", Instant.now(), 1, new ai.apprentice.model.ToolCall("c1", "run_shell", "{\"command\": \"make\"}")));
+            p.onEvent(new Event.ToolOutputDelta("r", Instant.now(), 1, "c1", "compiling a\ncompil"));
+            p.onEvent(new Event.ToolOutputDelta("r", Instant.now(), 1, "c1", "ing b\r\n 10%\r 99%\rKEY=" + key + "\u001b[2J\npartial"));
+            p.onEvent(new Event.ToolResultEvent("r", Instant.now(), 1, "c1", "run_shell", "exit code: 2\ncompiling a\ncompiling b\nKEY=x\npartial", true, 5));
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("→ run_shell {\"command\": \"make\"}\n  │ compiling a\n  │ compiling b\n"
+                + "  │ KEY=[REDACTED:openai-key]\\x1b[2J\n  │ partial\n✗ exit code: 2\n");
+    }
+
+    @Test
+    void pipedTheLiveOutputIsLeftOutAndTheResultShownAsBefore() {
+        var out = new ByteArrayOutputStream();
+        try (var o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            var p = EventPrinter.progressOnly(o);
+            p.onEvent(new Event.ToolOutputDelta("r", Instant.now(), 1, "c1", "one\n"));
+            p.onEvent(new Event.ToolResultEvent("r", Instant.now(), 1, "c1", "run_shell", "exit code: 0\none", false, 5));
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("← 2 lines\n  exit code: 0\n  one\n");
+    }
 }

@@ -20,6 +20,7 @@ import java.util.List;
         @JsonSubTypes.Type(value = Event.ModelRetry.class, name = "model_retry"),
         @JsonSubTypes.Type(value = Event.ToolCallEvent.class, name = "tool_call"),
         @JsonSubTypes.Type(value = Event.ToolResultEvent.class, name = "tool_result"),
+        @JsonSubTypes.Type(value = Event.ToolOutputDelta.class, name = "tool_output_delta"),
         @JsonSubTypes.Type(value = Event.PermissionDecision.class, name = "permission"),
         @JsonSubTypes.Type(value = Event.UsageEvent.class, name = "usage"),
         @JsonSubTypes.Type(value = Event.StepCompleted.class, name = "step_completed"),
@@ -64,6 +65,15 @@ public sealed interface Event {
      */
     @EventType("reasoning_delta")
     record ReasoningDelta(String runId, Instant at, int step, String text) implements Event {
+        @Override public boolean persistent() { return false; }
+    }
+
+    /**
+     * Output a tool printed while it runs (a shell command's stdout and stderr, as they come), for a person to watch.
+     * Not stored: the output the model gets is in {@link ToolResultEvent}.
+     */
+    @EventType("tool_output_delta")
+    record ToolOutputDelta(String runId, Instant at, int step, String callId, String text) implements Event {
         @Override public boolean persistent() { return false; }
     }
 

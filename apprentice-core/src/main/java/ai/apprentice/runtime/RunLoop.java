@@ -295,7 +295,8 @@ final class RunLoop {
         if (!parallel) {
             for (int i = 0; i < cap; i++) {
                 long t0 = System.nanoTime();
-                results[i] = executor.run(prepare(calls.get(i), context), context);
+                var callContext = withProgress(context, calls.get(i));
+                results[i] = executor.run(prepare(calls.get(i), callContext), callContext);
                 durations[i] = (System.nanoTime() - t0) / 1_000_000;
             }
         } else {
@@ -304,7 +305,7 @@ final class RunLoop {
             var prepared = new ToolExecutor.Prepared[calls.size()];
             for (int i = 0; i < cap; i++) {
                 long t0 = System.nanoTime();
-                prepared[i] = prepare(calls.get(i), context);
+                prepared[i] = prepare(calls.get(i), withProgress(context, calls.get(i)));
                 durations[i] = (System.nanoTime() - t0) / 1_000_000;
                 results[i] = prepared[i].result();
             }
@@ -318,7 +319,7 @@ final class RunLoop {
                         permits.acquire();
                         long t0 = System.nanoTime();
                         try {
-                            results[index] = executor.run(prepared[index], context);
+                            results[index] = executor.run(prepared[index], withProgress(context, calls.get(index)));
                         } finally {
                             durations[index] += (System.nanoTime() - t0) / 1_000_000;
                             permits.release();
@@ -403,6 +404,11 @@ final class RunLoop {
         String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
         emit(new Event.ErrorEvent(runId, Instant.now(), step, "Run hook " + hook.getClass().getName() + " failed in "
                 + method + ": " + what));
+    }
+
+    /** A call's context whose live output (a shell command's, as it prints) becomes stream-only events. */
+    private ToolContext withProgress(ToolContext context, ToolCall call) {
+        return context.withProgress(text -> emit(new Event.ToolOutputDelta(runId, Instant.now(), step, call.id(), text)));
     }
 
     private void emit(Event event) {

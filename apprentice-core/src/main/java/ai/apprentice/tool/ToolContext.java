@@ -2,6 +2,7 @@ package ai.apprentice.tool;
 
 import ai.apprentice.runtime.Spending;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * Where a tool call runs: the run it belongs to, the workspace it works in, and what the run may still spend,
@@ -10,10 +11,21 @@ import java.nio.file.Path;
  *
  * @param maxSteps the run's step budget, 0 when unlimited
  * @param spending what the run (and its descendants) spent, with its limits and its ancestors'
+ * @param progress takes output the tool prints while it runs, for a person watching (never for the model)
  */
-public record ToolContext(String runId, int step, Path workspace, int maxSteps, Spending spending) {
+public record ToolContext(String runId, int step, Path workspace, int maxSteps, Spending spending, Consumer<String> progress) {
     public ToolContext {
         if (spending == null) spending = Spending.unlimited(runId);
+        if (progress == null) progress = text -> { };
+    }
+
+    public ToolContext(String runId, int step, Path workspace, int maxSteps, Spending spending) {
+        this(runId, step, workspace, maxSteps, spending, null);
+    }
+
+    /** The same context for one call, whose live output goes to {@code sink}. */
+    public ToolContext withProgress(Consumer<String> sink) {
+        return new ToolContext(runId, step, workspace, maxSteps, spending, sink);
     }
 
     /** A context with no limits (tools called outside a run, tests). */

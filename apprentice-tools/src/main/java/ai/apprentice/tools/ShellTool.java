@@ -114,10 +114,19 @@ public final class ShellTool {
                          "required":["command"],"additionalProperties":false}"""))
                 .sequential()
                 .execute((args, ctx) -> run(args.get("command").asText(),
-                        args.path("timeout_seconds").asInt(settings.defaultTimeoutSeconds())));
+                        args.path("timeout_seconds").asInt(settings.defaultTimeoutSeconds()), ctx.progress()));
     }
 
     public ToolResult run(String command, int timeoutSeconds) throws IOException, InterruptedException, ToolException {
+        return run(command, timeoutSeconds, text -> { });
+    }
+
+    /**
+     * Runs {@code command}; {@code progress} gets its output as it is printed (decoded as UTF-8, whole characters, at
+     * most {@code maxOutputChars} of it), for a person to watch while the command runs.
+     */
+    public ToolResult run(String command, int timeoutSeconds, java.util.function.Consumer<String> progress)
+            throws IOException, InterruptedException, ToolException {
         if (command.isBlank()) throw new ToolException("command is empty");
         var status = Sandbox.probe();
         List<String> argv;
@@ -142,7 +151,7 @@ public final class ShellTool {
         var output = new HeadTailBuffer(settings.maxOutputChars());
         // A platform thread: a virtual one can wait behind CPU-bound virtual threads (parallel trials) for longer than
         // the join below allows, and the command's output was then lost (seen as "exit code: 1" and nothing else).
-        var reader = Thread.ofPlatform().daemon().name("shell-output").start(() -> drain(process.getInputStream(), output));
+        var reader = Thread.ofPlatform().daemon().name("shell-output").start(() -> drain(process.getInputStream(), output, new LiveOutput(progress, settings.maxOutputChars())));
         boolean finished = false, tooMany = false;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         try {
@@ -186,13 +195,51 @@ public final class ShellTool {
         }
     }
 
-    private static void drain(InputStream in, HeadTailBuffer out) {
+    private static void drain(InputStream in, HeadTailBuffer out, LiveOutput live) {
         var buf = new byte[8192];
         try (in) {
             int n;
-            while ((n = in.read(buf)) > 0) out.append(buf, n);
+            while ((n = in.read(buf)) > 0) {
+                out.append(buf, n);
+                live.accept(buf, n);
+            }
         } catch (IOException ignored) {
             // the process was killed; what was read is kept
+        }
+    }
+
+    /**
+     * The output as it comes, for {@link ai.apprentice.tool.ToolContext#progress}: chunks decoded as UTF-8 with a
+     * character split between reads kept for the next one, and nothing after {@code limit} characters (the result
+     * keeps head and tail; a person watching needs no more than the model gets). A failing listener stops it, never the command.
+     */
+    static final class LiveOutput {
+        private final java.util.function.Consumer<String> sink;
+        private final java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE).onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE);
+        private java.nio.ByteBuffer pending = java.nio.ByteBuffer.allocate(0);
+        private long left;
+
+        LiveOutput(java.util.function.Consumer<String> sink, long limit) {
+            this.sink = sink;
+            this.left = limit;
+        }
+
+        void accept(byte[] bytes, int n) {
+            if (left <= 0) return;
+            var in = java.nio.ByteBuffer.allocate(pending.remaining() + n).put(pending).put(bytes, 0, n).flip();
+            var chars = java.nio.CharBuffer.allocate(in.remaining());
+            decoder.decode(in, chars, false);
+            pending = in.slice(); // an incomplete character's first bytes
+            var text = chars.flip().toString();
+            if (text.length() > left) text = text.substring(0, (int) left);
+            left -= text.length();
+            if (text.isEmpty()) return;
+            try {
+                sink.accept(text);
+            } catch (RuntimeException e) {
+                left = 0;
+            }
         }
     }
 

@@ -109,4 +109,36 @@ class ShellToolTest {
             server.stop(0);
         }
     }
+
+    /** The output reaches the listener while the command still runs: it waits for a file the test writes on seeing it. */
+    @Test
+    void outputIsStreamedWhileTheCommandRuns() throws Exception {
+        var seen = new java.util.concurrent.LinkedBlockingQueue<String>();
+        var result = new java.util.concurrent.atomic.AtomicReference<ai.apprentice.tool.ToolResult>();
+        var runner = Thread.ofPlatform().start(() -> {
+            try {
+                result.set(shell(false).run("echo ready; while [ ! -f go ]; do sleep 0.05; done; echo done", 30, seen::add));
+            } catch (Exception e) {
+                seen.add("failed: " + e);
+            }
+        });
+        var first = seen.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(first).as("streamed before the command ended").isEqualTo("ready\n");
+        Files.writeString(root.resolve("go"), "");
+        runner.join(20_000);
+        assertThat(result.get().content()).isEqualTo("exit code: 0\nready\ndone\n");
+        assertThat(String.join("", seen)).isEqualTo("done\n");
+    }
+
+    @Test
+    void liveOutputKeepsCharactersSplitBetweenReadsWholeAndStopsAtTheLimit() {
+        var got = new java.util.ArrayList<String>();
+        var live = new ShellTool.LiveOutput(got::add, 6);
+        byte[] e = "é".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        live.accept(new byte[] {'a', e[0]}, 2);
+        live.accept(new byte[] {e[1], 'b'}, 2);
+        live.accept("cdefgh".getBytes(java.nio.charset.StandardCharsets.UTF_8), 6);
+        live.accept("more".getBytes(java.nio.charset.StandardCharsets.UTF_8), 4);
+        assertThat(got).containsExactly("a", "éb", "cde");
+    }
 }
