@@ -56,6 +56,8 @@ final class Mentions {
                 if (file != null) name = stripped;
             }
             if (file == null) {
+                // @Override, @team, @v2: a word that does not look like a path is text; a missing path is most likely a typo
+                if (!name.contains("/") && !name.contains(".")) continue;
                 throw new MentionException("@" + name + ": no such file in " + root + " (nothing was sent; write \\@ for an @ that names no file)");
             }
             files.putIfAbsent(root.relativize(file).toString(), read(file, name));

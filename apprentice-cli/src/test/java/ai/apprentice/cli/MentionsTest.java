@@ -39,6 +39,8 @@ class MentionsTest {
         Files.createDirectories(ws.resolve("dir"));
         Files.writeString(ws.resolve("big.log"), "x".repeat(Mentions.MAX_BYTES + 1));
         Files.write(ws.resolve("blob.bin"), new byte[] {(byte) 0xff, (byte) 0xfe, 0});
+        assertThat(Mentions.attach("why does @Override fail here, ask @team", ws).task()).as("words that are not paths stay text")
+                .isEqualTo("why does @Override fail here, ask @team");
         assertThatThrownBy(() -> Mentions.attach("read @nope.txt", ws)).hasMessageStartingWith("@nope.txt: no such file in ")
                 .hasMessageContaining("nothing was sent");
         assertThatThrownBy(() -> Mentions.attach("read @../" + elsewhere.getFileName() + "/secret.txt", ws)).hasMessageContaining("outside the workspace");
