@@ -72,7 +72,10 @@ public final class Harness implements AutoCloseable {
     private final io.opentelemetry.api.OpenTelemetry givenTelemetry;
     private ai.apprentice.harness.telemetry.Telemetry telemetry;
     private String telemetryEndpoint;
-    private final Map<List<McpServerConfig>, McpClientManager> mcp = new HashMap<>();
+    /** MCP clients by servers and workspace: a workspace is the root its servers are told of, so each has its own. */
+    private final Map<McpKey, McpClientManager> mcp = new HashMap<>();
+
+    private record McpKey(List<McpServerConfig> servers, Path workspace) {}
     /** How deep each running subagent is, shared by every session of this harness so nesting is bounded. */
     final Map<String, Integer> subagentDepths = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -369,8 +372,11 @@ public final class Harness implements AutoCloseable {
         }
     }
 
-    /** Tools of the configured MCP servers, connected once per process; a server that cannot start is a warning. */
-    synchronized List<Tool> mcpTools(Settings settings) {
+    /**
+     * Tools of the configured MCP servers, connected once per process and workspace; a server that cannot start is a
+     * warning. The servers get the workspace as their root, and their log messages and progress go to {@link #err()}.
+     */
+    synchronized List<Tool> mcpTools(Settings settings, Path workspace) {
         List<McpServerConfig> servers;
         try {
             servers = McpServerConfig.fromConfig(settings.mcpServers());
@@ -378,7 +384,9 @@ public final class Harness implements AutoCloseable {
             throw new HarnessException(e.getMessage(), e);
         }
         if (servers.isEmpty()) return List.of();
-        var manager = mcp.computeIfAbsent(servers, s -> new McpClientManager(s, settings.requestTimeout()));
+        var root = workspace.toAbsolutePath().normalize();
+        var manager = mcp.computeIfAbsent(new McpKey(servers, root),
+                k -> new McpClientManager(k.servers(), settings.requestTimeout(), List.of(root), notice -> err.println("mcp " + notice)));
         var tools = manager.tools();
         manager.problems().forEach(this::warnOnce);
         return tools;
