@@ -37,8 +37,18 @@ public final class McpClientManager implements AutoCloseable {
      * @param notices the servers' log messages and progress, for a person to see (a terminal's stderr)
      */
     public McpClientManager(List<McpServerConfig> servers, Duration requestTimeout, List<java.nio.file.Path> roots, Consumer<String> notices) {
+        this(servers, requestTimeout, roots, notices, null, null);
+    }
+
+    /**
+     * @param tokens where OAuth sign-ins are kept ({@code $APPRENTICE_HOME/mcp-tokens}); null: no OAuth, a 401 is an error
+     * @param signIn how a person signs in; null when nobody can (a sign-in is then an error naming the command to run)
+     */
+    public McpClientManager(List<McpServerConfig> servers, Duration requestTimeout, List<java.nio.file.Path> roots, Consumer<String> notices,
+                            McpTokenStore tokens, McpSignIn signIn) {
         for (var s : servers) {
-            connections.put(s.name(), new McpConnection(s, requestTimeout, c -> listeners.forEach(l -> l.accept(this)), roots, notices));
+            var oauth = tokens == null || s.isStdio() ? null : new McpOAuth(s, tokens, signIn);
+            connections.put(s.name(), new McpConnection(s, requestTimeout, c -> listeners.forEach(l -> l.accept(this)), roots, notices, oauth));
         }
     }
 

@@ -29,6 +29,7 @@ public final class McpConnection implements AutoCloseable {
     private final Consumer<McpConnection> onToolsChanged;
     private final List<java.nio.file.Path> roots;
     private final Consumer<String> notices;
+    private final McpOAuth oauth;
     private final java.util.concurrent.atomic.AtomicLong progressTokens = new java.util.concurrent.atomic.AtomicLong();
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private McpSyncClient client;
@@ -47,6 +48,13 @@ public final class McpConnection implements AutoCloseable {
      */
     public McpConnection(McpServerConfig config, Duration requestTimeout, Consumer<McpConnection> onToolsChanged,
                          List<java.nio.file.Path> roots, Consumer<String> notices) {
+        this(config, requestTimeout, onToolsChanged, roots, notices, null);
+    }
+
+    /** @param oauth signs in to an HTTP server that asks for OAuth; null: a 401 is reported, not answered */
+    public McpConnection(McpServerConfig config, Duration requestTimeout, Consumer<McpConnection> onToolsChanged,
+                         List<java.nio.file.Path> roots, Consumer<String> notices, McpOAuth oauth) {
+        this.oauth = oauth;
         this.config = config;
         this.requestTimeout = requestTimeout;
         this.onToolsChanged = onToolsChanged;
@@ -120,11 +128,15 @@ public final class McpConnection implements AutoCloseable {
     }
 
     private String describe(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof McpAuthenticationRequiredException a) return a.getMessage();
+        }
         for (var c = e; c != null; c = c.getCause()) {
             if (c instanceof io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException a) {
                 int status = a.getResponseInfo() == null ? 401 : a.getResponseInfo().statusCode();
                 return "authentication failed (HTTP " + status + "): the server at " + config.url() + " wants a valid token; give it with "
                         + "'apprentice mcp add " + config.name() + " --url " + config.url() + " -H \"Authorization=Bearer TOKEN\"'"
+                        + (oauth == null ? "" : ", or sign in again: 'apprentice mcp login " + config.name() + "'")
                         + (config.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase("Authorization"))
                                 ? " (the configured Authorization header was refused: it is wrong, expired or revoked)" : "");
             }
@@ -159,8 +171,24 @@ public final class McpConnection implements AutoCloseable {
         var uri = java.net.URI.create(config.url());
         String base = uri.getScheme() + "://" + uri.getAuthority();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/mcp" : uri.getRawPath();
-        return HttpClientStreamableHttpTransport.builder(base).endpoint(path).jsonMapper(mapper)
-                .httpRequestCustomizer((b, method, endpoint, body, context) -> config.headers().forEach(b::header)).build();
+        boolean ownAuthorization = config.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase("Authorization"));
+        var builder = HttpClientStreamableHttpTransport.builder(base).endpoint(path).jsonMapper(mapper)
+                .httpRequestCustomizer((b, method, endpoint, body, context) -> {
+                    config.headers().forEach(b::header);
+                    if (oauth != null && !ownAuthorization) {
+                        var token = oauth.accessToken();
+                        if (token != null) b.setHeader("Authorization", "Bearer " + token);
+                    }
+                });
+        if (oauth != null && !ownAuthorization) {
+            // A 401 (or a 403 for too little scope) signs in or refreshes, then the SDK retries the request.
+            builder.authorizationErrorHandler(io.modelcontextprotocol.client.transport.customizer.McpHttpClientTransportAuthorizationErrorHandler
+                    .fromSync((request, response, context) -> {
+                        var sent = request.headers().firstValue("Authorization").filter(v -> v.startsWith("Bearer ")).map(v -> v.substring(7)).orElse(null);
+                        return oauth.unauthorized(response.statusCode(), response.headers().allValues("WWW-Authenticate"), sent);
+                    }));
+        }
+        return builder.build();
     }
 
     static boolean executable(String command, String path) {
