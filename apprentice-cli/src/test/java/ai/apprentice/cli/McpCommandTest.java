@@ -23,6 +23,35 @@ class McpCommandTest {
     @TempDir Path ws;
 
     @Test
+    void loginSignsInThroughTheBrowserAndLaterCommandsUseTheToken() throws Exception {
+        try (var fake = new ai.apprentice.testkit.FakeOAuthServer()) {
+            var cli = new CliHarness(home, ws);
+            // The "browser" is a real process: curl follows the authorization server's redirect to the loopback listener.
+            var browser = Files.writeString(ws.resolve("browser.sh"), "#!/bin/sh\nexec curl -sfL -o /dev/null \"$1\"\n");
+            browser.toFile().setExecutable(true);
+            cli.env.put("BROWSER", browser.toString());
+            assertThat(cli.run("mcp", "add", "remote", "--url", fake.mcpUrl()).exit()).isEqualTo(0);
+
+            var before = cli.run("mcp", "tools", "remote"); // no terminal: no sign-in, but the command to run
+            assertThat(before.exit()).isEqualTo(1);
+            assertThat(before.err()).contains("authentication required").contains("apprentice mcp login remote");
+            assertThat(fake.authorizations).isEmpty();
+
+            var login = cli.run("mcp", "login", "remote");
+            assertThat(login.exit()).as(login.err()).isEqualTo(0);
+            assertThat(login.err()).contains("Sign in to MCP server 'remote' in your browser: " + fake.mcpUrl().replace("/mcp", "/authorize?"));
+            assertThat(login.out()).contains("Signed in to MCP server 'remote'");
+            var tokenFile = home.resolve("mcp-tokens/remote.json");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile))).isEqualTo("rw-------");
+
+            var after = cli.run("mcp", "tools", "remote");
+            assertThat(after.exit()).as(after.err()).isEqualTo(0);
+            assertThat(fake.authorizations).hasSize(1);
+            assertThat(cli.run("mcp", "login", "remote").out()).contains("already signed in");
+        }
+    }
+
+    @Test
     void addListToolsCallRemoveAndUseInARun() throws Exception {
         var cli = new CliHarness(home, ws);
         var everything = McpReferenceServers.entry("server-everything").toString();

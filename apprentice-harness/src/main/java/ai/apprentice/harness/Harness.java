@@ -4,6 +4,8 @@ import ai.apprentice.harness.config.ConfigLoader;
 import ai.apprentice.harness.config.Settings;
 import ai.apprentice.mcp.McpClientManager;
 import ai.apprentice.mcp.McpServerConfig;
+import ai.apprentice.mcp.McpSignIn;
+import ai.apprentice.mcp.McpTokenStore;
 import ai.apprentice.memory.Memory;
 import ai.apprentice.memory.MemoryStore;
 import ai.apprentice.memory.OnnxEmbedder;
@@ -374,7 +376,9 @@ public final class Harness implements AutoCloseable {
 
     /**
      * Tools of the configured MCP servers, connected once per process and workspace; a server that cannot start is a
-     * warning. The servers get the workspace as their root, and their log messages and progress go to {@link #err()}.
+     * warning. The servers get the workspace as their root, and their log messages and progress go to {@link #err()}. A
+     * server that asks for OAuth is signed in to on a terminal (the URL printed, the browser opened); elsewhere it is a
+     * warning that names {@code apprentice mcp login NAME}.
      */
     synchronized List<Tool> mcpTools(Settings settings, Path workspace) {
         List<McpServerConfig> servers;
@@ -386,7 +390,8 @@ public final class Harness implements AutoCloseable {
         if (servers.isEmpty()) return List.of();
         var root = workspace.toAbsolutePath().normalize();
         var manager = mcp.computeIfAbsent(new McpKey(servers, root),
-                k -> new McpClientManager(k.servers(), settings.requestTimeout(), List.of(root), notice -> err.println("mcp " + notice)));
+                k -> new McpClientManager(k.servers(), settings.requestTimeout(), List.of(root), notice -> err.println("mcp " + notice),
+                        new McpTokenStore(home.resolve("mcp-tokens")), interactive ? McpSignIn.terminal(err, env) : null));
         var tools = manager.tools();
         manager.problems().forEach(this::warnOnce);
         return tools;
