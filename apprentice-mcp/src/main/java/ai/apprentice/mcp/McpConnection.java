@@ -33,6 +33,7 @@ public final class McpConnection implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong progressTokens = new java.util.concurrent.atomic.AtomicLong();
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private McpSyncClient client;
+    private CancellingTransport transport;
     private volatile List<McpSchema.Tool> tools = List.of();
     private int failures;
     private Instant retryAt = Instant.MIN;
@@ -79,7 +80,9 @@ public final class McpConnection implements AutoCloseable {
         }
         McpSyncClient c = null;
         try {
-            var spec = McpClient.sync(transport()).requestTimeout(requestTimeout).initializationTimeout(requestTimeout)
+            var t = new CancellingTransport(transport());
+            transport = t;
+            var spec = McpClient.sync(t).requestTimeout(requestTimeout).initializationTimeout(requestTimeout)
                     .clientInfo(new McpSchema.Implementation("apprentice", "0.1.0"))
                     .toolsChangeConsumer(list -> {
                         tools = List.copyOf(list);
@@ -115,6 +118,7 @@ public final class McpConnection implements AutoCloseable {
             }
             client = null;
         }
+        transport = null;
         failures++;
         long wait = Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(failures - 1, 10));
         retryAt = Instant.now().plusMillis(wait);
@@ -225,15 +229,38 @@ public final class McpConnection implements AutoCloseable {
     /** Calls a tool; a broken connection becomes an {@link McpUnavailableException} and a reconnect later. */
     public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments) {
         var c = client();
+        CancellingTransport t;
+        synchronized (this) {
+            t = transport;
+        }
+        // A progress token, so that a long call can say how it is doing (shown through the notices), and be cancelled.
+        var token = config.name() + "-" + progressTokens.incrementAndGet();
         try {
-            // A progress token, so that a long call can say how it is doing (shown through the notices).
-            return c.callTool(McpSchema.CallToolRequest.builder().name(tool).arguments(arguments)
-                    .progressToken(config.name() + "-" + progressTokens.incrementAndGet()).build());
+            return c.callTool(McpSchema.CallToolRequest.builder().name(tool).arguments(arguments).progressToken(token).build());
         } catch (io.modelcontextprotocol.spec.McpError e) {
             throw e; // the server answered with an error: the connection is fine
         } catch (RuntimeException e) {
+            if (Thread.currentThread().isInterrupted() || hasCause(e, InterruptedException.class)) {
+                // The run was cancelled mid-call: the server is told to stop, and the connection stays up.
+                boolean interrupted = Thread.interrupted(); // else sending the notice would fail on the interrupt at once
+                try {
+                    if (t != null) t.cancel(token, "the apprentice run was cancelled");
+                } catch (RuntimeException ignored) {
+                    // the server is gone; nothing to stop
+                } finally {
+                    if (interrupted) Thread.currentThread().interrupt();
+                }
+                throw new McpUnavailableException("MCP server '" + config.name() + "': the call of " + tool + " was cancelled", e);
+            }
             throw failed(e);
+        } finally {
+            if (t != null) t.done(token);
         }
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (var c = e; c != null; c = c.getCause()) if (type.isInstance(c)) return true;
+        return false;
     }
 
     /** The protocol revision agreed with the server at initialisation. */
