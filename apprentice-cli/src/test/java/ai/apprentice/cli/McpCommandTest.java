@@ -23,6 +23,24 @@ class McpCommandTest {
     @TempDir Path ws;
 
     @Test
+    void anMcpPromptIsAReplSlashCommand() throws Exception {
+        var cli = new CliHarness(home, ws);
+        cli.env.put("APPRENTICE_MEMORY", "off");
+        var everything = McpReferenceServers.entry("server-everything").toString();
+        assertThat(cli.run("mcp", "add", "everything", "--", "node", everything).exit()).isEqualTo(0);
+        Files.writeString(ws.resolve("m.jsonl"), "{\"text\": \"Sunny.\"}\n");
+        var repl = cli.runWithInput("/mcp__everything__args-prompt\n/mcp__everything__args-prompt Paris Ile de France\n/mcp__everything__nope\n/exit\n",
+                "--workspace", ws.toString(), "--model", "scripted:" + ws.resolve("m.jsonl"));
+        assertThat(repl.exit()).as(repl.err()).isZero();
+        assertThat(repl.err()).contains("/mcp__everything__args-prompt needs city");
+        assertThat(repl.out()).contains("Sunny.").contains("unknown command /mcp__everything__nope");
+        var runs = Json.tree(cli.run("runs", "list", "--json").out());
+        assertThat(runs).hasSize(1);
+        var messages = Json.tree(cli.run("runs", "show", runs.get(0).get("id").asText(), "--json").out()).toString();
+        assertThat(messages).contains("What's weather in Paris, Ile de France?"); // the prompt, its arguments in order
+    }
+
+    @Test
     void loginSignsInThroughTheBrowserAndLaterCommandsUseTheToken() throws Exception {
         try (var fake = new ai.apprentice.testkit.FakeOAuthServer()) {
             var cli = new CliHarness(home, ws);

@@ -397,6 +397,16 @@ public final class Harness implements AutoCloseable {
         return tools;
     }
 
+    /** An MCP prompt named as a slash command ({@code mcp__SERVER__PROMPT}) as task text; empty when there is none. */
+    java.util.Optional<String> mcpPrompt(Settings settings, Path workspace, String command, String words) {
+        McpClientManager manager;
+        synchronized (this) {
+            mcpTools(settings, workspace); // connects, once
+            manager = mcp.get(new McpKey(McpServerConfig.fromConfig(settings.mcpServers()), workspace.toAbsolutePath().normalize()));
+        }
+        return manager == null ? java.util.Optional.empty() : manager.promptText(command, words);
+    }
+
     @Override
     public synchronized void close() {
         mcp.values().forEach(McpClientManager::close);
