@@ -7,6 +7,8 @@ import ai.apprentice.mcp.ApprenticeMcpServer;
 import ai.apprentice.mcp.McpClientManager;
 import ai.apprentice.mcp.McpConfigFile;
 import ai.apprentice.mcp.McpServerConfig;
+import ai.apprentice.mcp.McpSignIn;
+import ai.apprentice.mcp.McpTokenStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +22,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "mcp", description = "Model Context Protocol servers: add, list and call them, or serve apprentice over MCP.",
         subcommands = {McpCommand.Add.class, McpCommand.ListServers.class, McpCommand.Tools.class, McpCommand.Resources.class,
-                McpCommand.Prompts.class, McpCommand.Call.class,
+                McpCommand.Prompts.class, McpCommand.Call.class, McpCommand.Login.class,
                 McpCommand.Remove.class, McpCommand.Serve.class})
 final class McpCommand {
 
@@ -48,9 +50,46 @@ final class McpCommand {
                 "No MCP server named '" + name + "'. Add one with: apprentice mcp add " + name + " -- COMMAND [ARGS...]"));
     }
 
-    /** Clients for these servers: the current directory is their root, and their log messages and progress go to stderr. */
+    /**
+     * Clients for these servers: the current directory is their root, their log messages and progress go to stderr, and
+     * an OAuth sign-in happens on a terminal (elsewhere it is an error that names 'mcp login').
+     */
     static McpClientManager manager(Cli cli, List<McpServerConfig> servers, Duration timeout) {
-        return new McpClientManager(servers, timeout, List.of(Path.of("").toAbsolutePath()), cli.err::println);
+        return manager(cli, servers, timeout, cli.interactive ? McpSignIn.terminal(cli.err, cli.env) : null);
+    }
+
+    static McpClientManager manager(Cli cli, List<McpServerConfig> servers, Duration timeout, McpSignIn signIn) {
+        return new McpClientManager(servers, timeout, List.of(Path.of("").toAbsolutePath()), cli.err::println, tokens(cli), signIn);
+    }
+
+    static McpTokenStore tokens(Cli cli) {
+        return new McpTokenStore(cli.home().resolve("mcp-tokens"));
+    }
+
+    @Command(name = "login", description = "Sign in to an HTTP server that asks for OAuth: prints the URL to open "
+            + "(and opens it with xdg-open), waits for the browser to come back, and keeps the token in $APPRENTICE_HOME/mcp-tokens.")
+    static final class Login implements Callable<Integer> {
+        private final Cli cli;
+        @Parameters(paramLabel = "NAME") String name;
+        Login(Cli cli) { this.cli = cli; }
+
+        @Override
+        public Integer call() throws Exception {
+            var server = find(cli, name);
+            if (server.isStdio()) throw new UsageException("MCP server '" + name + "' is started by a command (stdio); it needs no sign-in");
+            var file = tokens(cli).dir().resolve(name + ".json");
+            var before = java.nio.file.Files.exists(file) ? java.nio.file.Files.getLastModifiedTime(file) : null;
+            try (var mcp = manager(cli, List.of(server), Duration.ofMinutes(6), McpSignIn.terminal(cli.err, cli.env))) {
+                mcp.connection(name).client();
+            } catch (RuntimeException e) {
+                cli.err.println("error: " + e.getMessage());
+                return 1;
+            }
+            var after = java.nio.file.Files.exists(file) ? java.nio.file.Files.getLastModifiedTime(file) : null;
+            cli.out.println(after != null && !after.equals(before) ? "Signed in to MCP server '" + name + "'; the token is kept in " + file
+                    : "MCP server '" + name + "' accepted the connection: already signed in, or it needs no sign-in");
+            return 0;
+        }
     }
 
     @Command(name = "add", description = "Add a server: 'mcp add NAME -- COMMAND [ARGS...]' (stdio) or 'mcp add NAME --url URL'.")

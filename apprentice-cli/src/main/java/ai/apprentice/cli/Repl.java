@@ -35,6 +35,7 @@ final class Repl {
               /clear           start a new conversation (the old one stays a session)
               /resume [ID]     list this workspace's sessions, or resume one
               /SKILL [ARGS]    start a skill by name (those marked user-invocable, as in Claude Code)
+              /mcp__SERVER__PROMPT [ARGS]  an MCP server's prompt as the task (arguments in its order)
               /exit            leave (Ctrl-D works too)
             @PATH in a task attaches that workspace file (Tab completes paths after @; \\@ keeps an @ as text).
             Tab completes the commands and skills. Ctrl-C cancels the current step; the session goes on.""";
@@ -216,6 +217,7 @@ final class Repl {
                                 continue;
                             }
                             if (started.isPresent()) turn(started.get(), printer, events, line);
+                            else if (parts[0].startsWith("/mcp__")) mcpPrompt(parts[0].substring(1), parts.length > 1 ? parts[1] : "");
                             else cli.out.println("unknown command " + parts[0] + "; /help lists them");
                         }
                     }
@@ -238,6 +240,19 @@ final class Repl {
     private List<String> invocableSkills() {
         var catalog = cli.harness().skills(options.workspaceOrCwd());
         return catalog.skills().stream().filter(s -> s.invocation().userInvocable()).map(catalog::nameOf).toList();
+    }
+
+    /** {@code /mcp__SERVER__PROMPT ARGS}: an MCP server's prompt, sent as the next task. */
+    private void mcpPrompt(String command, String arguments) throws Exception {
+        java.util.Optional<String> text;
+        try {
+            text = session.mcpPrompt(command, arguments);
+        } catch (RuntimeException e) {
+            cli.err.println("cannot get the prompt /" + command + ": " + e.getMessage());
+            return;
+        }
+        if (text.isPresent()) turn(text.get());
+        else cli.out.println("unknown command /" + command + "; no MCP server offers that prompt (apprentice mcp prompts NAME lists them)");
     }
 
     /** Feedback on the last run, as 'apprentice runs feedback' records it. */

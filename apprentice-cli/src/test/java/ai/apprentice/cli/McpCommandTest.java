@@ -23,6 +23,53 @@ class McpCommandTest {
     @TempDir Path ws;
 
     @Test
+    void anMcpPromptIsAReplSlashCommand() throws Exception {
+        var cli = new CliHarness(home, ws);
+        cli.env.put("APPRENTICE_MEMORY", "off");
+        var everything = McpReferenceServers.entry("server-everything").toString();
+        assertThat(cli.run("mcp", "add", "everything", "--", "node", everything).exit()).isEqualTo(0);
+        Files.writeString(ws.resolve("m.jsonl"), "{\"text\": \"Sunny.\"}\n");
+        var repl = cli.runWithInput("/mcp__everything__args-prompt\n/mcp__everything__args-prompt Paris Ile de France\n/mcp__everything__nope\n/exit\n",
+                "--workspace", ws.toString(), "--model", "scripted:" + ws.resolve("m.jsonl"));
+        assertThat(repl.exit()).as(repl.err()).isZero();
+        assertThat(repl.err()).contains("/mcp__everything__args-prompt needs city");
+        assertThat(repl.out()).contains("Sunny.").contains("unknown command /mcp__everything__nope");
+        var runs = Json.tree(cli.run("runs", "list", "--json").out());
+        assertThat(runs).hasSize(1);
+        var messages = Json.tree(cli.run("runs", "show", runs.get(0).get("id").asText(), "--json").out()).toString();
+        assertThat(messages).contains("What's weather in Paris, Ile de France?"); // the prompt, its arguments in order
+    }
+
+    @Test
+    void loginSignsInThroughTheBrowserAndLaterCommandsUseTheToken() throws Exception {
+        try (var fake = new ai.apprentice.testkit.FakeOAuthServer()) {
+            var cli = new CliHarness(home, ws);
+            // The "browser" is a real process: curl follows the authorization server's redirect to the loopback listener.
+            var browser = Files.writeString(ws.resolve("browser.sh"), "#!/bin/sh\nexec curl -sfL -o /dev/null \"$1\"\n");
+            browser.toFile().setExecutable(true);
+            cli.env.put("BROWSER", browser.toString());
+            assertThat(cli.run("mcp", "add", "remote", "--url", fake.mcpUrl()).exit()).isEqualTo(0);
+
+            var before = cli.run("mcp", "tools", "remote"); // no terminal: no sign-in, but the command to run
+            assertThat(before.exit()).isEqualTo(1);
+            assertThat(before.err()).contains("authentication required").contains("apprentice mcp login remote");
+            assertThat(fake.authorizations).isEmpty();
+
+            var login = cli.run("mcp", "login", "remote");
+            assertThat(login.exit()).as(login.err()).isEqualTo(0);
+            assertThat(login.err()).contains("Sign in to MCP server 'remote' in your browser: " + fake.mcpUrl().replace("/mcp", "/authorize?"));
+            assertThat(login.out()).contains("Signed in to MCP server 'remote'");
+            var tokenFile = home.resolve("mcp-tokens/remote.json");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile))).isEqualTo("rw-------");
+
+            var after = cli.run("mcp", "tools", "remote");
+            assertThat(after.exit()).as(after.err()).isEqualTo(0);
+            assertThat(fake.authorizations).hasSize(1);
+            assertThat(cli.run("mcp", "login", "remote").out()).contains("already signed in");
+        }
+    }
+
+    @Test
     void addListToolsCallRemoveAndUseInARun() throws Exception {
         var cli = new CliHarness(home, ws);
         var everything = McpReferenceServers.entry("server-everything").toString();

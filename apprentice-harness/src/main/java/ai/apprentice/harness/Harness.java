@@ -4,6 +4,8 @@ import ai.apprentice.harness.config.ConfigLoader;
 import ai.apprentice.harness.config.Settings;
 import ai.apprentice.mcp.McpClientManager;
 import ai.apprentice.mcp.McpServerConfig;
+import ai.apprentice.mcp.McpSignIn;
+import ai.apprentice.mcp.McpTokenStore;
 import ai.apprentice.memory.Memory;
 import ai.apprentice.memory.MemoryStore;
 import ai.apprentice.memory.OnnxEmbedder;
@@ -72,7 +74,10 @@ public final class Harness implements AutoCloseable {
     private final io.opentelemetry.api.OpenTelemetry givenTelemetry;
     private ai.apprentice.harness.telemetry.Telemetry telemetry;
     private String telemetryEndpoint;
-    private final Map<List<McpServerConfig>, McpClientManager> mcp = new HashMap<>();
+    /** MCP clients by servers and workspace: a workspace is the root its servers are told of, so each has its own. */
+    private final Map<McpKey, McpClientManager> mcp = new HashMap<>();
+
+    private record McpKey(List<McpServerConfig> servers, Path workspace) {}
     /** How deep each running subagent is, shared by every session of this harness so nesting is bounded. */
     final Map<String, Integer> subagentDepths = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -369,8 +374,13 @@ public final class Harness implements AutoCloseable {
         }
     }
 
-    /** Tools of the configured MCP servers, connected once per process; a server that cannot start is a warning. */
-    synchronized List<Tool> mcpTools(Settings settings) {
+    /**
+     * Tools of the configured MCP servers, connected once per process and workspace; a server that cannot start is a
+     * warning. The servers get the workspace as their root, and their log messages and progress go to {@link #err()}. A
+     * server that asks for OAuth is signed in to on a terminal (the URL printed, the browser opened); elsewhere it is a
+     * warning that names {@code apprentice mcp login NAME}.
+     */
+    synchronized List<Tool> mcpTools(Settings settings, Path workspace) {
         List<McpServerConfig> servers;
         try {
             servers = McpServerConfig.fromConfig(settings.mcpServers());
@@ -378,10 +388,23 @@ public final class Harness implements AutoCloseable {
             throw new HarnessException(e.getMessage(), e);
         }
         if (servers.isEmpty()) return List.of();
-        var manager = mcp.computeIfAbsent(servers, s -> new McpClientManager(s, settings.requestTimeout()));
+        var root = workspace.toAbsolutePath().normalize();
+        var manager = mcp.computeIfAbsent(new McpKey(servers, root),
+                k -> new McpClientManager(k.servers(), settings.requestTimeout(), List.of(root), notice -> err.println("mcp " + notice),
+                        new McpTokenStore(home.resolve("mcp-tokens")), interactive ? McpSignIn.terminal(err, env) : null));
         var tools = manager.tools();
         manager.problems().forEach(this::warnOnce);
         return tools;
+    }
+
+    /** An MCP prompt named as a slash command ({@code mcp__SERVER__PROMPT}) as task text; empty when there is none. */
+    java.util.Optional<String> mcpPrompt(Settings settings, Path workspace, String command, String words) {
+        McpClientManager manager;
+        synchronized (this) {
+            mcpTools(settings, workspace); // connects, once
+            manager = mcp.get(new McpKey(McpServerConfig.fromConfig(settings.mcpServers()), workspace.toAbsolutePath().normalize()));
+        }
+        return manager == null ? java.util.Optional.empty() : manager.promptText(command, words);
     }
 
     @Override

@@ -173,6 +173,11 @@ public final class Session {
 
     public Harness harness() { return harness; }
     public Settings settings() { return settings; }
+
+    /** An MCP server's prompt typed as {@code /mcp__SERVER__PROMPT ARGS}, as the text of a task; empty when none has it. */
+    public java.util.Optional<String> mcpPrompt(String command, String arguments) {
+        return harness.mcpPrompt(settings, workspace, command, arguments);
+    }
     public Path workspace() { return workspace; }
 
     /** Which model this session uses, and why. */
@@ -361,7 +366,7 @@ public final class Session {
             ws.protect(harness.home(), "apprentice's home: configuration, run store, memory");
             var fetch = new FetchTool(settings.fetchAllowPrivate()); // loopback and private addresses only where a person allowed them
             var tools = new ArrayList<>(StandardTools.create(ws, shell, fetch));
-            tools.addAll(harness.mcpTools(settings));
+            tools.addAll(harness.mcpTools(settings, workspace));
             return tools;
         } catch (IllegalArgumentException e) {
             throw new HarnessException(e.getMessage(), e);

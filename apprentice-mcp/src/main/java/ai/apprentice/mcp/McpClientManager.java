@@ -37,8 +37,18 @@ public final class McpClientManager implements AutoCloseable {
      * @param notices the servers' log messages and progress, for a person to see (a terminal's stderr)
      */
     public McpClientManager(List<McpServerConfig> servers, Duration requestTimeout, List<java.nio.file.Path> roots, Consumer<String> notices) {
+        this(servers, requestTimeout, roots, notices, null, null);
+    }
+
+    /**
+     * @param tokens where OAuth sign-ins are kept ({@code $APPRENTICE_HOME/mcp-tokens}); null: no OAuth, a 401 is an error
+     * @param signIn how a person signs in; null when nobody can (a sign-in is then an error naming the command to run)
+     */
+    public McpClientManager(List<McpServerConfig> servers, Duration requestTimeout, List<java.nio.file.Path> roots, Consumer<String> notices,
+                            McpTokenStore tokens, McpSignIn signIn) {
         for (var s : servers) {
-            connections.put(s.name(), new McpConnection(s, requestTimeout, c -> listeners.forEach(l -> l.accept(this)), roots, notices));
+            var oauth = tokens == null || s.isStdio() ? null : new McpOAuth(s, tokens, signIn);
+            connections.put(s.name(), new McpConnection(s, requestTimeout, c -> listeners.forEach(l -> l.accept(this)), roots, notices, oauth));
         }
     }
 
@@ -80,6 +90,40 @@ public final class McpClientManager implements AutoCloseable {
             if (c.offersResources() && out.stream().noneMatch(t -> t.name().equals(listing.name()))) out.add(listing);
         }
         return out;
+    }
+
+    /**
+     * A slash command {@code mcp__SERVER__PROMPT} as the text of a task: the prompt got with {@code words} as its
+     * arguments (in the order the prompt declares them; the last takes the rest of the line), its messages' text
+     * joined. Empty when no server has that prompt.
+     */
+    public java.util.Optional<String> promptText(String command, String words) {
+        for (var c : connections.values()) {
+            var prefix = "mcp__" + c.config().name() + "__";
+            if (!command.startsWith(prefix)) continue;
+            var wanted = command.substring(prefix.length());
+            for (var p : c.prompts()) {
+                if (!toolName(c.config().name(), p.name()).equals(command) && !p.name().equals(wanted)) continue;
+                var declared = p.arguments() == null ? List.<McpSchema.PromptArgument>of() : p.arguments();
+                var given = words == null || words.isBlank() ? new String[0] : words.strip().split("\\s+", Math.max(1, declared.size()));
+                var args = new LinkedHashMap<String, Object>();
+                for (int i = 0; i < declared.size() && i < given.length; i++) args.put(declared.get(i).name(), given[i]);
+                var missing = declared.stream().filter(a -> Boolean.TRUE.equals(a.required()) && !args.containsKey(a.name())).map(McpSchema.PromptArgument::name).toList();
+                if (!missing.isEmpty()) {
+                    throw new IllegalArgumentException("the MCP prompt /" + command + " needs " + String.join(", ", missing)
+                            + " (arguments in order: " + String.join(" ", declared.stream().map(McpSchema.PromptArgument::name).toList()) + ")");
+                }
+                var sb = new StringBuilder();
+                for (var m : c.prompt(p.name(), args).messages()) {
+                    if (!sb.isEmpty()) sb.append("\n\n");
+                    sb.append(m.content() instanceof McpSchema.TextContent t ? t.text()
+                            : m.content() instanceof McpSchema.EmbeddedResource e && e.resource() instanceof McpSchema.TextResourceContents r
+                            ? "[resource " + r.uri() + "]\n" + r.text() : "[" + m.content().type() + " content]");
+                }
+                return java.util.Optional.of(sb.toString());
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     public static String toolName(String server, String tool) {

@@ -29,9 +29,11 @@ public final class McpConnection implements AutoCloseable {
     private final Consumer<McpConnection> onToolsChanged;
     private final List<java.nio.file.Path> roots;
     private final Consumer<String> notices;
+    private final McpOAuth oauth;
     private final java.util.concurrent.atomic.AtomicLong progressTokens = new java.util.concurrent.atomic.AtomicLong();
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private McpSyncClient client;
+    private CancellingTransport transport;
     private volatile List<McpSchema.Tool> tools = List.of();
     private int failures;
     private Instant retryAt = Instant.MIN;
@@ -47,6 +49,13 @@ public final class McpConnection implements AutoCloseable {
      */
     public McpConnection(McpServerConfig config, Duration requestTimeout, Consumer<McpConnection> onToolsChanged,
                          List<java.nio.file.Path> roots, Consumer<String> notices) {
+        this(config, requestTimeout, onToolsChanged, roots, notices, null);
+    }
+
+    /** @param oauth signs in to an HTTP server that asks for OAuth; null: a 401 is reported, not answered */
+    public McpConnection(McpServerConfig config, Duration requestTimeout, Consumer<McpConnection> onToolsChanged,
+                         List<java.nio.file.Path> roots, Consumer<String> notices, McpOAuth oauth) {
+        this.oauth = oauth;
         this.config = config;
         this.requestTimeout = requestTimeout;
         this.onToolsChanged = onToolsChanged;
@@ -71,7 +80,9 @@ public final class McpConnection implements AutoCloseable {
         }
         McpSyncClient c = null;
         try {
-            var spec = McpClient.sync(transport()).requestTimeout(requestTimeout).initializationTimeout(requestTimeout)
+            var t = new CancellingTransport(transport());
+            transport = t;
+            var spec = McpClient.sync(t).requestTimeout(requestTimeout).initializationTimeout(requestTimeout)
                     .clientInfo(new McpSchema.Implementation("apprentice", "0.1.0"))
                     .toolsChangeConsumer(list -> {
                         tools = List.copyOf(list);
@@ -107,6 +118,7 @@ public final class McpConnection implements AutoCloseable {
             }
             client = null;
         }
+        transport = null;
         failures++;
         long wait = Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(failures - 1, 10));
         retryAt = Instant.now().plusMillis(wait);
@@ -120,11 +132,15 @@ public final class McpConnection implements AutoCloseable {
     }
 
     private String describe(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof McpAuthenticationRequiredException a) return a.getMessage();
+        }
         for (var c = e; c != null; c = c.getCause()) {
             if (c instanceof io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException a) {
                 int status = a.getResponseInfo() == null ? 401 : a.getResponseInfo().statusCode();
                 return "authentication failed (HTTP " + status + "): the server at " + config.url() + " wants a valid token; give it with "
                         + "'apprentice mcp add " + config.name() + " --url " + config.url() + " -H \"Authorization=Bearer TOKEN\"'"
+                        + (oauth == null ? "" : ", or sign in again: 'apprentice mcp login " + config.name() + "'")
                         + (config.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase("Authorization"))
                                 ? " (the configured Authorization header was refused: it is wrong, expired or revoked)" : "");
             }
@@ -159,8 +175,24 @@ public final class McpConnection implements AutoCloseable {
         var uri = java.net.URI.create(config.url());
         String base = uri.getScheme() + "://" + uri.getAuthority();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/mcp" : uri.getRawPath();
-        return HttpClientStreamableHttpTransport.builder(base).endpoint(path).jsonMapper(mapper)
-                .httpRequestCustomizer((b, method, endpoint, body, context) -> config.headers().forEach(b::header)).build();
+        boolean ownAuthorization = config.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase("Authorization"));
+        var builder = HttpClientStreamableHttpTransport.builder(base).endpoint(path).jsonMapper(mapper)
+                .httpRequestCustomizer((b, method, endpoint, body, context) -> {
+                    config.headers().forEach(b::header);
+                    if (oauth != null && !ownAuthorization) {
+                        var token = oauth.accessToken();
+                        if (token != null) b.setHeader("Authorization", "Bearer " + token);
+                    }
+                });
+        if (oauth != null && !ownAuthorization) {
+            // A 401 (or a 403 for too little scope) signs in or refreshes, then the SDK retries the request.
+            builder.authorizationErrorHandler(io.modelcontextprotocol.client.transport.customizer.McpHttpClientTransportAuthorizationErrorHandler
+                    .fromSync((request, response, context) -> {
+                        var sent = request.headers().firstValue("Authorization").filter(v -> v.startsWith("Bearer ")).map(v -> v.substring(7)).orElse(null);
+                        return oauth.unauthorized(response.statusCode(), response.headers().allValues("WWW-Authenticate"), sent);
+                    }));
+        }
+        return builder.build();
     }
 
     static boolean executable(String command, String path) {
@@ -197,15 +229,38 @@ public final class McpConnection implements AutoCloseable {
     /** Calls a tool; a broken connection becomes an {@link McpUnavailableException} and a reconnect later. */
     public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments) {
         var c = client();
+        CancellingTransport t;
+        synchronized (this) {
+            t = transport;
+        }
+        // A progress token, so that a long call can say how it is doing (shown through the notices), and be cancelled.
+        var token = config.name() + "-" + progressTokens.incrementAndGet();
         try {
-            // A progress token, so that a long call can say how it is doing (shown through the notices).
-            return c.callTool(McpSchema.CallToolRequest.builder().name(tool).arguments(arguments)
-                    .progressToken(config.name() + "-" + progressTokens.incrementAndGet()).build());
+            return c.callTool(McpSchema.CallToolRequest.builder().name(tool).arguments(arguments).progressToken(token).build());
         } catch (io.modelcontextprotocol.spec.McpError e) {
             throw e; // the server answered with an error: the connection is fine
         } catch (RuntimeException e) {
+            if (Thread.currentThread().isInterrupted() || hasCause(e, InterruptedException.class)) {
+                // The run was cancelled mid-call: the server is told to stop, and the connection stays up.
+                boolean interrupted = Thread.interrupted(); // else sending the notice would fail on the interrupt at once
+                try {
+                    if (t != null) t.cancel(token, "the apprentice run was cancelled");
+                } catch (RuntimeException ignored) {
+                    // the server is gone; nothing to stop
+                } finally {
+                    if (interrupted) Thread.currentThread().interrupt();
+                }
+                throw new McpUnavailableException("MCP server '" + config.name() + "': the call of " + tool + " was cancelled", e);
+            }
             throw failed(e);
+        } finally {
+            if (t != null) t.done(token);
         }
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (var c = e; c != null; c = c.getCause()) if (type.isInstance(c)) return true;
+        return false;
     }
 
     /** The protocol revision agreed with the server at initialisation. */

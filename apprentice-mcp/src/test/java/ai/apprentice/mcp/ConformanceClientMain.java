@@ -12,8 +12,23 @@ import java.util.Map;
 public final class ConformanceClientMain {
     public static void main(String[] args) throws Exception {
         var scenario = System.getenv().getOrDefault("MCP_CONFORMANCE_SCENARIO", "initialize");
-        var server = McpServerConfig.http("conformance", args[args.length - 1], Map.of());
-        try (var mcp = new McpClientManager(List.of(server), Duration.ofSeconds(20), List.of(), System.err::println)) {
+        // Auth scenarios: a pre-registered client comes in the context; the suite's authorization server approves at once,
+        // so the "browser" is a GET that follows its redirect to our loopback listener.
+        var context = Json.MAPPER.readTree(System.getenv().getOrDefault("MCP_CONFORMANCE_CONTEXT", "{}"));
+        var server = McpServerConfig.http("conformance", args[args.length - 1], Map.of(),
+                context.path("client_id").asText(null), context.path("client_secret").asText(null));
+        var tokens = new McpTokenStore(java.nio.file.Files.createTempDirectory("mcp-tokens"));
+        var http = java.net.http.HttpClient.newBuilder().followRedirects(java.net.http.HttpClient.Redirect.ALWAYS).build();
+        McpSignIn browser = (name, url) -> {
+            try {
+                http.send(java.net.http.HttpRequest.newBuilder(url).build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try (var mcp = new McpClientManager(List.of(server), Duration.ofSeconds(20), List.of(), System.err::println, tokens, browser)) {
             var tools = mcp.tools();
             if (!mcp.problems().isEmpty()) {
                 System.err.println(mcp.problems());

@@ -229,8 +229,8 @@ class McpClientTest {
     /** A server that answers too much or writes garbage: the agent gets an error observation naming it, the others go on. */
     @Test
     void aMisbehavingServerGivesErrorsNamingItAndLeavesTheOthersAlone() throws Exception {
-        var misbehaving = new McpServerConfig("bad", tiny("misbehaving").command(), tiny("misbehaving").args(), Map.of(), null, null);
-        var good = new McpServerConfig("good", tiny("structured").command(), tiny("structured").args(), Map.of(), null, null);
+        var misbehaving = McpServerConfig.stdio("bad", tiny("misbehaving").command(), tiny("misbehaving").args(), Map.of());
+        var good = McpServerConfig.stdio("good", tiny("structured").command(), tiny("structured").args(), Map.of());
         try (var mcp = new McpClientManager(List.of(misbehaving, good), Duration.ofSeconds(10))) {
             var tools = mcp.tools();
             assertThat(mcp.problems()).isEmpty();

@@ -1,0 +1,49 @@
+package ai.apprentice.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.apprentice.model.scripted.ScriptedModel;
+import ai.apprentice.runtime.Event;
+import ai.apprentice.testkit.McpReferenceServers;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** MCP servers in an agent's run: the session's workspace is their root, and their notices reach the person. */
+class McpInSessionTest {
+    @TempDir Path home;
+    @TempDir Path ws;
+    @TempDir Path other;
+
+    @Test
+    void theWorkspaceIsEachServersRootAndProgressGoesToStderr() throws Exception {
+        var entry = McpReferenceServers.entry("server-everything").toString();
+        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"]}\npermissions:\n  allow: [\"mcp__everything__*\"]\n");
+        var err = new ByteArrayOutputStream();
+        try (var harness = Harness.builder().home(home).env(Map.of()).err(new PrintStream(err, true, StandardCharsets.UTF_8)).build()) {
+            for (var workspace : List.of(ws, other)) {
+                var results = new CopyOnWriteArrayList<String>();
+                var session = harness.session(workspace, Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off"));
+                session.useModel(ScriptedModel.of(
+                        ScriptedModel.toolTurn("", "mcp__everything__get-roots-list", "{}"),
+                        ScriptedModel.toolTurn("", "mcp__everything__trigger-long-running-operation", "{\"duration\":1,\"steps\":2}"),
+                        ScriptedModel.turn("done")));
+                session.start("roots", e -> {
+                    if (e instanceof Event.ToolResultEvent r) results.add(r.content());
+                }).await();
+                assertThat(results).hasSize(2);
+                // Each workspace's servers see that workspace, not the first one's.
+                assertThat(results.get(0)).contains(workspace.toUri().toString().replaceAll("/$", ""));
+                if (workspace.equals(other)) assertThat(results.get(0)).doesNotContain(ws.toUri().toString().replaceAll("/$", ""));
+            }
+        }
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("mcp [everything] progress 1/2");
+    }
+}
