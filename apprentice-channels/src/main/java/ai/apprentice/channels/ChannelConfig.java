@@ -19,6 +19,7 @@ import java.util.Set;
  *     approvers: [U123]                          # default: allow.users
  *     profile: {approve: ask, max_cost_usd: 0.5, daily_cost_usd: 5}
  *     memory: person                             # person | team | workspace
+ *     show_reasoning: false                      # default: a reasoning model's thinking never reaches the chat
  * </pre>
  *
  * @param name        the key under {@code channels:}; also the platform unless {@code platform:} says otherwise
@@ -30,10 +31,19 @@ import java.util.Set;
  * @param profile     settings of the channel's runs (config keys: approve, max_steps, max_cost_usd, timeout, permissions.*)
  * @param dailyCostUsd what one person's runs of this channel may cost in a UTC day, 0 for no limit
  * @param memory      person, team or workspace: where the runs' memories are stored (they recall from all three)
+ * @param showReasoning whether an answer is preceded by the reasoning that led to it (default false: never shown)
  */
 public record ChannelConfig(String name, String platform, Map<String, String> settings, String workspace, Set<String> allowUsers,
                             Set<String> allowChannels, Set<String> allowTeams, Set<String> approvers, Map<String, Object> profile,
-                            double dailyCostUsd, String memory, long maxAttachmentBytes) {
+                            double dailyCostUsd, String memory, long maxAttachmentBytes, boolean showReasoning) {
+    /** A channel that does not show reasoning. */
+    public ChannelConfig(String name, String platform, Map<String, String> settings, String workspace, Set<String> allowUsers,
+                         Set<String> allowChannels, Set<String> allowTeams, Set<String> approvers, Map<String, Object> profile,
+                         double dailyCostUsd, String memory, long maxAttachmentBytes) {
+        this(name, platform, settings, workspace, allowUsers, allowChannels, allowTeams, approvers, profile, dailyCostUsd, memory,
+                maxAttachmentBytes, false);
+    }
+
     public ChannelConfig {
         settings = Map.copyOf(settings);
         allowUsers = Set.copyOf(allowUsers);

@@ -17,7 +17,7 @@ import java.util.Set;
 /** Reads the {@code channels:} section of the user's config file; every mistake is named by its key. */
 public final class ChannelsConfig {
     public static final Set<String> PLATFORMS = Set.of("slack", "feishu", "dingtalk", "wecom", "webhook");
-    private static final Set<String> COMMON = Set.of("platform", "workspace", "allow", "approvers", "profile", "memory", "max_attachment_bytes");
+    private static final Set<String> COMMON = Set.of("platform", "workspace", "allow", "approvers", "profile", "memory", "max_attachment_bytes", "show_reasoning");
     /** Settings a channel's profile may give its runs. Not the model: that is the server's. */
     private static final Set<String> PROFILE = Set.of("approve", "max_steps", "max_tokens", "max_cost_usd", "timeout", "tool_mode",
             "permissions.allow", "permissions.ask", "permissions.deny", "sandbox", "shell.network", "daily_cost_usd");
@@ -104,8 +104,11 @@ public final class ChannelsConfig {
         long maxAttachment = n.path("max_attachment_bytes").asLong(10L * 1024 * 1024);
         if (maxAttachment < 0) throw new ChatException(at + ".max_attachment_bytes must not be negative");
         var workspace = n.path("workspace").asText("");
+        var reasoning = n.path("show_reasoning");
+        if (!reasoning.isMissingNode() && !reasoning.isBoolean()) throw new ChatException(at + ".show_reasoning must be true or false");
         return new ChannelConfig(name, platform, settings, workspace, users, list(allow.path("channels"), at + ".allow.channels"),
-                list(allow.path("teams"), at + ".allow.teams"), list(n.path("approvers"), at + ".approvers"), profile, daily, memory, maxAttachment);
+                list(allow.path("teams"), at + ".allow.teams"), list(n.path("approvers"), at + ".approvers"), profile, daily, memory, maxAttachment,
+                reasoning.asBoolean(false));
     }
 
     /** {@code profile: {permissions: {deny: [...]}}} as {@code permissions.deny}. */

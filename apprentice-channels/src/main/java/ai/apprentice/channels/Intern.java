@@ -294,6 +294,7 @@ public final class Intern implements AgentService.ApprovalListener, AutoCloseabl
         long seq = 0;
         int steps = 0;
         String doing = null;
+        String reasoning = "";
         Instant lastShown = Instant.EPOCH;
         try {
             while (!closed) {
@@ -303,9 +304,12 @@ public final class Intern implements AgentService.ApprovalListener, AutoCloseabl
                     var node = Json.tree(e.json());
                     switch (e.type()) {
                         case "tool_call" -> doing = node.path("call").path("name").asText() + " " + brief(node.path("call").path("arguments"));
-                        case "step_completed" -> steps = node.path("step").asInt(steps);
+                        case "step_completed" -> {
+                            steps = node.path("step").asInt(steps);
+                            reasoning = reasoningOf(node);
+                        }
                         case "run_finished" -> {
-                            finish(runId, place, progressRef, node);
+                            finish(runId, place, progressRef, node, config.showReasoning() ? reasoning : "");
                             return;
                         }
                         default -> {}
@@ -340,11 +344,27 @@ public final class Intern implements AgentService.ApprovalListener, AutoCloseabl
         return s.length() <= max ? s : s.substring(0, max - 1) + "…";
     }
 
-    private void finish(String runId, ChatEvent.Place place, String progressRef, com.fasterxml.jackson.databind.JsonNode finished) {
+    /** The readable reasoning of a step's assistant messages (encrypted and redacted kinds have none). */
+    private static String reasoningOf(com.fasterxml.jackson.databind.JsonNode step) {
+        var sb = new StringBuilder();
+        for (var m : step.path("messages")) {
+            for (var r : m.path("reasoning")) {
+                var text = r.path("text").asText("");
+                if (!text.isBlank()) sb.append(sb.isEmpty() ? "" : "\n").append(text.strip());
+            }
+        }
+        return sb.toString();
+    }
+
+    private void finish(String runId, ChatEvent.Place place, String progressRef, com.fasterxml.jackson.databind.JsonNode finished, String reasoning) {
         var status = finished.path("status").asText();
         var answer = finished.path("answer").asText("");
         var body = !answer.isBlank() ? answer
                 : "I stopped without an answer (" + finished.path("stop_reason").asText(status) + ").";
+        if (!reasoning.isBlank()) {
+            // only where the channel's config asks for it: quoted, short, before the answer
+            body = "> _Reasoning:_ " + clip(reasoning, 1500).replace("\n", "\n> ") + "\n\n" + body;
+        }
         var footer = "\n\n_run " + runId + " · " + finished.path("steps").asInt() + " steps · $"
                 + String.format(java.util.Locale.ROOT, "%.4f", finished.path("cost_usd").asDouble()) + "_";
         var text = agents.redact(body);

@@ -55,6 +55,8 @@ class SlackInternTest {
         slack.close();
     }
 
+    private boolean showReasoning;
+
     private void start(String script, Map<String, Object> profile, Map<String, String> settings) throws Exception {
         Files.writeString(root.resolve("script.jsonl"), script);
         Files.createDirectories(root.resolve("proj"));
@@ -65,7 +67,7 @@ class SlackInternTest {
                 "api_base_url", slack.apiUrl()));
         all.putAll(settings);
         var config = new ChannelConfig("slack", "slack", all, "proj", Set.of("U1", "U2"), Set.of(), Set.of("T1"), Set.of("U1"), profile, 0, "person",
-                1024);
+                1024, showReasoning);
         var env = Map.of("SLACK_SIGNING_SECRET", FakeSlack.SIGNING_SECRET, "SLACK_BOT_TOKEN", FakeSlack.BOT_TOKEN, "SLACK_APP_TOKEN", FakeSlack.APP_TOKEN);
         harness = Harness.builder().home(home).env(Map.of("APPRENTICE_SANDBOX", "off")).err(new PrintStream(log, true)).build();
         var options = ServerOptions.defaults(0, root).withDefaults(defaults).withToken(TOKEN).withLimits(4, Duration.ofSeconds(30), Duration.ofMillis(500));
@@ -111,6 +113,31 @@ class SlackInternTest {
     /** Gives background handling a moment, then checks nothing happened: bounded, and only ever passes when nothing did. */
     private void settle() throws InterruptedException {
         Thread.sleep(600);
+    }
+
+    /** What the intern posted and edited for one mention answered by a reasoning model. */
+    private String answerOfAReasoningModel() throws Exception {
+        start("{\"reasoning\": \"Six sevens make forty-two.\", \"text\": \"The answer is 42.\"}\n", Map.of(), Map.of());
+        FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev1", "U1", "what is the answer?", "1700000000.000100", null));
+        awaitFinished(awaitRunCount(1).get(0).path("id").asText());
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String shown = "";
+        while (System.nanoTime() < deadline && !shown.contains("The answer is 42.")) {
+            shown = slack.calls("chat.postMessage").toString() + slack.calls("chat.update").toString();
+            Thread.sleep(20);
+        }
+        return shown;
+    }
+
+    @Test
+    void aReasoningModelsThinkingNeverReachesTheChatByDefault() throws Exception {
+        assertThat(answerOfAReasoningModel()).contains("The answer is 42.").doesNotContain("Six sevens").doesNotContain("Reasoning:");
+    }
+
+    @Test
+    void aChannelThatAsksForReasoningShowsItQuotedBeforeTheAnswer() throws Exception {
+        showReasoning = true;
+        assertThat(answerOfAReasoningModel()).contains("Reasoning:_ Six sevens make forty-two.").contains("The answer is 42.");
     }
 
     @Test

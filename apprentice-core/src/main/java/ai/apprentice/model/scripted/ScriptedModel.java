@@ -27,6 +27,7 @@ import java.util.List;
  * {"text": "The file says hello.", "usage": {"input_tokens": 120, "output_tokens": 8}}
  * {"error": "rate limited", "retryable": true}       // this attempt fails
  * {"delay_ms": 200, "text": "slow answer"}            // sleeps first (interruptible)
+ * {"reasoning": "Six sevens.", "text": "42"}          // a reasoning model's thinking, apart from the answer
  * }</pre>
  * {@code arguments} may be an object or a string (to play malformed JSON). Without {@code usage}, tokens
  * are estimated at four characters each.
@@ -121,6 +122,8 @@ public final class ScriptedModel implements Model {
             }
             failures.set(0);
         }
+        String thought = turn.path("reasoning").asText("");
+        if (!thought.isEmpty()) listener.onReasoningDelta(thought);
         String text = turn.path("text").asText("");
         for (var piece : text.split("(?<= )")) {
             if (!piece.isEmpty()) listener.onTextDelta(piece);
@@ -137,7 +140,9 @@ public final class ScriptedModel implements Model {
         var usage = u.isObject()
                 ? new Usage(u.path("input_tokens").asLong(), u.path("output_tokens").asLong())
                 : new Usage(estimateTokens(request.messages()), Math.max(1, (text.length() + 3) / 4));
-        return new ChatResponse(Message.assistant(text, calls), usage, calls.isEmpty() ? "stop" : "tool_calls");
+        var reasoning = thought.isEmpty() ? List.<ai.apprentice.model.Reasoning>of()
+                : List.of(new ai.apprentice.model.Reasoning(ai.apprentice.model.Reasoning.TEXT, thought, null, null));
+        return new ChatResponse(Message.assistant(text, calls, reasoning), usage, calls.isEmpty() ? "stop" : "tool_calls");
     }
 
     private static long estimateTokens(List<Message> messages) {
