@@ -38,8 +38,10 @@ public final class TerminalElicitor implements McpElicitor {
         var properties = schema.get("properties") instanceof Map<?, ?> p ? p : Map.of();
         var required = schema.get("required") instanceof List<?> r ? r : List.of();
         for (var e : properties.entrySet()) {
-            var type = e.getValue() instanceof Map<?, ?> m ? m.get("type") : null;
-            if (!List.of("string", "number", "integer", "boolean").contains(type)) {
+            var field = e.getValue() instanceof Map<?, ?> m ? m : Map.of();
+            var type = field.get("type");
+            boolean multiSelect = "array".equals(type) && field.get("items") instanceof Map<?, ?> items && !choices(items).isEmpty();
+            if (!multiSelect && !List.of("string", "number", "integer", "boolean").contains(type)) {
                 out.accept("MCP server '" + safe(server) + "' asked for '" + safe(String.valueOf(e.getKey())) + "' of type " + safe(String.valueOf(type))
                         + ", which is not a flat form field; declined");
                 return McpElicitor.declined("property '" + e.getKey() + "' is not a primitive (string, number, integer, boolean)");
@@ -57,15 +59,21 @@ public final class TerminalElicitor implements McpElicitor {
             var name = String.valueOf(e.getKey());
             var field = (Map<?, ?>) e.getValue();
             boolean must = required.contains(name);
-            String prompt = "  " + safe(name) + " (" + field.get("type")
-                    + (field.get("enum") instanceof List<?> en ? ", one of " + safe(String.join("|", en.stream().map(String::valueOf).toList())) : "")
-                    + (must ? ", required" : ", optional: empty to skip") + ")"
+            var options = "array".equals(field.get("type")) ? choices((Map<?, ?>) field.get("items")) : choices(field);
+            var fallback = field.get("default");
+            String prompt = "  " + safe(name) + " (" + ("array".equals(field.get("type")) ? "some of, separated by commas" : field.get("type"))
+                    + (options.isEmpty() ? "" : ("array".equals(field.get("type")) ? ": " : ", one of ") + safe(describe(options)))
+                    + (fallback != null ? ", empty for " + safe(String.valueOf(fallback)) : must ? ", required" : ", optional: empty to skip") + ")"
                     + (field.get("description") instanceof String d ? " " + safe(d) : "") + ": ";
             Object value = null;
             String problem = null;
             for (int i = 0; i < TRIES && value == null; i++) {
                 var line = in.ask(problem == null ? prompt : "  " + problem + "; again: " + prompt);
                 if (line == null) return cancelled();
+                if (line.isBlank() && fallback != null) {
+                    value = fallback;
+                    break;
+                }
                 if (line.isBlank() && !must) break;
                 try {
                     value = parse(field, line.strip());
@@ -91,6 +99,17 @@ public final class TerminalElicitor implements McpElicitor {
     static Object parse(Map<?, ?> field, String text) {
         if (text.isEmpty()) throw new IllegalArgumentException("an answer is required");
         var type = field.get("type");
+        if ("array".equals(type)) {
+            var options = choices((Map<?, ?>) field.get("items"));
+            var picked = new java.util.ArrayList<String>();
+            for (var part : text.split(",")) {
+                if (!part.isBlank()) picked.add(choice(options, part.strip()));
+            }
+            if (field.get("minItems") instanceof Number min && picked.size() < min.intValue()) throw new IllegalArgumentException("choose at least " + min);
+            if (field.get("maxItems") instanceof Number max && picked.size() > max.intValue()) throw new IllegalArgumentException("choose at most " + max);
+            return List.copyOf(picked);
+        }
+        if ("string".equals(type) && !choices(field).isEmpty()) return choice(choices(field), text);
         Object value = switch (String.valueOf(type)) {
             case "integer" -> {
                 try {
@@ -127,6 +146,39 @@ public final class TerminalElicitor implements McpElicitor {
             if (field.get("maxLength") instanceof Number max && s.length() > max.intValue()) throw new IllegalArgumentException("longer than " + max + " characters");
         }
         return value;
+    }
+
+    /**
+     * A field's choices, value to title (null when untitled): {@code enum} (with the legacy {@code enumNames}), or
+     * {@code oneOf} / {@code anyOf} of {@code const} and {@code title} (MCP 2025-11-25, elicitation enum schemas).
+     */
+    static Map<String, String> choices(Map<?, ?> field) {
+        var out = new LinkedHashMap<String, String>();
+        if (field.get("enum") instanceof List<?> values) {
+            var names = field.get("enumNames") instanceof List<?> n && n.size() == values.size() ? n : null;
+            for (int i = 0; i < values.size(); i++) out.put(String.valueOf(values.get(i)), names == null ? null : String.valueOf(names.get(i)));
+        }
+        for (var key : List.of("oneOf", "anyOf")) {
+            if (field.get(key) instanceof List<?> options) {
+                for (var o : options) {
+                    if (o instanceof Map<?, ?> m && m.get("const") != null) out.put(String.valueOf(m.get("const")), m.get("title") == null ? null : String.valueOf(m.get("title")));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The value an answer picks: the value itself, or its title (any case). */
+    private static String choice(Map<String, String> options, String answer) {
+        if (options.containsKey(answer)) return answer;
+        for (var o : options.entrySet()) {
+            if (o.getValue() != null && o.getValue().equalsIgnoreCase(answer)) return o.getKey();
+        }
+        throw new IllegalArgumentException("'" + safe(answer) + "' is not one of " + safe(describe(options)));
+    }
+
+    private static String describe(Map<String, String> options) {
+        return String.join("|", options.entrySet().stream().map(o -> o.getValue() == null ? o.getKey() : o.getKey() + " (" + o.getValue() + ")").toList());
     }
 
     /** Untrusted text made inert for a terminal: control characters escaped, length capped. */

@@ -81,4 +81,13 @@ class McpElicitationTest {
     void withoutAnElicitorTheCapabilityIsNotDeclared() {
         assertThat(call(null, "ask")).isEqualTo("NOT DECLARED");
     }
+
+    @Test
+    void titledChoicesAndMultiSelectsTakeValuesOrTitlesAndDefaults() {
+        assertThat(call(terminal("y", "wonder woman", "fish-1, Trout"), "choose")).startsWith("ACCEPT").contains("hero=hero-3").contains("fish=[fish-1, fish-3]");
+        assertThat(String.join("\n", shown)).contains("one of hero-1 (Superman)|hero-3 (Wonder Woman), empty for hero-1");
+        shown.clear();
+        assertThat(call(terminal("y", "", "Tuna, Trout, Tuna", "Batman", "Tuna"), "choose")).startsWith("ACCEPT").contains("hero=hero-1").contains("fish=[fish-1]");
+        assertThat(String.join("\n", shown)).contains("choose at most 2").contains("'Batman' is not one of");
+    }
 }
