@@ -38,7 +38,10 @@ final class Cli implements CliContext, AutoCloseable {
         this.err = err;
         this.in = in;
         this.interactive = interactive;
-        this.harness = Harness.builder().env(env).err(err).interactive(interactive).prompter(this::confirm)
+        this.harness = Harness.builder().env(env).err(err).interactive(interactive).prompter(new Harness.Prompter() {
+                    @Override public boolean confirm(String question) { return Cli.this.confirm(question); }
+                    @Override public String line(String question) { return interactive ? Cli.this.line(question) : null; }
+                })
                 .approver(interactive ? TerminalApprover.overStreams(err, new java.io.BufferedReader(new java.io.InputStreamReader(in))) : null)
                 .build();
     }
@@ -82,13 +85,18 @@ final class Cli implements CliContext, AutoCloseable {
 
     /** A yes/no question on the terminal (a model download); anything but y is no. */
     private boolean confirm(String question) {
+        var line = line(question);
+        return line != null && line.strip().toLowerCase(java.util.Locale.ROOT).startsWith("y");
+    }
+
+    /** One line from the person; null at the end of input. */
+    private String line(String question) {
         err.print(question);
         err.flush();
         try {
-            var line = new java.io.BufferedReader(new java.io.InputStreamReader(in)).readLine();
-            return line != null && line.strip().toLowerCase(java.util.Locale.ROOT).startsWith("y");
+            return new java.io.BufferedReader(new java.io.InputStreamReader(in)).readLine();
         } catch (IOException e) {
-            return false;
+            return null;
         }
     }
 

@@ -53,6 +53,11 @@ public final class Harness implements AutoCloseable {
     public interface Prompter {
         boolean confirm(String question);
 
+        /** Asks for a line of text (an MCP server's form field); null when nobody can answer or the input ended. */
+        default String line(String question) {
+            return null;
+        }
+
         Prompter NOBODY = q -> false;
     }
 
@@ -76,6 +81,8 @@ public final class Harness implements AutoCloseable {
     private String telemetryEndpoint;
     /** MCP clients by servers and workspace: a workspace is the root its servers are told of, so each has its own. */
     private final Map<McpKey, McpClientManager> mcp = new HashMap<>();
+    /** Whether the latest run that connected MCP servers may ask its person (the managers are shared between runs). */
+    private volatile boolean mcpPersonAsked;
 
     private record McpKey(List<McpServerConfig> servers, Path workspace) {}
     /** How deep each running subagent is, shared by every session of this harness so nesting is bounded. */
@@ -381,6 +388,15 @@ public final class Harness implements AutoCloseable {
      * warning that names {@code apprentice mcp login NAME}.
      */
     synchronized List<Tool> mcpTools(Settings settings, Path workspace) {
+        return mcpTools(settings, workspace, false);
+    }
+
+    /**
+     * As above, for a run whose person may be asked ({@code personAsked}: ask mode on a terminal). Servers' elicitation
+     * requests go to that person; in auto mode, or with nobody to ask, they are declined at once with the reason.
+     */
+    synchronized List<Tool> mcpTools(Settings settings, Path workspace, boolean personAsked) {
+        mcpPersonAsked = personAsked;
         List<McpServerConfig> servers;
         try {
             servers = McpServerConfig.fromConfig(settings.mcpServers());
@@ -391,10 +407,20 @@ public final class Harness implements AutoCloseable {
         var root = workspace.toAbsolutePath().normalize();
         var manager = mcp.computeIfAbsent(new McpKey(servers, root),
                 k -> new McpClientManager(k.servers(), settings.requestTimeout(), List.of(root), notice -> err.println("mcp " + notice),
-                        new McpTokenStore(home.resolve("mcp-tokens")), interactive ? McpSignIn.terminal(err, env) : null));
+                        new McpTokenStore(home.resolve("mcp-tokens")), interactive ? McpSignIn.terminal(err, env) : null, mcpElicitor()));
         var tools = manager.tools();
         manager.problems().forEach(this::warnOnce);
         return tools;
+    }
+
+    /** Servers' questions: to the person on the terminal when the latest run may ask them, else declined with why. */
+    private ai.apprentice.mcp.McpElicitor mcpElicitor() {
+        var terminal = new ai.apprentice.mcp.TerminalElicitor(line -> err.println("mcp " + line), prompter::line);
+        return (server, request) -> {
+            if (!interactive) return ai.apprentice.mcp.McpElicitor.declined("no person to ask: apprentice is not running on a terminal");
+            if (!mcpPersonAsked) return ai.apprentice.mcp.McpElicitor.declined("the run is in auto mode: apprentice asks its person nothing on a server's behalf");
+            return terminal.elicit(server, request);
+        };
     }
 
     /** An MCP prompt named as a slash command ({@code mcp__SERVER__PROMPT}) as task text; empty when there is none. */

@@ -366,7 +366,8 @@ public final class Session {
             ws.protect(harness.home(), "apprentice's home: configuration, run store, memory");
             var fetch = new FetchTool(settings.fetchAllowPrivate()); // loopback and private addresses only where a person allowed them
             var tools = new ArrayList<>(StandardTools.create(ws, shell, fetch));
-            tools.addAll(harness.mcpTools(settings, workspace));
+            var g = gate();
+            tools.addAll(harness.mcpTools(settings, workspace, g.mode() == ApprovalMode.ASK));
             return tools;
         } catch (IllegalArgumentException e) {
             throw new HarnessException(e.getMessage(), e);

@@ -46,4 +46,64 @@ class McpInSessionTest {
         }
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("mcp [everything] progress 1/2");
     }
+
+    @Test
+    void inAutoModeAServersElicitationIsDeclinedWithoutAskingAnyone() throws Exception {
+        var entry = McpReferenceServers.entry("server-everything").toString();
+        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"]}\npermissions:\n  allow: [\"mcp__everything__*\"]\n");
+        var err = new ByteArrayOutputStream();
+        var asked = new CopyOnWriteArrayList<String>();
+        Harness.Prompter person = new Harness.Prompter() {
+            @Override public boolean confirm(String q) { asked.add(q); return false; }
+            @Override public String line(String q) { asked.add(q); return "y"; }
+        };
+        try (var harness = Harness.builder().home(home).env(Map.of()).interactive(true).prompter(person)
+                .err(new PrintStream(err, true, StandardCharsets.UTF_8)).build()) {
+            var results = new CopyOnWriteArrayList<String>();
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off"));
+            session.useModel(ScriptedModel.of(
+                    ScriptedModel.toolTurn("", "mcp__everything__trigger-elicitation-request", "{}"),
+                    ScriptedModel.turn("done")));
+            session.start("ask", e -> {
+                if (e instanceof Event.ToolResultEvent r) results.add(r.content());
+            }).await();
+            // The capability is declared (else the tool would not exist), and the answer is a decline nobody was asked for.
+            assertThat(results).singleElement().asString().contains("User declined");
+            assertThat(asked).isEmpty();
+        }
+    }
+
+    @Test
+    void inAskModeTheElicitationIsAnsweredOnThePersonsTerminal() throws Exception {
+        var entry = McpReferenceServers.entry("server-everything").toString();
+        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"]}\npermissions:\n  allow: [\"mcp__everything__*\"]\n");
+        var err = new ByteArrayOutputStream();
+        var answers = new java.util.concurrent.ConcurrentLinkedQueue<>(List.of("y", "Ada"));
+        var asked = new CopyOnWriteArrayList<String>();
+        Harness.Prompter person = new Harness.Prompter() {
+            @Override public boolean confirm(String q) { return false; }
+            @Override public String line(String q) {
+                asked.add(q);
+                var a = answers.poll();
+                return a == null ? "" : a; // the rest left empty: their defaults, or skipped
+            }
+        };
+        try (var harness = Harness.builder().home(home).env(Map.of()).interactive(true).prompter(person)
+                .approver((tool, subject, arguments) -> ai.apprentice.tools.PolicyGate.Approver.Answer.ONCE)
+                .err(new PrintStream(err, true, StandardCharsets.UTF_8)).build()) {
+            var results = new CopyOnWriteArrayList<String>();
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "ask", "memory", "off"));
+            session.useModel(ScriptedModel.of(
+                    ScriptedModel.toolTurn("", "mcp__everything__trigger-elicitation-request", "{}"),
+                    ScriptedModel.turn("done")));
+            session.start("ask", e -> {
+                if (e instanceof Event.ToolResultEvent r) results.add(r.content());
+            }).await();
+            // The reference server's whole form (titled and multi-select choices among its fields) is asked and accepted.
+            assertThat(results).singleElement().asString().contains("User provided the requested information").contains("- Name: Ada")
+                    .contains("- Favorite Integer: 42");
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("mcp MCP server 'everything' asks for information");
+            assertThat(asked).anyMatch(q -> q.contains("untitledMultipleSelectEnum (some of, separated by commas: Guitar|Piano"));
+        }
+    }
 }

@@ -46,9 +46,15 @@ public final class McpClientManager implements AutoCloseable {
      */
     public McpClientManager(List<McpServerConfig> servers, Duration requestTimeout, List<java.nio.file.Path> roots, Consumer<String> notices,
                             McpTokenStore tokens, McpSignIn signIn) {
+        this(servers, requestTimeout, roots, notices, tokens, signIn, null);
+    }
+
+    /** @param elicitor answers servers' elicitation requests (a person, or a refusal); null: not declared */
+    public McpClientManager(List<McpServerConfig> servers, Duration requestTimeout, List<java.nio.file.Path> roots, Consumer<String> notices,
+                            McpTokenStore tokens, McpSignIn signIn, McpElicitor elicitor) {
         for (var s : servers) {
             var oauth = tokens == null || s.isStdio() ? null : new McpOAuth(s, tokens, signIn);
-            connections.put(s.name(), new McpConnection(s, requestTimeout, c -> listeners.forEach(l -> l.accept(this)), roots, notices, oauth));
+            connections.put(s.name(), new McpConnection(s, requestTimeout, c -> listeners.forEach(l -> l.accept(this)), roots, notices, oauth, elicitor));
         }
     }
 

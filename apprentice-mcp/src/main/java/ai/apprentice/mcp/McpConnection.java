@@ -30,6 +30,7 @@ public final class McpConnection implements AutoCloseable {
     private final List<java.nio.file.Path> roots;
     private final Consumer<String> notices;
     private final McpOAuth oauth;
+    private final McpElicitor elicitor;
     private final java.util.concurrent.atomic.AtomicLong progressTokens = new java.util.concurrent.atomic.AtomicLong();
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private McpSyncClient client;
@@ -55,6 +56,13 @@ public final class McpConnection implements AutoCloseable {
     /** @param oauth signs in to an HTTP server that asks for OAuth; null: a 401 is reported, not answered */
     public McpConnection(McpServerConfig config, Duration requestTimeout, Consumer<McpConnection> onToolsChanged,
                          List<java.nio.file.Path> roots, Consumer<String> notices, McpOAuth oauth) {
+        this(config, requestTimeout, onToolsChanged, roots, notices, oauth, null);
+    }
+
+    /** @param elicitor answers the server's elicitation requests (a person); null: the capability is not declared */
+    public McpConnection(McpServerConfig config, Duration requestTimeout, Consumer<McpConnection> onToolsChanged,
+                         List<java.nio.file.Path> roots, Consumer<String> notices, McpOAuth oauth, McpElicitor elicitor) {
+        this.elicitor = elicitor;
         this.oauth = oauth;
         this.config = config;
         this.requestTimeout = requestTimeout;
@@ -91,9 +99,15 @@ public final class McpConnection implements AutoCloseable {
                     .loggingConsumer(m -> notices.accept("[" + config.name() + "] " + m.level().name().toLowerCase(java.util.Locale.ROOT)
                             + (m.logger() == null ? "" : " " + m.logger()) + ": " + m.data()))
                     .progressConsumer(p -> notices.accept("[" + config.name() + "] progress " + progressText(p)));
+            var capabilities = McpSchema.ClientCapabilities.builder();
+            if (!roots.isEmpty()) capabilities.roots(false);
+            if (elicitor != null) {
+                capabilities.elicitation(true, false); // form mode only; URL mode is not offered
+                spec.elicitation(request -> elicitor.elicit(config.name(), request));
+            }
+            spec.capabilities(capabilities.build());
             if (!roots.isEmpty()) {
-                spec.capabilities(McpSchema.ClientCapabilities.builder().roots(false).build())
-                        .roots(roots.stream().map(r -> new McpSchema.Root(r.toUri().toString(), r.getFileName() == null ? r.toString() : r.getFileName().toString())).toList());
+                spec.roots(roots.stream().map(r -> new McpSchema.Root(r.toUri().toString(), r.getFileName() == null ? r.toString() : r.getFileName().toString())).toList());
             }
             c = spec.build();
             c.initialize();
