@@ -75,6 +75,23 @@ public record ChannelConfig(String name, String platform, Map<String, String> se
         return value;
     }
 
+    /**
+     * The platform's base URL that setting {@code key} ({@code api_base_url}) gives, or {@code fallback}, with a
+     * trailing slash so that API paths resolve under it.
+     *
+     * @throws ChatException naming the setting when it is not an http(s) URL
+     */
+    public java.net.URI baseUrl(String key, String fallback) throws ChatException {
+        var url = setting(key, fallback);
+        try {
+            var u = java.net.URI.create(url.endsWith("/") ? url : url + "/");
+            if (!"https".equals(u.getScheme()) && !"http".equals(u.getScheme()) || u.getHost() == null) throw new IllegalArgumentException();
+            return u;
+        } catch (IllegalArgumentException e) {
+            throw new ChatException("channels." + name + "." + key + " must be an http(s) URL, not " + url);
+        }
+    }
+
     public boolean mayStart(ChatEvent.Message m) {
         return mayAsk(m.from(), m.place(), m.direct());
     }

@@ -80,25 +80,15 @@ public final class DingTalkPlatform implements ChatPlatform {
         var at = "channels." + config.name() + ".";
         var appKey = config.secret("app_key_env", env);
         var appSecret = config.secret("app_secret_env", env);
-        var api = base(config.setting("api_base_url", "https://api.dingtalk.com"), at + "api_base_url");
-        var oapi = base(config.setting("oapi_base_url", "https://oapi.dingtalk.com"), at + "oapi_base_url");
-        var gateway = base(config.setting("gateway_base_url", api.toString()), at + "gateway_base_url");
+        var api = config.baseUrl("api_base_url", "https://api.dingtalk.com");
+        var oapi = config.baseUrl("oapi_base_url", "https://oapi.dingtalk.com");
+        var gateway = config.baseUrl("gateway_base_url", api.toString());
         var mode = config.setting("mode", "http");
         if (!mode.equals("http") && !mode.equals("stream")) throw new ChatException(at + "mode must be http or stream, not " + mode);
         var cards = config.setting("cards", "buttons");
         if (!cards.equals("buttons") && !cards.equals("all")) throw new ChatException(at + "cards must be buttons or all, not " + cards);
         return new Settings(config.name(), appKey, appSecret, config.setting("robot_code", appKey), api, oapi, gateway, mode.equals("stream"),
                 cards.equals("all"), config.setting("card_callback_route_key", null));
-    }
-
-    private static URI base(String url, String key) throws ChatException {
-        try {
-            var u = URI.create(url.endsWith("/") ? url : url + "/");
-            if (!"https".equals(u.getScheme()) && !"http".equals(u.getScheme()) || u.getHost() == null) throw new IllegalArgumentException();
-            return u;
-        } catch (IllegalArgumentException e) {
-            throw new ChatException(key + " must be an http(s) URL, not " + url);
-        }
     }
 
     @Override

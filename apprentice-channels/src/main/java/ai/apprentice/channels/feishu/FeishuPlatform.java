@@ -88,18 +88,8 @@ public final class FeishuPlatform implements ChatPlatform {
         // over the long connection, Feishu authenticated the app itself: neither is needed there
         var token = http || config.settings().containsKey("verification_token_env") ? config.secret("verification_token_env", env) : null;
         var key = config.settings().containsKey("encrypt_key_env") ? config.secret("encrypt_key_env", env) : null;
-        return new Settings(config.name(), appId, appSecret, token, key, base(config.setting("api_base_url", "https://open.feishu.cn"), at + "api_base_url"),
+        return new Settings(config.name(), appId, appSecret, token, key, config.baseUrl("api_base_url", "https://open.feishu.cn"),
                 !http);
-    }
-
-    private static URI base(String url, String key) throws ChatException {
-        try {
-            var u = URI.create(url.endsWith("/") ? url : url + "/");
-            if (!"https".equals(u.getScheme()) && !"http".equals(u.getScheme()) || u.getHost() == null) throw new IllegalArgumentException();
-            return u;
-        } catch (IllegalArgumentException e) {
-            throw new ChatException(key + " must be an http(s) URL, not " + url);
-        }
     }
 
     @Override
