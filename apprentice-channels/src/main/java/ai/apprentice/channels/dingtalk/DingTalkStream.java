@@ -1,6 +1,7 @@
 package ai.apprentice.channels.dingtalk;
 
 import ai.apprentice.channels.ChatException;
+import ai.apprentice.channels.LongConnection;
 import ai.apprentice.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -13,9 +14,7 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
 
 /**
@@ -33,34 +32,31 @@ import java.util.function.BiPredicate;
  * private method (so it cannot be pointed at a test's loopback fake through a setting), and it ships a shaded Netty
  * and fastjson2 (5 MB); the protocol is three JSON shapes over the JDK's own WebSocket client.
  */
-final class DingTalkStream implements AutoCloseable {
+final class DingTalkStream extends LongConnection {
     static final String BOT_MESSAGES = "/v1.0/im/bot/messages/get";
     static final String CARD_CALLBACKS = "/v1.0/card/instances/callback";
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
-
-    private final HttpClient http;
     private final URI gateway;
     private final String clientId;
     private final String clientSecret;
     /** Handles one CALLBACK or EVENT frame's data for its topic; false when it could not be handled. */
     private final BiPredicate<String, String> handler;
-    private final PrintStream log;
-    private volatile boolean closed;
-    private volatile WebSocket socket;
-    private final Object sending = new Object();
 
     DingTalkStream(HttpClient http, URI gateway, String clientId, String clientSecret, BiPredicate<String, String> handler, PrintStream log) {
-        this.http = http;
+        super(http, log, "dingtalk stream");
         this.gateway = gateway;
         this.clientId = clientId;
         this.clientSecret = clientSecret;
         this.handler = handler;
-        this.log = log;
     }
 
-    /** Connects once now (so a wrong secret is said at start), then keeps reconnecting until closed. */
-    void start() throws ChatException {
-        socket = connect();
+    @Override
+    protected URI where() throws ChatException {
+        return open();
+    }
+
+    @Override
+    protected WebSocket.Listener listener() {
+        return new Frames();
     }
 
     /** Registers the app with the gateway, which answers where to connect (the URL and its one-time ticket). */
@@ -95,40 +91,6 @@ final class DingTalkStream implements AutoCloseable {
         }
     }
 
-    private WebSocket connect() throws ChatException {
-        var uri = open();
-        try {
-            return http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(15)).buildAsync(uri, new Frames()).get(20, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new ChatException("dingtalk stream: the WebSocket to " + uri.getHost() + " could not be opened: " + e.getMessage(), e);
-        }
-    }
-
-    /** Connects anew in the background, waiting longer after each failure (1 s, 2 s, ... 60 s). */
-    private void reconnect(WebSocket lost) {
-        if (closed || socket != lost) return;
-        socket = null;
-        Thread.ofVirtual().name("dingtalk-stream-reconnect").start(() -> {
-            var wait = Duration.ofSeconds(1);
-            while (!closed) {
-                try {
-                    var s = connect();
-                    if (closed) s.abort();
-                    else socket = s;
-                    return;
-                } catch (ChatException e) {
-                    log.println("dingtalk stream: " + e.getMessage() + "; trying again in " + wait.toSeconds() + " s");
-                }
-                try {
-                    Thread.sleep(wait);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                wait = wait.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait.multipliedBy(2);
-            }
-        });
-    }
-
     private void onFrame(WebSocket ws, String text) {
         JsonNode frame;
         try {
@@ -147,7 +109,7 @@ final class DingTalkStream implements AutoCloseable {
                 if (topic.equals("ping")) ack(ws, messageId, 200, data);
                 else if (topic.equals("disconnect")) {
                     // the server is about to close this connection: open the next one now, let this one go
-                    reconnect(ws);
+                    lost(ws);
                     ws.sendClose(WebSocket.NORMAL_CLOSURE, "disconnect");
                 } else ack(ws, messageId, 200, data);
             }
@@ -170,17 +132,10 @@ final class DingTalkStream implements AutoCloseable {
     private void ack(WebSocket ws, String messageId, int code, String data) {
         var ack = Json.object().put("code", code).put("message", code == 200 ? "OK" : "error").put("data", data);
         ack.putObject("headers").put("contentType", "application/json").put("messageId", messageId);
-        // a WebSocket takes one message at a time: sends wait for each other
-        synchronized (sending) {
-            try {
-                ws.sendText(Json.write(ack), true).get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                log.println("dingtalk stream: could not acknowledge " + messageId + ": " + e.getMessage());
-            }
-        }
+        send(ws, w -> w.sendText(Json.write(ack), true), "the acknowledgement of " + messageId);
     }
 
-    private final class Frames implements WebSocket.Listener {
+    private final class Frames extends LongConnection.Frames {
         private final StringBuilder partial = new StringBuilder();
 
         @Override
@@ -195,29 +150,5 @@ final class DingTalkStream implements AutoCloseable {
             ws.request(1);
             return null;
         }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
-            reconnect(ws);
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public void onError(WebSocket ws, Throwable error) {
-            if (!closed) log.println("dingtalk stream: the connection failed: " + error.getMessage());
-            reconnect(ws);
-        }
-    }
-
-    boolean connected() {
-        var s = socket;
-        return s != null && !s.isInputClosed() && !s.isOutputClosed();
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-        var s = socket;
-        if (s != null) s.abort();
     }
 }

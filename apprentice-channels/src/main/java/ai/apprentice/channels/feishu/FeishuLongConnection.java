@@ -1,6 +1,7 @@
 package ai.apprentice.channels.feishu;
 
 import ai.apprentice.channels.ChatException;
+import ai.apprentice.channels.LongConnection;
 import ai.apprentice.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
@@ -17,9 +18,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
 
 /**
@@ -39,24 +38,18 @@ import java.util.function.BiPredicate;
  * it owns), its first reconnect waits a random part of 30 s, card frames are dropped unanswered, and the SDK is tens of
  * megabytes with shaded OkHttp, protobuf, Guava and Gson.
  */
-final class FeishuLongConnection implements AutoCloseable {
+final class FeishuLongConnection extends LongConnection {
     static final String ENDPOINT = "/callback/ws/endpoint";
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
     private static final int REMEMBERED_PARTS = 64;
 
-    private final HttpClient http;
     private final URI base;
     private final String appId;
     private final String appSecret;
     /** Handles one event or card payload (its type and JSON); false when it could not be handled. */
     private final BiPredicate<String, String> handler;
-    private final PrintStream log;
-    private volatile boolean closed;
-    private volatile WebSocket socket;
     private volatile int service;
     private volatile Duration pingEvery = Duration.ofSeconds(120);
     private Thread pinger;
-    private final Object sending = new Object();
     /** Parts of payloads split over several frames, by message id, until the last arrives. */
     private final Map<String, byte[][]> parts = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -66,17 +59,17 @@ final class FeishuLongConnection implements AutoCloseable {
     });
 
     FeishuLongConnection(HttpClient http, URI base, String appId, String appSecret, BiPredicate<String, String> handler, PrintStream log) {
-        this.http = http;
+        super(http, log, "feishu long connection");
         this.base = base;
         this.appId = appId;
         this.appSecret = appSecret;
         this.handler = handler;
-        this.log = log;
     }
 
     /** Connects once now (so a wrong secret is said at start), then pings and keeps reconnecting until closed. */
-    void start() throws ChatException {
-        socket = connect();
+    @Override
+    public void start() throws ChatException {
+        super.start();
         pinger = Thread.ofVirtual().name("feishu-ping").start(this::pingLoop);
     }
 
@@ -115,14 +108,16 @@ final class FeishuLongConnection implements AutoCloseable {
         if (seconds > 0) pingEvery = Duration.ofSeconds(Math.max(1, seconds));
     }
 
-    private WebSocket connect() throws ChatException {
+    @Override
+    protected URI where() throws ChatException {
         var uri = endpoint();
         service = serviceId(uri);
-        try {
-            return http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(15)).buildAsync(uri, new Frames()).get(20, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new ChatException("feishu long connection: the WebSocket to " + uri.getHost() + " could not be opened: " + e.getMessage(), e);
-        }
+        return uri;
+    }
+
+    @Override
+    protected WebSocket.Listener listener() {
+        return new Frames();
     }
 
     static int serviceId(URI uri) {
@@ -140,40 +135,15 @@ final class FeishuLongConnection implements AutoCloseable {
     }
 
     private void pingLoop() {
-        while (!closed) {
+        while (!closed()) {
             try {
                 Thread.sleep(pingEvery);
             } catch (InterruptedException e) {
                 return;
             }
-            var s = socket;
+            var s = socket();
             if (s != null) send(s, FeishuFrame.control(service, "ping"));
         }
-    }
-
-    /** Connects anew in the background, waiting longer after each failure (1 s, 2 s, ... 60 s). */
-    private void reconnect(WebSocket lost) {
-        if (closed || socket != lost) return;
-        socket = null;
-        Thread.ofVirtual().name("feishu-reconnect").start(() -> {
-            var wait = Duration.ofSeconds(1);
-            while (!closed) {
-                try {
-                    var s = connect();
-                    if (closed) s.abort();
-                    else socket = s;
-                    return;
-                } catch (ChatException e) {
-                    log.println("feishu long connection: " + e.getMessage() + "; trying again in " + wait.toSeconds() + " s");
-                }
-                try {
-                    Thread.sleep(wait);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                wait = wait.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait.multipliedBy(2);
-            }
-        });
     }
 
     private void onFrame(WebSocket ws, byte[] bytes) {
@@ -242,17 +212,10 @@ final class FeishuLongConnection implements AutoCloseable {
     }
 
     private void send(WebSocket ws, FeishuFrame frame) {
-        // a WebSocket takes one message at a time: sends wait for each other
-        synchronized (sending) {
-            try {
-                ws.sendBinary(ByteBuffer.wrap(frame.encode()), true).get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                if (!closed) log.println("feishu long connection: could not send a frame: " + e.getMessage());
-            }
-        }
+        send(ws, w -> w.sendBinary(ByteBuffer.wrap(frame.encode()), true), "a frame");
     }
 
-    private final class Frames implements WebSocket.Listener {
+    private final class Frames extends LongConnection.Frames {
         private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
 
         @Override
@@ -275,30 +238,11 @@ final class FeishuLongConnection implements AutoCloseable {
             ws.request(1);
             return null;
         }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
-            reconnect(ws);
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public void onError(WebSocket ws, Throwable error) {
-            if (!closed) log.println("feishu long connection: the connection failed: " + error.getMessage());
-            reconnect(ws);
-        }
-    }
-
-    boolean connected() {
-        var s = socket;
-        return s != null && !s.isInputClosed() && !s.isOutputClosed();
     }
 
     @Override
     public void close() {
-        closed = true;
+        super.close();
         if (pinger != null) pinger.interrupt();
-        var s = socket;
-        if (s != null) s.abort();
     }
 }
