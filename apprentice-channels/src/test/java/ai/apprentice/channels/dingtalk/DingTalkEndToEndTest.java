@@ -2,21 +2,16 @@ package ai.apprentice.channels.dingtalk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.apprentice.channels.Channels;
-import ai.apprentice.harness.Harness;
+import ai.apprentice.channels.ChannelTestServer;
+
 import ai.apprentice.json.Json;
-import ai.apprentice.server.ApprenticeServer;
-import ai.apprentice.server.ServerOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -25,34 +20,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A real server with the DingTalk channel, over a scripted model, talking to the loopback fake of DingTalk. */
 class DingTalkEndToEndTest {
-    private static final String TOKEN = "test-token-0123456789abcdef";
     @TempDir
     Path home;
     @TempDir
     Path root;
     private final FakeDingTalk fake = new FakeDingTalk();
-    private final ByteArrayOutputStream log = new ByteArrayOutputStream();
-    private final HttpClient http = HttpClient.newHttpClient();
-    private Harness harness;
-    private ApprenticeServer server;
+    private final ChannelTestServer server = new ChannelTestServer();
+    private final ByteArrayOutputStream log = server.log;
+    private final HttpClient http = server.http;
 
     private void start(Map<String, String> settings) throws Exception {
-        Files.writeString(root.resolve("script.jsonl"), """
-                {"text": "The answer is 42."}
-                {"text": "The second answer."}
-                """);
-        harness = Harness.builder().home(home).env(Map.of("APPRENTICE_SANDBOX", "off")).err(new PrintStream(log, true)).build();
-        var options = ServerOptions.defaults(0, root).withDefaults(Map.of("model", "scripted:" + root.resolve("script.jsonl"), "memory", "off"))
-                .withToken(TOKEN).withLimits(4, Duration.ofSeconds(30), Duration.ofMillis(500));
-        var channels = new Channels(List.of(DingTalkPlatformTest.config(fake.url(), settings)), DingTalkPlatformTest.ENV, DingTalkPlatform::create,
-                new PrintStream(log, true));
-        server = ApprenticeServer.start(harness, options, new PrintStream(log, true), List.of(channels));
+        server.start(home, root, DingTalkPlatformTest.config(fake.url(), settings), DingTalkPlatformTest.ENV, DingTalkPlatform::create);
     }
 
     @AfterEach
     void stop() {
-        if (server != null) server.close();
-        if (harness != null) harness.close();
+        server.close();
         fake.close();
     }
 
@@ -64,9 +47,7 @@ class DingTalkEndToEndTest {
     }
 
     private JsonNode runs() throws Exception {
-        var r = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/runs")).header("Authorization", "Bearer " + TOKEN).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        return Json.tree(r.body()).path("runs");
+        return server.runs();
     }
 
     /** The answer: the card with the feedback buttons that the intern sent (the progress message went to the webhook). */

@@ -4,22 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.apprentice.channels.Button;
 import ai.apprentice.channels.ChannelConfig;
-import ai.apprentice.channels.Channels;
-import ai.apprentice.harness.Harness;
+import ai.apprentice.channels.ChannelTestServer;
 import ai.apprentice.json.Json;
-import ai.apprentice.server.ApprenticeServer;
-import ai.apprentice.server.ServerOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -32,28 +27,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A real server with the Feishu channel, over a scripted model, talking to the loopback fake of Feishu. */
 class FeishuEndToEndTest {
-    private static final String TOKEN = "test-token-0123456789abcdef";
     @TempDir
     Path home;
     @TempDir
     Path root;
     private final FakeFeishu fake = new FakeFeishu();
-    private final ByteArrayOutputStream log = new ByteArrayOutputStream();
-    private final HttpClient http = HttpClient.newHttpClient();
-    private Harness harness;
-    private ApprenticeServer server;
+    private final ChannelTestServer server = new ChannelTestServer();
+    private final ByteArrayOutputStream log = server.log;
+    private final HttpClient http = server.http;
 
     private void start(String script, Map<String, Object> profile, Map<String, String> settings) throws Exception {
-        Files.writeString(root.resolve("script.jsonl"), script);
-        Files.createDirectories(root.resolve("proj"));
-        harness = Harness.builder().home(home).env(Map.of("APPRENTICE_SANDBOX", "off")).err(new PrintStream(log, true)).build();
-        var options = ServerOptions.defaults(0, root).withDefaults(Map.of("model", "scripted:" + root.resolve("script.jsonl"), "memory", "off"))
-                .withToken(TOKEN).withLimits(4, Duration.ofSeconds(30), Duration.ofMillis(500));
         var s = new HashMap<>(FeishuPlatformTest.config(fake.url(), settings).settings());
         var config = new ChannelConfig("feishu", "feishu", s, "proj", Set.of("ou_alice", "ou_boss"), Set.of(), Set.of(FakeFeishu.TENANT), Set.of("ou_boss"),
                 profile, 0, "person", 10_000);
-        var channels = new Channels(List.of(config), FeishuPlatformTest.ENV, FeishuPlatform::create, new PrintStream(log, true));
-        server = ApprenticeServer.start(harness, options, new PrintStream(log, true), List.of(channels));
+        server.start(home, root, script, config, FeishuPlatformTest.ENV, FeishuPlatform::create, Map.of());
     }
 
     private void start(String script) throws Exception {
@@ -62,8 +49,7 @@ class FeishuEndToEndTest {
 
     @AfterEach
     void stop() {
-        if (server != null) server.close();
-        if (harness != null) harness.close();
+        server.close();
         fake.close();
     }
 
@@ -79,25 +65,12 @@ class FeishuEndToEndTest {
         return post(body, Payloads.signature(body, Payloads.ENCRYPT_KEY, System.currentTimeMillis() / 1000));
     }
 
-    private JsonNode api(String path) throws Exception {
-        var r = http.send(HttpRequest.newBuilder(URI.create(server.url() + path)).header("Authorization", "Bearer " + TOKEN).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        return Json.tree(r.body());
-    }
-
     private JsonNode runs() throws Exception {
-        return api("/api/runs").path("runs");
+        return server.runs();
     }
 
     private JsonNode awaitFinished(String id) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            var run = api("/api/runs/" + id + "?events=true");
-            var s = run.path("status").asText();
-            if (!s.isEmpty() && !s.equals("running") && !s.equals("queued")) return run;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("run " + id + " did not finish; log:\n" + log);
+        return server.awaitFinished(id);
     }
 
     /** The first card (posted or updated) whose text contains {@code text}, waited for. */
@@ -204,7 +177,7 @@ class FeishuEndToEndTest {
             if (cards("may not answer").isEmpty()) Thread.sleep(50);
         }
         awaitCard("may not answer");
-        assertThat(api("/api/approvals").path("approvals")).as("still pending").hasSize(1);
+        assertThat(server.api("/api/approvals").path("approvals")).as("still pending").hasSize(1);
 
         deliver(Payloads.cardAction("ev_3", "ou_boss", cardId, Button.ALLOW_ONCE, approvalId));
         var id = runs().path(0).path("id").asText();

@@ -3,14 +3,10 @@ package ai.apprentice.channels.slack;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.apprentice.channels.ChannelConfig;
-import ai.apprentice.channels.Channels;
-import ai.apprentice.harness.Harness;
+import ai.apprentice.channels.ChannelTestServer;
 import ai.apprentice.json.Json;
-import ai.apprentice.server.ApprenticeServer;
-import ai.apprentice.server.ServerOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -33,14 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
  * makes, received by a fake Slack through Slack's own SDK.
  */
 class SlackInternTest {
-    static final String TOKEN = "test-token-0123456789abcdef";
     @TempDir Path home;
     @TempDir Path root;
     FakeSlack slack;
-    ApprenticeServer server;
-    Harness harness;
-    final ByteArrayOutputStream log = new ByteArrayOutputStream();
-    final HttpClient http = HttpClient.newHttpClient();
+    final ChannelTestServer server = new ChannelTestServer();
+    final ByteArrayOutputStream log = server.log;
+    final HttpClient http = server.http;
     String memory = "off";
 
     @BeforeEach
@@ -50,43 +43,28 @@ class SlackInternTest {
 
     @AfterEach
     void stop() {
-        if (server != null) server.close();
-        if (harness != null) harness.close();
+        server.close();
         slack.close();
     }
 
     private boolean showReasoning;
 
     private void start(String script, Map<String, Object> profile, Map<String, String> settings) throws Exception {
-        Files.writeString(root.resolve("script.jsonl"), script);
-        Files.createDirectories(root.resolve("proj"));
-        var defaults = new LinkedHashMap<String, Object>();
-        defaults.put("model", "scripted:" + root.resolve("script.jsonl"));
-        defaults.put("memory", memory);
         var all = new LinkedHashMap<String, String>(Map.of("signing_secret_env", "SLACK_SIGNING_SECRET", "bot_token_env", "SLACK_BOT_TOKEN",
                 "api_base_url", slack.apiUrl()));
         all.putAll(settings);
         var config = new ChannelConfig("slack", "slack", all, "proj", Set.of("U1", "U2"), Set.of(), Set.of("T1"), Set.of("U1"), profile, 0, "person",
                 1024, showReasoning);
         var env = Map.of("SLACK_SIGNING_SECRET", FakeSlack.SIGNING_SECRET, "SLACK_BOT_TOKEN", FakeSlack.BOT_TOKEN, "SLACK_APP_TOKEN", FakeSlack.APP_TOKEN);
-        harness = Harness.builder().home(home).env(Map.of("APPRENTICE_SANDBOX", "off")).err(new PrintStream(log, true)).build();
-        var options = ServerOptions.defaults(0, root).withDefaults(defaults).withToken(TOKEN).withLimits(4, Duration.ofSeconds(30), Duration.ofMillis(500));
-        server = ApprenticeServer.start(harness, options, new PrintStream(log, true),
-                List.of(new Channels(List.of(config), env, (c, e) -> SlackPlatform.create(c, e), new PrintStream(log, true))));
+        server.start(home, root, script, config, env, (c, e) -> SlackPlatform.create(c, e), Map.of("memory", memory));
     }
 
     private String events() {
         return server.url() + "/channels/slack/events";
     }
 
-    private JsonNode api(String path) throws Exception {
-        var r = http.send(HttpRequest.newBuilder(URI.create(server.url() + path)).header("Authorization", "Bearer " + TOKEN).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return Json.tree(r.body());
-    }
-
     private JsonNode runs() throws Exception {
-        return api("/api/runs").path("runs");
+        return server.runs();
     }
 
     private JsonNode awaitRunCount(int n) throws Exception {
@@ -100,14 +78,7 @@ class SlackInternTest {
     }
 
     private JsonNode awaitFinished(String id) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            var run = api("/api/runs/" + id + "?events=true");
-            var s = run.path("status").asText();
-            if (!s.equals("running") && !s.equals("queued")) return run;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("run " + id + " did not finish");
+        return server.awaitFinished(id);
     }
 
     /** Gives background handling a moment, then checks nothing happened: bounded, and only ever passes when nothing did. */
@@ -234,7 +205,7 @@ class SlackInternTest {
         // U2 may start runs but is not an approver
         FakeSlack.deliverAction(events(), FakeSlack.press("U2", "approve_once", approvalId, "1700000000.000800", "1700000000.000700"));
         slack.awaitCall("chat.postMessage", c -> c.param("text") != null && c.param("text").contains("may not answer"));
-        assertThat(api("/api/approvals").path("approvals")).as("still pending").hasSize(1);
+        assertThat(server.api("/api/approvals").path("approvals")).as("still pending").hasSize(1);
 
         FakeSlack.deliverAction(events(), FakeSlack.press("U1", "approve_once", approvalId, "1700000000.000800", "1700000000.000700"));
         var id = awaitRunCount(1).get(0).path("id").asText();
@@ -332,23 +303,23 @@ class SlackInternTest {
                 """, Map.of(), Map.of());
         FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev40", "U1", "remember that I take tea without sugar", "1700000000.004000", null));
         awaitFinished(awaitRunCount(1).get(0).path("id").asText());
-        var stored = harness.memory().list("person:slack:T1:U1", false, 10);
+        var stored = server.harness().memory().list("person:slack:T1:U1", false, 10);
         assertThat(stored).as("stored in the person's scope, not the operator's").singleElement()
                 .satisfies(m -> assertThat(m.text()).contains("tea without sugar"));
-        assertThat(harness.memory().list("user", false, 10)).isEmpty();
+        assertThat(server.harness().memory().list("user", false, 10)).isEmpty();
         var id = stored.get(0).id();
 
         FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev41", "U2", "what do you remember about me?", "1700000000.004100", null));
         slack.awaitCall("chat.postMessage", c -> c.param("text") != null && c.param("text").contains("I remember nothing about you"));
         FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev42", "U2", "forget " + id, "1700000000.004200", null));
         slack.awaitCall("chat.postMessage", c -> c.param("text") != null && c.param("text").contains("nothing of yours to forget"));
-        assertThat(harness.memory().get(id).active()).as("another person cannot forget U1's memory").isTrue();
+        assertThat(server.harness().memory().get(id).active()).as("another person cannot forget U1's memory").isTrue();
 
         FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev43", "U1", "what do you remember about me?", "1700000000.004300", null));
         slack.awaitCall("chat.postMessage", c -> c.param("text") != null && c.param("text").contains("tea without sugar"));
         FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev44", "U1", "forget everything about me", "1700000000.004400", null));
         slack.awaitCall("chat.postMessage", c -> c.param("text") != null && c.param("text").contains("Forgotten: 1 memory"));
-        assertThat(harness.memory().get(id).active()).isFalse();
+        assertThat(server.harness().memory().get(id).active()).isFalse();
         assertThat(runs()).as("memory questions start no runs").hasSize(1);
     }
 

@@ -1,27 +1,21 @@
 package ai.apprentice.channels.webhook;
 
+import static ai.apprentice.channels.ChannelTestServer.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.apprentice.channels.Channels;
-import ai.apprentice.harness.Harness;
-import ai.apprentice.json.Json;
-import ai.apprentice.server.ApprenticeServer;
-import ai.apprentice.server.ServerOptions;
+import ai.apprentice.channels.ChannelTestServer;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,35 +23,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A real server with the webhook channel, over a scripted model, talking to a loopback chat system that keeps the contract. */
 class WebhookEndToEndTest {
-    private static final String TOKEN = "test-token-0123456789abcdef";
     @TempDir
     Path home;
     @TempDir
     Path root;
     private final FakeChatSystem fake = new FakeChatSystem();
-    private final ByteArrayOutputStream log = new ByteArrayOutputStream();
-    private final HttpClient http = HttpClient.newHttpClient();
-    private Harness harness;
-    private ApprenticeServer server;
+    private final ChannelTestServer server = new ChannelTestServer();
+    private final ByteArrayOutputStream log = server.log;
+    private final HttpClient http = server.http;
 
     @BeforeEach
     void start() throws Exception {
-        Files.writeString(root.resolve("script.jsonl"), """
-                {"text": "The answer is 42."}
-                {"text": "The second answer."}
-                """);
-        harness = Harness.builder().home(home).env(Map.of("APPRENTICE_SANDBOX", "off")).err(new PrintStream(log, true)).build();
-        var options = ServerOptions.defaults(0, root).withDefaults(Map.of("model", "scripted:" + root.resolve("script.jsonl"), "memory", "off"))
-                .withToken(TOKEN).withLimits(4, Duration.ofSeconds(30), Duration.ofMillis(500));
-        var channels = new Channels(List.of(WebhookPlatformTest.config(fake.replyUrl(), Map.of())), FakeChatSystem.ENV, WebhookPlatform::create,
-                new PrintStream(log, true));
-        server = ApprenticeServer.start(harness, options, new PrintStream(log, true), List.of(channels));
+        server.start(home, root, WebhookPlatformTest.config(fake.replyUrl(), Map.of()), FakeChatSystem.ENV, WebhookPlatform::create);
     }
 
     @AfterEach
     void stop() {
-        if (server != null) server.close();
-        if (harness != null) harness.close();
+        server.close();
         fake.close();
     }
 
@@ -72,22 +54,11 @@ class WebhookEndToEndTest {
     }
 
     private JsonNode runs() throws Exception {
-        var r = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/runs")).header("Authorization", "Bearer " + TOKEN).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        return Json.tree(r.body()).path("runs");
+        return server.runs();
     }
 
     private List<JsonNode> answers() {
         return fake.messages().stream().filter(m -> m.path("text").asText().contains("The answer is 42.")).toList();
-    }
-
-    private static boolean await(BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (done.getAsBoolean()) return true;
-            Thread.sleep(20);
-        }
-        return done.getAsBoolean();
     }
 
     @Test

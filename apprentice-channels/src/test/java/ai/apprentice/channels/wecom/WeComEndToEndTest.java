@@ -1,27 +1,18 @@
 package ai.apprentice.channels.wecom;
 
+import static ai.apprentice.channels.ChannelTestServer.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.apprentice.channels.Channels;
-import ai.apprentice.harness.Harness;
-import ai.apprentice.json.Json;
-import ai.apprentice.server.ApprenticeServer;
+import ai.apprentice.channels.ChannelTestServer;
+
 import ai.apprentice.server.Inbound;
-import ai.apprentice.server.ServerOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,35 +20,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A real server with the WeCom channel, over a scripted model, talking to the loopback fake of WeCom. */
 class WeComEndToEndTest {
-    private static final String TOKEN = "test-token-0123456789abcdef";
     @TempDir
     Path home;
     @TempDir
     Path root;
     private final FakeWeCom fake = new FakeWeCom();
-    private final ByteArrayOutputStream log = new ByteArrayOutputStream();
-    private final HttpClient http = HttpClient.newHttpClient();
-    private Harness harness;
-    private ApprenticeServer server;
-    private Channels channels;
+    private final ChannelTestServer server = new ChannelTestServer();
+    private final ByteArrayOutputStream log = server.log;
+    private final HttpClient http = server.http;
 
     @BeforeEach
     void start() throws Exception {
-        Files.writeString(root.resolve("script.jsonl"), """
-                {"text": "The answer is 42."}
-                {"text": "The second answer."}
-                """);
-        harness = Harness.builder().home(home).env(Map.of("APPRENTICE_SANDBOX", "off")).err(new PrintStream(log, true)).build();
-        var options = ServerOptions.defaults(0, root).withDefaults(Map.of("model", "scripted:" + root.resolve("script.jsonl"), "memory", "off"))
-                .withToken(TOKEN).withLimits(4, Duration.ofSeconds(30), Duration.ofMillis(500));
-        channels = new Channels(List.of(WeComPlatformTest.config(fake.url(), Map.of())), FakeWeCom.ENV, WeComPlatform::create, new PrintStream(log, true));
-        server = ApprenticeServer.start(harness, options, new PrintStream(log, true), List.of(channels));
+        server.start(home, root, WeComPlatformTest.config(fake.url(), Map.of()), FakeWeCom.ENV, WeComPlatform::create);
     }
 
     @AfterEach
     void stop() {
-        if (server != null) server.close();
-        if (harness != null) harness.close();
+        server.close();
         fake.close();
     }
 
@@ -66,23 +45,12 @@ class WeComEndToEndTest {
     }
 
     private JsonNode runs() throws Exception {
-        var r = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/runs")).header("Authorization", "Bearer " + TOKEN).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        return Json.tree(r.body()).path("runs");
+        return server.runs();
     }
 
     /** The answer's card: the progress message is recalled and the answer posted as a card with the feedback buttons. */
     private List<JsonNode> answers() {
         return fake.sent().stream().filter(m -> m.path("template_card").path("sub_title_text").asText().contains("The answer is 42.")).toList();
-    }
-
-    private static boolean await(BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (done.getAsBoolean()) return true;
-            Thread.sleep(20);
-        }
-        return done.getAsBoolean();
     }
 
     @Test
@@ -126,7 +94,7 @@ class WeComEndToEndTest {
         // the server mounts POST only; this is what a GET route to the same handler would be given
         var echo = fake.crypto.encrypt("5927410386223455");
         var query = Map.of("msg_signature", fake.crypto.signature("1700000000", "9", echo), "timestamp", "1700000000", "nonce", "9", "echostr", echo);
-        var intern = channels.intern("wecom").orElseThrow();
+        var intern = server.channels().intern("wecom").orElseThrow();
         var answer = intern.deliver(new Inbound.Request("GET", "/channels/wecom/events", Map.of(), query, new byte[0], "127.0.0.1"));
         assertThat(answer.status()).isEqualTo(200);
         assertThat(new String(answer.body(), StandardCharsets.UTF_8)).isEqualTo("5927410386223455");
