@@ -100,8 +100,10 @@ public final class PostgresFixture {
             throw new IllegalStateException(BIN + "/initdb and postgres not found: install Debian's PostgreSQL 15 (apt-get install postgresql), "
                     + "or set APPRENTICE_TEST_POSTGRES_URL=postgresql://USER@HOST:PORT/DB with PGPASSWORD");
         }
-        boolean root = "root".equals(System.getProperty("user.name"));
+        boolean root = isRoot();
+        removeAbandoned();
         var dir = Files.createTempDirectory("apprentice-pg-");
+        Files.writeString(dir.resolve("owner.pid"), String.valueOf(ProcessHandle.current().pid()));
         var data = dir.resolve("data");
         var pwfile = dir.resolve("pw");
         String password = "test-" + Long.toHexString(System.nanoTime());
@@ -135,6 +137,45 @@ public final class PostgresFixture {
                 }
                 Thread.sleep(100);
             }
+        }
+    }
+
+    private static boolean isRoot() throws IOException, InterruptedException {
+        var p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
+        var out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        p.waitFor();
+        return out.equals("0");
+    }
+
+    /**
+     * Clusters of test JVMs that were killed (no shutdown hook ran) would run on forever: a cluster whose owner
+     * process is gone is stopped and its directory removed.
+     */
+    private static void removeAbandoned() {
+        var tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (var dirs = Files.newDirectoryStream(tmp, "apprentice-pg-*")) {
+            for (var dir : dirs) {
+                try {
+                    long owner = Long.parseLong(Files.readString(dir.resolve("owner.pid")).strip());
+                    if (ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false)) continue;
+                    var pidFile = dir.resolve("data").resolve("postmaster.pid");
+                    if (Files.exists(pidFile)) {
+                        long postmaster = Long.parseLong(Files.readAllLines(pidFile).getFirst().strip());
+                        var handle = ProcessHandle.of(postmaster);
+                        if (handle.isPresent() && handle.get().info().command().orElse("").endsWith("/postgres")) {
+                            new ProcessBuilder("kill", "-INT", String.valueOf(postmaster)).start().waitFor(5, TimeUnit.SECONDS);
+                            handle.get().onExit().get(20, TimeUnit.SECONDS);
+                        }
+                    }
+                    try (var files = Files.walk(dir)) {
+                        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                    }
+                } catch (Exception e) {
+                    // not ours, or already going: leave it
+                }
+            }
+        } catch (IOException e) {
+            // no temp directory listing: nothing to clean
         }
     }
 
