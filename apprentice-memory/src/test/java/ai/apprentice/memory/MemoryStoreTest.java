@@ -237,6 +237,22 @@ class MemoryStoreTest {
     }
 
     @Test
+    void aNewerSchemaIsRefusedAndLeftAsItIs() throws Exception {
+        try (var store = place().open(embedder)) {
+            store.add(Memory.New.of("Kept.", Kind.FACT, Memory.USER), "t");
+        }
+        try (var c = place().raw(); var st = c.createStatement()) {
+            st.execute(backend == Backend.SQLITE ? "PRAGMA user_version = 42" : "UPDATE apprentice_schema SET version = 42 WHERE component = 'memory'");
+        }
+        assertThatThrownBy(() -> place().open(embedder)).isInstanceOf(MemoryException.class)
+                .hasMessageContaining("version 42, newer than this apprentice understands (" + MemorySchema.STEPS.size() + ")");
+        try (var c = place().raw(); var st = c.createStatement(); var rs = st.executeQuery("SELECT count(*) FROM memories")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+        }
+    }
+
+    @Test
     void anotherNodesIndexCatchesUpFromTheSharedLog() throws Exception {
         try (var a = place().open(embedder); var b = place().open(embedder, dir.resolve("index-b"))) {
             assertThat(b.recall("parking garage level", 1, null, Method.LEXICAL)).isEmpty();
