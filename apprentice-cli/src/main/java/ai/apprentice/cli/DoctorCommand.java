@@ -29,13 +29,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
         line("home", homeOk, home + (homeOk ? "" : " is not writable (set APPRENTICE_HOME)"));
         if (!homeOk) problems++;
-        try {
-            int runs = cli.store().list(Integer.MAX_VALUE).size();
-            line("run store", true, home.resolve("apprentice.db") + " (" + runs + " runs)");
-        } catch (RuntimeException e) {
-            line("run store", false, e.getMessage());
-            problems++;
-        }
+        problems += storeCheck(home);
         var sandbox = Sandbox.probe();
         line("sandbox", sandbox.available(), sandbox.reason());
         for (var check : sandbox.checks()) { // each property as observed inside a probe sandbox
@@ -64,6 +58,37 @@ final class DoctorCommand implements Callable<Integer> {
             problems++;
         }
         return problems == 0 ? 0 : 1;
+    }
+
+    /**
+     * Which database holds the runs and memories, whether it answers, and its schema versions. Opening the run store
+     * brings its schema up to date, as any command would. The URL is shown without a password (it never holds one).
+     */
+    private int storeCheck(java.nio.file.Path home) {
+        ai.apprentice.harness.StoreSetting setting;
+        try {
+            setting = cli.harness().storeSetting();
+        } catch (RuntimeException e) {
+            line("run store", false, e.getMessage());
+            return 1;
+        }
+        try {
+            int runs = cli.store().list(Integer.MAX_VALUE).size();
+            if (!setting.postgresql()) {
+                line("run store", true, home.resolve("apprentice.db") + " (SQLite, " + runs + " runs)");
+                return 0;
+            }
+            var db = cli.harness().database();
+            var versions = db.schemaVersions();
+            line("run store", true, "PostgreSQL " + db.serverVersion() + " at " + db + " (set by " + setting.source() + "; " + runs
+                    + " runs; schema: " + versions.entrySet().stream().map(e -> e.getKey() + " v" + e.getValue()).collect(java.util.stream.Collectors.joining(", "))
+                    + ")");
+            return 0;
+        } catch (RuntimeException e) {
+            line("run store", false, e.getMessage()
+                    + (setting.postgresql() ? ". To use the SQLite files in " + home + " instead, remove the store setting (or set " + ai.apprentice.harness.StoreSetting.ENV + "=sqlite)" : ""));
+            return 1;
+        }
     }
 
     /** Where a local model's file is, without loading it or downloading it. */

@@ -73,6 +73,9 @@ public final class Harness implements AutoCloseable {
     private final WorkspaceTrust trust;
     private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private RunStore store;
+    /** The PostgreSQL pool both stores use when the store setting names one (null: SQLite files). */
+    private ai.apprentice.store.Database database;
+    private StoreSetting storeSetting;
     private MemoryStore memory;
     private LearnedStore learned;
     /** An OpenTelemetry a program gave the harness (it owns it); null: telemetry only when settings name an endpoint. */
@@ -208,12 +211,39 @@ public final class Harness implements AutoCloseable {
             try {
                 Files.createDirectories(home);
                 // secrets of this environment (the values of secret-looking variables) never reach the store
-                store = RunStore.open(home.resolve("apprentice.db"), ai.apprentice.redact.Redactor.of(env));
+                var redactor = ai.apprentice.redact.Redactor.of(env);
+                store = storeSetting().postgresql() ? RunStore.open(database(), redactor) : RunStore.open(home.resolve("apprentice.db"), redactor);
             } catch (IOException e) {
                 throw new HarnessException("Cannot create " + home + ": " + e.getMessage(), e);
+            } catch (ai.apprentice.store.StoreException e) {
+                throw new HarnessException(e.getMessage(), e); // it names the setting and what to do
             }
         }
         return store;
+    }
+
+    /** Where the stores live: SQLite in the home (the default), or the PostgreSQL database the {@code store} setting names. */
+    public synchronized StoreSetting storeSetting() {
+        if (storeSetting == null) {
+            try {
+                storeSetting = StoreSetting.read(home, env);
+            } catch (ai.apprentice.store.StoreException e) {
+                throw new HarnessException(e.getMessage(), e);
+            }
+        }
+        return storeSetting;
+    }
+
+    /** The PostgreSQL pool of the stores, connected on first use; only when the store setting names one. */
+    public synchronized ai.apprentice.store.Database database() {
+        if (database == null) {
+            try {
+                database = storeSetting().connect(env);
+            } catch (ai.apprentice.store.StoreException e) {
+                throw new HarnessException(e.getMessage(), e);
+            }
+        }
+        return database;
     }
 
     /**
@@ -247,9 +277,19 @@ public final class Harness implements AutoCloseable {
     public synchronized MemoryStore memory() {
         if (memory == null) {
             try {
-                memory = MemoryStore.open(home.resolve("memory"), new OnnxEmbedder());
-            } catch (ai.apprentice.memory.MemoryException e) {
+                if (storeSetting().postgresql()) {
+                    // this machine's index of the shared memories, one per database (it catches up from that database's log)
+                    var id = ai.apprentice.harness.config.ConfigLoader.sha256(database().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    var dir = home.resolve("memory").resolve("index-pg-" + id.substring(0, 16));
+                    Files.createDirectories(dir);
+                    memory = MemoryStore.open(database(), org.apache.lucene.store.FSDirectory.open(dir), new OnnxEmbedder());
+                } else {
+                    memory = MemoryStore.open(home.resolve("memory"), new OnnxEmbedder());
+                }
+            } catch (ai.apprentice.memory.MemoryException | ai.apprentice.store.StoreException e) {
                 throw new HarnessException(e.getMessage(), e); // it says which file and why
+            } catch (IOException e) {
+                throw new HarnessException("Cannot open the memory index in " + home.resolve("memory") + ": " + e.getMessage(), e);
             } catch (RuntimeException e) {
                 throw new HarnessException("Cannot open the memory store in " + home.resolve("memory") + ": " + e.getMessage(), e);
             }
@@ -442,6 +482,7 @@ public final class Harness implements AutoCloseable {
         if (store != null) store.close();
         if (memory != null) memory.close();
         if (learned != null) learned.close();
+        if (database != null) database.close(); // after the stores that borrow from it
     }
 
     public static final class Builder {

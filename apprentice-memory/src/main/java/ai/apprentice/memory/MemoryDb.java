@@ -18,7 +18,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The store's truth in SQLite: every memory with its embeddings, the log of changes, and a few settings.
+ * The store's truth in SQLite or PostgreSQL: every memory with its embeddings, the log of changes, and a few settings.
+ * On PostgreSQL each call (or transaction) borrows a connection from the shared pool, and write transactions take one
+ * advisory lock, as SQLite's BEGIN IMMEDIATE takes the file: change numbers are then committed in the order they are
+ * given, so an index that caught up to change N never misses a change below N committed later.
  * Every SQL problem comes out as a {@link MemoryException} that names the file (and the memory, where there
  * is one). Not thread-safe: {@link MemoryStore} serialises the calls.
  */
@@ -31,13 +34,40 @@ final class MemoryDb implements AutoCloseable {
     /** A memory with its stored vectors (null where none is stored) and the embedding model that made them. */
     record Stored(Memory memory, String embedder, float[] vector, float[] contextVector) {}
 
-    private final Connection db;
+    /** Any fixed number: the advisory lock every memory write transaction on PostgreSQL holds. */
+    private static final long WRITE_LOCK = 0x6d656d6f72795f77L; // "memory_w"
+
+    /** SQLite: the one connection. Null on PostgreSQL. */
+    private final Connection fixed;
+    /** PostgreSQL: the pool (its owner closes it). Null on SQLite. */
+    private final ai.apprentice.store.Database database;
+    /** The connection of the call or transaction in progress, on PostgreSQL. */
+    private Connection current;
     private final String where;
+    /** Prepared statements: on SQLite for the store's life, on PostgreSQL for one borrowed connection. */
     private final Map<String, PreparedStatement> statements = new HashMap<>();
 
-    private MemoryDb(Connection db, String where) {
-        this.db = db;
+    private MemoryDb(Connection fixed, ai.apprentice.store.Database database, String where) {
+        this.fixed = fixed;
+        this.database = database;
         this.where = where;
+    }
+
+    /** Opens the memory tables in a PostgreSQL database, bringing their schema up to date. */
+    static MemoryDb open(ai.apprentice.store.Database database) {
+        String where = database.toString();
+        try (var c = database.connection()) {
+            MemorySchema.applyPostgresql(c, where);
+        } catch (SQLException e) {
+            throw new MemoryException("cannot open the memory store in " + where + ": " + e.getMessage(), e);
+        }
+        return new MemoryDb(null, database, where);
+    }
+
+    private Connection conn() {
+        if (current != null) return current;
+        if (fixed != null) return fixed;
+        throw new IllegalStateException("no connection outside a call");
     }
 
     /** Opens the database on {@code db}, bringing its schema up to date. */
@@ -50,7 +80,7 @@ final class MemoryDb implements AutoCloseable {
                 st.execute("PRAGMA synchronous = NORMAL");
             }
             MemorySchema.apply(db, where);
-            return new MemoryDb(db, where);
+            return new MemoryDb(db, null, where);
         } catch (SQLException e) {
             throw new MemoryException("cannot open the memory database " + where + ": " + e.getMessage(), e);
         }
@@ -98,7 +128,7 @@ final class MemoryDb implements AutoCloseable {
         for (int from = 0; from < list.size(); from += 500) {
             var part = list.subList(from, Math.min(list.size(), from + 500));
             sql("cannot read memories " + part.getFirst() + "...", () -> {
-                try (var st = db.prepareStatement("SELECT " + COLUMNS + " FROM memories WHERE id IN (" + "?,".repeat(part.size() - 1) + "?)")) {
+                try (var st = conn().prepareStatement("SELECT " + COLUMNS + " FROM memories WHERE id IN (" + "?,".repeat(part.size() - 1) + "?)")) {
                     for (int i = 0; i < part.size(); i++) st.setString(i + 1, part.get(i));
                     return out.addAll(memories(st));
                 }
@@ -223,6 +253,10 @@ final class MemoryDb implements AutoCloseable {
 
     /** Runs {@code work} in one transaction; any exception rolls it back and is rethrown. */
     void inTransaction(Runnable work) {
+        if (database != null) {
+            pgTransaction(work);
+            return;
+        }
         // BEGIN IMMEDIATE takes the write lock first, so two processes do not both read and then both write.
         sql("cannot start a transaction", () -> execute("BEGIN IMMEDIATE"));
         try {
@@ -238,8 +272,31 @@ final class MemoryDb implements AutoCloseable {
         }
     }
 
+    /** PostgreSQL: one borrowed connection for the whole transaction, under the write lock (see the class comment). */
+    private void pgTransaction(Runnable work) {
+        sql("cannot run a memory transaction", () -> {
+            var c = conn();
+            c.setAutoCommit(false);
+            try {
+                execute("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")");
+                work.run();
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException r) {
+                    e.addSuppressed(r);
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+            return null;
+        });
+    }
+
     private boolean execute(String sql) throws SQLException {
-        try (var st = db.createStatement()) {
+        try (var st = conn().createStatement()) {
             return st.execute(sql);
         }
     }
@@ -250,7 +307,16 @@ final class MemoryDb implements AutoCloseable {
 
     private <T> T sql(String what, Sql<T> work) {
         try {
-            return work.run();
+            if (fixed != null || current != null) return work.run();
+            try (var c = database.connection()) { // PostgreSQL: a connection for this call, given back after
+                current = c;
+                try {
+                    return work.run();
+                } finally {
+                    current = null;
+                    closeStatements();
+                }
+            }
         } catch (SQLException e) {
             throw new MemoryException(what + " (" + where + "): " + e.getMessage(), e);
         }
@@ -263,7 +329,7 @@ final class MemoryDb implements AutoCloseable {
     /** A cached statement with its parameters set. */
     private PreparedStatement prepared(String sql, Object... args) throws SQLException {
         var st = statements.get(sql);
-        if (st == null) statements.put(sql, st = db.prepareStatement(sql));
+        if (st == null) statements.put(sql, st = conn().prepareStatement(sql));
         for (int i = 0; i < args.length; i++) st.setObject(i + 1, args[i]);
         return st;
     }
@@ -303,6 +369,14 @@ final class MemoryDb implements AutoCloseable {
                 rs.getString("superseded_by"), rs.getInt("forgotten") == 1);
     }
 
+    private void closeStatements() throws SQLException {
+        try {
+            for (var st : statements.values()) st.close();
+        } finally {
+            statements.clear();
+        }
+    }
+
     /** Vectors are stored as little-endian float32 blobs. */
     static byte[] bytes(float[] v) {
         var buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
@@ -320,8 +394,8 @@ final class MemoryDb implements AutoCloseable {
     @Override
     public void close() {
         sql("cannot close", () -> {
-            for (var st : statements.values()) st.close();
-            db.close();
+            closeStatements();
+            if (fixed != null) fixed.close();
             return null;
         });
     }

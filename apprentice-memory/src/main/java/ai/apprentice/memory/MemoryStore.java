@@ -67,6 +67,17 @@ public final class MemoryStore implements AutoCloseable {
         }
     }
 
+    /**
+     * A store whose memories and change log are in a PostgreSQL database (shared by several processes or machines; the
+     * caller closes it after the store) and whose Lucene index, this node's own, lives in {@code indexDir}: it catches
+     * up from the shared log as it does from SQLite. Give each database its own index directory.
+     */
+    public static MemoryStore open(ai.apprentice.store.Database database, Directory indexDir, Embedder embedder) {
+        var store = new MemoryStore(MemoryDb.open(database), indexDir, embedder);
+        store.sync();
+        return store;
+    }
+
     /** A store on {@code db} whose index lives in {@code indexDir} (both in memory for benchmarks). */
     public static MemoryStore open(Connection db, Directory indexDir, Embedder embedder) {
         var store = new MemoryStore(MemoryDb.open(db), indexDir, embedder);

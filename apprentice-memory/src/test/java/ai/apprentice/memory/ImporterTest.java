@@ -19,9 +19,23 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(180)
+@org.junit.jupiter.params.ParameterizedClass
+@org.junit.jupiter.params.provider.EnumSource(Backend.class)
 class ImporterTest {
     @TempDir Path home;
     @TempDir Path files;
+    @org.junit.jupiter.params.Parameter Backend backend;
+    private Backend.Place place;
+
+    private Backend.Place place() {
+        if (place == null) place = new Backend.Place(backend, home);
+        return place;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closePools() {
+        if (place != null) place.close();
+    }
 
     @Test
     void chatLogsAndDocumentsOfEveryFormatBecomeMemoriesOnce() throws Exception {
@@ -63,7 +77,7 @@ class ImporterTest {
         Files.createDirectories(files.resolve(".git"));
         Files.writeString(files.resolve(".git/config"), "[core]\n");
 
-        try (var store = MemoryStore.open(home, new OnnxEmbedder())) {
+        try (var store = place().open(new OnnxEmbedder())) {
             var importer = new Importer(store, Memory.USER);
             var results = importer.importPaths(List.of(files), null);
             Map<String, Importer.FileResult> byName = results.stream().collect(Collectors.toMap(r -> r.file().getFileName().toString(), Function.identity()));
@@ -103,7 +117,7 @@ class ImporterTest {
         try (var ch = java.nio.channels.FileChannel.open(big, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(java.nio.ByteBuffer.wrap(new byte[] {'x'}), Importer.MAX_BYTES + 10); // sparse: no 20 MB written
         }
-        try (var store = MemoryStore.open(home, new OnnxEmbedder())) {
+        try (var store = place().open(new OnnxEmbedder())) {
             var r = new Importer(store, Memory.USER).importPaths(List.of(big), null).getFirst();
             assertThat(r.skipped()).startsWith("too large (21.0 MB; the limit is 20 MB)");
             assertThat(store.count()).isZero();
@@ -114,7 +128,7 @@ class ImporterTest {
     void deeplyNestedJsonIsSkippedWithTheReason() throws Exception {
         var deep = files.resolve("deep.json");
         java.nio.file.Files.writeString(deep, "[".repeat(5000) + "]".repeat(5000));
-        try (var store = MemoryStore.open(home, MemoryToolsTest.LETTERS)) {
+        try (var store = place().open(MemoryToolsTest.LETTERS)) {
             var r = new Importer(store, Memory.USER).importPaths(List.of(deep), null).getFirst();
             assertThat(r.skipped()).contains("not valid JSON").contains("nesting depth");
             assertThat(store.count()).isZero();
@@ -132,7 +146,7 @@ class ImporterTest {
 
                 Payments use STRIPE_SECRET_KEY=sk_live_51HaBcDeFgHiJkLmNoPqRs in production.
                 """);
-        try (var store = MemoryStore.open(home, new OnnxEmbedder())) {
+        try (var store = place().open(new OnnxEmbedder())) {
             new Importer(store, Memory.USER).importPaths(List.of(files), null);
             var all = String.join("\n", store.list(null, true, 100).stream().map(Memory::text).toList());
             assertThat(all).contains("Deploy setup").contains("[REDACTED:")

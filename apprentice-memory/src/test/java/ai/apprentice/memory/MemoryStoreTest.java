@@ -17,8 +17,22 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(180)
+@org.junit.jupiter.params.ParameterizedClass
+@org.junit.jupiter.params.provider.EnumSource(Backend.class)
 class MemoryStoreTest {
     @TempDir Path dir;
+    @org.junit.jupiter.params.Parameter Backend backend;
+    private Backend.Place place;
+
+    private Backend.Place place() {
+        if (place == null) place = new Backend.Place(backend, dir);
+        return place;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closePools() {
+        if (place != null) place.close();
+    }
     private final Embedder embedder = new OnnxEmbedder();
 
     private static List<String> texts(List<Memory.Recalled> rs) {
@@ -27,7 +41,7 @@ class MemoryStoreTest {
 
     @Test
     void remembersRecallsWithReasonsAndNeverStoresTwiceOrStoresSecrets() {
-        try (var store = MemoryStore.open(dir, embedder)) {
+        try (var store = place().open(embedder)) {
             var a = store.add(Memory.New.of("The user prefers tabs over spaces in Java code.", Kind.PREFERENCE, Memory.USER), "test");
             store.add(Memory.New.of("The build server is named hopper and runs Debian.", Kind.FACT, Memory.USER), "test");
             store.add(Memory.New.of("Deploys happen on Thursdays after the standup.", Kind.FACT, Memory.workspace("/w")), "test");
@@ -52,7 +66,7 @@ class MemoryStoreTest {
 
     @Test
     void everyChangeIsInHistoryAndCanBeUndoneWhileHardForgettingIsFinal() {
-        try (var store = MemoryStore.open(dir, embedder)) {
+        try (var store = place().open(embedder)) {
             var old = store.add(Memory.New.of("The team meets on Mondays.", Kind.FACT, Memory.USER), "test").memory();
             var newer = store.add(new Memory.New("The team meets on Tuesdays now.", null, Kind.FACT, Memory.USER, null, null, 0.9, old.id()), "user said so").memory();
             assertThat(store.get(old.id()).supersededBy()).isEqualTo(newer.id());
@@ -84,35 +98,35 @@ class MemoryStoreTest {
     @Test
     void anIndexBehindTheStoreOrBrokenIsRepairedOnOpen() throws Exception {
         String id;
-        try (var store = MemoryStore.open(dir, embedder)) {
+        try (var store = place().open(embedder)) {
             id = store.add(Memory.New.of("The staging database lives on port 5433.", Kind.FACT, Memory.USER), "test").memory().id();
         }
         // A process that crashed after its SQLite commit and before updating the index: the log is ahead.
-        try (var db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("memory.db")); var st = db.createStatement()) {
+        try (var db = place().raw(); var st = db.createStatement()) {
             st.execute("INSERT INTO memories(id, text, kind, scope, hash, confidence, created_at) VALUES "
                     + "('m-crashed', 'The release branch is cut every second Friday.', 'fact', 'user', 'h', 1.0, '2026-11-30T00:00:00Z')");
             st.execute("INSERT INTO changes(batch, at, op, memory_id, text) VALUES ('b-crash', '2026-11-30T00:00:00Z', 'add', 'm-crashed', 'x')");
         }
-        try (var store = MemoryStore.open(dir, embedder)) {
+        try (var store = place().open(embedder)) {
             assertThat(texts(store.recall("when is the release branch cut", 1, null, Method.HYBRID))).containsExactly("The release branch is cut every second Friday.");
         }
         // An index destroyed on disk is rebuilt from the rows.
         try (var files = Files.list(dir.resolve("index"))) {
             for (var f : files.toList()) if (f.getFileName().toString().startsWith("segments")) Files.writeString(f, "garbage");
         }
-        try (var store = MemoryStore.open(dir, embedder)) {
+        try (var store = place().open(embedder)) {
             assertThat(store.recall("staging database port", 1, null, Method.HYBRID).getFirst().memory().id()).isEqualTo(id);
         }
     }
 
     @Test
     void consolidationMergesNearDuplicatesAndWeakensIdleMemoriesAndCanBeUndone() throws Exception {
-        try (var store = MemoryStore.open(dir, embedder)) {
+        try (var store = place().open(embedder)) {
             var older = store.add(Memory.New.of("The build server is called hopper.", Kind.FACT, Memory.USER), "t").memory();
             var newer = store.add(Memory.New.of("The build server is called hopper!", Kind.FACT, Memory.USER), "t").memory();
             var other = store.add(Memory.New.of("Lunch is at noon on Fridays.", Kind.FACT, Memory.USER), "t").memory();
             var elsewhere = store.add(Memory.New.of("The build server is called hopper.", Kind.FACT, Memory.workspace("/w")), "t").memory();
-            try (var db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("memory.db")); var st = db.createStatement()) {
+            try (var db = place().raw(); var st = db.createStatement()) {
                 st.execute("UPDATE memories SET created_at = '2026-01-01T00:00:00Z' WHERE id = '" + other.id() + "'");
             }
             var now = java.time.Instant.parse("2026-11-30T00:00:00Z");
@@ -138,17 +152,17 @@ class MemoryStoreTest {
 
     @Test
     void ofTwoEqualMatchesTheNewerAndTheMoreSpecificComeFirst() throws Exception {
-        try (var store = MemoryStore.open(dir, embedder)) {
+        try (var store = place().open(embedder)) {
             var old = store.add(Memory.New.of("The office wifi network is Orchard.", Kind.FACT, Memory.USER), "t").memory();
             var recent = store.add(Memory.New.of("The office wifi network is Orchard!", Kind.FACT, Memory.USER), "t").memory();
-            try (var db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("memory.db")); var st = db.createStatement()) {
+            try (var db = place().raw(); var st = db.createStatement()) {
                 st.execute("UPDATE memories SET created_at = '2025-01-01T00:00:00Z' WHERE id = '" + old.id() + "'");
             }
             assertThat(store.recall("office wifi network", 2, null, Method.HYBRID)).extracting(r -> r.memory().id()).containsExactly(recent.id(), old.id());
             // Of two equally old, equal matches, the workspace's comes before the user's general one.
             store.forget(recent.id(), false, "t");
             var workspace = store.add(Memory.New.of("The office wifi network is Orchard.", Kind.FACT, Memory.workspace("/w")), "t").memory();
-            try (var db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("memory.db")); var st = db.createStatement()) {
+            try (var db = place().raw(); var st = db.createStatement()) {
                 st.execute("UPDATE memories SET created_at = '2025-01-01T00:00:00Z' WHERE id = '" + workspace.id() + "'");
             }
             assertThat(store.recall("office wifi network", 2, null, Method.HYBRID)).extracting(r -> r.memory().id()).containsExactly(workspace.id(), old.id());
@@ -162,7 +176,7 @@ class MemoryStoreTest {
 
     @Test
     void optimizeMergesTheSegmentsThatSeparateWritesLeave() {
-        try (var store = MemoryStore.open(dir, embedder)) {
+        try (var store = place().open(embedder)) {
             for (var text : List.of("The boiler was serviced in March.", "The car needs new tyres.", "The roof was repaired in 2024."))
                 store.add(Memory.New.of(text, Kind.FACT, Memory.USER), "t"); // one commit, one segment each
             assertThat(store.segments()).isGreaterThanOrEqualTo(2);
@@ -184,7 +198,7 @@ class MemoryStoreTest {
         // each question shares no word with its memory: only meaning can find it
         var questions = java.util.Map.of("他平时爱点什么饮料？", 0, "宠物的名字", 3, "饮食上要注意什么", 6, "孩子现在念书到哪个阶段", 7,
                 "数据多久保存一次", 5, "通勤方式", 4);
-        try (var store = MemoryStore.open(dir, embedder)) {
+        try (var store = place().open(embedder)) {
             for (var text : memories) store.add(Memory.New.of(text, Kind.FACT, Memory.USER), "t");
             var wrong = new ArrayList<String>();
             questions.forEach((q, i) -> {
@@ -205,7 +219,7 @@ class MemoryStoreTest {
 
     @Test
     void scheduledConsolidationRunsOnlyWhenDue() {
-        try (var store = MemoryStore.open(dir, embedder)) {
+        try (var store = place().open(embedder)) {
             store.add(Memory.New.of("The staging database is called birch.", Kind.FACT, Memory.USER), "t");
             store.add(Memory.New.of("The staging database is called birch!", Kind.FACT, Memory.USER), "t");
             var day = java.time.Duration.ofDays(1);
@@ -223,17 +237,48 @@ class MemoryStoreTest {
     }
 
     @Test
+    void aNewerSchemaIsRefusedAndLeftAsItIs() throws Exception {
+        try (var store = place().open(embedder)) {
+            store.add(Memory.New.of("Kept.", Kind.FACT, Memory.USER), "t");
+        }
+        try (var c = place().raw(); var st = c.createStatement()) {
+            st.execute(backend == Backend.SQLITE ? "PRAGMA user_version = 42" : "UPDATE apprentice_schema SET version = 42 WHERE component = 'memory'");
+        }
+        assertThatThrownBy(() -> place().open(embedder)).isInstanceOf(MemoryException.class)
+                .hasMessageContaining("version 42, newer than this apprentice understands (" + MemorySchema.STEPS.size() + ")");
+        try (var c = place().raw(); var st = c.createStatement(); var rs = st.executeQuery("SELECT count(*) FROM memories")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anotherNodesIndexCatchesUpFromTheSharedLog() throws Exception {
+        try (var a = place().open(embedder); var b = place().open(embedder, dir.resolve("index-b"))) {
+            assertThat(b.recall("parking garage level", 1, null, Method.LEXICAL)).isEmpty();
+            var m = a.add(Memory.New.of("Visitors park on level 3 of the garage.", Kind.FACT, Memory.USER), "t").memory();
+            assertThat(texts(b.recall("parking garage level", 1, null, Method.LEXICAL))).containsExactly("Visitors park on level 3 of the garage.");
+            a.forget(m.id(), false, "t");
+            assertThat(b.recall("parking garage level", 1, null, Method.LEXICAL)).isEmpty();
+            assertThat(b.history(null, 10)).extracting(Memory.Change::op).containsExactly("forget", "add");
+        }
+    }
+
+    @Test
     void twoProcessesWritingAtOnceLoseNothing() throws Exception {
         var procs = new ArrayList<Process>();
         for (var who : List.of("alpha", "beta")) {
-            procs.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
-                    ConcurrentWriter.class.getName(), dir.toString(), who, "15").redirectErrorStream(true).start());
+            // each process its own index, as on separate machines (on SQLite they share the directory, as before)
+            var pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+                    ConcurrentWriter.class.getName(), place().location(), who, "15", dir.resolve("index-" + who).toString()).redirectErrorStream(true);
+            pb.environment().putAll(place().childEnv());
+            procs.add(pb.start());
         }
         for (var p : procs) {
             assertThat(p.waitFor(150, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
         }
-        try (var store = MemoryStore.open(dir, embedder)) {
+        try (var store = place().open(embedder)) {
             assertThat(store.count()).isEqualTo(30);
             assertThat(texts(store.recall("alpha note 7", 1, null, Method.LEXICAL))).containsExactly("alpha note 7 about zebra7alpha");
             assertThat(texts(store.recall("beta note 14", 1, null, Method.LEXICAL))).containsExactly("beta note 14 about zebra14beta");
@@ -243,10 +288,15 @@ class MemoryStoreTest {
     /** Run in a separate JVM by the test above: adds memories one by one, each its own batch. */
     public static final class ConcurrentWriter {
         public static void main(String[] args) {
-            try (var store = MemoryStore.open(Path.of(args[0]), new OnnxEmbedder())) {
+            var pools = new java.util.ArrayList<ai.apprentice.store.Database>();
+            try (var store = ai.apprentice.store.Database.isPostgresql(args[0])
+                    ? Backend.Place.openPostgresql(args[0], System.getenv("PGPASSWORD"), Path.of(args[3]), new OnnxEmbedder(), pools)
+                    : MemoryStore.open(Path.of(args[0]), new OnnxEmbedder())) {
                 for (int i = 0; i < Integer.parseInt(args[2]); i++) {
                     store.add(Memory.New.of(args[1] + " note " + i + " about zebra" + i + args[1], Kind.FACT, Memory.USER), args[1]);
                 }
+            } finally {
+                pools.forEach(ai.apprentice.store.Database::close);
             }
         }
     }

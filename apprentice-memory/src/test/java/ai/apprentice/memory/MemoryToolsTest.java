@@ -9,8 +9,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The agent's memory tools keep to the scopes it may see, for every operation. */
+@org.junit.jupiter.params.ParameterizedClass
+@org.junit.jupiter.params.provider.EnumSource(Backend.class)
 class MemoryToolsTest {
     @TempDir Path dir;
+    @org.junit.jupiter.params.Parameter Backend backend;
+    private Backend.Place place;
+
+    private Backend.Place place() {
+        if (place == null) place = new Backend.Place(backend, dir);
+        return place;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closePools() {
+        if (place != null) place.close();
+    }
 
     /** Letter counts: enough to store and find memories without a model. */
     static final Embedder LETTERS = new Embedder() {
@@ -28,7 +42,7 @@ class MemoryToolsTest {
 
     @Test
     void rememberCannotReplaceAMemoryOfAnotherWorkspace() throws Exception {
-        try (var store = MemoryStore.open(dir, LETTERS)) {
+        try (var store = place().open(LETTERS)) {
             var other = Memory.workspace("/srv/other-project");
             var theirs = store.add(new Memory.New("The other project deploys on Fridays.", null, Memory.Kind.FACT, other, "cli", null, 1.0, null), "test");
             var mine = Memory.workspace("/srv/mine");

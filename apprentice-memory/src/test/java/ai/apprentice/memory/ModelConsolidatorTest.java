@@ -22,8 +22,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Model-based consolidation with a stand-in model that reads the prompt it is given, as a real one would. */
 @Timeout(120)
+@org.junit.jupiter.params.ParameterizedClass
+@org.junit.jupiter.params.provider.EnumSource(Backend.class)
 class ModelConsolidatorTest {
     @TempDir Path dir;
+    @org.junit.jupiter.params.Parameter Backend backend;
+    private Backend.Place place;
+
+    private Backend.Place place() {
+        if (place == null) place = new Backend.Place(backend, dir);
+        return place;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closePools() {
+        if (place != null) place.close();
+    }
     final List<String> prompts = new ArrayList<>();
 
     /** Answers the episode prompt with {@code episodes} and the contradiction prompt with {@code pairs}. */
@@ -69,14 +83,14 @@ class ModelConsolidatorTest {
     }
 
     private void age(Path dbDir, String id, String when) throws Exception {
-        try (var db = DriverManager.getConnection("jdbc:sqlite:" + dbDir.resolve("memory.db")); var st = db.createStatement()) {
+        try (var db = place().raw(); var st = db.createStatement()) {
             st.execute("UPDATE memories SET created_at = '" + when + "' WHERE id = '" + id + "'");
         }
     }
 
     @Test
     void summarisesOldEpisodesAndResolvesAContradictionInOneUndoableBatch() throws Exception {
-        try (var store = MemoryStore.open(dir, new OnnxEmbedder())) {
+        try (var store = place().open(new OnnxEmbedder())) {
             var deploys = new ArrayList<String>();
             for (var text : List.of("The deploy on Monday failed because the cache was cold.", "The Tuesday deploy failed until the cache was warmed by hand."))
                 deploys.add(store.add(Memory.New.of(text, Kind.EPISODE, Memory.USER), "t").memory().id());
@@ -119,7 +133,7 @@ class ModelConsolidatorTest {
 
     @Test
     void aReplyThatIsNotJsonChangesNothing() throws Exception {
-        try (var store = MemoryStore.open(dir, new OnnxEmbedder())) {
+        try (var store = place().open(new OnnxEmbedder())) {
             for (var text : List.of("The deploy failed on Monday.", "The deploy failed on Tuesday.")) {
                 var id = store.add(Memory.New.of(text, Kind.EPISODE, Memory.USER), "t").memory().id();
                 age(dir, id, "2026-08-01T00:00:00Z");

@@ -5,8 +5,9 @@ import java.sql.SQLException;
 import java.util.List;
 
 /**
- * The schema, as an ordered list of migrations. The database's {@code PRAGMA user_version} says how many
- * have been applied; new ones run in one transaction at open. Never edit a released step: append one.
+ * The schema, as an ordered list of migrations, for SQLite and, version for version, for PostgreSQL. SQLite's
+ * {@code PRAGMA user_version} (PostgreSQL: {@link PgSchema}'s row for "runs") says how many have been applied; new
+ * ones run in one transaction at open. Never edit a released step: append one, to both lists.
  */
 final class Migrations {
     static final List<String> STEPS = List.of(
@@ -55,9 +56,82 @@ final class Migrations {
               written_at TEXT NOT NULL,
               PRIMARY KEY (workspace, path)
             ) WITHOUT ROWID;
+            """,
+            // 3: the machine a running run's process lives on: a process on another machine sharing the store must
+            // not take that run for dead because no such pid runs where it looks.
+            """
+            ALTER TABLE runs ADD COLUMN host TEXT;
             """);
 
+    /**
+     * The same versions on PostgreSQL. Identifiers and timestamps compare byte by byte (COLLATE "C"), as SQLite's
+     * text does, so that prefixes and time order mean the same whatever the database's locale. Payloads stay JSON
+     * text (not jsonb): they are read back exactly as written.
+     */
+    static final List<String> POSTGRESQL_STEPS = List.of(
+            """
+            CREATE TABLE runs (
+              id TEXT COLLATE "C" PRIMARY KEY,
+              parent_id TEXT COLLATE "C",
+              status TEXT NOT NULL,
+              stop_reason TEXT,
+              task TEXT NOT NULL,
+              model TEXT,
+              workspace TEXT,
+              started_at TEXT COLLATE "C" NOT NULL,
+              updated_at TEXT COLLATE "C" NOT NULL,
+              finished_at TEXT COLLATE "C",
+              steps INTEGER NOT NULL DEFAULT 0,
+              input_tokens BIGINT NOT NULL DEFAULT 0,
+              output_tokens BIGINT NOT NULL DEFAULT 0,
+              cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0,
+              answer TEXT,
+              pid BIGINT,
+              pid_started_at TEXT,
+              settings_json TEXT
+            );
+            CREATE INDEX runs_started ON runs(started_at);
+            CREATE INDEX runs_parent ON runs(parent_id);
+            CREATE TABLE events (
+              run_id TEXT COLLATE "C" NOT NULL REFERENCES runs(id),
+              seq BIGINT NOT NULL,
+              type TEXT NOT NULL,
+              at TEXT COLLATE "C" NOT NULL,
+              payload TEXT NOT NULL,
+              PRIMARY KEY (run_id, seq)
+            );
+            """,
+            """
+            CREATE INDEX events_type ON events(type, run_id);
+            CREATE TABLE written_files (
+              workspace TEXT COLLATE "C" NOT NULL,
+              path TEXT COLLATE "C" NOT NULL,
+              run_id TEXT COLLATE "C" NOT NULL REFERENCES runs(id),
+              sha256 TEXT NOT NULL,
+              content TEXT,
+              written_at TEXT NOT NULL,
+              PRIMARY KEY (workspace, path)
+            );
+            """,
+            """
+            ALTER TABLE runs ADD COLUMN host TEXT;
+            """);
+
+    static {
+        if (STEPS.size() != POSTGRESQL_STEPS.size()) throw new IllegalStateException("every migration needs its PostgreSQL version");
+    }
+
     private Migrations() {}
+
+    /** Brings the run store's schema on PostgreSQL up to date. */
+    static void applyPostgresql(Connection c, String where) throws SQLException {
+        PgSchema.apply(c, "runs", POSTGRESQL_STEPS, (stored, known) -> tooNew(where, stored, known));
+    }
+
+    private static StoreException tooNew(String where, int version, int known) {
+        return new StoreException(where + " has schema version " + version + ", newer than this apprentice "
+                + "understands (" + known + "). Upgrade apprentice, or point APPRENTICE_HOME elsewhere.");
+    }
 
     static void apply(Connection c, String where) throws SQLException {
         try (var st = c.createStatement()) {
@@ -69,8 +143,7 @@ final class Migrations {
                     version = rs.getInt(1);
                 }
                 if (version > STEPS.size()) {
-                    throw new StoreException(where + " has schema version " + version + ", newer than this apprentice "
-                            + "understands (" + STEPS.size() + "). Upgrade apprentice, or point APPRENTICE_HOME elsewhere.");
+                    throw tooNew(where, version, STEPS.size());
                 }
                 for (int v = version; v < STEPS.size(); v++) {
                     for (var sql : STEPS.get(v).split(";")) if (!sql.isBlank()) st.execute(sql);

@@ -18,9 +18,11 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Every run and every event, in SQLite (WAL). As an {@link EventListener} it appends each persistent event
- * and updates the run's row in one short transaction, before the loop goes on: what the CLI reports done
- * is on disk. Several processes may share one database; SQLite's locks and a busy timeout serialise them.
+ * Every run and every event, in SQLite (WAL) or in PostgreSQL ({@link Database}). As an {@link EventListener} it
+ * appends each persistent event and updates the run's row in one short transaction, before the loop goes on: what
+ * the CLI reports done is on disk. Several processes may share one database. On SQLite its locks and a busy timeout
+ * serialise them; on PostgreSQL writers of different runs go side by side, and the events of one run are numbered
+ * under a lock on the run's row, so that the numbers stay unique and without gaps whoever writes.
  */
 public final class RunStore implements EventListener, AutoCloseable {
     private static final long PID = ProcessHandle.current().pid();
@@ -31,29 +33,49 @@ public final class RunStore implements EventListener, AutoCloseable {
     /** The JDK derives a process's start time from the boot time, which can drift by a second between reads. */
     private static final java.time.Duration START_TOLERANCE = java.time.Duration.ofSeconds(2);
 
+    /** The machine this process runs on: a run's pid means something only there. */
+    private static final String HOST = hostName();
+    private static final String INSERT_EVENT = """
+            INSERT INTO events(run_id, seq, type, at, payload)
+            SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ? FROM events WHERE run_id = ?""";
+    private static final String INSERT_EVENT_AT = "INSERT INTO events(run_id, seq, type, at, payload) VALUES (?,?,?,?,?)";
+
     private final Path file;
-    private final Connection db;
+    /** SQLite: the one connection, for the store's life. Null on PostgreSQL, where each unit of work borrows one. */
+    private final Connection fixed;
+    /** PostgreSQL: the pool (owned by whoever opened it). Null on SQLite. */
+    private final Database database;
+    private final Dialect dialect;
+    /** The file or the URL, for messages (never a password). */
+    private final String where;
     private final Redactor redactor;
     private final ReentrantLock lock = new ReentrantLock();
-    private final PreparedStatement insertEvent;
-    private final PreparedStatement insertEventAt;
+    /** The connection of the unit of work in progress (guarded by {@link #lock}). */
+    private Connection current;
     /**
      * The next number of runs this store is writing. Only a hint: another process may append to the same run (a
      * reward, feedback) at any time; then the numbered insert conflicts and the number is taken from the table.
      */
     private final java.util.Map<String, Long> nextSeqOfRun = new java.util.HashMap<>();
+    /** Prepared statements: on SQLite for the store's life; on PostgreSQL for one unit of work (one borrowed connection). */
     private final java.util.Map<String, PreparedStatement> statements = new java.util.HashMap<>();
 
-    private RunStore(Path file, Connection db, Redactor redactor) throws SQLException {
+    private RunStore(Path file, Connection fixed, Database database, Redactor redactor) {
         this.file = file;
-        this.db = db;
+        this.fixed = fixed;
+        this.database = database;
+        this.dialect = database == null ? Dialect.SQLITE : Dialect.POSTGRESQL;
+        this.where = database == null ? String.valueOf(file) : database.toString();
         this.redactor = redactor;
-        // The number is taken inside the write transaction, not cached: another process may append to the same
-        // run (a reward, feedback) at any time. MAX(seq) is one seek in the primary key.
-        this.insertEvent = db.prepareStatement("""
-                INSERT INTO events(run_id, seq, type, at, payload)
-                SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4 FROM events WHERE run_id = ?1""");
-        this.insertEventAt = db.prepareStatement("INSERT INTO events(run_id, seq, type, at, payload) VALUES (?,?,?,?,?)");
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            var h = System.getenv("HOSTNAME");
+            return h == null || h.isBlank() ? "localhost" : h;
+        }
     }
 
     /** The store, redacting with this process's {@link Redactor#standard()}. */
@@ -74,7 +96,7 @@ public final class RunStore implements EventListener, AutoCloseable {
                 st.execute("PRAGMA foreign_keys = ON");
             }
             Migrations.apply(db, file.toString());
-            var store = new RunStore(file, db, redactor);
+            var store = new RunStore(file, db, null, redactor);
             store.markInterrupted();
             return store;
         } catch (SQLException | java.io.IOException e) {
@@ -82,13 +104,43 @@ public final class RunStore implements EventListener, AutoCloseable {
         }
     }
 
+    /** The store in a PostgreSQL database, redacting with this process's {@link Redactor#standard()}. */
+    public static RunStore open(Database database) {
+        return open(database, Redactor.standard());
+    }
+
+    /**
+     * The store in a PostgreSQL database, its schema brought up to date; {@code database} stays the caller's to close
+     * (after the store). Every event is passed through {@code redactor} before it is written.
+     */
+    public static RunStore open(Database database, Redactor redactor) {
+        try (var c = database.connection()) {
+            Migrations.applyPostgresql(c, database.toString());
+        } catch (SQLException e) {
+            throw new StoreException("Cannot open the run store in " + database + ": " + database.explain(e), e);
+        }
+        var store = new RunStore(null, null, database, redactor);
+        store.markInterrupted();
+        return store;
+    }
+
     /** Redacts {@code text} as this store redacts what it writes (for records kept beside the store, such as evaluations' trial files). */
     public String redact(String text) {
         return text == null ? null : redactor.redact(text);
     }
 
+    /** The SQLite file; null when the store is in PostgreSQL (see {@link #location()}). */
     public Path file() {
         return file;
+    }
+
+    /** Where the runs are: the SQLite file, or the PostgreSQL URL (without a password). */
+    public String location() {
+        return where;
+    }
+
+    public Dialect dialect() {
+        return dialect;
     }
 
     /**
@@ -143,10 +195,10 @@ public final class RunStore implements EventListener, AutoCloseable {
 
     /** {@link #append} inside a transaction the caller holds. */
     void appendToRun(Event event) throws SQLException {
-        try (var ps = db.prepareStatement("SELECT 1 FROM runs WHERE id=?")) {
+        try (var ps = conn().prepareStatement("SELECT 1 FROM runs WHERE id=?")) {
             ps.setString(1, event.runId());
             try (var rs = ps.executeQuery()) {
-                if (!rs.next()) throw new IllegalArgumentException("No run with id " + event.runId() + " in " + file);
+                if (!rs.next()) throw new IllegalArgumentException("No run with id " + event.runId() + " in " + where);
             }
         }
         insert(event);
@@ -167,9 +219,9 @@ public final class RunStore implements EventListener, AutoCloseable {
             }
             switch (event) {
                 case Event.RunStarted s -> {
-                    try (var ps = db.prepareStatement("""
-                            INSERT INTO runs(id, parent_id, status, task, model, workspace, started_at, updated_at, pid, pid_started_at)
-                            VALUES (?,?,?,?,?,?,?,?,?,?)""")) {
+                    try (var ps = conn().prepareStatement("""
+                            INSERT INTO runs(id, parent_id, status, task, model, workspace, started_at, updated_at, pid, pid_started_at, host)
+                            VALUES (?,?,?,?,?,?,?,?,?,?,?)""")) {
                         ps.setString(1, s.runId());
                         ps.setString(2, s.parentId());
                         ps.setString(3, RunStatus.RUNNING.wireName());
@@ -180,11 +232,12 @@ public final class RunStore implements EventListener, AutoCloseable {
                         ps.setString(8, time(s.at()));
                         ps.setLong(9, PID);
                         ps.setString(10, PID_STARTED);
+                        ps.setString(11, HOST);
                         ps.executeUpdate();
                     }
                 }
-                case Event.RunResumed r -> update("UPDATE runs SET status=?, stop_reason=NULL, finished_at=NULL, pid=?, pid_started_at=?, updated_at=? WHERE id=?",
-                        RunStatus.RUNNING.wireName(), PID, PID_STARTED, time(r.at()), r.runId());
+                case Event.RunResumed r -> update("UPDATE runs SET status=?, stop_reason=NULL, finished_at=NULL, pid=?, pid_started_at=?, host=?, updated_at=? WHERE id=?",
+                        RunStatus.RUNNING.wireName(), PID, PID_STARTED, HOST, time(r.at()), r.runId());
                 case Event.StepCompleted c -> update("UPDATE runs SET steps=?, updated_at=? WHERE id=?", c.step(), time(c.at()), c.runId());
                 case Event.UsageEvent u -> update("UPDATE runs SET input_tokens=?, output_tokens=?, cost_usd=?, updated_at=? WHERE id=?",
                         u.totalInputTokens(), u.totalOutputTokens(), u.totalCostUsd(), time(u.at()), u.runId());
@@ -200,8 +253,13 @@ public final class RunStore implements EventListener, AutoCloseable {
 
     private void insertPayload(Event event, String payload) throws SQLException {
         String runId = event.runId();
+        if (dialect == Dialect.POSTGRESQL) {
+            insertNumberedUnderRowLock(event, payload);
+            return;
+        }
         Long next = event instanceof Event.RunStarted ? Long.valueOf(1) : nextSeqOfRun.get(runId);
         if (next != null) {
+            var insertEventAt = prepared(INSERT_EVENT_AT);
             insertEventAt.setString(1, runId);
             insertEventAt.setLong(2, next);
             insertEventAt.setString(3, event.type());
@@ -213,17 +271,13 @@ public final class RunStore implements EventListener, AutoCloseable {
                 else nextSeqOfRun.put(runId, next + 1);
                 return;
             } catch (SQLException e) {
-                if ((e.getErrorCode() & 0xff) != 19) throw e; // not SQLITE_CONSTRAINT (any extended code): a real failure
+                if (!dialect.isUniqueViolation(e)) throw e; // not SQLITE_CONSTRAINT (any extended code): a real failure
                 nextSeqOfRun.remove(runId); // someone else appended: number it from the table
             }
         }
-        insertEvent.setString(1, runId);
-        insertEvent.setString(2, event.type());
-        insertEvent.setString(3, time(event.at()));
-        insertEvent.setString(4, payload);
-        insertEvent.executeUpdate();
+        insertNext(event, payload);
         if (event instanceof Event.RunResumed) {
-            try (var ps = db.prepareStatement("SELECT MAX(seq) FROM events WHERE run_id = ?")) {
+            try (var ps = conn().prepareStatement("SELECT MAX(seq) FROM events WHERE run_id = ?")) {
                 ps.setString(1, runId);
                 try (var rs = ps.executeQuery()) {
                     nextSeqOfRun.put(runId, rs.getLong(1) + 1); // this store writes the run from here on
@@ -233,6 +287,45 @@ public final class RunStore implements EventListener, AutoCloseable {
         if (event instanceof Event.RunFinished) nextSeqOfRun.remove(runId);
     }
 
+    /**
+     * The number is taken inside the write transaction, not cached: another process may append to the same run
+     * (a reward, feedback) at any time. MAX(seq) is one seek in the primary key.
+     */
+    private void insertNext(Event event, String payload) throws SQLException {
+        var insertEvent = prepared(INSERT_EVENT);
+        insertEvent.setString(1, event.runId());
+        insertEvent.setString(2, event.type());
+        insertEvent.setString(3, time(event.at()));
+        insertEvent.setString(4, payload);
+        insertEvent.setString(5, event.runId());
+        insertEvent.executeUpdate();
+    }
+
+    /**
+     * PostgreSQL: writers do not take the whole database as SQLite's do, so the run's row is locked (FOR UPDATE, held
+     * to the commit) before its next number is read: a second writer of the same run waits, then sees the first's
+     * event. Numbers stay unique and gap-free without a retry; writers of other runs are not held up. A failed
+     * statement would abort the whole transaction here, so SQLite's try-the-hint-then-fall-back is not used.
+     */
+    private void insertNumberedUnderRowLock(Event event, String payload) throws SQLException {
+        if (event instanceof Event.RunStarted) { // the row was created in this transaction: nobody else can number it
+            var ps = prepared(INSERT_EVENT_AT);
+            ps.setString(1, event.runId());
+            ps.setLong(2, 1);
+            ps.setString(3, event.type());
+            ps.setString(4, time(event.at()));
+            ps.setString(5, payload);
+            ps.executeUpdate();
+            return;
+        }
+        var lockRow = prepared("SELECT 1 FROM runs WHERE id = ? FOR UPDATE");
+        lockRow.setString(1, event.runId());
+        try (var rs = lockRow.executeQuery()) {
+            if (!rs.next()) throw new IllegalArgumentException("No run with id " + event.runId() + " in " + where);
+        }
+        insertNext(event, payload);
+    }
+
     /** Keeps the settings a run was started with (opaque JSON, never secrets), for resume. */
     public void setSettings(String runId, String json) {
         write(() -> update("UPDATE runs SET settings_json=? WHERE id=?", json, runId), "save settings of run " + runId);
@@ -240,7 +333,7 @@ public final class RunStore implements EventListener, AutoCloseable {
 
     public Optional<String> settings(String runId) {
         return read(() -> {
-            try (var ps = db.prepareStatement("SELECT settings_json FROM runs WHERE id=?")) {
+            try (var ps = conn().prepareStatement("SELECT settings_json FROM runs WHERE id=?")) {
                 ps.setString(1, runId);
                 try (var rs = ps.executeQuery()) {
                     return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.<String>empty();
@@ -264,8 +357,8 @@ public final class RunStore implements EventListener, AutoCloseable {
     public List<String> runsMentioningMemory(String memoryId) {
         return read(() -> {
             var out = new ArrayList<String>();
-            try (var ps = db.prepareStatement("SELECT DISTINCT run_id FROM events INDEXED BY events_type "
-                    + "WHERE type IN ('memory_recalled','memory_updated') AND instr(payload, ?) > 0")) {
+            try (var ps = conn().prepareStatement("SELECT DISTINCT run_id FROM events" + dialect.indexedBy("events_type")
+                    + " WHERE type IN ('memory_recalled','memory_updated') AND " + dialect.contains("payload"))) {
                 ps.setString(1, Json.write(memoryId));
                 try (var rs = ps.executeQuery()) {
                     while (rs.next()) out.add(rs.getString(1));
@@ -290,7 +383,8 @@ public final class RunStore implements EventListener, AutoCloseable {
         String escapedReplacement = Json.write(replacement).substring(1, Json.write(replacement).length() - 1);
         return transaction(() -> {
             var changed = new ArrayList<Object[]>(); // payload, run_id, seq
-            try (var ps = db.prepareStatement("SELECT run_id, seq, payload FROM events WHERE (instr(payload, ?) > 0 OR instr(payload, ?) > 0)" + only)) {
+            try (var ps = conn().prepareStatement("SELECT run_id, seq, payload FROM events WHERE (" + dialect.contains("payload")
+                    + " OR " + dialect.contains("payload") + ")" + only)) {
                 ps.setString(1, esc);
                 ps.setString(2, nested);
                 for (int i = 0; i < ids.length; i++) ps.setObject(3 + i, ids[i]);
@@ -305,11 +399,10 @@ public final class RunStore implements EventListener, AutoCloseable {
             }
             for (var row : changed) update("UPDATE events SET payload=? WHERE run_id=? AND seq=?", row);
             int runs;
-            try (var ps = db.prepareStatement("""
-                    UPDATE runs SET task=replace(task, ?1, ?2), answer=replace(answer, ?1, ?2)
-                    WHERE (instr(task, ?1) > 0 OR instr(answer, ?1) > 0)""" + onlyIds)) { // plain ? after ?2 are 3, 4, ...
-                bind(ps, text, replacement);
-                for (int i = 0; i < ids.length; i++) ps.setObject(3 + i, ids[i]);
+            try (var ps = conn().prepareStatement("UPDATE runs SET task=replace(task, ?, ?), answer=replace(answer, ?, ?) WHERE ("
+                    + dialect.contains("task") + " OR " + dialect.contains("answer") + ")" + onlyIds)) {
+                bind(ps, text, replacement, text, replacement, text, text);
+                for (int i = 0; i < ids.length; i++) ps.setObject(7 + i, ids[i]);
                 runs = ps.executeUpdate();
             }
             return changed.size() + runs;
@@ -405,14 +498,14 @@ public final class RunStore implements EventListener, AutoCloseable {
     public List<Event> events(String runId) {
         return read(() -> {
             var out = new ArrayList<Event>();
-            try (var ps = db.prepareStatement("SELECT seq, payload FROM events WHERE run_id=? ORDER BY seq")) {
+            try (var ps = conn().prepareStatement("SELECT seq, payload FROM events WHERE run_id=? ORDER BY seq")) {
                 ps.setString(1, runId);
                 try (var rs = ps.executeQuery()) {
                     while (rs.next()) {
                         try {
                             out.add(Json.MAPPER.readValue(rs.getString(2), Event.class));
                         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                            throw new StoreException("Event " + rs.getLong(1) + " of run " + runId + " in " + file
+                            throw new StoreException("Event " + rs.getLong(1) + " of run " + runId + " in " + where
                                     + " cannot be read: " + e.getOriginalMessage());
                         }
                     }
@@ -432,7 +525,7 @@ public final class RunStore implements EventListener, AutoCloseable {
     public List<StoredEvent> eventsAfter(String runId, long afterSeq, int limit) {
         return read(() -> {
             var out = new ArrayList<StoredEvent>();
-            try (var ps = db.prepareStatement("SELECT seq, type, payload FROM events WHERE run_id=? AND seq>? ORDER BY seq LIMIT ?")) {
+            try (var ps = conn().prepareStatement("SELECT seq, type, payload FROM events WHERE run_id=? AND seq>? ORDER BY seq LIMIT ?")) {
                 ps.setString(1, runId);
                 ps.setLong(2, afterSeq);
                 ps.setInt(3, limit);
@@ -457,9 +550,9 @@ public final class RunStore implements EventListener, AutoCloseable {
             var events = read(() -> {
                 var found = new ArrayList<Event>();
                 // Without statistics SQLite would walk every event of each run by the primary key, for the ORDER BY.
-                var sql = "SELECT payload FROM events INDEXED BY events_type WHERE type IN ('reward','feedback') AND run_id IN ("
+                var sql = "SELECT payload FROM events" + dialect.indexedBy("events_type") + " WHERE type IN ('reward','feedback') AND run_id IN ("
                         + String.join(",", java.util.Collections.nCopies(chunk.size(), "?")) + ") ORDER BY run_id, seq";
-                try (var ps = db.prepareStatement(sql)) {
+                try (var ps = conn().prepareStatement(sql)) {
                     bind(ps, chunk.toArray());
                     try (var rs = ps.executeQuery()) {
                         // A listing should not fail on one unreadable row; events() reports it for that run.
@@ -499,14 +592,16 @@ public final class RunStore implements EventListener, AutoCloseable {
 
     /**
      * Runs marked running whose process is gone (or whose pid now belongs to another process) were killed:
-     * they become interrupted. Runs of this process are left alone.
+     * they become interrupted. Runs of this process are left alone, and so are runs of processes on other machines
+     * (a shared PostgreSQL): their pids mean nothing here.
      */
     public void markInterrupted() {
         // a read first, and a write transaction only when a run was found dead: servers call this on every GET
         var dead = read(() -> {
             var found = new ArrayList<Object[]>();
-            try (var st = db.createStatement();
-                 var rs = st.executeQuery("SELECT id, pid, pid_started_at FROM runs WHERE status='running'")) {
+            try (var st = conn().prepareStatement("SELECT id, pid, pid_started_at FROM runs WHERE status='running' AND (host IS NULL OR host = ?)")) {
+                st.setString(1, HOST);
+                var rs = st.executeQuery();
                 while (rs.next()) {
                     long pid = rs.getLong(2);
                     String started = rs.getString(3);
@@ -518,6 +613,7 @@ public final class RunStore implements EventListener, AutoCloseable {
                             && handle.get().info().startInstant().map(i -> sameStart(i, started)).orElse(true);
                     if (!alive) found.add(new Object[] {rs.getString(1), pid});
                 }
+                rs.close();
             }
             return found;
         });
@@ -541,7 +637,7 @@ public final class RunStore implements EventListener, AutoCloseable {
     }
 
     private List<RunRecord> query(String sql, Object... args) throws SQLException {
-        try (var ps = db.prepareStatement(sql)) {
+        try (var ps = conn().prepareStatement(sql)) {
             bind(ps, args);
             try (var rs = ps.executeQuery()) {
                 var out = new ArrayList<RunRecord>();
@@ -568,10 +664,16 @@ public final class RunStore implements EventListener, AutoCloseable {
     }
 
     private void update(String sql, Object... args) throws SQLException {
-        var ps = statements.get(sql);
-        if (ps == null) statements.put(sql, ps = db.prepareStatement(sql));
+        var ps = prepared(sql);
         bind(ps, args);
         ps.executeUpdate();
+    }
+
+    /** A statement prepared on the current connection, kept as long as that connection is this store's. */
+    private PreparedStatement prepared(String sql) throws SQLException {
+        var ps = statements.get(sql);
+        if (ps == null) statements.put(sql, ps = conn().prepareStatement(sql));
+        return ps;
     }
 
     private static void bind(PreparedStatement ps, Object... args) throws SQLException {
@@ -586,9 +688,40 @@ public final class RunStore implements EventListener, AutoCloseable {
         T get() throws SQLException;
     }
 
-    /** The connection, for {@link WrittenFiles}; use it only inside {@link #read} or {@link #write}. */
+    /** The connection, for {@link WrittenFiles}; use it only inside {@link #read} or {@link #write} (on SQLite also outside, in tests). */
     Connection connection() {
-        return db;
+        return conn();
+    }
+
+    private Connection conn() {
+        if (current != null) return current;
+        if (fixed != null) return fixed;
+        throw new IllegalStateException("the PostgreSQL run store has no connection outside a read or a write");
+    }
+
+    /**
+     * Runs {@code work} with a connection: SQLite's one, or (PostgreSQL) one borrowed from the pool for this unit of work
+     * and given back after, with the statements prepared on it. Nested units use the outer one's. Holds {@link #lock}.
+     */
+    private <T> T unit(SqlQuery<T> work) throws SQLException {
+        if (fixed != null || current != null) return work.get();
+        try (var c = database.connection()) {
+            current = c;
+            try {
+                return work.get();
+            } finally {
+                current = null;
+                closeStatements();
+            }
+        }
+    }
+
+    private void closeStatements() throws SQLException {
+        try {
+            for (var ps : statements.values()) ps.close();
+        } finally {
+            statements.clear();
+        }
     }
 
     void write(SqlWork work, String what) {
@@ -598,10 +731,30 @@ public final class RunStore implements EventListener, AutoCloseable {
         }, what);
     }
 
-    /** One write transaction; IMMEDIATE so that a concurrent writer waits instead of failing half-way. */
+    /**
+     * One write transaction. SQLite: IMMEDIATE, so that a concurrent writer waits instead of failing half-way.
+     * PostgreSQL: a transaction that lost a deadlock to another process is run again (up to three times).
+     */
     <T> T transaction(SqlQuery<T> work, String what) {
         lock.lock();
-        try (var st = db.createStatement()) {
+        try {
+            if (dialect == Dialect.SQLITE) return unit(() -> sqliteTransaction(work));
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return unit(() -> pgTransaction(work));
+                } catch (SQLException e) {
+                    if (attempt >= 3 || !dialect.isRetryable(e)) throw e;
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("Cannot " + what + " in " + where + ": " + explain(e), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private <T> T sqliteTransaction(SqlQuery<T> work) throws SQLException {
+        try (var st = conn().createStatement()) {
             st.execute("BEGIN IMMEDIATE");
             try {
                 T result = work.get();
@@ -611,10 +764,25 @@ public final class RunStore implements EventListener, AutoCloseable {
                 rollback(st, e);
                 throw e;
             }
-        } catch (SQLException e) {
-            throw new StoreException("Cannot " + what + " in " + file + ": " + explain(e), e);
+        }
+    }
+
+    private <T> T pgTransaction(SqlQuery<T> work) throws SQLException {
+        var c = conn();
+        c.setAutoCommit(false);
+        try {
+            T result = work.get();
+            c.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException lost) {
+                e.addSuppressed(lost);
+            }
+            throw e;
         } finally {
-            lock.unlock();
+            c.setAutoCommit(true);
         }
     }
 
@@ -632,6 +800,7 @@ public final class RunStore implements EventListener, AutoCloseable {
 
     /** The error in words a person can act on; SQLite's codes for a full disk and a read-only file get a sentence. */
     private String explain(SQLException e) {
+        if (database != null) return database.explain(e);
         return switch (e.getErrorCode()) {
             case 13 -> "the disk is full (or the database reached its size limit); nothing of this change was stored. Free space where "
                     + file.getParent() + " lives and try again";
@@ -643,9 +812,9 @@ public final class RunStore implements EventListener, AutoCloseable {
     <T> T read(SqlQuery<T> q) {
         lock.lock();
         try {
-            return q.get();
+            return unit(q);
         } catch (SQLException e) {
-            throw new StoreException("Cannot read " + file + ": " + e.getMessage(), e);
+            throw new StoreException("Cannot read " + where + ": " + (database != null ? database.explain(e) : e.getMessage()), e);
         } finally {
             lock.unlock();
         }
@@ -662,12 +831,10 @@ public final class RunStore implements EventListener, AutoCloseable {
                     for (var e : batch) insert(e);
                 }, "record the last events");
             }
-            insertEvent.close();
-            insertEventAt.close();
-            for (var ps : statements.values()) ps.close();
-            db.close();
+            closeStatements();
+            if (fixed != null) fixed.close();
         } catch (SQLException e) {
-            throw new StoreException("Cannot close " + file + ": " + e.getMessage(), e);
+            throw new StoreException("Cannot close " + where + ": " + e.getMessage(), e);
         } finally {
             lock.unlock();
         }

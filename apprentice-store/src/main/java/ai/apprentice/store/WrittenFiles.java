@@ -161,8 +161,9 @@ public final class WrittenFiles {
     private static String text(byte[] content) {
         if (content.length > MAX_CONTENT) return null;
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(content)).toString();
+            return text.indexOf('\0') >= 0 ? null : text; // binary in all but name (and PostgreSQL's text cannot hold NUL)
         } catch (CharacterCodingException e) {
             return null;
         }

@@ -17,18 +17,32 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** No secret reaches the database, and a text forgotten for good can be blanked from it. */
+@org.junit.jupiter.params.ParameterizedClass
+@org.junit.jupiter.params.provider.EnumSource(Backend.class)
 class RedactionTest {
     private static final String KEY = "sk-proj-Ab3dEfGhIjKlMnOpQrStUvWxYz_0123456789";
     private static final Instant T = Instant.parse("2026-11-22T10:00:00Z");
     @TempDir Path dir;
+    @org.junit.jupiter.params.Parameter Backend backend;
+    private Backend.Place place;
+
+    private Backend.Place place() {
+        if (place == null) place = new Backend.Place(backend, dir);
+        return place;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closePools() {
+        if (place != null) place.close();
+    }
 
     /** Occurrences of {@code text} anywhere in the database's events and runs, read with SQL, not through the store. */
     private long occurrences(String text) throws Exception {
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("a.db"));
-             var ps = c.prepareStatement("""
-                     SELECT (SELECT count(*) FROM events WHERE instr(payload, ?1) > 0)
-                          + (SELECT count(*) FROM runs WHERE instr(task, ?1) > 0 OR instr(answer, ?1) > 0)""")) {
-            ps.setString(1, text);
+        var d = place().dialect();
+        try (var c = place().raw();
+             var ps = c.prepareStatement("SELECT (SELECT count(*) FROM events WHERE " + d.contains("payload") + ") + (SELECT count(*) FROM runs WHERE "
+                     + d.contains("task") + " OR " + d.contains("answer") + ")")) {
+            for (int i = 1; i <= 3; i++) ps.setString(i, text);
             try (var rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
@@ -38,7 +52,7 @@ class RedactionTest {
 
     @Test
     void everyEventIsRedactedBeforeItIsWritten() throws Exception {
-        try (var store = RunStore.open(dir.resolve("a.db"), Redactor.of(Map.of("SERVICE_TOKEN", "opaque-env-value-1")))) {
+        try (var store = place().open(Redactor.of(Map.of("SERVICE_TOKEN", "opaque-env-value-1")))) {
             store.onEvent(new Event.RunStarted("r1", T, "use key " + KEY, "m", null, "/ws", List.of(Message.user("use key " + KEY))));
             store.onEvent(new Event.ToolCallEvent("r1", T, 1, new ToolCall("c1", "read_file", "{\"path\":\".env\"}")));
             store.onEvent(new Event.ToolResultEvent("r1", T, 1, "c1", "read_file", "OPENAI_API_KEY=" + KEY + "\nX=opaque-env-value-1", false, 3));
@@ -57,7 +71,7 @@ class RedactionTest {
     @Test
     void scrubBlanksAForgottenTextEverywhereButLeavesTheEventsReadable() throws Exception {
         String memory = "The user's \"sister\" is called Dana\nand lives in Porto.";
-        try (var store = RunStore.open(dir.resolve("a.db"))) {
+        try (var store = place().open()) {
             store.onEvent(new Event.RunStarted("r1", T, "remember things", "m", null, "/ws", List.of(Message.user("hi"))));
             store.onEvent(new Event.ToolCallEvent("r1", T, 1, new ToolCall("c1", "remember", ai.apprentice.json.Json.write(Map.of("text", memory)))));
             store.onEvent(new Event.ToolResultEvent("r1", T, 1, "c1", "remember", "Remembered: " + memory, false, 3));

@@ -16,9 +16,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+@org.junit.jupiter.params.ParameterizedClass
+@org.junit.jupiter.params.provider.EnumSource(Backend.class)
 @Timeout(120)
 class RewardsAndFeedbackTest {
     @TempDir Path dir;
+    @org.junit.jupiter.params.Parameter Backend backend;
+    private Backend.Place place;
+
+    private Backend.Place place() {
+        if (place == null) place = new Backend.Place(backend, dir);
+        return place;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closePools() {
+        if (place != null) place.close();
+    }
 
     private Path db() {
         return dir.resolve("apprentice.db");
@@ -34,7 +48,7 @@ class RewardsAndFeedbackTest {
         for (Event e : List.of(reward, rating, correction)) assertThat(Json.read(Json.write(e), Event.class)).isEqualTo(e);
         assertThat(Json.write(reward)).contains("\"type\":\"reward\"");
         assertThat(Json.write(rating)).contains("\"type\":\"feedback\"");
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             StoreWriterMain.writeRun(store, "r1", 1, true);
             store.append(reward);
             store.append(rating);
@@ -59,19 +73,20 @@ class RewardsAndFeedbackTest {
 
     @Test
     void appendToAnUnknownRunIsRefusedAndStoresNothing() throws Exception {
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             assertThatThrownBy(() -> store.append(new Event.Reward("nope", T, 1, "rule", null)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("No run with id nope");
         }
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + db()); var st = c.createStatement();
+        try (var c = place().raw(); var st = c.createStatement();
              var rs = st.executeQuery("SELECT COUNT(*) FROM events")) {
+            assertThat(rs.next()).isTrue();
             assertThat(rs.getInt(1)).isZero();
         }
     }
 
     @Test
     void anotherStoreAppendsToARunInFlightAndAfterItFinishedWithoutColliding() {
-        try (var writer = RunStore.open(db()); var other = RunStore.open(db())) {
+        try (var writer = place().open(); var other = place().open()) {
             writer.onEvent(new Event.RunStarted("r", T, "task", "m", null, "/ws", List.of(Message.user("task"))));
             writer.onEvent(new Event.StepCompleted("r", T, 1, List.of(Message.assistant("one"))));
             // Between steps another process attaches a reward; the writer's next events must take later numbers.
@@ -84,7 +99,7 @@ class RewardsAndFeedbackTest {
             assertThat(other.events("r")).extracting(Event::type).containsExactly("run_started", "step_completed", "reward",
                     "usage", "step_completed", "run_finished", "feedback", "reward");
         }
-        try (var reopened = RunStore.open(db())) {
+        try (var reopened = place().open()) {
             reopened.append(Event.Feedback.of("r", null, 0.2, null, "bo"));
             assertThat(reopened.events("r")).hasSize(9);
             assertThat(reopened.get("r").orElseThrow().status()).isEqualTo(RunStatus.SUCCEEDED);
@@ -92,8 +107,35 @@ class RewardsAndFeedbackTest {
     }
 
     @Test
+    void storesAppendingToOneRunAtOnceNumberItsEventsUniquelyAndWithoutGaps() throws Exception {
+        try (var first = place().open()) {
+            StoreWriterMain.writeRun(first, "shared", 1, true); // 4 events
+        }
+        int writers = 4, each = 25;
+        var stores = new ArrayList<RunStore>();
+        for (int w = 0; w < writers; w++) stores.add(place().open()); // each its own connection, as separate processes have
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(writers)) {
+            var done = new ArrayList<java.util.concurrent.Future<?>>();
+            for (var store : stores) {
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < each; i++) store.append(new Event.Reward("shared", T, i / 100.0, "rule", "n" + i));
+                }));
+            }
+            for (var f : done) f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            stores.forEach(RunStore::close);
+        }
+        try (var c = place().raw(); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM events WHERE run_id = 'shared'")) {
+            rs.next();
+            long n = 4 + (long) writers * each;
+            assertThat(List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4))).containsExactly(n, n, 1L, n);
+        }
+    }
+
+    @Test
     void outcomesSummariseRewardsAndFeedbackOfManyRunsInOneGo() {
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             var ids = new ArrayList<String>();
             for (int i = 0; i < 60; i++) {
                 StoreWriterMain.writeRun(store, "run-" + i, 1, true);
@@ -121,9 +163,11 @@ class RewardsAndFeedbackTest {
     void aVersion1DatabaseUpgradesAndKeepsItsRunsAndEvents() throws Exception {
         var started = new Event.RunStarted("old", T, "old task", "m", null, "/ws", List.of(Message.user("old task")));
         var finished = new Event.RunFinished("old", T, RunStatus.SUCCEEDED, "completed", "done", 0, 0, 0, 0);
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + db()); var st = c.createStatement()) {
-            for (var sql : Migrations.STEPS.getFirst().split(";")) if (!sql.isBlank()) st.execute(sql);
-            st.execute("PRAGMA user_version = 1");
+        try (var c = place().raw(); var st = c.createStatement()) {
+            for (var sql : place().steps().getFirst().split(";")) if (!sql.isBlank()) st.execute(sql);
+            if (backend == Backend.SQLITE) st.execute("PRAGMA user_version = 1");
+            else st.execute("CREATE TABLE apprentice_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL); "
+                    + "INSERT INTO apprentice_schema VALUES ('runs', 1)");
             st.execute("""
                     INSERT INTO runs(id, status, task, model, workspace, started_at, updated_at, finished_at, answer)
                     VALUES ('old', 'succeeded', 'old task', 'm', '/ws', '2026-11-22T10:00:00.000000000Z',
@@ -138,17 +182,16 @@ class RewardsAndFeedbackTest {
                 }
             }
         }
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             assertThat(store.list(10)).extracting(RunRecord::id).containsExactly("old");
             assertThat(store.events("old")).containsExactly(started, finished);
             store.append(new Event.Reward("old", T, 1, "environment", null));
             assertThat(store.outcomes(List.of("old")).get("old").reward()).isEqualTo(1.0);
         }
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + db()); var st = c.createStatement()) {
-            try (var rs = st.executeQuery("PRAGMA user_version")) {
-                assertThat(rs.getInt(1)).isEqualTo(Migrations.STEPS.size()).isEqualTo(2);
-            }
+        try (var c = place().raw(); var st = c.createStatement()) {
+            assertThat(place().schemaVersion()).isEqualTo(Migrations.STEPS.size()).isEqualTo(3);
             try (var rs = st.executeQuery("SELECT COUNT(*) FROM written_files")) {
+                assertThat(rs.next()).isTrue();
                 assertThat(rs.getInt(1)).isZero(); // the new table is there
             }
         }

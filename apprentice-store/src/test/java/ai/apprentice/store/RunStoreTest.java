@@ -20,9 +20,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+@org.junit.jupiter.params.ParameterizedClass
+@org.junit.jupiter.params.provider.EnumSource(Backend.class)
 @Timeout(120)
 class RunStoreTest {
     @TempDir Path dir;
+    @org.junit.jupiter.params.Parameter Backend backend;
+    private Backend.Place place;
+
+    private Backend.Place place() {
+        if (place == null) place = new Backend.Place(backend, dir);
+        return place;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closePools() {
+        if (place != null) place.close();
+    }
 
     private Path db() {
         return dir.resolve("apprentice.db");
@@ -42,7 +56,7 @@ class RunStoreTest {
                 new Event.ErrorEvent("r1", t, 2, "boom"),
                 new Event.RunResumed("r1", t, 1),
                 new Event.RunFinished("r1", t, RunStatus.SUCCEEDED, "completed", "fixed", 2, 150, 30, 0.75));
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             events.forEach(store::onEvent);
             store.onEvent(new Event.ModelDelta("r1", t, 1, "not stored"));
             assertThat(store.events("r1")).containsExactlyElementsOf(events);
@@ -62,21 +76,19 @@ class RunStoreTest {
 
     @Test
     void reopeningIsIdempotentAndANewerSchemaIsRefused() throws Exception {
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             StoreWriterMain.writeRun(store, "a", 1, true);
         }
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             assertThat(store.list(10)).hasSize(1);
         }
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + db()); var st = c.createStatement()) {
-            st.execute("PRAGMA user_version = 99");
-        }
-        assertThatThrownBy(() -> RunStore.open(db())).hasMessageContaining("schema version 99").hasMessageContaining("Upgrade apprentice");
+        place().forceSchemaVersion(99);
+        assertThatThrownBy(() -> place().open()).hasMessageContaining("schema version 99").hasMessageContaining("Upgrade apprentice");
     }
 
     @Test
     void prefixesFindRunsAndAmbiguityIsExplained() {
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             StoreWriterMain.writeRun(store, "20261122-aaa1", 1, true);
             StoreWriterMain.writeRun(store, "20261122-aab2", 1, true);
             assertThat(store.get("20261122-aaa").orElseThrow().id()).isEqualTo("20261122-aaa1");
@@ -89,7 +101,7 @@ class RunStoreTest {
 
     @Test
     void listOrderIsTimeOrderAcrossSubSecondTimestamps() {
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             // "…:05Z" sorts after "…:05.5Z" as text; stored timestamps must not.
             store.onEvent(new Event.RunStarted("later", Instant.parse("2026-11-22T10:00:05.500Z"), "b", "m", null, "/", List.of()));
             store.onEvent(new Event.RunStarted("earlier", Instant.parse("2026-11-22T10:00:05Z"), "a", "m", null, "/", List.of()));
@@ -100,7 +112,7 @@ class RunStoreTest {
 
     @Test
     void settingsAreKept() {
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             StoreWriterMain.writeRun(store, "s", 1, false);
             store.setSettings("s", "{\"max_steps\":5}");
             assertThat(store.settings("s")).contains("{\"max_steps\":5}");
@@ -109,29 +121,31 @@ class RunStoreTest {
 
     @Test
     void aCorruptEventIsReportedForItsRunOnly() throws Exception {
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             StoreWriterMain.writeRun(store, "good", 1, true);
             StoreWriterMain.writeRun(store, "bad", 1, true);
         }
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + db()); var st = c.createStatement()) {
+        try (var c = place().raw(); var st = c.createStatement()) {
             st.execute("UPDATE events SET payload = '{oops' WHERE run_id = 'bad' AND seq = 2");
         }
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             assertThat(store.list(10)).hasSize(2);
             assertThat(store.events("good")).isNotEmpty();
             assertThatThrownBy(() -> store.events("bad")).hasMessageContaining("Event 2 of run bad");
         }
     }
 
-    private static ProcessBuilder child(Path db, String mode, String prefix, int count) {
+    private ProcessBuilder child(String mode, String prefix, int count) {
         var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), StoreWriterMain.class.getName(),
-                db.toString(), mode, prefix, String.valueOf(count)).redirectErrorStream(true);
+        var pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), StoreWriterMain.class.getName(),
+                place().location(), mode, prefix, String.valueOf(count)).redirectErrorStream(true);
+        pb.environment().putAll(place().childEnv());
+        return pb;
     }
 
     @Test
     void aKilledProcessLeavesAConsistentStoreAndItsRunShowsInterrupted() throws Exception {
-        var p = child(db(), "hang", "victim", 3).start();
+        var p = child("hang", "victim", 3).start();
         try (var out = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
             String line;
             do {
@@ -141,23 +155,30 @@ class RunStoreTest {
             p.destroyForcibly(); // SIGKILL
             assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
         }
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             var run = store.get("victim").orElseThrow();
             assertThat(run.status()).isEqualTo(RunStatus.INTERRUPTED);
             assertThat(run.steps()).isEqualTo(3);
             assertThat(store.events("victim")).hasSize(1 + 3 * 2);
         }
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + db()); var st = c.createStatement();
-             var rs = st.executeQuery("PRAGMA integrity_check")) {
-            assertThat(rs.getString(1)).isEqualTo("ok");
+        try (var c = place().raw(); var st = c.createStatement()) {
+            if (backend == Backend.SQLITE) {
+                try (var rs = st.executeQuery("PRAGMA integrity_check")) {
+                    assertThat(rs.getString(1)).isEqualTo("ok");
+                }
+            }
+            try (var rs = st.executeQuery("SELECT count(*), min(seq), max(seq) FROM events WHERE run_id = 'victim'")) {
+                rs.next();
+                assertThat(List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3))).containsExactly(7L, 1L, 7L); // numbered without gaps
+            }
         }
     }
 
     @Test
     void twoProcessesWriteAtOnceWithoutLosingAnything() throws Exception {
         var procs = new ArrayList<Process>();
-        for (var prefix : List.of("p1", "p2")) procs.add(child(db(), "write", prefix, 40).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
-        try (var store = RunStore.open(db())) {
+        for (var prefix : List.of("p1", "p2")) procs.add(child("write", prefix, 40).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        try (var store = place().open()) {
             for (int i = 0; i < 40; i++) StoreWriterMain.writeRun(store, "me-" + i, 5, true);
             for (var p : procs) {
                 assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -174,7 +195,7 @@ class RunStoreTest {
 
     @Test
     void aRunningRunOfALiveProcessStaysRunning() {
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             StoreWriterMain.writeRun(store, "mine", 1, false);
             store.markInterrupted();
             assertThat(store.get("mine").orElseThrow().status()).isEqualTo(RunStatus.RUNNING);

@@ -10,11 +10,12 @@ import java.util.List;
 /** A second process for the store tests: writes runs, or starts one and hangs until killed. */
 public final class StoreWriterMain {
     public static void main(String[] args) throws Exception {
-        var db = Path.of(args[0]);
+        String location = args[0]; // a SQLite file, or a PostgreSQL URL (the password in PGPASSWORD)
         String mode = args[1];
         String prefix = args[2];
         int count = Integer.parseInt(args[3]);
-        try (var store = RunStore.open(db)) {
+        var pg = Database.isPostgresql(location) ? Database.connect(location, System.getenv("PGPASSWORD"), "store") : null;
+        try (pg; var store = pg == null ? RunStore.open(Path.of(location)) : RunStore.open(pg)) {
             if (mode.equals("write")) {
                 for (int i = 0; i < count; i++) writeRun(store, prefix + "-" + i, 5, true);
             } else {

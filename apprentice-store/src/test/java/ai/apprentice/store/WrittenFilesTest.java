@@ -10,9 +10,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+@org.junit.jupiter.params.ParameterizedClass
+@org.junit.jupiter.params.provider.EnumSource(Backend.class)
 @Timeout(120)
 class WrittenFilesTest {
     @TempDir Path dir;
+    @org.junit.jupiter.params.Parameter Backend backend;
+    private Backend.Place place;
+
+    private Backend.Place place() {
+        if (place == null) place = new Backend.Place(backend, dir);
+        return place;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closePools() {
+        if (place != null) place.close();
+    }
 
     private Path db() {
         return dir.resolve("apprentice.db");
@@ -33,13 +47,13 @@ class WrittenFilesTest {
     @Test
     void aPersonsEditBecomesOneFeedbackWithTheDiffAcrossARestart() throws Exception {
         var ws = workspace();
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             StoreWriterMain.writeRun(store, "r1", 1, true);
             agentWrites(store, ws, "src/A.java", "r1", "class A {\n  int x = 1;\n}\n");
             assertThat(new WrittenFiles(store).detectCorrections(ws, "ana")).isEmpty();
         }
         Files.writeString(ws.resolve("src/A.java"), "class A {\n  int x = 2;\n}\n");
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             var found = new WrittenFiles(store).detectCorrections(ws, "ana");
             assertThat(found).singleElement().satisfies(f -> {
                 assertThat(f.runId()).isEqualTo("r1");
@@ -51,7 +65,7 @@ class WrittenFilesTest {
             assertThat(store.events("r1")).last().isEqualTo(found.getFirst());
             assertThat(new WrittenFiles(store).detectCorrections(ws, "ana")).isEmpty();
         }
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             assertThat(new WrittenFiles(store).detectCorrections(ws, "ana")).isEmpty();
             assertThat(store.outcomes(java.util.List.of("r1")).get("r1").lastCorrection()).contains("edited src/A.java");
         }
@@ -60,7 +74,7 @@ class WrittenFilesTest {
     @Test
     void aDeletedFileIsReportedOnce() throws Exception {
         var ws = workspace();
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             StoreWriterMain.writeRun(store, "r1", 1, true);
             agentWrites(store, ws, "notes.md", "r1", "hello\n");
             Files.delete(ws.resolve("notes.md"));
@@ -77,7 +91,7 @@ class WrittenFilesTest {
     @Test
     void writingAgainIsNoCorrectionAndTheLaterRunOwnsTheFile() throws Exception {
         var ws = workspace();
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             StoreWriterMain.writeRun(store, "r1", 1, true);
             StoreWriterMain.writeRun(store, "r2", 1, true);
             agentWrites(store, ws, "a.txt", "r1", "one\n");
@@ -92,7 +106,7 @@ class WrittenFilesTest {
     @Test
     void aFileTooBigToKeepIsReportedWithoutADiff() throws Exception {
         var ws = workspace();
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             StoreWriterMain.writeRun(store, "r1", 1, true);
             agentWrites(store, ws, "big.txt", "r1", "x".repeat(WrittenFiles.MAX_CONTENT + 1));
             Files.writeString(ws.resolve("big.txt"), "small now\n");
@@ -114,7 +128,7 @@ class WrittenFilesTest {
     @Test
     void anUnknownWorkspaceYieldsNothing() throws Exception {
         var ws = workspace();
-        try (var store = RunStore.open(db())) {
+        try (var store = place().open()) {
             StoreWriterMain.writeRun(store, "r1", 1, true);
             agentWrites(store, ws, "a.txt", "r1", "one\n");
             Files.writeString(ws.resolve("a.txt"), "changed\n");

@@ -36,7 +36,7 @@ public final class ConfigLoader {
      * Top-level sections of the user's file that other parts read themselves ({@code channels}: the server's chat
      * channels); not agent settings, so neither warned about nor taken from a workspace's file.
      */
-    public static final java.util.Set<String> SECTIONS_READ_ELSEWHERE = java.util.Set.of("channels");
+    public static final java.util.Set<String> SECTIONS_READ_ELSEWHERE = java.util.Set.of("channels", "store", "store_password_env");
 
     /** Whether {@code key} is a setting (a profile of a chat channel names settings; a typo is its config error). */
     public static boolean isKey(String key) {

@@ -1,0 +1,68 @@
+package ai.apprentice.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * Versioned migrations on PostgreSQL, the same versions as SQLite's {@code PRAGMA user_version}: one row per
+ * component (the run store, the memory store) in {@value #TABLE}, so that both can share one database. Two
+ * processes opening a new database at once are serialised by an advisory lock held for the transaction.
+ */
+public final class PgSchema {
+    public static final String TABLE = "apprentice_schema";
+    /** Any fixed number: the advisory lock that serialises migrations of every component. */
+    private static final long LOCK = 0x61707072656e7469L; // "apprenti"
+
+    private PgSchema() {}
+
+    /** What to say when the database is newer than this code: the stored and the known version. */
+    public interface TooNew {
+        RuntimeException error(int stored, int known);
+    }
+
+    /** Applies the steps of {@code component} not applied yet, in one transaction; refuses a newer schema. Returns the version. */
+    public static int apply(Connection c, String component, List<String> steps, TooNew tooNew) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (var st = c.createStatement()) {
+            st.execute("SELECT pg_advisory_xact_lock(" + LOCK + ")");
+            st.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (component TEXT PRIMARY KEY, version INTEGER NOT NULL)");
+            int version = 0;
+            try (var ps = c.prepareStatement("SELECT version FROM " + TABLE + " WHERE component = ?")) {
+                ps.setString(1, component);
+                try (var rs = ps.executeQuery()) {
+                    if (rs.next()) version = rs.getInt(1);
+                }
+            }
+            if (version > steps.size()) throw tooNew.error(version, steps.size());
+            for (int v = version; v < steps.size(); v++) {
+                for (var sql : steps.get(v).split(";")) if (!sql.isBlank()) st.execute(sql);
+            }
+            if (version < steps.size()) {
+                try (var ps = c.prepareStatement("INSERT INTO " + TABLE + "(component, version) VALUES (?, ?) "
+                        + "ON CONFLICT (component) DO UPDATE SET version = excluded.version")) {
+                    ps.setString(1, component);
+                    ps.setInt(2, steps.size());
+                    ps.executeUpdate();
+                }
+            }
+            c.commit();
+            return steps.size();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /** Sets a component's version, for tests that need a database newer than the code. */
+    static void force(Connection c, String component, int version) throws SQLException {
+        try (var ps = c.prepareStatement("UPDATE " + TABLE + " SET version = ? WHERE component = ?")) {
+            ps.setInt(1, version);
+            ps.setString(2, component);
+            ps.executeUpdate();
+        }
+    }
+}
