@@ -52,7 +52,7 @@ public final class Channels implements ServerExtension {
     public void started(ApprenticeServer server) {
         if (configs.isEmpty()) return;
         AgentService agents = server.agents();
-        db = new ChannelsDb(agents.harness().home());
+        db = new ChannelsDb(agents.harness());
         for (var c : configs) {
             ChatPlatform platform;
             try {

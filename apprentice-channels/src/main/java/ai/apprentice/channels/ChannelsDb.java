@@ -51,8 +51,9 @@ final class ChannelsDb implements AutoCloseable {
 
     private final ServerDb db;
 
-    ChannelsDb(Path home) {
-        this.db = ServerDb.open(home.resolve("server").resolve("channels.db"), STEPS);
+    /** In the harness's database: {@code server/channels.db} in its home, or schema apprentice_channels of its PostgreSQL. */
+    ChannelsDb(ai.apprentice.harness.Harness harness) {
+        this.db = ServerDb.open(harness, "channels", STEPS);
     }
 
     /** True the first time a delivery is seen: exactly one caller gets true, also across processes on one home. */

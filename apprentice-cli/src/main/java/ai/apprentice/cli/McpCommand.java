@@ -261,7 +261,7 @@ final class McpCommand {
             cli.trustIfAsked(options, root);
             var backend = new Backend(cli, options);
             if (httpPort != null) {
-                ai.apprentice.server.Tokens tokens = noAuth ? null : ai.apprentice.server.Tokens.open(cli.home());
+                ai.apprentice.server.Tokens tokens = noAuth ? null : ai.apprentice.server.Tokens.open(cli.home(), cli.env);
                 String created = null;
                 if (tokens != null && !tokens.any()) created = tokens.create("mcp serve")[0];
                 var serveOptions = new ApprenticeMcpServer.Options(root, tokens == null ? null : tokens::verify, allowOrigins);

@@ -65,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
             if (options.trustWorkspace) harness.trustWorkspace(rootDir);
             String created = null;
             if (given == null && !noAuth) {
-                try (var tokens = Tokens.open(harness.home())) {
+                try (var tokens = Tokens.open(harness)) {
                     if (!tokens.any()) created = tokens.create("first start")[0];
                 }
             }
@@ -110,7 +110,7 @@ final class ServeCommand implements Callable<Integer> {
 
             @Override
             public Integer call() {
-                try (var tokens = Tokens.open(cli.home())) {
+                try (var tokens = Tokens.open(cli.home(), cli.env)) {
                     var t = tokens.create(name);
                     cli.err.println("token " + t[1] + " (" + name + "): keep it secret; it is not shown again");
                     cli.out.println(t[0]);
@@ -130,7 +130,7 @@ final class ServeCommand implements Callable<Integer> {
 
             @Override
             public Integer call() {
-                try (var tokens = Tokens.open(cli.home())) {
+                try (var tokens = Tokens.open(cli.home(), cli.env)) {
                     var list = tokens.list();
                     if (json) {
                         cli.out.println(ai.apprentice.json.Json.MAPPER.valueToTree(list).toPrettyString());
@@ -157,7 +157,7 @@ final class ServeCommand implements Callable<Integer> {
 
             @Override
             public Integer call() {
-                try (var tokens = Tokens.open(cli.home())) {
+                try (var tokens = Tokens.open(cli.home(), cli.env)) {
                     if (!tokens.revoke(id)) throw new UsageException("No live token '" + id + "'. See: apprentice serve token list");
                     cli.out.println("revoked " + id);
                 }

@@ -76,7 +76,7 @@ final class TriggersCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             var now = Instant.now();
-            try (var store = TriggerStore.open(cli.home())) {
+            try (var store = TriggerStore.open(cli.home(), cli.env)) {
                 var t = new Definition(name, task, workspace, cron, tz, missed, webhook, secretEnv, github, mention, tokenEnv, apiUrl, watch)
                         .build(root(root), now);
                 store.add(t);
@@ -122,7 +122,7 @@ final class TriggersCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            try (var store = TriggerStore.open(cli.home())) {
+            try (var store = TriggerStore.open(cli.home(), cli.env)) {
                 var arr = Json.MAPPER.createArrayNode();
                 for (var t : store.list()) arr.add(TriggerJson.of(t, store.fires(t.name(), 1).stream().findFirst(), Instant.now(), cli.env));
                 if (json) {
@@ -155,7 +155,7 @@ final class TriggersCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            try (var store = TriggerStore.open(cli.home())) {
+            try (var store = TriggerStore.open(cli.home(), cli.env)) {
                 if (!store.remove(name)) throw new UsageException("No trigger '" + name + "'. See: apprentice triggers list");
                 cli.out.println("removed trigger " + name);
             }
@@ -183,7 +183,7 @@ final class TriggersCommand implements Callable<Integer> {
             if (options.workspace != null) throw new UsageException("fire runs in the trigger's workspace under --root, not --workspace");
             var r = root(root);
             String key;
-            try (var store = TriggerStore.open(cli.home())) {
+            try (var store = TriggerStore.open(cli.home(), cli.env)) {
                 var t = store.get(name).orElseThrow(() -> new UsageException("No trigger '" + name + "'. See: apprentice triggers list"));
                 Path ws;
                 try {

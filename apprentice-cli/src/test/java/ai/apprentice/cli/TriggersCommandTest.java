@@ -64,7 +64,7 @@ class TriggersCommandTest {
         assertThat(root.resolve("ops")).isDirectory();
         var runs = Json.tree(cli.run("runs", "list", "--json").out());
         assertThat(runs).hasSize(1);
-        try (var store = TriggerStore.open(home)) {
+        try (var store = TriggerStore.open(home, java.util.Map.of())) {
             assertThat(store.fires("nightly", 10)).singleElement().satisfies(f -> {
                 assertThat(f.source()).isEqualTo("cli");
                 assertThat(f.status()).isEqualTo("started");

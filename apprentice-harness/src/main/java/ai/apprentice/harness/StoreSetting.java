@@ -65,8 +65,8 @@ public record StoreSetting(String url, String source, String passwordEnv) {
         return new StoreSetting(url == null ? null : url.strip(), source, passwordEnv);
     }
 
-    /** Connects (PostgreSQL only). */
-    Database connect(Map<String, String> env) {
+    /** Connects (PostgreSQL only); the caller closes the pool. */
+    public Database connect(Map<String, String> env) {
         String password = env.get(passwordEnv);
         if ((password == null || password.isEmpty()) && !passwordEnv.equals("PGPASSWORD")) {
             throw new ConfigException(source + ": store_password_env names " + passwordEnv + ", which is not set in the environment");

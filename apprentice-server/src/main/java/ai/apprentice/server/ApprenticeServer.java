@@ -39,7 +39,7 @@ public final class ApprenticeServer implements AutoCloseable {
         this.extensions = java.util.List.copyOf(extensions);
         this.harness = harness;
         this.options = options;
-        this.db = ServerDb.open(harness.home().resolve("server").resolve("server.db"));
+        this.db = ServerDb.open(harness);
         this.tokens = new Tokens(db);
         if (options.token() != null) tokens.ensure(options.token(), "serve --token");
         var events = new RunEvents();

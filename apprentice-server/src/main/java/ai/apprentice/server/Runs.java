@@ -49,6 +49,7 @@ public final class Runs {
 
     Runs(Harness harness, ServerOptions options, ServerDb db, RunEvents events, Approvals approvals) {
         this.harness = harness;
+        this.server = serverId(harness);
         this.options = options;
         this.db = db;
         this.events = events;
@@ -267,10 +268,10 @@ public final class Runs {
         var request = new RunRequest(runId, RunRequest.Kind.START, task, workspace, flags, conversationId, profile);
         if (!history.isEmpty()) db.update("INSERT INTO given_history(run_id, messages_json) VALUES (?,?)", runId, Json.write(history));
         db.update("""
-                INSERT INTO accepted_runs(run_id, conversation_id, task, workspace, settings_json, state, accepted_at, author, origin, profile_json)
-                VALUES (?,?,?,?,?,?,?,?,?,?)""",
+                INSERT INTO accepted_runs(run_id, conversation_id, task, workspace, settings_json, state, accepted_at, author, origin, profile_json, server)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
                 request.runId(), conversationId, task, workspace.toString(), Json.write(flags), "queued", ServerDb.now(), author, origin,
-                profile.isEmpty() ? null : Json.write(profile));
+                profile.isEmpty() ? null : Json.write(profile), server);
         submit(request);
         return request;
     }
@@ -288,9 +289,9 @@ public final class Runs {
         var workspace = workspace(run.workspace());
         var request = new RunRequest(run.id(), RunRequest.Kind.RESUME, run.task(), workspace, flags, accepted.conversationId(), accepted.profile());
         db.update("""
-                INSERT INTO accepted_runs(run_id, conversation_id, task, workspace, settings_json, state, accepted_at) VALUES (?,?,?,?,?,?,?)
-                ON CONFLICT(run_id) DO UPDATE SET state='resuming'""",
-                run.id(), request.conversationId(), run.task(), workspace.toString(), Json.write(flags), "resuming", ServerDb.now());
+                INSERT INTO accepted_runs(run_id, conversation_id, task, workspace, settings_json, state, accepted_at, server) VALUES (?,?,?,?,?,?,?,?)
+                ON CONFLICT(run_id) DO UPDATE SET state='resuming', server=excluded.server""",
+                run.id(), request.conversationId(), run.task(), workspace.toString(), Json.write(flags), "resuming", ServerDb.now(), server);
         submit(request);
         return request;
     }
@@ -415,6 +416,24 @@ public final class Runs {
         }
     }
 
+    /**
+     * Which server accepted a run, for servers that share one PostgreSQL: this machine's name and this process's home
+     * (set {@code APPRENTICE_SERVER_ID} where machine names change on restart, as pods without a stable name do).
+     */
+    private final String server;
+
+    static String serverId(Harness harness) {
+        var given = harness.env().get("APPRENTICE_SERVER_ID");
+        if (given != null && !given.isBlank()) return given.strip();
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        return host + ":" + harness.home().toAbsolutePath();
+    }
+
     /** A run accepted by this server, as recorded before it began. */
     record Accepted(String runId, String conversationId, String task, String workspace, Map<String, Object> flags, String state,
                     String error, String acceptedAt, String author, String origin, Map<String, Object> profile) {}
@@ -481,7 +500,10 @@ public final class Runs {
     int recover() {
         harness.store().markInterrupted();
         int n = 0;
-        for (var row : db.query(ACCEPTED + " WHERE state IN ('queued','resuming','started') ORDER BY accepted_at, run_id", Runs::accepted)) {
+        // On a database servers share, each picks up only what it accepted itself: another server's queue is its own.
+        var mine = db.shared() ? " AND server = ?" : "";
+        var args = db.shared() ? new Object[] {server} : new Object[0];
+        for (var row : db.query(ACCEPTED + " WHERE state IN ('queued','resuming','started')" + mine + " ORDER BY accepted_at, run_id", Runs::accepted, args)) {
             var run = harness.store().get(row.runId());
             try {
                 if (run.isEmpty()) {

@@ -1,5 +1,9 @@
 package ai.apprentice.server;
 
+import ai.apprentice.harness.Harness;
+import ai.apprentice.harness.StoreSetting;
+import ai.apprentice.store.Database;
+import ai.apprentice.store.PgSchema;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -10,14 +14,20 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * What the server keeps beside the run store, in {@code $APPRENTICE_HOME/server/server.db} (SQLite, WAL): access
- * tokens (hashed), conversations and which runs belong to them, the history an OpenAI-style request brought, and the runs the server accepted, so that queued and
- * interrupted runs go on after a restart. Runs and their events stay in the run store, the one source of truth.
+ * What the server keeps beside the run store: access tokens (hashed), conversations and which runs belong to them, the
+ * history an OpenAI-style request brought, and the runs the server accepted, so that queued and interrupted runs go on
+ * after a restart. Runs and their events stay in the run store, the one source of truth.
+ *
+ * <p>Where: {@code $APPRENTICE_HOME/server/NAME.db} (SQLite, WAL) by default; in the PostgreSQL database of the
+ * {@code store} setting when it names one, each component (server, channels, triggers) in a schema of its own
+ * ({@code apprentice_NAME}), so that servers behind a load balancer share tokens, conversations, chat deliveries and
+ * trigger fires: a webhook redelivered to another server, or a schedule two servers see due, is claimed once.
  */
 public final class ServerDb implements AutoCloseable {
-    private static final List<String> STEPS = List.of("""
+    static final List<String> STEPS = List.of("""
             CREATE TABLE tokens (
               id TEXT PRIMARY KEY,
               name TEXT NOT NULL,
@@ -56,18 +66,68 @@ public final class ServerDb implements AutoCloseable {
               key TEXT PRIMARY KEY,
               conversation_id TEXT NOT NULL
             );
+            """, """
+            ALTER TABLE accepted_runs ADD COLUMN server TEXT;
             """);
 
+    private final String where;
     private final Path file;
     private final Connection db;
+    private final Database pg;
+    private final String schema;
+    private final boolean ownsPg;
 
-    private ServerDb(Path file, Connection db) {
+    private ServerDb(String where, Path file, Connection db, Database pg, String schema, boolean ownsPg) {
+        this.where = where;
         this.file = file;
         this.db = db;
+        this.pg = pg;
+        this.schema = schema;
+        this.ownsPg = ownsPg;
     }
 
     static ServerDb open(Path file) {
         return open(file, STEPS);
+    }
+
+    /** The server's own database, where the harness keeps its stores: a file in its home, or its PostgreSQL. */
+    static ServerDb open(Harness harness) {
+        return open(harness, "server", STEPS);
+    }
+
+    /**
+     * An entry point's database named {@code name} (server, channels, triggers), migrated through {@code steps}:
+     * {@code $APPRENTICE_HOME/server/NAME.db}, or schema {@code apprentice_NAME} of the harness's PostgreSQL.
+     */
+    public static ServerDb open(Harness harness, String name, List<String> steps) {
+        if (!harness.storeSetting().postgresql()) return open(harness.home().resolve("server").resolve(name + ".db"), steps);
+        return open(harness.database(), name, steps, false);
+    }
+
+    /**
+     * The same for a command that has no harness ({@code serve token}, {@code triggers}): the store setting is read from
+     * {@code home}'s config and {@code env}; a PostgreSQL pool opened here is closed with the database.
+     */
+    public static ServerDb open(Path home, Map<String, String> env, String name, List<String> steps) {
+        StoreSetting setting;
+        try {
+            setting = StoreSetting.read(home, env);
+        } catch (RuntimeException e) {
+            throw new ServerException(e.getMessage(), e);
+        }
+        if (!setting.postgresql()) return open(home.resolve("server").resolve(name + ".db"), steps);
+        Database database;
+        try {
+            database = setting.connect(env);
+        } catch (RuntimeException e) {
+            throw new ServerException(e.getMessage(), e); // it names the setting and what to do
+        }
+        try {
+            return open(database, name, steps, true);
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
     }
 
     /**
@@ -98,9 +158,21 @@ public final class ServerDb implements AutoCloseable {
                 st.execute("PRAGMA user_version = " + steps.size());
                 st.execute("COMMIT");
             }
-            return new ServerDb(file, db);
+            return new ServerDb(file.toString(), file, db, null, null, false);
         } catch (SQLException | java.io.IOException e) {
             throw new ServerException("Cannot open " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static ServerDb open(Database database, String name, List<String> steps, boolean owns) {
+        String schema = "apprentice_" + name;
+        String where = "schema " + schema + " of " + database;
+        try (var c = database.connection()) {
+            PgSchema.apply(c, name, schema, steps, (stored, known) -> new ServerException(where + " has schema version " + stored
+                    + ", newer than this apprentice understands (" + known + "). Upgrade apprentice on every machine that shares it."));
+            return new ServerDb(where, null, null, database, schema, owns);
+        } catch (SQLException e) {
+            throw new ServerException("Cannot open " + where + ": " + e.getMessage(), e);
         }
     }
 
@@ -112,29 +184,71 @@ public final class ServerDb implements AutoCloseable {
         T read(ResultSet rs) throws SQLException;
     }
 
-    public synchronized <T> List<T> query(String sql, Rows<T> row, Object... args) {
-        try (var ps = prepare(sql, args); var rs = ps.executeQuery()) {
-            var out = new ArrayList<T>();
-            while (rs.next()) out.add(row.read(rs));
-            return out;
+    public <T> List<T> query(String sql, Rows<T> row, Object... args) {
+        try {
+            return run(c -> {
+                try (var ps = prepare(c, sql, args); var rs = ps.executeQuery()) {
+                    var out = new ArrayList<T>();
+                    while (rs.next()) out.add(row.read(rs));
+                    return out;
+                }
+            });
         } catch (SQLException e) {
-            throw new ServerException("Cannot read " + file + ": " + e.getMessage(), e);
+            throw new ServerException("Cannot read " + where + ": " + e.getMessage(), e);
         }
     }
 
-    /** One statement in its own transaction (autocommit). */
-    public synchronized int update(String sql, Object... args) {
-        try (var ps = prepare(sql, args)) {
-            return ps.executeUpdate();
+    /** One statement in its own transaction. */
+    public int update(String sql, Object... args) {
+        try {
+            return run(c -> {
+                try (var ps = prepare(c, sql, args)) {
+                    return ps.executeUpdate();
+                }
+            });
         } catch (SQLException e) {
-            throw new ServerException("Cannot write " + file + ": " + e.getMessage(), e);
+            throw new ServerException("Cannot write " + where + ": " + e.getMessage(), e);
         }
     }
 
-    private PreparedStatement prepare(String sql, Object... args) throws SQLException {
-        var ps = db.prepareStatement(sql);
+    private interface Statement<T> {
+        T on(Connection c) throws SQLException;
+    }
+
+    /** SQLite: on the one connection, one statement at a time. PostgreSQL: a pooled connection, in this component's schema. */
+    private <T> T run(Statement<T> statement) throws SQLException {
+        if (pg == null) {
+            synchronized (this) {
+                return statement.on(db);
+            }
+        }
+        try (var c = pg.connection()) {
+            c.setAutoCommit(false);
+            try {
+                try (var st = c.createStatement()) {
+                    st.execute("SET LOCAL search_path TO " + PgSchema.quoted(schema)); // this transaction only: the pool is shared
+                }
+                var out = statement.on(c);
+                c.commit();
+                return out;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
+        var ps = c.prepareStatement(sql);
         for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
         return ps;
+    }
+
+    /** Whether this database is shared by the servers of one PostgreSQL (not a file in this home). */
+    public boolean shared() {
+        return pg != null;
     }
 
     /** Config flags stored as a JSON object, back as a map of scalars. */
@@ -159,11 +273,17 @@ public final class ServerDb implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        try {
-            db.close();
-        } catch (SQLException e) {
-            throw new ServerException("Cannot close " + file + ": " + e.getMessage(), e);
+    public void close() {
+        if (pg != null) {
+            if (ownsPg) pg.close();
+            return;
+        }
+        synchronized (this) {
+            try {
+                db.close();
+            } catch (SQLException e) {
+                throw new ServerException("Cannot close " + file + ": " + e.getMessage(), e);
+            }
         }
     }
 }

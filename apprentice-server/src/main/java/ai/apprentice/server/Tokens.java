@@ -31,9 +31,17 @@ public final class Tokens implements AutoCloseable {
         this.owned = owned;
     }
 
-    /** The tokens of the server whose state lives in {@code home} (for {@code apprentice serve token ...}, with or without a running server). */
-    public static Tokens open(java.nio.file.Path home) {
-        return new Tokens(ServerDb.open(home.resolve("server").resolve("server.db")), true);
+    /**
+     * The tokens of the server whose state lives in {@code home}, or in the PostgreSQL its {@code store} setting names
+     * ({@code env} holds the password), for {@code apprentice serve token ...}, with or without a running server.
+     */
+    public static Tokens open(java.nio.file.Path home, java.util.Map<String, String> env) {
+        return new Tokens(ServerDb.open(home, env, "server", ServerDb.STEPS), true);
+    }
+
+    /** The tokens of the server the harness serves with, in the harness's database. */
+    public static Tokens open(ai.apprentice.harness.Harness harness) {
+        return new Tokens(ServerDb.open(harness), true);
     }
 
     @Override
@@ -57,7 +65,7 @@ public final class Tokens implements AutoCloseable {
         if (token.length() < 16) throw new IllegalArgumentException("a server token must be at least 16 characters long");
         if (find(token).isPresent()) return;
         var id = "tok_" + HexFormat.of().formatHex(sha256Bytes(token), 0, 5);
-        db.update("INSERT OR IGNORE INTO tokens(id, name, sha256, created_at) VALUES (?,?,?,?)", id, name, sha256(token), ServerDb.now());
+        db.update("INSERT INTO tokens(id, name, sha256, created_at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING", id, name, sha256(token), ServerDb.now());
         db.update("UPDATE tokens SET revoked_at=NULL WHERE sha256=?", sha256(token));
     }
 

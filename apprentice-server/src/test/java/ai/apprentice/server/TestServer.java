@@ -30,6 +30,12 @@ final class TestServer implements AutoCloseable {
     }
 
     TestServer(Path home, Path root, String script, Map<String, Object> flags, java.util.function.UnaryOperator<ServerOptions> tune) throws Exception {
+        this(home, root, script, flags, tune, Map.of());
+    }
+
+    /** With {@code env} added to the harness's environment (a store setting, its password). */
+    TestServer(Path home, Path root, String script, Map<String, Object> flags, java.util.function.UnaryOperator<ServerOptions> tune,
+               Map<String, String> env) throws Exception {
         this.home = home;
         this.root = root;
         if (script != null) Files.writeString(root.resolve("script.jsonl"), script);
@@ -37,7 +43,9 @@ final class TestServer implements AutoCloseable {
         defaults.put("model", "scripted:" + root.resolve("script.jsonl"));
         defaults.put("memory", "off");
         defaults.putAll(flags);
-        this.harness = Harness.builder().home(home).env(Map.of("APPRENTICE_SANDBOX", "off")).err(new PrintStream(log, true)).build();
+        var environment = new LinkedHashMap<String, String>(env);
+        environment.put("APPRENTICE_SANDBOX", "off");
+        this.harness = Harness.builder().home(home).env(environment).err(new PrintStream(log, true)).build();
         var options = tune.apply(ServerOptions.defaults(0, root).withDefaults(defaults).withToken(TOKEN)
                 .withLimits(4, Duration.ofSeconds(30), Duration.ofMillis(500)));
         this.server = ApprenticeServer.start(harness, options, new PrintStream(log, true));

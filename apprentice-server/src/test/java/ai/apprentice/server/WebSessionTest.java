@@ -25,7 +25,7 @@ class WebSessionTest {
 
     @Test
     void aSessionEndsWhenLeftIdleOrWhenItsTokenIsRevoked() {
-        try (var tokens = Tokens.open(home)) {
+        try (var tokens = Tokens.open(home, java.util.Map.of())) {
             var clock = new Moving();
             var auth = new Auth(tokens, ServerOptions.defaults(0, home), clock);
             var token = tokens.create("browser")[0];

@@ -23,13 +23,31 @@ public final class PgSchema {
 
     /** Applies the steps of {@code component} not applied yet, in one transaction; refuses a newer schema. Returns the version. */
     public static int apply(Connection c, String component, List<String> steps, TooNew tooNew) throws SQLException {
+        return apply(c, component, null, steps, tooNew);
+    }
+
+    /**
+     * The same with the component's tables in a PostgreSQL schema of their own ({@code schema}, made if missing), for
+     * components whose table names would clash with others' (a chat channel's {@code runs} beside the run store's).
+     * Its version is kept in the one {@value #TABLE} with everyone else's, so doctor reads all versions in one place.
+     */
+    public static int apply(Connection c, String component, String schema, List<String> steps, TooNew tooNew) throws SQLException {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try (var st = c.createStatement()) {
             st.execute("SELECT pg_advisory_xact_lock(" + LOCK + ")");
             st.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (component TEXT PRIMARY KEY, version INTEGER NOT NULL)");
+            String versions = TABLE;
+            if (schema != null) {
+                try (var rs = st.executeQuery("SELECT quote_ident(current_schema())")) {
+                    rs.next();
+                    versions = rs.getString(1) + "." + TABLE; // where the table above is, before the path moves
+                }
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + quoted(schema));
+                st.execute("SET LOCAL search_path TO " + quoted(schema)); // the steps' tables go there; reverts at commit
+            }
             int version = 0;
-            try (var ps = c.prepareStatement("SELECT version FROM " + TABLE + " WHERE component = ?")) {
+            try (var ps = c.prepareStatement("SELECT version FROM " + versions + " WHERE component = ?")) {
                 ps.setString(1, component);
                 try (var rs = ps.executeQuery()) {
                     if (rs.next()) version = rs.getInt(1);
@@ -40,7 +58,7 @@ public final class PgSchema {
                 for (var sql : steps.get(v).split(";")) if (!sql.isBlank()) st.execute(sql);
             }
             if (version < steps.size()) {
-                try (var ps = c.prepareStatement("INSERT INTO " + TABLE + "(component, version) VALUES (?, ?) "
+                try (var ps = c.prepareStatement("INSERT INTO " + versions + "(component, version) VALUES (?, ?) "
                         + "ON CONFLICT (component) DO UPDATE SET version = excluded.version")) {
                     ps.setString(1, component);
                     ps.setInt(2, steps.size());
@@ -55,6 +73,12 @@ public final class PgSchema {
         } finally {
             c.setAutoCommit(auto);
         }
+    }
+
+    /** A schema's name as an SQL identifier: lowercase letters, digits and underscores only (it is ours, never a user's). */
+    public static String quoted(String schema) {
+        if (!schema.matches("[a-z_][a-z0-9_]*")) throw new IllegalArgumentException("not a schema name: " + schema);
+        return '"' + schema + '"';
     }
 
     /** Sets a component's version, for tests that need a database newer than the code. */

@@ -55,8 +55,13 @@ public final class TriggerStore implements AutoCloseable {
         this.db = db;
     }
 
-    public static TriggerStore open(Path home) {
-        return new TriggerStore(ServerDb.open(home.resolve("server").resolve("triggers.db"), STEPS));
+    /**
+     * The triggers of the server whose home is {@code home}: {@code server/triggers.db} there, or schema
+     * apprentice_triggers of the PostgreSQL its {@code store} setting names ({@code env} holds the password), where every
+     * server sharing it claims each fire once.
+     */
+    public static TriggerStore open(Path home, java.util.Map<String, String> env) {
+        return new TriggerStore(ServerDb.open(home, env, "triggers", STEPS));
     }
 
     // ---- triggers ----

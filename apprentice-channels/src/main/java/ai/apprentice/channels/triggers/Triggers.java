@@ -75,7 +75,7 @@ public final class Triggers implements ServerExtension {
 
     /** The same with the environment that holds the secrets, and the tick's interval (null: no background tick; call {@link #tick()}). */
     public Triggers(Path home, Clock clock, PrintStream log, Map<String, String> env, Duration tickEvery) {
-        this.store = TriggerStore.open(home);
+        this.store = TriggerStore.open(home, env);
         this.clock = clock;
         this.log = log;
         this.env = Map.copyOf(env);
