@@ -14,9 +14,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -49,7 +51,28 @@ public final class Triggers implements ServerExtension {
         record Failed(int status, String code, String message) implements Started {}
     }
 
+    /**
+     * Where schedules keep time when not on this server's ticker: an engine's durable timers (Temporal), so that a
+     * cluster has one timer per schedule. The ticker then leaves schedules alone; the engine calls back
+     * {@link #nextDue} and {@link #fireDue}, and the claim in the store still makes each fire happen once.
+     */
+    public interface ScheduleEngine extends AutoCloseable {
+        /** Makes sure the engine keeps time for each of these schedules (idempotent; called at start and after changes). */
+        void sync(List<ScheduleRef> schedules);
+
+        @Override
+        default void close() {}
+    }
+
+    /** A schedule as the engine knows it: its name and a hash of its definition (a changed one is a new schedule). */
+    public record ScheduleRef(String name, String definition) {}
+
+    /** What became of a fire the engine asked for. */
+    public enum Due { STARTED, DUPLICATE, SKIPPED, FAILED, GONE }
+
     private final TriggerStore store;
+    private volatile ScheduleEngine engine;
+    private List<ScheduleRef> synced = List.of();
     private final Clock clock;
     private final PrintStream log;
     private final Map<String, String> env;
@@ -83,6 +106,11 @@ public final class Triggers implements ServerExtension {
         this.webhooks = new Webhooks(this, this.env, clock, log);
     }
 
+    /** Schedules keep time on {@code engine} instead of this server's ticker; call before the server starts. */
+    public void scheduleOn(ScheduleEngine engine) {
+        this.engine = engine;
+    }
+
     @Override
     public void routes(RoutesConfig routes, AgentService agents) {
         this.agents = agents;
@@ -95,6 +123,7 @@ public final class Triggers implements ServerExtension {
         this.agents = server.agents();
         this.replies = new GitHubReplies(agents, store, env, log);
         syncMounts(store.list());
+        if (engine != null) syncSchedules(engine, store.list()); // the engine's timers exist before the first tick
         for (var p : store.pendingReplies()) replies.follow(p.trigger(), p.key(), p.runId(), p.reply());
         int n = store.list().size();
         if (n > 0) log.println("triggers: " + n + " (apprentice triggers list); webhooks at " + server.url() + "/hooks/NAME");
@@ -134,10 +163,14 @@ public final class Triggers implements ServerExtension {
         var now = clock.instant();
         var all = store.list();
         syncMounts(all);
+        var engine = this.engine;
+        if (engine != null) syncSchedules(engine, all);
         for (var t : all) {
             try {
                 switch (t.source()) {
-                    case Trigger.Schedule s -> schedule(t, s, now);
+                    case Trigger.Schedule s -> {
+                        if (engine == null) schedule(t, s, now);
+                    }
                     case Trigger.Watch w -> watch(t, w);
                     case Trigger.Webhook w -> { }
                 }
@@ -153,20 +186,89 @@ public final class Triggers implements ServerExtension {
     }
 
     private void schedule(Trigger t, Trigger.Schedule s, Instant now) {
-        var cron = schedules.computeIfAbsent(s.cron() + "\0" + s.zone(), k -> CronSchedule.of(s));
-        var due = cron.latestDue(now);
+        var due = cron(s).latestDue(now);
         if (due.isEmpty() || !due.get().isAfter(t.since())) return;
-        var key = due.get().toString();
-        if (store.claimed(t.name(), key)) return;
-        boolean missed = Duration.between(due.get(), now).compareTo(GRACE) > 0;
+        if (store.claimed(t.name(), due.get().toString())) return;
+        fire(t, s, due.get(), now);
+    }
+
+    private CronSchedule cron(Trigger.Schedule s) {
+        synchronized (schedules) {
+            return schedules.computeIfAbsent(s.cron() + "\0" + s.zone(), k -> CronSchedule.of(s));
+        }
+    }
+
+    /** The fire of {@code t} due at {@code due}: skipped when it was missed and the trigger says so, else started once. */
+    private Due fire(Trigger t, Trigger.Schedule s, Instant due, Instant now) {
+        var key = due.toString();
+        boolean missed = Duration.between(due, now).compareTo(GRACE) > 0;
         if (missed && s.missed() == Trigger.Missed.SKIP) {
             if (store.claim(t.name(), key, "schedule", "skipped", "due while no server ran (missed: skip)", now)) {
                 log.println("trigger " + t.name() + ": skipped the fire due at " + key + ", missed while no server ran (missed: skip)");
+                return Due.SKIPPED;
             }
-            return;
+            return Due.DUPLICATE;
         }
-        start(t, key, "schedule", missed ? "due at " + key + " while no server ran (missed: run-once)" : "due at " + key,
-                Json.object().put("due_at", key), false, null);
+        return switch (start(t, key, "schedule", missed ? "due at " + key + " while no server ran (missed: run-once)" : "due at " + key,
+                Json.object().put("due_at", key), false, null)) {
+            case Started.Run r -> Due.STARTED;
+            case Started.Duplicate d -> Due.DUPLICATE;
+            case Started.Failed f -> Due.FAILED;
+        };
+    }
+
+    /** A hash of what makes a schedule what it is; a change (cron, zone, missed, or its re-definition time) makes a new one. */
+    static String definition(Trigger t, Trigger.Schedule s) {
+        var text = t.name() + "\0" + s.cron() + "\0" + s.zone() + "\0" + s.missed() + "\0" + t.since();
+        try {
+            var d = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The schedule named, if it is still the one {@code definition} describes. */
+    private Optional<Map.Entry<Trigger, Trigger.Schedule>> current(String name, String definition) {
+        return store.get(name).flatMap(t -> t.source() instanceof Trigger.Schedule s && definition(t, s).equals(definition)
+                ? Optional.of(Map.entry(t, s)) : Optional.empty());
+    }
+
+    /**
+     * For the engine: when the schedule is next due after {@code after} (and after its definition time); empty when the
+     * trigger was removed or redefined, so that the engine's timer for the old definition ends.
+     */
+    public Optional<Instant> nextDue(String name, String definition, Instant after) {
+        return current(name, definition).flatMap(e -> {
+            var from = after.isBefore(e.getKey().since()) ? e.getKey().since() : after;
+            return cron(e.getValue()).next(from);
+        });
+    }
+
+    /** For the engine: the fire due at {@code due} (claimed once, whichever server's worker runs it). */
+    public Due fireDue(String name, String definition, Instant due) {
+        if (agents == null || closed) throw new IllegalStateException("the server is not started (or is stopping); the engine retries");
+        var e = current(name, definition);
+        if (e.isEmpty()) return Due.GONE;
+        return fire(e.get().getKey(), e.get().getValue(), due, clock.instant());
+    }
+
+    /** The schedules as an engine keeps them, one per definition. */
+    public List<ScheduleRef> scheduleRefs() {
+        return refs(store.list());
+    }
+
+    private static List<ScheduleRef> refs(List<Trigger> all) {
+        var refs = new ArrayList<ScheduleRef>();
+        for (var t : all) if (t.source() instanceof Trigger.Schedule s) refs.add(new ScheduleRef(t.name(), definition(t, s)));
+        return refs;
+    }
+
+    private void syncSchedules(ScheduleEngine engine, List<Trigger> all) {
+        var refs = refs(all);
+        if (refs.equals(synced)) return;
+        engine.sync(refs);
+        synced = List.copyOf(refs);
     }
 
     private void watch(Trigger t, Trigger.Watch w) {
@@ -233,7 +335,10 @@ public final class Triggers implements ServerExtension {
 
     /** After an add or a removal through the API: webhooks are served at once, not at the next tick. */
     synchronized void changed() {
-        syncMounts(store.list());
+        var all = store.list();
+        syncMounts(all);
+        var engine = this.engine;
+        if (engine != null) syncSchedules(engine, all);
     }
 
     /** Starts the trigger's task now ({@code apprentice triggers fire}, the API, the web UI); placeholders stay empty. */
