@@ -301,7 +301,7 @@ public final class Harness implements AutoCloseable {
     public synchronized LearnedStore learned() {
         if (learned == null) {
             try {
-                learned = LearnedStore.open(home.resolve("learning").resolve("learned.db"));
+                learned = storeSetting().postgresql() ? LearnedStore.open(database()) : LearnedStore.open(home.resolve("learning").resolve("learned.db"));
             } catch (IllegalStateException e) {
                 throw new HarnessException(e.getMessage(), e);
             }

@@ -174,7 +174,7 @@ public final class Learning {
     /** The live playbook by scope, learned skills, recent decisions, and how much feedback waits in the run store. */
     public ObjectNode status() {
         var pb = store().playbook();
-        var o = Json.object().put("store", store().file().toString()).put("lessons", pb.lessons().size()).put("token_budget", pb.tokenBudget());
+        var o = Json.object().put("store", store().where()).put("lessons", pb.lessons().size()).put("token_budget", pb.tokenBudget());
         var scopes = o.putObject("scopes");
         pb.lessons().stream().map(l -> l.scope()).distinct().sorted()
                 .forEach(s -> scopes.putObject(s).put("lessons", pb.in(List.of(s)).size()).put("tokens", pb.tokens(s)));

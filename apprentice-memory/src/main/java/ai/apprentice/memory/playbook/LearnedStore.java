@@ -17,7 +17,9 @@ import java.util.Optional;
  * artifact (the playbook, a skill's files) and every decision of the gate with its evidence. An artifact's live
  * version is the one agents use; undoing a decision makes the version before it live again as a new version with
  * the same bytes, so history only grows. Safe for several threads; several processes share it through SQLite's
- * locking.
+ * locking. On PostgreSQL (the {@code store} setting) it lives in schema {@code apprentice_learned} of the shared
+ * database, so every machine's agents use what learning made live, and an undo on one machine counts on all; writes
+ * take an advisory lock so that versions are numbered in order across processes.
  */
 public final class LearnedStore implements AutoCloseable {
     /** The artifact that holds every lesson of every scope. */
@@ -33,18 +35,52 @@ public final class LearnedStore implements AutoCloseable {
     public record Decision(String id, Instant at, String kind, String env, boolean accepted, String summary, String evidence,
                            String artifact, Integer before, Integer after, String undoneBy) {}
 
-    private final Connection db;
-    private final Path file;
+    /** The schema of the learning store's tables on PostgreSQL (its table names are generic: versions, live, decisions). */
+    static final String SCHEMA = "apprentice_learned";
+    private static final List<String> PG_STEPS = List.of("""
+            CREATE TABLE versions (artifact TEXT NOT NULL, version INTEGER NOT NULL, content TEXT, at TEXT NOT NULL, reason TEXT NOT NULL,
+              decision TEXT, PRIMARY KEY (artifact, version));
+            CREATE TABLE live (artifact TEXT PRIMARY KEY, version INTEGER NOT NULL);
+            CREATE TABLE decisions (seq BIGSERIAL, id TEXT PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, env TEXT, accepted INTEGER NOT NULL,
+              summary TEXT NOT NULL, evidence TEXT NOT NULL, artifact TEXT, before_version INTEGER, after_version INTEGER, undone_by TEXT)
+            """);
+    /** Any fixed number: the advisory lock that orders writes of the learning store across processes. */
+    private static final long WRITE_LOCK = 0x6c6561726e6564L; // "learned"
 
-    private LearnedStore(Connection db, Path file) {
+    /** SQLite: the one connection. PostgreSQL: the pooled connection of the call in progress (calls are synchronized). */
+    private Connection db;
+    private final Path file;
+    private final ai.apprentice.store.Database pg;
+    private final String where;
+    private int depth;
+
+    private LearnedStore(Connection db, Path file, ai.apprentice.store.Database pg, String where) {
         this.db = db;
         this.file = file;
+        this.pg = pg;
+        this.where = where;
+    }
+
+    /** The learning store in schema apprentice_learned of a PostgreSQL database (made and migrated on first use). */
+    public static LearnedStore open(ai.apprentice.store.Database database) {
+        String where = "schema " + SCHEMA + " of " + database;
+        try (var c = database.connection()) {
+            ai.apprentice.store.PgSchema.apply(c, "learned", SCHEMA, PG_STEPS, (stored, known) -> new IllegalStateException(where
+                    + " has schema version " + stored + ", newer than this apprentice understands (" + known + "). Upgrade apprentice on every machine that shares it."));
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot open the learning store in " + where + ": " + e.getMessage(), e);
+        }
+        return new LearnedStore(null, null, database, where);
     }
 
     public static LearnedStore open(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            var db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            // Transactions begin IMMEDIATE: a read-then-write one (updatePlaybook) that began deferred fails with SQLITE_BUSY,
+            // not waits, when another process wrote meanwhile.
+            var properties = new java.util.Properties();
+            properties.setProperty("transaction_mode", "IMMEDIATE");
+            var db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), properties);
             try (var st = db.createStatement()) {
                 st.execute("PRAGMA busy_timeout = 30000");
                 st.execute("PRAGMA journal_mode = WAL");
@@ -55,13 +91,17 @@ public final class LearnedStore implements AutoCloseable {
                         + "accepted INTEGER NOT NULL, summary TEXT NOT NULL, evidence TEXT NOT NULL, artifact TEXT, before_version INTEGER, "
                         + "after_version INTEGER, undone_by TEXT)");
             }
-            return new LearnedStore(db, file);
+            return new LearnedStore(db, file, null, file.toString());
         } catch (java.io.IOException | SQLException e) {
             throw new IllegalStateException("Cannot open the learning store " + file + ": " + e.getMessage(), e);
         }
     }
 
+    /** The SQLite file, or null on PostgreSQL. */
     public Path file() { return file; }
+
+    /** Where it is, as shown to people: the file, or the schema and database (never with a password). */
+    public String where() { return where; }
 
     /** The live content of an artifact, or empty when it has none (never learned, or a skill that was removed). */
     public synchronized Optional<String> live(String artifact) {
@@ -181,7 +221,7 @@ public final class LearnedStore implements AutoCloseable {
     /** Decisions, newest first. */
     public synchronized List<Decision> decisions(int limit) {
         return sql("list decisions", () -> {
-            try (var st = db.prepareStatement("SELECT * FROM decisions ORDER BY at DESC, rowid DESC LIMIT ?")) {
+            try (var st = db.prepareStatement("SELECT * FROM decisions ORDER BY at DESC, " + (pg == null ? "rowid" : "seq") + " DESC LIMIT ?")) {
                 st.setInt(1, limit);
                 return decisions(st);
             }
@@ -239,6 +279,7 @@ public final class LearnedStore implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (pg != null) return; // the pool is the harness's
         try {
             db.close();
         } catch (SQLException ignored) {
@@ -307,13 +348,46 @@ public final class LearnedStore implements AutoCloseable {
 
     private <T> T sql(String what, Sql<T> body) {
         try {
-            return body.run();
+            return pg == null ? body.run() : onPostgresql(body);
         } catch (SQLException e) {
-            throw new IllegalStateException("Cannot " + what + " in " + file + ": " + e.getMessage(), e);
+            throw new IllegalStateException("Cannot " + what + " in " + where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The outermost call borrows a connection and runs in one transaction in the store's schema; nested calls share it. */
+    private <T> T onPostgresql(Sql<T> body) throws SQLException {
+        if (depth > 0) return body.run();
+        try (var c = pg.connection()) {
+            c.setAutoCommit(false);
+            db = c;
+            depth++;
+            try {
+                try (var st = c.createStatement()) {
+                    st.execute("SET LOCAL search_path TO " + ai.apprentice.store.PgSchema.quoted(SCHEMA)); // this transaction only
+                }
+                var out = body.run();
+                c.commit();
+                return out;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                depth--;
+                db = null;
+                c.setAutoCommit(true);
+            }
         }
     }
 
     private <T> T transaction(String what, Sql<T> body) {
+        if (pg != null) {
+            return sql(what, () -> {
+                try (var st = db.createStatement()) {
+                    st.execute("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")"); // another process's version comes before or after, whole
+                }
+                return body.run();
+            });
+        }
         return sql(what, () -> {
             db.setAutoCommit(false);
             try {

@@ -3,13 +3,71 @@ package ai.apprentice.memory.playbook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.apprentice.store.Database;
+import ai.apprentice.testkit.PostgresFixture;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
+/** The learning store on SQLite (a file per home) and on PostgreSQL (schema apprentice_learned of the shared database). */
+@ParameterizedClass
+@ValueSource(strings = {"sqlite", "postgresql"})
 class LearnedStoreTest {
     @TempDir Path dir;
+    @Parameter String backend;
+    private PostgresFixture.Db pg;
+    private final List<Database> pools = new ArrayList<>();
+
+    /** The test's store; each call on PostgreSQL is another process's pool on the same database. */
+    private LearnedStore open() {
+        if (backend.equals("sqlite")) return LearnedStore.open(dir.resolve("learned.db"));
+        if (pg == null) pg = PostgresFixture.newDatabase();
+        var db = Database.connect(pg.url(), pg.password(), "store");
+        pools.add(db);
+        return LearnedStore.open(db);
+    }
+
+    @AfterEach
+    void closePools() {
+        pools.forEach(Database::close);
+    }
+
+    @Test
+    void twoProcessesUpdatingThePlaybookAtOnceLoseNoLessonAndNumberVersionsWithoutGaps() throws Exception {
+        try (var a = open(); var b = open()) {
+            var env = Scopes.environment("sql");
+            var threads = new ArrayList<Thread>();
+            var failures = new java.util.concurrent.ConcurrentLinkedQueue<Throwable>();
+            for (var store : List.of(a, b)) {
+                for (int t = 0; t < 2; t++) {
+                    String who = (store == a ? "a" : "b") + t;
+                    threads.add(Thread.ofPlatform().start(() -> {
+                        try {
+                            for (int i = 0; i < 10; i++) {
+                                String lesson = "Lesson " + who + "-" + i + ".";
+                                store.updatePlaybook(live -> live.apply(List.of(Playbook.Delta.add(lesson, env)), List.of(),
+                                        Playbook.Similarity.EXACT).playbook(), lesson, null);
+                            }
+                        } catch (Throwable e) {
+                            failures.add(e);
+                        }
+                    }));
+                }
+            }
+            for (var t : threads) t.join();
+            assertThat(failures).isEmpty();
+            assertThat(b.playbook().lessons()).hasSize(40);
+            assertThat(a.history(LearnedStore.PLAYBOOK)).extracting(LearnedStore.Version::version)
+                    .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(0, 40).boxed().toList());
+        }
+    }
 
     private static LearnedStore.Decision decision(String id, Integer before, Integer after) {
         return new LearnedStore.Decision(id, Instant.now(), "lessons", "shop", after != null, "s", "{}", after != null ? "playbook" : null, before, after, null);
@@ -17,7 +75,7 @@ class LearnedStoreTest {
 
     @Test
     void undoBringsBackThePreviousVersionByteForByteAndHistoryOnlyGrows() {
-        try (var store = LearnedStore.open(dir.resolve("learned.db"))) {
+        try (var store = open()) {
             assertThat(store.live(LearnedStore.PLAYBOOK)).isEmpty();
             var v1 = store.put(LearnedStore.PLAYBOOK, "first\n  with spaces \u00e9\n", "one", "d1");
             store.record(decision("d1", 0, v1.version()));
@@ -33,7 +91,7 @@ class LearnedStoreTest {
             assertThat(store.history(LearnedStore.PLAYBOOK)).extracting(LearnedStore.Version::version).containsExactly(0, 1, 2, 3, 4);
             assertThat(store.decision("d2").orElseThrow().undoneBy()).isEqualTo("u1");
         }
-        try (var reopened = LearnedStore.open(dir.resolve("learned.db"))) {
+        try (var reopened = open()) {
             assertThat(reopened.history(LearnedStore.PLAYBOOK)).hasSize(5);
             assertThat(reopened.playbook()).isEqualTo(Playbook.empty());
         }
@@ -41,7 +99,7 @@ class LearnedStoreTest {
 
     @Test
     void aRejectedDecisionHasNothingToUndoAndIdsCanBeShortened() {
-        try (var store = LearnedStore.open(dir.resolve("learned.db"))) {
+        try (var store = open()) {
             store.record(decision("d-20261202-aaaa", null, null));
             store.record(decision("d-20261202-bbbb", null, null));
             assertThat(store.decision("d-20261202-a")).map(LearnedStore.Decision::id).contains("d-20261202-aaaa");
@@ -54,7 +112,7 @@ class LearnedStoreTest {
 
     @Test
     void anUpdateBuildsOnTheLivePlaybookAsItIsWhenItIsSaved() {
-        try (var store = LearnedStore.open(dir.resolve("learned.db"))) {
+        try (var store = open()) {
             var env = Scopes.environment("sql");
             var a = Playbook.empty().apply(java.util.List.of(Playbook.Delta.add("Lesson A.", env)), java.util.List.of(), Playbook.Similarity.EXACT).playbook();
             store.put(LearnedStore.PLAYBOOK, a.json(), "a", "d1");
