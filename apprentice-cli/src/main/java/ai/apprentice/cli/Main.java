@@ -32,6 +32,14 @@ import picocli.CommandLine.Unmatched;
                 "Config: ~/.apprentice/config.yaml, then <workspace>/.apprentice/config.yaml,",
                 "then environment variables, then flags ('apprentice config show')."})
 public final class Main implements Callable<Integer> {
+    static {
+        // At least 8 carriers for virtual threads, before the first one exists: on a 2-core machine two virtual threads
+        // pinned in class loading can otherwise take every carrier while what they wait for waits on an unmounted one.
+        if (System.getProperty("jdk.virtualThreadScheduler.parallelism") == null) {
+            System.setProperty("jdk.virtualThreadScheduler.parallelism", String.valueOf(Math.max(8, Runtime.getRuntime().availableProcessors())));
+        }
+    }
+
     private final Cli cli;
 
     @Mixin AgentOptions options = new AgentOptions();
