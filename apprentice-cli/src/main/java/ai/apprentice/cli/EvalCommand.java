@@ -2,24 +2,18 @@ package ai.apprentice.cli;
 
 import ai.apprentice.envs.Environment;
 import ai.apprentice.envs.EnvironmentProvider;
-import ai.apprentice.envs.UserSimulator;
-import ai.apprentice.eval.AgentPolicy;
 import ai.apprentice.eval.Comparison;
 import ai.apprentice.eval.Report;
 import ai.apprentice.eval.EvalRunner;
-import ai.apprentice.eval.GoldPolicy;
-import ai.apprentice.eval.Policy;
-import ai.apprentice.eval.RandomPolicy;
+import ai.apprentice.eval.EvalSetup;
 import ai.apprentice.eval.Summary;
 import ai.apprentice.eval.TrialResult;
 import ai.apprentice.json.Json;
-import ai.apprentice.harness.AgentSpec;
 import ai.apprentice.runtime.RunIds;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -91,20 +85,23 @@ final class EvalCommand implements Callable<Integer> {
         var folder = cli.home().resolve("evals").resolve(id);
         Environment environment;
         try {
-            var dataDir = meta.path("data").asText().isEmpty() ? cli.home().resolve("data/taubench") : Path.of(meta.path("data").asText());
-            environment = EnvironmentProvider.byName(meta.path("env").asText(), dataDir);
+            environment = EvalSetup.environment(cli.harness(), meta);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
         String split = meta.path("split").asText();
         List<Integer> indices;
         try {
-            indices = parseTasks(meta.path("tasks").asText(), environment.size(split));
+            indices = EvalSetup.tasks(meta, environment);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
-        var policy = policy(cli, meta, environment.name());
-        var users = users(cli, meta, environment);
+        String agent = meta.path("agent").asText();
+        if (!EvalSetup.knownAgent(agent)) {
+            throw new UsageException("Unknown --agent '" + agent + "': use gold or random, or --model PROVIDER:MODEL for an apprentice agent");
+        }
+        var policy = EvalSetup.policy(cli.harness(), meta, environment.name());
+        var users = EvalSetup.users(cli.harness(), meta, environment);
         int k = meta.path("k").asInt(1);
         int total = indices.size() * k;
         var done = new AtomicInteger();
@@ -169,45 +166,6 @@ final class EvalCommand implements Callable<Integer> {
         cli.err.printf("\r[%s%s] %d/%d  pass^1 %.2f  ETA %d:%02d  %,d tokens  $%.4f ", "#".repeat(filled), " ".repeat(width - filled),
                 done, total, (double) successes / done, eta / 60, eta % 60, tokens, cost);
         cli.err.flush();
-    }
-
-    private static Policy policy(Cli cli, JsonNode meta, String envName) {
-        String agent = meta.path("agent").asText();
-        switch (agent) {
-            case "gold" -> { return new GoldPolicy(); }
-            case "random" -> { return new RandomPolicy(); }
-            case "" -> { }
-            default -> throw new UsageException("Unknown --agent '" + agent + "': use gold or random, or --model PROVIDER:MODEL for an apprentice agent");
-        }
-        var session = cli.session(workspace(meta), flags(meta));
-        String extra = meta.path("instructions").asText("");
-        boolean skills = meta.path("skills").asBoolean(false);
-        boolean memory = meta.path("memory").asBoolean(false);
-        // The harness builds the agent under test from the same settings as 'run'; the environment decides its
-        // policy (the instructions) and its tools.
-        return new AgentPolicy((policy, tools, maxSteps) -> session.builder(
-                AgentSpec.environment(envName, extra.isBlank() ? policy : policy + "\n\n" + extra, tools, maxSteps, skills, memory)));
-    }
-
-    /** The settings flags the evaluation was started with; older evaluations recorded only the model. */
-    private static java.util.Map<String, Object> flags(JsonNode meta) {
-        var flags = new LinkedHashMap<String, Object>();
-        meta.path("flags").fields().forEachRemaining(f -> flags.put(f.getKey(), f.getValue().isNumber() ? f.getValue().numberValue()
-                : f.getValue().isBoolean() ? f.getValue().booleanValue() : f.getValue().asText()));
-        if (!meta.path("model").asText().isEmpty()) flags.putIfAbsent("model", meta.path("model").asText());
-        return flags;
-    }
-
-    private static Path workspace(JsonNode meta) {
-        return meta.path("workspace").asText("").isEmpty() ? Path.of("").toAbsolutePath() : Path.of(meta.path("workspace").asText());
-    }
-
-    private static java.util.function.Supplier<UserSimulator> users(Cli cli, JsonNode meta, Environment environment) {
-        if (!meta.path("agent").asText().isEmpty()) return null;
-        var flags = flags(meta);
-        if (!meta.path("user_model").asText().isEmpty()) flags.put("model", meta.path("user_model").asText());
-        var model = cli.session(workspace(meta), flags).model();
-        return () -> environment.user(model); // the environment's own user: tau-bench's is the reference's
     }
 
     /** "0-49,60" into indices; empty means every task. */
