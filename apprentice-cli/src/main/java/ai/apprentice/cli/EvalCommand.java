@@ -2,24 +2,20 @@ package ai.apprentice.cli;
 
 import ai.apprentice.envs.Environment;
 import ai.apprentice.envs.EnvironmentProvider;
-import ai.apprentice.envs.UserSimulator;
-import ai.apprentice.eval.AgentPolicy;
 import ai.apprentice.eval.Comparison;
 import ai.apprentice.eval.Report;
 import ai.apprentice.eval.EvalRunner;
-import ai.apprentice.eval.GoldPolicy;
-import ai.apprentice.eval.Policy;
-import ai.apprentice.eval.RandomPolicy;
+import ai.apprentice.eval.EvalSetup;
+import ai.apprentice.temporal.eval.TemporalTarget;
+import ai.apprentice.temporal.eval.TemporalTrialExecutor;
 import ai.apprentice.eval.Summary;
 import ai.apprentice.eval.TrialResult;
 import ai.apprentice.json.Json;
-import ai.apprentice.harness.AgentSpec;
 import ai.apprentice.runtime.RunIds;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,6 +43,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--memory", description = "Give the agent under test long-term memory (recall and memory tools); off by default so that scores compare.") boolean memory;
     @Option(names = "--json", description = "Print the summary as JSON.") boolean json;
     @Option(names = "--report", paramLabel = "FILE.html", description = "Also write an HTML report (with .json and .csv beside it).") Path report;
+    @Option(names = "--engine", defaultValue = "local", paramLabel = "ENGINE", description = "Where trials run: local (this process) or temporal (workers of a Temporal cluster; see 'apprentice worker'). Default ${DEFAULT-VALUE}.") String engine;
+    @Option(names = "--temporal-target", paramLabel = "HOST:PORT", description = "The Temporal frontend, with --engine temporal.") String temporalTarget;
+    @Option(names = "--namespace", defaultValue = TemporalTarget.DEFAULT_NAMESPACE, paramLabel = "N", description = "Temporal namespace (default ${DEFAULT-VALUE}).") String namespace;
+    @Option(names = "--task-queue", defaultValue = TemporalTarget.DEFAULT_TASK_QUEUE, paramLabel = "Q", description = "Task queue the workers poll (default ${DEFAULT-VALUE}).") String taskQueue;
 
     EvalCommand(Cli cli) {
         this.cli = cli;
@@ -55,6 +55,9 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (env == null) throw new UsageException("Name an environment: apprentice eval ENV (see 'apprentice env list')");
+        if (!engine.equals("local") && !engine.equals("temporal")) throw new UsageException("--engine must be local or temporal, got '" + engine + "'");
+        if (engine.equals("temporal") && temporalTarget == null) throw new UsageException("--engine temporal needs --temporal-target HOST:PORT");
+        if (engine.equals("local") && temporalTarget != null) throw new UsageException("--temporal-target is for --engine temporal");
         // A folder of tasks is recorded by its absolute path, so that 'eval resume' finds it from anywhere.
         var asFolder = java.nio.file.Path.of(env);
         boolean builtIn = EnvironmentProvider.all().stream().anyMatch(p -> p.names().contains(env));
@@ -64,6 +67,8 @@ final class EvalCommand implements Callable<Integer> {
                 .put("user_model", userModel == null ? "" : userModel).put("k", k).put("concurrency", concurrency)
                 .put("seed", seed).put("data", data == null ? "" : data.toAbsolutePath().toString()).put("skills", skills)
                 .put("memory", memory).put("workspace", options.workspaceOrCwd().toString());
+        // The engine too, so that 'eval resume' joins the same workflow on the same cluster.
+        if (engine.equals("temporal")) meta.put("engine", engine).put("temporal_target", temporalTarget).put("namespace", namespace).put("task_queue", taskQueue);
         // The agent's settings as given on this command line, so that resume builds the same agent.
         meta.set("flags", Json.MAPPER.valueToTree(options.flags()));
         cli.trustIfAsked(options, options.workspaceOrCwd());
@@ -91,20 +96,30 @@ final class EvalCommand implements Callable<Integer> {
         var folder = cli.home().resolve("evals").resolve(id);
         Environment environment;
         try {
-            var dataDir = meta.path("data").asText().isEmpty() ? cli.home().resolve("data/taubench") : Path.of(meta.path("data").asText());
-            environment = EnvironmentProvider.byName(meta.path("env").asText(), dataDir);
+            environment = EvalSetup.environment(cli.harness(), meta);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
         String split = meta.path("split").asText();
         List<Integer> indices;
         try {
-            indices = parseTasks(meta.path("tasks").asText(), environment.size(split));
+            indices = EvalSetup.tasks(meta, environment);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
-        var policy = policy(cli, meta, environment.name());
-        var users = users(cli, meta, environment);
+        String agent = meta.path("agent").asText();
+        if (!EvalSetup.knownAgent(agent)) {
+            throw new UsageException("Unknown --agent '" + agent + "': use gold or random, or --model PROVIDER:MODEL for an apprentice agent");
+        }
+        boolean onTemporal = meta.path("engine").asText("local").equals("temporal");
+        io.temporal.client.WorkflowClient temporal = null;
+        if (onTemporal) {
+            try {
+                temporal = TemporalTarget.connect(meta.path("temporal_target").asText(), meta.path("namespace").asText());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+        }
         int k = meta.path("k").asInt(1);
         int total = indices.size() * k;
         var done = new AtomicInteger();
@@ -113,15 +128,26 @@ final class EvalCommand implements Callable<Integer> {
         var cost = new java.util.concurrent.atomic.DoubleAdder();
         long t0 = System.nanoTime();
         if (!json) cli.err.println("evaluation " + id + ": " + environment.name() + " " + split + ", " + indices.size() + " tasks x " + k
-                + " trials; resume with: apprentice eval resume " + id);
-        var runner = new EvalRunner(environment, split, policy, users, folder, cli.store());
-        var results = runner.run(indices, k, meta.path("concurrency").asInt(2), meta.path("seed").asLong(), r -> {
-            int d = done.incrementAndGet();
-            if (r.success()) successes.incrementAndGet();
-            tokens.addAndGet(r.inputTokens() + r.outputTokens());
-            cost.add(r.costUsd());
-            progress(cli, d, total, successes.get(), tokens.get(), cost.sum(), t0);
-        });
+                + " trials" + (onTemporal ? " on Temporal " + meta.path("temporal_target").asText() + " (task queue " + meta.path("task_queue").asText() + ")" : "")
+                + "; resume with: apprentice eval resume " + id);
+        // On Temporal the workers build the agent from the meta, with their own settings and keys; here only the record is kept.
+        var runner = onTemporal
+                ? new EvalRunner(environment, split, folder, new TemporalTrialExecutor(temporal, id, meta.toString(),
+                        TemporalTrialExecutor.Options.of(meta.path("task_queue").asText())))
+                : new EvalRunner(environment, split, EvalSetup.policy(cli.harness(), meta, environment.name()),
+                        EvalSetup.users(cli.harness(), meta, environment), folder, cli.store());
+        List<TrialResult> results;
+        try {
+            results = runner.run(indices, k, meta.path("concurrency").asInt(2), meta.path("seed").asLong(), r -> {
+                int d = done.incrementAndGet();
+                if (r.success()) successes.incrementAndGet();
+                tokens.addAndGet(r.inputTokens() + r.outputTokens());
+                cost.add(r.costUsd());
+                progress(cli, d, total, successes.get(), tokens.get(), cost.sum(), t0);
+            });
+        } finally {
+            if (temporal != null) temporal.getWorkflowServiceStubs().shutdown();
+        }
         cli.err.println();
         var summary = Summary.json(environment.name(), split, results, meta.path("seed").asLong());
         summary.put("id", id);
@@ -169,45 +195,6 @@ final class EvalCommand implements Callable<Integer> {
         cli.err.printf("\r[%s%s] %d/%d  pass^1 %.2f  ETA %d:%02d  %,d tokens  $%.4f ", "#".repeat(filled), " ".repeat(width - filled),
                 done, total, (double) successes / done, eta / 60, eta % 60, tokens, cost);
         cli.err.flush();
-    }
-
-    private static Policy policy(Cli cli, JsonNode meta, String envName) {
-        String agent = meta.path("agent").asText();
-        switch (agent) {
-            case "gold" -> { return new GoldPolicy(); }
-            case "random" -> { return new RandomPolicy(); }
-            case "" -> { }
-            default -> throw new UsageException("Unknown --agent '" + agent + "': use gold or random, or --model PROVIDER:MODEL for an apprentice agent");
-        }
-        var session = cli.session(workspace(meta), flags(meta));
-        String extra = meta.path("instructions").asText("");
-        boolean skills = meta.path("skills").asBoolean(false);
-        boolean memory = meta.path("memory").asBoolean(false);
-        // The harness builds the agent under test from the same settings as 'run'; the environment decides its
-        // policy (the instructions) and its tools.
-        return new AgentPolicy((policy, tools, maxSteps) -> session.builder(
-                AgentSpec.environment(envName, extra.isBlank() ? policy : policy + "\n\n" + extra, tools, maxSteps, skills, memory)));
-    }
-
-    /** The settings flags the evaluation was started with; older evaluations recorded only the model. */
-    private static java.util.Map<String, Object> flags(JsonNode meta) {
-        var flags = new LinkedHashMap<String, Object>();
-        meta.path("flags").fields().forEachRemaining(f -> flags.put(f.getKey(), f.getValue().isNumber() ? f.getValue().numberValue()
-                : f.getValue().isBoolean() ? f.getValue().booleanValue() : f.getValue().asText()));
-        if (!meta.path("model").asText().isEmpty()) flags.putIfAbsent("model", meta.path("model").asText());
-        return flags;
-    }
-
-    private static Path workspace(JsonNode meta) {
-        return meta.path("workspace").asText("").isEmpty() ? Path.of("").toAbsolutePath() : Path.of(meta.path("workspace").asText());
-    }
-
-    private static java.util.function.Supplier<UserSimulator> users(Cli cli, JsonNode meta, Environment environment) {
-        if (!meta.path("agent").asText().isEmpty()) return null;
-        var flags = flags(meta);
-        if (!meta.path("user_model").asText().isEmpty()) flags.put("model", meta.path("user_model").asText());
-        var model = cli.session(workspace(meta), flags).model();
-        return () -> environment.user(model); // the environment's own user: tau-bench's is the reference's
     }
 
     /** "0-49,60" into indices; empty means every task. */

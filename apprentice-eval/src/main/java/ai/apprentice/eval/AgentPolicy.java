@@ -54,6 +54,11 @@ public final class AgentPolicy implements Policy {
 
     @Override
     public Spend play(Episode episode, long seed) throws InterruptedException {
+        return play(episode, seed, null);
+    }
+
+    @Override
+    public Spend play(Episode episode, long seed, String runId) throws InterruptedException {
         String first = episode.firstUserMessage();
         if (episode.done() || first.contains(UserSimulator.STOP)) return Spend.NONE;
         var user = new Counterpart() {
@@ -72,7 +77,7 @@ public final class AgentPolicy implements Policy {
         var builder = factory.create(episode.policy(), episode.tools(), episode.maxActions()).counterpart(user);
         if (episodeModel != null) builder.model(episodeModel.forEpisode(episode, seed, builder.model()));
         var agent = builder.build();
-        var result = agent.start(RunIds.next(), first, null).await();
+        var result = agent.start(runId != null ? runId : RunIds.next(), first, null).await();
         return new Spend(result.usage(), result.costUsd(), result.runId());
     }
 }

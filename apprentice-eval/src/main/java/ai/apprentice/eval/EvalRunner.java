@@ -1,12 +1,9 @@
 package ai.apprentice.eval;
 
 import ai.apprentice.envs.Environment;
-import ai.apprentice.envs.ScriptedUser;
 import ai.apprentice.envs.UserSimulator;
 import ai.apprentice.json.Json;
-import ai.apprentice.runtime.Event;
 import ai.apprentice.store.RunStore;
-import java.time.Instant;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -14,26 +11,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Runs k trials of each chosen task, several at a time, and appends each finished trial to
- * {@code trials.jsonl} in the evaluation's folder, so an interrupted evaluation resumes where it stopped
- * (finished trials are read back, not run again). A trial that throws is recorded with reward 0 and the
- * error; the others go on.
+ * Runs k trials of each chosen task through a {@link TrialExecutor} (by default several at a time in this process) and
+ * appends each finished trial to {@code trials.jsonl} in the evaluation's folder, so an interrupted evaluation resumes
+ * where it stopped (finished trials are read back, not run again). A trial that throws is recorded with reward 0 and
+ * the error; the others go on.
  */
 public final class EvalRunner {
     private final Environment env;
     private final String split;
-    private final Policy policy;
-    private final Supplier<UserSimulator> users;
     private final Path folder;
-    private final RunStore store;
+    private final TrialExecutor executor;
 
     public EvalRunner(Environment env, String split, Policy policy, Supplier<UserSimulator> users, Path folder) {
         this(env, split, policy, users, folder, null);
@@ -41,12 +36,26 @@ public final class EvalRunner {
 
     /** With {@code store}, each trial's reward is also a {@code reward} event on the trial's run. */
     public EvalRunner(Environment env, String split, Policy policy, Supplier<UserSimulator> users, Path folder, RunStore store) {
+        this(env, split, folder, new LocalTrialExecutor(new TrialRunner(env, split, policy, users, store)));
+    }
+
+    /** Trials carried out by {@code executor} (workers of an engine, say); this runner keeps the record and resumes. */
+    public EvalRunner(Environment env, String split, Path folder, TrialExecutor executor) {
         this.env = env;
         this.split = split;
-        this.policy = policy;
-        this.users = users;
         this.folder = folder;
-        this.store = store;
+        this.executor = executor;
+    }
+
+    /** The trials of the evaluation that are not in {@code finished} (keys {@code taskId#trial}), in order. */
+    public List<TrialExecutor.Spec> remaining(List<Integer> tasks, int k, long seed, java.util.Set<String> finished) {
+        var out = new ArrayList<TrialExecutor.Spec>();
+        for (int task : tasks) {
+            for (int trial = 0; trial < k; trial++) {
+                if (!finished.contains(env.taskId(split, task) + "#" + trial)) out.add(new TrialExecutor.Spec(task, trial, TrialExecutor.seed(seed, task, trial)));
+            }
+        }
+        return out;
     }
 
     public List<TrialResult> run(List<Integer> tasks, int k, int concurrency, long seed, Consumer<TrialResult> progress)
@@ -59,72 +68,27 @@ public final class EvalRunner {
         var done = previous();
         var finished = new HashSet<String>();
         done.forEach(r -> finished.add(r.taskId() + "#" + r.trial()));
+        var todo = remaining(tasks, k, seed, finished);
+        // Where each trial stands in the evaluation, so that results come back in that order whatever order they finished in.
+        var order = new HashMap<String, Integer>();
+        for (var s : todo) order.put(env.taskId(split, s.task()) + "#" + s.trial(), order.size());
+        var fresh = new ArrayList<TrialResult>();
+        executor.execute(todo, concurrency, r -> {
+            synchronized (fresh) {
+                // An engine may hand a trial over twice (a retried delivery): it is recorded and counted once.
+                if (!finished.add(r.taskId() + "#" + r.trial())) return;
+                append(r);
+                fresh.add(r);
+                if (progress != null) progress.accept(r);
+            }
+        });
+        fresh.sort(Comparator.comparing(r -> order.getOrDefault(r.taskId() + "#" + r.trial(), Integer.MAX_VALUE)));
         var results = new ArrayList<>(done);
-        var permits = new Semaphore(Math.max(1, concurrency));
-        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            var futures = new ArrayList<java.util.concurrent.Future<TrialResult>>();
-            for (int task : tasks) {
-                for (int trial = 0; trial < k; trial++) {
-                    if (finished.contains(env.taskId(split, task) + "#" + trial)) continue;
-                    int t = task;
-                    int tr = trial;
-                    futures.add(pool.submit(() -> {
-                        permits.acquire();
-                        try {
-                            var r = trial(t, tr, seed * 1_000_003L + t * 131L + tr);
-                            append(r);
-                            if (progress != null) progress.accept(r);
-                            return r;
-                        } finally {
-                            permits.release();
-                        }
-                    }));
-                }
-            }
-            for (var f : futures) {
-                try {
-                    results.add(f.get());
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw new IllegalStateException("evaluation failed", e.getCause());
-                }
-            }
-        }
+        results.addAll(fresh);
         return results;
     }
 
-    private TrialResult trial(int task, int trial, long seed) {
-        long t0 = System.nanoTime();
-        var user = policy.needsUser() ? users.get() : new ScriptedUser(List.of("Hello, I need help with my request."));
-        var episode = env.start(split, task, seed, user);
-        try {
-            var spend = policy.play(episode, seed);
-            var scored = episode.reward();
-            // An explanation may quote what a check printed: it is redacted like the run store, since it goes to trial
-            // files, reports and a reflector's prompt.
-            var reward = new ai.apprentice.envs.Episode.Reward(scored.value(), redact(scored.explanation()));
-            if (store != null && spend.runId() != null) {
-                store.append(new Event.Reward(spend.runId(), Instant.now(), reward.value(), "environment", reward.explanation(),
-                        env.name() + ":" + episode.taskId()));
-            }
-            return new TrialResult(episode.taskId(), trial, reward.value(), reward.explanation(), episode.actions(),
-                    spend.usage().inputTokens(), spend.usage().outputTokens(), spend.costUsd(), (System.nanoTime() - t0) / 1_000_000,
-                    spend.runId(), null);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (RuntimeException e) {
-            return new TrialResult(episode.taskId(), trial, 0.0, redact("the trial failed: " + e.getMessage()), episode.actions(), 0, 0, 0,
-                    (System.nanoTime() - t0) / 1_000_000, null, redact(String.valueOf(e.getMessage())));
-        } finally {
-            episode.close();
-        }
-    }
-
-    private String redact(String text) {
-        return text == null ? null : store != null ? store.redact(text) : ai.apprentice.redact.Redactor.standard().redact(text);
-    }
-
-    private synchronized void append(TrialResult r) {
+    private void append(TrialResult r) {
         if (folder == null) return;
         try {
             Files.createDirectories(folder);

@@ -13,6 +13,14 @@ public interface Policy {
     /** Acts until the episode is done or the policy gives up. */
     Spend play(Episode episode, long seed) throws InterruptedException;
 
+    /**
+     * As {@link #play(Episode, long)}, a run the policy starts with id {@code runId} (null: a fresh one), so that an
+     * engine that runs trials elsewhere can name the trial's run by the trial. Policies that start no run ignore it.
+     */
+    default Spend play(Episode episode, long seed, String runId) throws InterruptedException {
+        return play(episode, seed);
+    }
+
     /** Whether episodes of this policy need a simulated user that talks (agents) or one that only stops (gold, random). */
     default boolean needsUser() {
         return false;
