@@ -30,9 +30,18 @@ import java.util.concurrent.TimeUnit;
 public final class Streaming {
     private Streaming() {}
 
+    /** One client per connect timeout, shared by every model of every run (see {@link #client}). */
+    private static final Map<Duration, HttpClient> CLIENTS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The HTTP client for model calls with this connect timeout, shared: each {@code HttpClient} has its own selector
+     * thread and connection pool, and one per run's session cost a thread per run and a fresh connection per run
+     * (docs/PERFORMANCE.md, Server). Sharing is safe because the client holds nothing per provider or session:
+     * base URLs, keys and headers are set on each request.
+     */
     public static HttpClient client(Duration connectTimeout) {
-        return HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        return CLIENTS.computeIfAbsent(connectTimeout, t -> HttpClient.newBuilder().connectTimeout(t)
+                .version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NORMAL).build());
     }
 
     public static HttpResponse<InputStream> post(HttpClient client, URI uri, Map<String, String> headers, String body,

@@ -57,6 +57,17 @@ public final class RunStore implements EventListener, AutoCloseable {
      * reward, feedback) at any time; then the numbered insert conflicts and the number is taken from the table.
      */
     private final java.util.Map<String, Long> nextSeqOfRun = new java.util.HashMap<>();
+    /**
+     * SQLite: read-only connections beside the writer's, so that reads ({@code get}, {@code list}, events) neither wait
+     * for the store's lock nor hold up the runs' commits (WAL lets readers go beside the one writer). At most
+     * {@link #READERS}, opened on first use; idle ones wait here.
+     */
+    private final java.util.concurrent.LinkedBlockingDeque<Connection> idleReaders = new java.util.concurrent.LinkedBlockingDeque<>();
+    private static final int READERS = 4;
+    private final java.util.concurrent.atomic.AtomicInteger openReaders = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean closed;
+    /** The reader connection the current thread is reading with, if any. */
+    private final ThreadLocal<Connection> reader = new ThreadLocal<>();
     /** Prepared statements: on SQLite for the store's life; on PostgreSQL for one unit of work (one borrowed connection). */
     private final java.util.Map<String, PreparedStatement> statements = new java.util.HashMap<>();
 
@@ -694,6 +705,8 @@ public final class RunStore implements EventListener, AutoCloseable {
     }
 
     private Connection conn() {
+        var r = reader.get();
+        if (r != null) return r;
         if (current != null) return current;
         if (fixed != null) return fixed;
         throw new IllegalStateException("the PostgreSQL run store has no connection outside a read or a write");
@@ -810,6 +823,8 @@ public final class RunStore implements EventListener, AutoCloseable {
     }
 
     <T> T read(SqlQuery<T> q) {
+        // inside a write (same thread) a read must see that write's own rows: it stays on the writer's connection
+        if (!lock.isHeldByCurrentThread() && reader.get() == null) return readAside(q);
         lock.lock();
         try {
             return unit(q);
@@ -820,8 +835,79 @@ public final class RunStore implements EventListener, AutoCloseable {
         }
     }
 
+    /**
+     * {@link #read} without the store's lock: on SQLite with a reader connection, on PostgreSQL with one of the pool's
+     * (for this read only), so that reads and the runs' commits do not queue behind each other.
+     */
+    private <T> T readAside(SqlQuery<T> q) {
+        Connection c;
+        try {
+            c = database != null ? database.connection() : borrowReader();
+        } catch (SQLException e) {
+            throw new StoreException("Cannot read " + where + ": " + (database != null ? database.explain(e) : e.getMessage()), e);
+        }
+        reader.set(c);
+        try {
+            return q.get();
+        } catch (SQLException e) {
+            throw new StoreException("Cannot read " + where + ": " + (database != null ? database.explain(e) : e.getMessage()), e);
+        } finally {
+            reader.remove();
+            if (database != null) closeQuietly(c); // back to the pool
+            else giveBack(c);
+        }
+    }
+
+    private Connection borrowReader() throws SQLException {
+        while (true) {
+            if (closed) throw new SQLException("the store is closed");
+            var c = idleReaders.pollFirst();
+            if (c != null) return c;
+            int n = openReaders.get();
+            if (n < READERS && openReaders.compareAndSet(n, n + 1)) {
+                try {
+                    var fresh = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+                    try (var st = fresh.createStatement()) {
+                        st.execute("PRAGMA busy_timeout = 10000");
+                        st.execute("PRAGMA query_only = 1");
+                    }
+                    return fresh;
+                } catch (SQLException | RuntimeException e) {
+                    openReaders.decrementAndGet();
+                    throw e;
+                }
+            }
+            try {
+                c = idleReaders.pollFirst(100, java.util.concurrent.TimeUnit.MILLISECONDS); // all busy: wait for one
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while waiting for a read connection", e);
+            }
+            if (c != null) return c;
+        }
+    }
+
+    private void giveBack(Connection c) {
+        if (!closed) {
+            idleReaders.addFirst(c);
+            if (!closed) return;
+            if (!idleReaders.remove(c)) return; // close() took it
+        }
+        closeQuietly(c);
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // closing a read-only connection: nothing to lose
+        }
+    }
+
     @Override
     public void close() {
+        closed = true;
+        for (var c = idleReaders.pollFirst(); c != null; c = idleReaders.pollFirst()) closeQuietly(c);
         lock.lock();
         try {
             if (!pending.isEmpty()) {

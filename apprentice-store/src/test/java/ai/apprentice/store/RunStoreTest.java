@@ -201,4 +201,38 @@ class RunStoreTest {
             assertThat(store.get("mine").orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
         }
     }
+    /** Reads go beside the writer (WAL readers on SQLite, pool connections on PostgreSQL): they never wait for a commit. */
+    @Test
+    void readsDoNotWaitForAWriteInProgressAndSeeOnlyWhatWasCommitted() throws Exception {
+        try (var store = place().open()) {
+            StoreWriterMain.writeRun(store, "r1", 2, true);
+            var inWrite = new java.util.concurrent.CountDownLatch(1);
+            var release = new java.util.concurrent.CountDownLatch(1);
+            var writer = Thread.ofVirtual().start(() -> store.write(() -> {
+                inWrite.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "hold the writer's lock"));
+            inWrite.await();
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                // with the lock held by the writer these would block until it is released, which happens only after them
+                var got = pool.submit(() -> store.get("r1").orElseThrow());
+                var events = pool.submit(() -> store.eventsAfter("r1", 0, 100));
+                var listed = pool.submit(() -> store.list(10));
+                assertThat(got.get(60, TimeUnit.SECONDS).id()).isEqualTo("r1");
+                assertThat(events.get(60, TimeUnit.SECONDS)).isNotEmpty();
+                assertThat(listed.get(60, TimeUnit.SECONDS)).extracting(RunRecord::id).containsExactly("r1");
+            } finally {
+                release.countDown();
+                writer.join();
+            }
+            // a read right after a commit sees it (the readers are not stale snapshots)
+            long before = store.eventsAfter("r1", 0, 100).size();
+            store.append(new Event.Feedback("r1", Instant.now(), "good", null, null, "me", null, null));
+            assertThat(store.eventsAfter("r1", 0, 100)).hasSize((int) before + 1);
+        }
+    }
 }
