@@ -59,7 +59,7 @@ class McpConformanceTest {
         var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         var client = java + " -cp " + System.getProperty("java.class.path") + " " + ConformanceClientMain.class.getName();
         var passed = new LinkedHashMap<String, Boolean>();
-        for (var scenario : List.of("initialize", "tools_call", "sse-retry")) {
+        for (var scenario : List.of("initialize", "tools_call", "sse-retry", "elicitation-sep1034-client-defaults")) {
             var command = new ArrayList<>(McpConformance.command());
             command.addAll(List.of("client", "--command", client, "--scenario", scenario));
             var log = tmp.resolve("client-" + scenario + ".log");
