@@ -190,7 +190,9 @@ public final class McpConnection implements AutoCloseable {
         String base = uri.getScheme() + "://" + uri.getAuthority();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/mcp" : uri.getRawPath();
         boolean ownAuthorization = config.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase("Authorization"));
+        // The SDK neither waits for retry: nor resumes a stream with Last-Event-ID: its HTTP client does (ResumingHttpClient).
         var builder = HttpClientStreamableHttpTransport.builder(base).endpoint(path).jsonMapper(mapper)
+                .clientBuilder(ResumingHttpClient.builder(java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)))
                 .httpRequestCustomizer((b, method, endpoint, body, context) -> {
                     config.headers().forEach(b::header);
                     if (oauth != null && !ownAuthorization) {

@@ -28,7 +28,10 @@ public final class ConformanceClientMain {
                 Thread.currentThread().interrupt();
             }
         };
-        try (var mcp = new McpClientManager(List.of(server), Duration.ofSeconds(20), List.of(), System.err::println, tokens, browser)) {
+        // Elicitation: the "person" says yes and presses Enter at every field, so each field takes its default (SEP-1034).
+        var answers = new java.util.concurrent.atomic.AtomicInteger();
+        McpElicitor elicitor = new TerminalElicitor(System.err::println, prompt -> answers.getAndIncrement() == 0 ? "y" : "");
+        try (var mcp = new McpClientManager(List.of(server), Duration.ofSeconds(20), List.of(), System.err::println, tokens, browser, elicitor)) {
             var tools = mcp.tools();
             if (!mcp.problems().isEmpty()) {
                 System.err.println(mcp.problems());
