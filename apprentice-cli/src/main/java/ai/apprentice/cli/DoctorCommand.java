@@ -6,10 +6,16 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "doctor", description = "Check this machine: Java, home directory, run store, sandbox, model.")
+@Command(name = "doctor", description = {"Check this machine: Java, home directory, run store, sandbox, model;",
+        "and the Temporal engine with --temporal-target (or TEMPORAL_ADDRESS)."})
 final class DoctorCommand implements Callable<Integer> {
     private final Cli cli;
     @Mixin AgentOptions options = new AgentOptions();
+    @picocli.CommandLine.Option(names = "--temporal-target", paramLabel = "HOST:PORT",
+            description = "Also check this Temporal frontend (default: $TEMPORAL_ADDRESS, else no engine check).") String temporalTarget;
+    @picocli.CommandLine.Option(names = "--namespace", paramLabel = "N", description = "Temporal namespace (default: $TEMPORAL_NAMESPACE, else default).") String namespace;
+    @picocli.CommandLine.Option(names = "--task-queue", paramLabel = "Q", description = "Task queue whose workers to count (default "
+            + ai.apprentice.temporal.eval.TemporalTarget.DEFAULT_TASK_QUEUE + ").") String taskQueue;
 
     DoctorCommand(Cli cli) {
         this.cli = cli;
@@ -30,6 +36,7 @@ final class DoctorCommand implements Callable<Integer> {
         line("home", homeOk, home + (homeOk ? "" : " is not writable (set APPRENTICE_HOME)"));
         if (!homeOk) problems++;
         problems += storeCheck(home);
+        problems += engineCheck();
         var sandbox = Sandbox.probe();
         line("sandbox", sandbox.available(), sandbox.reason());
         for (var check : sandbox.checks()) { // each property as observed inside a probe sandbox
@@ -58,6 +65,17 @@ final class DoctorCommand implements Callable<Integer> {
             problems++;
         }
         return problems == 0 ? 0 : 1;
+    }
+
+    /** The Temporal engine, when one is named: it answers, its namespace exists, workers poll the task queue. */
+    private int engineCheck() {
+        var target = temporalTarget != null ? temporalTarget : cli.env.get("TEMPORAL_ADDRESS");
+        if (target == null || target.isBlank()) return 0;
+        var ns = namespace != null ? namespace : cli.env.getOrDefault("TEMPORAL_NAMESPACE", ai.apprentice.temporal.eval.TemporalTarget.DEFAULT_NAMESPACE);
+        var queue = taskQueue != null ? taskQueue : ai.apprentice.temporal.eval.TemporalTarget.DEFAULT_TASK_QUEUE;
+        var report = ai.apprentice.temporal.EngineCheck.check(target.strip(), ns, java.util.List.of(queue));
+        line("engine", report.ok(), report.detail());
+        return report.ok() ? 0 : 1;
     }
 
     /**
