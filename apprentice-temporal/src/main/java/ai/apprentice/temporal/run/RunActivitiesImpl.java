@@ -42,6 +42,52 @@ public final class RunActivitiesImpl implements RunActivities {
         return new StepDriver(agents.agent(input, approver), agents.store());
     }
 
+    /** A part of the loop; it may block (a model call, a shell command) and is interrupted when the run is cancelled. */
+    private interface Part<T> {
+        T run() throws InterruptedException;
+    }
+
+    /**
+     * Runs a part on its own thread while this one heartbeats: a cancelled workflow's cancellation arrives with a
+     * heartbeat's answer, and then the part is interrupted (a model call or a shell command stops as it does in
+     * process) before the activity ends, so nothing of it is recorded after the run's end.
+     */
+    private static <T> T heartbeating(Part<T> part) {
+        var result = new java.util.concurrent.CompletableFuture<T>();
+        var thread = Thread.ofVirtual().name("run-part").start(() -> {
+            try {
+                result.complete(part.run());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        var context = Activity.getExecutionContext();
+        try {
+            while (true) {
+                try {
+                    return result.get(1, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    context.heartbeat(null);
+                }
+            }
+        } catch (io.temporal.client.ActivityCompletionException cancelled) {
+            thread.interrupt();
+            try {
+                thread.join();
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            throw cancelled;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw Activity.wrap(e.getCause());
+        } catch (InterruptedException e) {
+            thread.interrupt();
+            throw Activity.wrap(e);
+        }
+    }
+
     @Override
     public void begin(RunInput input) {
         driver(input, null).begin(input.runId(), input.task(), input.parentId());
@@ -49,33 +95,27 @@ public final class RunActivitiesImpl implements RunActivities {
 
     @Override
     public Reply model(RunInput input, int step) {
-        try {
+        return heartbeating(() -> {
             var reply = driver(input, null).model(input.runId(), step);
             return new Reply(reply.toolCalls(), RunOutcome.of(reply.ended()));
-        } catch (InterruptedException e) {
-            throw Activity.wrap(e);
-        }
+        });
     }
 
     @Override
     public ToolOutcome tool(RunInput input, int step, int index, Answer answer) {
-        try {
-            driver(input, answer).tool(input.runId(), step, index);
-            return new ToolOutcome(null);
-        } catch (NeedsApproval n) {
-            return new ToolOutcome(new Approval(Approval.id(step, index), step, index, n.tool, n.subject, n.arguments));
-        } catch (InterruptedException e) {
-            throw Activity.wrap(e);
-        }
+        return heartbeating(() -> {
+            try {
+                driver(input, answer).tool(input.runId(), step, index);
+                return new ToolOutcome(null);
+            } catch (NeedsApproval n) {
+                return new ToolOutcome(new Approval(Approval.id(step, index), step, index, n.tool, n.subject, n.arguments));
+            }
+        });
     }
 
     @Override
     public RunOutcome complete(RunInput input, int step) {
-        try {
-            return RunOutcome.of(driver(input, null).complete(input.runId(), step));
-        } catch (InterruptedException e) {
-            throw Activity.wrap(e);
-        }
+        return heartbeating(() -> RunOutcome.of(driver(input, null).complete(input.runId(), step)));
     }
 
     @Override

@@ -21,13 +21,17 @@ public final class RunWorkflowImpl implements RunWorkflow {
     private final RunActivities parts = Workflow.newActivityStub(RunActivities.class, ActivityOptions.newBuilder()
             // a model call or a tool may take long; a dead worker is noticed by the timeout, then the part is retried
             .setStartToCloseTimeout(Duration.ofMinutes(30))
+            // parts heartbeat every second: a worker that dies is noticed within seconds, and a cancellation reaches the part
+            .setHeartbeatTimeout(Duration.ofSeconds(5))
+            // a cancelled part is interrupted and has ended before the run is recorded as cancelled
+            .setCancellationType(io.temporal.activity.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
             .setRetryOptions(RetryOptions.newBuilder()
                     .setInitialInterval(Duration.ofSeconds(1))
                     .setBackoffCoefficient(2)
                     .setMaximumInterval(Duration.ofMinutes(1))
                     .setMaximumAttempts(10)
-                    // a mistake in the request or a run out of order: retrying cannot help
-                    .setDoNotRetry(IllegalArgumentException.class.getName(), IllegalStateException.class.getName())
+                    // a mistake in the request (a part that does not exist, feedback without a rating): retrying cannot help
+                    .setDoNotRetry(IllegalArgumentException.class.getName())
                     .build())
             .build());
 
@@ -55,13 +59,15 @@ public final class RunWorkflowImpl implements RunWorkflow {
                 var end = parts.complete(input, step);
                 if (end != null) return ended(end);
             }
-        } catch (CanceledFailure e) {
-            // Cancelled from outside: the run is recorded as cancelled (in a scope the cancellation does not reach), then
-            // the workflow ends as cancelled too.
-            state = "cancelled";
-            Workflow.newDetachedCancellationScope(() -> parts.stop(input, "cancelled", "cancelled", null)).run();
-            throw e;
-        } catch (ActivityFailure e) {
+        } catch (CanceledFailure | ActivityFailure e) {
+            var canceled = e instanceof CanceledFailure c ? c : e.getCause() instanceof CanceledFailure c ? c : null;
+            if (canceled != null) {
+                // Cancelled from outside (the part in flight was stopped): the run is recorded as cancelled, in a
+                // scope the cancellation does not reach, then the workflow ends as cancelled too.
+                state = "cancelled";
+                Workflow.newDetachedCancellationScope(() -> parts.stop(input, "cancelled", "cancelled", null)).run();
+                throw canceled;
+            }
             // A part failed past its retries (a store that stays down, a bug): the run fails, saying which part.
             state = "failed";
             var cause = e.getCause() == null ? e : e.getCause();
