@@ -114,15 +114,19 @@ public final class Agent {
 
     private RunHandle begin(String runId, List<Message> conversation, String task, String parentId, Spending spending,
                             EventListener... extraListeners) {
+        var opening = opening(runId, conversation, task, parentId);
+        var loop = new RunLoop(this, runId, parentId, task, opening.messages(), 0, spending, listeners(extraListeners));
+        return launch(runId, loop, opening);
+    }
+
+    /** The run_started event of a new run: the instructions (unless the conversation has its own), the conversation, the task. */
+    Event.RunStarted opening(String runId, List<Message> conversation, String task, String parentId) {
         var initial = new ArrayList<Message>();
         boolean hasSystem = conversation.stream().anyMatch(m -> m.role() == ai.apprentice.model.Role.SYSTEM);
         if (!hasSystem && instructions != null && !instructions.isBlank()) initial.add(Message.system(instructions));
         initial.addAll(conversation);
         initial.add(Message.user(task));
-        var loop = new RunLoop(this, runId, parentId, task, initial, 0, spending, listeners(extraListeners));
-        var opening = new Event.RunStarted(runId, Instant.now(), task, model.id(), parentId, workspace.toString(),
-                List.copyOf(initial));
-        return launch(runId, loop, opening);
+        return new Event.RunStarted(runId, Instant.now(), task, model.id(), parentId, workspace.toString(), List.copyOf(initial));
     }
 
     /**
@@ -150,7 +154,7 @@ public final class Agent {
         return new RunHandle(runId, loop, future);
     }
 
-    private List<EventListener> listeners(EventListener[] extra) {
+    List<EventListener> listeners(EventListener[] extra) {
         var all = new ArrayList<>(listeners);
         all.addAll(List.of(extra));
         return all;

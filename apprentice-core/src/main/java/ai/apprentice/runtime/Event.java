@@ -18,7 +18,9 @@ import java.util.List;
         @JsonSubTypes.Type(value = Event.ModelDelta.class, name = "model_delta"),
         @JsonSubTypes.Type(value = Event.ReasoningDelta.class, name = "reasoning_delta"),
         @JsonSubTypes.Type(value = Event.ModelRetry.class, name = "model_retry"),
+        @JsonSubTypes.Type(value = Event.ModelReply.class, name = "model_reply"),
         @JsonSubTypes.Type(value = Event.ToolCallEvent.class, name = "tool_call"),
+        @JsonSubTypes.Type(value = Event.ToolRerun.class, name = "tool_rerun"),
         @JsonSubTypes.Type(value = Event.ToolResultEvent.class, name = "tool_result"),
         @JsonSubTypes.Type(value = Event.ToolOutputDelta.class, name = "tool_output_delta"),
         @JsonSubTypes.Type(value = Event.PermissionDecision.class, name = "permission"),
@@ -89,6 +91,20 @@ public sealed interface Event {
             this(runId, at, step, attempt, waitMs, reason, 0);
         }
     }
+
+    /**
+     * The model's reply of a step, as it goes into the history (tool calls with their ids), stored as soon as the call
+     * returned: a step carried out in parts (a durable engine's activities) reads it back instead of calling again.
+     */
+    @EventType("model_reply")
+    record ModelReply(String runId, Instant at, int step, Message message) implements Event {}
+
+    /**
+     * A tool call that had started before its worker stopped, and whose result was never stored, is run again:
+     * {@code effect} is the tool's (at_least_once: its effect may now have happened twice).
+     */
+    @EventType("tool_rerun")
+    record ToolRerun(String runId, Instant at, int step, String callId, String name, String effect) implements Event {}
 
     @EventType("tool_call")
     record ToolCallEvent(String runId, Instant at, int step, ToolCall call) implements Event {}

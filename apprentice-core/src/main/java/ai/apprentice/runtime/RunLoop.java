@@ -9,6 +9,7 @@ import ai.apprentice.model.ToolCall;
 import ai.apprentice.model.Usage;
 import ai.apprentice.tool.ToolContext;
 import ai.apprentice.tool.ToolExecutor;
+import ai.apprentice.tool.ToolGate;
 import ai.apprentice.tool.ToolResult;
 import java.time.Duration;
 import java.time.Instant;
@@ -122,52 +123,78 @@ final class RunLoop {
     private String lastAnswer = "";
 
     private RunResult loop() throws InterruptedException {
-        var budget = agent.budget();
         while (true) {
             if (stop.get() != null) return stopped();
-            if (budget.maxSteps() > 0 && step >= budget.maxSteps()) {
-                return finish(RunStatus.FAILED, "max_steps", null,
-                        "Step budget exhausted: " + budget.maxSteps() + " steps without a final answer");
-            }
+            var over = stepBudgetOver();
+            if (over != null) return over;
             step++;
-            compactIfNeeded();
-            ChatResponse response = callModel();
-            var reply = response.message();
-            var added = new ArrayList<Message>();
-            added.add(reply);
-            boolean empty = !reply.hasToolCalls() && reply.text().isBlank();
-            emptyReplies = empty ? emptyReplies + 1 : 0;
-            if (!reply.hasToolCalls()) {
-                if (empty) {
-                    added.add(Message.user(EMPTY_ANSWER_NUDGE));
-                    completeStep(added);
-                    // A model that keeps saying nothing would otherwise burn the whole step budget.
-                    if (emptyReplies >= agent.maxEmptyReplies()) {
-                        return finish(RunStatus.FAILED, "empty_replies", null, "The model gave " + emptyReplies
-                                + " empty replies in a row (no text and no tool calls); the run was stopped");
-                    }
-                } else {
-                    // With a counterpart (a simulated user) the answer goes to it, and its reply continues the run.
-                    var next = agent.counterpart() == null || agent.counterpart().over() ? null : agent.counterpart().reply(reply.text());
-                    if (next == null) {
-                        completeStep(added);
-                        return finish(RunStatus.SUCCEEDED, "completed", reply.text(), null);
-                    }
-                    added.add(Message.user(next));
-                    completeStep(added);
-                    lastAnswer = reply.text();
+            var reply = modelPart();
+            var results = reply.hasToolCalls() ? runTools(reply.toolCalls()) : List.<Message>of();
+            var end = completePart(reply, results, false);
+            if (end != null) return end;
+        }
+    }
+
+    // ---- the parts of a step: this loop calls them in a row; a StepDriver calls each on a loop rebuilt from the store ----
+
+    /** The run ends when the step budget is spent before a final answer; null while steps remain. */
+    RunResult stepBudgetOver() {
+        var budget = agent.budget();
+        if (budget.maxSteps() > 0 && step >= budget.maxSteps()) {
+            return finish(RunStatus.FAILED, "max_steps", null,
+                    "Step budget exhausted: " + budget.maxSteps() + " steps without a final answer");
+        }
+        return null;
+    }
+
+    /** The model call of the current step, after compaction if needed; the reply is recorded as model_reply. */
+    Message modelPart() throws InterruptedException {
+        compactIfNeeded();
+        var reply = callModel().message();
+        emit(new Event.ModelReply(runId, Instant.now(), step, reply));
+        return reply;
+    }
+
+    /**
+     * Completes the current step with the reply and its tool results, and decides whether the run goes on (null) or
+     * ends (its result). {@code recorded}: step_completed is already stored (a repeated part), only the decision is left.
+     */
+    RunResult completePart(Message reply, List<Message> toolResults, boolean recorded) throws InterruptedException {
+        var added = new ArrayList<Message>();
+        added.add(reply);
+        boolean empty = !reply.hasToolCalls() && reply.text().isBlank();
+        if (!recorded) emptyReplies = empty ? emptyReplies + 1 : 0;
+        if (!reply.hasToolCalls()) {
+            if (empty) {
+                added.add(Message.user(EMPTY_ANSWER_NUDGE));
+                if (!recorded) completeStep(added);
+                // A model that keeps saying nothing would otherwise burn the whole step budget.
+                if (emptyReplies >= agent.maxEmptyReplies()) {
+                    return finish(RunStatus.FAILED, "empty_replies", null, "The model gave " + emptyReplies
+                            + " empty replies in a row (no text and no tool calls); the run was stopped");
                 }
             } else {
-                added.addAll(runTools(reply.toolCalls()));
-                completeStep(added);
-                if (agent.counterpart() != null && agent.counterpart().over()) {
-                    return finish(RunStatus.SUCCEEDED, "completed", lastAnswer, null); // the environment ended the conversation
+                // With a counterpart (a simulated user) the answer goes to it, and its reply continues the run.
+                var next = agent.counterpart() == null || agent.counterpart().over() ? null : agent.counterpart().reply(reply.text());
+                if (next == null) {
+                    if (!recorded) completeStep(added);
+                    return finish(RunStatus.SUCCEEDED, "completed", reply.text(), null);
                 }
+                added.add(Message.user(next));
+                if (!recorded) completeStep(added);
+                lastAnswer = reply.text();
             }
-            // The totals include this step's children; an ancestor's limit stops this run too.
-            var exhausted = spending.exhausted();
-            if (exhausted != null) return finish(RunStatus.FAILED, exhausted.stopReason(), null, exhausted.message());
+        } else {
+            added.addAll(toolResults);
+            if (!recorded) completeStep(added);
+            if (agent.counterpart() != null && agent.counterpart().over()) {
+                return finish(RunStatus.SUCCEEDED, "completed", lastAnswer, null); // the environment ended the conversation
+            }
         }
+        // The totals include this step's children; an ancestor's limit stops this run too.
+        var exhausted = spending.exhausted();
+        if (exhausted != null) return finish(RunStatus.FAILED, exhausted.stopReason(), null, exhausted.message());
+        return null;
     }
 
     /** Shrinks the history before it outgrows the context window (see {@link Compactor}). */
@@ -356,6 +383,60 @@ final class RunLoop {
         return messages;
     }
 
+    /**
+     * One tool call of the current step as its own part (a durable engine's activity). The gate is asked before
+     * anything is recorded, so a call waiting for a person leaves no trace; then tool_call and the decision are
+     * recorded and made durable by {@code durable} before the tool runs: a repeat of the part that finds tool_call
+     * stored without a result knows the call had started. {@code rerun} is that repeat, handled by the tool's effect:
+     * read-only and idempotent tools run again as they are, at-least-once ones run again with a tool_rerun event, and
+     * a tool that must not run twice goes to the gate's {@link ToolGate#recheck} (a person) first.
+     */
+    void toolPart(ToolCall call, int index, int callsInReply, boolean rerun, Runnable durable) throws InterruptedException {
+        var context = withProgress(new ToolContext(runId, step, agent.workspace(), agent.budget().maxSteps(), spending), call);
+        var tools = agent.tools();
+        int cap = Math.min(callsInReply, agent.maxToolCallsPerReply());
+        long t0 = System.nanoTime();
+        ToolResult result;
+        if (index >= cap) {
+            if (!rerun) emit(new Event.ToolCallEvent(runId, Instant.now(), step, call));
+            result = ToolResult.error("Not run: at most " + cap + " tool calls of one reply are run, and this reply had "
+                    + callsInReply + ". Ask for fewer at a time.");
+        } else {
+            var effect = tools.effect(call);
+            // A repeat of a call that was allowed already is not asked about again, except one that must not run twice.
+            ToolGate gate = !rerun ? agent.gate()
+                    : effect == ai.apprentice.tool.Tool.Effect.NOT_TWICE ? (c, a, ctx) -> agent.gate().recheck(c, a, ctx)
+                    : ToolGate.ALLOW_ALL;
+            var decisions = new ArrayList<ToolGate.Decision>();
+            var prepared = tools.prepare(call, context, gate, decisions::add);
+            if (!rerun) emit(new Event.ToolCallEvent(runId, Instant.now(), step, call));
+            if (rerun && effect == ai.apprentice.tool.Tool.Effect.AT_LEAST_ONCE) {
+                emit(new Event.ToolRerun(runId, Instant.now(), step, call.id(), call.name(), effect.name().toLowerCase(java.util.Locale.ROOT)));
+            }
+            for (var d : decisions) {
+                emit(new Event.PermissionDecision(runId, Instant.now(), step, call.id(), call.name(), d.allowed(), d.decidedBy(), d.reason()));
+            }
+            durable.run();
+            result = tools.run(prepared, context);
+        }
+        emit(new Event.ToolResultEvent(runId, Instant.now(), step, call.id(), call.name(), result.content(), result.error(),
+                (System.nanoTime() - t0) / 1_000_000));
+        for (var hook : agent.hooks()) {
+            try {
+                hook.afterToolCall(turn, call, result);
+            } catch (RuntimeException e) {
+                hookFailed(hook, "afterToolCall", e);
+            }
+        }
+    }
+
+    /** Sets where a loop rebuilt from stored events stands: the step it works on and the empty replies before it. */
+    RunLoop at(int step, int emptyReplies) {
+        this.step = step;
+        this.emptyReplies = emptyReplies;
+        return this;
+    }
+
     /** Validates a call and asks the gate, emitting the decision (on the calling thread: the run's). */
     private ToolExecutor.Prepared prepare(ToolCall call, ToolContext context) throws InterruptedException {
         return agent.tools().prepare(call, context, agent.gate(), d -> emit(new Event.PermissionDecision(runId,
@@ -380,7 +461,7 @@ final class RunLoop {
         return finish(RunStatus.CANCELLED, "cancelled", null, null);
     }
 
-    private RunResult finish(RunStatus status, String reason, String answer, String error) {
+    RunResult finish(RunStatus status, String reason, String answer, String error) {
         int completed = completedSteps;
         if (error != null && status != RunStatus.SUCCEEDED && !"model_error".equals(reason)
                 && !"internal_error".equals(reason)) {
@@ -411,7 +492,7 @@ final class RunLoop {
         return context.withProgress(text -> emit(new Event.ToolOutputDelta(runId, Instant.now(), step, call.id(), text)));
     }
 
-    private void emit(Event event) {
+    void emit(Event event) {
         if (event instanceof Event.StepCompleted c) completedSteps = c.step();
         for (var l : listeners) l.onEvent(event);
     }

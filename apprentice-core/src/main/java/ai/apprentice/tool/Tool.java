@@ -20,6 +20,26 @@ public interface Tool {
 
     ToolResult execute(JsonNode arguments, ToolContext context) throws Exception;
 
+    /**
+     * What running a call twice does, which a durable engine needs when a worker dies after a call started and before
+     * its result was stored: whether it may simply run again, runs again knowingly, or must ask a person first.
+     */
+    enum Effect {
+        /** Changes nothing: running it again is harmless. */
+        READ_ONLY,
+        /** Changes something, but a second run with the same arguments changes nothing more (a write of the same content). */
+        IDEMPOTENT,
+        /** May repeat its effect when run again (a shell command); it is run again, and the run's events say so. */
+        AT_LEAST_ONCE,
+        /** Must not run twice (a payment, a message sent): after a crash a person is asked before it runs again. */
+        NOT_TWICE
+    }
+
+    /** This tool's {@link Effect}; unknown tools are taken to be at-least-once. */
+    default Effect effect() {
+        return Effect.AT_LEAST_ONCE;
+    }
+
     /** Whether this tool may run at the same time as other calls of the same step. */
     default boolean parallelSafe() {
         return true;

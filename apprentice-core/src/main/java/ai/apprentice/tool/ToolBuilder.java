@@ -18,6 +18,7 @@ public final class ToolBuilder {
     private String description = "";
     private final ObjectNode schema = Json.object();
     private boolean parallelSafe = true;
+    private Tool.Effect effect = Tool.Effect.AT_LEAST_ONCE;
 
     ToolBuilder(String name) {
         this.name = Tools.checkName(name);
@@ -61,16 +62,24 @@ public final class ToolBuilder {
         return this;
     }
 
+    /** What running a call twice does (see {@link Tool.Effect}); at-least-once unless said. */
+    public ToolBuilder effect(Tool.Effect effect) {
+        this.effect = Objects.requireNonNull(effect);
+        return this;
+    }
+
     public Tool execute(ToolFunction function) {
         Objects.requireNonNull(function);
         var params = schema.deepCopy();
         var desc = description;
         var parallel = parallelSafe;
+        var effectOf = effect;
         return new Tool() {
             @Override public String name() { return name; }
             @Override public String description() { return desc; }
             @Override public JsonNode parameters() { return params; }
             @Override public boolean parallelSafe() { return parallel; }
+            @Override public Effect effect() { return effectOf; }
 
             @Override
             public ToolResult execute(JsonNode arguments, ToolContext context) throws Exception {

@@ -63,6 +63,13 @@ public final class ToolExecutor {
         return t == null || t.parallelSafe();
     }
 
+    /** The effect of the tool a call names (through aliases); unknown tools count as at-least-once. */
+    public Tool.Effect effect(ToolCall call) {
+        var alias = aliases.get(call.name());
+        var t = tools.get(alias != null ? alias.target() : call.name());
+        return t == null ? Tool.Effect.AT_LEAST_ONCE : t.effect();
+    }
+
     /** Runs one call with no gate. Never throws except on interruption. */
     public ToolResult execute(ToolCall call, ToolContext context) throws InterruptedException {
         return execute(call, context, ToolGate.ALLOW_ALL, d -> { });

@@ -25,4 +25,13 @@ public interface ToolGate {
 
     /** Returns a decision, or null when this gate has nothing to say (allowed, not recorded). */
     Decision check(ToolCall call, JsonNode arguments, ToolContext context) throws InterruptedException;
+
+    /**
+     * Whether a call of a tool that must not run twice may run again: it started before a crash and its result was
+     * never stored, so it may or may not have had its effect. A gate that can ask a person does so; this default,
+     * with nobody to ask, refuses.
+     */
+    default Decision recheck(ToolCall call, JsonNode arguments, ToolContext context) throws InterruptedException {
+        return Decision.deny("not_twice", call.name() + " started before a crash and must not run twice; nobody can be asked here");
+    }
 }

@@ -50,7 +50,7 @@ class AgentLoopTest {
         assertThat(result.status()).isEqualTo(RunStatus.SUCCEEDED);
         assertThat(result.answer()).isEqualTo("Four.");
         assertThat(result.steps()).isEqualTo(1);
-        assertThat(types()).containsExactly("run_started", "usage", "step_completed", "run_finished");
+        assertThat(types()).containsExactly("run_started", "usage", "model_reply", "step_completed", "run_finished");
         assertThat(events).filteredOn(e -> e instanceof Event.ModelDelta).isNotEmpty();
     }
 

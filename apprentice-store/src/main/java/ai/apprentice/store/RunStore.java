@@ -24,7 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * serialise them; on PostgreSQL writers of different runs go side by side, and the events of one run are numbered
  * under a lock on the run's row, so that the numbers stay unique and without gaps whoever writes.
  */
-public final class RunStore implements EventListener, AutoCloseable {
+public final class RunStore implements EventListener, ai.apprentice.runtime.RunLog, AutoCloseable {
     private static final long PID = ProcessHandle.current().pid();
     /** Fixed-width UTC timestamps, so that text order is time order (Instant.toString drops trailing zeros). */
     private static final java.time.format.DateTimeFormatter TIME =
@@ -187,6 +187,25 @@ public final class RunStore implements EventListener, AutoCloseable {
             write(() -> {
                 for (var e : batch) insert(e);
             }, "record a " + event.type() + " event of run " + event.runId());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Commits the events held back for steps in flight now, in one transaction: a run driven in parts (a durable
+     * engine's activities) makes each part's events durable before the part returns.
+     */
+    @Override
+    public void flush() {
+        lock.lock();
+        try {
+            if (pending.isEmpty()) return;
+            var batch = new ArrayList<>(pending);
+            pending.clear();
+            write(() -> {
+                for (var e : batch) insert(e);
+            }, "record " + batch.size() + " events of a step in flight");
         } finally {
             lock.unlock();
         }

@@ -74,6 +74,7 @@ public final class FetchTool {
                 .schema(Json.tree("""
                         {"type":"object","properties":{"url":{"type":"string","description":"http or https URL"}},
                          "required":["url"],"additionalProperties":false}"""))
+                .effect(ai.apprentice.tool.Tool.Effect.READ_ONLY) // a GET
                 .execute((args, ctx) -> fetch(args.get("url").asText()));
     }
 

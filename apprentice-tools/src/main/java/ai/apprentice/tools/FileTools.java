@@ -59,6 +59,7 @@ public final class FileTools {
                           "offset":{"type":"integer","minimum":1,"description":"first line to show (1-based)"},
                           "limit":{"type":"integer","minimum":1,"description":"how many lines to show"}},
                          "required":["path"],"additionalProperties":false}"""))
+                .effect(Tool.Effect.READ_ONLY)
                 .execute((args, ctx) -> read(args.get("path").asText(), args.path("offset").asInt(1),
                         args.path("limit").asInt(DEFAULT_READ_LINES)));
     }
@@ -131,6 +132,7 @@ public final class FileTools {
                           "path":{"type":"string","description":"file path, relative to the workspace"},
                           "content":{"type":"string","description":"the complete new content"}},
                          "required":["path","content"],"additionalProperties":false}"""))
+                .effect(Tool.Effect.IDEMPOTENT) // the same content again changes nothing (see write)
                 .sequential()
                 .execute((args, ctx) -> write(args.get("path").asText(), args.get("content").asText()));
     }
@@ -142,9 +144,20 @@ public final class FileTools {
             if (attrs != null && attrs.isDirectory()) throw new ToolException("'" + given + "' is a directory");
             if (attrs != null && !attrs.isRegularFile()) throw new ToolException("'" + given + "' is not a regular file");
             var bytes = content.getBytes(StandardCharsets.UTF_8);
+            // The same content again is left as it is (no new inode, no new mtime): a write repeated after a crash is a no-op.
+            if (attrs != null && attrs.size() == bytes.length && sameContent(h, bytes)) {
+                return "Unchanged " + workspace.display(file) + " (it already has this content: " + bytes.length + " bytes, "
+                        + content.lines().count() + " lines)";
+            }
             h.write(bytes);
             return (attrs != null ? "Overwrote " : "Created ") + workspace.display(file) + " (" + bytes.length + " bytes, "
                     + content.lines().count() + " lines)";
+        }
+    }
+
+    private static boolean sameContent(Workspace.Handle h, byte[] bytes) throws IOException {
+        try (var in = java.nio.channels.Channels.newInputStream(h.openRead())) {
+            return java.util.Arrays.equals(in.readNBytes(bytes.length + 1), bytes);
         }
     }
 
@@ -267,6 +280,7 @@ public final class FileTools {
                           "pattern":{"type":"string","description":"glob, matched against paths relative to path"},
                           "path":{"type":"string","description":"directory to search in (default: the workspace)"}},
                          "required":["pattern"],"additionalProperties":false}"""))
+                .effect(Tool.Effect.READ_ONLY)
                 .execute((args, ctx) -> list(args.get("pattern").asText(), args.path("path").asText(".")));
     }
 
@@ -302,6 +316,7 @@ public final class FileTools {
                           "path":{"type":"string","description":"directory or file to search (default: the workspace)"},
                           "glob":{"type":"string","description":"only files whose path matches this glob, e.g. *.java"}},
                          "required":["pattern"],"additionalProperties":false}"""))
+                .effect(Tool.Effect.READ_ONLY)
                 .execute((args, ctx) -> search(args.get("pattern").asText(), args.path("path").asText("."),
                         args.has("glob") ? args.get("glob").asText() : null));
     }

@@ -177,6 +177,21 @@ public final class PolicyGate implements ToolGate {
         return decision;
     }
 
+    /**
+     * A call of a tool that must not run twice started before a crash and its result was never stored: in ask mode the
+     * person is asked again (an "always" answer does not cover this); otherwise nobody is there to ask, and it is refused.
+     */
+    @Override
+    public Decision recheck(ToolCall call, JsonNode args, ToolContext context) throws InterruptedException {
+        String why = call.name() + " started before a crash and its result was never stored; it must not run twice";
+        if (mode != ApprovalMode.ASK) return Decision.deny("not_twice", why + ", and in " + mode.name().toLowerCase(java.util.Locale.ROOT)
+                + " mode nobody is asked");
+        var verdict = approver.decide(call.name(), "again after a crash: " + subject(call.name(), args), args.toString());
+        var who = verdict.by() == null || verdict.by().isBlank() ? "user" : "user " + verdict.by().strip();
+        return verdict.answer() == Approver.Answer.DENY ? Decision.deny(who, why + "; the user declined to run it again")
+                : Decision.allow(who + " (once, again after a crash)", null);
+    }
+
     private Decision decide(String tool, JsonNode args, Path root, String runId) throws InterruptedException {
         String subject = subject(tool, args);
         var parts = parts(tool, subject, root);

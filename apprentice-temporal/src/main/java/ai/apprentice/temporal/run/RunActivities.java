@@ -1,0 +1,31 @@
+package ai.apprentice.temporal.run;
+
+import io.temporal.activity.ActivityInterface;
+
+/**
+ * The parts of a run's loop, each an activity carried out by {@code StepDriver} on whichever worker takes it. Every
+ * activity is idempotent (the run store says what was done already), so Temporal may retry any of them; its key is
+ * the run id, the step and the call's index. Only counts, ids and outcomes cross into the workflow's history.
+ */
+@ActivityInterface
+public interface RunActivities {
+    /** What a model activity found: the reply's number of tool calls, or how the run ended. */
+    record Reply(int toolCalls, RunOutcome ended) {}
+
+    /** A tool activity's outcome: done (its result is stored), or an approval the workflow must wait for. */
+    record ToolOutcome(Approval waitingFor) {}
+
+    void begin(RunInput input);
+
+    Reply model(RunInput input, int step);
+
+    ToolOutcome tool(RunInput input, int step, int index, Answer answer);
+
+    /** Null while the run goes on, else how it ended. */
+    RunOutcome complete(RunInput input, int step);
+
+    /** Ends the run from outside (cancelled, failed) unless it has ended; returns how it ended. */
+    RunOutcome stop(RunInput input, String status, String reason, String error);
+
+    void feedback(String runId, String rating, String note, String author);
+}

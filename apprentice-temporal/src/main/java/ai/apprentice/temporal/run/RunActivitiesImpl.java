@@ -1,0 +1,131 @@
+package ai.apprentice.temporal.run;
+
+import ai.apprentice.runtime.Event;
+import ai.apprentice.runtime.RunStatus;
+import ai.apprentice.runtime.StepDriver;
+import ai.apprentice.tools.PolicyGate;
+import io.temporal.activity.Activity;
+
+/** The activities of run workflows: each builds the run's agent and carries out one part with a {@link StepDriver}. */
+public final class RunActivitiesImpl implements RunActivities {
+    /** Thrown by the approver when a call needs a person and the workflow has no answer yet: nothing was recorded. */
+    private static final class NeedsApproval extends RuntimeException {
+        final String tool, subject, arguments;
+
+        NeedsApproval(String tool, String subject, String arguments) {
+            super("waiting for a person's approval of " + tool, null, false, false);
+            this.tool = tool;
+            this.subject = subject;
+            this.arguments = arguments;
+        }
+    }
+
+    private final RunAgents agents;
+
+    public RunActivitiesImpl(RunAgents agents) {
+        this.agents = agents;
+    }
+
+    private StepDriver driver(RunInput input, Answer answer) {
+        PolicyGate.Approver approver = new PolicyGate.Approver() {
+            @Override
+            public Answer ask(String tool, String subject, String arguments) {
+                throw new NeedsApproval(tool, subject, arguments);
+            }
+
+            @Override
+            public Verdict decide(String tool, String subject, String arguments) {
+                if (answer == null) throw new NeedsApproval(tool, subject, arguments);
+                return new Verdict(answer.allow() ? Answer.ONCE : Answer.DENY, answer.reason(), answer.by());
+            }
+        };
+        return new StepDriver(agents.agent(input, approver), agents.store());
+    }
+
+    /** A part of the loop; it may block (a model call, a shell command) and is interrupted when the run is cancelled. */
+    private interface Part<T> {
+        T run() throws InterruptedException;
+    }
+
+    /**
+     * Runs a part on its own thread while this one heartbeats: a cancelled workflow's cancellation arrives with a
+     * heartbeat's answer, and then the part is interrupted (a model call or a shell command stops as it does in
+     * process) before the activity ends, so nothing of it is recorded after the run's end.
+     */
+    private static <T> T heartbeating(Part<T> part) {
+        var result = new java.util.concurrent.CompletableFuture<T>();
+        var thread = Thread.ofVirtual().name("run-part").start(() -> {
+            try {
+                result.complete(part.run());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        var context = Activity.getExecutionContext();
+        try {
+            while (true) {
+                try {
+                    return result.get(1, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    context.heartbeat(null);
+                }
+            }
+        } catch (io.temporal.client.ActivityCompletionException cancelled) {
+            thread.interrupt();
+            try {
+                thread.join();
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            throw cancelled;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw Activity.wrap(e.getCause());
+        } catch (InterruptedException e) {
+            thread.interrupt();
+            throw Activity.wrap(e);
+        }
+    }
+
+    @Override
+    public void begin(RunInput input) {
+        driver(input, null).begin(input.runId(), input.task(), input.parentId());
+    }
+
+    @Override
+    public Reply model(RunInput input, int step) {
+        return heartbeating(() -> {
+            var reply = driver(input, null).model(input.runId(), step);
+            return new Reply(reply.toolCalls(), RunOutcome.of(reply.ended()));
+        });
+    }
+
+    @Override
+    public ToolOutcome tool(RunInput input, int step, int index, Answer answer) {
+        return heartbeating(() -> {
+            try {
+                driver(input, answer).tool(input.runId(), step, index);
+                return new ToolOutcome(null);
+            } catch (NeedsApproval n) {
+                return new ToolOutcome(new Approval(Approval.id(step, index), step, index, n.tool, n.subject, n.arguments));
+            }
+        });
+    }
+
+    @Override
+    public RunOutcome complete(RunInput input, int step) {
+        return heartbeating(() -> RunOutcome.of(driver(input, null).complete(input.runId(), step)));
+    }
+
+    @Override
+    public RunOutcome stop(RunInput input, String status, String reason, String error) {
+        return RunOutcome.of(driver(input, null).stop(input.runId(), RunStatus.parse(status), reason, error));
+    }
+
+    @Override
+    public void feedback(String runId, String rating, String note, String author) {
+        agents.store().append(Event.Feedback.of(runId, rating, null, note, author));
+    }
+
+}

@@ -1,0 +1,390 @@
+package ai.apprentice.temporal.run;
+
+import static ai.apprentice.model.scripted.ScriptedModel.toolTurn;
+import static ai.apprentice.model.scripted.ScriptedModel.turn;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.apprentice.json.Json;
+import ai.apprentice.model.scripted.ScriptedModel;
+import ai.apprentice.runtime.Agent;
+import ai.apprentice.runtime.Event;
+import ai.apprentice.runtime.EventListener;
+import ai.apprentice.store.RunStore;
+import ai.apprentice.tool.Tool;
+import ai.apprentice.tool.Tools;
+import ai.apprentice.tools.ApprovalMode;
+import ai.apprentice.tools.FileTools;
+import ai.apprentice.tools.PermissionRules;
+import ai.apprentice.tools.PolicyGate;
+import ai.apprentice.tools.ShellTool;
+import ai.apprentice.tools.Workspace;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.testing.TestWorkflowEnvironment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs as workflows on Temporal's in-process test server, with a real run store (SQLite), real tools and the
+ * scripted model; the same agents carry out the same scripts in process for comparison.
+ */
+@Timeout(180)
+class RunWorkflowTest {
+    @TempDir Path dir;
+    private TestWorkflowEnvironment env;
+    private RunStore store;
+
+    @BeforeEach
+    void start() {
+        store = RunStore.open(dir.resolve("runs.db"));
+        env = TestWorkflowEnvironment.newInstance();
+    }
+
+    @AfterEach
+    void stop() {
+        env.close();
+        store.close();
+    }
+
+    /** The hands a scripted agent gets here: write_file (idempotent) and run_shell (at-least-once) in the run's workspace. */
+    static List<Tool> hands(Path workspace) {
+        var ws = new Workspace(workspace);
+        return List.of(new FileTools(ws).writeFile(), new ShellTool(ws, ShellTool.Settings.defaults()).tool());
+    }
+
+    /** Agents from a script, storing into this test's run store; {@code before} listens ahead of the store. */
+    private RunAgents agents(Function<Agent.Builder, Agent.Builder> more, EventListener before, JsonNode... turns) {
+        var model = ScriptedModel.of(turns);
+        return new RunAgents() {
+            @Override public Agent agent(RunInput run, PolicyGate.Approver approver) {
+                var ws = Path.of(run.workspace());
+                var b = Agent.builder().model(model).workspace(ws).tools(hands(ws))
+                        .gate(new PolicyGate(PermissionRules.of(List.of(), List.of(), List.of()), ApprovalMode.ALL, approver, false, ws));
+                if (before != null) b.listener(before);
+                return more.apply(b.listener(store)).build();
+            }
+
+            @Override public RunStore store() {
+                return store;
+            }
+        };
+    }
+
+    private RunAgents agents(JsonNode... turns) {
+        return agents(b -> b, null, turns);
+    }
+
+    private Path workspace(String name) throws Exception {
+        return Files.createDirectories(dir.resolve(name));
+    }
+
+    private RunInput input(String runId, String task, Path workspace) {
+        return new RunInput(runId, task, workspace.toString(), Map.of(), null, 1, RunInput.DEFAULT_STEPS_PER_EXECUTION);
+    }
+
+    private RunWorkflow workflow(RunAgents agents, String runId) {
+        var worker = env.newWorker(RunWorkers.TASK_QUEUE);
+        RunWorkers.register(worker, agents);
+        env.start();
+        return env.getWorkflowClient().newWorkflowStub(RunWorkflow.class, WorkflowOptions.newBuilder()
+                .setTaskQueue(RunWorkers.TASK_QUEUE).setWorkflowId(RunInput.workflowId(runId)).build());
+    }
+
+    private RunOutcome run(RunAgents agents, RunInput input) {
+        try {
+            return workflow(agents, input.runId()).run(input);
+        } catch (RuntimeException e) {
+            System.err.println("workflow failed: " + e);
+            for (var ev : store.events(input.runId())) System.err.println("  " + ev);
+            throw e;
+        }
+    }
+
+    /** An event without what differs between two runs of one script: ids, times, durations, the workspace. */
+    static JsonNode comparable(Event e) {
+        var tree = (ObjectNode) Json.MAPPER.valueToTree(e);
+        tree.remove(List.of("run_id", "at", "duration_ms", "workspace"));
+        return tree;
+    }
+
+    private List<Event> events(String runId) {
+        return store.events(runId);
+    }
+
+    private static List<String> types(List<Event> events) {
+        return events.stream().map(Event::type).toList();
+    }
+
+    private static JsonNode[] script() {
+        return new JsonNode[] {
+                toolTurn("Writing.", "write_file", "{\"path\":\"notes.txt\",\"content\":\"hello\\n\"}"),
+                toolTurn("Logging.", "run_shell", "{\"command\":\"echo ran >> log.txt\"}"),
+                turn("Wrote and logged.")};
+    }
+
+    @Test
+    void theSmallestRunAnswersOnce() throws Exception {
+        var outcome = run(agents(turn("Four.")), input("r1", "What is 2+2?", workspace("w")));
+        assertThat(outcome.status()).isEqualTo("succeeded");
+        assertThat(outcome.answer()).isEqualTo("Four.");
+        assertThat(types(events("r1"))).containsExactly("run_started", "usage", "model_reply", "step_completed", "run_finished");
+        assertThat(store.get("r1").orElseThrow().status().wireName()).isEqualTo("succeeded");
+    }
+
+    @Test
+    void aRunOnTheEngineStoresTheEventsOfTheSameRunInProcess() throws Exception {
+        var inProcessWs = workspace("in-process");
+        var local = agents(script()).agent(input("local", "write and log", inProcessWs), null);
+        var expected = local.start("local", "write and log", null).await();
+
+        var engineWs = workspace("engine");
+        var outcome = run(agents(script()), input("engine", "write and log", engineWs));
+
+        assertThat(outcome.status()).isEqualTo("succeeded").isEqualTo(expected.status().wireName());
+        assertThat(outcome.answer()).isEqualTo(expected.answer()).isEqualTo("Wrote and logged.");
+        assertThat(outcome.steps()).isEqualTo(3);
+        assertThat(events("engine")).extracting(RunWorkflowTest::comparable)
+                .containsExactlyElementsOf(events("local").stream().map(RunWorkflowTest::comparable).toList());
+        assertThat(types(events("engine"))).contains("model_reply", "tool_call", "permission", "tool_result");
+        assertThat(Files.readString(engineWs.resolve("notes.txt"))).isEqualTo("hello\n");
+        assertThat(Files.readString(engineWs.resolve("log.txt"))).isEqualTo("ran\n");
+        assertThat(store.get("engine").orElseThrow().steps()).isEqualTo(3);
+    }
+
+    @Test
+    void aWorkerCrashBetweenAToolAndItsStoredResultRerunsOnlyAtLeastOnceToolsAndSaysSo() throws Exception {
+        // A worker dying right after the tool ran: the tool_result never reaches the store, the activity fails, and
+        // Temporal runs it again (on another worker, here the same one).
+        var crashed = new ArrayList<String>();
+        EventListener crash = e -> {
+            if (e instanceof Event.ToolResultEvent r && !crashed.contains(r.name())) {
+                crashed.add(r.name());
+                throw new RuntimeException("worker died after " + r.name() + " ran");
+            }
+        };
+        var ws = workspace("w");
+        var outcome = run(agents(b -> b, crash, script()), input("r", "write and log", ws));
+
+        assertThat(outcome.status()).isEqualTo("succeeded");
+        assertThat(crashed).containsExactly("write_file", "run_shell");
+        // the shell command ran twice (at-least-once) and the run says so; the write left the file as it was
+        assertThat(Files.readString(ws.resolve("log.txt"))).isEqualTo("ran\nran\n");
+        assertThat(Files.readString(ws.resolve("notes.txt"))).isEqualTo("hello\n");
+        var reruns = events("r").stream().filter(e -> e instanceof Event.ToolRerun).map(e -> (Event.ToolRerun) e).toList();
+        assertThat(reruns).singleElement().satisfies(r -> {
+            assertThat(r.name()).isEqualTo("run_shell");
+            assertThat(r.effect()).isEqualTo("at_least_once");
+            assertThat(r.step()).isEqualTo(2);
+        });
+        var results = events("r").stream().filter(e -> e instanceof Event.ToolResultEvent).map(e -> (Event.ToolResultEvent) e).toList();
+        assertThat(results).hasSize(2);
+        assertThat(results.get(0).content()).startsWith("Unchanged notes.txt");
+        assertThat(types(events("r"))).filteredOn("tool_call"::equals).hasSize(2);
+    }
+
+    @Test
+    void aHundredCallRunWithLargeToolResultsKeepsTheWorkflowHistorySmall() throws Exception {
+        var big = "x".repeat(50_000);
+        Tool fetch = Tools.builder("fetch_page").description("returns a large page").effect(Tool.Effect.READ_ONLY)
+                .optionalParam("i", "integer", "").execute((a, c) -> big + a.path("i").asInt());
+        var turns = new ArrayList<JsonNode>();
+        for (int i = 0; i < 100; i++) turns.add(toolTurn(null, "fetch_page", "{\"i\":" + i + "}"));
+        turns.add(turn("Read them all."));
+        var agents = agents(b -> b.tool(fetch).maxToolResultChars(60_000).maxSteps(200).contextWindow(100_000_000), null,
+                turns.toArray(JsonNode[]::new));
+        var input = new RunInput("big", "read a hundred pages", workspace("w").toString(), Map.of(), null, 1, 40);
+        var wf = workflow(agents, "big");
+        var execution = WorkflowClient.start(wf::run, input);
+        var outcome = WorkflowStub.fromTyped(wf).getResult(RunOutcome.class);
+        assertThat(outcome.status()).isEqualTo("succeeded");
+        assertThat(outcome.steps()).isEqualTo(101);
+
+        // every execution of the chain (continue-as-new every 40 steps), measured as the service returns it
+        long total = 0;
+        int executions = 0;
+        String runId = execution.getRunId();
+        while (runId != null) {
+            executions++;
+            String next = null;
+            byte[] token = null;
+            do {
+                var request = GetWorkflowExecutionHistoryRequest.newBuilder().setNamespace(env.getNamespace())
+                        .setExecution(WorkflowExecution.newBuilder().setWorkflowId(RunInput.workflowId("big")).setRunId(runId));
+                if (token != null) request.setNextPageToken(com.google.protobuf.ByteString.copyFrom(token));
+                var page = env.getWorkflowServiceStubs().blockingStub().getWorkflowExecutionHistory(request.build());
+                total += page.getHistory().getSerializedSize();
+                for (var ev : page.getHistory().getEventsList()) {
+                    if (ev.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW) {
+                        next = ev.getWorkflowExecutionContinuedAsNewEventAttributes().getNewExecutionRunId();
+                    }
+                }
+                token = page.getNextPageToken().isEmpty() ? null : page.getNextPageToken().toByteArray();
+            } while (token != null);
+            runId = next;
+        }
+        long stored = events("big").stream().filter(e -> e instanceof Event.ToolResultEvent).mapToLong(e -> ((Event.ToolResultEvent) e).content().length()).sum();
+        System.out.printf("history of a 100-call run: %d bytes in %d executions; tool results in the run store: %d bytes%n", total, executions, stored);
+        assertThat(executions).isEqualTo(3);
+        assertThat(stored).isGreaterThan(5_000_000L);
+        assertThat(total).isLessThan(10L * 1024 * 1024);
+        assertThat(total).isLessThan(stored / 10); // the results are in the store, not in the history
+    }
+
+    @Test
+    void aCancelledWorkflowEndsTheRunAsCancelled() throws Exception {
+        var slow = Json.object().put("delay_ms", 120_000).put("text", "too late");
+        var script = ScriptedModel.of(toolTurn("Logging.", "run_shell", "{\"command\":\"echo ran >> log.txt\"}"), slow);
+        var calls = new java.util.concurrent.atomic.AtomicInteger();
+        var secondCall = new java.util.concurrent.CountDownLatch(1);
+        var interrupted = new AtomicBoolean();
+        ai.apprentice.model.Model model = new ai.apprentice.model.Model() {
+            @Override public String id() { return script.id(); }
+
+            @Override public ai.apprentice.model.ChatResponse chat(ai.apprentice.model.ChatRequest request, ai.apprentice.model.ModelListener listener)
+                    throws InterruptedException {
+                if (calls.incrementAndGet() == 2) secondCall.countDown();
+                try {
+                    return script.chat(request, listener);
+                } catch (InterruptedException e) {
+                    interrupted.set(true);
+                    throw e;
+                }
+            }
+        };
+        var ws = workspace("w");
+        var agents = new RunAgents() {
+            @Override public Agent agent(RunInput run, PolicyGate.Approver approver) {
+                return Agent.builder().model(model).workspace(ws).tools(hands(ws)).listener(store)
+                        .gate(new PolicyGate(PermissionRules.of(List.of(), List.of(), List.of()), ApprovalMode.ALL, approver, false, ws)).build();
+            }
+
+            @Override public RunStore store() { return store; }
+        };
+        var wf = workflow(agents, "c");
+        WorkflowClient.start(wf::run, input("c", "take your time", ws));
+        assertThat(secondCall.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue(); // the slow call is in flight
+        WorkflowStub.fromTyped(wf).cancel();
+        assertThatThrownBy(() -> WorkflowStub.fromTyped(wf).getResult(RunOutcome.class))
+                .isInstanceOf(WorkflowFailedException.class).hasCauseInstanceOf(CanceledFailure.class);
+        assertThat(interrupted).isTrue(); // the model call was stopped, as a cancellation in process stops it
+        var run = store.get("c").orElseThrow();
+        assertThat(run.status().wireName()).isEqualTo("cancelled");
+        assertThat(run.steps()).isEqualTo(1);
+        assertThat(types(events("c"))).last().isEqualTo("run_finished");
+        assertThat(types(events("c"))).filteredOn("model_reply"::equals).hasSize(1); // nothing of the stopped call is recorded
+    }
+
+    @Test
+    void anApprovalSignalLetsAnAskModeToolCallGoOn() throws Exception {
+        var ws = workspace("w");
+        var asked = new AtomicBoolean();
+        var model = ScriptedModel.of(toolTurn("Logging.", "run_shell", "{\"command\":\"echo approved >> log.txt\"}"), turn("Logged."));
+        var agents = new RunAgents() {
+            @Override public Agent agent(RunInput run, PolicyGate.Approver approver) {
+                PolicyGate.Approver noting = (tool, subject, args) -> {
+                    asked.set(true);
+                    return approver.ask(tool, subject, args);
+                };
+                return Agent.builder().model(model).workspace(ws).tools(hands(ws)).listener(store)
+                        .gate(new PolicyGate(PermissionRules.of(List.of(), List.of(), List.of()), ApprovalMode.ASK, new PolicyGate.Approver() {
+                            @Override public Answer ask(String t, String s, String a) throws InterruptedException { return noting.ask(t, s, a); }
+                            @Override public Verdict decide(String t, String s, String a) throws InterruptedException {
+                                asked.set(true);
+                                return approver.decide(t, s, a);
+                            }
+                        }, false, ws)).build();
+            }
+
+            @Override public RunStore store() { return store; }
+        };
+        var wf = workflow(agents, "a");
+        WorkflowClient.start(wf::run, input("a", "log it", ws));
+        var view = awaitState(wf, "waiting_for_approval", 1);
+        assertThat(view.waitingFor().tool()).isEqualTo("run_shell");
+        assertThat(view.waitingFor().subject()).contains("echo approved");
+        assertThat(Files.exists(ws.resolve("log.txt"))).isFalse();
+        assertThat(types(events("a"))).doesNotContain("tool_call"); // nothing of the call is recorded while it waits
+
+        wf.approve("1:7", new Answer(true, null, "nobody")); // not what it waits for: ignored
+        wf.approve(view.waitingFor().id(), new Answer(true, null, "ada"));
+        var outcome = WorkflowStub.fromTyped(wf).getResult(RunOutcome.class);
+        assertThat(outcome.status()).isEqualTo("succeeded");
+        assertThat(asked).isTrue();
+        assertThat(Files.readString(ws.resolve("log.txt"))).isEqualTo("approved\n");
+        var permission = events("a").stream().filter(e -> e instanceof Event.PermissionDecision).map(e -> (Event.PermissionDecision) e).toList();
+        assertThat(permission).singleElement().satisfies(p -> {
+            assertThat(p.allowed()).isTrue();
+            assertThat(p.decidedBy()).isEqualTo("user ada (once)");
+        });
+    }
+
+    @Test
+    void aDeniedApprovalTellsTheModelAndTheRunGoesOn() throws Exception {
+        var ws = workspace("w");
+        var model = ScriptedModel.of(toolTurn("Logging.", "run_shell", "{\"command\":\"echo no >> log.txt\"}"), turn("Not allowed."));
+        var agents = new RunAgents() {
+            @Override public Agent agent(RunInput run, PolicyGate.Approver approver) {
+                return Agent.builder().model(model).workspace(ws).tools(hands(ws)).listener(store)
+                        .gate(new PolicyGate(PermissionRules.of(List.of(), List.of(), List.of()), ApprovalMode.ASK, approver, false, ws)).build();
+            }
+
+            @Override public RunStore store() { return store; }
+        };
+        var wf = workflow(agents, "d");
+        WorkflowClient.start(wf::run, input("d", "log it", ws));
+        var view = awaitState(wf, "waiting_for_approval", 1);
+        wf.approve(view.waitingFor().id(), new Answer(false, "not today", "ada"));
+        assertThat(WorkflowStub.fromTyped(wf).getResult(RunOutcome.class).answer()).isEqualTo("Not allowed.");
+        assertThat(Files.exists(ws.resolve("log.txt"))).isFalse();
+        var result = events("d").stream().filter(e -> e instanceof Event.ToolResultEvent).map(e -> (Event.ToolResultEvent) e).findFirst().orElseThrow();
+        assertThat(result.error()).isTrue();
+        assertThat(result.content()).contains("Permission denied", "not today");
+    }
+
+    @Test
+    void feedbackSentAsASignalIsStoredWithTheRun() throws Exception {
+        var slow = Json.object().put("delay_ms", 3_000).put("text", "Done.");
+        var wf = workflow(agents(slow), "f");
+        WorkflowClient.start(wf::run, input("f", "wait", workspace("w")));
+        awaitState(wf, "model", 1);
+        wf.feedback("good", "nice and slow", "ada");
+        assertThat(WorkflowStub.fromTyped(wf).getResult(RunOutcome.class).status()).isEqualTo("succeeded");
+        var feedback = events("f").stream().filter(e -> e instanceof Event.Feedback).map(e -> (Event.Feedback) e).toList();
+        assertThat(feedback).singleElement().satisfies(f -> {
+            assertThat(f.rating()).isEqualTo("good");
+            assertThat(f.correction()).isEqualTo("nice and slow");
+            assertThat(f.author()).isEqualTo("ada");
+        });
+    }
+
+    /** Polls the status query until the workflow is in {@code state} at {@code step} (the query is the thing under test). */
+    private static RunView awaitState(RunWorkflow wf, String state, int step) throws InterruptedException {
+        RunView view = null;
+        for (int i = 0; i < 600; i++) {
+            view = wf.status();
+            if (view.state().equals(state) && view.step() == step) return view;
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the workflow never reached " + state + " at step " + step + "; last: " + view);
+    }
+
+}
