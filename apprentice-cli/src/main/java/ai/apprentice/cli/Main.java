@@ -19,7 +19,7 @@ import picocli.CommandLine.Unmatched;
                 "Without a command, starts an interactive session in the current directory."},
         subcommands = {RunCommand.class, RunsCommand.class, ModelsCommand.class, ModelCommand.class, ConfigCommand.class,
                 McpCommand.class, SkillsCommand.class, EnvCommand.class, EvalCommand.class, LearnCommand.class, DatasetCommand.class, MemoryCommand.class,
-                ServeCommand.class, ChannelsCommand.class, TriggersCommand.class},
+                ServeCommand.class, WorkerCommand.class, ChannelsCommand.class, TriggersCommand.class},
         // then bench (from a plugin, or a note saying where it is), doctor, completion and help: see run()
         footer = {"", "Examples:",
                 "  apprentice                              # an interactive session here",
