@@ -33,6 +33,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--approval-timeout", defaultValue = "5m", paramLabel = "DURATION", description = "How long a pending approval waits before it is denied (default ${DEFAULT-VALUE}).") String approvalTimeout;
     @Option(names = "--allow-model", paramLabel = "PROVIDER:MODEL", description = "A model requests may choose besides the default (repeatable).") List<String> allowModels = List.of();
     @Option(names = "--cors-origin", paramLabel = "ORIGIN", description = "An origin whose pages may call the API (repeatable; default none).") List<String> corsOrigins = List.of();
+    @Option(names = "--engine", defaultValue = "in-process", paramLabel = "ENGINE",
+            description = "Where runs are carried out: in-process (default) or temporal (workflows that apprentice worker processes carry out).") String engine;
+    @Option(names = "--temporal-target", paramLabel = "HOST:PORT", description = "The Temporal service, with --engine temporal.") String temporalTarget;
+    @Option(names = "--namespace", paramLabel = "N", description = "The Temporal namespace (default: default).") String namespace;
     @Option(names = "--allow-host", paramLabel = "NAME", description = "A DNS name the server is reached by, accepted in the Host header (repeatable).") List<String> allowHosts = List.of();
 
     ServeCommand(Cli cli) {
@@ -51,6 +55,11 @@ final class ServeCommand implements Callable<Integer> {
             timeout = ai.apprentice.harness.config.Durations.parse(approvalTimeout);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--approval-timeout: " + e.getMessage());
+        }
+        if (!engine.equals("in-process") && !engine.equals("temporal")) throw new UsageException("--engine must be in-process or temporal, got " + engine);
+        if (engine.equals("temporal") && temporalTarget == null) throw new UsageException("--engine temporal needs --temporal-target HOST:PORT");
+        if (engine.equals("in-process") && (temporalTarget != null || namespace != null)) {
+            throw new UsageException("--temporal-target and --namespace go with --engine temporal");
         }
         var given = token != null ? token : cli.env.get("APPRENTICE_TOKEN");
         ServerOptions serverOptions;
@@ -78,7 +87,19 @@ final class ServeCommand implements Callable<Integer> {
             // schedules, webhooks and watched folders from $APPRENTICE_HOME/server/triggers.db, on the wall clock
             var triggers = new ai.apprentice.channels.triggers.Triggers(harness.home(), java.time.Clock.systemUTC(), cli.err, cli.env,
                     ai.apprentice.channels.triggers.Triggers.TICK);
-            try (var server = ApprenticeServer.start(harness, serverOptions, cli.err, java.util.List.of(channels, triggers))) {
+            ai.apprentice.temporal.run.TemporalConnection temporal = null;
+            ai.apprentice.server.RunExecutor.Factory runsOn = null;
+            if (engine.equals("temporal")) {
+                try {
+                    temporal = ai.apprentice.temporal.run.TemporalConnection.connect(temporalTarget, namespace, Duration.ofSeconds(10));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage(), e);
+                }
+                runsOn = ai.apprentice.temporal.run.TemporalExecutor.factory(temporal.client(), ai.apprentice.temporal.run.RunWorkers.TASK_QUEUE, harness.store());
+                cli.err.println("runs go to Temporal at " + temporalTarget + ", task queue " + ai.apprentice.temporal.run.RunWorkers.TASK_QUEUE
+                        + ": start workers with apprentice worker --temporal-target " + temporalTarget + " (with the same store setting)");
+            }
+            try (var server = ApprenticeServer.start(harness, serverOptions, cli.err, java.util.List.of(channels, triggers), runsOn)) {
                 // On SIGTERM or Ctrl-C: interrupt the runs (they resume at the next start), then close the stores.
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     server.close();
@@ -93,6 +114,8 @@ final class ServeCommand implements Callable<Integer> {
                     cli.err.println("sign in with a token from: apprentice serve token create --name NAME");
                 }
                 server.awaitShutdown();
+            } finally {
+                if (temporal != null) temporal.close();
             }
         }
         return 0;

@@ -35,7 +35,8 @@ public final class ApprenticeServer implements AutoCloseable {
 
     private final java.util.List<ServerExtension> extensions;
 
-    private ApprenticeServer(Harness harness, ServerOptions options, PrintStream log, java.util.List<ServerExtension> extensions) {
+    private ApprenticeServer(Harness harness, ServerOptions options, PrintStream log, java.util.List<ServerExtension> extensions,
+                             RunExecutor.Factory engine) {
         this.extensions = java.util.List.copyOf(extensions);
         this.harness = harness;
         this.options = options;
@@ -44,7 +45,7 @@ public final class ApprenticeServer implements AutoCloseable {
         if (options.token() != null) tokens.ensure(options.token(), "serve --token");
         var events = new RunEvents();
         var approvals = new Approvals(options.approvalTimeout(), events);
-        this.runs = new Runs(harness, options, db, events, approvals);
+        this.runs = new Runs(harness, options, db, events, approvals, engine);
         this.auth = new Auth(tokens, options);
         var conversations = new Conversations(db);
         var api = new Api(runs, conversations, approvals, new EventStream(harness.store(), events, options.heartbeat()));
@@ -98,7 +99,13 @@ public final class ApprenticeServer implements AutoCloseable {
 
     /** The same, with entry points that live in the server (chat channels, triggers), started once it listens. */
     public static ApprenticeServer start(Harness harness, ServerOptions options, PrintStream log, java.util.List<ServerExtension> extensions) {
-        var server = new ApprenticeServer(harness, options, log, extensions);
+        return start(harness, options, log, extensions, null);
+    }
+
+    /** The same, with the runs carried out by {@code engine}'s executor (a durable engine's) instead of in this process. */
+    public static ApprenticeServer start(Harness harness, ServerOptions options, PrintStream log, java.util.List<ServerExtension> extensions,
+                                         RunExecutor.Factory engine) {
+        var server = new ApprenticeServer(harness, options, log, extensions, engine);
         try {
             server.app.start();
         } catch (RuntimeException e) {

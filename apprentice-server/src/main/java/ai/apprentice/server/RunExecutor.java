@@ -8,6 +8,16 @@ import java.util.Optional;
  * this process with a bounded number at a time, and a distributed engine can take its place without the API changing.
  */
 public interface RunExecutor extends AutoCloseable {
+    /**
+     * Makes the executor of a server's runs in place of the in-process one (a durable engine's). {@code flags} gives a
+     * request's effective settings (the server's defaults, the entry point's profile, what the request set), as the
+     * in-process executor's runs get them; {@code finished} is told when a run the executor held has ended.
+     */
+    @FunctionalInterface
+    interface Factory {
+        RunExecutor create(java.util.function.Function<RunRequest, java.util.Map<String, Object>> flags, InProcessExecutor.Finished finished);
+    }
+
     /** Where a run the executor holds stands. */
     enum State { QUEUED, RUNNING }
 

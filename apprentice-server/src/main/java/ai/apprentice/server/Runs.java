@@ -48,14 +48,20 @@ public final class Runs {
     private final Map<String, Session> conversationSessions = new java.util.concurrent.ConcurrentHashMap<>();
 
     Runs(Harness harness, ServerOptions options, ServerDb db, RunEvents events, Approvals approvals) {
+        this(harness, options, db, events, approvals, null);
+    }
+
+    /** With {@code engine} (null: in process) carrying out the runs. */
+    Runs(Harness harness, ServerOptions options, ServerDb db, RunEvents events, Approvals approvals, RunExecutor.Factory engine) {
         this.harness = harness;
         this.server = serverId(harness);
         this.options = options;
         this.db = db;
         this.events = events;
         this.approvals = approvals;
-        this.executor = new InProcessExecutor(options.maxConcurrentRuns(), this::start, this::finished);
         this.defaultModel = options.defaults().get("model") != null ? String.valueOf(options.defaults().get("model")) : chosenModel();
+        this.executor = engine == null ? new InProcessExecutor(options.maxConcurrentRuns(), this::start, this::finished)
+                : engine.create(r -> effective(r.flags(), r.profile()), this::finished);
     }
 
     private String chosenModel() {
