@@ -49,9 +49,11 @@ public final class McpOAuth {
     private final McpSignIn signIn;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).build();
     private final SecureRandom random = new SecureRandom();
+    private final McpServerConfig.Grant grant;
     private String refreshed;
 
     public McpOAuth(McpServerConfig config, McpTokenStore store, McpSignIn signIn) {
+        this.grant = config.grant();
         this.server = config.name();
         this.url = URI.create(config.url());
         this.clientId = config.clientId();
@@ -98,7 +100,7 @@ public final class McpOAuth {
                 // refused (revoked, expired): sign in afresh
             }
         }
-        if (signIn == null) {
+        if (signIn == null && grant == null) {
             throw new McpAuthenticationRequiredException("authentication required: it asks you to sign in (OAuth, HTTP " + status
                     + " from " + url + ") and nobody is at a terminal to do it here; run 'apprentice mcp login " + server + "' once, then retry");
         }
@@ -165,9 +167,11 @@ public final class McpOAuth {
             authorizationEndpoint = as.path("authorization_endpoint").asText(null);
             tokenEndpoint = as.path("token_endpoint").asText(null);
             registrationEndpoint = as.path("registration_endpoint").asText(null);
-            if (authorizationEndpoint == null || tokenEndpoint == null) throw new IOException("the metadata of authorization server " + issuer + " lacks its endpoints");
+            if (tokenEndpoint == null || (grant == null && authorizationEndpoint == null)) {
+                throw new IOException("the metadata of authorization server " + issuer + " lacks its endpoints");
+            }
             // No code_challenge_methods_supported means no PKCE, and the specification says not to go on.
-            if (!strings(as.path("code_challenge_methods_supported")).contains("S256")) {
+            if (grant == null && !strings(as.path("code_challenge_methods_supported")).contains("S256")) {
                 throw new IOException("authorization server " + issuer + " does not offer PKCE with S256 (code_challenge_methods_supported)");
             }
         } else {
@@ -180,6 +184,12 @@ public final class McpOAuth {
         // 3. Scope: what the challenge asks for, else what the resource supports, else none.
         String scope = challenge.get("scope");
         if (scope == null && !resourceScopes.isEmpty()) scope = String.join(" ", resourceScopes);
+        if (grant != null) {
+            // No person: the client's own credentials, or the enterprise's identity assertion, for a token.
+            var audience = as == null ? issuer : as.path("issuer").asText(issuer);
+            machineGrant(as, audience, tokenEndpoint, resource, scope, state);
+            return;
+        }
         if (as != null && strings(as.path("scopes_supported")).contains("offline_access")
                 && (scope == null || !List.of(scope.split(" ")).contains("offline_access"))) {
             scope = scope == null ? "offline_access" : scope + " offline_access"; // asks for a refresh token
@@ -251,6 +261,124 @@ public final class McpOAuth {
         }
     }
 
+    static final String TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+    static final String JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+    static final String ID_JAG = "urn:ietf:params:oauth:token-type:id-jag";
+    static final String ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token";
+    static final String CLIENT_ASSERTION_JWT = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+    /** The client_credentials or cross-app access grant ({@link McpServerConfig.Grant}), with the configured client. */
+    private void machineGrant(JsonNode as, String audience, String tokenEndpoint, String resource, String scope, ObjectNode state) throws IOException {
+        var method = grant.privateKey() != null ? "private_key_jwt"
+                : clientSecret == null ? "none" : supported(as, "client_secret_basic") ? "client_secret_basic" : "client_secret_post";
+        state.put("issuer", audience).put("token_endpoint", tokenEndpoint).put("resource", resource).put("client_id", clientId)
+                .put("token_endpoint_auth_method", method).put("grant", grant.type());
+        state.remove("refresh_token");
+        if (clientSecret != null) state.put("client_secret", clientSecret); else state.remove("client_secret");
+        var params = new LinkedHashMap<String, String>();
+        if (grant.type().equals(McpServerConfig.Grant.CLIENT_CREDENTIALS)) {
+            params.put("grant_type", "client_credentials");
+        } else {
+            params.put("grant_type", JWT_BEARER);
+            params.put("assertion", identityAssertion(audience, resource, scope));
+        }
+        params.put("resource", resource);
+        if (scope != null) params.put("scope", scope);
+        tokens(state, params);
+    }
+
+    /**
+     * SEP-990: the enterprise identity provider exchanges the person's ID token (got by the enterprise's single sign-on,
+     * kept in {@code id_token_file}) for an identity assertion authorization grant (ID-JAG) naming this authorization
+     * server and resource (RFC 8693 token exchange).
+     */
+    private String identityAssertion(String audience, String resource, String scope) throws IOException {
+        String idToken;
+        try {
+            idToken = java.nio.file.Files.readString(grant.idTokenFile()).strip();
+        } catch (IOException e) {
+            throw new IOException("mcp_servers." + server + ".oauth.id_token_file " + grant.idTokenFile() + " could not be read: " + e.getMessage());
+        }
+        var p = new LinkedHashMap<String, String>();
+        p.put("grant_type", TOKEN_EXCHANGE);
+        p.put("requested_token_type", ID_JAG);
+        p.put("subject_token", idToken);
+        p.put("subject_token_type", ID_TOKEN);
+        p.put("audience", audience);
+        p.put("resource", resource);
+        if (scope != null) p.put("scope", scope);
+        if (grant.idpClientId() != null) p.put("client_id", grant.idpClientId());
+        var r = send(HttpRequest.newBuilder(URI.create(grant.idpTokenEndpoint())).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/x-www-form-urlencoded").header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(form(p))).build());
+        JsonNode body;
+        try {
+            body = PLAIN.readTree(r.body());
+        } catch (IOException e) {
+            body = PLAIN.createObjectNode();
+        }
+        if (r.statusCode() / 100 != 2 || !body.hasNonNull("access_token")) {
+            throw new IOException("the identity provider's token exchange at " + grant.idpTokenEndpoint() + " answered HTTP " + r.statusCode()
+                    + (body.hasNonNull("error") ? " " + body.get("error").asText() : "") + " (is the ID token in " + grant.idTokenFile() + " current?)");
+        }
+        return body.get("access_token").asText();
+    }
+
+    /** RFC 7523 section 2.2: a short-lived JWT, signed with the client's private key, in place of a secret. */
+    private String clientAssertion(String id, String audience) throws IOException {
+        var key = ClientKey.read(grant.privateKey());
+        var alg = grant.signingAlgorithm() != null ? grant.signingAlgorithm() : key.defaultAlgorithm();
+        long now = Instant.now().getEpochSecond();
+        var header = PLAIN.createObjectNode().put("alg", alg).put("typ", "JWT");
+        var claims = PLAIN.createObjectNode().put("iss", id).put("sub", id).put("aud", audience).put("iat", now).put("exp", now + 300)
+                .put("jti", randomToken(16));
+        var b64 = Base64.getUrlEncoder().withoutPadding();
+        var input = b64.encodeToString(PLAIN.writeValueAsBytes(header)) + "." + b64.encodeToString(PLAIN.writeValueAsBytes(claims));
+        return input + "." + b64.encodeToString(key.sign(alg, input.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** A PKCS#8 PEM private key, EC or RSA. */
+    record ClientKey(java.security.PrivateKey key) {
+        static ClientKey read(java.nio.file.Path pem) throws IOException {
+            var text = java.nio.file.Files.readString(pem);
+            if (!text.contains("-----BEGIN PRIVATE KEY-----")) {
+                throw new IOException("the private key " + pem + " is not an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY); "
+                        + "convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out " + pem);
+            }
+            var der = Base64.getMimeDecoder().decode(text.replaceAll("-----[A-Z ]+-----", ""));
+            for (var type : List.of("EC", "RSA")) {
+                try {
+                    return new ClientKey(java.security.KeyFactory.getInstance(type).generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der)));
+                } catch (java.security.GeneralSecurityException notThisType) {
+                    // try the next
+                }
+            }
+            throw new IOException("the private key " + pem + " is neither an EC nor an RSA key");
+        }
+
+        String defaultAlgorithm() {
+            if (key instanceof java.security.interfaces.ECPrivateKey ec) return ec.getParams().getOrder().bitLength() > 256 ? "ES384" : "ES256";
+            return "RS256";
+        }
+
+        byte[] sign(String alg, byte[] data) throws IOException {
+            // JWS wants ECDSA signatures as R||S (RFC 7518 section 3.4), which the JDK's P1363 format gives.
+            var name = switch (alg) {
+                case "ES256" -> "SHA256withECDSAinP1363Format";
+                case "ES384" -> "SHA384withECDSAinP1363Format";
+                default -> "SHA256withRSA";
+            };
+            try {
+                var s = java.security.Signature.getInstance(name);
+                s.initSign(key);
+                s.update(data);
+                return s.sign();
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IOException("the private key cannot sign with " + alg + ": " + e.getMessage());
+            }
+        }
+    }
+
     private void refresh(ObjectNode state) throws IOException {
         var p = new LinkedHashMap<String, String>();
         p.put("grant_type", "refresh_token");
@@ -267,7 +395,11 @@ public final class McpOAuth {
         var b = HttpRequest.newBuilder(URI.create(state.get("token_endpoint").asText())).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/x-www-form-urlencoded").header("Accept", "application/json");
         var p = new LinkedHashMap<>(params);
-        if (method.equals("client_secret_basic") && secret != null) {
+        if (method.equals("private_key_jwt") && grant != null && grant.privateKey() != null) {
+            p.put("client_id", id);
+            p.put("client_assertion_type", CLIENT_ASSERTION_JWT);
+            p.put("client_assertion", clientAssertion(id, state.path("issuer").asText()));
+        } else if (method.equals("client_secret_basic") && secret != null) {
             // RFC 6749 section 2.3.1: each part form-encoded, then joined and base64-encoded.
             b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((enc(id) + ":" + enc(secret)).getBytes(StandardCharsets.UTF_8)));
         } else {

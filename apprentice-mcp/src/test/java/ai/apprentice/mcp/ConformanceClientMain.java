@@ -1,6 +1,8 @@
 package ai.apprentice.mcp;
 
 import ai.apprentice.json.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,8 +17,22 @@ public final class ConformanceClientMain {
         // Auth scenarios: a pre-registered client comes in the context; the suite's authorization server approves at once,
         // so the "browser" is a GET that follows its redirect to our loopback listener.
         var context = Json.MAPPER.readTree(System.getenv().getOrDefault("MCP_CONFORMANCE_CONTEXT", "{}"));
-        var server = McpServerConfig.http("conformance", args[args.length - 1], Map.of(),
+        McpServerConfig server = McpServerConfig.http("conformance", args[args.length - 1], Map.of(),
                 context.path("client_id").asText(null), context.path("client_secret").asText(null));
+        // The extensions' grants need no person: the client's secret or signing key, or the enterprise's ID token.
+        if (scenario.startsWith("auth/client-credentials-")) {
+            Path key = null;
+            if (context.hasNonNull("private_key_pem")) {
+                key = Files.createTempFile("client-key", ".pem");
+                Files.writeString(key, context.get("private_key_pem").asText());
+            }
+            server = server.withGrant(McpServerConfig.Grant.clientCredentials(key, context.path("signing_algorithm").asText(null)));
+        } else if (context.hasNonNull("idp_id_token")) {
+            var idToken = Files.createTempFile("id-token", ".jwt");
+            Files.writeString(idToken, context.get("idp_id_token").asText());
+            server = server.withGrant(McpServerConfig.Grant.crossAppAccess(context.get("idp_token_endpoint").asText(),
+                    context.path("idp_client_id").asText(null), idToken));
+        }
         var tokens = new McpTokenStore(java.nio.file.Files.createTempDirectory("mcp-tokens"));
         var http = java.net.http.HttpClient.newBuilder().followRedirects(java.net.http.HttpClient.Redirect.ALWAYS).build();
         McpSignIn browser = (name, url) -> {
