@@ -39,4 +39,34 @@ class McpConfigFileTest {
         assertThatThrownBy(() -> McpServerConfig.fromConfig(Map.of("x", Map.of()))).hasMessageContaining("needs either a command or a url");
         assertThatThrownBy(() -> McpServerConfig.stdio("bad name", "x", List.of(), Map.of())).hasMessageContaining("must be 1-32");
     }
+
+    @Test
+    void grantsWithoutAPersonAreReadCheckedAndWrittenBack() throws Exception {
+        var cc = McpServerConfig.fromConfig(Map.of("m2m", Map.of("url", "https://mcp.example/mcp", "oauth",
+                Map.of("client_id", "svc", "grant", "client_credentials", "private_key", "/keys/svc.pem", "signing_algorithm", "ES256")))).getFirst();
+        assertThat(cc.grant().type()).isEqualTo("client_credentials");
+        assertThat(cc.grant().privateKey()).isEqualTo(Path.of("/keys/svc.pem"));
+        assertThat(cc.toString()).contains("grant=client_credentials");
+        var xaa = McpServerConfig.fromConfig(Map.of("corp", Map.of("url", "https://mcp.example/mcp", "oauth",
+                Map.of("client_id", "app", "grant", "cross_app_access", "idp_token_endpoint", "https://idp.example/token", "id_token_file", "/run/id_token")))).getFirst();
+        assertThat(xaa.grant().idpTokenEndpoint()).isEqualTo("https://idp.example/token");
+        // authorization_code is the flow with a person: no grant recorded
+        assertThat(McpServerConfig.fromConfig(Map.of("p", Map.of("url", "https://mcp.example/mcp", "oauth",
+                Map.of("client_id", "c", "grant", "authorization_code")))).getFirst().grant()).isNull();
+
+        var file = dir.resolve("config.yaml");
+        McpConfigFile.add(file, cc);
+        McpConfigFile.add(file, xaa);
+        assertThat(McpConfigFile.list(file)).extracting(McpServerConfig::grant).containsExactly(cc.grant(), xaa.grant());
+
+        assertThatThrownBy(() -> McpServerConfig.fromConfig(Map.of("x", Map.of("url", "https://a/mcp", "oauth", Map.of("client_id", "c", "grant", "password")))))
+                .hasMessageContaining("mcp_servers.x.oauth.grant 'password' is not one of");
+        assertThatThrownBy(() -> McpServerConfig.fromConfig(Map.of("x", Map.of("url", "https://a/mcp", "oauth", Map.of("client_id", "c", "grant", "client_credentials")))))
+                .hasMessageContaining("needs a client_secret or a private_key");
+        assertThatThrownBy(() -> McpServerConfig.fromConfig(Map.of("x", Map.of("url", "https://a/mcp", "oauth", Map.of("client_id", "c", "grant", "cross_app_access")))))
+                .hasMessageContaining("needs idp_token_endpoint and id_token_file");
+        assertThatThrownBy(() -> McpServerConfig.fromConfig(Map.of("x", Map.of("url", "https://a/mcp", "oauth",
+                Map.of("client_id", "c", "client_secret", "s", "grant", "client_credentials", "signing_algorithm", "HS256")))))
+                .hasMessageContaining("signing_algorithm 'HS256' is not one of ES256, ES384, RS256");
+    }
 }
