@@ -15,7 +15,7 @@ final class DoctorCommand implements Callable<Integer> {
             description = "Also check this Temporal frontend (default: $TEMPORAL_ADDRESS, else no engine check).") String temporalTarget;
     @picocli.CommandLine.Option(names = "--namespace", paramLabel = "N", description = "Temporal namespace (default: $TEMPORAL_NAMESPACE, else default).") String namespace;
     @picocli.CommandLine.Option(names = "--task-queue", paramLabel = "Q", description = "Task queue whose workers to count (default "
-            + ai.apprentice.temporal.eval.TemporalTarget.DEFAULT_TASK_QUEUE + ").") String taskQueue;
+            + ai.apprentice.temporal.TemporalConnection.DEFAULT_TASK_QUEUE + ").") String taskQueue;
 
     DoctorCommand(Cli cli) {
         this.cli = cli;
@@ -71,8 +71,8 @@ final class DoctorCommand implements Callable<Integer> {
     private int engineCheck() {
         var target = temporalTarget != null ? temporalTarget : cli.env.get("TEMPORAL_ADDRESS");
         if (target == null || target.isBlank()) return 0;
-        var ns = namespace != null ? namespace : cli.env.getOrDefault("TEMPORAL_NAMESPACE", ai.apprentice.temporal.eval.TemporalTarget.DEFAULT_NAMESPACE);
-        var queue = taskQueue != null ? taskQueue : ai.apprentice.temporal.eval.TemporalTarget.DEFAULT_TASK_QUEUE;
+        var ns = namespace != null ? namespace : cli.env.getOrDefault("TEMPORAL_NAMESPACE", ai.apprentice.temporal.TemporalConnection.DEFAULT_NAMESPACE);
+        var queue = taskQueue != null ? taskQueue : ai.apprentice.temporal.TemporalConnection.DEFAULT_TASK_QUEUE;
         var report = ai.apprentice.temporal.EngineCheck.check(target.strip(), ns, java.util.List.of(queue));
         line("engine", report.ok(), report.detail());
         return report.ok() ? 0 : 1;

@@ -6,7 +6,7 @@ import ai.apprentice.eval.Comparison;
 import ai.apprentice.eval.Report;
 import ai.apprentice.eval.EvalRunner;
 import ai.apprentice.eval.EvalSetup;
-import ai.apprentice.temporal.eval.TemporalTarget;
+import ai.apprentice.temporal.TemporalConnection;
 import ai.apprentice.temporal.eval.TemporalTrialExecutor;
 import ai.apprentice.eval.Summary;
 import ai.apprentice.eval.TrialResult;
@@ -45,8 +45,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE.html", description = "Also write an HTML report (with .json and .csv beside it).") Path report;
     @Option(names = "--engine", defaultValue = "local", paramLabel = "ENGINE", description = "Where trials run: local (this process) or temporal (workers of a Temporal cluster; see 'apprentice worker'). Default ${DEFAULT-VALUE}.") String engine;
     @Option(names = "--temporal-target", paramLabel = "HOST:PORT", description = "The Temporal frontend, with --engine temporal.") String temporalTarget;
-    @Option(names = "--namespace", defaultValue = TemporalTarget.DEFAULT_NAMESPACE, paramLabel = "N", description = "Temporal namespace (default ${DEFAULT-VALUE}).") String namespace;
-    @Option(names = "--task-queue", defaultValue = TemporalTarget.DEFAULT_TASK_QUEUE, paramLabel = "Q", description = "Task queue the workers poll (default ${DEFAULT-VALUE}).") String taskQueue;
+    @Option(names = "--namespace", defaultValue = TemporalConnection.DEFAULT_NAMESPACE, paramLabel = "N", description = "Temporal namespace (default ${DEFAULT-VALUE}).") String namespace;
+    @Option(names = "--task-queue", defaultValue = TemporalConnection.DEFAULT_TASK_QUEUE, paramLabel = "Q", description = "Task queue the workers poll (default ${DEFAULT-VALUE}).") String taskQueue;
 
     EvalCommand(Cli cli) {
         this.cli = cli;
@@ -112,10 +112,10 @@ final class EvalCommand implements Callable<Integer> {
             throw new UsageException("Unknown --agent '" + agent + "': use gold or random, or --model PROVIDER:MODEL for an apprentice agent");
         }
         boolean onTemporal = meta.path("engine").asText("local").equals("temporal");
-        io.temporal.client.WorkflowClient temporal = null;
+        TemporalConnection temporal = null;
         if (onTemporal) {
             try {
-                temporal = TemporalTarget.connect(meta.path("temporal_target").asText(), meta.path("namespace").asText());
+                temporal = TemporalConnection.connect(meta.path("temporal_target").asText(), meta.path("namespace").asText(), TemporalConnection.CONNECT);
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage(), e);
             }
@@ -132,7 +132,7 @@ final class EvalCommand implements Callable<Integer> {
                 + "; resume with: apprentice eval resume " + id);
         // On Temporal the workers build the agent from the meta, with their own settings and keys; here only the record is kept.
         var runner = onTemporal
-                ? new EvalRunner(environment, split, folder, new TemporalTrialExecutor(temporal, id, meta.toString(),
+                ? new EvalRunner(environment, split, folder, new TemporalTrialExecutor(temporal.client(), id, meta.toString(),
                         TemporalTrialExecutor.Options.of(meta.path("task_queue").asText())))
                 : new EvalRunner(environment, split, EvalSetup.policy(cli.harness(), meta, environment.name()),
                         EvalSetup.users(cli.harness(), meta, environment), folder, cli.store());
@@ -146,7 +146,7 @@ final class EvalCommand implements Callable<Integer> {
                 progress(cli, d, total, successes.get(), tokens.get(), cost.sum(), t0);
             });
         } finally {
-            if (temporal != null) temporal.getWorkflowServiceStubs().shutdown();
+            if (temporal != null) temporal.close();
         }
         cli.err.println();
         var summary = Summary.json(environment.name(), split, results, meta.path("seed").asLong());

@@ -87,17 +87,25 @@ final class ServeCommand implements Callable<Integer> {
             // schedules, webhooks and watched folders from $APPRENTICE_HOME/server/triggers.db, on the wall clock
             var triggers = new ai.apprentice.channels.triggers.Triggers(harness.home(), java.time.Clock.systemUTC(), cli.err, cli.env,
                     ai.apprentice.channels.triggers.Triggers.TICK);
-            ai.apprentice.temporal.run.TemporalConnection temporal = null;
+            ai.apprentice.temporal.TemporalConnection temporal = null;
             ai.apprentice.server.RunExecutor.Factory runsOn = null;
+            io.temporal.worker.WorkerFactory scheduleWorker = null;
             if (engine.equals("temporal")) {
                 try {
-                    temporal = ai.apprentice.temporal.run.TemporalConnection.connect(temporalTarget, namespace, Duration.ofSeconds(10));
+                    temporal = ai.apprentice.temporal.TemporalConnection.connect(temporalTarget, namespace, ai.apprentice.temporal.TemporalConnection.CONNECT);
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(e.getMessage(), e);
                 }
                 runsOn = ai.apprentice.temporal.run.TemporalExecutor.factory(temporal.client(), ai.apprentice.temporal.run.RunWorkers.TASK_QUEUE, harness.store());
+                // Schedules keep time on the engine: one timer per schedule for every server of this store, so a fire happens once.
+                var queue = ai.apprentice.temporal.triggers.TemporalSchedules.TASK_QUEUE;
+                scheduleWorker = io.temporal.worker.WorkerFactory.newInstance(temporal.client());
+                ai.apprentice.temporal.triggers.TemporalSchedules.register(scheduleWorker.newWorker(queue), triggers);
+                triggers.scheduleOn(new ai.apprentice.temporal.triggers.TemporalSchedules(temporal.client(), queue,
+                        ai.apprentice.temporal.triggers.TemporalSchedules.scope(harness.store().location())));
+                scheduleWorker.start();
                 cli.err.println("runs go to Temporal at " + temporalTarget + ", task queue " + ai.apprentice.temporal.run.RunWorkers.TASK_QUEUE
-                        + ": start workers with apprentice worker --temporal-target " + temporalTarget + " (with the same store setting)");
+                        + ", schedules on task queue " + queue + ": start workers with apprentice worker --temporal-target " + temporalTarget + " (with the same store setting)");
             }
             try (var server = ApprenticeServer.start(harness, serverOptions, cli.err, java.util.List.of(channels, triggers), runsOn)) {
                 // On SIGTERM or Ctrl-C: interrupt the runs (they resume at the next start), then close the stores.
@@ -115,6 +123,7 @@ final class ServeCommand implements Callable<Integer> {
                 }
                 server.awaitShutdown();
             } finally {
+                if (scheduleWorker != null) scheduleWorker.shutdownNow();
                 if (temporal != null) temporal.close();
             }
         }

@@ -2,12 +2,10 @@ package ai.apprentice.cli;
 
 import ai.apprentice.harness.Harness;
 import ai.apprentice.temporal.eval.EvalWorkers;
-import ai.apprentice.temporal.eval.TemporalTarget;
+import ai.apprentice.temporal.TemporalConnection;
 import ai.apprentice.temporal.run.RunWorkers;
-import ai.apprentice.temporal.run.TemporalConnection;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +22,8 @@ final class WorkerCommand implements Callable<Integer> {
     private final Cli cli;
 
     @Option(names = "--temporal-target", required = true, paramLabel = "HOST:PORT", description = "The Temporal frontend, e.g. localhost:7233.") String target;
-    @Option(names = "--namespace", defaultValue = TemporalTarget.DEFAULT_NAMESPACE, paramLabel = "N", description = "Temporal namespace (default ${DEFAULT-VALUE}).") String namespace;
-    @Option(names = "--task-queue", defaultValue = TemporalTarget.DEFAULT_TASK_QUEUE, paramLabel = "Q",
+    @Option(names = "--namespace", defaultValue = TemporalConnection.DEFAULT_NAMESPACE, paramLabel = "N", description = "Temporal namespace (default ${DEFAULT-VALUE}).") String namespace;
+    @Option(names = "--task-queue", defaultValue = TemporalConnection.DEFAULT_TASK_QUEUE, paramLabel = "Q",
             description = "Task queue of evaluation trials (default ${DEFAULT-VALUE}); runs always come from " + RunWorkers.TASK_QUEUE + ".") String taskQueue;
     @Option(names = "--slots", defaultValue = "4", paramLabel = "N",
             description = "Trials, and parts of runs (model and tool calls), carried out at once (default ${DEFAULT-VALUE}).") int slots;
@@ -39,7 +37,7 @@ final class WorkerCommand implements Callable<Integer> {
         if (slots < 1) throw new UsageException("--slots must be at least 1, got " + slots);
         TemporalConnection connection;
         try {
-            connection = TemporalConnection.connect(target, namespace, Duration.ofSeconds(10));
+            connection = TemporalConnection.connect(target, namespace, TemporalConnection.CONNECT);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }

@@ -1,6 +1,6 @@
 package ai.apprentice.temporal;
 
-import ai.apprentice.temporal.eval.TemporalTarget;
+import ai.apprentice.temporal.TemporalConnection;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.TaskQueueType;
@@ -26,7 +26,7 @@ public final class EngineCheck {
     public static Report check(String target, String namespace, List<String> taskQueues) {
         io.temporal.serviceclient.WorkflowServiceStubs stubs;
         try {
-            stubs = TemporalTarget.stubs(target);
+            stubs = TemporalConnection.stubs(target, java.time.Duration.ofSeconds(5));
         } catch (IllegalArgumentException e) {
             return new Report(false, e.getMessage());
         }

@@ -15,6 +15,8 @@ import java.util.List;
  * same task queue for the activities; whichever takes a fire claims it in the trigger store as the ticker would.
  */
 public final class TemporalSchedules implements Triggers.ScheduleEngine {
+    /** The task queue of the schedules' workflows and activities: each server polls it (workers of runs do not). */
+    public static final String TASK_QUEUE = "apprentice-schedules";
     private final WorkflowClient client;
     private final String taskQueue;
     private final String scope;
@@ -27,6 +29,19 @@ public final class TemporalSchedules implements Triggers.ScheduleEngine {
         this.client = client;
         this.taskQueue = taskQueue;
         this.scope = scope;
+    }
+
+    /**
+     * The scope of servers that share the store at {@code storeLocation} (a PostgreSQL URL without its password, or a
+     * SQLite file): a short hash, so that it fits a workflow id and says nothing about where the store is.
+     */
+    public static String scope(String storeLocation) {
+        try {
+            var digest = java.security.MessageDigest.getInstance("SHA-256").digest(storeLocation.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Registers the schedule workflow and this server's activities on {@code worker} (one per server process). */

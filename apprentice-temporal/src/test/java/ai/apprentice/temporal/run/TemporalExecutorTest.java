@@ -8,6 +8,7 @@ import ai.apprentice.json.Json;
 import ai.apprentice.runtime.Event;
 import ai.apprentice.server.ApprenticeServer;
 import ai.apprentice.server.ServerOptions;
+import ai.apprentice.temporal.TemporalConnection;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.io.ByteArrayOutputStream;
