@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", description = "Benchmarks that print JSON; each compares against a baseline measured in the same run.",
-        subcommands = {BenchCommand.Search.class, HarnessBench.class, BenchCommand.SkillPrompt.class, BenchCommand.TauGold.class, BenchCommand.EnvSteps.class, BenchCommand.Local.class, LearnBench.class, ServerBench.class, CostBench.class, McpBench.class})
+        subcommands = {BenchCommand.Search.class, HarnessBench.class, BenchCommand.SkillPrompt.class, BenchCommand.TauGold.class, BenchCommand.EnvSteps.class, BenchCommand.Local.class, LearnBench.class, ServerBench.class, CostBench.class, McpBench.class, EngineBench.class})
 final class BenchCommand {
 
     static double median(List<Double> xs) {

@@ -14,8 +14,8 @@ final class DoctorCommand implements Callable<Integer> {
     @picocli.CommandLine.Option(names = "--temporal-target", paramLabel = "HOST:PORT",
             description = "Also check this Temporal frontend (default: $TEMPORAL_ADDRESS, else no engine check).") String temporalTarget;
     @picocli.CommandLine.Option(names = "--namespace", paramLabel = "N", description = "Temporal namespace (default: $TEMPORAL_NAMESPACE, else default).") String namespace;
-    @picocli.CommandLine.Option(names = "--task-queue", paramLabel = "Q", description = "Task queue whose workers to count (default "
-            + ai.apprentice.temporal.TemporalConnection.DEFAULT_TASK_QUEUE + ").") String taskQueue;
+    @picocli.CommandLine.Option(names = "--task-queue", paramLabel = "Q", description = "Task queue of evaluation trials whose workers to count, besides "
+            + ai.apprentice.temporal.run.RunWorkers.TASK_QUEUE + " (default " + ai.apprentice.temporal.TemporalConnection.DEFAULT_TASK_QUEUE + ").") String taskQueue;
 
     DoctorCommand(Cli cli) {
         this.cli = cli;
@@ -73,7 +73,8 @@ final class DoctorCommand implements Callable<Integer> {
         if (target == null || target.isBlank()) return 0;
         var ns = namespace != null ? namespace : cli.env.getOrDefault("TEMPORAL_NAMESPACE", ai.apprentice.temporal.TemporalConnection.DEFAULT_NAMESPACE);
         var queue = taskQueue != null ? taskQueue : ai.apprentice.temporal.TemporalConnection.DEFAULT_TASK_QUEUE;
-        var report = ai.apprentice.temporal.EngineCheck.check(target.strip(), ns, java.util.List.of(queue));
+        // both queues a worker polls: the server's runs and the evaluations' trials
+        var report = ai.apprentice.temporal.EngineCheck.check(target.strip(), ns, java.util.List.of(ai.apprentice.temporal.run.RunWorkers.TASK_QUEUE, queue));
         line("engine", report.ok(), report.detail());
         return report.ok() ? 0 : 1;
     }

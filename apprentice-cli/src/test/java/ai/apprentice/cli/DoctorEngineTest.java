@@ -19,7 +19,7 @@ class DoctorEngineTest {
         try (var temporal = new TemporalServer()) {
             var ok = cli.run("doctor", "--temporal-target", temporal.target());
             assertThat(ok.out()).as(ok.out() + ok.err()).containsPattern("ok +engine +Temporal[^\\n]* at " + temporal.target().replace(".", "\\.")
-                    + ", namespace default");
+                    + ", namespace default").contains("task queue apprentice-runs").contains("task queue apprentice:");
             cli.env.put("TEMPORAL_ADDRESS", temporal.target()); // Temporal's own variable, as its CLI reads it
             assertThat(cli.run("doctor").out()).containsPattern("ok +engine +Temporal");
             cli.env.remove("TEMPORAL_ADDRESS");
