@@ -12,14 +12,23 @@ public interface RunActivities {
     /** What a model activity found: the reply's number of tool calls, or how the run ended. */
     record Reply(int toolCalls, RunOutcome ended) {}
 
-    /** A tool activity's outcome: done (its result is stored), or an approval the workflow must wait for. */
-    record ToolOutcome(Approval waitingFor) {}
+    /**
+     * A tool activity's outcome: done (its result is stored), or an approval the workflow must wait for. The last call
+     * of a reply completes the step in the same activity ({@code completed}; then {@code ended} is how the run ended,
+     * null while it goes on), which saves the engine a round trip per step.
+     */
+    record ToolOutcome(Approval waitingFor, boolean completed, RunOutcome ended) {
+        static ToolOutcome done() {
+            return new ToolOutcome(null, false, null);
+        }
+    }
 
     void begin(RunInput input);
 
     Reply model(RunInput input, int step);
 
-    ToolOutcome tool(RunInput input, int step, int index, Answer answer);
+    /** Carries out call {@code index} of the step's reply; with {@code completeStep} (its last call) then completes the step. */
+    ToolOutcome tool(RunInput input, int step, int index, Answer answer, boolean completeStep);
 
     /** Null while the run goes on, else how it ended. */
     RunOutcome complete(RunInput input, int step);

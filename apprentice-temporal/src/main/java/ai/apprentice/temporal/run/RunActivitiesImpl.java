@@ -102,14 +102,16 @@ public final class RunActivitiesImpl implements RunActivities {
     }
 
     @Override
-    public ToolOutcome tool(RunInput input, int step, int index, Answer answer) {
+    public ToolOutcome tool(RunInput input, int step, int index, Answer answer, boolean completeStep) {
         return heartbeating(() -> {
+            var driver = driver(input, answer);
             try {
-                driver(input, answer).tool(input.runId(), step, index);
-                return new ToolOutcome(null);
+                driver.tool(input.runId(), step, index);
             } catch (NeedsApproval n) {
-                return new ToolOutcome(new Approval(Approval.id(step, index), step, index, n.tool, n.subject, n.arguments));
+                return new ToolOutcome(new Approval(Approval.id(step, index), step, index, n.tool, n.subject, n.arguments), false, null);
             }
+            if (!completeStep) return ToolOutcome.done();
+            return new ToolOutcome(null, true, RunOutcome.of(driver.complete(input.runId(), step)));
         });
     }
 

@@ -54,9 +54,15 @@ public final class RunWorkflowImpl implements RunWorkflow {
                 state = "model";
                 var reply = parts.model(input, step);
                 if (reply.ended() != null) return ended(reply.ended());
-                for (int i = 0; i < reply.toolCalls(); i++) callTool(input, i);
-                state = "completing";
-                var end = parts.complete(input, step);
+                RunActivities.ToolOutcome last = null;
+                for (int i = 0; i < reply.toolCalls(); i++) last = callTool(input, i, i == reply.toolCalls() - 1);
+                RunOutcome end;
+                if (last != null && last.completed()) {
+                    end = last.ended(); // the last call completed the step
+                } else {
+                    state = "completing";
+                    end = parts.complete(input, step);
+                }
                 if (end != null) return ended(end);
             }
         } catch (CanceledFailure | ActivityFailure e) {
@@ -75,12 +81,12 @@ public final class RunWorkflowImpl implements RunWorkflow {
         }
     }
 
-    private void callTool(RunInput input, int index) {
+    private RunActivities.ToolOutcome callTool(RunInput input, int index, boolean last) {
         Answer answer = null;
         while (true) {
             state = "tool";
-            var outcome = parts.tool(input, step, index, answer);
-            if (outcome.waitingFor() == null) return;
+            var outcome = parts.tool(input, step, index, answer, last);
+            if (outcome.waitingFor() == null) return outcome;
             waitingFor = outcome.waitingFor();
             state = "waiting_for_approval";
             var id = waitingFor.id();
