@@ -67,14 +67,14 @@ public final class ModelSampler implements McpSampler {
     }
 
     private final Supplier<Model> model;
-    private final PriceTable prices;
+    private final Supplier<PriceTable> prices;
     private final Approval approval;
 
     /**
-     * @param model the model that answers (resolved at each request: the latest run's)
+     * @param model the model that answers (got once a request is approved: the latest run's); null from it refuses
      * @param prices what its tokens cost, for the run's cost budget
      */
-    public ModelSampler(Supplier<Model> model, PriceTable prices, Approval approval) {
+    public ModelSampler(Supplier<Model> model, Supplier<PriceTable> prices, Approval approval) {
         this.model = model;
         this.prices = prices;
         this.approval = approval;
@@ -101,6 +101,7 @@ public final class ModelSampler implements McpSampler {
         var why = approval.refusal(server, request);
         if (why != null) throw McpSampler.refused(why);
         var m = model.get();
+        if (m == null) throw McpSampler.refused("no run's model to sample with");
         ChatResponse reply;
         try {
             reply = m.chat(new ChatRequest(messages, List.of(), request.temperature(), maxTokens, request.stopSequences()), ModelListener.NONE);
@@ -110,7 +111,7 @@ public final class ModelSampler implements McpSampler {
         } catch (ModelException e) {
             throw McpError.builder(McpSchema.ErrorCodes.INTERNAL_ERROR).message("apprentice's model failed: " + e.getMessage()).build();
         }
-        if (spending != null) spending.charge(reply.usage(), prices.cost(m.id(), reply.usage()));
+        if (spending != null) spending.charge(reply.usage(), prices.get().cost(m.id(), reply.usage()));
         var finish = reply.finishReason() == null ? "" : reply.finishReason().toLowerCase(Locale.ROOT);
         var stop = switch (finish) {
             case "length", "max_tokens", "max_output_tokens" -> McpSchema.CreateMessageResult.StopReason.MAX_TOKENS;

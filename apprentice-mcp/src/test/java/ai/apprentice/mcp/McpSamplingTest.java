@@ -65,7 +65,7 @@ class McpSamplingTest {
     @Test
     void anApprovedRequestIsAnsweredByApprenticesModelAndChargedToTheRun() throws Exception {
         var spending = Spending.unlimited("run-1");
-        var sampler = new ModelSampler(() -> model("Rain on the tin roof"), PriceTable.defaults(), terminal("y"));
+        var sampler = new ModelSampler(() -> model("Rain on the tin roof"), PriceTable::defaults, terminal("y"));
         // Through the agent's tool, as a run calls it: the run's spending comes with the tool context.
         try (var mcp = new McpClientManager(List.of(tiny()), Duration.ofSeconds(60), List.of(), n -> { }, null, null, null, sampler)) {
             var tool = mcp.tools().stream().filter(t -> t.name().equals("mcp__tiny__sample")).findFirst().orElseThrow();
@@ -88,16 +88,16 @@ class McpSamplingTest {
     void withoutApprovalTheServerGetsAnErrorAndNoModelIsCalled() {
         assertThat(call(McpSampler.refusing("the run is in auto mode: a server gets no model calls without a person's approval"), "sample", null))
                 .startsWith("ERROR -1 ").contains("sampling request rejected: the run is in auto mode");
-        assertThat(call(new ModelSampler(() -> model("no"), PriceTable.defaults(), terminal("n")), "sample", null))
+        assertThat(call(new ModelSampler(() -> model("no"), PriceTable::defaults, terminal("n")), "sample", null))
                 .startsWith("ERROR -1 ").contains("the person declined");
-        assertThat(call(new ModelSampler(() -> model("no"), PriceTable.defaults(), terminal()), "sample", null))
+        assertThat(call(new ModelSampler(() -> model("no"), PriceTable::defaults, terminal()), "sample", null))
                 .as("input ended").startsWith("ERROR -1 ");
         assertThat(requests).isEmpty();
     }
 
     @Test
     void anImageIsRefusedWithoutAskingAnyone() {
-        assertThat(call(new ModelSampler(() -> model("a cat"), PriceTable.defaults(), terminal("y")), "image", null))
+        assertThat(call(new ModelSampler(() -> model("a cat"), PriceTable::defaults, terminal("y")), "image", null))
                 .startsWith("ERROR -32602 ").contains("message 1 is image content; apprentice samples text only");
         assertThat(shown).isEmpty();
         assertThat(requests).isEmpty();
@@ -105,7 +105,7 @@ class McpSamplingTest {
 
     @Test
     void theRunsBudgetCapsTheReplyAndASpentBudgetRefuses() {
-        var sampler = new ModelSampler(() -> model("short"), PriceTable.defaults(), (server, request) -> null);
+        var sampler = new ModelSampler(() -> model("short"), PriceTable::defaults, (server, request) -> null);
         var budget = Budget.DEFAULT.withMaxTokens(1000);
         var spending = new Spending("run-2", budget, null);
         spending.charge(new Usage(900, 50), 0);
@@ -127,7 +127,7 @@ class McpSamplingTest {
                 return new ChatResponse(Message.assistant("Rain on"), new Usage(5, 2), "length");
             }
         };
-        assertThat(call(new ModelSampler(() -> cut, PriceTable.defaults(), (s, r) -> null), "sample", null)).isEqualTo("SAMPLED test:cut MAX_TOKENS: Rain on");
+        assertThat(call(new ModelSampler(() -> cut, PriceTable::defaults, (s, r) -> null), "sample", null)).isEqualTo("SAMPLED test:cut MAX_TOKENS: Rain on");
     }
 
     @Test
