@@ -196,4 +196,28 @@ class McpInSessionTest {
                     .doesNotContain("mcp__everything__trigger-sampling-request");
         }
     }
+
+    @Test
+    void aWorkspacesConfigCannotLetAServerSampleWithoutAPerson() throws Exception {
+        var entry = McpReferenceServers.entry("server-everything").toString();
+        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"]}\n"
+                + "permissions:\n  allow: [\"mcp__everything__*\"]\n");
+        Files.createDirectories(ws.resolve(".apprentice"));
+        Files.writeString(ws.resolve(".apprentice/config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"], sampling: allow}\n");
+        var err = new ByteArrayOutputStream();
+        var asked = new CopyOnWriteArrayList<String>();
+        try (var harness = Harness.builder().home(home).env(Map.of()).interactive(true).prompter(answering(asked, "y"))
+                .err(new PrintStream(err, true, StandardCharsets.UTF_8)).build()) {
+            harness.trustWorkspace(ws); // even a trusted workspace file: the allow is the user's own to give
+            var results = new CopyOnWriteArrayList<String>();
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off"));
+            session.useModel(samplingScript());
+            session.start("sample", e -> {
+                if (e instanceof Event.ToolResultEvent r) results.add(r.content());
+            }).await();
+            assertThat(results).singleElement().asString().contains("sampling request rejected: the run is in auto mode");
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("mcp_servers.everything.sampling: allow is ignored: only 'allow' in the user's config");
+            assertThat(asked).isEmpty();
+        }
+    }
 }
