@@ -86,6 +86,9 @@ public final class Harness implements AutoCloseable {
     private final Map<McpKey, McpClientManager> mcp = new HashMap<>();
     /** Whether the latest run that connected MCP servers may ask its person (the managers are shared between runs). */
     private volatile boolean mcpPersonAsked;
+    /** The session model of that run, which serves the servers' sampling requests, and its prices. */
+    private volatile java.util.function.Supplier<ai.apprentice.model.Model> mcpModel;
+    private volatile ai.apprentice.model.PriceTable mcpPrices = ai.apprentice.model.PriceTable.defaults();
 
     private record McpKey(List<McpServerConfig> servers, Path workspace) {}
     /** How deep each running subagent is, shared by every session of this harness so nesting is bounded. */
@@ -428,15 +431,25 @@ public final class Harness implements AutoCloseable {
      * warning that names {@code apprentice mcp login NAME}.
      */
     synchronized List<Tool> mcpTools(Settings settings, Path workspace) {
-        return mcpTools(settings, workspace, false);
+        return mcpTools(settings, workspace, false, null);
     }
 
     /**
-     * As above, for a run whose person may be asked ({@code personAsked}: ask mode on a terminal). Servers' elicitation
-     * requests go to that person; in auto mode, or with nobody to ask, they are declined at once with the reason.
+     * As above, for a run whose person may be asked ({@code personAsked}: ask mode on a terminal) and whose session
+     * model is {@code model}. Servers' elicitation requests go to that person; in auto mode, or with nobody to ask,
+     * they are declined at once with the reason. Their sampling requests are served by {@code model} once that person
+     * approves (or without asking, for a server the user's own config allows: {@code mcp_servers.NAME.sampling: allow}),
+     * within the budget of the run whose tool call they come during; otherwise they are refused with the reason.
      */
-    synchronized List<Tool> mcpTools(Settings settings, Path workspace, boolean personAsked) {
+    synchronized List<Tool> mcpTools(Settings settings, Path workspace, boolean personAsked, java.util.function.Supplier<ai.apprentice.model.Model> model) {
         mcpPersonAsked = personAsked;
+        mcpModel = model;
+        mcpPrices = Session.prices(settings);
+        return mcpConnect(settings, workspace);
+    }
+
+    /** The configured servers' tools, connected once per process and workspace (nothing about the run changes). */
+    private List<Tool> mcpConnect(Settings settings, Path workspace) {
         List<McpServerConfig> servers;
         try {
             servers = McpServerConfig.fromConfig(settings.mcpServers());
@@ -445,29 +458,96 @@ public final class Harness implements AutoCloseable {
         }
         if (servers.isEmpty()) return List.of();
         var root = workspace.toAbsolutePath().normalize();
+        var allowed = mcpSamplingAllowed(settings.mcpServers(), servers);
         var manager = mcp.computeIfAbsent(new McpKey(servers, root),
                 k -> new McpClientManager(k.servers(), settings.requestTimeout(), List.of(root), notice -> err.println("mcp " + notice),
-                        new McpTokenStore(home.resolve("mcp-tokens")), interactive ? McpSignIn.terminal(err, env) : null, mcpElicitor()));
+                        new McpTokenStore(home.resolve("mcp-tokens")), interactive ? McpSignIn.terminal(err, env) : null, mcpElicitor(),
+                        // Sampling is declared only where it can be approved: a person at a terminal, or the user's allow.
+                        interactive || !allowed.isEmpty() ? mcpSampler(allowed) : null));
         var tools = manager.tools();
         manager.problems().forEach(this::warnOnce);
         return tools;
+    }
+
+    /** Why no person can be asked on a server's behalf now; null when one can (ask mode on a terminal). */
+    private String mcpPersonAbsent() {
+        if (!interactive) return "no person to ask: apprentice is not running on a terminal";
+        if (!mcpPersonAsked) return "the run is in auto mode: apprentice asks its person nothing on a server's behalf";
+        return null;
     }
 
     /** Servers' questions: to the person on the terminal when the latest run may ask them, else declined with why. */
     private ai.apprentice.mcp.McpElicitor mcpElicitor() {
         var terminal = new ai.apprentice.mcp.TerminalElicitor(line -> err.println("mcp " + line), prompter::line);
         return (server, request) -> {
-            if (!interactive) return ai.apprentice.mcp.McpElicitor.declined("no person to ask: apprentice is not running on a terminal");
-            if (!mcpPersonAsked) return ai.apprentice.mcp.McpElicitor.declined("the run is in auto mode: apprentice asks its person nothing on a server's behalf");
-            return terminal.elicit(server, request);
+            var absent = mcpPersonAbsent();
+            return absent != null ? ai.apprentice.mcp.McpElicitor.declined(absent) : terminal.elicit(server, request);
         };
+    }
+
+    /**
+     * Servers' sampling requests: served by the latest run's session model, approved by the user's config for the
+     * servers in {@code allowed}, else by the person on the terminal when the run may ask them, else refused with why.
+     */
+    private ai.apprentice.mcp.McpSampler mcpSampler(java.util.Set<String> allowed) {
+        var terminal = ai.apprentice.mcp.ModelSampler.Approval.terminal(line -> err.println("mcp " + line), prompter::line);
+        ai.apprentice.mcp.ModelSampler.Approval approval = (server, request) -> {
+            if (allowed.contains(server)) return null;
+            var absent = mcpPersonAbsent();
+            if (absent != null) {
+                return absent + "; sampling needs a person's approval (or mcp_servers." + server + ".sampling: allow in the user's config)";
+            }
+            return terminal.refusal(server, request);
+        };
+        return new ai.apprentice.mcp.ModelSampler(() -> {
+            var model = mcpModel;
+            return model == null ? null : model.get();
+        }, () -> mcpPrices, approval);
+    }
+
+    /**
+     * The servers that may sample without a person asked: {@code sampling: allow} in their entry of the user's own
+     * config.yaml, and only while the effective entry is the one that file defines. A workspace's config cannot give a
+     * server free model calls (nothing the agent can write widens what it may do); there it is a warning.
+     */
+    private java.util.Set<String> mcpSamplingAllowed(Map<String, Object> effective, List<McpServerConfig> servers) {
+        var allowed = new java.util.HashSet<String>();
+        var file = ConfigLoader.userFile(home);
+        Map<String, Object> own = Map.of();
+        if (Files.isRegularFile(file)) {
+            try {
+                var root = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(file.toFile());
+                if (root != null && root.path("mcp_servers").isObject()) {
+                    own = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(root.get("mcp_servers"),
+                            new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                // the config loader reports the file's errors; nothing is allowed from it
+            }
+        }
+        for (var s : servers) {
+            if (!(own.get(s.name()) instanceof Map<?, ?> entry) || !"allow".equals(String.valueOf(entry.get("sampling")))) {
+                if (effective.get(s.name()) instanceof Map<?, ?> e && e.get("sampling") != null && !"ask".equals(String.valueOf(e.get("sampling")))) {
+                    warnOnce("mcp_servers." + s.name() + ".sampling: " + e.get("sampling") + " is ignored: only 'allow' in the user's config ("
+                            + file + ") lets a server sample without a person's approval");
+                }
+                continue;
+            }
+            try {
+                if (McpServerConfig.fromConfig(Map.of(s.name(), entry)).equals(List.of(s))) allowed.add(s.name());
+                else warnOnce("mcp_servers." + s.name() + ".sampling: allow in " + file + " is ignored: a workspace's config redefines that server");
+            } catch (IllegalArgumentException e) {
+                // an invalid entry is reported where servers are read
+            }
+        }
+        return java.util.Set.copyOf(allowed);
     }
 
     /** An MCP prompt named as a slash command ({@code mcp__SERVER__PROMPT}) as task text; empty when there is none. */
     java.util.Optional<String> mcpPrompt(Settings settings, Path workspace, String command, String words) {
         McpClientManager manager;
         synchronized (this) {
-            mcpTools(settings, workspace); // connects, once
+            mcpConnect(settings, workspace); // connects, once
             manager = mcp.get(new McpKey(McpServerConfig.fromConfig(settings.mcpServers()), workspace.toAbsolutePath().normalize()));
         }
         return manager == null ? java.util.Optional.empty() : manager.promptText(command, words);

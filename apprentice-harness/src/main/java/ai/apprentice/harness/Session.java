@@ -234,8 +234,7 @@ public final class Session {
             }
             tools.removeIf(t -> !allowed.contains(t.name()));
         }
-        var prices = PriceTable.defaults();
-        settings.prices().forEach(prices::put);
+        var prices = prices(settings);
         var project = ProjectInstructions.section(workspace);
         var lessonScopes = new ArrayList<>(Scopes.forAgent(workspace, spec.environment()));
         extraLessonScopes.forEach(sc -> { if (!lessonScopes.contains(sc)) lessonScopes.add(sc); });
@@ -281,6 +280,13 @@ public final class Session {
         if (!shown.in(lessonScopes).isEmpty()) builder.hook(new ExamplesHook(shown, lessonScopes));
         if (spec.workspaceTools()) builder.hook(new Corrections(new ai.apprentice.store.WrittenFiles(harness.store())));
         return builder;
+    }
+
+    /** The price table: the defaults, with the settings' prices over them. */
+    static PriceTable prices(Settings settings) {
+        var prices = PriceTable.defaults();
+        settings.prices().forEach(prices::put);
+        return prices;
     }
 
     /** The session's budget, with the step budget of {@code maxSteps} when given. */
@@ -367,7 +373,7 @@ public final class Session {
             var fetch = new FetchTool(settings.fetchAllowPrivate()); // loopback and private addresses only where a person allowed them
             var tools = new ArrayList<>(StandardTools.create(ws, shell, fetch));
             var g = gate();
-            tools.addAll(harness.mcpTools(settings, workspace, g.mode() == ApprovalMode.ASK));
+            tools.addAll(harness.mcpTools(settings, workspace, g.mode() == ApprovalMode.ASK, this::model));
             return tools;
         } catch (IllegalArgumentException e) {
             throw new HarnessException(e.getMessage(), e);

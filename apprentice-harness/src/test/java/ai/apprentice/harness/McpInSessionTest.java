@@ -106,4 +106,118 @@ class McpInSessionTest {
             assertThat(asked).anyMatch(q -> q.contains("untitledMultipleSelectEnum (some of, separated by commas: Guitar|Piano"));
         }
     }
+
+    /** Turn 1 calls the sampling tool and is also what the sampled call plays (it holds no assistant message); turn 2 ends. */
+    private static ScriptedModel samplingScript() {
+        var first = (com.fasterxml.jackson.databind.node.ObjectNode) ScriptedModel.toolTurn("Rain on the tin roof", "mcp__everything__trigger-sampling-request",
+                "{\"prompt\":\"a haiku\",\"maxTokens\":50}");
+        first.putObject("usage").put("input_tokens", 10).put("output_tokens", 5);
+        var last = (com.fasterxml.jackson.databind.node.ObjectNode) ScriptedModel.turn("done");
+        last.putObject("usage").put("input_tokens", 1).put("output_tokens", 1);
+        return ScriptedModel.of(first, last);
+    }
+
+    private static Harness.Prompter answering(List<String> asked, String answer) {
+        return new Harness.Prompter() {
+            @Override public boolean confirm(String q) { asked.add(q); return false; }
+            @Override public String line(String q) { asked.add(q); return answer; }
+        };
+    }
+
+    @Test
+    void inAskModeASamplingRequestIsApprovedByThePersonAndServedByTheSessionsModelWithinTheRunsBudget() throws Exception {
+        var entry = McpReferenceServers.entry("server-everything").toString();
+        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"]}\npermissions:\n  allow: [\"mcp__everything__*\"]\n");
+        var err = new ByteArrayOutputStream();
+        var asked = new CopyOnWriteArrayList<String>();
+        try (var harness = Harness.builder().home(home).env(Map.of()).interactive(true).prompter(answering(asked, "y"))
+                .approver((tool, subject, arguments) -> ai.apprentice.tools.PolicyGate.Approver.Answer.ONCE)
+                .err(new PrintStream(err, true, StandardCharsets.UTF_8)).build()) {
+            var results = new CopyOnWriteArrayList<String>();
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "ask", "memory", "off"));
+            session.useModel(samplingScript());
+            var result = session.start("sample", e -> {
+                if (e instanceof Event.ToolResultEvent r) results.add(r.content());
+            }).await();
+            assertThat(results).singleElement().asString().contains("LLM sampling result").contains("Rain on the tin roof")
+                    .contains("\"model\": \"scripted:inline\"").contains("endTurn");
+            assertThat(asked).singleElement().asString().startsWith("Let it sample?");
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("mcp MCP server 'everything' asks to use apprentice's model")
+                    .contains("system prompt: You are a helpful test server.").contains("a haiku");
+            // The sampled call's tokens are the run's: its two model calls and the server's one.
+            assertThat(result.usage().total()).isEqualTo(15 + 15 + 2);
+        }
+    }
+
+    @Test
+    void inAutoModeASamplingRequestIsRefusedWithoutAskingAnyone() throws Exception {
+        var entry = McpReferenceServers.entry("server-everything").toString();
+        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"]}\npermissions:\n  allow: [\"mcp__everything__*\"]\n");
+        var asked = new CopyOnWriteArrayList<String>();
+        try (var harness = Harness.builder().home(home).env(Map.of()).interactive(true).prompter(answering(asked, "y"))
+                .err(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).build()) {
+            var results = new CopyOnWriteArrayList<String>();
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off"));
+            session.useModel(samplingScript());
+            var result = session.start("sample", e -> {
+                if (e instanceof Event.ToolResultEvent r) results.add(r.content());
+            }).await();
+            assertThat(results).singleElement().asString().contains("sampling request rejected: the run is in auto mode")
+                    .contains("sampling needs a person's approval").doesNotContain("Rain on the tin roof");
+            assertThat(asked).isEmpty();
+            assertThat(result.usage().total()).as("no model call for the server").isEqualTo(15 + 2);
+        }
+    }
+
+    @Test
+    void theUsersOwnConfigMayLetAServerSampleWithoutAPerson() throws Exception {
+        var entry = McpReferenceServers.entry("server-everything").toString();
+        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"], sampling: allow}\n"
+                + "permissions:\n  allow: [\"mcp__everything__*\"]\n");
+        try (var harness = Harness.builder().home(home).env(Map.of()).err(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).build()) {
+            var results = new CopyOnWriteArrayList<String>();
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off"));
+            session.useModel(samplingScript());
+            session.start("sample", e -> {
+                if (e instanceof Event.ToolResultEvent r) results.add(r.content());
+            }).await();
+            assertThat(results).singleElement().asString().contains("LLM sampling result").contains("Rain on the tin roof");
+        }
+    }
+
+    @Test
+    void withNobodyToAskAndNoAllowSamplingIsNotDeclared() throws Exception {
+        var entry = McpReferenceServers.entry("server-everything").toString();
+        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"]}\n");
+        try (var harness = Harness.builder().home(home).env(Map.of()).err(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).build()) {
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off")).useModel(samplingScript());
+            // The reference server registers its sampling tool only for a client that declares sampling.
+            assertThat(session.agent().tools().specs().stream().map(ai.apprentice.model.ToolSpec::name)).contains("mcp__everything__echo")
+                    .doesNotContain("mcp__everything__trigger-sampling-request");
+        }
+    }
+
+    @Test
+    void aWorkspacesConfigCannotLetAServerSampleWithoutAPerson() throws Exception {
+        var entry = McpReferenceServers.entry("server-everything").toString();
+        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"]}\n"
+                + "permissions:\n  allow: [\"mcp__everything__*\"]\n");
+        Files.createDirectories(ws.resolve(".apprentice"));
+        Files.writeString(ws.resolve(".apprentice/config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"], sampling: allow}\n");
+        var err = new ByteArrayOutputStream();
+        var asked = new CopyOnWriteArrayList<String>();
+        try (var harness = Harness.builder().home(home).env(Map.of()).interactive(true).prompter(answering(asked, "y"))
+                .err(new PrintStream(err, true, StandardCharsets.UTF_8)).build()) {
+            harness.trustWorkspace(ws); // even a trusted workspace file: the allow is the user's own to give
+            var results = new CopyOnWriteArrayList<String>();
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off"));
+            session.useModel(samplingScript());
+            session.start("sample", e -> {
+                if (e instanceof Event.ToolResultEvent r) results.add(r.content());
+            }).await();
+            assertThat(results).singleElement().asString().contains("sampling request rejected: the run is in auto mode");
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("mcp_servers.everything.sampling: allow is ignored: only 'allow' in the user's config");
+            assertThat(asked).isEmpty();
+        }
+    }
 }

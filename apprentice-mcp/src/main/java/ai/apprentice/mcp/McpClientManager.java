@@ -52,9 +52,15 @@ public final class McpClientManager implements AutoCloseable {
     /** @param elicitor answers servers' elicitation requests (a person, or a refusal); null: not declared */
     public McpClientManager(List<McpServerConfig> servers, Duration requestTimeout, List<java.nio.file.Path> roots, Consumer<String> notices,
                             McpTokenStore tokens, McpSignIn signIn, McpElicitor elicitor) {
+        this(servers, requestTimeout, roots, notices, tokens, signIn, elicitor, null);
+    }
+
+    /** @param sampler serves servers' sampling requests (apprentice's model, or a refusal); null: not declared */
+    public McpClientManager(List<McpServerConfig> servers, Duration requestTimeout, List<java.nio.file.Path> roots, Consumer<String> notices,
+                            McpTokenStore tokens, McpSignIn signIn, McpElicitor elicitor, McpSampler sampler) {
         for (var s : servers) {
             var oauth = tokens == null || s.isStdio() ? null : new McpOAuth(s, tokens, signIn);
-            connections.put(s.name(), new McpConnection(s, requestTimeout, c -> listeners.forEach(l -> l.accept(this)), roots, notices, oauth, elicitor));
+            connections.put(s.name(), new McpConnection(s, requestTimeout, c -> listeners.forEach(l -> l.accept(this)), roots, notices, oauth, elicitor, sampler));
         }
     }
 
@@ -181,7 +187,7 @@ public final class McpClientManager implements AutoCloseable {
         @SuppressWarnings("unchecked")
         public ToolResult execute(JsonNode arguments, ToolContext context) {
             try {
-                return render(connection.call(tool.name(), PLAIN.convertValue(arguments, Map.class)));
+                return render(connection.call(tool.name(), PLAIN.convertValue(arguments, Map.class), context == null ? null : context.spending()));
             } catch (McpUnavailableException e) {
                 return ToolResult.error(e.getMessage());
             } catch (McpError e) {

@@ -31,6 +31,9 @@ public final class McpConnection implements AutoCloseable {
     private final Consumer<String> notices;
     private final McpOAuth oauth;
     private final McpElicitor elicitor;
+    private final McpSampler sampler;
+    /** The runs whose tool calls are in flight, by call: a sampling request counts against the latest one's budget. */
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, ai.apprentice.runtime.Spending> calling = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final java.util.concurrent.atomic.AtomicLong progressTokens = new java.util.concurrent.atomic.AtomicLong();
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private McpSyncClient client;
@@ -62,7 +65,14 @@ public final class McpConnection implements AutoCloseable {
     /** @param elicitor answers the server's elicitation requests (a person); null: the capability is not declared */
     public McpConnection(McpServerConfig config, Duration requestTimeout, Consumer<McpConnection> onToolsChanged,
                          List<java.nio.file.Path> roots, Consumer<String> notices, McpOAuth oauth, McpElicitor elicitor) {
+        this(config, requestTimeout, onToolsChanged, roots, notices, oauth, elicitor, null);
+    }
+
+    /** @param sampler serves the server's sampling requests (apprentice's model, once approved); null: the capability is not declared */
+    public McpConnection(McpServerConfig config, Duration requestTimeout, Consumer<McpConnection> onToolsChanged,
+                         List<java.nio.file.Path> roots, Consumer<String> notices, McpOAuth oauth, McpElicitor elicitor, McpSampler sampler) {
         this.elicitor = elicitor;
+        this.sampler = sampler;
         this.oauth = oauth;
         this.config = config;
         this.requestTimeout = requestTimeout;
@@ -104,6 +114,13 @@ public final class McpConnection implements AutoCloseable {
             if (elicitor != null) {
                 capabilities.elicitation(true, false); // form mode only; URL mode is not offered
                 spec.elicitation(request -> elicitor.elicit(config.name(), request));
+            }
+            if (sampler != null) {
+                capabilities.sampling();
+                spec.sampling(request -> {
+                    var latest = calling.lastEntry();
+                    return sampler.sample(config.name(), request, latest == null ? null : latest.getValue());
+                });
             }
             spec.capabilities(capabilities.build());
             if (!roots.isEmpty()) {
@@ -244,13 +261,23 @@ public final class McpConnection implements AutoCloseable {
 
     /** Calls a tool; a broken connection becomes an {@link McpUnavailableException} and a reconnect later. */
     public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments) {
+        return call(tool, arguments, null);
+    }
+
+    /**
+     * As {@link #call(String, Map)}, for a run: what the server samples meanwhile counts against {@code spending} (the
+     * run's, with its limits; null: no run's).
+     */
+    public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments, ai.apprentice.runtime.Spending spending) {
         var c = client();
         CancellingTransport t;
         synchronized (this) {
             t = transport;
         }
         // A progress token, so that a long call can say how it is doing (shown through the notices), and be cancelled.
-        var token = config.name() + "-" + progressTokens.incrementAndGet();
+        long n = progressTokens.incrementAndGet();
+        var token = config.name() + "-" + n;
+        if (spending != null) calling.put(n, spending);
         try {
             return c.callTool(McpSchema.CallToolRequest.builder().name(tool).arguments(arguments).progressToken(token).build());
         } catch (io.modelcontextprotocol.spec.McpError e) {
@@ -270,6 +297,7 @@ public final class McpConnection implements AutoCloseable {
             }
             throw failed(e);
         } finally {
+            calling.remove(n);
             if (t != null) t.done(token);
         }
     }

@@ -47,6 +47,15 @@ public final class TinyServerMain {
                     McpServerFeatures.SyncToolSpecification.builder().tool(choose).callHandler((ex, req) -> answer(ex, "Pick",
                             Map.of("type", "object", "required", List.of("fish"), "properties", picks))).build(),
                     McpServerFeatures.SyncToolSpecification.builder().tool(deep).callHandler((ex, req) -> answer(ex, "Where?", nested)).build());
+        } else if (args[0].equals("sample")) {
+            // "sample" asks the client's model to write a haiku, "image" sends it a picture to describe; either returns
+            // what came back, as "SAMPLED model stopReason: text", or the client's error as "ERROR code message".
+            var any = "{\"type\":\"object\"}";
+            var text = McpSchema.Tool.builder().name("sample").description("samples text").inputSchema(McpJsonDefaults.getMapper(), any).build();
+            var image = McpSchema.Tool.builder().name("image").description("samples an image").inputSchema(McpJsonDefaults.getMapper(), any).build();
+            spec.capabilities(McpSchema.ServerCapabilities.builder().tools(false).build()).tools(
+                    McpServerFeatures.SyncToolSpecification.builder().tool(text).callHandler((ex, req) -> sample(ex, new McpSchema.TextContent("Write a haiku about \u001b[2Jrain."))).build(),
+                    McpServerFeatures.SyncToolSpecification.builder().tool(image).callHandler((ex, req) -> sample(ex, new McpSchema.ImageContent(null, "aGVsbG8=", "image/png"))).build());
         } else if (args[0].equals("misbehaving")) {
             // "huge" answers with a message over the client's 16 MiB limit; "garbage" writes a line that is not JSON first.
             var huge = McpSchema.Tool.builder().name("huge").description("too big").inputSchema(McpJsonDefaults.getMapper(), "{\"type\":\"object\"}").build();
@@ -72,6 +81,22 @@ public final class TinyServerMain {
         }
         spec.build();
         Thread.currentThread().join(); // until the client ends the process
+    }
+
+    private static McpSchema.CallToolResult sample(io.modelcontextprotocol.server.McpSyncServerExchange ex, McpSchema.Content content) {
+        if (ex.getClientCapabilities().sampling() == null) {
+            return McpSchema.CallToolResult.builder().addTextContent("NOT DECLARED").build();
+        }
+        try {
+            var r = ex.createMessage(McpSchema.CreateMessageRequest.builder()
+                    .messages(List.of(new McpSchema.SamplingMessage(McpSchema.Role.USER, content)))
+                    .systemPrompt("You are a poet.").maxTokens(100000).build());
+            return McpSchema.CallToolResult.builder().addTextContent("SAMPLED " + r.model() + " " + r.stopReason() + ": "
+                    + (r.content() instanceof McpSchema.TextContent t ? t.text() : r.content())).build();
+        } catch (io.modelcontextprotocol.spec.McpError e) {
+            var error = e.getJsonRpcError();
+            return McpSchema.CallToolResult.builder().addTextContent("ERROR " + (error == null ? "?" : error.code()) + " " + e.getMessage()).build();
+        }
     }
 
     private static McpSchema.CallToolResult answer(io.modelcontextprotocol.server.McpSyncServerExchange ex, String message, Map<String, Object> schema) {

@@ -1,0 +1,126 @@
+package ai.apprentice.mcp;
+
+import ai.apprentice.model.ChatRequest;
+import ai.apprentice.model.ChatResponse;
+import ai.apprentice.model.Message;
+import ai.apprentice.model.Model;
+import ai.apprentice.model.ModelException;
+import ai.apprentice.model.ModelListener;
+import ai.apprentice.model.PriceTable;
+import ai.apprentice.runtime.Spending;
+import io.modelcontextprotocol.spec.McpError;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Serves sampling requests with apprentice's own model: the request's text messages, system prompt, temperature and
+ * stop sequences become one {@link ChatRequest} without tools, and the reply's text goes back with the model's id and
+ * why it stopped ({@code endTurn} or {@code maxTokens}). Images and audio are refused (invalid params), and so is a
+ * request nobody approved ({@link Approval}). The call counts against the budget of the run whose tool call it came
+ * during: refused once that budget is spent, its output capped by the tokens left (and never above {@link #MAX_TOKENS}),
+ * its tokens and cost charged to the run and its ancestors. The model's preferences (hints, priorities) and
+ * {@code includeContext} are not followed: the client decides, as the specification allows.
+ */
+public final class ModelSampler implements McpSampler {
+    /** The most output tokens one sampled call gets, whatever the request asks for. */
+    public static final int MAX_TOKENS = 4096;
+    /** How much of the system prompt and of the last message a person is shown before approving. */
+    static final int SHOWN = 400;
+
+    /** Whether a request may be served: null when approved, else the reason it is not (the server is told). */
+    @FunctionalInterface
+    public interface Approval {
+        String refusal(String server, McpSchema.CreateMessageRequest request);
+
+        /**
+         * Asks a person on a terminal: the server's name, its system prompt and its last message are shown (cut, their
+         * control characters inert, see {@link TerminalElicitor#safe}), then yes or no.
+         */
+        static Approval terminal(Consumer<String> out, TerminalElicitor.Lines in) {
+            return (server, request) -> {
+                synchronized (in) {
+                    out.accept("MCP server '" + TerminalElicitor.safe(server) + "' asks to use apprentice's model (sampling; its words, not apprentice's):");
+                    if (request.systemPrompt() != null && !request.systemPrompt().isBlank()) {
+                        out.accept("  system prompt: " + TerminalElicitor.safe(cut(request.systemPrompt())));
+                    }
+                    var messages = request.messages() == null ? List.<McpSchema.SamplingMessage>of() : request.messages();
+                    if (!messages.isEmpty()) {
+                        var last = messages.get(messages.size() - 1);
+                        out.accept("  last message (" + messages.size() + " in all, " + last.role().name().toLowerCase(Locale.ROOT) + "): "
+                                + TerminalElicitor.safe(cut(last.content() instanceof McpSchema.TextContent t ? t.text() : "[" + last.content().type() + "]")));
+                    }
+                    out.accept("  at most " + Math.min(request.maxTokens() <= 0 ? MAX_TOKENS : request.maxTokens(), MAX_TOKENS) + " output tokens");
+                    var answer = in.ask("Let it sample? [y]es, [n]o: ");
+                    if (answer != null && answer.strip().toLowerCase(Locale.ROOT).startsWith("y")) return null;
+                    return "the person declined";
+                }
+            };
+        }
+
+        private static String cut(String text) {
+            return text.length() <= SHOWN ? text : text.substring(0, SHOWN) + "… (" + text.length() + " characters)";
+        }
+    }
+
+    private final Supplier<Model> model;
+    private final Supplier<PriceTable> prices;
+    private final Approval approval;
+
+    /**
+     * @param model the model that answers (got once a request is approved: the latest run's); null from it refuses
+     * @param prices what its tokens cost, for the run's cost budget
+     */
+    public ModelSampler(Supplier<Model> model, Supplier<PriceTable> prices, Approval approval) {
+        this.model = model;
+        this.prices = prices;
+        this.approval = approval;
+    }
+
+    @Override
+    public McpSchema.CreateMessageResult sample(String server, McpSchema.CreateMessageRequest request, Spending spending) {
+        var messages = new ArrayList<Message>();
+        if (request.systemPrompt() != null && !request.systemPrompt().isBlank()) messages.add(Message.system(request.systemPrompt()));
+        var asked = request.messages() == null ? List.<McpSchema.SamplingMessage>of() : request.messages();
+        for (int i = 0; i < asked.size(); i++) {
+            var m = asked.get(i);
+            if (!(m.content() instanceof McpSchema.TextContent t)) {
+                throw invalid("message " + (i + 1) + " is " + (m.content() == null ? "empty" : m.content().type()) + " content; apprentice samples text only (no images or audio)");
+            }
+            messages.add(m.role() == McpSchema.Role.ASSISTANT ? Message.assistant(t.text()) : Message.user(t.text()));
+        }
+        if (asked.isEmpty()) throw invalid("the request has no messages");
+        long tokensLeft = spending == null ? Long.MAX_VALUE : spending.remainingTokens();
+        if (tokensLeft <= 0 || (spending != null && spending.remainingCostUsd() <= 0)) {
+            throw McpSampler.refused("the budget of run " + spending.runId() + " is spent");
+        }
+        int maxTokens = (int) Math.min(Math.min(request.maxTokens() <= 0 ? MAX_TOKENS : request.maxTokens(), MAX_TOKENS), tokensLeft);
+        var why = approval.refusal(server, request);
+        if (why != null) throw McpSampler.refused(why);
+        var m = model.get();
+        if (m == null) throw McpSampler.refused("no run's model to sample with");
+        ChatResponse reply;
+        try {
+            reply = m.chat(new ChatRequest(messages, List.of(), request.temperature(), maxTokens, request.stopSequences()), ModelListener.NONE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw McpError.builder(McpSchema.ErrorCodes.INTERNAL_ERROR).message("sampling stopped: the apprentice run was cancelled").build();
+        } catch (ModelException e) {
+            throw McpError.builder(McpSchema.ErrorCodes.INTERNAL_ERROR).message("apprentice's model failed: " + e.getMessage()).build();
+        }
+        if (spending != null) spending.charge(reply.usage(), prices.get().cost(m.id(), reply.usage()));
+        var finish = reply.finishReason() == null ? "" : reply.finishReason().toLowerCase(Locale.ROOT);
+        var stop = switch (finish) {
+            case "length", "max_tokens", "max_output_tokens" -> McpSchema.CreateMessageResult.StopReason.MAX_TOKENS;
+            default -> McpSchema.CreateMessageResult.StopReason.END_TURN;
+        };
+        return new McpSchema.CreateMessageResult(McpSchema.Role.ASSISTANT, new McpSchema.TextContent(reply.message().text()), m.id(), stop);
+    }
+
+    private static McpError invalid(String why) {
+        return McpError.builder(McpSchema.ErrorCodes.INVALID_PARAMS).message("sampling request rejected: " + why).build();
+    }
+}
