@@ -32,14 +32,16 @@ import org.junit.jupiter.api.io.TempDir;
  * trial) while workers are SIGKILLed at random and restarted. Nothing may be lost or counted twice, no run may carry
  * a tool call twice, and the scores must equal those of the same evaluation run uninterrupted in process.
  */
-@Timeout(600)
+@Timeout(1800) // on an idle machine about 3 minutes; CI machines shared with other builds take far longer
 class EvalWorkersKilledTest {
     static final int TASKS = 50;
     static final int K = 6;
     static final int TRIALS = TASKS * K;
     static final int WORKERS = 3;
     static final int KILLS = 4;
-    static final int DELAY_MS = 250;
+    static final int DELAY_MS = 100;
+    /** Seconds without a trial kept or counted after which the evaluation is taken for stuck (a heartbeat timeout is 10). */
+    static final int STALL = 180;
 
     @TempDir Path dir;
 
@@ -75,6 +77,7 @@ class EvalWorkersKilledTest {
                 "{\"delay_ms\": " + DELAY_MS + ", \"text\": \"###STOP###\"}") + "\n");
         var cli = new CliHarness(home, ws);
         cli.env.put("TEST_DB_PASSWORD", db.password());
+        cli.env.put("APPRENTICE_DEBUG", "1"); // a failure's stack trace in the client's err
         var args = List.of("eval", "taubench-airline", "--data", data, "--model", "scripted:" + agent, "--user-model", "scripted:" + user,
                 "--tasks", "0-" + (TASKS - 1), "-k", String.valueOf(K), "--seed", "19", "--json");
 
@@ -86,6 +89,9 @@ class EvalWorkersKilledTest {
         long t1 = System.nanoTime();
 
         var kills = new ArrayList<String>();
+        // Should this JVM be ended (a surefire timeout), the children go with it.
+        var backstop = new Thread(this::stopChildren, "kill-test-children");
+        Runtime.getRuntime().addShutdownHook(backstop);
         try {
             var server = start("server", List.of("ai.apprentice.cli.TemporalServerMain"), Map.of());
             var target = awaitLine(server, logs.getLast(), "temporal test server on ").substring("temporal test server on ".length()).strip();
@@ -97,8 +103,21 @@ class EvalWorkersKilledTest {
             }
             for (int i = 0; i < WORKERS; i++) awaitLine(workers[i], workerLogs[i], "apprentice worker on ");
 
+            // What the workers have kept, every 5 s: how the evaluation went, for the messages below.
+            var timeline = new java.util.concurrent.CopyOnWriteArrayList<String>();
+            long tStart = System.nanoTime();
+            var sampler = Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        timeline.add((System.nanoTime() - tStart) / 1_000_000_000 + "s:" + kept(workerHomes).size() + "/" + counted(home));
+                        Thread.sleep(5000);
+                    }
+                } catch (InterruptedException | IOException stop) {
+                    // done
+                }
+            });
             var onTemporal = CompletableFuture.supplyAsync(() -> cli.run(Stream.concat(args.stream(), Stream.of("--engine", "temporal",
-                    "--temporal-target", target, "--task-queue", "kill", "--concurrency", "12")).toArray(String[]::new)));
+                    "--temporal-target", target, "--task-queue", "kill", "--concurrency", "12", "--heartbeat-timeout", "10")).toArray(String[]::new)));
             // Kills start once the workers are at work (a trial kept somewhere), then follow every 2-4 s at random.
             long seed = System.nanoTime();
             var random = new Random(seed);
@@ -111,15 +130,34 @@ class EvalWorkersKilledTest {
                 int before = kept(workerHomes).size();
                 workers[i].destroyForcibly(); // SIGKILL
                 assertThat(workers[i].waitFor(30, TimeUnit.SECONDS)).as("worker %d did not die", i).isTrue();
-                kills.add("worker" + i + "." + generation[i] + " at " + before + " trials kept");
+                kills.add("worker" + i + "." + generation[i] + " at " + (System.nanoTime() - tStart) / 1_000_000_000 + "s, " + before + " trials kept");
                 workers[i] = startWorker(i, ++generation[i], target, workerHomes.get(i), db.password());
                 workerLogs[i] = logs.getLast();
             }
-            var r = onTemporal.get(400, TimeUnit.SECONDS);
+            // No deadline of its own on a busy machine, only on standing still: nothing kept or counted for STALL seconds.
+            CliHarness.Result r = null;
+            String last = "";
+            long lastChange = System.nanoTime();
+            while (r == null) {
+                try {
+                    r = onTemporal.get(5, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException notYet) {
+                    var now = kept(workerHomes).size() + "/" + counted(home);
+                    if (!now.equals(last)) {
+                        last = now;
+                        lastChange = System.nanoTime();
+                    } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(STALL)) {
+                        sampler.interrupt();
+                        throw new AssertionError("the evaluation on Temporal stood still for " + STALL + " s; kills: " + kills
+                                + "\nkept by the workers / counted by the client, at times: " + timeline + "\n" + describe(target) + "\n" + tails());
+                    }
+                }
+            }
             long t2 = System.nanoTime();
-            var why = "kills (random seed " + seed + "): " + kills + "\nclient err:\n" + tail(r.err()) + "\n" + tails();
+            sampler.interrupt();
+            var why = "kills (random seed " + seed + "): " + kills + "\nkept by the workers / counted by the client, at times: " + timeline + "\nclient err:\n" + tail(r.err()) + "\n" + tails();
             System.out.printf("EvalWorkersKilledTest: in process %d s, on Temporal %d s; %s%n", (t1 - t0) / 1_000_000_000,
-                    (t2 - t1) / 1_000_000_000, "kills: " + kills);
+                    (t2 - t1) / 1_000_000_000, "kills: " + kills + "; kept by the workers / counted by the client, at times: " + timeline);
             assertThat(r.exit()).as(why).isZero();
             assertThat(kills).as("the evaluation ended before %d workers were killed; %s", KILLS, why).hasSize(KILLS);
 
@@ -189,11 +227,30 @@ class EvalWorkersKilledTest {
                     runs.size(), TRIALS, retried.size(), keptAll.size());
             assertThat(retried).as("no kill cut a trial short; " + why).isNotEmpty();
         } finally {
-            for (var p : children) {
-                p.destroyForcibly();
-                p.waitFor(30, TimeUnit.SECONDS);
+            stopChildren();
+            Runtime.getRuntime().removeShutdownHook(backstop);
+        }
+    }
+
+    /** SIGKILL to every child, then a wait for each, even when this thread was interrupted (a timeout). */
+    private void stopChildren() {
+        List<Process> all;
+        synchronized (children) {
+            all = List.copyOf(children);
+        }
+        all.forEach(Process::destroyForcibly);
+        boolean interrupted = Thread.interrupted();
+        for (var p : all) {
+            while (true) {
+                try {
+                    p.waitFor(30, TimeUnit.SECONDS);
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     private Process startWorker(int i, int generation, String target, Path workerHome, String password) throws IOException {
@@ -204,7 +261,7 @@ class EvalWorkersKilledTest {
     /** A JVM on this test's classpath, its output in a log file of its own. */
     private Process start(String name, List<String> mainAndArgs, Map<String, String> env) throws IOException {
         var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path")));
+        var cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path")));
         cmd.addAll(mainAndArgs);
         var log = dir.resolve(name + ".log");
         var pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
@@ -229,6 +286,49 @@ class EvalWorkersKilledTest {
             assertThat(p.isAlive()).as("%s exited before saying '%s':%n%s", log.getFileName(), prefix, tails()).isTrue();
             assertThat(System.nanoTime()).as("%s did not say '%s' within 120 s:%n%s", log.getFileName(), prefix, tails()).isLessThan(deadline);
             Thread.sleep(100);
+        }
+    }
+
+    /** The lines of the client's trials.jsonl files so far. */
+    private static long counted(Path home) throws IOException {
+        var evals = home.resolve("evals");
+        long n = 0;
+        if (!Files.isDirectory(evals)) return 0;
+        try (var s = Files.list(evals)) {
+            for (var e : s.toList()) {
+                var f = e.resolve("trials.jsonl");
+                if (Files.exists(f) && Files.exists(e.resolve("meta.json")) && Files.readString(e.resolve("meta.json")).contains("temporal")) {
+                    n += Files.readAllLines(f).size();
+                }
+            }
+        }
+        return n;
+    }
+
+    /** What the server says of the evaluations' workflows: for a message when one does not end. */
+    private static String describe(String target) {
+        var stubs = io.temporal.serviceclient.WorkflowServiceStubs.newServiceStubs(
+                io.temporal.serviceclient.WorkflowServiceStubsOptions.newBuilder().setTarget(target).build());
+        try {
+            var list = stubs.blockingStub().listOpenWorkflowExecutions(io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest.newBuilder()
+                    .setNamespace("default").setMaximumPageSize(10).build());
+            var sb = new StringBuilder("open workflows on the server:");
+            for (var w : list.getExecutionsList()) {
+                var d = stubs.blockingStub().describeWorkflowExecution(io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+                        .setNamespace("default").setExecution(w.getExecution()).build());
+                sb.append("\n  ").append(w.getExecution().getWorkflowId()).append(" history ").append(d.getWorkflowExecutionInfo().getHistoryLength())
+                        .append(" events, workflow task ").append(d.hasPendingWorkflowTask() ? d.getPendingWorkflowTask().getState() : "none")
+                        .append(", ").append(d.getPendingActivitiesCount()).append(" activities pending:");
+                for (var a : d.getPendingActivitiesList()) {
+                    sb.append("\n    ").append(a.getState()).append(" attempt ").append(a.getAttempt()).append(" worker ").append(a.getLastWorkerIdentity())
+                            .append(" last heartbeat ").append(a.getLastHeartbeatTime().getSeconds());
+                }
+            }
+            return sb.toString();
+        } catch (RuntimeException e) {
+            return "(the server could not be asked: " + e + ")";
+        } finally {
+            stubs.shutdownNow();
         }
     }
 
@@ -279,7 +379,7 @@ class EvalWorkersKilledTest {
     }
 
     private static String tail(String text) {
-        var lines = text.lines().toList();
+        var lines = text.lines().filter(l -> !l.startsWith("WARNING: ")).toList();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
     }
 }
