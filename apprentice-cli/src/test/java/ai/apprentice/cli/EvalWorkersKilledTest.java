@@ -41,7 +41,7 @@ class EvalWorkersKilledTest {
     static final int KILLS = 4;
     static final int DELAY_MS = 100;
     /** Seconds without a trial kept or counted after which the evaluation is taken for stuck (a heartbeat timeout is 10). */
-    static final int STALL = 180;
+    static final int STALL = 120;
 
     @TempDir Path dir;
 
@@ -255,7 +255,7 @@ class EvalWorkersKilledTest {
 
     private Process startWorker(int i, int generation, String target, Path workerHome, String password) throws IOException {
         return start("worker" + i + "." + generation, List.of("ai.apprentice.cli.Main", "worker", "--temporal-target", target, "--task-queue", "kill",
-                "--slots", "4"), Map.of("APPRENTICE_HOME", workerHome.toString(), "TEST_DB_PASSWORD", password));
+                "--slots", "4", "--sticky-seconds", "0"), Map.of("APPRENTICE_HOME", workerHome.toString(), "TEST_DB_PASSWORD", password));
     }
 
     /** A JVM on this test's classpath, its output in a log file of its own. */
@@ -322,6 +322,27 @@ class EvalWorkersKilledTest {
                 for (var a : d.getPendingActivitiesList()) {
                     sb.append("\n    ").append(a.getState()).append(" attempt ").append(a.getAttempt()).append(" worker ").append(a.getLastWorkerIdentity())
                             .append(" last heartbeat ").append(a.getLastHeartbeatTime().getSeconds());
+                }
+            }
+            for (var w : list.getExecutionsList()) { // what a query gets now, and the history's last events
+                var client = io.temporal.client.WorkflowClient.newInstance(stubs);
+                try {
+                    var p = client.newWorkflowStub(ai.apprentice.temporal.eval.EvalWorkflow.class, w.getExecution().getWorkflowId()).progress(0);
+                    sb.append("\n  query: generation ").append(p.generation()).append(", ").append(p.total()).append(" results, finished ")
+                            .append(p.finished()).append(", failure ").append(p.failure());
+                } catch (RuntimeException e) {
+                    sb.append("\n  query failed: ").append(e).append(" <- ").append(e.getCause());
+                }
+                var history = stubs.blockingStub().getWorkflowExecutionHistory(io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest.newBuilder()
+                        .setNamespace("default").setExecution(w.getExecution()).setMaximumPageSize(1000).build()).getHistory().getEventsList();
+                sb.append("\n  last events:");
+                for (var ev : history.subList(Math.max(0, history.size() - 12), history.size())) sb.append(' ').append(ev.getEventType().name().replace("EVENT_TYPE_", ""));
+            }
+            sb.append("\nthreads of the client:");
+            for (var t : Thread.getAllStackTraces().entrySet()) {
+                var frames = java.util.Arrays.stream(t.getValue()).map(StackTraceElement::toString).toList();
+                if (frames.stream().anyMatch(f -> f.contains("TemporalTrialExecutor"))) {
+                    sb.append("\n  ").append(t.getKey().getName()).append(": ").append(String.join("\n    ", frames.subList(0, Math.min(25, frames.size()))));
                 }
             }
             return sb.toString();
