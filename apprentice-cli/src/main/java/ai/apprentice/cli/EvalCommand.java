@@ -47,6 +47,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--temporal-target", paramLabel = "HOST:PORT", description = "The Temporal frontend, with --engine temporal.") String temporalTarget;
     @Option(names = "--namespace", defaultValue = TemporalConnection.DEFAULT_NAMESPACE, paramLabel = "N", description = "Temporal namespace (default ${DEFAULT-VALUE}).") String namespace;
     @Option(names = "--task-queue", defaultValue = TemporalConnection.DEFAULT_TASK_QUEUE, paramLabel = "Q", description = "Task queue the workers poll (default ${DEFAULT-VALUE}).") String taskQueue;
+    @Option(names = "--heartbeat-timeout", paramLabel = "SECONDS", description = "With --engine temporal: how long a worker may go silent before its trial goes to another worker (default 60).") Integer heartbeatTimeout;
 
     EvalCommand(Cli cli) {
         this.cli = cli;
@@ -58,6 +59,8 @@ final class EvalCommand implements Callable<Integer> {
         if (!engine.equals("local") && !engine.equals("temporal")) throw new UsageException("--engine must be local or temporal, got '" + engine + "'");
         if (engine.equals("temporal") && temporalTarget == null) throw new UsageException("--engine temporal needs --temporal-target HOST:PORT");
         if (engine.equals("local") && temporalTarget != null) throw new UsageException("--temporal-target is for --engine temporal");
+        if (engine.equals("local") && heartbeatTimeout != null) throw new UsageException("--heartbeat-timeout is for --engine temporal");
+        if (heartbeatTimeout != null && heartbeatTimeout < 1) throw new UsageException("--heartbeat-timeout must be at least 1 second, got " + heartbeatTimeout);
         // A folder of tasks is recorded by its absolute path, so that 'eval resume' finds it from anywhere.
         var asFolder = java.nio.file.Path.of(env);
         boolean builtIn = EnvironmentProvider.all().stream().anyMatch(p -> p.names().contains(env));
@@ -69,6 +72,7 @@ final class EvalCommand implements Callable<Integer> {
                 .put("memory", memory).put("workspace", options.workspaceOrCwd().toString());
         // The engine too, so that 'eval resume' joins the same workflow on the same cluster.
         if (engine.equals("temporal")) meta.put("engine", engine).put("temporal_target", temporalTarget).put("namespace", namespace).put("task_queue", taskQueue);
+        if (heartbeatTimeout != null) meta.put("heartbeat_seconds", heartbeatTimeout);
         // The agent's settings as given on this command line, so that resume builds the same agent.
         meta.set("flags", Json.MAPPER.valueToTree(options.flags()));
         cli.trustIfAsked(options, options.workspaceOrCwd());
@@ -133,7 +137,7 @@ final class EvalCommand implements Callable<Integer> {
         // On Temporal the workers build the agent from the meta, with their own settings and keys; here only the record is kept.
         var runner = onTemporal
                 ? new EvalRunner(environment, split, folder, new TemporalTrialExecutor(temporal.client(), id, meta.toString(),
-                        TemporalTrialExecutor.Options.of(meta.path("task_queue").asText())))
+                        new TemporalTrialExecutor.Options(meta.path("task_queue").asText(), meta.path("heartbeat_seconds").asInt(0), 0)))
                 : new EvalRunner(environment, split, EvalSetup.policy(cli.harness(), meta, environment.name()),
                         EvalSetup.users(cli.harness(), meta, environment), folder, cli.store());
         List<TrialResult> results;

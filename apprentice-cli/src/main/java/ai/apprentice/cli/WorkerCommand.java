@@ -27,6 +27,10 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Task queue of evaluation trials (default ${DEFAULT-VALUE}); runs always come from " + RunWorkers.TASK_QUEUE + ".") String taskQueue;
     @Option(names = "--slots", defaultValue = "4", paramLabel = "N",
             description = "Trials, and parts of runs (model and tool calls), carried out at once (default ${DEFAULT-VALUE}).") int slots;
+    @Option(names = "--sticky-seconds", defaultValue = "5", paramLabel = "S",
+            description = {"How long a workflow's next task waits for this worker, which has the workflow in memory, before any worker",
+                    "may take it (default ${DEFAULT-VALUE}). 0: no workflow is kept between its tasks (each task replays the history):",
+                    "for a server that never moves a task off a dead worker's queue, as Temporal's test server."}) int stickySeconds;
 
     WorkerCommand(Cli cli) {
         this.cli = cli;
@@ -35,6 +39,7 @@ final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (slots < 1) throw new UsageException("--slots must be at least 1, got " + slots);
+        if (stickySeconds < 0) throw new UsageException("--sticky-seconds must be 0 or more, got " + stickySeconds);
         TemporalConnection connection;
         try {
             connection = TemporalConnection.connect(target, namespace, TemporalConnection.CONNECT);
@@ -44,7 +49,9 @@ final class WorkerCommand implements Callable<Integer> {
         // nobody answers prompts at a worker's terminal: ask-mode approvals arrive as the workflows' signals
         try (connection; var harness = Harness.builder().env(cli.env).err(cli.err).interactive(false).build()) {
             var factory = WorkerFactory.newInstance(connection.client());
-            var options = WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(slots).build();
+            // A zero sticky timeout turns sticky execution off in the SDK: no task is bound to this process.
+            var options = WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(slots)
+                    .setStickyQueueScheduleToStartTimeout(java.time.Duration.ofSeconds(stickySeconds)).build();
             RunWorkers.register(factory.newWorker(RunWorkers.TASK_QUEUE, options), harness);
             EvalWorkers.register(factory.newWorker(taskQueue, options), harness);
             factory.start();

@@ -83,6 +83,10 @@ class EvalOnTemporalCommandTest {
         assertThat(noTarget.err()).contains("--engine temporal needs --temporal-target HOST:PORT");
         var badEngine = cli.run("eval", "taubench-airline", "--agent", "gold", "--engine", "restate");
         assertThat(badEngine.err()).contains("--engine must be local or temporal, got 'restate'");
+        assertThat(cli.run("eval", "taubench-airline", "--agent", "gold", "--heartbeat-timeout", "5").err())
+                .contains("--heartbeat-timeout is for --engine temporal");
+        assertThat(cli.run("eval", "taubench-airline", "--agent", "gold", "--engine", "temporal", "--temporal-target", "127.0.0.1:1",
+                "--heartbeat-timeout", "0").err()).contains("--heartbeat-timeout must be at least 1 second, got 0");
 
         var worker = cli.run("worker", "--temporal-target", "127.0.0.1:" + closed);
         assertThat(worker.exit()).isEqualTo(2);

@@ -4,6 +4,7 @@ import ai.apprentice.eval.TrialExecutor;
 import ai.apprentice.eval.TrialResult;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowServiceException;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -69,12 +70,32 @@ public final class TemporalTrialExecutor implements TrialExecutor {
         int generation = -1;
         int from = 0;
         while (true) {
-            var progress = tracker.progress(from);
-            if (progress.generation() != generation) {
-                // A new run (or the first look): its results start at 0. The run before ended only once we had all of its.
-                if (from > 0) progress = tracker.progress(0);
-                generation = progress.generation();
-                from = 0;
+            EvalWorkflow.Progress progress;
+            try {
+                progress = tracker.progress(from);
+                if (progress.generation() != generation) {
+                    // A new run (or the first look): its results start at 0. The run before ended only once we had all of its.
+                    if (from > 0) progress = tracker.progress(0);
+                    generation = progress.generation();
+                    from = 0;
+                }
+            } catch (WorkflowServiceException unanswered) {
+                // No worker answered the query in time: the one that held the workflow died (a query goes to the
+                // worker that has the workflow cached), or none is up right now. The workflow lives on in the server
+                // and another worker takes it over; only its end (or a failure, thrown here) stops the wait. A workflow
+                // that only waits for this client's signal would never move on its own, and a server that still sends
+                // queries to the dead worker's queue (Temporal's test server does) would never answer: a signal that
+                // changes nothing (collected(0)) makes a workflow task, which leaves the dead queue once it times out
+                // there. A completed workflow has handed over every result, since each run ends only once the client
+                // has collected all of it.
+                try {
+                    tracker.collected(0);
+                } catch (RuntimeException closed) {
+                    // ended meanwhile, or the server is busy: asked below
+                }
+                if (ended()) return;
+                Thread.sleep(POLL.toMillis());
+                continue;
             }
             for (var r : progress.results()) finished.accept(r);
             from += progress.results().size();
