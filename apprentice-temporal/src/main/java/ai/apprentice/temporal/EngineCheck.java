@@ -26,7 +26,7 @@ public final class EngineCheck {
     public static Report check(String target, String namespace, List<String> taskQueues) {
         io.temporal.serviceclient.WorkflowServiceStubs stubs;
         try {
-            stubs = TemporalConnection.stubs(target, java.time.Duration.ofSeconds(5));
+            stubs = TemporalConnection.stubs(target, TemporalConnection.CONNECT);
         } catch (IllegalArgumentException e) {
             return new Report(false, e.getMessage());
         }

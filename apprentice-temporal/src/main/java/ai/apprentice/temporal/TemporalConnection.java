@@ -18,8 +18,13 @@ public final class TemporalConnection implements AutoCloseable {
     public static final String DEFAULT_NAMESPACE = "default";
     /** The task queue of evaluation trials unless {@code --task-queue} names another; runs have their own. */
     public static final String DEFAULT_TASK_QUEUE = "apprentice";
-    /** How long a target may take to answer before it is taken for absent. */
-    public static final Duration CONNECT = Duration.ofSeconds(10);
+    /**
+     * How long a target that accepts connections may take to answer its health check: generous, because a loaded
+     * machine is slow, not absent. A target where nothing listens is told at once, by a plain TCP connect first.
+     */
+    public static final Duration CONNECT = Duration.ofSeconds(30);
+    /** How long the TCP connect that tells "nothing listens there" may take. */
+    static final Duration REACH = Duration.ofSeconds(5);
     private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9._\\[\\]:-]+:\\d{1,5}");
 
     private final WorkflowServiceStubs stubs;
@@ -54,6 +59,15 @@ public final class TemporalConnection implements AutoCloseable {
     public static WorkflowServiceStubs stubs(String target, Duration timeout) {
         if (target == null || !HOST_PORT.matcher(target).matches()) {
             throw new IllegalArgumentException("--temporal-target must be HOST:PORT (a Temporal frontend, e.g. localhost:7233), got '" + target + "'");
+        }
+        int colon = target.lastIndexOf(':');
+        var host = target.substring(0, colon).replace("[", "").replace("]", "");
+        try (var socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(host, Integer.parseInt(target.substring(colon + 1))),
+                    (int) Math.min(timeout.toMillis(), REACH.toMillis()));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("Temporal at " + target + " does not answer (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); start one (e.g. temporal server start-dev) or check --temporal-target", e);
         }
         try {
             return WorkflowServiceStubs.newConnectedServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(target).build(), timeout);

@@ -4,7 +4,6 @@ import ai.apprentice.eval.TrialExecutor;
 import ai.apprentice.eval.TrialResult;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowServiceException;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -79,7 +78,7 @@ public final class TemporalTrialExecutor implements TrialExecutor {
                     generation = progress.generation();
                     from = 0;
                 }
-            } catch (WorkflowServiceException unanswered) {
+            } catch (io.temporal.client.WorkflowException unanswered) { // not answered (WorkflowServiceException), or answered with a failure while a worker replays (WorkflowQueryException)
                 // No worker answered the query in time: the one that held the workflow died (a query goes to the
                 // worker that has the workflow cached), or none is up right now. The workflow lives on in the server
                 // and another worker takes it over; only its end (or a failure, thrown here) stops the wait. A workflow
