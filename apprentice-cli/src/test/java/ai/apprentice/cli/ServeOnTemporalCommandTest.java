@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code apprentice worker} carrying out its runs: a run posted to the API is done by the worker, and a schedule
  * added to the server keeps time as a workflow on the engine rather than on the server's ticker.
  */
-@Timeout(180)
+@Timeout(300)
 class ServeOnTemporalCommandTest {
     static final String TOKEN = "serve-on-temporal-0123456789";
     @TempDir Path home;
@@ -41,7 +41,11 @@ class ServeOnTemporalCommandTest {
             var worker = new CliHarness(home, root);
             worker.env.put("APPRENTICE_MEMORY", "off");
             worker.env.put("APPRENTICE_SANDBOX", "off");
-            var workerThread = Thread.ofVirtual().start(() -> worker.run("worker", "--temporal-target", temporal.target(), "--slots", "2"));
+            // --sticky-seconds 0: the test server never moves a workflow task off a sticky queue, and under CI load a worker can
+            // miss its own sticky task's schedule-to-start window (a CI run saw the run stay "running" for a minute)
+            var workerEnded = new java.util.concurrent.atomic.AtomicReference<CliHarness.Result>();
+            var workerThread = Thread.ofVirtual().start(() -> workerEnded.set(
+                    worker.run("worker", "--temporal-target", temporal.target(), "--slots", "2", "--sticky-seconds", "0")));
             var javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             var pb = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "ai.apprentice.cli.Main",
                     "serve", "--port", "0", "--root", root.toString(), "--model", "scripted:" + root.resolve("s.jsonl"), "--approve", "auto",
@@ -67,12 +71,15 @@ class ServeOnTemporalCommandTest {
 
                 var id = send(url, "POST", "/api/runs", "{\"task\": \"write a file\"}").path("id").asText();
                 JsonNode run = null;
-                for (int i = 0; i < 2400; i++) {
+                deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
+                while (System.nanoTime() < deadline) {
+                    assertThat(workerEnded.get()).as("the worker stopped").isNull();
                     run = send(url, "GET", "/api/runs/" + id, null);
                     if (!List.of("running", "queued").contains(run.path("status").asText())) break;
-                    Thread.sleep(25);
+                    Thread.sleep(50);
                 }
-                assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("succeeded");
+                assertThat(run.path("status").asText()).as(run + "\nthe workflow: " + pending(temporal, id) + "\nserve's log:\n"
+                        + Files.readString(root.resolve("err.log"))).isEqualTo("succeeded");
                 assertThat(Files.readString(root.resolve("out.txt"))).isEqualTo("from a worker");
 
                 // A schedule: its timer is a workflow on the engine, on the schedules' task queue, polled by the server.
@@ -96,6 +103,21 @@ class ServeOnTemporalCommandTest {
                 workerThread.interrupt();
                 workerThread.join(15_000);
             }
+        }
+    }
+
+    /** What the engine says of the run's workflow: its status and the parts it waits on, with their attempts and last failures. */
+    private static String pending(TemporalServer temporal, String runId) {
+        try (var connection = TemporalConnection.connect(temporal.target(), null, Duration.ofSeconds(10))) {
+            var described = connection.client().getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
+                    io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder().setNamespace("default")
+                            .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder()
+                                    .setWorkflowId(ai.apprentice.temporal.run.RunInput.workflowId(runId))).build());
+            return described.getWorkflowExecutionInfo().getStatus() + ", pending " + described.getPendingActivitiesList().stream()
+                    .map(a -> a.getActivityType().getName() + " attempt " + a.getAttempt() + " " + a.getState() + " "
+                            + a.getLastFailure().getMessage()).toList() + ", workflow task " + described.getPendingWorkflowTask();
+        } catch (RuntimeException e) {
+            return "not described: " + e;
         }
     }
 

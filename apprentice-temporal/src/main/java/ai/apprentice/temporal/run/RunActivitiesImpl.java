@@ -90,7 +90,12 @@ public final class RunActivitiesImpl implements RunActivities {
 
     @Override
     public void begin(RunInput input) {
-        driver(input, null).begin(input.runId(), input.task(), input.parentId());
+        // heartbeating too: the first part a cold worker runs assembles the agent, which on a loaded machine can outlast
+        // the heartbeat timeout, and a begin timed out for that is retried with growing back-off
+        heartbeating(() -> {
+            driver(input, null).begin(input.runId(), input.task(), input.parentId());
+            return null;
+        });
     }
 
     @Override
@@ -122,7 +127,7 @@ public final class RunActivitiesImpl implements RunActivities {
 
     @Override
     public RunOutcome stop(RunInput input, String status, String reason, String error) {
-        return RunOutcome.of(driver(input, null).stop(input.runId(), RunStatus.parse(status), reason, error));
+        return heartbeating(() -> RunOutcome.of(driver(input, null).stop(input.runId(), RunStatus.parse(status), reason, error)));
     }
 
     @Override
