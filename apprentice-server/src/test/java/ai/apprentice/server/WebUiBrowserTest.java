@@ -116,6 +116,11 @@ class WebUiBrowserTest {
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(by, text));
     }
 
+    /** The text of the element {@code by} finds, found again if the page re-rendered it meanwhile (a live view does). */
+    String textOf(By by) {
+        return waiting().ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d -> d.findElement(by).getText());
+    }
+
     /** Opens the server's root, is sent to the sign-in page, and signs in with the token through the form. */
     void signIn() {
         driver.get(server.url("/"));
@@ -203,10 +208,10 @@ class WebUiBrowserTest {
         assertThat(call.findElement(By.cssSelector(".tool-name")).getText()).isEqualTo("write_file");
         assertThat(call.findElement(By.cssSelector(".diff .add")).getText()).isEqualTo("+ hello from the ui");
         awaitText(By.id("final-" + id), "Done: wrote out.txt.");
-        assertThat(driver.findElement(By.id("final-" + id)).getText()).contains("succeeded");
-        assertThat(driver.findElement(By.cssSelector(".ev.tool-result")).getText()).contains("Result of write_file");
-        assertThat(driver.findElement(By.cssSelector(".ev.step[data-step='1'] .ev-text")).getText()).isEqualTo("Writing the file.");
-        assertThat(driver.findElement(By.cssSelector(".ev.permission.allowed")).getText()).startsWith("Allowed by");
+        assertThat(textOf(By.id("final-" + id))).contains("succeeded");
+        assertThat(textOf(By.cssSelector(".ev.tool-result"))).contains("Result of write_file");
+        assertThat(textOf(By.cssSelector(".ev.step[data-step='1'] .ev-text"))).isEqualTo("Writing the file.");
+        assertThat(textOf(By.cssSelector(".ev.permission.allowed"))).startsWith("Allowed by");
         assertThat(Files.readString(root.resolve("out.txt"))).isEqualTo("hello from the ui");
 
         // the run list shows it with its status and cost, linked to its page
@@ -234,8 +239,8 @@ class WebUiBrowserTest {
         card.findElement(By.cssSelector("button.allow")).click();
 
         awaitText(By.id("final-" + id), "Written after approval.");
-        assertThat(driver.findElement(By.cssSelector(".ev.answered")).getText()).contains("Approved (once)").contains("looks right");
-        assertThat(driver.findElement(By.cssSelector(".ev.permission.allowed")).getText()).startsWith("Allowed by");
+        assertThat(textOf(By.cssSelector(".ev.answered"))).contains("Approved (once)").contains("looks right");
+        assertThat(textOf(By.cssSelector(".ev.permission.allowed"))).startsWith("Allowed by");
         // the second step's text arrived as live model_delta events, after the page was already watching
         assertThat(driver.findElement(By.cssSelector(".ev.step[data-step='2']")).getAttribute("data-streamed")).isEqualTo("live");
         assertThat(driver.findElements(By.cssSelector("#approvals .approval"))).isEmpty();
@@ -284,7 +289,7 @@ class WebUiBrowserTest {
 
         driver.navigate().refresh();
         awaitText(By.cssSelector(".turn:nth-child(2) .answer"), "You said hello before.");
-        assertThat(driver.findElement(By.cssSelector(".turn:nth-child(1) .user")).getText()).isEqualTo("hello");
+        assertThat(textOf(By.cssSelector(".turn:nth-child(1) .user"))).isEqualTo("hello");
         var sid = driver.getCurrentUrl().substring(driver.getCurrentUrl().lastIndexOf('/') + 1);
         assertThat(server.get("/api/sessions/" + sid).json().path("messages").asInt()).isEqualTo(2);
     }
@@ -299,15 +304,15 @@ class WebUiBrowserTest {
         signIn();
         var id = startTask(evil);
         awaitText(By.id("final-" + id), "<img src=x onerror=alert(5)>");
-        assertThat(driver.findElement(By.id("run-task")).getText()).isEqualTo(evil);
-        assertThat(driver.findElement(By.cssSelector(".ev.step[data-step='1'] .ev-text")).getText()).isEqualTo("<b>bold?</b><img src=x onerror=alert(2)>");
-        assertThat(driver.findElement(By.cssSelector(".ev.tool-call .diff")).getText()).contains("<script>alert(3)</script>");
+        assertThat(textOf(By.id("run-task"))).isEqualTo(evil);
+        assertThat(textOf(By.cssSelector(".ev.step[data-step='1'] .ev-text"))).isEqualTo("<b>bold?</b><img src=x onerror=alert(2)>");
+        assertThat(textOf(By.cssSelector(".ev.tool-call .diff"))).contains("<script>alert(3)</script>");
         assertThat(driver.findElements(By.cssSelector("main img, main b, main script"))).isEmpty();
         assertNoAlert();
 
         driver.findElement(By.linkText("Runs")).click();
-        var row = await(By.cssSelector("tr[data-run='" + id + "']"));
-        assertThat(row.findElement(By.tagName("a")).getText()).isEqualTo(evil);
+        await(By.cssSelector("tr[data-run='" + id + "']"));
+        assertThat(textOf(By.cssSelector("tr[data-run='" + id + "'] a"))).isEqualTo(evil);
         assertThat(driver.findElements(By.cssSelector("main img"))).isEmpty();
         assertNoAlert();
 
@@ -315,7 +320,7 @@ class WebUiBrowserTest {
         driver.get(server.url("/runs/%22%3E%3Cimg%20src=x%20onerror=alert(6)%3E"));
         await(By.id("run-id"));
         assertThat(driver.findElements(By.cssSelector("img"))).isEmpty();
-        assertThat(driver.findElement(By.id("run-id")).getText()).isEqualTo("\"><img src=x onerror=alert(6)>");
+        assertThat(textOf(By.id("run-id"))).isEqualTo("\"><img src=x onerror=alert(6)>");
         assertNoAlert();
     }
 
@@ -339,13 +344,13 @@ class WebUiBrowserTest {
         signIn();
         driver.findElement(By.linkText("Evaluations")).click();
         awaitText(By.tagName("h1"), "Evaluations");
-        assertThat(driver.findElement(By.tagName("main")).getText()).contains("eval-unfinished").contains("(unfinished)");
+        assertThat(textOf(By.tagName("main"))).contains("eval-unfinished").contains("(unfinished)");
         var link = driver.findElement(By.linkText(id));
         assertThat(link.findElement(By.xpath("./ancestor::tr")).getText()).contains("sql / test").contains("gold").contains("1.000");
         link.click();
         waiting().until(ExpectedConditions.urlToBe(server.url("/evals/" + id + "/report")));
         awaitText(By.tagName("h1"), "sql / test");
-        assertThat(driver.findElement(By.tagName("body")).getText()).contains("2 tasks, 2 trials, mean reward 1.000");
+        assertThat(textOf(By.tagName("body"))).contains("2 tasks, 2 trials, mean reward 1.000");
         assertThat(driver.findElements(By.cssSelector("svg"))).isNotEmpty();
 
         var report = server.http.send(server.request("/evals/" + id + "/report").GET().build(), HttpResponse.BodyHandlers.ofString());
@@ -365,16 +370,16 @@ class WebUiBrowserTest {
         waiting().until(d -> !d.findElement(By.id("memory-list")).getText().contains("Loading"));
         waiting().until(d -> !d.findElement(By.id("memory-history")).getText().contains("Loading"));
         if (server.get("/api/memory").status() == 404) {
-            assertThat(driver.findElement(By.id("memory-list")).getText()).contains("GET /api/memory answered 404");
+            assertThat(textOf(By.id("memory-list"))).contains("GET /api/memory answered 404");
         } else {
-            assertThat(driver.findElement(By.id("memory-list")).getText()).doesNotContain("Could not load");
+            assertThat(textOf(By.id("memory-list"))).doesNotContain("Could not load");
         }
         driver.findElement(By.linkText("Skills")).click();
         waiting().until(d -> !d.findElement(By.id("skills-list")).getText().contains("Loading"));
         if (server.get("/api/skills").status() == 404) {
-            assertThat(driver.findElement(By.id("skills-list")).getText()).contains("GET /api/skills answered 404");
+            assertThat(textOf(By.id("skills-list"))).contains("GET /api/skills answered 404");
         } else {
-            assertThat(driver.findElement(By.id("skills-list")).getText()).doesNotContain("Could not load");
+            assertThat(textOf(By.id("skills-list"))).doesNotContain("Could not load");
         }
         // every control is reachable from the keyboard: Tab from the top lands on the skip link first
         new org.openqa.selenium.interactions.Actions(driver).sendKeys(org.openqa.selenium.Keys.TAB).perform();

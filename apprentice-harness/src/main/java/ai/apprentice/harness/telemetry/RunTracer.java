@@ -87,6 +87,11 @@ final class RunTracer implements EventListener {
     @Override
     public void onEvent(Event event) {
         try {
+            var part = RunTrace.current(event.runId());
+            if (part != null) {
+                onPart(part, event);
+                return;
+            }
             switch (event) {
                 case Event.RunStarted s -> begin(s.runId(), s.at(), s.parentId(), s.model(), s.task(), null);
                 case Event.RunResumed r -> begin(r.runId(), r.at(), null, modelId, null, r.fromStep());
@@ -101,12 +106,34 @@ final class RunTracer implements EventListener {
         }
     }
 
+    /**
+     * An event of a part of a run traced across processes: its chat and tool spans go under the run's agent span,
+     * whose ids the run carries; that span itself is made by whichever process records the run's end.
+     */
+    private void onPart(RunTrace.Entered part, Event event) {
+        switch (event) {
+            case Event.RunStarted s -> {} // the agent span starts at the run's acceptance and is made at its end
+            case Event.RunResumed r -> {}
+            default -> state(part).on(event);
+        }
+    }
+
+    private RunState state(RunTrace.Entered part) {
+        var state = part.state;
+        if (state == null || state.owner != this) {
+            state = new RunState(part, split(modelId));
+            part.state = state;
+        }
+        return state;
+    }
+
     private void begin(String runId, Instant at, String parentId, String model, String task, Integer resumedFrom) {
         if (telemetry.open.size() >= Telemetry.MAX_OPEN_RUNS) {
             telemetry.open.values().stream().min(Comparator.comparing((RunState s) -> s.started))
                     .ifPresent(oldest -> { if (telemetry.open.remove(oldest.runId, oldest)) oldest.abandon(); });
         }
         var parent = parentId == null ? null : telemetry.open.get(parentId);
+        if (parent == null && parentId != null && RunTrace.current(parentId) != null) parent = state(RunTrace.current(parentId)); // a subagent of a part
         var name = parentId != null ? "subagent" : agentName;
         var ids = split(model != null ? model : modelId);
         var span = telemetry.tracer.spanBuilder("invoke_agent " + name)
@@ -125,6 +152,12 @@ final class RunTracer implements EventListener {
         var state = new RunState(runId, name, ids[0], ids[1], span, at);
         var previous = telemetry.open.put(runId, state);
         if (previous != null) previous.abandon(); // the same run again (resumed in this process): its older span ends
+    }
+
+    private static io.opentelemetry.api.trace.SpanContext remote(String traceId, String spanId, boolean sampled) {
+        return io.opentelemetry.api.trace.SpanContext.createFromRemoteParent(traceId, spanId,
+                sampled ? io.opentelemetry.api.trace.TraceFlags.getSampled() : io.opentelemetry.api.trace.TraceFlags.getDefault(),
+                io.opentelemetry.api.trace.TraceState.getDefault());
     }
 
     /** {@code provider:model} as the provider and the model; an id without a provider is all model. */
@@ -179,6 +212,9 @@ final class RunTracer implements EventListener {
         private String lastError;
         private Instant lastErrorAt;
 
+        /** The run's trace when its parts run in different processes: its agent span is made at its end, with these ids. */
+        private final RunTrace trace;
+
         RunState(String runId, String name, String provider, String model, Span span, Instant started) {
             this.runId = runId;
             this.name = name;
@@ -188,6 +224,20 @@ final class RunTracer implements EventListener {
             this.context = Context.root().with(span);
             this.started = started;
             this.mark = started;
+            this.trace = null;
+        }
+
+        /** A part of a run traced across processes, from the part's start on. */
+        RunState(RunTrace.Entered part, String[] ids) {
+            this.runId = part.runId;
+            this.name = agentName;
+            this.provider = ids[0];
+            this.model = ids[1];
+            this.trace = part.trace;
+            this.span = null;
+            this.context = Context.root().with(Span.wrap(remote(trace.traceId(), trace.spanId(), trace.sampled())));
+            this.started = Instant.ofEpochMilli(trace.startedAt());
+            this.mark = part.at;
         }
 
         void on(Event event) {
@@ -209,6 +259,7 @@ final class RunTracer implements EventListener {
                     if (!p.allowed()) denied.add(p.callId());
                 }
                 case Event.ToolResultEvent r -> tool(r);
+                case Event.ModelReply m -> flushChats(m.message(), null); // the call's answer: its span can end
                 case Event.StepCompleted s -> {
                     flushChats(s.messages().stream().filter(m -> m.role() == Role.ASSISTANT).findFirst().orElse(null), null);
                     mark = s.at();
@@ -224,7 +275,8 @@ final class RunTracer implements EventListener {
 
         private void tool(Event.ToolResultEvent r) {
             var start = toolStart.remove(r.callId());
-            if (start == null || start.isAfter(r.at())) start = r.at();
+            // a call asked for in another process's part (a rerun, a tool after an approval): its start is its duration back
+            if (start == null || start.isAfter(r.at())) start = r.at().minusMillis(Math.max(0, r.durationMs()));
             var end = start.plusMillis(Math.max(0, r.durationMs()));
             if (end.isAfter(r.at())) end = r.at();
             var call = calls.remove(r.callId());
@@ -298,6 +350,7 @@ final class RunTracer implements EventListener {
             } else {
                 flushChats(null, null);
             }
+            var span = trace == null ? this.span : agentSpan();
             span.setAttribute(INPUT_TOKENS, f.inputTokens());
             span.setAttribute(OUTPUT_TOKENS, f.outputTokens());
             span.setAttribute(COST, f.costUsd());
@@ -317,8 +370,29 @@ final class RunTracer implements EventListener {
             telemetry.open.remove(runId, this);
         }
 
+        /** The agent span of a run traced across processes, made at its end with the ids and start its parts used. */
+        private Span agentSpan() {
+            var builder = telemetry.tracer.spanBuilder("invoke_agent " + name)
+                    .setSpanKind(SpanKind.INTERNAL)
+                    .setStartTimestamp(started)
+                    .setAttribute(OPERATION, "invoke_agent")
+                    .setAttribute(AGENT_NAME, name)
+                    .setAttribute(PROVIDER, provider)
+                    .setAttribute(REQUEST_MODEL, model)
+                    .setAttribute(CONVERSATION_ID, runId);
+            if (trace.parentSpanId() != null) builder.setParent(Context.root().with(Span.wrap(remote(trace.traceId(), trace.parentSpanId(), trace.sampled()))));
+            else builder.setNoParent();
+            var made = RunSpanIds.with(trace, builder::startSpan);
+            if (!made.getSpanContext().getSpanId().equals(trace.spanId())) {
+                telemetry.warn.accept("telemetry: a run ran on several workers, and this process's OpenTelemetry SDK was not built with "
+                        + "Telemetry.idGenerator(): its agent span got a new id, and the spans of its parts lost their parent");
+            }
+            return made;
+        }
+
         /** The run will not finish here (the harness is closing, or too many runs are open): its span ends now, marked. */
         void abandon() {
+            if (span == null) return; // a part's: the agent span is made where the run ends
             span.setAttribute(ERROR_TYPE, "unfinished");
             span.setStatus(StatusCode.ERROR, "the run had not finished when its telemetry ended");
             span.end();

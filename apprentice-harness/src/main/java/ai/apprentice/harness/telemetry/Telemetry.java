@@ -100,7 +100,7 @@ public final class Telemetry implements AutoCloseable {
         headers.forEach((k, v) -> { spans.addHeader(k, v); metrics.addHeader(k, v); });
         var resource = Resource.getDefault().merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), serviceName)));
         var sdk = OpenTelemetrySdk.builder()
-                .setTracerProvider(SdkTracerProvider.builder().setResource(resource)
+                .setTracerProvider(SdkTracerProvider.builder().setResource(resource).setIdGenerator(idGenerator())
                         .addSpanProcessor(BatchSpanProcessor.builder(spans.build()).build()).build())
                 .setMeterProvider(SdkMeterProvider.builder().setResource(resource)
                         .registerMetricReader(PeriodicMetricReader.builder(metrics.build()).setInterval(Duration.ofSeconds(30)).build()).build())
@@ -152,6 +152,15 @@ public final class Telemetry implements AutoCloseable {
      */
     public EventListener listener(String agentName, String modelId, boolean captureContent) {
         return new RunTracer(this, agentName, modelId, captureContent);
+    }
+
+    /**
+     * The id generator a program's own SDK (given with {@link #using}) should be built with when it traces runs on a
+     * durable engine: random ids, except the agent span of a run traced across processes, whose ids were chosen when
+     * the run was accepted (see {@link RunTrace}). Without it, such a span gets a new id and its children lose it.
+     */
+    public static io.opentelemetry.sdk.trace.IdGenerator idGenerator() {
+        return RunSpanIds.INSTANCE;
     }
 
     /** The OpenTelemetry the spans and metrics go to. */

@@ -52,10 +52,11 @@ public final class RunActivitiesImpl implements RunActivities {
      * heartbeat's answer, and then the part is interrupted (a model call or a shell command stops as it does in
      * process) before the activity ends, so nothing of it is recorded after the run's end.
      */
-    private static <T> T heartbeating(Part<T> part) {
+    private static <T> T heartbeating(RunInput input, Part<T> part) {
         var result = new java.util.concurrent.CompletableFuture<T>();
         var thread = Thread.ofVirtual().name("run-part").start(() -> {
-            try {
+            // the part's events are traced under the run's agent span, which another worker may make
+            try (var traced = input.trace() == null ? null : input.trace().enter(input.runId())) {
                 result.complete(part.run());
             } catch (Throwable t) {
                 result.completeExceptionally(t);
@@ -92,7 +93,7 @@ public final class RunActivitiesImpl implements RunActivities {
     public void begin(RunInput input) {
         // heartbeating too: the first part a cold worker runs assembles the agent, which on a loaded machine can outlast
         // the heartbeat timeout, and a begin timed out for that is retried with growing back-off
-        heartbeating(() -> {
+        heartbeating(input, () -> {
             driver(input, null).begin(input.runId(), input.task(), input.parentId());
             return null;
         });
@@ -100,7 +101,7 @@ public final class RunActivitiesImpl implements RunActivities {
 
     @Override
     public Reply model(RunInput input, int step) {
-        return heartbeating(() -> {
+        return heartbeating(input, () -> {
             var reply = driver(input, null).model(input.runId(), step);
             return new Reply(reply.toolCalls(), RunOutcome.of(reply.ended()));
         });
@@ -108,7 +109,7 @@ public final class RunActivitiesImpl implements RunActivities {
 
     @Override
     public ToolOutcome tool(RunInput input, int step, int index, Answer answer, boolean completeStep) {
-        return heartbeating(() -> {
+        return heartbeating(input, () -> {
             var driver = driver(input, answer);
             try {
                 driver.tool(input.runId(), step, index);
@@ -122,12 +123,12 @@ public final class RunActivitiesImpl implements RunActivities {
 
     @Override
     public RunOutcome complete(RunInput input, int step) {
-        return heartbeating(() -> RunOutcome.of(driver(input, null).complete(input.runId(), step)));
+        return heartbeating(input, () -> RunOutcome.of(driver(input, null).complete(input.runId(), step)));
     }
 
     @Override
     public RunOutcome stop(RunInput input, String status, String reason, String error) {
-        return heartbeating(() -> RunOutcome.of(driver(input, null).stop(input.runId(), RunStatus.parse(status), reason, error)));
+        return heartbeating(input, () -> RunOutcome.of(driver(input, null).stop(input.runId(), RunStatus.parse(status), reason, error)));
     }
 
     @Override

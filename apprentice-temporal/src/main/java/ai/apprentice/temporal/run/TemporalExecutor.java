@@ -59,8 +59,9 @@ public final class TemporalExecutor implements RunExecutor {
             var events = log.events(request.runId());
             if (!events.isEmpty()) next = RunSnapshot.fromEvents(events).completedSteps() + 1;
         }
+        // the trace is chosen here, once: the run's parts are traced by whichever workers carry them out
         var input = new RunInput(request.runId(), request.task(), request.workspace().toString(), flags.apply(request), null, next,
-                stepsPerExecution);
+                stepsPerExecution, ai.apprentice.harness.telemetry.RunTrace.start(java.time.Instant.now()));
         var workflow = client.newWorkflowStub(RunWorkflow.class, WorkflowOptions.newBuilder()
                 .setTaskQueue(taskQueue).setWorkflowId(RunInput.workflowId(request.runId())).build());
         WorkflowStub stub;
