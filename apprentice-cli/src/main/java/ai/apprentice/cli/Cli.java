@@ -100,8 +100,23 @@ final class Cli implements CliContext, AutoCloseable {
         }
     }
 
+    private final java.util.Deque<AutoCloseable> closing = new java.util.ArrayDeque<>();
+
+    /** Closes {@code resource} when the command is over (a connection the command's parts share), before the harness. */
+    <T extends AutoCloseable> T closeLater(T resource) {
+        closing.push(resource);
+        return resource;
+    }
+
     @Override
     public void close() {
+        while (!closing.isEmpty()) {
+            try {
+                closing.pop().close();
+            } catch (Exception e) {
+                err.println("apprentice: closing: " + e.getMessage());
+            }
+        }
         harness.close();
     }
 }

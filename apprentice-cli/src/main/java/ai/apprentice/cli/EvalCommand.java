@@ -43,11 +43,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--memory", description = "Give the agent under test long-term memory (recall and memory tools); off by default so that scores compare.") boolean memory;
     @Option(names = "--json", description = "Print the summary as JSON.") boolean json;
     @Option(names = "--report", paramLabel = "FILE.html", description = "Also write an HTML report (with .json and .csv beside it).") Path report;
-    @Option(names = "--engine", defaultValue = "local", paramLabel = "ENGINE", description = "Where trials run: local (this process) or temporal (workers of a Temporal cluster; see 'apprentice worker'). Default ${DEFAULT-VALUE}.") String engine;
-    @Option(names = "--temporal-target", paramLabel = "HOST:PORT", description = "The Temporal frontend, with --engine temporal.") String temporalTarget;
-    @Option(names = "--namespace", defaultValue = TemporalConnection.DEFAULT_NAMESPACE, paramLabel = "N", description = "Temporal namespace (default ${DEFAULT-VALUE}).") String namespace;
-    @Option(names = "--task-queue", defaultValue = TemporalConnection.DEFAULT_TASK_QUEUE, paramLabel = "Q", description = "Task queue the workers poll (default ${DEFAULT-VALUE}).") String taskQueue;
-    @Option(names = "--heartbeat-timeout", paramLabel = "SECONDS", description = "With --engine temporal: how long a worker may go silent before its trial goes to another worker (default 60).") Integer heartbeatTimeout;
+    @picocli.CommandLine.Mixin EngineOptions engine = new EngineOptions();
 
     EvalCommand(Cli cli) {
         this.cli = cli;
@@ -56,23 +52,15 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (env == null) throw new UsageException("Name an environment: apprentice eval ENV (see 'apprentice env list')");
-        if (!engine.equals("local") && !engine.equals("temporal")) throw new UsageException("--engine must be local or temporal, got '" + engine + "'");
-        if (engine.equals("temporal") && temporalTarget == null) throw new UsageException("--engine temporal needs --temporal-target HOST:PORT");
-        if (engine.equals("local") && temporalTarget != null) throw new UsageException("--temporal-target is for --engine temporal");
-        if (engine.equals("local") && heartbeatTimeout != null) throw new UsageException("--heartbeat-timeout is for --engine temporal");
-        if (heartbeatTimeout != null && heartbeatTimeout < 1) throw new UsageException("--heartbeat-timeout must be at least 1 second, got " + heartbeatTimeout);
+        engine.check();
         // A folder of tasks is recorded by its absolute path, so that 'eval resume' finds it from anywhere.
-        var asFolder = java.nio.file.Path.of(env);
-        boolean builtIn = EnvironmentProvider.all().stream().anyMatch(p -> p.names().contains(env));
-        String envRef = !builtIn && java.nio.file.Files.isDirectory(asFolder) ? asFolder.toAbsolutePath().normalize().toString() : env;
+        String envRef = envRef(env);
         var meta = Json.object().put("env", envRef).put("split", split).put("tasks", tasks == null ? "" : tasks)
                 .put("agent", agent == null ? "" : agent).put("model", options.model == null ? "" : options.model)
                 .put("user_model", userModel == null ? "" : userModel).put("k", k).put("concurrency", concurrency)
                 .put("seed", seed).put("data", data == null ? "" : data.toAbsolutePath().toString()).put("skills", skills)
                 .put("memory", memory).put("workspace", options.workspaceOrCwd().toString());
-        // The engine too, so that 'eval resume' joins the same workflow on the same cluster.
-        if (engine.equals("temporal")) meta.put("engine", engine).put("temporal_target", temporalTarget).put("namespace", namespace).put("task_queue", taskQueue);
-        if (heartbeatTimeout != null) meta.put("heartbeat_seconds", heartbeatTimeout);
+        engine.record(meta);
         // The agent's settings as given on this command line, so that resume builds the same agent.
         meta.set("flags", Json.MAPPER.valueToTree(options.flags()));
         cli.trustIfAsked(options, options.workspaceOrCwd());
@@ -94,6 +82,13 @@ final class EvalCommand implements Callable<Integer> {
             if (!Files.exists(folder.resolve("trials.jsonl"))) Trees.deleteTree(folder);
             throw e;
         }
+    }
+
+    /** An environment as a meta records it: a built-in's name, or a folder of tasks by its absolute path (found from anywhere). */
+    static String envRef(String env) {
+        var asFolder = java.nio.file.Path.of(env);
+        boolean builtIn = EnvironmentProvider.all().stream().anyMatch(p -> p.names().contains(env));
+        return !builtIn && java.nio.file.Files.isDirectory(asFolder) ? asFolder.toAbsolutePath().normalize().toString() : env;
     }
 
     static int run(Cli cli, String id, JsonNode meta, boolean json, Path report) throws Exception {

@@ -73,6 +73,7 @@ final class LearnCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Data folder of the environment (tau-bench: the folder with retail/, airline/, tasks/).") Path data;
     @Option(names = "--report", paramLabel = "FILE.html", description = "Write an HTML report (with .json beside it).") Path report;
     @Option(names = "--json", description = "Print the report as JSON.") boolean json;
+    @Mixin EngineOptions engine = new EngineOptions();
 
     LearnCommand(Cli cli) {
         this.cli = cli;
@@ -81,6 +82,7 @@ final class LearnCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (env == null) throw new UsageException("Name an environment: apprentice learn ENV (see 'apprentice env list'), or a subcommand: gate, status, history, show, undo");
+        engine.check();
         var environment = environment(cli, env, data);
         String trainSplit = split != null ? split : environment.splits().contains("train") ? "train" : environment.splits().getFirst();
         String heldSplit = holdoutSplit != null ? holdoutSplit
@@ -118,6 +120,7 @@ final class LearnCommand implements Callable<Integer> {
         var evaluator = new Evaluator(environment, Learning.agent(environment.name(), skills, false), users(cli, options, session, environment, userModel),
                 cli.home().resolve("evals"), cli.store(), concurrency);
         if (!json) evaluator.onTrial(trialProgress(cli));
+        onEngine(cli, engine, evaluator, env, data, options, userModel, skills);
         var loop = new LearningLoop(evaluator, session, reflector, cli.harness().lessonSimilarity(), cli.store(), cli.harness().learned(), config, stored);
         if (skills) loop.withSkills(cli.home().resolve("skills"));
         if (examples) loop.withExamples();
@@ -146,6 +149,27 @@ final class LearnCommand implements Callable<Integer> {
             if (config.apply() && result.path("accepted").asInt() > 0) cli.out.println("undo a change with: apprentice learn undo DECISION (see 'apprentice learn history')");
         }
         return 0;
+    }
+
+    /**
+     * With {@code --engine temporal}: the evaluator's trials go to the cluster's workers, each evaluation a workflow whose
+     * meta describes the agent under test as this process would build it (the session's overlay: playbook, candidate
+     * skills, scopes), so that a worker plays the same agent. The workers must share this process's store (their
+     * trials' runs are what the reflector reads).
+     */
+    static void onEngine(Cli cli, EngineOptions engine, Evaluator evaluator, String env, Path data, AgentOptions options, String userModel, boolean skills) {
+        if (!engine.onTemporal()) return;
+        var connection = cli.closeLater(engine.connect());
+        String envRef = EvalCommand.envRef(env);
+        evaluator.onEngine((evalId, split, session) -> {
+            var meta = ai.apprentice.json.Json.object().put("env", envRef).put("split", split).put("agent", "")
+                    .put("model", options.model == null ? "" : options.model).put("user_model", userModel == null ? "" : userModel)
+                    .put("data", data == null ? "" : data.toAbsolutePath().toString()).put("skills", skills).put("memory", false)
+                    .put("workspace", options.workspaceOrCwd().toString());
+            meta.set("flags", ai.apprentice.json.Json.MAPPER.valueToTree(options.flags()));
+            meta.set("session", session.overlay());
+            return new ai.apprentice.temporal.eval.TemporalTrialExecutor(connection.client(), evalId, meta.toString(), engine.trialOptions());
+        });
     }
 
     /** [train, holdout]: the lists given, else the seeded defaults; the two never share a task of the same split. */
@@ -230,13 +254,17 @@ final class LearnCommand implements Callable<Integer> {
         @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).") long seed;
         @Option(names = "--data", paramLabel = "DIR", description = "Data folder of the environment.") Path data;
         @Option(names = "--json", description = "Print the result as JSON.") boolean json;
+        @Mixin EngineOptions engine = new EngineOptions();
 
+        String envName;
         Environment environment;
         List<Integer> indices;
         Session session;
 
         /** Resolves the environment, the split and the tasks (usage errors first), then the session. */
         void resolve(Cli cli, String env) {
+            engine.check();
+            envName = env;
             environment = LearnCommand.environment(cli, env, data);
             if (!environment.splits().contains(split)) throw new UsageException(environment.name() + " has no split '" + split + "'; it has " + environment.splits());
             try {
@@ -253,6 +281,7 @@ final class LearnCommand implements Callable<Integer> {
             var evaluator = new Evaluator(environment, Learning.agent(environment.name(), skills, false), users(cli, options, session, environment, userModel),
                     cli.home().resolve("evals"), cli.store(), concurrency);
             if (!json) evaluator.onTrial(trialProgress(cli));
+            onEngine(cli, engine, evaluator, envName, data, options, userModel, skills);
             return evaluator;
         }
     }

@@ -45,7 +45,9 @@ public final class EvalSetup {
             case "" -> { }
             default -> throw new IllegalArgumentException("Unknown --agent '" + agent + "': use gold or random, or --model PROVIDER:MODEL for an apprentice agent");
         }
-        var session = harness.session(workspace(meta), flags(meta));
+        var settings = harness.session(workspace(meta), flags(meta));
+        // a learning run's agent under test: the learner's playbook, candidate skill, scopes (a worker evaluates it as the learner would)
+        var session = meta.hasNonNull("session") ? settings.withOverlay(meta.get("session"), harness.home().resolve("engine").resolve("skills")) : settings;
         String extra = meta.path("instructions").asText("");
         boolean skills = meta.path("skills").asBoolean(false);
         boolean memory = meta.path("memory").asBoolean(false);

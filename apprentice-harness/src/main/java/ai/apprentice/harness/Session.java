@@ -166,6 +166,49 @@ public final class Session {
         return new Session(harness, settings, workspace, models, playbook, roots, extraLessonScopes, routing, examples, memoryScopes);
     }
 
+    /**
+     * What this session's agents are beyond the harness's defaults for its workspace and settings, as JSON that another
+     * process can apply with {@link #withOverlay}: the playbook, routing and demonstrations they read (pinned, so that a
+     * worker reads the same ones whatever its own store holds), the extra lesson and memory scopes, and the contents
+     * of the extra skill folders (a candidate skill lives only on the learner's disk). How the trials of a learning
+     * run are carried out by a durable engine's workers with the same agent as in process. Models given with
+     * {@code useModel} do not travel: a worker resolves the settings' model.
+     */
+    public com.fasterxml.jackson.databind.node.ObjectNode overlay() {
+        var o = ai.apprentice.json.Json.object();
+        o.set("playbook", ai.apprentice.json.Json.tree(playbook().json()));
+        o.set("routing", ai.apprentice.json.Json.tree(routing().json()));
+        o.set("examples", ai.apprentice.json.Json.tree(examples().json()));
+        o.set("lesson_scopes", ai.apprentice.json.Json.MAPPER.valueToTree(extraLessonScopes));
+        if (memoryScopes != null) o.set("memory_scopes", ai.apprentice.json.Json.MAPPER.valueToTree(memoryScopes));
+        var roots = o.putArray("skill_roots");
+        for (var root : extraSkillRoots) roots.add(SkillFolders.pack(root));
+        return o;
+    }
+
+    /**
+     * This session with {@code overlay} ({@link #overlay} of a session elsewhere) applied: its skill folders are
+     * unpacked under {@code scratch}, one folder per content, so that a worker that sees the same skills again reuses them.
+     * A malformed overlay throws {@link IllegalArgumentException} saying what is wrong.
+     */
+    public Session withOverlay(com.fasterxml.jackson.databind.JsonNode overlay, Path scratch) {
+        if (overlay == null || !overlay.isObject()) throw new IllegalArgumentException("a session overlay is a JSON object, got " + overlay);
+        Session s = this;
+        if (overlay.hasNonNull("playbook")) s = s.withPlaybook(Playbook.fromJson(overlay.get("playbook").toString()));
+        if (overlay.hasNonNull("routing")) s = s.withRouting(ai.apprentice.memory.playbook.Routing.fromJson(overlay.get("routing").toString()));
+        if (overlay.hasNonNull("examples")) s = s.withExamples(ai.apprentice.memory.playbook.Examples.fromJson(overlay.get("examples").toString()));
+        var lessons = new ArrayList<String>();
+        overlay.path("lesson_scopes").forEach(n -> lessons.add(n.asText()));
+        if (!lessons.isEmpty()) s = s.withLessonScopes(lessons);
+        if (overlay.has("memory_scopes")) {
+            var memory = new ArrayList<String>();
+            overlay.path("memory_scopes").forEach(n -> memory.add(n.asText()));
+            s = s.withMemoryScopes(memory);
+        }
+        for (var root : overlay.path("skill_roots")) s = s.withSkillRoot(SkillFolders.unpack(root, scratch));
+        return s;
+    }
+
     /** The lessons agents of this session read: the one given to {@link #withPlaybook}, else the live playbook. */
     public Playbook playbook() {
         return playbook != null ? playbook : harness.learned().playbook();

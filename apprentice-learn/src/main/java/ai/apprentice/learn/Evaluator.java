@@ -61,6 +61,21 @@ public final class Evaluator {
 
     public Environment env() { return env; }
 
+    /** Where the trials of an evaluation run when not in this process: a durable engine's workers. */
+    @FunctionalInterface
+    public interface Engine {
+        /** The executor of evaluation {@code evalId}'s trials on {@code split}, played by {@code session}'s agent (see {@link Session#overlay}). */
+        ai.apprentice.eval.TrialExecutor trials(String evalId, String split, Session session);
+    }
+
+    private volatile Engine engine;
+
+    /** Runs the trials of every evaluation on {@code engine} instead of in this process; the results land here alike. */
+    public Evaluator onEngine(Engine engine) {
+        this.engine = engine;
+        return this;
+    }
+
     /** Called after every finished trial with the evaluation's label and id (progress on long work). */
     public Evaluator onTrial(java.util.function.BiConsumer<String, TrialResult> listener) {
         this.onTrial = listener;
@@ -88,7 +103,9 @@ public final class Evaluator {
             throw new UncheckedIOException("Cannot write the evaluation folder " + folder + ": " + e.getMessage(), e);
         }
         int before = previous.trials().size();
-        var runner = new EvalRunner(env, split, agent.apply(session), users, folder, store);
+        var onEngine = engine;
+        var runner = onEngine != null ? new EvalRunner(env, split, folder, onEngine.trials(previous.id(), split, session))
+                : new EvalRunner(env, split, agent.apply(session), users, folder, store);
         var listener = onTrial;
         var trials = new ArrayList<>(runner.run(tasks, k, concurrency, seed, t -> {
             costUsd.add(t.costUsd());
