@@ -332,6 +332,12 @@ final class McpCommand {
         }
 
         @Override
+        public RunIds runIds(String prefix, int limit) {
+            var found = cli.store().idsStartingWith(prefix, limit);
+            return new RunIds(found.ids(), found.total());
+        }
+
+        @Override
         public List<Prompt> prompts() {
             var out = new java.util.ArrayList<Prompt>();
             for (var s : cli.harness().skills(options.workspaceOrCwd()).skills()) {

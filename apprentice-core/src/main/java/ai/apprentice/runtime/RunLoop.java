@@ -308,7 +308,7 @@ final class RunLoop {
 
     private List<Message> runTools(List<ToolCall> calls) throws InterruptedException {
         for (var call : calls) emit(new Event.ToolCallEvent(runId, Instant.now(), step, call));
-        var context = new ToolContext(runId, step, agent.workspace(), agent.budget().maxSteps(), spending);
+        var context = new ToolContext(runId, step, agent.workspace(), agent.budget().maxSteps(), spending).withEvents(this::emit);
         var executor = agent.tools();
         var results = new ToolResult[calls.size()];
         var durations = new long[calls.size()];
@@ -392,7 +392,7 @@ final class RunLoop {
      * a tool that must not run twice goes to the gate's {@link ToolGate#recheck} (a person) first.
      */
     void toolPart(ToolCall call, int index, int callsInReply, boolean rerun, Runnable durable) throws InterruptedException {
-        var context = withProgress(new ToolContext(runId, step, agent.workspace(), agent.budget().maxSteps(), spending), call);
+        var context = withProgress(new ToolContext(runId, step, agent.workspace(), agent.budget().maxSteps(), spending).withEvents(this::emit), call);
         var tools = agent.tools();
         int cap = Math.min(callsInReply, agent.maxToolCallsPerReply());
         long t0 = System.nanoTime();

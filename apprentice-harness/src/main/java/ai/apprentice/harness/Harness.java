@@ -463,7 +463,7 @@ public final class Harness implements AutoCloseable {
                 k -> new McpClientManager(k.servers(), settings.requestTimeout(), List.of(root), notice -> err.println("mcp " + notice),
                         new McpTokenStore(home.resolve("mcp-tokens")), interactive ? McpSignIn.terminal(err, env) : null, mcpElicitor(),
                         // Sampling is declared only where it can be approved: a person at a terminal, or the user's allow.
-                        interactive || !allowed.isEmpty() ? mcpSampler(allowed) : null));
+                        interactive || !allowed.isEmpty() ? mcpSampler(allowed, mcpSamplingModels(settings, servers, root)) : null));
         var tools = manager.tools();
         manager.problems().forEach(this::warnOnce);
         return tools;
@@ -489,7 +489,7 @@ public final class Harness implements AutoCloseable {
      * Servers' sampling requests: served by the latest run's session model, approved by the user's config for the
      * servers in {@code allowed}, else by the person on the terminal when the run may ask them, else refused with why.
      */
-    private ai.apprentice.mcp.McpSampler mcpSampler(java.util.Set<String> allowed) {
+    private ai.apprentice.mcp.McpSampler mcpSampler(java.util.Set<String> allowed, ai.apprentice.mcp.ModelSampler.Models models) {
         var terminal = ai.apprentice.mcp.ModelSampler.Approval.terminal(line -> err.println("mcp " + line), prompter::line);
         ai.apprentice.mcp.ModelSampler.Approval approval = (server, request) -> {
             if (allowed.contains(server)) return null;
@@ -502,7 +502,54 @@ public final class Harness implements AutoCloseable {
         return new ai.apprentice.mcp.ModelSampler(() -> {
             var model = mcpModel;
             return model == null ? null : model.get();
-        }, () -> mcpPrices, approval);
+        }, () -> mcpPrices, approval, models);
+    }
+
+    /**
+     * The models a server's sampling requests may pick by their hints: {@code sampling_models: [PROVIDER:MODEL, ...]}
+     * in its entry of the user's own config.yaml, as for {@code sampling: allow} (a workspace's config cannot make a
+     * server's calls go to a model the user did not name); each built once, with these settings' provider options.
+     */
+    private ai.apprentice.mcp.ModelSampler.Models mcpSamplingModels(Settings settings, List<McpServerConfig> servers, Path workspace) {
+        var own = ownMcpServers();
+        var byServer = new HashMap<String, List<String>>();
+        for (var s : servers) {
+            if (!(own.get(s.name()) instanceof Map<?, ?> entry) || entry.get("sampling_models") == null) continue;
+            var file = ConfigLoader.userFile(home);
+            if (!(entry.get("sampling_models") instanceof List<?> list) || !list.stream().allMatch(m -> m instanceof String spec && spec.indexOf(':') > 0)) {
+                warnOnce("mcp_servers." + s.name() + ".sampling_models in " + file + " is ignored: it must be a list of PROVIDER:MODEL");
+                continue;
+            }
+            try {
+                if (!McpServerConfig.fromConfig(Map.of(s.name(), entry)).equals(List.of(s))) {
+                    warnOnce("mcp_servers." + s.name() + ".sampling_models in " + file + " is ignored: a workspace's config redefines that server");
+                    continue;
+                }
+            } catch (IllegalArgumentException e) {
+                continue; // an invalid entry is reported where servers are read
+            }
+            byServer.put(s.name(), list.stream().map(String.class::cast).toList());
+        }
+        if (byServer.isEmpty()) return ai.apprentice.mcp.ModelSampler.Models.NONE;
+        var built = new java.util.concurrent.ConcurrentHashMap<String, ai.apprentice.model.Model>();
+        return new ai.apprentice.mcp.ModelSampler.Models() {
+            @Override public List<String> configured(String server) { return byServer.getOrDefault(server, List.of()); }
+            @Override public ai.apprentice.model.Model build(String spec) { return built.computeIfAbsent(spec, k -> models.model(k, settings, workspace)); }
+        };
+    }
+
+    /** The {@code mcp_servers} of the user's own config.yaml (not a workspace's); empty when it has none or cannot be read. */
+    private Map<String, Object> ownMcpServers() {
+        var file = ConfigLoader.userFile(home);
+        if (!Files.isRegularFile(file)) return Map.of();
+        try {
+            var root = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(file.toFile());
+            if (root == null || !root.path("mcp_servers").isObject()) return Map.of();
+            return new com.fasterxml.jackson.databind.ObjectMapper().convertValue(root.get("mcp_servers"),
+                    new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+        } catch (IOException | IllegalArgumentException e) {
+            return Map.of(); // the config loader reports the file's errors; nothing is taken from it
+        }
     }
 
     /**
@@ -513,18 +560,7 @@ public final class Harness implements AutoCloseable {
     private java.util.Set<String> mcpSamplingAllowed(Map<String, Object> effective, List<McpServerConfig> servers) {
         var allowed = new java.util.HashSet<String>();
         var file = ConfigLoader.userFile(home);
-        Map<String, Object> own = Map.of();
-        if (Files.isRegularFile(file)) {
-            try {
-                var root = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(file.toFile());
-                if (root != null && root.path("mcp_servers").isObject()) {
-                    own = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(root.get("mcp_servers"),
-                            new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
-                }
-            } catch (IOException | IllegalArgumentException e) {
-                // the config loader reports the file's errors; nothing is allowed from it
-            }
-        }
+        var own = ownMcpServers();
         for (var s : servers) {
             if (!(own.get(s.name()) instanceof Map<?, ?> entry) || !"allow".equals(String.valueOf(entry.get("sampling")))) {
                 if (effective.get(s.name()) instanceof Map<?, ?> e && e.get("sampling") != null && !"ask".equals(String.valueOf(e.get("sampling")))) {

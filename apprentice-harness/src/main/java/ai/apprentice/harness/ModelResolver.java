@@ -41,7 +41,11 @@ public final class ModelResolver {
 
     /** The model the settings name, built, or a {@link HarnessException} explaining how to configure one. */
     public Model model(Settings config, Path workspace) {
-        var spec = choose(config).spec();
+        return model(choose(config).spec(), config, workspace);
+    }
+
+    /** The model {@code spec} (PROVIDER:MODEL) names, built with the settings' provider options. */
+    public Model model(String spec, Settings config, Path workspace) {
         int colon = spec.indexOf(':');
         if (colon <= 0 || colon == spec.length() - 1) {
             throw new HarnessException("Model '" + spec + "' is not of the form PROVIDER:MODEL (e.g. openai:gpt-4.1-mini). "

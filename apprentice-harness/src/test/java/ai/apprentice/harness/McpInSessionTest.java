@@ -136,11 +136,21 @@ class McpInSessionTest {
             var results = new CopyOnWriteArrayList<String>();
             var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "ask", "memory", "off"));
             session.useModel(samplingScript());
+            var usage = new CopyOnWriteArrayList<Event.UsageEvent>();
             var result = session.start("sample", e -> {
                 if (e instanceof Event.ToolResultEvent r) results.add(r.content());
+                if (e instanceof Event.UsageEvent u) usage.add(u);
             }).await();
             assertThat(results).singleElement().asString().contains("LLM sampling result").contains("Rain on the tin roof")
                     .contains("\"model\": \"scripted:inline\"").contains("endTurn");
+            // The sampled call is recorded in the run, in the step whose tool call it came during, as the loop's own are.
+            assertThat(usage).extracting(Event.UsageEvent::step).containsExactly(1, 1, 2);
+            assertThat(usage.get(1).runId()).isEqualTo(result.runId());
+            assertThat(usage.get(1).inputTokens() + usage.get(1).outputTokens()).isEqualTo(15);
+            assertThat(usage.get(1).totalInputTokens() + usage.get(1).totalOutputTokens()).isEqualTo(30);
+            assertThat(usage.getLast().totalInputTokens() + usage.getLast().totalOutputTokens()).isEqualTo(32);
+            harness.store().flush();
+            assertThat(harness.store().events(result.runId())).filteredOn(Event.UsageEvent.class::isInstance).hasSize(3);
             assertThat(asked).singleElement().asString().startsWith("Let it sample?");
             assertThat(err.toString(StandardCharsets.UTF_8)).contains("mcp MCP server 'everything' asks to use apprentice's model")
                     .contains("system prompt: You are a helpful test server.").contains("a haiku");

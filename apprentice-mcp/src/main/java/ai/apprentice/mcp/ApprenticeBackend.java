@@ -27,6 +27,14 @@ public interface ApprenticeBackend {
     /** One run with its events as JSON; throws {@link IllegalArgumentException} naming the id when there is none. */
     String getRunJson(String id) throws Exception;
 
+    /** Some run ids, newest first, and how many matched in all. */
+    record RunIds(java.util.List<String> ids, int total) {}
+
+    /** The run ids that start with {@code prefix} (empty: any), newest first, at most {@code limit}; none by default. */
+    default RunIds runIds(String prefix, int limit) throws Exception {
+        return new RunIds(java.util.List.of(), 0);
+    }
+
     /** The skills a person may invoke; none by default. */
     default java.util.List<Prompt> prompts() {
         return java.util.List.of();

@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * apprentice as an MCP server: other agents can give it a task ({@code run_task}) and read its runs
- * ({@code list_runs}, {@code get_run}, resources {@code apprentice://runs/{id}}), and use its skills as prompts.
+ * ({@code list_runs}, {@code get_run}, resources {@code apprentice://runs/{id}}), and use its skills as prompts; a run's id
+ * and a prompt's argument can be completed ({@code completion/complete}).
  * Over stdio or streamable HTTP, with the official SDK; {@link HttpGuard} and {@link StdioGuard} add what the SDK's
  * transports leave out.
  */
@@ -40,14 +41,14 @@ public final class ApprenticeMcpServer {
         }
     }
 
-    private static McpSyncServer build(McpServer.SyncSpecification<?> spec, ApprenticeBackend backend, Options options, Cancellations cancels) {
-        var features = new ServerFeatures(backend, new WorkspaceRoot(options.root()), cancels);
+    private static McpSyncServer build(McpServer.SyncSpecification<?> spec, ServerFeatures features) {
         return spec.serverInfo("apprentice", "0.1.0")
-                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(false, false).prompts(false).logging().build())
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(false, false).prompts(false).completions().logging().build())
                 .tools(features.tools())
                 .resources(features.runResources())
                 .resourceTemplates(features.runTemplate())
                 .prompts(features.prompts())
+                .completions(features.completions())
                 .build();
     }
 
@@ -76,14 +77,15 @@ public final class ApprenticeMcpServer {
         var transport = HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(McpJsonDefaults.getMapper()).mcpEndpoint("/mcp").build();
         var cancels = new Cancellations();
-        var mcp = build(McpServer.sync(transport), backend, options, cancels);
+        var features = new ServerFeatures(backend, new WorkspaceRoot(options.root()), cancels);
+        var mcp = build(McpServer.sync(transport), features);
         var jetty = new org.eclipse.jetty.server.Server(new java.net.InetSocketAddress(host, port));
         var context = new org.eclipse.jetty.ee10.servlet.ServletContextHandler();
         var holder = new org.eclipse.jetty.ee10.servlet.ServletHolder(transport);
         holder.setAsyncSupported(true); // SSE responses stay open asynchronously
         context.addServlet(holder, "/*");
         var bound = new int[1];
-        var guard = new org.eclipse.jetty.ee10.servlet.FilterHolder(new HttpGuard(host, () -> bound[0], options.authenticator(), options.allowedOrigins(), cancels));
+        var guard = new org.eclipse.jetty.ee10.servlet.FilterHolder(new HttpGuard(host, () -> bound[0], options.authenticator(), options.allowedOrigins(), cancels, features::completionRefusal));
         guard.setAsyncSupported(true);
         context.addFilter(guard, "/*", EnumSet.of(DispatcherType.REQUEST));
         jetty.setHandler(context);
@@ -107,9 +109,10 @@ public final class ApprenticeMcpServer {
     /** Serves over the given streams (stdin/stdout for a real server) until the client closes them. */
     public static StdioServer stdio(ApprenticeBackend backend, Options options, InputStream in, OutputStream out) throws java.io.IOException {
         var cancels = new Cancellations();
-        var guard = new StdioGuard(in, out, cancels);
+        var features = new ServerFeatures(backend, new WorkspaceRoot(options.root()), cancels);
+        var guard = new StdioGuard(in, out, cancels, features::completionRefusal);
         var provider = new StdioServerTransportProvider(McpJsonDefaults.getMapper(), guard.sdkInput(), guard.sdkOutput());
-        var mcp = build(McpServer.sync(provider), backend, options, cancels);
+        var mcp = build(McpServer.sync(provider), features);
         guard.start();
         return new StdioServer(mcp, guard);
     }

@@ -39,7 +39,8 @@ import java.util.function.IntSupplier;
  * (RFC 9728), which is served at {@code /.well-known/oauth-protected-resource[/mcp]};</li>
  * <li>an unsupported {@code MCP-Protocol-Version} is a 400, a POST that is not {@code application/json} a 415;</li>
  * <li>error bodies are JSON-RPC errors, never a serialised exception;</li>
- * <li>{@code notifications/cancelled} reaches the run it names (the SDK's classic server ignores it).</li>
+ * <li>{@code notifications/cancelled} reaches the run it names (the SDK's classic server ignores it);</li>
+ * <li>a completion request for a prompt, argument or template this server does not complete is invalid params.</li>
  * </ul>
  */
 final class HttpGuard implements Filter {
@@ -55,8 +56,11 @@ final class HttpGuard implements Filter {
     private final McpAuthenticator authenticator;
     private final List<String> allowedOrigins;
     private final Cancellations cancellations;
+    private final java.util.function.Function<JsonNode, String> completionRefusal;
 
-    HttpGuard(String bindHost, IntSupplier port, McpAuthenticator authenticator, List<String> allowedOrigins, Cancellations cancellations) {
+    HttpGuard(String bindHost, IntSupplier port, McpAuthenticator authenticator, List<String> allowedOrigins, Cancellations cancellations,
+              java.util.function.Function<JsonNode, String> completionRefusal) {
+        this.completionRefusal = completionRefusal;
         this.bindHost = bindHost;
         this.port = port;
         this.authenticator = authenticator;
@@ -103,6 +107,7 @@ final class HttpGuard implements Filter {
                 fail(response, 413, -32600, "Payload Too Large: a message may be at most " + MAX_BODY + " bytes");
                 return;
             }
+            if (refusedCompletion(body, request.getHeader("Mcp-Session-Id"), response)) return;
             request = new Body(request, rewrite(body, request.getHeader("Mcp-Session-Id")));
         }
         var cleaned = new CleanErrors(response, request.getHeader("Mcp-Session-Id"));
@@ -193,6 +198,31 @@ final class HttpGuard implements Filter {
             }
         }
         return body;
+    }
+
+    /**
+     * Answers, in a session, a completion request for what this server does not complete: invalid params (-32602)
+     * as the JSON-RPC response (see {@link ServerFeatures#completionRefusal}); true when it did.
+     */
+    private boolean refusedCompletion(byte[] body, String session, HttpServletResponse response) throws IOException {
+        if (session == null) return false; // the SDK refuses a request outside a session
+        JsonNode msg;
+        try {
+            msg = JSON.readTree(body);
+        } catch (IOException e) {
+            return false;
+        }
+        if (!(msg instanceof ObjectNode o) || !o.path("method").asText("").equals("completion/complete") || !o.hasNonNull("id")) return false;
+        var why = completionRefusal.apply(o.get("params"));
+        if (why == null) return false;
+        response.setStatus(200);
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        var e = JSON.createObjectNode().put("jsonrpc", "2.0");
+        e.set("id", o.get("id"));
+        e.putObject("error").put("code", -32602).put("message", why);
+        response.getOutputStream().write(JSON.writeValueAsBytes(e));
+        return true;
     }
 
     static void fail(HttpServletResponse response, int status, int code, String message) throws IOException {

@@ -187,7 +187,7 @@ public final class McpClientManager implements AutoCloseable {
         @SuppressWarnings("unchecked")
         public ToolResult execute(JsonNode arguments, ToolContext context) {
             try {
-                return render(connection.call(tool.name(), PLAIN.convertValue(arguments, Map.class), context == null ? null : context.spending()));
+                return render(connection.call(tool.name(), PLAIN.convertValue(arguments, Map.class), context));
             } catch (McpUnavailableException e) {
                 return ToolResult.error(e.getMessage());
             } catch (McpError e) {

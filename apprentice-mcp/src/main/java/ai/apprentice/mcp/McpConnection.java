@@ -32,8 +32,8 @@ public final class McpConnection implements AutoCloseable {
     private final McpOAuth oauth;
     private final McpElicitor elicitor;
     private final McpSampler sampler;
-    /** The runs whose tool calls are in flight, by call: a sampling request counts against the latest one's budget. */
-    private final java.util.concurrent.ConcurrentSkipListMap<Long, ai.apprentice.runtime.Spending> calling = new java.util.concurrent.ConcurrentSkipListMap<>();
+    /** The runs' tool calls in flight on this server, by number (their progress token ends in it): see {@link #callFor}. */
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, ai.apprentice.tool.ToolContext> calling = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final java.util.concurrent.atomic.AtomicLong progressTokens = new java.util.concurrent.atomic.AtomicLong();
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private McpSyncClient client;
@@ -117,10 +117,7 @@ public final class McpConnection implements AutoCloseable {
             }
             if (sampler != null) {
                 capabilities.sampling();
-                spec.sampling(request -> {
-                    var latest = calling.lastEntry();
-                    return sampler.sample(config.name(), request, latest == null ? null : latest.getValue());
-                });
+                spec.sampling(request -> sampler.sample(config.name(), request, callFor(request)));
             }
             spec.capabilities(capabilities.build());
             if (!roots.isEmpty()) {
@@ -137,6 +134,35 @@ public final class McpConnection implements AutoCloseable {
             if (c != null) c.close();
             throw failed(e);
         }
+    }
+
+    /**
+     * The run's tool call a sampling request is for, whose run is charged: MCP does not tie a server's request to the
+     * client's request it serves, so
+     * <ol>
+     * <li>a request whose {@code _meta.progressToken} is the token of a call in flight is that call's (a server may pass
+     * on the token of the call it works for);</li>
+     * <li>else, when every call in flight is one run's, that run's (the latest call, for its step);</li>
+     * <li>else several runs share this connection (the workspace's servers are shared between its runs, e.g. parallel
+     * {@code run_task}s of {@code mcp serve}) and which one caused the request is ambiguous: it is refused rather than
+     * charged to a run by guess, since a budget is a limit the person set for that run;</li>
+     * <li>no call in flight (e.g. {@code apprentice mcp call}): null, no run's budget.</li>
+     * </ol>
+     */
+    ai.apprentice.tool.ToolContext callFor(McpSchema.CreateMessageRequest request) {
+        var inFlight = List.copyOf(calling.entrySet());
+        if (inFlight.isEmpty()) return null;
+        var token = request.meta() == null ? null : request.meta().get("progressToken");
+        if (token != null) {
+            for (var e : inFlight) {
+                if (String.valueOf(token).equals(config.name() + "-" + e.getKey())) return e.getValue();
+            }
+        }
+        var latest = inFlight.getLast().getValue();
+        if (inFlight.stream().allMatch(e -> java.util.Objects.equals(e.getValue().runId(), latest.runId()))) return latest;
+        throw McpSampler.refused("calls of several apprentice runs (" + String.join(", ", inFlight.stream().map(e -> e.getValue().runId()).distinct().toList())
+                + ") are in flight on '" + config.name() + "' and the request does not say which it is for (give _meta.progressToken of that "
+                + "tools/call); apprentice charges no run's budget by guess");
     }
 
     /** Records a failure: the client is dropped and the next attempt waits (exponential backoff). */
@@ -261,14 +287,22 @@ public final class McpConnection implements AutoCloseable {
 
     /** Calls a tool; a broken connection becomes an {@link McpUnavailableException} and a reconnect later. */
     public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments) {
-        return call(tool, arguments, null);
+        return call(tool, arguments, (ai.apprentice.tool.ToolContext) null);
     }
 
     /**
      * As {@link #call(String, Map)}, for a run: what the server samples meanwhile counts against {@code spending} (the
-     * run's, with its limits; null: no run's).
+     * run's, with its limits; null: no run's), with no event recorded.
      */
     public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments, ai.apprentice.runtime.Spending spending) {
+        return call(tool, arguments, spending == null ? null : new ai.apprentice.tool.ToolContext(spending.runId(), 0, null, 0, spending));
+    }
+
+    /**
+     * As {@link #call(String, Map)}, as the tool call {@code context} of a run: what the server samples meanwhile counts
+     * against that run's budget and is recorded as its usage (null: no run's).
+     */
+    public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments, ai.apprentice.tool.ToolContext context) {
         var c = client();
         CancellingTransport t;
         synchronized (this) {
@@ -277,7 +311,7 @@ public final class McpConnection implements AutoCloseable {
         // A progress token, so that a long call can say how it is doing (shown through the notices), and be cancelled.
         long n = progressTokens.incrementAndGet();
         var token = config.name() + "-" + n;
-        if (spending != null) calling.put(n, spending);
+        if (context != null) calling.put(n, context);
         try {
             return c.callTool(McpSchema.CallToolRequest.builder().name(tool).arguments(arguments).progressToken(token).build());
         } catch (io.modelcontextprotocol.spec.McpError e) {

@@ -311,17 +311,8 @@ public final class McpOAuth {
         var r = send(HttpRequest.newBuilder(URI.create(grant.idpTokenEndpoint())).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/x-www-form-urlencoded").header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(form(p))).build());
-        JsonNode body;
-        try {
-            body = PLAIN.readTree(r.body());
-        } catch (IOException e) {
-            body = PLAIN.createObjectNode();
-        }
-        if (r.statusCode() / 100 != 2 || !body.hasNonNull("access_token")) {
-            throw new IOException("the identity provider's token exchange at " + grant.idpTokenEndpoint() + " answered HTTP " + r.statusCode()
-                    + (body.hasNonNull("error") ? " " + body.get("error").asText() : "") + " (is the ID token in " + grant.idTokenFile() + " current?)");
-        }
-        return body.get("access_token").asText();
+        return tokenResponse(r, "the identity provider's token exchange at " + grant.idpTokenEndpoint(),
+                " (is the ID token in " + grant.idTokenFile() + " current?)").get("access_token").asText();
     }
 
     /** RFC 7523 section 2.2: a short-lived JWT, signed with the client's private key, in place of a secret. */
@@ -407,16 +398,7 @@ public final class McpOAuth {
             if (method.equals("client_secret_post") && secret != null) p.put("client_secret", secret);
         }
         var r = send(b.POST(HttpRequest.BodyPublishers.ofString(form(p))).build());
-        JsonNode body;
-        try {
-            body = PLAIN.readTree(r.body());
-        } catch (IOException e) {
-            body = PLAIN.createObjectNode();
-        }
-        if (r.statusCode() / 100 != 2 || !body.hasNonNull("access_token")) {
-            throw new IOException("the token endpoint answered HTTP " + r.statusCode()
-                    + (body.hasNonNull("error") ? " " + body.get("error").asText() : ""));
-        }
+        var body = tokenResponse(r, "the token endpoint", "");
         state.put("access_token", body.get("access_token").asText());
         if (body.hasNonNull("refresh_token")) state.put("refresh_token", body.get("refresh_token").asText());
         if (body.hasNonNull("expires_in")) state.put("expires_at", Instant.now().getEpochSecond() + body.get("expires_in").asLong());
@@ -456,6 +438,24 @@ public final class McpOAuth {
                 .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build());
         if (r.statusCode() / 100 != 2) throw new IOException("the client registration at " + u + " answered HTTP " + r.statusCode());
         return PLAIN.readTree(r.body());
+    }
+
+    /**
+     * A token response's JSON body, which must be a 2xx with an {@code access_token}; else an IOException saying that
+     * {@code who} answered HTTP status (and the OAuth error code, if any), then {@code hint}.
+     */
+    private static JsonNode tokenResponse(HttpResponse<String> r, String who, String hint) throws IOException {
+        JsonNode body;
+        try {
+            body = PLAIN.readTree(r.body());
+        } catch (IOException e) {
+            body = PLAIN.createObjectNode();
+        }
+        if (body == null || !body.isObject()) body = PLAIN.createObjectNode();
+        if (r.statusCode() / 100 != 2 || !body.hasNonNull("access_token")) {
+            throw new IOException(who + " answered HTTP " + r.statusCode() + (body.hasNonNull("error") ? " " + body.get("error").asText() : "") + hint);
+        }
+        return body;
     }
 
     private HttpResponse<String> send(HttpRequest request) throws IOException {

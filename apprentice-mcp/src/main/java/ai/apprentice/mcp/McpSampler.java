@@ -1,6 +1,6 @@
 package ai.apprentice.mcp;
 
-import ai.apprentice.runtime.Spending;
+import ai.apprentice.tool.ToolContext;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 
@@ -16,14 +16,15 @@ public interface McpSampler {
     int REJECTED = -1;
 
     /**
-     * @param spending the run whose tool call the request came during, whose budget the call counts against; null when
-     *                 no call of a run is in flight on that server
+     * @param call the tool call of a run the request came during: the call counts against that run's budget, and is
+     *             charged and recorded there ({@link ToolContext#chargeModelCall}); null when no run's call is in
+     *             flight on that server (see {@code McpConnection} for which call that is)
      */
-    McpSchema.CreateMessageResult sample(String server, McpSchema.CreateMessageRequest request, Spending spending);
+    McpSchema.CreateMessageResult sample(String server, McpSchema.CreateMessageRequest request, ToolContext call);
 
     /** Refuses every request, with the reason (no person to ask, auto mode). */
     static McpSampler refusing(String reason) {
-        return (server, request, spending) -> {
+        return (server, request, call) -> {
             throw refused(reason);
         };
     }

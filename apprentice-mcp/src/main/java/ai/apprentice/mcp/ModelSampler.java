@@ -7,7 +7,7 @@ import ai.apprentice.model.Model;
 import ai.apprentice.model.ModelException;
 import ai.apprentice.model.ModelListener;
 import ai.apprentice.model.PriceTable;
-import ai.apprentice.runtime.Spending;
+import ai.apprentice.tool.ToolContext;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.util.ArrayList;
@@ -22,8 +22,10 @@ import java.util.function.Supplier;
  * why it stopped ({@code endTurn} or {@code maxTokens}). Images and audio are refused (invalid params), and so is a
  * request nobody approved ({@link Approval}). The call counts against the budget of the run whose tool call it came
  * during: refused once that budget is spent, its output capped by the tokens left (and never above {@link #MAX_TOKENS}),
- * its tokens and cost charged to the run and its ancestors. The model's preferences (hints, priorities) and
- * {@code includeContext} are not followed: the client decides, as the specification allows.
+ * its tokens and cost charged to the run and its ancestors and recorded as a usage event of the run. The model is the
+ * run's, unless the request's model hints match a model the user configured for that server ({@link Models},
+ * {@link #preferred}); the priorities and {@code includeContext} are not followed: the client decides, as the
+ * specification allows.
  */
 public final class ModelSampler implements McpSampler {
     /** The most output tokens one sampled call gets, whatever the request asks for. */
@@ -66,22 +68,66 @@ public final class ModelSampler implements McpSampler {
         }
     }
 
+    /**
+     * The models the user configured for a server's sampling ({@code mcp_servers.NAME.sampling_models}, in order), and
+     * how one is built. A request's {@code modelPreferences.hints} pick among them (see {@link #preferred}).
+     */
+    public interface Models {
+        Models NONE = new Models() {
+            @Override public List<String> configured(String server) { return List.of(); }
+            @Override public Model build(String spec) { throw new IllegalStateException("no models configured"); }
+        };
+
+        /** PROVIDER:MODEL specs, the user's order; empty: the run's model always. */
+        List<String> configured(String server);
+
+        /** The model of a configured spec. */
+        Model build(String spec);
+    }
+
     private final Supplier<Model> model;
     private final Supplier<PriceTable> prices;
     private final Approval approval;
+    private final Models models;
 
     /**
      * @param model the model that answers (got once a request is approved: the latest run's); null from it refuses
      * @param prices what its tokens cost, for the run's cost budget
      */
     public ModelSampler(Supplier<Model> model, Supplier<PriceTable> prices, Approval approval) {
+        this(model, prices, approval, Models.NONE);
+    }
+
+    /** @param models the configured models a request's hints may pick instead of {@code model} */
+    public ModelSampler(Supplier<Model> model, Supplier<PriceTable> prices, Approval approval, Models models) {
         this.model = model;
         this.prices = prices;
         this.approval = approval;
+        this.models = models;
+    }
+
+    /**
+     * The configured model a request's hints prefer, or null (the run's model then). As the specification has it, the
+     * hints are tried in order and each is a substring of a model's name (here, case-insensitively, of the configured
+     * PROVIDER:MODEL); the first hint that matches a configured model picks it (the first such in the user's order).
+     * The priorities (cost, speed, intelligence) are not weighed: only the user's list is trusted to say what a model
+     * costs, and a server gets no model the user did not name.
+     */
+    static String preferred(McpSchema.ModelPreferences preferences, List<String> configured) {
+        if (preferences == null || preferences.hints() == null || configured.isEmpty()) return null;
+        for (var hint : preferences.hints()) {
+            if (hint == null || hint.name() == null || hint.name().isBlank()) continue;
+            var h = hint.name().strip().toLowerCase(Locale.ROOT);
+            for (var spec : configured) {
+                if (spec.toLowerCase(Locale.ROOT).contains(h)) return spec;
+            }
+        }
+        return null;
     }
 
     @Override
-    public McpSchema.CreateMessageResult sample(String server, McpSchema.CreateMessageRequest request, Spending spending) {
+    public McpSchema.CreateMessageResult sample(String server, McpSchema.CreateMessageRequest request, ToolContext call) {
+        var spending = call == null ? null : call.spending();
         var messages = new ArrayList<Message>();
         if (request.systemPrompt() != null && !request.systemPrompt().isBlank()) messages.add(Message.system(request.systemPrompt()));
         var asked = request.messages() == null ? List.<McpSchema.SamplingMessage>of() : request.messages();
@@ -100,7 +146,14 @@ public final class ModelSampler implements McpSampler {
         int maxTokens = (int) Math.min(Math.min(request.maxTokens() <= 0 ? MAX_TOKENS : request.maxTokens(), MAX_TOKENS), tokensLeft);
         var why = approval.refusal(server, request);
         if (why != null) throw McpSampler.refused(why);
-        var m = model.get();
+        var spec = preferred(request.modelPreferences(), models.configured(server));
+        Model m;
+        try {
+            m = spec != null ? models.build(spec) : model.get();
+        } catch (RuntimeException e) {
+            throw McpError.builder(McpSchema.ErrorCodes.INTERNAL_ERROR).message("the model " + spec + " (mcp_servers." + server
+                    + ".sampling_models) could not be used: " + e.getMessage()).build();
+        }
         if (m == null) throw McpSampler.refused("no run's model to sample with");
         ChatResponse reply;
         try {
@@ -111,7 +164,10 @@ public final class ModelSampler implements McpSampler {
         } catch (ModelException e) {
             throw McpError.builder(McpSchema.ErrorCodes.INTERNAL_ERROR).message("apprentice's model failed: " + e.getMessage()).build();
         }
-        if (spending != null) spending.charge(reply.usage(), prices.get().cost(m.id(), reply.usage()));
+        if (call != null) {
+            var table = prices.get();
+            call.chargeModelCall(reply.usage(), table.cost(m.id(), reply.usage()), !table.priced(m.id()));
+        }
         var finish = reply.finishReason() == null ? "" : reply.finishReason().toLowerCase(Locale.ROOT);
         var stop = switch (finish) {
             case "length", "max_tokens", "max_output_tokens" -> McpSchema.CreateMessageResult.StopReason.MAX_TOKENS;

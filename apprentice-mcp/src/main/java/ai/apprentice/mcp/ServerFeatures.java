@@ -3,6 +3,8 @@ package ai.apprentice.mcp;
 import static ai.apprentice.mcp.ApprenticeMcpServer.PLAIN;
 
 import io.modelcontextprotocol.json.McpJsonDefaults;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncCompletionSpecification;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncPromptSpecification;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncResourceSpecification;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncResourceTemplateSpecification;
@@ -17,17 +19,24 @@ import java.util.Map;
 /** The tools, resources and prompts apprentice serves, over a backend. */
 final class ServerFeatures {
     static final String RUNS_URI = "apprentice://runs";
+    static final String RUN_TEMPLATE = RUNS_URI + "/{id}";
+    /** The most values one completion answer holds (the specification's limit). */
+    static final int MAX_COMPLETIONS = 100;
+    /** Each prompt's one argument: what the person adds to the skill's instructions. */
+    static final String PROMPT_ARGUMENT = "arguments";
     private static final McpSchema.ToolAnnotations RUNS_AN_AGENT = new McpSchema.ToolAnnotations("Run a task", false, true, false, true, null);
     private static final McpSchema.ToolAnnotations READS = new McpSchema.ToolAnnotations(null, true, false, true, false, null);
 
     private final ApprenticeBackend backend;
     private final WorkspaceRoot root;
     private final Cancellations cancels;
+    private final List<ApprenticeBackend.Prompt> prompts;
 
     ServerFeatures(ApprenticeBackend backend, WorkspaceRoot root, Cancellations cancels) {
         this.backend = backend;
         this.root = root;
         this.cancels = cancels;
+        this.prompts = backend.prompts();
     }
 
     List<SyncToolSpecification> tools() {
@@ -140,7 +149,7 @@ final class ServerFeatures {
 
     /** {@code apprentice://runs/{id}}: one run with its transcript (its events). */
     List<SyncResourceTemplateSpecification> runTemplate() {
-        var template = McpSchema.ResourceTemplate.builder().uriTemplate(RUNS_URI + "/{id}").name("run").title("An apprentice run")
+        var template = McpSchema.ResourceTemplate.builder().uriTemplate(RUN_TEMPLATE).name("run").title("An apprentice run")
                 .description("One run with its events (the transcript), as JSON").mimeType("application/json").build();
         return List.of(new SyncResourceTemplateSpecification(template, (ex, req) -> {
             var id = req.uri().substring(RUNS_URI.length() + 1);
@@ -156,12 +165,77 @@ final class ServerFeatures {
 
     /** The user-invocable skills, each as a prompt whose one argument is what the person adds. */
     List<SyncPromptSpecification> prompts() {
-        return backend.prompts().stream().map(p -> new SyncPromptSpecification(
-                new McpSchema.Prompt(p.name(), p.description(), List.of(new McpSchema.PromptArgument("arguments", "what to add to the skill's instructions", false))),
+        return prompts.stream().map(p -> new SyncPromptSpecification(
+                new McpSchema.Prompt(p.name(), p.description(), List.of(new McpSchema.PromptArgument(PROMPT_ARGUMENT, "what to add to the skill's instructions", false))),
                 (ex, req) -> {
-                    var extra = req.arguments() == null ? null : req.arguments().get("arguments");
+                    var extra = req.arguments() == null ? null : req.arguments().get(PROMPT_ARGUMENT);
                     var text = p.text() + (extra == null || extra.toString().isBlank() ? "" : "\n\n" + extra);
                     return new McpSchema.GetPromptResult(p.description(), List.of(new McpSchema.PromptMessage(McpSchema.Role.USER, new McpSchema.TextContent(text))));
                 })).toList();
+    }
+
+    /**
+     * {@code completion/complete}: the {@code id} of {@code apprentice://runs/{id}} from the run store's ids that start
+     * with what is typed, newest first, at most {@link #MAX_COMPLETIONS} with the total and whether there are more; a
+     * prompt's argument is free text (what the person adds to a skill), so it has no values to offer.
+     */
+    List<SyncCompletionSpecification> completions() {
+        var specs = new java.util.ArrayList<SyncCompletionSpecification>();
+        specs.add(new SyncCompletionSpecification(new McpSchema.ResourceReference(RUN_TEMPLATE), (ex, req) -> {
+            var typed = req.argument() == null || req.argument().value() == null ? "" : req.argument().value();
+            ApprenticeBackend.RunIds found;
+            try {
+                found = backend.runIds(typed, MAX_COMPLETIONS);
+            } catch (Exception e) {
+                throw McpError.builder(McpSchema.ErrorCodes.INTERNAL_ERROR).message("Could not list run ids: " + e.getMessage()).build();
+            }
+            var ids = found.ids().size() > MAX_COMPLETIONS ? found.ids().subList(0, MAX_COMPLETIONS) : found.ids();
+            int total = Math.max(found.total(), ids.size());
+            return new McpSchema.CompleteResult(new McpSchema.CompleteResult.CompleteCompletion(List.copyOf(ids), total, total > ids.size()));
+        }));
+        for (var p : prompts) {
+            specs.add(new SyncCompletionSpecification(new McpSchema.PromptReference(p.name()),
+                    (ex, req) -> new McpSchema.CompleteResult(new McpSchema.CompleteResult.CompleteCompletion(List.of(), 0, false))));
+        }
+        return specs;
+    }
+
+    /**
+     * Why a {@code completion/complete} request's params name nothing this server completes (null: they do). The
+     * transports' guards answer such a request with invalid params (-32602) before the SDK sees it: left to itself the
+     * SDK answers an unknown prompt argument or a URI that is no template with an empty completion, and an unknown
+     * template with resource-not-found.
+     */
+    String completionRefusal(JsonNode params) {
+        var ref = params == null ? null : params.get("ref");
+        if (ref == null || !ref.isObject()) return "Invalid params: completion/complete needs a ref (ref/prompt or ref/resource)";
+        var argument = params.path("argument").path("name");
+        if (!argument.isTextual()) return "Invalid params: completion/complete needs argument.name";
+        var type = ref.path("type").asText("");
+        switch (type) {
+            case "ref/prompt" -> {
+                var name = ref.path("name").asText("");
+                if (prompts.stream().noneMatch(p -> p.name().equals(name))) {
+                    return "Invalid params: no prompt named '" + name + "'" + (prompts.isEmpty() ? " (this server offers none)"
+                            : "; the prompts are " + String.join(", ", prompts.stream().map(ApprenticeBackend.Prompt::name).toList()));
+                }
+                if (!argument.asText().equals(PROMPT_ARGUMENT)) {
+                    return "Invalid params: prompt '" + name + "' has no argument '" + argument.asText() + "'; its one argument is '" + PROMPT_ARGUMENT + "'";
+                }
+            }
+            case "ref/resource" -> {
+                var uri = ref.path("uri").asText("");
+                if (!uri.equals(RUN_TEMPLATE)) {
+                    return "Invalid params: no resource template '" + uri + "'; the one this server completes is " + RUN_TEMPLATE;
+                }
+                if (!argument.asText().equals("id")) {
+                    return "Invalid params: " + RUN_TEMPLATE + " has no variable '" + argument.asText() + "'; its one variable is 'id'";
+                }
+            }
+            default -> {
+                return "Invalid params: ref.type '" + type + "' is neither ref/prompt nor ref/resource";
+            }
+        }
+        return null;
     }
 }

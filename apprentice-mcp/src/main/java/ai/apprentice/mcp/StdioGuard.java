@@ -19,7 +19,8 @@ import java.util.concurrent.CountDownLatch;
  * Stands between stdin and the SDK's stdio server. The SDK's reader stops for good at the first line that is not
  * JSON, and then never sees the end of input either; here each line is checked first, and one that is not a
  * JSON-RPC message is answered with a JSON-RPC error (-32700 parse error, -32600 invalid request, as JSON-RPC 2.0
- * section 5.1 names them) and not passed on. The end of input ends the server.
+ * section 5.1 names them) and not passed on; so is a completion request for what this server does not complete
+ * (-32602, see {@link ServerFeatures#completionRefusal}). The end of input ends the server.
  */
 final class StdioGuard {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,8 +32,11 @@ final class StdioGuard {
     private final PipedOutputStream feed;
     private final Cancellations cancellations;
     private final CountDownLatch ended = new CountDownLatch(1);
+    private final java.util.function.Function<JsonNode, String> completionRefusal;
 
-    StdioGuard(InputStream in, OutputStream out, Cancellations cancellations) throws IOException {
+    /** @param completionRefusal why a completion/complete request's params name nothing completed here (null: they do) */
+    StdioGuard(InputStream in, OutputStream out, Cancellations cancellations, java.util.function.Function<JsonNode, String> completionRefusal) throws IOException {
+        this.completionRefusal = completionRefusal;
         this.in = in;
         this.out = new LineOutput(out);
         this.feed = new PipedOutputStream(toSdk);
@@ -107,6 +111,12 @@ final class StdioGuard {
             var meta = params.get("_meta") instanceof ObjectNode m ? m : params.putObject("_meta");
             meta.put(Cancellations.REQUEST_KEY, Cancellations.key(null, o.get("id")));
             return JSON.writeValueAsString(o);
+        } else if (method.equals("completion/complete") && o.hasNonNull("id")) {
+            var why = completionRefusal.apply(o.get("params"));
+            if (why != null) {
+                error(o.get("id"), -32602, why);
+                return null;
+            }
         }
         return line;
     }

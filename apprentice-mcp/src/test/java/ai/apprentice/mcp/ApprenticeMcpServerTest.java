@@ -46,6 +46,28 @@ class ApprenticeMcpServerTest {
         return ServerParameters.builder(java).args("-cp", System.getProperty("java.class.path"), ServeMain.class.getName(), root.toString()).build();
     }
 
+    /** The server with {@code stored} runs in its store already: run-1 (the oldest) to run-{@code stored}. */
+    private ServerParameters serveMain(int stored) {
+        var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return ServerParameters.builder(java).args("-cp", System.getProperty("java.class.path"), ServeMain.class.getName(), root.toString(),
+                String.valueOf(stored)).build();
+    }
+
+    private static McpSchema.CompleteResult.CompleteCompletion completeRunId(McpSyncClient client, String typed) {
+        return client.completeCompletion(new McpSchema.CompleteRequest(new McpSchema.ResourceReference("apprentice://runs/{id}"),
+                new McpSchema.CompleteRequest.CompleteArgument("id", typed))).completion();
+    }
+
+    /** The JSON-RPC error a request is answered with (it must be one). */
+    private static McpSchema.JSONRPCResponse.JSONRPCError errorOf(Runnable request) {
+        try {
+            request.run();
+        } catch (McpError e) {
+            return e.getJsonRpcError();
+        }
+        throw new AssertionError("the request succeeded");
+    }
+
     private McpSyncClient client(StdioClientTransport transport) {
         return McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30)).initializationTimeout(Duration.ofSeconds(60)).build();
     }
@@ -102,6 +124,55 @@ class ApprenticeMcpServerTest {
             assertThat(client.listPrompts().prompts()).extracting(McpSchema.Prompt::name).containsExactly("review");
             var prompt = client.getPrompt(new McpSchema.GetPromptRequest("review", Map.of("arguments", "only src/")));
             assertThat(((McpSchema.TextContent) prompt.messages().getFirst().content()).text()).contains("Review the staged changes").contains("only src/");
+        }
+    }
+
+    @Test
+    void runIdsAndPromptArgumentsCompleteAndUnknownReferencesAreInvalidParams() {
+        try (var client = client(new StdioClientTransport(serveMain(150), McpJsonDefaults.getMapper()))) {
+            assertThat(client.initialize().capabilities().completions()).as("declared").isNotNull();
+            // Newest first, by prefix; all that match when they are few.
+            var some = completeRunId(client, "run-14");
+            assertThat(some.values()).containsExactly("run-149", "run-148", "run-147", "run-146", "run-145", "run-144", "run-143",
+                    "run-142", "run-141", "run-140", "run-14");
+            assertThat(some.total()).isEqualTo(11);
+            assertThat(some.hasMore()).isFalse();
+            // At most 100, with the total and hasMore.
+            var all = completeRunId(client, "");
+            assertThat(all.values()).hasSize(100).startsWith("run-150", "run-149").endsWith("run-52", "run-51");
+            assertThat(all.total()).isEqualTo(150);
+            assertThat(all.hasMore()).isTrue();
+            assertThat(completeRunId(client, "run-1").values()).hasSize(62).startsWith("run-150").endsWith("run-10", "run-1");
+            var none = completeRunId(client, "nope");
+            assertThat(none.values()).isEmpty();
+            assertThat(none.total()).isZero();
+            // A prompt's argument is free text: nothing to offer, and no error.
+            var review = client.completeCompletion(new McpSchema.CompleteRequest(new McpSchema.PromptReference("review"),
+                    new McpSchema.CompleteRequest.CompleteArgument("arguments", "on"))).completion();
+            assertThat(review.values()).isEmpty();
+            assertThat(review.hasMore()).isFalse();
+
+            // What the server does not complete is invalid params, with the reason, never a stack trace.
+            var unknownPrompt = errorOf(() -> client.completeCompletion(new McpSchema.CompleteRequest(new McpSchema.PromptReference("nope"),
+                    new McpSchema.CompleteRequest.CompleteArgument("arguments", ""))));
+            assertThat(unknownPrompt.code()).isEqualTo(McpSchema.ErrorCodes.INVALID_PARAMS);
+            assertThat(unknownPrompt.message()).contains("no prompt named 'nope'").contains("review").doesNotContain("Exception");
+            var unknownArgument = errorOf(() -> client.completeCompletion(new McpSchema.CompleteRequest(new McpSchema.PromptReference("review"),
+                    new McpSchema.CompleteRequest.CompleteArgument("file", ""))));
+            assertThat(unknownArgument.code()).isEqualTo(McpSchema.ErrorCodes.INVALID_PARAMS);
+            assertThat(unknownArgument.message()).contains("has no argument 'file'");
+            for (var uri : List.of("apprentice://nope/{x}", "apprentice://runs", "apprentice://runs/run-1")) {
+                var unknownTemplate = errorOf(() -> client.completeCompletion(new McpSchema.CompleteRequest(new McpSchema.ResourceReference(uri),
+                        new McpSchema.CompleteRequest.CompleteArgument("id", ""))));
+                assertThat(unknownTemplate.code()).as(uri).isEqualTo(McpSchema.ErrorCodes.INVALID_PARAMS);
+                assertThat(unknownTemplate.message()).contains("no resource template '" + uri + "'");
+            }
+            var unknownVariable = errorOf(() -> client.completeCompletion(new McpSchema.CompleteRequest(new McpSchema.ResourceReference("apprentice://runs/{id}"),
+                    new McpSchema.CompleteRequest.CompleteArgument("name", ""))));
+            assertThat(unknownVariable.code()).isEqualTo(McpSchema.ErrorCodes.INVALID_PARAMS);
+            assertThat(unknownVariable.message()).contains("no variable 'name'");
+            // The connection is fine after the errors.
+            assertThat(completeRunId(client, "run-150").values()).containsExactly("run-150");
         }
     }
 
@@ -205,6 +276,15 @@ class ApprenticeMcpServerTest {
                 assertThat(client.listTools().tools()).extracting(McpSchema.Tool::name).contains("run_task");
                 var r = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "ping")));
                 assertThat(text(r)).contains("did: ping").contains("run_id: run-1");
+                assertThat(completeRunId(client, "run").values()).containsExactly("run-1");
+                var unknown = errorOf(() -> client.completeCompletion(new McpSchema.CompleteRequest(new McpSchema.PromptReference("nope"),
+                        new McpSchema.CompleteRequest.CompleteArgument("arguments", ""))));
+                assertThat(unknown.code()).isEqualTo(McpSchema.ErrorCodes.INVALID_PARAMS);
+                assertThat(unknown.message()).contains("no prompt named 'nope'");
+                var template = errorOf(() -> client.completeCompletion(new McpSchema.CompleteRequest(new McpSchema.ResourceReference("apprentice://nope/{x}"),
+                        new McpSchema.CompleteRequest.CompleteArgument("x", ""))));
+                assertThat(template.code()).isEqualTo(McpSchema.ErrorCodes.INVALID_PARAMS);
+                assertThat(client.listTools().tools()).as("the session goes on").isNotEmpty();
             }
         }
     }

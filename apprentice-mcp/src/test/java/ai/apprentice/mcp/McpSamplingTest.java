@@ -67,9 +67,10 @@ class McpSamplingTest {
         var spending = Spending.unlimited("run-1");
         var sampler = new ModelSampler(() -> model("Rain on the tin roof"), PriceTable::defaults, terminal("y"));
         // Through the agent's tool, as a run calls it: the run's spending comes with the tool context.
+        var events = new CopyOnWriteArrayList<ai.apprentice.runtime.Event>();
         try (var mcp = new McpClientManager(List.of(tiny()), Duration.ofSeconds(60), List.of(), n -> { }, null, null, null, sampler)) {
             var tool = mcp.tools().stream().filter(t -> t.name().equals("mcp__tiny__sample")).findFirst().orElseThrow();
-            var result = tool.execute(Json.object(), new ToolContext("run-1", 1, Path.of("."), 0, spending));
+            var result = tool.execute(Json.object(), new ToolContext("run-1", 3, Path.of("."), 0, spending).withEvents(events::add));
             assertThat(result.error()).isFalse();
             assertThat(result.content()).isEqualTo("SAMPLED scripted:inline END_TURN: Rain on the tin roof");
         }
@@ -82,6 +83,71 @@ class McpSamplingTest {
         assertThat(request.tools()).isEmpty();
         assertThat(request.maxOutputTokens()).as("the server asked for 100000").isEqualTo(ModelSampler.MAX_TOKENS);
         assertThat(spending.usage()).isEqualTo(new Usage(30, 12));
+        // Recorded in the run as the agent loop records its own model calls: the call's usage, and the run's totals.
+        assertThat(events).singleElement().isInstanceOfSatisfying(ai.apprentice.runtime.Event.UsageEvent.class, u -> {
+            assertThat(u.runId()).isEqualTo("run-1");
+            assertThat(u.step()).isEqualTo(3);
+            assertThat(u.inputTokens()).isEqualTo(30);
+            assertThat(u.outputTokens()).isEqualTo(12);
+            assertThat(u.totalInputTokens()).isEqualTo(30);
+            assertThat(u.totalOutputTokens()).isEqualTo(12);
+            assertThat(u.estimated()).isFalse();
+        });
+    }
+
+    /** Two runs' calls in flight at once on one connection, each run with its own spending and events. */
+    private List<String> twoRunsAtOnce(McpSampler sampler, String tool, Spending a, List<ai.apprentice.runtime.Event> eventsA,
+                                       Spending b, List<ai.apprentice.runtime.Event> eventsB) throws Exception {
+        try (var c = new McpConnection(tiny(), Duration.ofSeconds(60), x -> { }, List.of(), n -> { }, null, null, sampler);
+             var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            c.client();
+            var first = pool.submit(() -> text(c.call(tool, Map.of(), new ToolContext(a.runId(), 1, Path.of("."), 0, a).withEvents(eventsA::add))));
+            var second = pool.submit(() -> text(c.call(tool, Map.of(), new ToolContext(b.runId(), 2, Path.of("."), 0, b).withEvents(eventsB::add))));
+            return List.of(first.get(), second.get());
+        }
+    }
+
+    private static String text(McpSchema.CallToolResult r) {
+        return ((McpSchema.TextContent) r.content().get(0)).text();
+    }
+
+    @Test
+    void aRequestThatNamesItsCallIsChargedToThatCallsRunWhileAnotherRunsCallIsInFlight() throws Exception {
+        var sampler = new ModelSampler(() -> model("ok"), PriceTable::defaults, (server, request) -> null);
+        var a = Spending.unlimited("run-a");
+        var b = Spending.unlimited("run-b");
+        var eventsA = new CopyOnWriteArrayList<ai.apprentice.runtime.Event>();
+        var eventsB = new CopyOnWriteArrayList<ai.apprentice.runtime.Event>();
+        assertThat(twoRunsAtOnce(sampler, "pair-token", a, eventsA, b, eventsB)).containsExactly("SAMPLED scripted:inline END_TURN: ok", "SAMPLED scripted:inline END_TURN: ok");
+        assertThat(a.usage()).isEqualTo(new Usage(30, 12));
+        assertThat(b.usage()).isEqualTo(new Usage(30, 12));
+        assertThat(eventsA).singleElement().extracting(ai.apprentice.runtime.Event::runId).isEqualTo("run-a");
+        assertThat(eventsB).singleElement().extracting(ai.apprentice.runtime.Event::runId).isEqualTo("run-b");
+    }
+
+    @Test
+    void whenSeveralRunsCallsAreInFlightAndTheRequestSaysNotWhichItIsRefusedAndNoRunIsCharged() throws Exception {
+        var sampler = new ModelSampler(() -> model("no"), PriceTable::defaults, (server, request) -> null);
+        var a = Spending.unlimited("run-a");
+        var b = Spending.unlimited("run-b");
+        var events = new CopyOnWriteArrayList<ai.apprentice.runtime.Event>();
+        var results = twoRunsAtOnce(sampler, "pair", a, events, b, events);
+        assertThat(results).filteredOn(r -> r.startsWith("ERROR -1 ")).singleElement().asString()
+                .contains("calls of several apprentice runs").contains("run-a").contains("run-b").contains("progressToken");
+        assertThat(results).contains("WAITED");
+        assertThat(requests).isEmpty();
+        assertThat(a.usage().total() + b.usage().total()).isZero();
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void twoCallsOfOneRunInFlightAreThatRunsCharge() throws Exception {
+        var sampler = new ModelSampler(() -> model("ok"), PriceTable::defaults, (server, request) -> null);
+        var a = Spending.unlimited("run-a");
+        var events = new CopyOnWriteArrayList<ai.apprentice.runtime.Event>();
+        assertThat(twoRunsAtOnce(sampler, "pair", a, events, a, events)).containsExactlyInAnyOrder("SAMPLED scripted:inline END_TURN: ok", "WAITED");
+        assertThat(a.usage()).isEqualTo(new Usage(30, 12));
+        assertThat(events).singleElement().extracting(ai.apprentice.runtime.Event::runId).isEqualTo("run-a");
     }
 
     @Test
@@ -128,6 +194,49 @@ class McpSamplingTest {
             }
         };
         assertThat(call(new ModelSampler(() -> cut, PriceTable::defaults, (s, r) -> null), "sample", null)).isEqualTo("SAMPLED test:cut MAX_TOKENS: Rain on");
+    }
+
+    /** Configured models for "tiny" whose replies name them; the ones built are recorded. */
+    private static ModelSampler.Models configured(List<String> specs, List<String> built) {
+        return new ModelSampler.Models() {
+            @Override public List<String> configured(String server) { return server.equals("tiny") ? specs : List.of(); }
+            @Override public Model build(String spec) {
+                built.add(spec);
+                return new Model() {
+                    @Override public String id() { return spec; }
+                    @Override public ChatResponse chat(ChatRequest request, ModelListener listener) {
+                        return new ChatResponse(Message.assistant("from " + spec), new Usage(3, 4), "stop");
+                    }
+                };
+            }
+        };
+    }
+
+    @Test
+    void theRequestsHintsPickAModelTheUserConfiguredForThatServerElseTheRunsModel() {
+        var built = new CopyOnWriteArrayList<String>();
+        // The hints are "claude-3-sonnet" then "mini": the first hint that matches a configured model wins.
+        var both = new ModelSampler(() -> model("run's"), PriceTable::defaults, (s, r) -> null,
+                configured(List.of("openai:gpt-4.1-mini", "anthropic:Claude-3-Sonnet-20240229"), built));
+        var spending = Spending.unlimited("run-h");
+        assertThat(call(both, "hinted", spending)).isEqualTo("SAMPLED anthropic:Claude-3-Sonnet-20240229 END_TURN: from anthropic:Claude-3-Sonnet-20240229");
+        assertThat(spending.usage()).as("charged to the run all the same").isEqualTo(new Usage(3, 4));
+        var second = new ModelSampler(() -> model("run's"), PriceTable::defaults, (s, r) -> null, configured(List.of("openai:gpt-4.1-mini"), built));
+        assertThat(call(second, "hinted", null)).isEqualTo("SAMPLED openai:gpt-4.1-mini END_TURN: from openai:gpt-4.1-mini");
+        var none = new ModelSampler(() -> model("run's"), PriceTable::defaults, (s, r) -> null, configured(List.of("ollama:llama3"), built));
+        assertThat(call(none, "hinted", null)).as("no configured model matches").isEqualTo("SAMPLED scripted:inline END_TURN: run's");
+        assertThat(call(both, "sample", null)).as("no hints").isEqualTo("SAMPLED scripted:inline END_TURN: run's");
+        assertThat(built).containsExactly("anthropic:Claude-3-Sonnet-20240229", "openai:gpt-4.1-mini");
+    }
+
+    @Test
+    void hintsAreSubstringsTriedInOrder() {
+        var prefs = McpSchema.ModelPreferences.builder().addHint(" ").addHint("SONNET").addHint("gpt").build();
+        assertThat(ModelSampler.preferred(prefs, List.of("openai:gpt-4.1", "anthropic:claude-sonnet-4"))).isEqualTo("anthropic:claude-sonnet-4");
+        assertThat(ModelSampler.preferred(prefs, List.of("openai:gpt-4.1", "openai:gpt-5"))).isEqualTo("openai:gpt-4.1");
+        assertThat(ModelSampler.preferred(prefs, List.of("ollama:llama3"))).isNull();
+        assertThat(ModelSampler.preferred(null, List.of("openai:gpt-4.1"))).isNull();
+        assertThat(ModelSampler.preferred(prefs, List.of())).isNull();
     }
 
     @Test

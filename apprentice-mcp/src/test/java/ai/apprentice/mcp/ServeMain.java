@@ -41,6 +41,14 @@ public final class ServeMain {
             return "{\"id\":\"" + id + "\",\"task\":\"" + runs.get(id) + "\"}";
         }
 
+        /** Newest first: run-N before run-(N-1), as a store orders by start. */
+        @Override
+        public RunIds runIds(String prefix, int limit) {
+            var ids = runs.keySet().stream().filter(id -> id.startsWith(prefix))
+                    .sorted(java.util.Comparator.comparingInt((String id) -> Integer.parseInt(id.substring(4))).reversed()).toList();
+            return new RunIds(ids.stream().limit(limit).toList(), ids.size());
+        }
+
         @Override
         public List<Prompt> prompts() {
             return List.of(new Prompt("review", "Review the changes", "Review the staged changes for bugs."));
@@ -49,7 +57,10 @@ public final class ServeMain {
 
     public static void main(String[] args) throws Exception {
         var root = Path.of(args.length > 0 ? args[0] : ".");
-        try (var server = ApprenticeMcpServer.stdio(new Backend(), ApprenticeMcpServer.Options.confinedTo(root), System.in, System.out)) {
+        var backend = new Backend();
+        // A second argument: that many runs already stored (run-1 ... run-N).
+        for (int i = 1; args.length > 1 && i <= Integer.parseInt(args[1]); i++) backend.runs.put("run-" + i, "stored task " + i);
+        try (var server = ApprenticeMcpServer.stdio(backend, ApprenticeMcpServer.Options.confinedTo(root), System.in, System.out)) {
             server.awaitEnd(); // the client closed our stdin: done
         }
         System.exit(0);

@@ -53,9 +53,40 @@ public final class TinyServerMain {
             var any = "{\"type\":\"object\"}";
             var text = McpSchema.Tool.builder().name("sample").description("samples text").inputSchema(McpJsonDefaults.getMapper(), any).build();
             var image = McpSchema.Tool.builder().name("image").description("samples an image").inputSchema(McpJsonDefaults.getMapper(), any).build();
+            // "pair-token": two calls, each waits for the other to be in flight, then samples naming its call by
+            // _meta.progressToken. "pair": two calls; the first samples (without a token) while the second is in
+            // flight, the second returns "WAITED" once the first has its answer. "hinted": samples with model hints.
+            var pairToken = McpSchema.Tool.builder().name("pair-token").description("samples in pairs").inputSchema(McpJsonDefaults.getMapper(), any).build();
+            var pair = McpSchema.Tool.builder().name("pair").description("samples while another call waits").inputSchema(McpJsonDefaults.getMapper(), any).build();
+            var hinted = McpSchema.Tool.builder().name("hinted").description("samples with hints").inputSchema(McpJsonDefaults.getMapper(), any).build();
+            var both = new java.util.concurrent.CountDownLatch(2);
+            var arrived = new java.util.concurrent.atomic.AtomicInteger();
+            var firstDone = new java.util.concurrent.CountDownLatch(1);
             spec.capabilities(McpSchema.ServerCapabilities.builder().tools(false).build()).tools(
                     McpServerFeatures.SyncToolSpecification.builder().tool(text).callHandler((ex, req) -> sample(ex, new McpSchema.TextContent("Write a haiku about \u001b[2Jrain."))).build(),
-                    McpServerFeatures.SyncToolSpecification.builder().tool(image).callHandler((ex, req) -> sample(ex, new McpSchema.ImageContent(null, "aGVsbG8=", "image/png"))).build());
+                    McpServerFeatures.SyncToolSpecification.builder().tool(image).callHandler((ex, req) -> sample(ex, new McpSchema.ImageContent(null, "aGVsbG8=", "image/png"))).build(),
+                    McpServerFeatures.SyncToolSpecification.builder().tool(pairToken).callHandler((ex, req) -> {
+                        both.countDown();
+                        await(both);
+                        return sample(ex, McpSchema.CreateMessageRequest.builder().messages(haiku()).maxTokens(100).meta(Map.of("progressToken", req.progressToken())).build());
+                    }).build(),
+                    McpServerFeatures.SyncToolSpecification.builder().tool(pair).callHandler((ex, req) -> {
+                        boolean first = arrived.incrementAndGet() == 1;
+                        both.countDown();
+                        await(both);
+                        if (!first) {
+                            await(firstDone);
+                            return McpSchema.CallToolResult.builder().addTextContent("WAITED").build();
+                        }
+                        try {
+                            return sample(ex, McpSchema.CreateMessageRequest.builder().messages(haiku()).maxTokens(100).build());
+                        } finally {
+                            firstDone.countDown();
+                        }
+                    }).build(),
+                    McpServerFeatures.SyncToolSpecification.builder().tool(hinted).callHandler((ex, req) -> sample(ex, McpSchema.CreateMessageRequest.builder()
+                            .messages(haiku()).maxTokens(100).modelPreferences(McpSchema.ModelPreferences.builder()
+                                    .addHint("claude-3-sonnet").addHint("mini").build()).build())).build());
         } else if (args[0].equals("misbehaving")) {
             // "huge" answers with a message over the client's 16 MiB limit; "garbage" writes a line that is not JSON first.
             var huge = McpSchema.Tool.builder().name("huge").description("too big").inputSchema(McpJsonDefaults.getMapper(), "{\"type\":\"object\"}").build();
@@ -83,14 +114,30 @@ public final class TinyServerMain {
         Thread.currentThread().join(); // until the client ends the process
     }
 
+    private static List<McpSchema.SamplingMessage> haiku() {
+        return List.of(new McpSchema.SamplingMessage(McpSchema.Role.USER, new McpSchema.TextContent("A haiku, please.")));
+    }
+
+    private static void await(java.util.concurrent.CountDownLatch latch) {
+        try {
+            if (!latch.await(30, java.util.concurrent.TimeUnit.SECONDS)) throw new IllegalStateException("the other call never came");
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static McpSchema.CallToolResult sample(io.modelcontextprotocol.server.McpSyncServerExchange ex, McpSchema.Content content) {
+        return sample(ex, McpSchema.CreateMessageRequest.builder()
+                .messages(List.of(new McpSchema.SamplingMessage(McpSchema.Role.USER, content)))
+                .systemPrompt("You are a poet.").maxTokens(100000).build());
+    }
+
+    private static McpSchema.CallToolResult sample(io.modelcontextprotocol.server.McpSyncServerExchange ex, McpSchema.CreateMessageRequest request) {
         if (ex.getClientCapabilities().sampling() == null) {
             return McpSchema.CallToolResult.builder().addTextContent("NOT DECLARED").build();
         }
         try {
-            var r = ex.createMessage(McpSchema.CreateMessageRequest.builder()
-                    .messages(List.of(new McpSchema.SamplingMessage(McpSchema.Role.USER, content)))
-                    .systemPrompt("You are a poet.").maxTokens(100000).build());
+            var r = ex.createMessage(request);
             return McpSchema.CallToolResult.builder().addTextContent("SAMPLED " + r.model() + " " + r.stopReason() + ": "
                     + (r.content() instanceof McpSchema.TextContent t ? t.text() : r.content())).build();
         } catch (io.modelcontextprotocol.spec.McpError e) {

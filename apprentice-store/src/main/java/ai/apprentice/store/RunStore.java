@@ -513,6 +513,30 @@ public final class RunStore implements EventListener, ai.apprentice.runtime.RunL
         return read(() -> query("SELECT * FROM runs WHERE parent_id=? ORDER BY started_at", parentId));
     }
 
+    /** Some run ids, newest first, and how many there are in all. */
+    public record Ids(List<String> ids, int total) {}
+
+    /** The ids that start with {@code prefix} (case-sensitive; empty: all), newest first, at most {@code limit}, and their count. */
+    public Ids idsStartingWith(String prefix, int limit) {
+        var p = prefix == null ? "" : prefix;
+        return read(() -> {
+            var ids = new ArrayList<String>();
+            try (var ps = conn().prepareStatement("SELECT id FROM runs WHERE substr(id, 1, length(?)) = ? ORDER BY started_at DESC, id DESC LIMIT ?")) {
+                bind(ps, p, p, limit);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) ids.add(rs.getString(1));
+                }
+            }
+            if (ids.size() < limit) return new Ids(ids, ids.size());
+            try (var ps = conn().prepareStatement("SELECT COUNT(*) FROM runs WHERE substr(id, 1, length(?)) = ?")) {
+                bind(ps, p, p);
+                try (var rs = ps.executeQuery()) {
+                    return new Ids(ids, rs.next() ? rs.getInt(1) : ids.size());
+                }
+            }
+        });
+    }
+
     /** A run by id or by a unique prefix of its id. */
     public Optional<RunRecord> get(String idOrPrefix) {
         markInterrupted();

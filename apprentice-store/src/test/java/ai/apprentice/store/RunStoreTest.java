@@ -100,6 +100,20 @@ class RunStoreTest {
     }
 
     @Test
+    void idsByPrefixAreNewestFirstCappedAndCounted() {
+        try (var store = place().open()) {
+            var t = Instant.parse("2026-11-22T10:00:00Z");
+            for (int i = 0; i < 5; i++) store.onEvent(new Event.RunStarted("ab-" + i, t.plusSeconds(i), "t", "m", null, "/", List.of()));
+            store.onEvent(new Event.RunStarted("zz-1", t.plusSeconds(10), "t", "m", null, "/", List.of()));
+            assertThat(store.idsStartingWith("ab-", 3)).isEqualTo(new RunStore.Ids(List.of("ab-4", "ab-3", "ab-2"), 5));
+            assertThat(store.idsStartingWith("ab-", 10)).isEqualTo(new RunStore.Ids(List.of("ab-4", "ab-3", "ab-2", "ab-1", "ab-0"), 5));
+            assertThat(store.idsStartingWith("", 2)).isEqualTo(new RunStore.Ids(List.of("zz-1", "ab-4"), 6));
+            assertThat(store.idsStartingWith("AB", 10).ids()).as("case-sensitive").isEmpty();
+            assertThat(store.idsStartingWith("a_", 10).ids()).as("_ is no wildcard").isEmpty();
+        }
+    }
+
+    @Test
     void listOrderIsTimeOrderAcrossSubSecondTimestamps() {
         try (var store = place().open()) {
             // "…:05Z" sorts after "…:05.5Z" as text; stored timestamps must not.
