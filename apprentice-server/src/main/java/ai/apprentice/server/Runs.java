@@ -62,6 +62,25 @@ public final class Runs {
         this.defaultModel = options.defaults().get("model") != null ? String.valueOf(options.defaults().get("model")) : chosenModel();
         this.executor = engine == null ? new InProcessExecutor(options.maxConcurrentRuns(), this::start, this::finished)
                 : engine.create(r -> effective(r.flags(), r.profile()), this::finished);
+        // runs on an engine wait for people in their workflows: listed here as in-process ones, redacted as theirs are
+        approvals.answerElsewhereWith(executor::answerElsewhere);
+        executor.useApprovals(new RunExecutor.ApprovalDesk() {
+            @Override
+            public java.time.Duration timeout() {
+                return approvals.timeout();
+            }
+
+            @Override
+            public void waiting(String id, String runId, String tool, String subject, String arguments, java.time.Instant createdAt,
+                                java.time.Instant expiresAt, java.util.function.Consumer<ai.apprentice.tools.PolicyGate.Approver.Verdict> deliver) {
+                approvals.waiting(id, runId, tool, harness.store().redact(subject), harness.store().redact(arguments), createdAt, expiresAt, deliver);
+            }
+
+            @Override
+            public void settled(String id, RunExecutor.Settled how) {
+                approvals.settled(id, how);
+            }
+        });
     }
 
     private String chosenModel() {

@@ -36,7 +36,12 @@ public final class RunActivitiesImpl implements RunActivities {
             @Override
             public Verdict decide(String tool, String subject, String arguments) {
                 if (answer == null) throw new NeedsApproval(tool, subject, arguments);
-                return new Verdict(answer.allow() ? Answer.ONCE : Answer.DENY, answer.reason(), answer.by());
+                return new Verdict(!answer.allow() ? Answer.DENY : answer.always() ? Answer.ALWAYS : Answer.ONCE, answer.reason(), answer.by());
+            }
+
+            @Override
+            public boolean alwaysAllowed(String key) {
+                return input.alwaysAllowed().contains(key); // the workflow keeps the run's "always" answers
             }
         };
         return new StepDriver(agents.agent(input, approver), agents.store());
