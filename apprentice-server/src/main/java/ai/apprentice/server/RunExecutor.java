@@ -50,6 +50,18 @@ public interface RunExecutor extends AutoCloseable {
         return false;
     }
 
+    /**
+     * What a new run continues, as the server resolves it: the run whose history it begins with (a conversation's
+     * previous message; null for none), and whether messages were given with the request itself (the OpenAI-compatible
+     * endpoints' history), which live in the server's database.
+     */
+    record Continues(String previousRunId, boolean givenMessages) {
+        public static final Continues NOTHING = new Continues(null, false);
+    }
+
+    /** Tells the executor how to learn what a new run continues; an executor whose runs begin through the server ignores it. */
+    default void useContinues(java.util.function.Function<RunRequest, Continues> continues) {}
+
     /** Where a run the executor holds stands. */
     enum State { QUEUED, RUNNING }
 

@@ -98,9 +98,18 @@ public final class RunActivitiesImpl implements RunActivities {
         // heartbeating too: the first part a cold worker runs assembles the agent, which on a loaded machine can outlast
         // the heartbeat timeout, and a begin timed out for that is retried with growing back-off
         heartbeating(() -> {
-            driver(input, null).begin(input.runId(), input.task(), input.parentId());
+            // a conversation's next message begins with everything its previous run had (as in process), read from the store
+            var conversation = input.previousRunId() == null ? java.util.List.<ai.apprentice.model.Message>of()
+                    : previousHistory(input.previousRunId());
+            driver(input, null).begin(input.runId(), conversation, input.task(), input.parentId());
             return null;
         });
+    }
+
+    private java.util.List<ai.apprentice.model.Message> previousHistory(String runId) {
+        var events = agents.store().events(runId);
+        if (events.isEmpty()) throw new IllegalArgumentException("run " + runId + ", whose conversation this run continues, is not in the run store");
+        return ai.apprentice.runtime.RunSnapshot.fromEvents(events).history();
     }
 
     @Override

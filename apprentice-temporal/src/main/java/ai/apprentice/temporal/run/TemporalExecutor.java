@@ -44,6 +44,7 @@ public final class TemporalExecutor implements RunExecutor {
     /** How often the workflows that may ask are asked what they wait for. */
     static final Duration POLL = Duration.ofSeconds(1);
     private volatile ApprovalDesk desk;
+    private volatile Function<RunRequest, Continues> continues = r -> Continues.NOTHING;
     /** Held runs whose calls may wait for a person (not in auto or all mode). */
     private final java.util.Set<String> asking = ConcurrentHashMap.newKeySet();
     /** Runs being asked now (one query per run at a time). */
@@ -69,9 +70,11 @@ public final class TemporalExecutor implements RunExecutor {
     @Override
     public void submit(RunRequest request) {
         if (closing) throw new IllegalStateException("the server is shutting down");
-        if (request.conversationId() != null) {
-            throw new IllegalStateException("conversations (a run continuing an earlier one's history) do not run on the temporal engine yet; "
-                    + "start the server without --engine temporal for them");
+        var continued = continues.apply(request);
+        if (continued.givenMessages()) {
+            // they live in the server's database, which workers need not reach; the history of an earlier run is in the run store
+            throw new IllegalStateException("a request that brings its own earlier messages (an OpenAI-compatible conversation) does not run "
+                    + "on the temporal engine yet; continue it with previous_response_id or a session, or start the server without --engine temporal");
         }
         if (held.containsKey(request.runId())) throw new IllegalStateException("run " + request.runId() + " is already held");
         int next = 1;
@@ -83,7 +86,7 @@ public final class TemporalExecutor implements RunExecutor {
         var d = desk;
         long timeout = d == null ? 0 : Math.max(1, d.timeout().toSeconds());
         var input = new RunInput(request.runId(), request.task(), request.workspace().toString(), effective, null, next,
-                stepsPerExecution, timeout, java.util.List.of(), null);
+                stepsPerExecution, timeout, java.util.List.of(), continued.previousRunId());
         var workflow = client.newWorkflowStub(RunWorkflow.class, WorkflowOptions.newBuilder()
                 .setTaskQueue(taskQueue).setWorkflowId(RunInput.workflowId(request.runId())).build());
         WorkflowStub stub;
@@ -98,8 +101,13 @@ public final class TemporalExecutor implements RunExecutor {
         var mode = String.valueOf(effective.get("approve"));
         if (!mode.equals("auto") && !mode.equals("all")) asking.add(request.runId());
         stub.getResultAsync(RunOutcome.class).whenComplete((outcome, failure) -> {
-            held.remove(request.runId());
-            asking.remove(request.runId());
+            // told first: the server records it done before it is no longer busy, so a conversation's next message finds it
+            try {
+                if (!closing) finished.finished(request, true);
+            } finally {
+                held.remove(request.runId());
+                asking.remove(request.runId());
+            }
             if (waitedFor(request.runId())) {
                 // how its last approval was settled (denied at its timeout, say) may have come after the last query
                 Thread.ofVirtual().name("approvals-of-" + request.runId()).start(() -> {
@@ -112,7 +120,6 @@ public final class TemporalExecutor implements RunExecutor {
                     seen(request.runId(), last, true);
                 });
             }
-            if (!closing) finished.finished(request, true);
         });
     }
 
@@ -144,6 +151,11 @@ public final class TemporalExecutor implements RunExecutor {
     public void shutdown(Duration grace) {
         closing = true;
         held.clear();
+    }
+
+    @Override
+    public void useContinues(Function<RunRequest, Continues> continues) {
+        this.continues = continues;
     }
 
     @Override
