@@ -74,7 +74,7 @@ public final class TemporalExecutor implements RunExecutor {
         if (continued.givenMessages()) {
             // they live in the server's database, which workers need not reach; the history of an earlier run is in the run store
             throw new IllegalStateException("a request that brings its own earlier messages (an OpenAI-compatible conversation) does not run "
-                    + "on the temporal engine yet; continue it with previous_response_id or a session, or start the server without --engine temporal");
+                    + "on the temporal engine yet; use a session (POST /api/sessions/{id}/messages), whose history is in the run store, or start the server without --engine temporal");
         }
         if (held.containsKey(request.runId())) throw new IllegalStateException("run " + request.runId() + " is already held");
         int next = 1;
