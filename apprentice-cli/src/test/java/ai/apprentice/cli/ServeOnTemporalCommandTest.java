@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code apprentice serve --engine temporal} as a real process against the port-bound Temporal test server, with
- * {@code apprentice worker} carrying out its runs: a run posted to the API is done by the worker, and a schedule
+ * {@code apprentice worker} carrying out its runs: a run posted to the API is done by the worker (in ask mode: its
+ * write waits in the workflow, is listed by {@code GET /api/approvals} and allowed over HTTP), and a schedule
  * added to the server keeps time as a workflow on the engine rather than on the server's ticker.
  */
 @Timeout(300)
@@ -48,7 +49,7 @@ class ServeOnTemporalCommandTest {
                     worker.run("worker", "--temporal-target", temporal.target(), "--slots", "2", "--sticky-seconds", "0")));
             var javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             var pb = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "ai.apprentice.cli.Main",
-                    "serve", "--port", "0", "--root", root.toString(), "--model", "scripted:" + root.resolve("s.jsonl"), "--approve", "auto",
+                    "serve", "--port", "0", "--root", root.toString(), "--model", "scripted:" + root.resolve("s.jsonl"), "--approve", "ask",
                     "--engine", "temporal", "--temporal-target", temporal.target())
                     .redirectError(root.resolve("err.log").toFile()).redirectOutput(root.resolve("out.log").toFile());
             pb.environment().put("APPRENTICE_HOME", home.toString());
@@ -70,6 +71,20 @@ class ServeOnTemporalCommandTest {
                         .contains("schedules on task queue apprentice-schedules");
 
                 var id = send(url, "POST", "/api/runs", "{\"task\": \"write a file\"}").path("id").asText();
+                // ask mode: the write waits for a person in its workflow, listed by this serve process, allowed over HTTP
+                JsonNode approval = null;
+                deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
+                while (approval == null && System.nanoTime() < deadline) {
+                    assertThat(workerEnded.get()).as("the worker stopped").isNull();
+                    for (var a : send(url, "GET", "/api/approvals", null).path("approvals")) if (a.path("run_id").asText().equals(id)) approval = a;
+                    if (approval == null) Thread.sleep(100);
+                }
+                assertThat(approval).as("the workflow's approval is listed; the workflow: " + pending(temporal, id) + "\nserve's log:\n"
+                        + Files.readString(root.resolve("err.log"))).isNotNull();
+                assertThat(approval.path("id").asText()).isEqualTo(id + ":1:0");
+                assertThat(approval.path("tool").asText()).isEqualTo("write_file");
+                assertThat(Files.exists(root.resolve("out.txt"))).isFalse();
+                send(url, "POST", "/api/approvals/" + approval.path("id").asText(), "{\"allow\": true}");
                 JsonNode run = null;
                 deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
                 while (System.nanoTime() < deadline) {

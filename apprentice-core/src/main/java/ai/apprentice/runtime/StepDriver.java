@@ -36,8 +36,13 @@ public final class StepDriver {
 
     /** Starts the run (run_started), unless it has begun already. */
     public void begin(String runId, String task, String parentId) {
+        begin(runId, List.of(), task, parentId);
+    }
+
+    /** Starts the run with an earlier conversation's messages before its task (as {@link Agent#continueConversation}). */
+    public void begin(String runId, List<Message> conversation, String task, String parentId) {
         if (!log.events(runId).isEmpty()) return;
-        var opening = agent.opening(runId, List.of(), task, parentId);
+        var opening = agent.opening(runId, conversation, task, parentId);
         for (var l : listeners) l.onEvent(opening);
         log.flush();
     }

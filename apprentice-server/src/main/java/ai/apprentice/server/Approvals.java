@@ -17,10 +17,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * Tool calls waiting for a person's answer (ask mode): a run asks, the request is listed, and the run waits until
  * someone allows or denies it, or the timeout passes, which denies. Pending requests live in memory: a restart
  * interrupts the runs that were waiting, and their resumed step asks again.
+ * <p>
+ * Runs on an engine wait in their workflows, not here: the executor reports them ({@link RunExecutor.ApprovalDesk}),
+ * they are listed and told as in-process ones, and an answer is handed to the executor ({@code deliver}), which sends
+ * it to the workflow; the workflow keeps the timeout and says when it denied one.
  */
 final class Approvals {
+    /** {@code deliver} is null for an in-process run (its thread waits on {@code answer}), else where the answer goes. */
     record Pending(String id, String runId, String tool, String subject, String arguments, Instant createdAt, Instant expiresAt,
-                   CompletableFuture<ai.apprentice.tools.PolicyGate.Approver.Verdict> answer) {}
+                   CompletableFuture<ai.apprentice.tools.PolicyGate.Approver.Verdict> answer,
+                   java.util.function.Consumer<ai.apprentice.tools.PolicyGate.Approver.Verdict> deliver) {}
 
     /** How a request was answered, for the run's stream and the list of recent answers. */
     record Answered(String id, boolean allow, String scope, String reason, String by) {}
@@ -45,16 +51,9 @@ final class Approvals {
     ai.apprentice.tools.PolicyGate.Approver.Verdict ask(String runId, String tool, String subject, String arguments) throws InterruptedException {
         var now = Instant.now();
         var id = "apr_" + Long.toString(counter.incrementAndGet(), 36) + Long.toString(now.toEpochMilli() % 1_000_000, 36);
-        var p = new Pending(id, runId, tool, subject, arguments, now, now.plus(timeout), new CompletableFuture<>());
+        var p = new Pending(id, runId, tool, subject, arguments, now, now.plus(timeout), new CompletableFuture<>(), null);
         pending.put(id, p);
-        events.live(runId, "approval_requested", ai.apprentice.json.Json.write(json(p)));
-        for (var l : listeners) {
-            try {
-                l.requested(view(p));
-            } catch (RuntimeException e) {
-                // a chat that cannot show it does not stop the run: the request is still listed and answerable over the API
-            }
-        }
+        requested(p);
         try {
             return p.answer().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -69,16 +68,69 @@ final class Approvals {
         }
     }
 
+    private void requested(Pending p) {
+        events.live(p.runId(), "approval_requested", ai.apprentice.json.Json.write(json(p)));
+        for (var l : listeners) {
+            try {
+                l.requested(view(p));
+            } catch (RuntimeException e) {
+                // a chat that cannot show it does not stop the run: the request is still listed and answerable over the API
+            }
+        }
+    }
+
+    /** A call of a run on an engine waits in its workflow (see {@link RunExecutor.ApprovalDesk#waiting}). */
+    void waiting(String id, String runId, String tool, String subject, String arguments, Instant createdAt, Instant expiresAt,
+                 java.util.function.Consumer<ai.apprentice.tools.PolicyGate.Approver.Verdict> deliver) {
+        var p = new Pending(id, runId, tool, subject, arguments, createdAt, expiresAt, new CompletableFuture<>(), deliver);
+        if (pending.putIfAbsent(id, p) == null) requested(p);
+    }
+
+    /** A call of a run on an engine no longer waits (see {@link RunExecutor.ApprovalDesk#settled}). */
+    void settled(String id, RunExecutor.Settled how) {
+        var p = pending.remove(id);
+        if (p == null || how == null) return; // answered here (told already), or its run ended (as an interrupted in-process run's)
+        var reason = how.timedOut() ? "no answer within " + timeout.toSeconds() + " s" : how.reason();
+        var o = ai.apprentice.json.Json.object().put("id", id).put("allow", how.allow());
+        if (how.allow()) o.put("scope", how.scope());
+        if (how.by() != null) o.put("by", how.by());
+        if (reason != null) o.put("reason", reason);
+        events.live(p.runId(), "approval_answered", ai.apprentice.json.Json.write(o));
+        told(new Answered(id, how.allow(), how.allow() ? how.scope() : null, reason, how.by()), p.runId());
+    }
+
+    /** Where an answer to an id not pending here may still go (a run another server holds on a shared engine). */
+    private volatile java.util.function.BiPredicate<String, ai.apprentice.tools.PolicyGate.Approver.Verdict> elsewhere = (id, v) -> false;
+
+    void answerElsewhereWith(java.util.function.BiPredicate<String, ai.apprentice.tools.PolicyGate.Approver.Verdict> elsewhere) {
+        this.elsewhere = elsewhere;
+    }
+
     List<Pending> pending() {
         return pending.values().stream().sorted(Comparator.comparing(Pending::createdAt)).toList();
     }
 
     /** Answers a pending request. */
     void answer(String id, boolean allow, String scope, String reason, String by) {
-        var p = pending.remove(id); // taken at once: a second answer finds nothing, however fast it comes
-        if (p == null) throw ApiException.notFound("No pending approval " + id + " (answered already, timed out, or never asked). See GET /api/approvals");
         var answer = !allow ? Answer.DENY : "always".equals(scope) ? Answer.ALWAYS : Answer.ONCE;
-        if (!p.answer().complete(new ai.apprentice.tools.PolicyGate.Approver.Verdict(answer, reason, by))) throw ApiException.conflict("Approval " + id + " was answered already");
+        var verdict = new ai.apprentice.tools.PolicyGate.Approver.Verdict(answer, reason, by);
+        var p = pending.remove(id); // taken at once: a second answer finds nothing, however fast it comes
+        if (p == null) {
+            // the server that holds the run lists it and tells its stream and listeners when its workflow has the answer
+            if (elsewhere.test(id, verdict)) return;
+            throw ApiException.notFound("No pending approval " + id + " (answered already, timed out, or never asked). See GET /api/approvals");
+        }
+        if (!p.answer().complete(verdict)) throw ApiException.conflict("Approval " + id + " was answered already");
+        if (p.deliver() != null) {
+            try {
+                p.deliver().accept(verdict);
+            } catch (RuntimeException e) {
+                pending.putIfAbsent(id, new Pending(p.id(), p.runId(), p.tool(), p.subject(), p.arguments(), p.createdAt(), p.expiresAt(),
+                        new CompletableFuture<>(), p.deliver()));
+                throw new ApiException(503, "unavailable", "Could not send the answer to run " + p.runId() + " on the engine ("
+                        + e.getClass().getSimpleName() + "); try again");
+            }
+        }
         var o = ai.apprentice.json.Json.object().put("id", id).put("allow", allow).put("scope", scope).put("by", by);
         if (reason != null) o.put("reason", reason);
         events.live(p.runId(), "approval_answered", ai.apprentice.json.Json.write(o));

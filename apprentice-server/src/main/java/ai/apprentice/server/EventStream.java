@@ -127,14 +127,30 @@ final class EventStream {
                 if (!live.isEmpty()) write(out, live.toString());
                 if (rows.isEmpty() && ended.getAsBoolean()) {
                     // the run may have written its last events between the read above and the check: read once more
-                    if (!store.eventsAfter(runId, last, 1).isEmpty()) continue;
+                    if (!store.eventsAfter(runId, last, 1).isEmpty()) {
+                        stale(tail); // written where this process was not told (a worker on an engine): read the store again
+                        continue;
+                    }
                     write(out, "event: stream_end\ndata: {\"reason\":\"the run will not produce events\",\"last_event_id\":" + last + "}\n\n");
                     return;
                 }
-                if (!sub.await(version, heartbeat.toMillis())) write(out, ": keep-alive\n\n");
+                if (!sub.await(version, heartbeat.toMillis())) {
+                    write(out, ": keep-alive\n\n");
+                    stale(tail); // a run on an engine stores its events from its workers: look again at each heartbeat
+                }
             }
         } finally {
             tails.computeIfPresent(runId, (k, t) -> --t.streams == 0 ? null : t);
+        }
+    }
+
+    /** The next read of the window goes to the store, whether or not this process was told of a commit. */
+    private static void stale(Tail tail) {
+        tail.lock.lock();
+        try {
+            tail.loadedAt = -1;
+        } finally {
+            tail.lock.unlock();
         }
     }
 

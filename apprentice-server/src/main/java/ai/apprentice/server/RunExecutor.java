@@ -18,6 +18,50 @@ public interface RunExecutor extends AutoCloseable {
         RunExecutor create(java.util.function.Function<RunRequest, java.util.Map<String, Object>> flags, InProcessExecutor.Finished finished);
     }
 
+    /**
+     * Where an executor reports the tool calls of its runs that wait for a person somewhere else (a workflow on an
+     * engine waits for a signal): the server lists them with its own approvals ({@code GET /api/approvals}), sends
+     * {@code approval_requested} on the run's stream, tells its listeners (chat channels), and hands a person's answer
+     * to {@code deliver}. In-process runs ask the server's approvals directly and never come here.
+     */
+    interface ApprovalDesk {
+        /** How long a call may wait before it is denied (the server's {@code --approval-timeout}). */
+        Duration timeout();
+
+        /** Call {@code id} (unique among all runs) of {@code runId} waits until {@code expiresAt}; a repeat of a listed id is ignored. */
+        void waiting(String id, String runId, String tool, String subject, String arguments, java.time.Instant createdAt,
+                     java.time.Instant expiresAt, java.util.function.Consumer<ai.apprentice.tools.PolicyGate.Approver.Verdict> deliver);
+
+        /** It no longer waits: settled as {@code how} where this server did not answer it, or (null) its run ended. */
+        void settled(String id, Settled how);
+    }
+
+    /** How a call was settled outside this server: by someone ({@code by}), or denied as nobody answered in time. */
+    record Settled(boolean allow, String scope, String reason, String by, boolean timedOut) {}
+
+    /** Tells the executor where to report its runs' approvals; an executor whose runs ask in process ignores it. */
+    default void useApprovals(ApprovalDesk desk) {}
+
+    /**
+     * Answers approval {@code id} of a run another server holds (servers that share one engine), when the executor
+     * can reach it: false when the id is none of its runs' or the run no longer waits for it.
+     */
+    default boolean answerElsewhere(String id, ai.apprentice.tools.PolicyGate.Approver.Verdict verdict) {
+        return false;
+    }
+
+    /**
+     * What a new run continues, as the server resolves it: the run whose history it begins with (a conversation's
+     * previous message; null for none), and whether messages were given with the request itself (the OpenAI-compatible
+     * endpoints' history), which live in the server's database.
+     */
+    record Continues(String previousRunId, boolean givenMessages) {
+        public static final Continues NOTHING = new Continues(null, false);
+    }
+
+    /** Tells the executor how to learn what a new run continues; an executor whose runs begin through the server ignores it. */
+    default void useContinues(java.util.function.Function<RunRequest, Continues> continues) {}
+
     /** Where a run the executor holds stands. */
     enum State { QUEUED, RUNNING }
 

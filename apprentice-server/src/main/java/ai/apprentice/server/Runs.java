@@ -62,6 +62,27 @@ public final class Runs {
         this.defaultModel = options.defaults().get("model") != null ? String.valueOf(options.defaults().get("model")) : chosenModel();
         this.executor = engine == null ? new InProcessExecutor(options.maxConcurrentRuns(), this::start, this::finished)
                 : engine.create(r -> effective(r.flags(), r.profile()), this::finished);
+        executor.useContinues(r -> r.kind() != RunRequest.Kind.START ? RunExecutor.Continues.NOTHING
+                : new RunExecutor.Continues(previousRun(r).orElse(null), givenHistory(r).isPresent()));
+        // runs on an engine wait for people in their workflows: listed here as in-process ones, redacted as theirs are
+        approvals.answerElsewhereWith(executor::answerElsewhere);
+        executor.useApprovals(new RunExecutor.ApprovalDesk() {
+            @Override
+            public java.time.Duration timeout() {
+                return approvals.timeout();
+            }
+
+            @Override
+            public void waiting(String id, String runId, String tool, String subject, String arguments, java.time.Instant createdAt,
+                                java.time.Instant expiresAt, java.util.function.Consumer<ai.apprentice.tools.PolicyGate.Approver.Verdict> deliver) {
+                approvals.waiting(id, runId, tool, harness.store().redact(subject), harness.store().redact(arguments), createdAt, expiresAt, deliver);
+            }
+
+            @Override
+            public void settled(String id, RunExecutor.Settled how) {
+                approvals.settled(id, how);
+            }
+        });
     }
 
     private String chosenModel() {
@@ -362,7 +383,8 @@ public final class Runs {
         // interrupted by a shutdown: it stays 'started', and the next start resumes it
         var run = harness.store().get(request.runId());
         if (run.isPresent() && run.get().status() == RunStatus.INTERRUPTED) return;
-        db.update("UPDATE accepted_runs SET state='done' WHERE run_id=? AND state='started'", request.runId());
+        // 'queued' too: a run on an engine begins on a worker, which does not mark it started here
+        db.update("UPDATE accepted_runs SET state='done' WHERE run_id=? AND state IN ('started','queued','resuming')", request.runId());
     }
 
     /** The session a request runs in: its conversation's (shared across messages), else one of its own. */
@@ -401,15 +423,26 @@ public final class Runs {
 
     /** The history the next message of a conversation continues: everything its last finished run had. */
     private List<Message> conversationHistory(RunRequest request) {
-        var given = db.query("SELECT messages_json FROM given_history WHERE run_id=?", rs -> rs.getString(1), request.runId());
-        if (!given.isEmpty()) return List.of(Json.read(given.get(0), Message[].class));
-        if (request.conversationId() == null) return List.of();
-        var previous = db.query("""
-                SELECT run_id FROM accepted_runs WHERE conversation_id=? AND run_id<>? AND state IN ('started','done')
-                ORDER BY accepted_at DESC, run_id DESC LIMIT 1""", rs -> rs.getString(1), request.conversationId(), request.runId());
+        var given = givenHistory(request);
+        if (given.isPresent()) return List.of(Json.read(given.get(), Message[].class));
+        var previous = previousRun(request);
         if (previous.isEmpty()) return List.of();
-        var stored = harness.store().events(previous.get(0));
+        var stored = harness.store().events(previous.get());
         return stored.isEmpty() ? List.of() : RunSnapshot.fromEvents(stored).history();
+    }
+
+    /** The messages given with the request (an OpenAI-compatible request's conversation), as JSON. */
+    private Optional<String> givenHistory(RunRequest request) {
+        return db.query("SELECT messages_json FROM given_history WHERE run_id=?", rs -> rs.getString(1), request.runId()).stream().findFirst();
+    }
+
+    /** The run whose history a conversation's next message continues: its last one that began. */
+    private Optional<String> previousRun(RunRequest request) {
+        if (request.conversationId() == null) return Optional.empty();
+        return db.query("""
+                SELECT run_id FROM accepted_runs WHERE conversation_id=? AND run_id<>? AND state IN ('started','done')
+                ORDER BY accepted_at DESC, run_id DESC LIMIT 1""", rs -> rs.getString(1), request.conversationId(), request.runId())
+                .stream().findFirst();
     }
 
     // ---- reading ----

@@ -52,6 +52,20 @@ public final class PolicyGate implements ToolGate {
         default Verdict decide(String tool, String subject, String arguments) throws InterruptedException {
             return new Verdict(ask(tool, subject, arguments), null);
         }
+
+        /**
+         * Whether a person answered ALWAYS to this call's key ({@link PolicyGate#alwaysKey}) earlier in the session, where the
+         * gate cannot remember it itself: an engine builds a new gate for each part of a run, and keeps the answers.
+         * The gate consults it where it consults its own memory, so the same limits apply (a secret read still asks).
+         */
+        default boolean alwaysAllowed(String key) {
+            return false;
+        }
+    }
+
+    /** What an ALWAYS answer covers: the tool, and for {@code run_shell} the command line too. */
+    public static String alwaysKey(String tool, String subject) {
+        return tool.equals("run_shell") ? tool + "\u0000" + subject : tool;
     }
 
     /**
@@ -242,8 +256,8 @@ public final class PolicyGate implements ToolGate {
         if (grant != null && grantCovers(grant, tool, parts)) {
             return Decision.allow(grant.by(), "pre-approved by its allowed-tools while it is in use");
         }
-        String key = tool.equals("run_shell") ? tool + "\u0000" + subject : tool;
-        if (secret == null && alwaysAllowed.contains(key)) return Decision.allow("user (always this session)", null);
+        String key = alwaysKey(tool, subject);
+        if (secret == null && (alwaysAllowed.contains(key) || approver.alwaysAllowed(key))) return Decision.allow("user (always this session)", null);
         var verdict = approver.decide(tool, subject, args.toString());
         var who = verdict.by() == null || verdict.by().isBlank() ? "user" : "user " + verdict.by().strip();
         return switch (verdict.answer()) {

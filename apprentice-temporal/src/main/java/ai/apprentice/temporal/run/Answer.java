@@ -1,4 +1,11 @@
 package ai.apprentice.temporal.run;
 
-/** A person's answer to an {@link Approval}: allow once, or deny with a reason the model is told. */
-public record Answer(boolean allow, String reason, String by) {}
+/**
+ * A person's answer to an {@link Approval}: allow (once, or {@code always} for the rest of the run, as an ALWAYS answer
+ * holds for an in-process run's session), or deny with a reason the model is told.
+ */
+public record Answer(boolean allow, String reason, String by, boolean always) {
+    public Answer(boolean allow, String reason, String by) {
+        this(allow, reason, by, false);
+    }
+}

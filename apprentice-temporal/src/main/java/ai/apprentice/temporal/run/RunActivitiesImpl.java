@@ -36,7 +36,12 @@ public final class RunActivitiesImpl implements RunActivities {
             @Override
             public Verdict decide(String tool, String subject, String arguments) {
                 if (answer == null) throw new NeedsApproval(tool, subject, arguments);
-                return new Verdict(answer.allow() ? Answer.ONCE : Answer.DENY, answer.reason(), answer.by());
+                return new Verdict(!answer.allow() ? Answer.DENY : answer.always() ? Answer.ALWAYS : Answer.ONCE, answer.reason(), answer.by());
+            }
+
+            @Override
+            public boolean alwaysAllowed(String key) {
+                return input.alwaysAllowed().contains(key); // the workflow keeps the run's "always" answers
             }
         };
         return new StepDriver(agents.agent(input, approver), agents.store());
@@ -94,9 +99,18 @@ public final class RunActivitiesImpl implements RunActivities {
         // heartbeating too: the first part a cold worker runs assembles the agent, which on a loaded machine can outlast
         // the heartbeat timeout, and a begin timed out for that is retried with growing back-off
         heartbeating(input, () -> {
-            driver(input, null).begin(input.runId(), input.task(), input.parentId());
+            // a conversation's next message begins with everything its previous run had (as in process), read from the store
+            var conversation = input.previousRunId() == null ? java.util.List.<ai.apprentice.model.Message>of()
+                    : previousHistory(input.previousRunId());
+            driver(input, null).begin(input.runId(), conversation, input.task(), input.parentId());
             return null;
         });
+    }
+
+    private java.util.List<ai.apprentice.model.Message> previousHistory(String runId) {
+        var events = agents.store().events(runId);
+        if (events.isEmpty()) throw new IllegalArgumentException("run " + runId + ", whose conversation this run continues, is not in the run store");
+        return ai.apprentice.runtime.RunSnapshot.fromEvents(events).history();
     }
 
     @Override

@@ -1,32 +1,55 @@
 package ai.apprentice.temporal.run;
 
 import ai.apprentice.harness.telemetry.RunTrace;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * What a run workflow carries: the run's identity and settings, never its messages (those are in the run store).
  * {@code nextStep} is where this execution starts (1 for a new run; later after a continue-as-new or for a resumed
  * run); every {@code stepsPerExecution} steps the workflow continues as new, so that its history stays short.
+ * {@code approvalTimeoutSeconds} is how long a call waits for a person before it is denied (the server's approval
+ * timeout; 0: {@link #DEFAULT_APPROVAL_TIMEOUT}); {@code alwaysAllowed} holds the keys
+ * ({@code PolicyGate.alwaysKey}) a person allowed "always" earlier in the run, which each part's new gate is told.
+ * {@code previousRunId} names the run whose history this one continues (a conversation's previous message), or null.
  * {@code trace} (null: none) puts the spans every worker makes of the run's parts under one agent span.
  */
 public record RunInput(String runId, String task, String workspace, Map<String, Object> flags, String parentId,
-                       int nextStep, int stepsPerExecution, RunTrace trace) {
+                       int nextStep, int stepsPerExecution, long approvalTimeoutSeconds, List<String> alwaysAllowed,
+                       String previousRunId, RunTrace trace) {
     public static final int DEFAULT_STEPS_PER_EXECUTION = 50;
+    /** Without a timeout given: a day, after which the call is denied. */
+    public static final Duration DEFAULT_APPROVAL_TIMEOUT = Duration.ofHours(24);
 
     public RunInput {
         flags = flags == null ? Map.of() : Map.copyOf(flags);
+        alwaysAllowed = alwaysAllowed == null ? List.of() : List.copyOf(alwaysAllowed);
         if (nextStep < 1) throw new IllegalArgumentException("nextStep must be at least 1, got " + nextStep);
         if (stepsPerExecution < 1) throw new IllegalArgumentException("stepsPerExecution must be at least 1, got " + stepsPerExecution);
+        if (approvalTimeoutSeconds < 0) throw new IllegalArgumentException("approvalTimeoutSeconds must not be negative, got " + approvalTimeoutSeconds);
     }
 
-    /** A run without a trace of its own. */
     public RunInput(String runId, String task, String workspace, Map<String, Object> flags, String parentId, int nextStep, int stepsPerExecution) {
-        this(runId, task, workspace, flags, parentId, nextStep, stepsPerExecution, null);
+        this(runId, task, workspace, flags, parentId, nextStep, stepsPerExecution, 0, List.of(), null, null);
     }
 
     /** The same run, from {@code step} on (for continue-as-new). */
     public RunInput from(int step) {
-        return new RunInput(runId, task, workspace, flags, parentId, step, stepsPerExecution, trace);
+        return new RunInput(runId, task, workspace, flags, parentId, step, stepsPerExecution, approvalTimeoutSeconds, alwaysAllowed, previousRunId, trace);
+    }
+
+    /** The same run with a person's "always" for {@code key} remembered. */
+    public RunInput allowingAlways(String key) {
+        if (alwaysAllowed.contains(key)) return this;
+        var keys = new ArrayList<>(alwaysAllowed);
+        keys.add(key);
+        return new RunInput(runId, task, workspace, flags, parentId, nextStep, stepsPerExecution, approvalTimeoutSeconds, keys, previousRunId, trace);
+    }
+
+    public Duration approvalTimeout() {
+        return approvalTimeoutSeconds == 0 ? DEFAULT_APPROVAL_TIMEOUT : Duration.ofSeconds(approvalTimeoutSeconds);
     }
 
     /** The workflow id of a run: one workflow per run, so that starting a run twice starts it once. */

@@ -15,8 +15,8 @@ import java.util.Map;
  * tool results stays far below Temporal's limits. Deterministic, as workflow code must be: no clock, no I/O.
  */
 public final class RunWorkflowImpl implements RunWorkflow {
-    /** How long a tool call waits for a person before it is denied (as the server's approvals do). */
-    static final Duration APPROVAL_TIMEOUT = Duration.ofHours(24);
+    /** The subject a call asked about again after a crash has (PolicyGate.recheck): an "always" to it counts once. */
+    static final String AGAIN = "again after a crash: ";
 
     private final RunActivities parts = Workflow.newActivityStub(RunActivities.class, ActivityOptions.newBuilder()
             // a model call or a tool may take long; a dead worker is noticed by the timeout, then the part is retried
@@ -36,14 +36,18 @@ public final class RunWorkflowImpl implements RunWorkflow {
             .build());
 
     private final Map<String, Answer> answers = new HashMap<>();
+    /** The run's input, with the "always" answers given so far (each part's gate is told them; continue-as-new keeps them). */
+    private RunInput input;
     private String runId;
     private int step;
     private String state = "starting";
     private Approval waitingFor;
+    private final java.util.ArrayList<RunView.Settled> settled = new java.util.ArrayList<>();
 
     @Override
-    public RunOutcome run(RunInput input) {
-        runId = input.runId();
+    public RunOutcome run(RunInput given) {
+        runId = given.runId();
+        input = given;
         try {
             if (input.nextStep() == 1) parts.begin(input);
             for (step = input.nextStep(); ; step++) {
@@ -55,7 +59,7 @@ public final class RunWorkflowImpl implements RunWorkflow {
                 var reply = parts.model(input, step);
                 if (reply.ended() != null) return ended(reply.ended());
                 RunActivities.ToolOutcome last = null;
-                for (int i = 0; i < reply.toolCalls(); i++) last = callTool(input, i, i == reply.toolCalls() - 1);
+                for (int i = 0; i < reply.toolCalls(); i++) last = callTool(i, i == reply.toolCalls() - 1);
                 RunOutcome end;
                 if (last != null && last.completed()) {
                     end = last.ended(); // the last call completed the step
@@ -81,20 +85,30 @@ public final class RunWorkflowImpl implements RunWorkflow {
         }
     }
 
-    private RunActivities.ToolOutcome callTool(RunInput input, int index, boolean last) {
+    private RunActivities.ToolOutcome callTool(int index, boolean last) {
         Answer answer = null;
         while (true) {
             state = "tool";
             var outcome = parts.tool(input, step, index, answer, last);
             if (outcome.waitingFor() == null) return outcome;
-            waitingFor = outcome.waitingFor();
+            var timeout = input.approvalTimeout();
+            waitingFor = outcome.waitingFor().waiting(Workflow.currentTimeMillis(), timeout.toMillis());
             state = "waiting_for_approval";
             var id = waitingFor.id();
-            boolean answered = Workflow.await(APPROVAL_TIMEOUT, () -> answers.containsKey(id));
-            answer = answered ? answers.remove(id)
-                    : new Answer(false, "nobody answered within " + APPROVAL_TIMEOUT.toHours() + " h", null);
+            boolean answered = Workflow.await(timeout, () -> answers.containsKey(id));
+            answer = answered ? answers.remove(id) : new Answer(false, "nobody answered within " + seconds(timeout), null);
+            if (answer.allow() && answer.always() && !waitingFor.subject().startsWith(AGAIN)) {
+                // as the in-process gate remembers an ALWAYS answer for its session: the rest of this run is told it
+                input = input.allowingAlways(ai.apprentice.tools.PolicyGate.alwaysKey(waitingFor.tool(), waitingFor.subject()));
+            }
+            settled.add(new RunView.Settled(id, answer.allow(), answer.always(), answer.reason(), answer.by(), !answered));
+            if (settled.size() > RunView.SETTLED_KEPT) settled.removeFirst();
             waitingFor = null;
         }
+    }
+
+    private static String seconds(java.time.Duration d) {
+        return d.toSeconds() % 3600 == 0 ? d.toHours() + " h" : d.toSeconds() + " s";
     }
 
     private RunOutcome ended(RunOutcome outcome) {
@@ -115,6 +129,6 @@ public final class RunWorkflowImpl implements RunWorkflow {
 
     @Override
     public RunView status() {
-        return new RunView(runId, step, state, waitingFor);
+        return new RunView(runId, step, state, waitingFor, settled);
     }
 }

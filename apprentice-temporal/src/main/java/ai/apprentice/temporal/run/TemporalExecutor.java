@@ -20,6 +20,16 @@ import java.util.function.Function;
  * workflow {@code apprentice-run-ID} on the task queue, and workers anywhere carry it out. The workflows outlive this
  * process: a shutdown only stops watching them, and after a restart a run the server resumes is attached to its
  * still-running workflow instead of started twice. There is no queue here: the workers' slots are the queue.
+ * <p>
+ * Approvals: a run in ask mode waits for a person in its workflow. This executor asks the workflows it holds (those
+ * that may ask) for their {@code status} every {@link #POLL}, and reports what they wait for to the server's approvals
+ * ({@link RunExecutor.ApprovalDesk}), under the id {@code RUN:STEP:INDEX}; the answer becomes the workflow's
+ * {@code approve} signal. Why a query and not a push from the workflow (an activity recording "waiting" in the run
+ * store): the workflow is the one place that knows what it waits for and until when, a query changes nothing (no
+ * event in the run store, which stays identical to an in-process run's, and nothing in the workflow's history), and
+ * only the server that holds a run asks, so with several servers on one store a request is listed and told to the
+ * chat channels once, by that server, as an in-process run's is. Any server can answer it: the id names the run, and
+ * {@link #answerElsewhere} sends the signal after checking that the workflow waits for that call.
  */
 public final class TemporalExecutor implements RunExecutor {
     private final WorkflowClient client;
@@ -30,6 +40,17 @@ public final class TemporalExecutor implements RunExecutor {
     private final InProcessExecutor.Finished finished;
     private final Map<String, WorkflowStub> held = new ConcurrentHashMap<>();
     private volatile boolean closing;
+
+    /** How often the workflows that may ask are asked what they wait for. */
+    static final Duration POLL = Duration.ofSeconds(1);
+    private volatile ApprovalDesk desk;
+    private volatile Function<RunRequest, Continues> continues = r -> Continues.NOTHING;
+    /** Held runs whose calls may wait for a person (not in auto or all mode). */
+    private final java.util.Set<String> asking = ConcurrentHashMap.newKeySet();
+    /** Runs being asked now (one query per run at a time). */
+    private final java.util.Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** The approval (STEP:INDEX) each run was last reported waiting for. */
+    private final Map<String, String> reported = new java.util.HashMap<>();
 
     public TemporalExecutor(WorkflowClient client, String taskQueue, int stepsPerExecution, RunLog log,
                             Function<RunRequest, Map<String, Object>> flags, InProcessExecutor.Finished finished) {
@@ -49,9 +70,11 @@ public final class TemporalExecutor implements RunExecutor {
     @Override
     public void submit(RunRequest request) {
         if (closing) throw new IllegalStateException("the server is shutting down");
-        if (request.conversationId() != null) {
-            throw new IllegalStateException("conversations (a run continuing an earlier one's history) do not run on the temporal engine yet; "
-                    + "start the server without --engine temporal for them");
+        var continued = continues.apply(request);
+        if (continued.givenMessages()) {
+            // they live in the server's database, which workers need not reach; the history of an earlier run is in the run store
+            throw new IllegalStateException("a request that brings its own earlier messages (an OpenAI-compatible conversation) does not run "
+                    + "on the temporal engine yet; use a session (POST /api/sessions/{id}/messages), whose history is in the run store, or start the server without --engine temporal");
         }
         if (held.containsKey(request.runId())) throw new IllegalStateException("run " + request.runId() + " is already held");
         int next = 1;
@@ -59,9 +82,13 @@ public final class TemporalExecutor implements RunExecutor {
             var events = log.events(request.runId());
             if (!events.isEmpty()) next = RunSnapshot.fromEvents(events).completedSteps() + 1;
         }
+        var effective = flags.apply(request);
+        var d = desk;
+        long timeout = d == null ? 0 : Math.max(1, d.timeout().toSeconds());
         // the trace is chosen here, once: the run's parts are traced by whichever workers carry them out
-        var input = new RunInput(request.runId(), request.task(), request.workspace().toString(), flags.apply(request), null, next,
-                stepsPerExecution, ai.apprentice.harness.telemetry.RunTrace.start(java.time.Instant.now()));
+        var input = new RunInput(request.runId(), request.task(), request.workspace().toString(), effective, null, next,
+                stepsPerExecution, timeout, java.util.List.of(), continued.previousRunId(),
+                ai.apprentice.harness.telemetry.RunTrace.start(java.time.Instant.now()));
         var workflow = client.newWorkflowStub(RunWorkflow.class, WorkflowOptions.newBuilder()
                 .setTaskQueue(taskQueue).setWorkflowId(RunInput.workflowId(request.runId())).build());
         WorkflowStub stub;
@@ -73,9 +100,28 @@ public final class TemporalExecutor implements RunExecutor {
             stub = client.newUntypedWorkflowStub(RunInput.workflowId(request.runId()));
         }
         held.put(request.runId(), stub);
+        var mode = String.valueOf(effective.get("approve"));
+        if (!mode.equals("auto") && !mode.equals("all")) asking.add(request.runId());
         stub.getResultAsync(RunOutcome.class).whenComplete((outcome, failure) -> {
-            held.remove(request.runId());
-            if (!closing) finished.finished(request, true);
+            // told first: the server records it done before it is no longer busy, so a conversation's next message finds it
+            try {
+                if (!closing) finished.finished(request, true);
+            } finally {
+                held.remove(request.runId());
+                asking.remove(request.runId());
+            }
+            if (waitedFor(request.runId())) {
+                // how its last approval was settled (denied at its timeout, say) may have come after the last query
+                Thread.ofVirtual().name("approvals-of-" + request.runId()).start(() -> {
+                    RunView last = null;
+                    try {
+                        last = stubOf(request.runId()).query("status", RunView.class);
+                    } catch (RuntimeException e) {
+                        // not answered: the approval is dropped without saying how it was settled
+                    }
+                    seen(request.runId(), last, true);
+                });
+            }
         });
     }
 
@@ -107,6 +153,100 @@ public final class TemporalExecutor implements RunExecutor {
     public void shutdown(Duration grace) {
         closing = true;
         held.clear();
+    }
+
+    @Override
+    public void useContinues(Function<RunRequest, Continues> continues) {
+        this.continues = continues;
+    }
+
+    @Override
+    public void useApprovals(ApprovalDesk desk) {
+        this.desk = desk;
+        Thread.ofVirtual().name("approvals-on-temporal").start(() -> {
+            while (!closing) {
+                try {
+                    Thread.sleep(POLL);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (var runId : asking) {
+                    var stub = held.get(runId);
+                    if (stub == null || !inFlight.add(runId)) continue;
+                    Thread.ofVirtual().name("approvals-of-" + runId).start(() -> {
+                        try {
+                            seen(runId, stub.query("status", RunView.class), false);
+                        } catch (RuntimeException e) {
+                            // no worker answered this time (busy, restarting): asked again at the next poll
+                        } finally {
+                            inFlight.remove(runId);
+                        }
+                    });
+                }
+            }
+        });
+    }
+
+    /** The approval id the server lists for call {@code local} ({@code STEP:INDEX}) of a run: unique among all runs. */
+    static String approvalId(String runId, String local) {
+        return runId + ":" + local;
+    }
+
+    private boolean waitedFor(String runId) {
+        synchronized (reported) {
+            return reported.containsKey(runId);
+        }
+    }
+
+    private WorkflowStub stubOf(String runId) {
+        return client.newUntypedWorkflowStub(RunInput.workflowId(runId));
+    }
+
+    /**
+     * Reports what the run's workflow waits for now ({@code view}; null: not known) where it changed; {@code ended}:
+     * the run has ended, so whatever it waited for waits no more.
+     */
+    private void seen(String runId, RunView view, boolean ended) {
+        var d = desk;
+        if (d == null) return;
+        synchronized (reported) {
+            if (!ended && !held.containsKey(runId)) return; // a query answered after the run ended
+            var now = ended || view == null ? null : view.waitingFor();
+            var before = reported.get(runId);
+            if (before != null && (now == null || !now.id().equals(before))) {
+                reported.remove(runId);
+                var s = view == null ? null : view.settled(before);
+                d.settled(approvalId(runId, before), s == null ? null
+                        : new Settled(s.allow(), s.always() ? "always" : "once", s.reason(), s.by(), s.timedOut()));
+            }
+            if (now != null && !now.id().equals(before)) {
+                reported.put(runId, now.id());
+                var local = now.id();
+                d.waiting(approvalId(runId, local), runId, now.tool(), now.subject(), now.arguments(), java.time.Instant.ofEpochMilli(now.askedAt()),
+                        java.time.Instant.ofEpochMilli(now.expiresAt()), verdict -> approve(runId, local, answer(verdict)));
+            }
+        }
+    }
+
+    private static Answer answer(ai.apprentice.tools.PolicyGate.Approver.Verdict v) {
+        var a = v.answer();
+        return new Answer(a != ai.apprentice.tools.PolicyGate.Approver.Answer.DENY, v.reason(), v.by(),
+                a == ai.apprentice.tools.PolicyGate.Approver.Answer.ALWAYS);
+    }
+
+    /** An answer to {@code RUN:STEP:INDEX} of a run another server holds: signalled when its workflow waits for that call. */
+    @Override
+    public boolean answerElsewhere(String id, ai.apprentice.tools.PolicyGate.Approver.Verdict verdict) {
+        var m = java.util.regex.Pattern.compile("(.+):(\\d+:\\d+)").matcher(id);
+        if (!m.matches()) return false;
+        try {
+            var view = client.newWorkflowStub(RunWorkflow.class, RunInput.workflowId(m.group(1))).status();
+            if (view.waitingFor() == null || !view.waitingFor().id().equals(m.group(2))) return false;
+            approve(m.group(1), m.group(2), answer(verdict));
+            return true;
+        } catch (RuntimeException e) {
+            return false; // no such workflow, or it has ended
+        }
     }
 
     /** Sends an approval answer to a run's workflow (ask mode on the engine). */

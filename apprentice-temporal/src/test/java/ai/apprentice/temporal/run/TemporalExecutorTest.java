@@ -47,6 +47,7 @@ class TemporalExecutorTest {
         Files.writeString(root.resolve("script.jsonl"), """
                 {"text": "Writing.", "tool_calls": [{"name": "write_file", "arguments": {"path": "out.txt", "content": "hello"}}]}
                 {"delay_ms": 1500, "text": "Done: wrote out.txt."}
+                {"text": "You asked me to write hello to out.txt, and I did."}
                 """);
         env = TestWorkflowEnvironment.newInstance();
         harness = Harness.builder().home(home).env(Map.of("APPRENTICE_SANDBOX", "off")).err(new PrintStream(new ByteArrayOutputStream(), true)).build();
@@ -106,6 +107,36 @@ class TemporalExecutorTest {
         var run = awaitFinished(id);
         assertThat(run.path("status").asText()).isEqualTo("cancelled");
         assertThat(run.path("steps").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aSessionsNextMessageContinuesTheHistoryOfItsPreviousRunOnTheEngine() throws Exception {
+        var session = send("POST", "/api/sessions", "{\"title\": \"two messages\"}").path("id").asText();
+        var first = send("POST", "/api/sessions/" + session + "/messages", "{\"text\": \"write hello to out.txt\"}");
+        assertThat(first.path("session_id").asText()).isEqualTo(session);
+        assertThat(awaitFinished(first.path("id").asText()).path("answer").asText()).isEqualTo("Done: wrote out.txt.");
+        var second = send("POST", "/api/sessions/" + session + "/messages", "{\"text\": \"what did I ask you?\"}").path("id").asText();
+        var run = awaitFinished(second);
+        // the scripted model plays turn N for a history with N-1 answers: the third turn only if the first run's two are there
+        assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("succeeded");
+        assertThat(run.path("answer").asText()).isEqualTo("You asked me to write hello to out.txt, and I did.");
+        var started = harness.store().events(second).stream().filter(e -> e instanceof Event.RunStarted).map(e -> (Event.RunStarted) e)
+                .findFirst().orElseThrow();
+        assertThat(started.messages()).extracting(m -> m.text())
+                .contains("write hello to out.txt", "Writing.", "Done: wrote out.txt.", "what did I ask you?");
+        assertThat(started.messages().stream().filter(m -> m.role() == ai.apprentice.model.Role.SYSTEM)).hasSize(1);
+    }
+
+    @Test
+    void messagesGivenWithARequestAreRefusedOnTheEngineWithAJsonError() throws Exception {
+        var request = HttpRequest.newBuilder(URI.create(server.url() + "/v1/chat/completions")).header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("""
+                        {"model": "apprentice", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"},
+                         {"role": "user", "content": "write hello to out.txt"}]}""")).build();
+        var response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+        assertThat(Json.tree(response.body()).path("error").path("message").asText()).contains("temporal engine");
+        assertThat(Files.exists(root.resolve("out.txt"))).isFalse();
     }
 
     @Test

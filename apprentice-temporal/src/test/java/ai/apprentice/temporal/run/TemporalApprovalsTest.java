@@ -1,0 +1,240 @@
+package ai.apprentice.temporal.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.apprentice.harness.Harness;
+import ai.apprentice.json.Json;
+import ai.apprentice.runtime.Event;
+import ai.apprentice.server.AgentService;
+import ai.apprentice.server.ApprenticeServer;
+import ai.apprentice.server.ServerExtension;
+import ai.apprentice.server.ServerOptions;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Ask mode on the engine: a real server over HTTP with its runs on Temporal (real time, no time skipping), the
+ * harness's agents on a worker, one run store. A workflow that waits for a person is listed by {@code GET
+ * /api/approvals}, told on the run's stream and to the server's approval listeners (what chat channels use), and
+ * answered by {@code POST /api/approvals/{id}}; the server's approval timeout denies.
+ */
+@Timeout(180)
+class TemporalApprovalsTest {
+    static final String TOKEN = "test-token-0123456789abcdef";
+    @TempDir Path home;
+    @TempDir Path root;
+    private TestWorkflowEnvironment env;
+    private Harness harness;
+    private ApprenticeServer server;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<String> told = new CopyOnWriteArrayList<>();
+
+    private void start(String script, Duration approvalTimeout) throws Exception {
+        Files.writeString(root.resolve("script.jsonl"), script);
+        // real time: the approval's timer must not be skipped while the test answers it
+        env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+        harness = Harness.builder().home(home).env(Map.of("APPRENTICE_SANDBOX", "off")).err(new PrintStream(new ByteArrayOutputStream(), true)).build();
+        RunWorkers.register(env.newWorker(RunWorkers.TASK_QUEUE), harness);
+        env.start();
+        var options = ServerOptions.defaults(0, root)
+                .withDefaults(Map.of("model", "scripted:" + root.resolve("script.jsonl"), "memory", "off", "approve", "ask"))
+                .withToken(TOKEN);
+        options = options.withLimits(options.maxConcurrentRuns(), approvalTimeout, Duration.ofSeconds(2));
+        ServerExtension listening = new ServerExtension() {
+            @Override
+            public void routes(io.javalin.config.RoutesConfig routes, AgentService agents) {
+                agents.onApproval(new AgentService.ApprovalListener() {
+                    @Override
+                    public void requested(AgentService.Approval a) {
+                        told.add("requested " + a.id() + " " + a.tool());
+                    }
+
+                    @Override
+                    public void answered(AgentService.Answer a) {
+                        told.add("answered " + a.id() + " " + a.allow() + " " + a.scope() + " by " + a.by() + ": " + a.reason());
+                    }
+                });
+            }
+        };
+        server = ApprenticeServer.start(harness, options, new PrintStream(new ByteArrayOutputStream(), true), List.of(listening),
+                TemporalExecutor.factory(env.getWorkflowClient(), RunWorkers.TASK_QUEUE, harness.store()));
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) server.close();
+        if (env != null) env.close();
+        if (harness != null) harness.close();
+    }
+
+    private HttpResponse<String> call(String method, String path, String body) throws Exception {
+        var request = HttpRequest.newBuilder(URI.create(server.url() + path)).header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode send(String method, String path, String body) throws Exception {
+        var response = call(method, path, body);
+        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isLessThan(300);
+        return Json.tree(response.body());
+    }
+
+    private JsonNode awaitFinished(String id) throws Exception {
+        for (int i = 0; i < 2400; i++) {
+            var run = send("GET", "/api/runs/" + id, null);
+            var status = run.path("status").asText();
+            if (!status.equals("running") && !status.equals("queued")) return run;
+            Thread.sleep(25);
+        }
+        throw new AssertionError("run " + id + " never finished");
+    }
+
+    /** The approval the run waits for, as GET /api/approvals lists it. */
+    private JsonNode awaitApproval(String runId) throws Exception {
+        for (int i = 0; i < 1200; i++) {
+            for (var a : send("GET", "/api/approvals", null).path("approvals")) if (a.path("run_id").asText().equals(runId)) return a;
+            Thread.sleep(25);
+        }
+        throw new AssertionError("run " + runId + " never listed an approval; its events: " + harness.store().events(runId));
+    }
+
+    private List<JsonNode> listed() throws Exception {
+        var out = new java.util.ArrayList<JsonNode>();
+        send("GET", "/api/approvals", null).path("approvals").forEach(out::add);
+        return out;
+    }
+
+    private List<Event.ToolResultEvent> results(String runId) {
+        return harness.store().events(runId).stream().filter(e -> e instanceof Event.ToolResultEvent).map(e -> (Event.ToolResultEvent) e).toList();
+    }
+
+    static final String WRITE = """
+            {"text": "Writing.", "tool_calls": [{"name": "write_file", "arguments": {"path": "out.txt", "content": "hello"}}]}
+            {"text": "Done."}
+            """;
+
+    @Test
+    void aWaitingWorkflowIsListedToldOnItsStreamAndAnAllowLetsItGoOn() throws Exception {
+        start(WRITE, Duration.ofMinutes(5));
+        var id = send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
+        // the run's stream, read as it comes: approval requests are live messages
+        var stream = new StringBuffer();
+        var streaming = http.sendAsync(HttpRequest.newBuilder(URI.create(server.url() + "/api/runs/" + id + "/events"))
+                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofLines())
+                .thenAccept(r -> r.body().forEach(line -> stream.append(line).append('\n')));
+
+        var approval = awaitApproval(id);
+        assertThat(approval.path("id").asText()).isEqualTo(id + ":1:0");
+        assertThat(approval.path("tool").asText()).isEqualTo("write_file");
+        assertThat(approval.path("subject").asText()).isEqualTo("out.txt");
+        assertThat(approval.path("arguments").asText()).contains("hello");
+        var created = Instant.parse(approval.path("created_at").asText());
+        var expires = Instant.parse(approval.path("expires_at").asText());
+        assertThat(Duration.between(created, expires)).isEqualTo(Duration.ofMinutes(5)); // the server's timeout, not the engine's day
+        assertThat(send("GET", "/api/approvals?run=" + id, null).path("approvals")).hasSize(1);
+        assertThat(Files.exists(root.resolve("out.txt"))).isFalse();
+        assertThat(send("GET", "/api/runs/" + id, null).path("status").asText()).isEqualTo("running");
+        for (int i = 0; i < 400 && !stream.toString().contains("approval_requested"); i++) Thread.sleep(25);
+        assertThat(stream.toString()).contains("event: approval_requested").contains("\"id\":\"" + id + ":1:0\"");
+        assertThat(told).contains("requested " + id + ":1:0 write_file");
+
+        var answered = send("POST", "/api/approvals/" + approval.path("id").asText(), "{\"allow\": true}");
+        assertThat(answered.path("allow").asBoolean()).isTrue();
+        var run = awaitFinished(id);
+        assertThat(run.path("status").asText()).isEqualTo("succeeded");
+        assertThat(Files.readString(root.resolve("out.txt"))).isEqualTo("hello");
+        assertThat(listed()).isEmpty();
+        var permission = harness.store().events(id).stream().filter(e -> e instanceof Event.PermissionDecision)
+                .map(e -> (Event.PermissionDecision) e).toList();
+        assertThat(permission).singleElement().satisfies(p -> {
+            assertThat(p.allowed()).isTrue();
+            assertThat(p.decidedBy()).startsWith("user").endsWith("(once)");
+        });
+        streaming.get(30, java.util.concurrent.TimeUnit.SECONDS); // the stream ended with the run
+        assertThat(stream.toString()).contains("event: approval_answered").contains("event: run_finished");
+        assertThat(told).anyMatch(t -> t.startsWith("answered " + id + ":1:0 true once"));
+
+        // answered already: nothing is pending under that id, on this server or on the engine
+        var again = call("POST", "/api/approvals/" + id + ":1:0", "{\"allow\": true}");
+        assertThat(again.statusCode()).isEqualTo(404);
+        assertThat(Json.tree(again.body()).path("error").isMissingNode()).isFalse();
+    }
+
+    @Test
+    void aDenialStopsTheToolAndTheModelIsToldWhy() throws Exception {
+        start(WRITE, Duration.ofMinutes(5));
+        var id = send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
+        var approval = awaitApproval(id);
+        send("POST", "/api/approvals/" + approval.path("id").asText(), "{\"allow\": false, \"reason\": \"not today\"}");
+        var run = awaitFinished(id);
+        assertThat(run.path("status").asText()).isEqualTo("succeeded");
+        assertThat(run.path("answer").asText()).isEqualTo("Done.");
+        assertThat(Files.exists(root.resolve("out.txt"))).isFalse();
+        assertThat(results(id)).singleElement().satisfies(r -> {
+            assertThat(r.error()).isTrue();
+            assertThat(r.content()).contains("Permission denied", "not today");
+        });
+        assertThat(told).anyMatch(t -> t.startsWith("answered " + id + ":1:0 false") && t.endsWith("not today"));
+    }
+
+    @Test
+    void nobodyAnsweringWithinTheServersTimeoutDenies() throws Exception {
+        start(WRITE, Duration.ofSeconds(3));
+        var id = send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
+        var approval = awaitApproval(id);
+        assertThat(Duration.between(Instant.parse(approval.path("created_at").asText()), Instant.parse(approval.path("expires_at").asText())))
+                .isEqualTo(Duration.ofSeconds(3));
+        var run = awaitFinished(id);
+        assertThat(run.path("status").asText()).isEqualTo("succeeded");
+        assertThat(Files.exists(root.resolve("out.txt"))).isFalse();
+        assertThat(results(id)).singleElement().satisfies(r -> {
+            assertThat(r.error()).isTrue();
+            assertThat(r.content()).contains("Permission denied", "nobody answered within 3 s");
+        });
+        for (int i = 0; i < 200 && told.stream().noneMatch(t -> t.startsWith("answered")); i++) Thread.sleep(25);
+        assertThat(told).anyMatch(t -> t.startsWith("answered " + id + ":1:0 false") && t.contains("by null") && t.contains("no answer within 3 s"));
+        assertThat(listed()).isEmpty();
+        assertThat(call("POST", "/api/approvals/" + approval.path("id").asText(), "{\"allow\": true}").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void anAlwaysAnswerHoldsForTheRestOfTheRun() throws Exception {
+        start("""
+                {"text": "First.", "tool_calls": [{"name": "write_file", "arguments": {"path": "a.txt", "content": "a"}}]}
+                {"text": "Second.", "tool_calls": [{"name": "write_file", "arguments": {"path": "b.txt", "content": "b"}}]}
+                {"text": "Done."}
+                """, Duration.ofMinutes(5));
+        var id = send("POST", "/api/runs", "{\"task\": \"write two files\"}").path("id").asText();
+        var approval = awaitApproval(id);
+        send("POST", "/api/approvals/" + approval.path("id").asText(), "{\"allow\": true, \"scope\": \"always\"}");
+        var run = awaitFinished(id);
+        assertThat(run.path("status").asText()).isEqualTo("succeeded");
+        assertThat(Files.readString(root.resolve("a.txt"))).isEqualTo("a");
+        assertThat(Files.readString(root.resolve("b.txt"))).isEqualTo("b");
+        var decided = harness.store().events(id).stream().filter(e -> e instanceof Event.PermissionDecision)
+                .map(e -> ((Event.PermissionDecision) e).decidedBy()).toList();
+        assertThat(decided).hasSize(2);
+        assertThat(decided.get(0)).endsWith("(always this session)");
+        assertThat(decided.get(1)).isEqualTo("user (always this session)"); // nobody was asked the second time
+        assertThat(told.stream().filter(t -> t.startsWith("requested"))).containsExactly("requested " + id + ":1:0 write_file");
+    }
+}
