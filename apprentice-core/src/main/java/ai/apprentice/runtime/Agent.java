@@ -136,6 +136,7 @@ public final class Agent {
     public RunHandle resume(RunSnapshot snapshot, EventListener... extraListeners) {
         var spending = new Spending(snapshot.runId(), budget, null);
         spending.seed(snapshot.usage(), snapshot.costUsd());
+        snapshot.recall(gate, workspace); // what the run's earlier calls taught the gate (a secret read) holds again
         var loop = new RunLoop(this, snapshot.runId(), snapshot.parentId(), snapshot.task(), snapshot.history(),
                 snapshot.completedSteps(), spending, listeners(extraListeners));
         var opening = new Event.RunResumed(snapshot.runId(), Instant.now(), snapshot.completedSteps());

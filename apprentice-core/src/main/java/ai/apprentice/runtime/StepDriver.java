@@ -147,6 +147,7 @@ public final class StepDriver {
         }
         var spending = new Spending(snapshot.runId(), agent.budget(), null);
         spending.seed(snapshot.usage(), snapshot.costUsd());
+        snapshot.recall(agent.gate(), agent.workspace()); // this part's gate is new: it learns what the run's earlier calls taught
         var loop = new RunLoop(agent, snapshot.runId(), snapshot.parentId(), snapshot.task(), snapshot.history(),
                 snapshot.completedSteps(), spending, listeners);
         return loop.at(step, emptyRepliesAtEnd(events));

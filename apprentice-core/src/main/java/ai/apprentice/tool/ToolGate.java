@@ -27,6 +27,13 @@ public interface ToolGate {
     Decision check(ToolCall call, JsonNode arguments, ToolContext context) throws InterruptedException;
 
     /**
+     * A call this gate allowed earlier in the run, told when the run is rebuilt from its events (a resumed run, a
+     * durable engine's next part in another process): what the gate learned from it must hold again here (a
+     * secret-looking file read limits fetch_url), or rebuilding a run would widen what it may do. Default: nothing.
+     */
+    default void allowedBefore(ToolCall call, JsonNode arguments, ToolContext context) {}
+
+    /**
      * Whether a call of a tool that must not run twice may run again: it started before a crash and its result was
      * never stored, so it may or may not have had its effect. A gate that can ask a person does so; this default,
      * with nobody to ask, refuses.

@@ -191,6 +191,13 @@ public final class PolicyGate implements ToolGate {
         return decision;
     }
 
+    /** A call allowed earlier in the run, in another process or before a restart: a secret it read limits fetch_url here too. */
+    @Override
+    public void allowedBefore(ToolCall call, JsonNode args, ToolContext context) {
+        String runId = context == null || context.runId() == null ? "" : context.runId();
+        noteSecretRead(call.name(), args, workspace != null ? workspace : context == null ? null : context.workspace(), runId);
+    }
+
     /**
      * A call of a tool that must not run twice started before a crash and its result was never stored: in ask mode the
      * person is asked again (an "always" answer does not cover this); otherwise nobody is there to ask, and it is refused.

