@@ -43,6 +43,14 @@ public interface RunExecutor extends AutoCloseable {
     default void useApprovals(ApprovalDesk desk) {}
 
     /**
+     * Whether the runs this executor carries out go on without this server (a durable engine's): after a restart, a
+     * run the store still shows running is handed to the executor again to be watched, not left alone.
+     */
+    default boolean runsOutliveTheServer() {
+        return false;
+    }
+
+    /**
      * Answers approval {@code id} of a run another server holds (servers that share one engine), when the executor
      * can reach it: false when the id is none of its runs' or the run no longer waits for it.
      */

@@ -534,7 +534,8 @@ public final class Runs {
 
     /**
      * After a restart: runs accepted but never started are queued again, and runs this server started that ended
-     * interrupted (a graceful shutdown, or the process died) resume from their last completed step.
+     * interrupted (a graceful shutdown, or the process died) resume from their last completed step; on a durable
+     * engine, runs still going on are watched again (their approvals listed, their end recorded).
      */
     int recover() {
         harness.store().markInterrupted();
@@ -549,7 +550,9 @@ public final class Runs {
                     if (!"queued".equals(row.state()) && !"started".equals(row.state())) continue;
                     submit(new RunRequest(row.runId(), RunRequest.Kind.START, row.task(), Path.of(row.workspace()), row.flags(), row.conversationId(), row.profile()));
                     n++;
-                } else if (run.get().status() == RunStatus.INTERRUPTED) {
+                } else if (run.get().status() == RunStatus.INTERRUPTED
+                        || (run.get().status() == RunStatus.RUNNING && executor.runsOutliveTheServer())) {
+                    // interrupted: resumed from its last step; running on a durable engine: watched again (its workflow goes on)
                     submit(new RunRequest(row.runId(), RunRequest.Kind.RESUME, row.task(), Path.of(row.workspace()), row.flags(), row.conversationId(), row.profile()));
                     n++;
                 } else if (run.get().status() != RunStatus.RUNNING) {

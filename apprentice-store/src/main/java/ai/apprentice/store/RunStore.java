@@ -644,6 +644,19 @@ public final class RunStore implements EventListener, ai.apprentice.runtime.RunL
         };
     }
 
+    /** What a run carried out by a durable engine has for its host: no process's death ends it. */
+    public static final String ENGINE_HOST = "(engine)";
+
+    /**
+     * Marks {@code runId} as carried out by a durable engine: its parts run on whichever workers are free, so the
+     * process that began it may die while the run goes on elsewhere. {@link #markInterrupted} leaves it alone; the
+     * engine ends it (a stop part records how) if it cannot go on.
+     */
+    public void heldByEngine(String runId) {
+        write(() -> update("UPDATE runs SET host=?, pid=NULL, pid_started_at=NULL WHERE id=? AND status='running'", ENGINE_HOST, runId),
+                "hand run " + runId + " to the engine");
+    }
+
     /**
      * Runs marked running whose process is gone (or whose pid now belongs to another process) were killed:
      * they become interrupted. Runs of this process are left alone, and so are runs of processes on other machines

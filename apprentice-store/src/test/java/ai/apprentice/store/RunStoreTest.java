@@ -208,6 +208,27 @@ class RunStoreTest {
     }
 
     @Test
+    void aRunHeldByTheEngineOutlivesTheWorkerThatBeganIt() throws Exception {
+        var p = child("hang-engine", "engine-run", 2).start();
+        try (var out = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+            String line;
+            do {
+                line = out.readLine();
+                assertThat(line).as("child ended before READY").isNotNull();
+            } while (!line.equals("READY"));
+            p.destroyForcibly(); // SIGKILL: the worker dies, the run goes on on another
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        }
+        try (var store = place().open()) {
+            store.markInterrupted();
+            assertThat(store.get("engine-run").orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+            // and the engine's next part, in another process, carries on and ends it
+            store.onEvent(new Event.RunFinished("engine-run", java.time.Instant.now(), RunStatus.SUCCEEDED, "completed", "done", 2, 20, 10, 0.02));
+            assertThat(store.get("engine-run").orElseThrow().status()).isEqualTo(RunStatus.SUCCEEDED);
+        }
+    }
+
+    @Test
     void aRunningRunOfALiveProcessStaysRunning() {
         try (var store = place().open()) {
             StoreWriterMain.writeRun(store, "mine", 1, false);

@@ -20,6 +20,7 @@ public final class StoreWriterMain {
                 for (int i = 0; i < count; i++) writeRun(store, prefix + "-" + i, 5, true);
             } else {
                 writeRun(store, prefix, count, false);
+                if (mode.equals("hang-engine")) store.heldByEngine(prefix); // a worker that began an engine's run
                 System.out.println("READY");
                 System.out.flush();
                 Thread.sleep(600_000);

@@ -103,6 +103,8 @@ public final class RunActivitiesImpl implements RunActivities {
             var conversation = input.previousRunId() == null ? java.util.List.<ai.apprentice.model.Message>of()
                     : previousHistory(input.previousRunId());
             driver(input, null).begin(input.runId(), conversation, input.task(), input.parentId());
+            // the run outlives this worker: the death of the process that began it must not mark it interrupted
+            agents.store().heldByEngine(input.runId());
             return null;
         });
     }

@@ -156,6 +156,11 @@ public final class TemporalExecutor implements RunExecutor {
     }
 
     @Override
+    public boolean runsOutliveTheServer() {
+        return true; // a workflow goes on in the cluster while its server is away
+    }
+
+    @Override
     public void useContinues(Function<RunRequest, Continues> continues) {
         this.continues = continues;
     }

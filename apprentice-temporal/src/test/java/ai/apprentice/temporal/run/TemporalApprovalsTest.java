@@ -133,6 +133,26 @@ class TemporalApprovalsTest {
             """;
 
     @Test
+    void aServerRestartedWhileItsRunWaitsInTheClusterListsTheApprovalAgainAndTheRunGoesOn() throws Exception {
+        start(WRITE, Duration.ofMinutes(5));
+        var id = send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
+        awaitApproval(id);
+        var options = ServerOptions.defaults(0, root)
+                .withDefaults(Map.of("model", "scripted:" + root.resolve("script.jsonl"), "memory", "off", "approve", "ask"))
+                .withToken(TOKEN);
+        server.close(); // the workflow waits on in the cluster
+        harness.store().markInterrupted(); // what every server does on a GET: the run is the engine's, no process's
+        assertThat(harness.store().get(id).orElseThrow().status().wireName()).isEqualTo("running");
+        server = ApprenticeServer.start(harness, options.withLimits(options.maxConcurrentRuns(), Duration.ofMinutes(5), Duration.ofSeconds(2)),
+                new PrintStream(new ByteArrayOutputStream(), true), List.of(), TemporalExecutor.factory(env.getWorkflowClient(), RunWorkers.TASK_QUEUE, harness.store()));
+        var again = awaitApproval(id);
+        assertThat(again.path("id").asText()).isEqualTo(id + ":1:0");
+        send("POST", "/api/approvals/" + again.path("id").asText(), "{\"allow\": true}");
+        assertThat(awaitFinished(id).path("status").asText()).isEqualTo("succeeded");
+        assertThat(Files.readString(root.resolve("out.txt"))).isEqualTo("hello");
+    }
+
+    @Test
     void aWaitingWorkflowIsListedToldOnItsStreamAndAnAllowLetsItGoOn() throws Exception {
         start(WRITE, Duration.ofMinutes(5));
         var id = send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
