@@ -149,6 +149,20 @@ class RunStoreTest {
         }
     }
 
+    /** A child that began a run of {@code count} steps and hangs, SIGKILLed once it says READY. */
+    private void killWhenReady(String mode, String prefix, int count) throws Exception {
+        var p = child(mode, prefix, count).start();
+        try (var out = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+            String line;
+            do {
+                line = out.readLine();
+                assertThat(line).as("child ended before READY").isNotNull();
+            } while (!line.equals("READY"));
+            p.destroyForcibly(); // SIGKILL
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
     private ProcessBuilder child(String mode, String prefix, int count) {
         var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         var pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), StoreWriterMain.class.getName(),
@@ -159,16 +173,7 @@ class RunStoreTest {
 
     @Test
     void aKilledProcessLeavesAConsistentStoreAndItsRunShowsInterrupted() throws Exception {
-        var p = child("hang", "victim", 3).start();
-        try (var out = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
-            String line;
-            do {
-                line = out.readLine();
-                assertThat(line).as("child ended before READY").isNotNull();
-            } while (!line.equals("READY"));
-            p.destroyForcibly(); // SIGKILL
-            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        }
+        killWhenReady("hang", "victim", 3);
         try (var store = place().open()) {
             var run = store.get("victim").orElseThrow();
             assertThat(run.status()).isEqualTo(RunStatus.INTERRUPTED);
@@ -209,16 +214,7 @@ class RunStoreTest {
 
     @Test
     void aRunHeldByTheEngineOutlivesTheWorkerThatBeganIt() throws Exception {
-        var p = child("hang-engine", "engine-run", 2).start();
-        try (var out = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
-            String line;
-            do {
-                line = out.readLine();
-                assertThat(line).as("child ended before READY").isNotNull();
-            } while (!line.equals("READY"));
-            p.destroyForcibly(); // SIGKILL: the worker dies, the run goes on on another
-            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        }
+        killWhenReady("hang-engine", "engine-run", 2); // the worker dies, the run goes on on another
         try (var store = place().open()) {
             store.markInterrupted();
             assertThat(store.get("engine-run").orElseThrow().status()).isEqualTo(RunStatus.RUNNING);

@@ -41,11 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class RunTracingOnWorkersTest {
-    static final String TOKEN = "test-token-0123456789abcdef";
+    static final String TOKEN = ApiCalls.TOKEN;
     @TempDir Path home;
     @TempDir Path root;
     private final List<AutoCloseable> closing = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @AfterEach
     void stop() throws Exception {
@@ -92,8 +91,9 @@ class RunTracingOnWorkersTest {
         var server = ApprenticeServer.start(first, options, new PrintStream(new ByteArrayOutputStream(), true), List.of(),
                 TemporalExecutor.factory(env.getWorkflowClient(), RunWorkers.TASK_QUEUE, first.store()));
         closing.add(server);
+        var api = new ApiCalls(() -> server);
 
-        var id = send(server, "POST", "/api/runs", "{\"task\": \"write two files\"}").path("id").asText();
+        var id = api.send("POST", "/api/runs", "{\"task\": \"write two files\"}").path("id").asText();
         // the first worker stops once step 1 is complete: a part in flight finishes there, the rest is the second's
         for (int i = 0; i < 1500 && first.store().events(id).stream().noneMatch(e -> e instanceof Event.StepCompleted); i++) Thread.sleep(20);
         firstWorkers.shutdown();
@@ -106,7 +106,7 @@ class RunTracingOnWorkersTest {
         });
         JsonNode run = null;
         for (int i = 0; i < 1500; i++) {
-            run = send(server, "GET", "/api/runs/" + id, null);
+            run = api.send("GET", "/api/runs/" + id, null);
             if (!List.of("running", "queued").contains(run.path("status").asText())) break;
             Thread.sleep(20);
         }
@@ -130,12 +130,4 @@ class RunTracingOnWorkersTest {
         }
     }
 
-    private JsonNode send(ApprenticeServer server, String method, String path, String body) throws Exception {
-        var request = HttpRequest.newBuilder(URI.create(server.url() + path)).header("Authorization", "Bearer " + TOKEN)
-                .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
-        var response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isLessThan(300);
-        return Json.tree(response.body());
-    }
 }

@@ -38,13 +38,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(180)
 class TemporalApprovalsTest {
-    static final String TOKEN = "test-token-0123456789abcdef";
+    static final String TOKEN = ApiCalls.TOKEN;
     @TempDir Path home;
     @TempDir Path root;
     private TestWorkflowEnvironment env;
     private Harness harness;
     private ApprenticeServer server;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final ApiCalls api = new ApiCalls(() -> server);
     private final List<String> told = new CopyOnWriteArrayList<>();
 
     private void start(String script, Duration approvalTimeout) throws Exception {
@@ -85,33 +85,10 @@ class TemporalApprovalsTest {
         if (harness != null) harness.close();
     }
 
-    private HttpResponse<String> call(String method, String path, String body) throws Exception {
-        var request = HttpRequest.newBuilder(URI.create(server.url() + path)).header("Authorization", "Bearer " + TOKEN)
-                .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
-        return http.send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private JsonNode send(String method, String path, String body) throws Exception {
-        var response = call(method, path, body);
-        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isLessThan(300);
-        return Json.tree(response.body());
-    }
-
-    private JsonNode awaitFinished(String id) throws Exception {
-        for (int i = 0; i < 2400; i++) {
-            var run = send("GET", "/api/runs/" + id, null);
-            var status = run.path("status").asText();
-            if (!status.equals("running") && !status.equals("queued")) return run;
-            Thread.sleep(25);
-        }
-        throw new AssertionError("run " + id + " never finished");
-    }
-
     /** The approval the run waits for, as GET /api/approvals lists it. */
     private JsonNode awaitApproval(String runId) throws Exception {
         for (int i = 0; i < 1200; i++) {
-            for (var a : send("GET", "/api/approvals", null).path("approvals")) if (a.path("run_id").asText().equals(runId)) return a;
+            for (var a : api.send("GET", "/api/approvals", null).path("approvals")) if (a.path("run_id").asText().equals(runId)) return a;
             Thread.sleep(25);
         }
         throw new AssertionError("run " + runId + " never listed an approval; its events: " + harness.store().events(runId));
@@ -119,7 +96,7 @@ class TemporalApprovalsTest {
 
     private List<JsonNode> listed() throws Exception {
         var out = new java.util.ArrayList<JsonNode>();
-        send("GET", "/api/approvals", null).path("approvals").forEach(out::add);
+        api.send("GET", "/api/approvals", null).path("approvals").forEach(out::add);
         return out;
     }
 
@@ -135,7 +112,7 @@ class TemporalApprovalsTest {
     @Test
     void aServerRestartedWhileItsRunWaitsInTheClusterListsTheApprovalAgainAndTheRunGoesOn() throws Exception {
         start(WRITE, Duration.ofMinutes(5));
-        var id = send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
+        var id = api.send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
         awaitApproval(id);
         var options = ServerOptions.defaults(0, root)
                 .withDefaults(Map.of("model", "scripted:" + root.resolve("script.jsonl"), "memory", "off", "approve", "ask"))
@@ -147,18 +124,18 @@ class TemporalApprovalsTest {
                 new PrintStream(new ByteArrayOutputStream(), true), List.of(), TemporalExecutor.factory(env.getWorkflowClient(), RunWorkers.TASK_QUEUE, harness.store()));
         var again = awaitApproval(id);
         assertThat(again.path("id").asText()).isEqualTo(id + ":1:0");
-        send("POST", "/api/approvals/" + again.path("id").asText(), "{\"allow\": true}");
-        assertThat(awaitFinished(id).path("status").asText()).isEqualTo("succeeded");
+        api.send("POST", "/api/approvals/" + again.path("id").asText(), "{\"allow\": true}");
+        assertThat(api.awaitFinished(id).path("status").asText()).isEqualTo("succeeded");
         assertThat(Files.readString(root.resolve("out.txt"))).isEqualTo("hello");
     }
 
     @Test
     void aWaitingWorkflowIsListedToldOnItsStreamAndAnAllowLetsItGoOn() throws Exception {
         start(WRITE, Duration.ofMinutes(5));
-        var id = send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
+        var id = api.send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
         // the run's stream, read as it comes: approval requests are live messages
         var stream = new StringBuffer();
-        var streaming = http.sendAsync(HttpRequest.newBuilder(URI.create(server.url() + "/api/runs/" + id + "/events"))
+        var streaming = api.http().sendAsync(HttpRequest.newBuilder(URI.create(server.url() + "/api/runs/" + id + "/events"))
                 .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofLines())
                 .thenAccept(r -> r.body().forEach(line -> stream.append(line).append('\n')));
 
@@ -170,16 +147,16 @@ class TemporalApprovalsTest {
         var created = Instant.parse(approval.path("created_at").asText());
         var expires = Instant.parse(approval.path("expires_at").asText());
         assertThat(Duration.between(created, expires)).isEqualTo(Duration.ofMinutes(5)); // the server's timeout, not the engine's day
-        assertThat(send("GET", "/api/approvals?run=" + id, null).path("approvals")).hasSize(1);
+        assertThat(api.send("GET", "/api/approvals?run=" + id, null).path("approvals")).hasSize(1);
         assertThat(Files.exists(root.resolve("out.txt"))).isFalse();
-        assertThat(send("GET", "/api/runs/" + id, null).path("status").asText()).isEqualTo("running");
+        assertThat(api.send("GET", "/api/runs/" + id, null).path("status").asText()).isEqualTo("running");
         for (int i = 0; i < 400 && !stream.toString().contains("approval_requested"); i++) Thread.sleep(25);
         assertThat(stream.toString()).contains("event: approval_requested").contains("\"id\":\"" + id + ":1:0\"");
         assertThat(told).contains("requested " + id + ":1:0 write_file");
 
-        var answered = send("POST", "/api/approvals/" + approval.path("id").asText(), "{\"allow\": true}");
+        var answered = api.send("POST", "/api/approvals/" + approval.path("id").asText(), "{\"allow\": true}");
         assertThat(answered.path("allow").asBoolean()).isTrue();
-        var run = awaitFinished(id);
+        var run = api.awaitFinished(id);
         assertThat(run.path("status").asText()).isEqualTo("succeeded");
         assertThat(Files.readString(root.resolve("out.txt"))).isEqualTo("hello");
         assertThat(listed()).isEmpty();
@@ -194,7 +171,7 @@ class TemporalApprovalsTest {
         assertThat(told).anyMatch(t -> t.startsWith("answered " + id + ":1:0 true once"));
 
         // answered already: nothing is pending under that id, on this server or on the engine
-        var again = call("POST", "/api/approvals/" + id + ":1:0", "{\"allow\": true}");
+        var again = api.call("POST", "/api/approvals/" + id + ":1:0", "{\"allow\": true}");
         assertThat(again.statusCode()).isEqualTo(404);
         assertThat(Json.tree(again.body()).path("error").isMissingNode()).isFalse();
     }
@@ -202,10 +179,10 @@ class TemporalApprovalsTest {
     @Test
     void aDenialStopsTheToolAndTheModelIsToldWhy() throws Exception {
         start(WRITE, Duration.ofMinutes(5));
-        var id = send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
+        var id = api.send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
         var approval = awaitApproval(id);
-        send("POST", "/api/approvals/" + approval.path("id").asText(), "{\"allow\": false, \"reason\": \"not today\"}");
-        var run = awaitFinished(id);
+        api.send("POST", "/api/approvals/" + approval.path("id").asText(), "{\"allow\": false, \"reason\": \"not today\"}");
+        var run = api.awaitFinished(id);
         assertThat(run.path("status").asText()).isEqualTo("succeeded");
         assertThat(run.path("answer").asText()).isEqualTo("Done.");
         assertThat(Files.exists(root.resolve("out.txt"))).isFalse();
@@ -219,11 +196,11 @@ class TemporalApprovalsTest {
     @Test
     void nobodyAnsweringWithinTheServersTimeoutDenies() throws Exception {
         start(WRITE, Duration.ofSeconds(3));
-        var id = send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
+        var id = api.send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
         var approval = awaitApproval(id);
         assertThat(Duration.between(Instant.parse(approval.path("created_at").asText()), Instant.parse(approval.path("expires_at").asText())))
                 .isEqualTo(Duration.ofSeconds(3));
-        var run = awaitFinished(id);
+        var run = api.awaitFinished(id);
         assertThat(run.path("status").asText()).isEqualTo("succeeded");
         assertThat(Files.exists(root.resolve("out.txt"))).isFalse();
         assertThat(results(id)).singleElement().satisfies(r -> {
@@ -233,7 +210,7 @@ class TemporalApprovalsTest {
         for (int i = 0; i < 200 && told.stream().noneMatch(t -> t.startsWith("answered")); i++) Thread.sleep(25);
         assertThat(told).anyMatch(t -> t.startsWith("answered " + id + ":1:0 false") && t.contains("by null") && t.contains("no answer within 3 s"));
         assertThat(listed()).isEmpty();
-        assertThat(call("POST", "/api/approvals/" + approval.path("id").asText(), "{\"allow\": true}").statusCode()).isEqualTo(404);
+        assertThat(api.call("POST", "/api/approvals/" + approval.path("id").asText(), "{\"allow\": true}").statusCode()).isEqualTo(404);
     }
 
     @Test
@@ -243,10 +220,10 @@ class TemporalApprovalsTest {
                 {"text": "Second.", "tool_calls": [{"name": "write_file", "arguments": {"path": "b.txt", "content": "b"}}]}
                 {"text": "Done."}
                 """, Duration.ofMinutes(5));
-        var id = send("POST", "/api/runs", "{\"task\": \"write two files\"}").path("id").asText();
+        var id = api.send("POST", "/api/runs", "{\"task\": \"write two files\"}").path("id").asText();
         var approval = awaitApproval(id);
-        send("POST", "/api/approvals/" + approval.path("id").asText(), "{\"allow\": true, \"scope\": \"always\"}");
-        var run = awaitFinished(id);
+        api.send("POST", "/api/approvals/" + approval.path("id").asText(), "{\"allow\": true, \"scope\": \"always\"}");
+        var run = api.awaitFinished(id);
         assertThat(run.path("status").asText()).isEqualTo("succeeded");
         assertThat(Files.readString(root.resolve("a.txt"))).isEqualTo("a");
         assertThat(Files.readString(root.resolve("b.txt"))).isEqualTo("b");

@@ -34,13 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class TemporalExecutorTest {
-    static final String TOKEN = "test-token-0123456789abcdef";
+    static final String TOKEN = ApiCalls.TOKEN;
     @TempDir Path home;
     @TempDir Path root;
     private TestWorkflowEnvironment env;
     private Harness harness;
     private ApprenticeServer server;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final ApiCalls api = new ApiCalls(() -> server);
 
     @BeforeEach
     void start() throws Exception {
@@ -67,29 +67,10 @@ class TemporalExecutorTest {
         harness.close();
     }
 
-    private JsonNode send(String method, String path, String body) throws Exception {
-        var request = HttpRequest.newBuilder(URI.create(server.url() + path)).header("Authorization", "Bearer " + TOKEN)
-                .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
-        var response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isLessThan(300);
-        return Json.tree(response.body());
-    }
-
-    private JsonNode awaitFinished(String id) throws Exception {
-        for (int i = 0; i < 1200; i++) {
-            var run = send("GET", "/api/runs/" + id, null);
-            var status = run.path("status").asText();
-            if (!status.equals("running") && !status.equals("queued")) return run;
-            Thread.sleep(25);
-        }
-        throw new AssertionError("run " + id + " never finished");
-    }
-
     @Test
     void aRunPostedToTheServerIsCarriedOutByAWorkerAndReadAsAnyOther() throws Exception {
-        var id = send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
-        var run = awaitFinished(id);
+        var id = api.send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
+        var run = api.awaitFinished(id);
         assertThat(run.path("status").asText()).isEqualTo("succeeded");
         assertThat(run.path("answer").asText()).isEqualTo("Done: wrote out.txt.");
         assertThat(Files.readString(root.resolve("out.txt"))).isEqualTo("hello");
@@ -101,22 +82,22 @@ class TemporalExecutorTest {
 
     @Test
     void cancellingOverTheApiCancelsTheWorkflowAndTheRun() throws Exception {
-        var id = send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
+        var id = api.send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
         for (int i = 0; i < 400 && harness.store().events(id).stream().noneMatch(e -> e instanceof Event.StepCompleted); i++) Thread.sleep(25);
-        assertThat(send("POST", "/api/runs/" + id + "/cancel", null).path("status").asText()).isEqualTo("cancelling");
-        var run = awaitFinished(id);
+        assertThat(api.send("POST", "/api/runs/" + id + "/cancel", null).path("status").asText()).isEqualTo("cancelling");
+        var run = api.awaitFinished(id);
         assertThat(run.path("status").asText()).isEqualTo("cancelled");
         assertThat(run.path("steps").asInt()).isEqualTo(1);
     }
 
     @Test
     void aSessionsNextMessageContinuesTheHistoryOfItsPreviousRunOnTheEngine() throws Exception {
-        var session = send("POST", "/api/sessions", "{\"title\": \"two messages\"}").path("id").asText();
-        var first = send("POST", "/api/sessions/" + session + "/messages", "{\"text\": \"write hello to out.txt\"}");
+        var session = api.send("POST", "/api/sessions", "{\"title\": \"two messages\"}").path("id").asText();
+        var first = api.send("POST", "/api/sessions/" + session + "/messages", "{\"text\": \"write hello to out.txt\"}");
         assertThat(first.path("session_id").asText()).isEqualTo(session);
-        assertThat(awaitFinished(first.path("id").asText()).path("answer").asText()).isEqualTo("Done: wrote out.txt.");
-        var second = send("POST", "/api/sessions/" + session + "/messages", "{\"text\": \"what did I ask you?\"}").path("id").asText();
-        var run = awaitFinished(second);
+        assertThat(api.awaitFinished(first.path("id").asText()).path("answer").asText()).isEqualTo("Done: wrote out.txt.");
+        var second = api.send("POST", "/api/sessions/" + session + "/messages", "{\"text\": \"what did I ask you?\"}").path("id").asText();
+        var run = api.awaitFinished(second);
         // the scripted model plays turn N for a history with N-1 answers: the third turn only if the first run's two are there
         assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("succeeded");
         assertThat(run.path("answer").asText()).isEqualTo("You asked me to write hello to out.txt, and I did.");
@@ -133,7 +114,7 @@ class TemporalExecutorTest {
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("""
                         {"model": "apprentice", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"},
                          {"role": "user", "content": "write hello to out.txt"}]}""")).build();
-        var response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        var response = api.http().send(request, HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
         assertThat(Json.tree(response.body()).path("error").path("message").asText()).contains("temporal engine");
         assertThat(Files.exists(root.resolve("out.txt"))).isFalse();
