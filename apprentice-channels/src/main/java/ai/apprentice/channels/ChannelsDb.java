@@ -103,6 +103,16 @@ final class ChannelsDb implements AutoCloseable {
                 approvalId, channel, Json.write(place), ref);
     }
 
+    /** The message that shows an approval is posted: its reference, for editing it once the request is answered. */
+    void approvalMessagePosted(String approvalId, String channel, String ref) {
+        db.update("UPDATE approval_messages SET message_ref=? WHERE approval_id=? AND channel=?", ref, approvalId, channel);
+    }
+
+    void forgetApprovalMessage(String approvalId, String channel) {
+        db.update("DELETE FROM approval_messages WHERE approval_id=? AND channel=?", approvalId, channel);
+    }
+
+    /** {@code ref} is null while the message is being posted. */
     record ApprovalMessage(ChatEvent.Place place, String ref) {}
 
     Optional<ApprovalMessage> approvalMessage(String approvalId, String channel) {

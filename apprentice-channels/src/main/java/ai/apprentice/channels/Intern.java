@@ -469,10 +469,13 @@ public final class Intern implements AgentService.ApprovalListener, AutoCloseabl
         var place = run.get().place();
         var text = agents.redact("I would like to use *" + approval.tool() + "*: `" + clip(approval.subject(), 300) + "`\nAllow it? (I wait until "
                 + approval.expiresAt() + ", then take it as a no.)\n\"Allow for this thread\" allows the same action again in this conversation.");
+        // recorded before it is posted: a button pressed the moment it appears must find it
+        db.addApprovalMessage(approval.id(), config.name(), place, null);
         try {
             var ref = platform.post(place, new Outgoing(text, Button.approval(approval.id())));
-            db.addApprovalMessage(approval.id(), config.name(), place, ref);
+            db.approvalMessagePosted(approval.id(), config.name(), ref);
         } catch (ChatException e) {
+            db.forgetApprovalMessage(approval.id(), config.name());
             note("could not show approval " + approval.id() + ": " + e.getMessage());
         }
     }
@@ -484,7 +487,7 @@ public final class Intern implements AgentService.ApprovalListener, AutoCloseabl
         var by = answer.by() == null ? "nobody in time" : mention(answer.by());
         var text = (answer.allow() ? "✅ Allowed" + ("always".equals(answer.scope()) ? " for this thread" : " once") : "❌ Denied") + " by " + by
                 + (answer.reason() != null && !answer.allow() ? " (" + answer.reason() + ")" : "");
-        update(shown.get().place(), shown.get().ref(), Outgoing.text(agents.redact(text)));
+        update(shown.get().place(), shown.get().ref(), Outgoing.text(agents.redact(text))); // no ref yet (answered while posting): a new message
     }
 
     private String mention(String author) {

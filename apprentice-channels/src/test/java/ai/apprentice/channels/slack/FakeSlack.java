@@ -45,6 +45,8 @@ final class FakeSlack implements AutoCloseable {
     private final AtomicLong ts = new AtomicLong(1_700_000_000_000L);
     private final Javalin app;
     private volatile WsContext socket;
+    /** Run on a call before it is answered (and recorded): another event arriving while a post is in flight. */
+    volatile java.util.function.Consumer<Call> beforeAnswer;
     private final java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -57,7 +59,10 @@ final class FakeSlack implements AutoCloseable {
                 var method = ctx.pathParam("method");
                 var params = new java.util.LinkedHashMap<String, String>();
                 ctx.formParamMap().forEach((k, v) -> params.put(k, v.isEmpty() ? "" : v.get(0)));
-                calls.add(new Call(method, params, ctx.header("Authorization")));
+                var call = new Call(method, params, ctx.header("Authorization"));
+                var hook = beforeAnswer;
+                if (hook != null) hook.accept(call); // what happens while the client waits for this answer
+                calls.add(call);
                 ctx.contentType("application/json").result(Json.write(answer(method, params, ctx.header("Authorization"))));
             });
             c.routes.post("/upload/{id}", ctx -> {

@@ -220,6 +220,34 @@ class SlackInternTest {
     }
 
     @Test
+    void aButtonPressedWhileItsMessageIsStillBeingPostedCounts() throws Exception {
+        // An approver (or their automation) answers the moment the buttons appear, before Slack's answer to the post is back.
+        start("""
+                {"text": "Writing.", "tool_calls": [{"name": "write_file", "arguments": {"path": "notes.txt", "content": "fast"}}]}
+                {"text": "Wrote notes.txt."}
+                """, Map.of("approve", "ask"), Map.of());
+        var pressed = new java.util.concurrent.atomic.AtomicReference<String>();
+        slack.beforeAnswer = call -> {
+            if (!call.method().equals("chat.postMessage") || call.param("blocks") == null || !call.param("blocks").contains("approve_once")) return;
+            try {
+                var approvalId = Json.tree(call.param("blocks")).get(1).path("elements").get(0).path("value").asText();
+                var answer = FakeSlack.deliverAction(events(), FakeSlack.press("U1", "approve_once", approvalId, "1700000000.000900", "1700000000.000900"));
+                pressed.set(approvalId + " " + answer.statusCode());
+                Thread.sleep(1000); // the press is handled while the post still waits
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev9", "U2", "write notes", "1700000000.000900", null));
+        var id = awaitRunCount(1).get(0).path("id").asText();
+        var run = awaitFinished(id);
+        assertThat(pressed.get()).endsWith(" 200");
+        assertThat(run.path("answer").asText()).isEqualTo("Wrote notes.txt.");
+        assertThat(Files.readString(root.resolve("proj/notes.txt"))).isEqualTo("fast");
+        assertThat(log.toString()).doesNotContain("which this channel did not show");
+    }
+
+    @Test
     void feedbackButtonsAndACorrectionBecomeFeedbackEventsByThePerson() throws Exception {
         start("{\"text\": \"Paris is in Germany.\"}\n", Map.of(), Map.of());
         FakeSlack.deliverEvent(events(), FakeSlack.mention("Ev10", "U1", "where is Paris?", "1700000000.001000", null));
