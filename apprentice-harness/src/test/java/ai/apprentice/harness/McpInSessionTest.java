@@ -196,6 +196,25 @@ class McpInSessionTest {
     }
 
     @Test
+    void samplingModelsThatAreNotModelSpecsAreIgnoredWithAWarningAndTheRunsModelServes() throws Exception {
+        var entry = McpReferenceServers.entry("server-everything").toString();
+        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"], sampling: allow, sampling_models: [gpt-4]}\n"
+                + "permissions:\n  allow: [\"mcp__everything__*\"]\n");
+        var err = new ByteArrayOutputStream();
+        try (var harness = Harness.builder().home(home).env(Map.of()).err(new PrintStream(err, true, StandardCharsets.UTF_8)).build()) {
+            var results = new CopyOnWriteArrayList<String>();
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off"));
+            session.useModel(samplingScript());
+            session.start("sample", e -> {
+                if (e instanceof Event.ToolResultEvent r) results.add(r.content());
+            }).await();
+            assertThat(results).singleElement().asString().contains("Rain on the tin roof");
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("mcp_servers.everything.sampling_models in")
+                    .contains("is ignored: it must be a list of PROVIDER:MODEL");
+        }
+    }
+
+    @Test
     void withNobodyToAskAndNoAllowSamplingIsNotDeclared() throws Exception {
         var entry = McpReferenceServers.entry("server-everything").toString();
         Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"]}\n");
