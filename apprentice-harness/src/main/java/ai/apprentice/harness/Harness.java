@@ -88,6 +88,20 @@ public final class Harness implements AutoCloseable {
     private volatile boolean mcpPersonAsked;
     /** The session model of that run, which serves the servers' sampling requests, and its prices. */
     private volatile java.util.function.Supplier<ai.apprentice.model.Model> mcpModel;
+    /** The model of each run going on, for sampling requests that come during its calls (servers are shared by sessions). */
+    private final Map<String, ai.apprentice.model.Model> runModels = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A listener that keeps {@code model} as the model of the runs it hears start, until they finish. */
+    ai.apprentice.runtime.EventListener runModels(ai.apprentice.model.Model model) {
+        return e -> {
+            switch (e) {
+                case ai.apprentice.runtime.Event.RunStarted s -> runModels.put(s.runId(), model);
+                case ai.apprentice.runtime.Event.RunResumed r -> runModels.put(r.runId(), model);
+                case ai.apprentice.runtime.Event.RunFinished f -> runModels.remove(f.runId());
+                default -> {}
+            }
+        };
+    }
     private volatile ai.apprentice.model.PriceTable mcpPrices = ai.apprentice.model.PriceTable.defaults();
 
     private record McpKey(List<McpServerConfig> servers, Path workspace) {}
@@ -499,7 +513,10 @@ public final class Harness implements AutoCloseable {
             }
             return terminal.refusal(server, request);
         };
-        return new ai.apprentice.mcp.ModelSampler(() -> {
+        return new ai.apprentice.mcp.ModelSampler(call -> {
+            // the model of the run whose call the request came during; else (no call known) the latest session's
+            var own = call == null || call.runId() == null ? null : runModels.get(call.runId());
+            if (own != null) return own;
             var model = mcpModel;
             return model == null ? null : model.get();
         }, () -> mcpPrices, approval, models);

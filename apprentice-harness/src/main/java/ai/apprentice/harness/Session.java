@@ -301,7 +301,8 @@ public final class Session {
                 .aliases(TOOL_ALIASES)
                 .gate(policy)
                 .listener(harness.store())
-                .listener(new SettingsRecorder());
+                .listener(new SettingsRecorder())
+                .listener(harness.runModels(model)); // an MCP server's sampling during this run's calls uses this run's model
         var telemetry = harness.telemetry(settings); // null when off: then no listener, and nothing of OpenTelemetry is built
         if (telemetry != null) {
             builder.listener(telemetry.listener(spec.environment() != null ? spec.environment() : "apprentice", model.id(),

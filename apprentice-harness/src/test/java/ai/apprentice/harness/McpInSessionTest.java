@@ -215,6 +215,27 @@ class McpInSessionTest {
     }
 
     @Test
+    void aSamplingRequestIsServedByTheModelOfTheRunWhoseCallItCameDuring() throws Exception {
+        // Servers are shared by the harness's sessions: the request must go to its own run's model, not to the session
+        // that connected last.
+        var entry = McpReferenceServers.entry("server-everything").toString();
+        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"], sampling: allow}\n"
+                + "permissions:\n  allow: [\"mcp__everything__*\"]\n");
+        try (var harness = Harness.builder().home(home).env(Map.of()).err(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).build()) {
+            var flags = Map.<String, Object>of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off");
+            var first = harness.session(ws, flags).useModel(samplingScript());
+            var firstAgent = first.agent();
+            var second = harness.session(ws, flags).useModel(ScriptedModel.of(ScriptedModel.turn("Snow on the other roof")));
+            second.agent(); // assembled after the first: the latest session to connect the servers
+            var results = new CopyOnWriteArrayList<String>();
+            firstAgent.start("sample", e -> {
+                if (e instanceof Event.ToolResultEvent r) results.add(r.content());
+            }).await();
+            assertThat(results).singleElement().asString().contains("Rain on the tin roof").doesNotContain("Snow");
+        }
+    }
+
+    @Test
     void withNobodyToAskAndNoAllowSamplingIsNotDeclared() throws Exception {
         var entry = McpReferenceServers.entry("server-everything").toString();
         Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"]}\n");

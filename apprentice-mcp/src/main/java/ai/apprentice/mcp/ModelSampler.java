@@ -85,7 +85,7 @@ public final class ModelSampler implements McpSampler {
         Model build(String spec);
     }
 
-    private final Supplier<Model> model;
+    private final java.util.function.Function<ToolContext, Model> model;
     private final Supplier<PriceTable> prices;
     private final Approval approval;
     private final Models models;
@@ -100,6 +100,14 @@ public final class ModelSampler implements McpSampler {
 
     /** @param models the configured models a request's hints may pick instead of {@code model} */
     public ModelSampler(Supplier<Model> model, Supplier<PriceTable> prices, Approval approval, Models models) {
+        this(call -> model.get(), prices, approval, models);
+    }
+
+    /**
+     * @param model the model that answers a request that came during {@code call} (null: no call known): the model of
+     *              that call's run; null from it refuses
+     */
+    public ModelSampler(java.util.function.Function<ToolContext, Model> model, Supplier<PriceTable> prices, Approval approval, Models models) {
         this.model = model;
         this.prices = prices;
         this.approval = approval;
@@ -149,7 +157,7 @@ public final class ModelSampler implements McpSampler {
         var spec = preferred(request.modelPreferences(), models.configured(server));
         Model m;
         try {
-            m = spec != null ? models.build(spec) : model.get();
+            m = spec != null ? models.build(spec) : model.apply(call);
         } catch (RuntimeException e) {
             throw McpError.builder(McpSchema.ErrorCodes.INTERNAL_ERROR).message("the model " + spec + " (mcp_servers." + server
                     + ".sampling_models) could not be used: " + e.getMessage()).build();
