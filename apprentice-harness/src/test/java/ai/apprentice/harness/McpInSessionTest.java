@@ -107,6 +107,24 @@ class McpInSessionTest {
         }
     }
 
+    /** The user's config: the reference server, allowed to sample ({@code extra} more of its entry), its tools allowed. */
+    private void samplingAllowed(String extra) throws Exception {
+        var entry = McpReferenceServers.entry("server-everything").toString();
+        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"], sampling: allow" + extra + "}\n"
+                + "permissions:\n  allow: [\"mcp__everything__*\"]\n");
+    }
+
+    /** The tool results of a run of {@code agent}. */
+    private static List<String> toolResults(ai.apprentice.runtime.Agent agent) throws InterruptedException {
+        var results = new CopyOnWriteArrayList<String>();
+        agent.start("sample", e -> {
+            if (e instanceof Event.ToolResultEvent r) results.add(r.content());
+        }).await();
+        return results;
+    }
+
+    private static final Map<String, Object> AUTO = Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off");
+
     /** Turn 1 calls the sampling tool and is also what the sampled call plays (it holds no assistant message); turn 2 ends. */
     private static ScriptedModel samplingScript() {
         var first = (com.fasterxml.jackson.databind.node.ObjectNode) ScriptedModel.toolTurn("Rain on the tin roof", "mcp__everything__trigger-sampling-request",
@@ -181,33 +199,19 @@ class McpInSessionTest {
 
     @Test
     void theUsersOwnConfigMayLetAServerSampleWithoutAPerson() throws Exception {
-        var entry = McpReferenceServers.entry("server-everything").toString();
-        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"], sampling: allow}\n"
-                + "permissions:\n  allow: [\"mcp__everything__*\"]\n");
+        samplingAllowed("");
         try (var harness = Harness.builder().home(home).env(Map.of()).err(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).build()) {
-            var results = new CopyOnWriteArrayList<String>();
-            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off"));
-            session.useModel(samplingScript());
-            session.start("sample", e -> {
-                if (e instanceof Event.ToolResultEvent r) results.add(r.content());
-            }).await();
+            var results = toolResults(harness.session(ws, AUTO).useModel(samplingScript()).agent());
             assertThat(results).singleElement().asString().contains("LLM sampling result").contains("Rain on the tin roof");
         }
     }
 
     @Test
     void samplingModelsThatAreNotModelSpecsAreIgnoredWithAWarningAndTheRunsModelServes() throws Exception {
-        var entry = McpReferenceServers.entry("server-everything").toString();
-        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"], sampling: allow, sampling_models: [gpt-4]}\n"
-                + "permissions:\n  allow: [\"mcp__everything__*\"]\n");
+        samplingAllowed(", sampling_models: [gpt-4]");
         var err = new ByteArrayOutputStream();
         try (var harness = Harness.builder().home(home).env(Map.of()).err(new PrintStream(err, true, StandardCharsets.UTF_8)).build()) {
-            var results = new CopyOnWriteArrayList<String>();
-            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off"));
-            session.useModel(samplingScript());
-            session.start("sample", e -> {
-                if (e instanceof Event.ToolResultEvent r) results.add(r.content());
-            }).await();
+            var results = toolResults(harness.session(ws, AUTO).useModel(samplingScript()).agent());
             assertThat(results).singleElement().asString().contains("Rain on the tin roof");
             assertThat(err.toString(StandardCharsets.UTF_8)).contains("mcp_servers.everything.sampling_models in")
                     .contains("is ignored: it must be a list of PROVIDER:MODEL");
@@ -218,20 +222,11 @@ class McpInSessionTest {
     void aSamplingRequestIsServedByTheModelOfTheRunWhoseCallItCameDuring() throws Exception {
         // Servers are shared by the harness's sessions: the request must go to its own run's model, not to the session
         // that connected last.
-        var entry = McpReferenceServers.entry("server-everything").toString();
-        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  everything: {command: node, args: [\"" + entry + "\"], sampling: allow}\n"
-                + "permissions:\n  allow: [\"mcp__everything__*\"]\n");
+        samplingAllowed("");
         try (var harness = Harness.builder().home(home).env(Map.of()).err(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).build()) {
-            var flags = Map.<String, Object>of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off");
-            var first = harness.session(ws, flags).useModel(samplingScript());
-            var firstAgent = first.agent();
-            var second = harness.session(ws, flags).useModel(ScriptedModel.of(ScriptedModel.turn("Snow on the other roof")));
-            second.agent(); // assembled after the first: the latest session to connect the servers
-            var results = new CopyOnWriteArrayList<String>();
-            firstAgent.start("sample", e -> {
-                if (e instanceof Event.ToolResultEvent r) results.add(r.content());
-            }).await();
-            assertThat(results).singleElement().asString().contains("Rain on the tin roof").doesNotContain("Snow");
+            var firstAgent = harness.session(ws, AUTO).useModel(samplingScript()).agent();
+            harness.session(ws, AUTO).useModel(ScriptedModel.of(ScriptedModel.turn("Snow on the other roof"))).agent(); // connects the servers last
+            assertThat(toolResults(firstAgent)).singleElement().asString().contains("Rain on the tin roof").doesNotContain("Snow");
         }
     }
 
