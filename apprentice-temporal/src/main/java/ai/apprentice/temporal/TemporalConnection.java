@@ -70,7 +70,10 @@ public final class TemporalConnection implements AutoCloseable {
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); start one (e.g. temporal server start-dev) or check --temporal-target", e);
         }
         try {
-            return WorkflowServiceStubs.newConnectedServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(target).build(), timeout);
+            // the SDK gives its health check's each attempt and its first system-info call 5 s of their own: a loaded
+            // server (CI saw 4.4 s) is given the whole timeout instead
+            return WorkflowServiceStubs.newConnectedServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(target)
+                    .setHealthCheckAttemptTimeout(timeout).setHealthCheckTimeout(timeout).setSystemInfoTimeout(timeout).build(), timeout);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("Temporal at " + target + " does not answer within " + timeout.toSeconds() + " s (" + reason(e)
                     + "); start one (e.g. temporal server start-dev) or check --temporal-target", e);
