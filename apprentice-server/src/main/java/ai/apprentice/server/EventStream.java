@@ -102,29 +102,27 @@ final class EventStream {
                 drainLive(sub, early);
                 // live messages (text deltas) move only the version: they wake the stream but need no read of the store
                 var rows = after(runId, tail, last, sub.storedVersion(), sub);
-                boolean finished = false;
-                if (!early.isEmpty() && rows.isEmpty()) write(out, early.toString());
-                if (!rows.isEmpty()) {
-                    var sb = new StringBuilder(early);
-                    for (var e : rows) {
-                        // every live message of a run is queued before its run_finished is stored: send them all before it
-                        if ("run_finished".equals(e.type())) drainLive(sub, sb);
-                        sb.append("id: ").append(e.seq()).append('\n').append("event: ").append(e.type()).append('\n')
-                                .append("data: ").append(e.json()).append("\n\n");
-                        last = e.seq();
-                        if ("run_finished".equals(e.type())) {
-                            finished = true;
-                            break;
-                        }
+                // what this wake-up sends goes out in one write and one flush: a flush per part cost a syscall each,
+                // paid by every stream of the run at every event
+                var sb = early;
+                for (var e : rows) {
+                    // every live message of a run is queued before its run_finished is stored: send them all before it
+                    if ("run_finished".equals(e.type())) drainLive(sub, sb);
+                    sb.append("id: ").append(e.seq()).append('\n').append("event: ").append(e.type()).append('\n')
+                            .append("data: ").append(e.json()).append("\n\n");
+                    last = e.seq();
+                    if ("run_finished".equals(e.type())) {
+                        write(out, sb.toString());
+                        return;
                     }
+                }
+                if (rows.size() == PAGE) { // more to catch up on
                     write(out, sb.toString());
-                    if (finished) return;
-                    if (rows.size() == PAGE) continue; // more to catch up on
+                    continue;
                 }
                 sub.goLive();
-                var live = new StringBuilder();
-                drainLive(sub, live);
-                if (!live.isEmpty()) write(out, live.toString());
+                drainLive(sub, sb);
+                if (!sb.isEmpty()) write(out, sb.toString());
                 if (rows.isEmpty() && ended.getAsBoolean()) {
                     // the run may have written its last events between the read above and the check: read once more
                     if (!store.eventsAfter(runId, last, 1).isEmpty()) {
