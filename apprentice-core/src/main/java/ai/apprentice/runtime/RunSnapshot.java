@@ -17,14 +17,8 @@ public record RunSnapshot(String runId, String task, String model, String parent
 
     /** Tells {@code gate} of the calls it allowed in this run before (in another process, or before a restart). */
     void recall(ai.apprentice.tool.ToolGate gate, java.nio.file.Path workspace) {
-        for (var call : allowedCalls) {
-            try {
-                gate.allowedBefore(call, ai.apprentice.json.Json.MAPPER.readTree(call.arguments() == null || call.arguments().isBlank() ? "{}" : call.arguments()),
-                        new ai.apprentice.tool.ToolContext(runId, completedSteps, workspace));
-            } catch (java.io.IOException | RuntimeException malformed) {
-                // arguments that never parsed were never run: nothing to recall
-            }
-        }
+        var context = new ai.apprentice.tool.ToolContext(runId, completedSteps, workspace);
+        for (var call : allowedCalls) gate.allowedBefore(call, context); // the gate parses what it needs of each
     }
 
     public static RunSnapshot fromEvents(List<Event> events) {

@@ -31,7 +31,7 @@ public interface ToolGate {
      * durable engine's next part in another process): what the gate learned from it must hold again here (a
      * secret-looking file read limits fetch_url), or rebuilding a run would widen what it may do. Default: nothing.
      */
-    default void allowedBefore(ToolCall call, JsonNode arguments, ToolContext context) {}
+    default void allowedBefore(ToolCall call, ToolContext context) {}
 
     /**
      * Whether a call of a tool that must not run twice may run again: it started before a crash and its result was

@@ -184,18 +184,40 @@ public final class PolicyGate implements ToolGate {
 
     @Override
     public Decision check(ToolCall call, JsonNode args, ToolContext context) throws InterruptedException {
-        String runId = context == null || context.runId() == null ? "" : context.runId();
-        Path root = workspace != null ? workspace : context == null ? null : context.workspace();
+        String runId = runId(context);
+        Path root = root(context);
         var decision = decide(call.name(), args, root, runId);
         if (decision.allowed()) noteSecretRead(call.name(), args, root, runId);
         return decision;
     }
 
-    /** A call allowed earlier in the run, in another process or before a restart: a secret it read limits fetch_url here too. */
+    /**
+     * A call allowed earlier in the run, in another process or before a restart: a secret it read limits fetch_url here too.
+     * Told of every allowed call at every part of a run on an engine, so only the calls that can read a file are parsed,
+     * and none once the run is known to have read a secret.
+     */
     @Override
-    public void allowedBefore(ToolCall call, JsonNode args, ToolContext context) {
-        String runId = context == null || context.runId() == null ? "" : context.runId();
-        noteSecretRead(call.name(), args, workspace != null ? workspace : context == null ? null : context.workspace(), runId);
+    public void allowedBefore(ToolCall call, ToolContext context) {
+        String runId = runId(context);
+        if (!FILE_READERS.contains(call.name()) || secretReads.containsKey(runId)) return;
+        JsonNode args;
+        try {
+            args = ai.apprentice.json.Json.MAPPER.readTree(call.arguments() == null || call.arguments().isBlank() ? "{}" : call.arguments());
+        } catch (IOException e) {
+            return; // arguments that never parsed were never run
+        }
+        noteSecretRead(call.name(), args, root(context), runId);
+    }
+
+    /** The tools {@link #noteSecretRead} looks at. */
+    private static final Set<String> FILE_READERS = Set.of("read_file", "edit_file", "run_shell");
+
+    private static String runId(ToolContext context) {
+        return context == null || context.runId() == null ? "" : context.runId();
+    }
+
+    private Path root(ToolContext context) {
+        return workspace != null ? workspace : context == null ? null : context.workspace();
     }
 
     /**

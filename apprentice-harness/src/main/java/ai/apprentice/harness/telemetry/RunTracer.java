@@ -133,7 +133,8 @@ final class RunTracer implements EventListener {
                     .ifPresent(oldest -> { if (telemetry.open.remove(oldest.runId, oldest)) oldest.abandon(); });
         }
         var parent = parentId == null ? null : telemetry.open.get(parentId);
-        if (parent == null && parentId != null && RunTrace.current(parentId) != null) parent = state(RunTrace.current(parentId)); // a subagent of a part
+        var parentPart = parent == null && parentId != null ? RunTrace.current(parentId) : null;
+        if (parentPart != null) parent = state(parentPart); // a subagent of a part of a run traced across processes
         var name = parentId != null ? "subagent" : agentName;
         var ids = split(model != null ? model : modelId);
         var span = telemetry.tracer.spanBuilder("invoke_agent " + name)

@@ -192,6 +192,9 @@ public final class TemporalExecutor implements RunExecutor {
         });
     }
 
+    /** {@code RUN:STEP:INDEX}: the run, and the call it waits for. */
+    private static final java.util.regex.Pattern APPROVAL_ID = java.util.regex.Pattern.compile("(.+):(\\d+:\\d+)");
+
     /** The approval id the server lists for call {@code local} ({@code STEP:INDEX}) of a run: unique among all runs. */
     static String approvalId(String runId, String local) {
         return runId + ":" + local;
@@ -242,7 +245,7 @@ public final class TemporalExecutor implements RunExecutor {
     /** An answer to {@code RUN:STEP:INDEX} of a run another server holds: signalled when its workflow waits for that call. */
     @Override
     public boolean answerElsewhere(String id, ai.apprentice.tools.PolicyGate.Approver.Verdict verdict) {
-        var m = java.util.regex.Pattern.compile("(.+):(\\d+:\\d+)").matcher(id);
+        var m = APPROVAL_ID.matcher(id);
         if (!m.matches()) return false;
         try {
             var view = client.newWorkflowStub(RunWorkflow.class, RunInput.workflowId(m.group(1))).status();
