@@ -30,5 +30,20 @@ class ServerBenchTest {
                 + json.at("/delivery_delay_ms/replayed_events").asInt()).isPositive();
         assertThat(json.at("/memory_per_idle_subscriber/subscribers").asInt()).isEqualTo(20);
         assertThat(json.get("start_ms").asDouble()).isPositive();
+        assertThat(json.at("/server/cpu_seconds").asDouble()).isPositive();
+    }
+
+    @Test
+    void theSubscribersQuickInstantParseAgreesWithInstantParse() {
+        var random = new java.util.Random(7);
+        for (int i = 0; i < 10_000; i++) {
+            var at = java.time.Instant.ofEpochSecond(random.nextLong(0, 4_102_444_800L), i % 3 == 0 ? 0 : random.nextInt(1_000_000_000));
+            if (i % 5 == 1) at = at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            assertThat(ServerBench.instant(at.toString())).as(at.toString()).isEqualTo(at);
+        }
+        // forms it does not handle itself go to Instant.parse: an offset, a leap-less odd form, garbage
+        assertThat(ServerBench.instant("2026-12-04T18:41:42.5+01:00")).isEqualTo(java.time.Instant.parse("2026-12-04T17:41:42.5Z"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServerBench.instant("2026-12-04T18:4x:42Z"))
+                .isInstanceOf(java.time.format.DateTimeParseException.class);
     }
 }

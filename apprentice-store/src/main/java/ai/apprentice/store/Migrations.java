@@ -61,6 +61,10 @@ final class Migrations {
             // not take that run for dead because no such pid runs where it looks.
             """
             ALTER TABLE runs ADD COLUMN host TEXT;
+            """,
+            // markInterrupted looks for running runs at every read of a run: without this it read the whole table
+            """
+            CREATE INDEX runs_running ON runs(host) WHERE status = 'running';
             """);
 
     /**
@@ -115,6 +119,10 @@ final class Migrations {
             """,
             """
             ALTER TABLE runs ADD COLUMN host TEXT;
+            """,
+            // markInterrupted looks for running runs at every read of a run: without this it read the whole table
+            """
+            CREATE INDEX runs_running ON runs(host) WHERE status = 'running';
             """);
 
     static {

@@ -540,10 +540,12 @@ public final class RunStore implements EventListener, ai.apprentice.runtime.RunL
     /** A run by id or by a unique prefix of its id. */
     public Optional<RunRecord> get(String idOrPrefix) {
         markInterrupted();
+        // the whole id by its key first (every server request names one); the prefix query reads every row
+        var exact = read(() -> query("SELECT * FROM runs WHERE id = ?", idOrPrefix));
+        if (!exact.isEmpty()) return Optional.of(exact.get(0));
         // substr, not LIKE: LIKE ignores case and treats % and _ as wildcards.
         var found = read(() -> query("SELECT * FROM runs WHERE substr(id, 1, length(?)) = ? ORDER BY id LIMIT 3", idOrPrefix, idOrPrefix));
-        var exact = found.stream().filter(r -> r.id().equals(idOrPrefix)).findFirst();
-        if (exact.isPresent() || found.size() <= 1) return exact.or(() -> found.stream().findFirst());
+        if (found.size() <= 1) return found.stream().findFirst();
         throw new IllegalArgumentException("Run id prefix '" + idOrPrefix + "' is ambiguous: it matches "
                 + found.stream().map(RunRecord::id).toList() + (found.size() == 3 ? " and more" : "") + ". Give more characters.");
     }
@@ -666,8 +668,10 @@ public final class RunStore implements EventListener, ai.apprentice.runtime.RunL
         // a read first, and a write transaction only when a run was found dead: servers call this on every GET
         var dead = read(() -> {
             var found = new ArrayList<Object[]>();
-            try (var st = conn().prepareStatement("SELECT id, pid, pid_started_at FROM runs WHERE status='running' AND (host IS NULL OR host = ?)")) {
-                st.setString(1, HOST);
+            // this process's own runs are left out by the query: a busy server has them all, and reads this at every request
+            try (var st = conn().prepareStatement("SELECT id, pid, pid_started_at FROM runs WHERE status='running' AND (host IS NULL OR host = ?)"
+                    + " AND (pid IS NULL OR pid <> ? OR pid_started_at IS NULL OR pid_started_at <> ?)")) {
+                bind(st, HOST, PID, PID_STARTED);
                 var rs = st.executeQuery();
                 while (rs.next()) {
                     long pid = rs.getLong(2);
