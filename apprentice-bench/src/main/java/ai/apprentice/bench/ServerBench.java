@@ -83,10 +83,13 @@ final class ServerBench implements Callable<Integer> {
             // (a) baseline: the same runs in process, no HTTP
             double baselineSeconds;
             double baselineCpu;
+            double baselineJit;
             try (var h = Harness.builder().home(tmp.resolve("home-baseline")).env(env).err(quiet).build()) {
                 long c0 = cpuNanos();
+                long j0 = jitMillis();
                 baselineSeconds = inProcess(h, mock, workspace, flags, runs);
                 baselineCpu = (cpuNanos() - c0) / 1e9;
+                baselineJit = (jitMillis() - j0) / 1e3;
             }
 
             // (b) the server, over a fresh home
@@ -102,9 +105,14 @@ final class ServerBench implements Callable<Integer> {
             }
             double startMs = (System.nanoTime() - s0) / 1e6;
             try {
+                // warm-up, unmeasured: a fifth of the load, so that the server's path (Jetty, the API, the streams) is
+                // compiled as the in-process path is before its measure; a server that has been up a while is warm
+                serverLoad(server, token, http, mock, Math.max(1, runs / 5), subscribers / 5);
                 long c0 = cpuNanos();
-                var load = serverLoad(server, token, http, mock);
+                long j0 = jitMillis();
+                var load = serverLoad(server, token, http, mock, runs, subscribers);
                 double serverCpu = (cpuNanos() - c0) / 1e9;
+                double serverJit = (jitMillis() - j0) / 1e3;
                 var idleHeap = idleSubscribers(server, token, http, mock);
 
                 double baselineRps = runs / baselineSeconds;
@@ -113,9 +121,9 @@ final class ServerBench implements Callable<Integer> {
                         .put("steps", steps).put("model", "openai:mock over the mock OpenAI-compatible server (apprentice-testkit), real HTTP/SSE")
                         .put("cores", Runtime.getRuntime().availableProcessors());
                 out.putObject("baseline_in_process").put("seconds", round(baselineSeconds)).put("runs_per_second", round(baselineRps))
-                        .put("cpu_seconds", round(baselineCpu));
+                        .put("cpu_seconds", round(baselineCpu)).put("jit_seconds", round(baselineJit));
                 var sv = out.putObject("server");
-                sv.put("seconds", round(load.seconds)).put("runs_per_second", round(serverRps)).put("cpu_seconds", round(serverCpu))
+                sv.put("seconds", round(load.seconds)).put("runs_per_second", round(serverRps)).put("cpu_seconds", round(serverCpu)).put("jit_seconds", round(serverJit))
                         .put("ratio_to_baseline", round(serverRps / baselineRps)).put("target_ratio", 0.8)
                         .put("runs_succeeded", load.succeeded).put("subscribers_complete", load.complete)
                         .put("events_stored", load.stored).put("events_delivered", load.delivered);
@@ -171,7 +179,7 @@ final class ServerBench implements Callable<Integer> {
     private record Load(double seconds, int succeeded, int complete, long stored, long delivered, List<Double> committedDelays,
                         List<Double> allDelays, List<Double> fromCommit, AtomicInteger replayed) {}
 
-    private Load serverLoad(ApprenticeServer server, String token, HttpClient http, MockOpenAiServer mock) throws Exception {
+    private Load serverLoad(ApprenticeServer server, String token, HttpClient http, MockOpenAiServer mock, int runs, int subscribers) throws Exception {
         script(mock, runs);
         var committed = new ConcurrentLinkedQueue<Double>();
         var all = new ConcurrentLinkedQueue<Double>();
@@ -419,6 +427,12 @@ final class ServerBench implements Callable<Integer> {
     /** CPU time of the whole process (both phases share the JVM: client, server, mock model); -1 where the JVM cannot tell. */
     private static long cpuNanos() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
+    }
+
+    /** Time the JIT compilers spent so far (their threads share the two cores with what is measured); -1 where unknown. */
+    private static long jitMillis() {
+        var jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
     private static long heapAfterGc() throws InterruptedException {

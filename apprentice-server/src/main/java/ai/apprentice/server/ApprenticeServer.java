@@ -20,6 +20,8 @@ import java.time.Duration;
  * }</pre>
  */
 public final class ApprenticeServer implements AutoCloseable {
+    /** Connections the kernel may queue before the server accepts them (it caps this at net.core.somaxconn). */
+    static final int ACCEPT_QUEUE = 4096;
     private final Harness harness;
     private final ServerOptions options;
     private final ServerDb db;
@@ -57,6 +59,14 @@ public final class ApprenticeServer implements AutoCloseable {
             config.http.maxRequestSize = options.maxBodyBytes();
             config.jetty.host = options.host();
             config.jetty.port = options.port();
+            // the listen backlog: Jetty leaves it at the JDK's 50, so a burst of clients (a thousand streams opening at
+            // once) overflowed it and the kernel dropped their connects, each retried a second or more later
+            config.jetty.modifyServer(server -> server.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+                @Override
+                public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle event) {
+                    for (var c : server.getConnectors()) if (c instanceof org.eclipse.jetty.server.ServerConnector sc) sc.setAcceptQueueSize(ACCEPT_QUEUE);
+                }
+            }));
             config.routes.before(this::guard);
             config.routes.get("/health", ctx -> Api.json(ctx, 200, Json.object().put("status", "ok")
                     .put("running", runs.executor().running()).put("queued", runs.executor().queued())));
