@@ -61,7 +61,7 @@ public interface RunExecutor extends AutoCloseable {
     /**
      * What a new run continues, as the server resolves it: the run whose history it begins with (a conversation's
      * previous message; null for none), and whether messages were given with the request itself (the OpenAI-compatible
-     * endpoints' history), which live in the server's database.
+     * endpoints' history), which the run store keeps under the run's id ({@code RunStore.givenMessages}).
      */
     record Continues(String previousRunId, boolean givenMessages) {
         public static final Continues NOTHING = new Continues(null, false);

@@ -293,12 +293,25 @@ public final class Runs {
         if (task == null || task.isBlank()) throw ApiException.unprocessable("task must be a non-empty string");
         check(workspace, flags, profile);
         var request = new RunRequest(runId, RunRequest.Kind.START, task, workspace, flags, conversationId, profile);
-        if (!history.isEmpty()) db.update("INSERT INTO given_history(run_id, messages_json) VALUES (?,?)", runId, Json.write(history));
-        db.update("""
-                INSERT INTO accepted_runs(run_id, conversation_id, task, workspace, settings_json, state, accepted_at, author, origin, profile_json, server)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
-                request.runId(), conversationId, task, workspace.toString(), Json.write(flags), "queued", ServerDb.now(), author, origin,
-                profile.isEmpty() ? null : Json.write(profile), server);
+        // the messages first, in the run store, where whoever begins the run reads them (this server, or a worker of the
+        // engine); the run is accepted only once they are kept, and they are dropped again if it cannot be
+        if (!history.isEmpty()) harness.store().giveMessages(runId, history);
+        try {
+            db.update("""
+                    INSERT INTO accepted_runs(run_id, conversation_id, task, workspace, settings_json, state, accepted_at, author, origin, profile_json, server)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
+                    request.runId(), conversationId, task, workspace.toString(), Json.write(flags), "queued", ServerDb.now(), author, origin,
+                    profile.isEmpty() ? null : Json.write(profile), server);
+        } catch (RuntimeException e) {
+            if (!history.isEmpty()) {
+                try {
+                    harness.store().forgetGivenMessages(runId);
+                } catch (RuntimeException lost) {
+                    e.addSuppressed(lost); // kept under an id no run has: never read
+                }
+            }
+            throw e;
+        }
         submit(request);
         return request;
     }
@@ -421,19 +434,29 @@ public final class Runs {
         return lastRunOf(request.conversationId()).orElse(request.runId());
     }
 
-    /** The history the next message of a conversation continues: everything its last finished run had. */
+    /**
+     * The history a new run begins with: the messages given with its request, else (the next message of a conversation)
+     * everything the conversation's last finished run had.
+     */
     private List<Message> conversationHistory(RunRequest request) {
         var given = givenHistory(request);
-        if (given.isPresent()) return List.of(Json.read(given.get(), Message[].class));
+        if (given.isPresent()) return given.get();
         var previous = previousRun(request);
         if (previous.isEmpty()) return List.of();
         var stored = harness.store().events(previous.get());
         return stored.isEmpty() ? List.of() : RunSnapshot.fromEvents(stored).history();
     }
 
-    /** The messages given with the request (an OpenAI-compatible request's conversation), as JSON. */
-    private Optional<String> givenHistory(RunRequest request) {
-        return db.query("SELECT messages_json FROM given_history WHERE run_id=?", rs -> rs.getString(1), request.runId()).stream().findFirst();
+    /**
+     * The messages given with the request (an OpenAI-compatible request's conversation): in the run store, keyed by the
+     * run's id, where a worker of the engine reads them too. A run accepted before they went there (a version that kept
+     * them in this server's database) still finds them here, when it begins in this process.
+     */
+    private Optional<List<Message>> givenHistory(RunRequest request) {
+        var given = harness.store().givenMessages(request.runId());
+        if (given.isPresent()) return given;
+        return db.query("SELECT messages_json FROM given_history WHERE run_id=?", rs -> rs.getString(1), request.runId()).stream()
+                .findFirst().map(json -> List.of(Json.read(json, Message[].class)));
     }
 
     /** The run whose history a conversation's next message continues: its last one that began. */

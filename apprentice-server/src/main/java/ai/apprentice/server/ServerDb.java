@@ -17,9 +17,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the server keeps beside the run store: access tokens (hashed), conversations and which runs belong to them, the
- * history an OpenAI-style request brought, and the runs the server accepted, so that queued and interrupted runs go on
- * after a restart. Runs and their events stay in the run store, the one source of truth.
+ * What the server keeps beside the run store: access tokens (hashed), conversations and which runs belong to them, and
+ * the runs the server accepted, so that queued and interrupted runs go on after a restart. Runs and their events stay
+ * in the run store, the one source of truth, and so does the history an OpenAI-style request brought (workers of an
+ * engine read it there); {@code given_history} holds only what earlier versions kept here.
  *
  * <p>Where: {@code $APPRENTICE_HOME/server/NAME.db} (SQLite, WAL) by default; in the PostgreSQL database of the
  * {@code store} setting when it names one, each component (server, channels, triggers) in a schema of its own

@@ -282,6 +282,30 @@ class OpenAiEndpointsTest {
     }
 
     @Test
+    void givenMessagesAreKeptInTheRunStoreAndThoseAnEarlierVersionKeptInTheServersDatabaseStillCount() throws Exception {
+        var earlier = List.of(ai.apprentice.model.Message.user("hello"), ai.apprentice.model.Message.assistant("first answer"));
+        try (var s = new TestServer(home, root, TWO_TURNS, Map.of())) {
+            var r = s.post("/v1/chat/completions", """
+                    {"messages": [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "first answer"},
+                     {"role": "user", "content": "and again"}]}""");
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            assertThat(r.json().at("/choices/0/message/content").asText()).isEqualTo("second answer");
+            // where a worker of an engine reads them too: in the run store, under the run's id
+            assertThat(s.harness.store().givenMessages(r.json().path("id").asText().substring("chatcmpl-".length()))).contains(earlier);
+        }
+        // a run an earlier version accepted with its history in the server's database, and had not begun when it stopped
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + home.resolve("server/server.db")); var st = c.createStatement()) {
+            st.executeUpdate("INSERT INTO given_history(run_id, messages_json) VALUES ('old-run', '" + ai.apprentice.json.Json.write(earlier) + "')");
+            st.executeUpdate("INSERT INTO accepted_runs(run_id, task, workspace, settings_json, state, accepted_at) VALUES ('old-run', 'and again', '"
+                    + root.toRealPath() + "', '{}', 'queued', '2026-01-01T00:00:00Z')");
+        }
+        try (var s = new TestServer(home, root, null, Map.of())) {
+            var run = s.awaitFinished("old-run");
+            assertThat(run.path("answer").asText()).as(run.toString()).isEqualTo("second answer");
+        }
+    }
+
+    @Test
     void badInputIsA400InOpenAisShapeAndRunsNothing() throws Exception {
         try (var s = new TestServer(home, root, TWO_TURNS, Map.of())) {
             assertBad(s.post("/v1/responses", "{\"input\": "), null, "parse the JSON");

@@ -65,6 +65,15 @@ final class Migrations {
             // markInterrupted looks for running runs at every read of a run: without this it read the whole table
             """
             CREATE INDEX runs_running ON runs(host) WHERE status = 'running';
+            """,
+            // 5: the earlier messages a request brought (an OpenAI-compatible conversation), kept under the new run's id
+            // before the run exists, so that whoever begins it (the server, or a durable engine's worker) reads them here
+            """
+            CREATE TABLE given_messages (
+              run_id TEXT PRIMARY KEY,
+              messages_json TEXT NOT NULL,
+              given_at TEXT NOT NULL
+            );
             """);
 
     /**
@@ -123,6 +132,13 @@ final class Migrations {
             // markInterrupted looks for running runs at every read of a run: without this it read the whole table
             """
             CREATE INDEX runs_running ON runs(host) WHERE status = 'running';
+            """,
+            """
+            CREATE TABLE given_messages (
+              run_id TEXT COLLATE "C" PRIMARY KEY,
+              messages_json TEXT NOT NULL,
+              given_at TEXT COLLATE "C" NOT NULL
+            );
             """);
 
     static {

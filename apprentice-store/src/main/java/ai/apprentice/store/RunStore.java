@@ -373,6 +373,37 @@ public final class RunStore implements EventListener, ai.apprentice.runtime.RunL
     }
 
     /**
+     * Keeps the earlier messages a request brought for a run that has not begun yet (an OpenAI-compatible conversation:
+     * a chat completion's history, or what {@code previous_response_id} continues), under the run's id: whoever begins
+     * the run reads them here, the server that accepted it or any worker of a durable engine, so that they travel by
+     * reference and never inside an engine's workflow history. Kept as given, as the run's task is until its
+     * {@code run_started} event (redacted, as every event) holds them. Once per run id (a second time is an error).
+     */
+    public void giveMessages(String runId, List<ai.apprentice.model.Message> messages) {
+        var json = Json.write(messages);
+        write(() -> update("INSERT INTO given_messages(run_id, messages_json, given_at) VALUES (?,?,?)", runId, json, time(Instant.now())),
+                "keep the messages given with run " + runId);
+    }
+
+    /** The messages {@link #giveMessages} kept for {@code runId}; empty when its request brought none. */
+    public Optional<List<ai.apprentice.model.Message>> givenMessages(String runId) {
+        var json = read(() -> {
+            try (var ps = conn().prepareStatement("SELECT messages_json FROM given_messages WHERE run_id=?")) {
+                ps.setString(1, runId);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+        return json.map(j -> List.of(Json.read(j, ai.apprentice.model.Message[].class)));
+    }
+
+    /** Drops the messages kept for {@code runId} (a run whose acceptance failed after they were kept). */
+    public void forgetGivenMessages(String runId) {
+        write(() -> update("DELETE FROM given_messages WHERE run_id=?", runId), "drop the messages given with run " + runId);
+    }
+
+    /**
      * Replaces every occurrence of {@code text} in stored events and in runs' task and answer with {@code replacement}:
      * for a memory forgotten for good, whose text memory_updated events and recall or remember results still hold.
      * Strings are replaced inside the parsed events (so text that JSON escapes is found, also inside tool arguments,

@@ -134,6 +134,21 @@ class RunStoreTest {
     }
 
     @Test
+    void messagesGivenWithARunAreKeptBeforeItBeginsAndReadByAnotherStore() {
+        var given = List.of(Message.user("my name is Ada"), Message.assistant("Hello, Ada."), Message.user("and I like teal"));
+        try (var server = place().open(); var worker = place().open()) {
+            assertThat(worker.givenMessages("g1")).isEmpty();
+            server.giveMessages("g1", given); // no run g1 yet: it begins later, perhaps in another process
+            assertThat(worker.givenMessages("g1")).contains(given);
+            assertThatThrownBy(() -> server.giveMessages("g1", List.of(Message.user("other")))).isInstanceOf(StoreException.class);
+            assertThat(worker.givenMessages("g1")).as("the first messages stay").contains(given);
+            assertThat(worker.get("g1")).isEmpty();
+            server.forgetGivenMessages("g1");
+            assertThat(worker.givenMessages("g1")).isEmpty();
+        }
+    }
+
+    @Test
     void aCorruptEventIsReportedForItsRunOnly() throws Exception {
         try (var store = place().open()) {
             StoreWriterMain.writeRun(store, "good", 1, true);

@@ -99,14 +99,21 @@ public final class RunActivitiesImpl implements RunActivities {
         // heartbeating too: the first part a cold worker runs assembles the agent, which on a loaded machine can outlast
         // the heartbeat timeout, and a begin timed out for that is retried with growing back-off
         heartbeating(input, () -> {
-            // a conversation's next message begins with everything its previous run had (as in process), read from the store
-            var conversation = input.previousRunId() == null ? java.util.List.<ai.apprentice.model.Message>of()
+            // the messages the request brought, or everything a conversation's previous run had (as in process): read from
+            // the store, where the server left them under this run's id, never carried in the workflow's input
+            var conversation = input.givenMessages() ? givenMessages(input.runId())
+                    : input.previousRunId() == null ? java.util.List.<ai.apprentice.model.Message>of()
                     : previousHistory(input.previousRunId());
             driver(input, null).begin(input.runId(), conversation, input.task(), input.parentId());
             // the run outlives this worker: the death of the process that began it must not mark it interrupted
             agents.store().heldByEngine(input.runId());
             return null;
         });
+    }
+
+    private java.util.List<ai.apprentice.model.Message> givenMessages(String runId) {
+        return agents.store().givenMessages(runId).orElseThrow(() -> new IllegalArgumentException(
+                "the messages given with run " + runId + " are not in the run store this worker uses (" + agents.store().location() + ")"));
     }
 
     private java.util.List<ai.apprentice.model.Message> previousHistory(String runId) {

@@ -13,12 +13,14 @@ import java.util.Map;
  * {@code approvalTimeoutSeconds} is how long a call waits for a person before it is denied (the server's approval
  * timeout; 0: {@link #DEFAULT_APPROVAL_TIMEOUT}); {@code alwaysAllowed} holds the keys
  * ({@code PolicyGate.alwaysKey}) a person allowed "always" earlier in the run, which each part's new gate is told.
- * {@code previousRunId} names the run whose history this one continues (a conversation's previous message), or null.
+ * {@code previousRunId} names the run whose history this one continues (a conversation's previous message), or null;
+ * {@code givenMessages}: the request brought the run's earlier messages itself (an OpenAI-compatible conversation),
+ * which the run store keeps under the run's id ({@code RunStore.givenMessages}), never this input.
  * {@code trace} (null: none) puts the spans every worker makes of the run's parts under one agent span.
  */
 public record RunInput(String runId, String task, String workspace, Map<String, Object> flags, String parentId,
                        int nextStep, int stepsPerExecution, long approvalTimeoutSeconds, List<String> alwaysAllowed,
-                       String previousRunId, RunTrace trace) {
+                       String previousRunId, boolean givenMessages, RunTrace trace) {
     public static final int DEFAULT_STEPS_PER_EXECUTION = 50;
     /** Without a timeout given: a day, after which the call is denied. */
     public static final Duration DEFAULT_APPROVAL_TIMEOUT = Duration.ofHours(24);
@@ -32,12 +34,13 @@ public record RunInput(String runId, String task, String workspace, Map<String, 
     }
 
     public RunInput(String runId, String task, String workspace, Map<String, Object> flags, String parentId, int nextStep, int stepsPerExecution) {
-        this(runId, task, workspace, flags, parentId, nextStep, stepsPerExecution, 0, List.of(), null, null);
+        this(runId, task, workspace, flags, parentId, nextStep, stepsPerExecution, 0, List.of(), null, false, null);
     }
 
     /** The same run, from {@code step} on (for continue-as-new). */
     public RunInput from(int step) {
-        return new RunInput(runId, task, workspace, flags, parentId, step, stepsPerExecution, approvalTimeoutSeconds, alwaysAllowed, previousRunId, trace);
+        return new RunInput(runId, task, workspace, flags, parentId, step, stepsPerExecution, approvalTimeoutSeconds, alwaysAllowed,
+                previousRunId, givenMessages, trace);
     }
 
     /** The same run with a person's "always" for {@code key} remembered. */
@@ -45,7 +48,8 @@ public record RunInput(String runId, String task, String workspace, Map<String, 
         if (alwaysAllowed.contains(key)) return this;
         var keys = new ArrayList<>(alwaysAllowed);
         keys.add(key);
-        return new RunInput(runId, task, workspace, flags, parentId, nextStep, stepsPerExecution, approvalTimeoutSeconds, keys, previousRunId, trace);
+        return new RunInput(runId, task, workspace, flags, parentId, nextStep, stepsPerExecution, approvalTimeoutSeconds, keys,
+                previousRunId, givenMessages, trace);
     }
 
     public Duration approvalTimeout() {

@@ -70,12 +70,8 @@ public final class TemporalExecutor implements RunExecutor {
     @Override
     public void submit(RunRequest request) {
         if (closing) throw new IllegalStateException("the server is shutting down");
+        // what the run begins with travels by reference: the earlier run's id, or a flag that the run store keeps its given messages
         var continued = continues.apply(request);
-        if (continued.givenMessages()) {
-            // they live in the server's database, which workers need not reach; the history of an earlier run is in the run store
-            throw new IllegalStateException("a request that brings its own earlier messages (an OpenAI-compatible conversation) does not run "
-                    + "on the temporal engine yet; use a session (POST /api/sessions/{id}/messages), whose history is in the run store, or start the server without --engine temporal");
-        }
         if (held.containsKey(request.runId())) throw new IllegalStateException("run " + request.runId() + " is already held");
         int next = 1;
         if (request.kind() == RunRequest.Kind.RESUME) {
@@ -87,7 +83,7 @@ public final class TemporalExecutor implements RunExecutor {
         long timeout = d == null ? 0 : Math.max(1, d.timeout().toSeconds());
         // the trace is chosen here, once: the run's parts are traced by whichever workers carry them out
         var input = new RunInput(request.runId(), request.task(), request.workspace().toString(), effective, null, next,
-                stepsPerExecution, timeout, java.util.List.of(), continued.previousRunId(),
+                stepsPerExecution, timeout, java.util.List.of(), continued.previousRunId(), continued.givenMessages(),
                 ai.apprentice.harness.telemetry.RunTrace.start(java.time.Instant.now()));
         var workflow = client.newWorkflowStub(RunWorkflow.class, WorkflowOptions.newBuilder()
                 .setTaskQueue(taskQueue).setWorkflowId(RunInput.workflowId(request.runId())).build());

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.apprentice.harness.Harness;
-import ai.apprentice.json.Json;
 import ai.apprentice.runtime.Event;
 import ai.apprentice.server.ApprenticeServer;
 import ai.apprentice.server.ServerOptions;
@@ -13,10 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,18 +102,6 @@ class TemporalExecutorTest {
         assertThat(started.messages()).extracting(m -> m.text())
                 .contains("write hello to out.txt", "Writing.", "Done: wrote out.txt.", "what did I ask you?");
         assertThat(started.messages().stream().filter(m -> m.role() == ai.apprentice.model.Role.SYSTEM)).hasSize(1);
-    }
-
-    @Test
-    void messagesGivenWithARequestAreRefusedOnTheEngineWithAJsonError() throws Exception {
-        var request = HttpRequest.newBuilder(URI.create(server.url() + "/v1/chat/completions")).header("Authorization", "Bearer " + TOKEN)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("""
-                        {"model": "apprentice", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"},
-                         {"role": "user", "content": "write hello to out.txt"}]}""")).build();
-        var response = api.http().send(request, HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
-        assertThat(Json.tree(response.body()).path("error").path("message").asText()).contains("temporal engine");
-        assertThat(Files.exists(root.resolve("out.txt"))).isFalse();
     }
 
     @Test
