@@ -65,6 +65,23 @@ final class Migrations {
             // markInterrupted looks for running runs at every read of a run: without this it read the whole table
             """
             CREATE INDEX runs_running ON runs(host) WHERE status = 'running';
+            """,
+            // 5: the tool calls of runs on a durable engine that wait for a person, as their workers record them, so
+            // that every server sharing the store lists them with one read (RunStore.approvalsWaiting); subject and
+            // arguments are dropped once the call is settled
+            """
+            CREATE TABLE engine_approvals (
+              run_id TEXT NOT NULL REFERENCES runs(id),
+              id TEXT NOT NULL,
+              tool TEXT NOT NULL,
+              subject TEXT,
+              arguments TEXT,
+              asked_at TEXT NOT NULL,
+              expires_at TEXT NOT NULL,
+              settled TEXT,
+              PRIMARY KEY (run_id, id)
+            ) WITHOUT ROWID;
+            CREATE INDEX engine_approvals_waiting ON engine_approvals(expires_at) WHERE settled IS NULL;
             """);
 
     /**
@@ -123,6 +140,20 @@ final class Migrations {
             // markInterrupted looks for running runs at every read of a run: without this it read the whole table
             """
             CREATE INDEX runs_running ON runs(host) WHERE status = 'running';
+            """,
+            """
+            CREATE TABLE engine_approvals (
+              run_id TEXT COLLATE "C" NOT NULL REFERENCES runs(id),
+              id TEXT COLLATE "C" NOT NULL,
+              tool TEXT NOT NULL,
+              subject TEXT,
+              arguments TEXT,
+              asked_at TEXT COLLATE "C" NOT NULL,
+              expires_at TEXT COLLATE "C" NOT NULL,
+              settled TEXT,
+              PRIMARY KEY (run_id, id)
+            );
+            CREATE INDEX engine_approvals_waiting ON engine_approvals(expires_at) WHERE settled IS NULL;
             """);
 
     static {
