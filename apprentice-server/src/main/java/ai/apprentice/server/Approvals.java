@@ -20,13 +20,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * Runs on an engine wait in their workflows, not here: the executor reports them ({@link RunExecutor.ApprovalDesk}),
  * they are listed and told as in-process ones, and an answer is handed to the executor ({@code deliver}), which sends
- * it to the workflow; the workflow keeps the timeout and says when it denied one.
+ * it to the workflow; the workflow keeps the timeout and says when it denied one. With several servers on one engine,
+ * the calls of runs another server holds are listed here too, and told on this server's streams, but only their
+ * holding server tells its listeners (so that a chat gets each request once).
  */
 final class Approvals {
-    /** {@code deliver} is null for an in-process run (its thread waits on {@code answer}), else where the answer goes. */
+    /**
+     * {@code deliver} is null for an in-process run (its thread waits on {@code answer}), else where the answer goes;
+     * {@code elsewhere}: a call of a run another server holds, whose listeners that server tells.
+     */
     record Pending(String id, String runId, String tool, String subject, String arguments, Instant createdAt, Instant expiresAt,
                    CompletableFuture<ai.apprentice.tools.PolicyGate.Approver.Verdict> answer,
-                   java.util.function.Consumer<ai.apprentice.tools.PolicyGate.Approver.Verdict> deliver) {}
+                   java.util.function.Consumer<ai.apprentice.tools.PolicyGate.Approver.Verdict> deliver, boolean elsewhere) {}
 
     /** How a request was answered, for the run's stream and the list of recent answers. */
     record Answered(String id, boolean allow, String scope, String reason, String by) {}
@@ -51,7 +56,7 @@ final class Approvals {
     ai.apprentice.tools.PolicyGate.Approver.Verdict ask(String runId, String tool, String subject, String arguments) throws InterruptedException {
         var now = Instant.now();
         var id = "apr_" + Long.toString(counter.incrementAndGet(), 36) + Long.toString(now.toEpochMilli() % 1_000_000, 36);
-        var p = new Pending(id, runId, tool, subject, arguments, now, now.plus(timeout), new CompletableFuture<>(), null);
+        var p = new Pending(id, runId, tool, subject, arguments, now, now.plus(timeout), new CompletableFuture<>(), null, false);
         pending.put(id, p);
         requested(p);
         try {
@@ -70,6 +75,10 @@ final class Approvals {
 
     private void requested(Pending p) {
         events.live(p.runId(), "approval_requested", ai.apprentice.json.Json.write(json(p)));
+        if (!p.elsewhere()) tellRequested(p);
+    }
+
+    private void tellRequested(Pending p) {
         for (var l : listeners) {
             try {
                 l.requested(view(p));
@@ -82,7 +91,19 @@ final class Approvals {
     /** A call of a run on an engine waits in its workflow (see {@link RunExecutor.ApprovalDesk#waiting}). */
     void waiting(String id, String runId, String tool, String subject, String arguments, Instant createdAt, Instant expiresAt,
                  java.util.function.Consumer<ai.apprentice.tools.PolicyGate.Approver.Verdict> deliver) {
-        var p = new Pending(id, runId, tool, subject, arguments, createdAt, expiresAt, new CompletableFuture<>(), deliver);
+        var p = new Pending(id, runId, tool, subject, arguments, createdAt, expiresAt, new CompletableFuture<>(), deliver, false);
+        var before = pending.putIfAbsent(id, p);
+        if (before == null) {
+            requested(p);
+        } else if (before.elsewhere() && pending.replace(id, before, p)) {
+            tellRequested(p); // listed as another server's until now (this server took the run over): its streams were told
+        }
+    }
+
+    /** A call of a run another server holds waits (see {@link RunExecutor.ApprovalDesk#waitingElsewhere}). */
+    void waitingElsewhere(String id, String runId, String tool, String subject, String arguments, Instant createdAt, Instant expiresAt,
+                          java.util.function.Consumer<ai.apprentice.tools.PolicyGate.Approver.Verdict> deliver) {
+        var p = new Pending(id, runId, tool, subject, arguments, createdAt, expiresAt, new CompletableFuture<>(), deliver, true);
         if (pending.putIfAbsent(id, p) == null) requested(p);
     }
 
@@ -90,13 +111,25 @@ final class Approvals {
     void settled(String id, RunExecutor.Settled how) {
         var p = pending.remove(id);
         if (p == null || how == null) return; // answered here (told already), or its run ended (as an interrupted in-process run's)
+        settledAs(p, how);
+    }
+
+    /** A call of a run another server holds no longer waits (see {@link RunExecutor.ApprovalDesk#settledElsewhere}). */
+    void settledElsewhere(String id, RunExecutor.Settled how) {
+        var p = pending.get(id);
+        if (p == null || !p.elsewhere() || !pending.remove(id, p)) return; // answered here, or listed as this server's own now
+        if (how != null) settledAs(p, how);
+    }
+
+    private void settledAs(Pending p, RunExecutor.Settled how) {
+        var id = p.id();
         var reason = how.timedOut() ? "no answer within " + timeout.toSeconds() + " s" : how.reason();
         var o = ai.apprentice.json.Json.object().put("id", id).put("allow", how.allow());
         if (how.allow()) o.put("scope", how.scope());
         if (how.by() != null) o.put("by", how.by());
         if (reason != null) o.put("reason", reason);
         events.live(p.runId(), "approval_answered", ai.apprentice.json.Json.write(o));
-        told(new Answered(id, how.allow(), how.allow() ? how.scope() : null, reason, how.by()), p.runId());
+        if (!p.elsewhere()) told(new Answered(id, how.allow(), how.allow() ? how.scope() : null, reason, how.by()), p.runId());
     }
 
     /** Where an answer to an id not pending here may still go (a run another server holds on a shared engine). */
@@ -124,9 +157,12 @@ final class Approvals {
         if (p.deliver() != null) {
             try {
                 p.deliver().accept(verdict);
+            } catch (java.util.NoSuchElementException gone) {
+                // its workflow no longer waits for it (settled elsewhere a moment ago): nothing to answer
+                throw ApiException.notFound("No pending approval " + id + " (answered already, timed out, or never asked). See GET /api/approvals");
             } catch (RuntimeException e) {
                 pending.putIfAbsent(id, new Pending(p.id(), p.runId(), p.tool(), p.subject(), p.arguments(), p.createdAt(), p.expiresAt(),
-                        new CompletableFuture<>(), p.deliver()));
+                        new CompletableFuture<>(), p.deliver(), p.elsewhere()));
                 throw new ApiException(503, "unavailable", "Could not send the answer to run " + p.runId() + " on the engine ("
                         + e.getClass().getSimpleName() + "); try again");
             }
@@ -134,7 +170,8 @@ final class Approvals {
         var o = ai.apprentice.json.Json.object().put("id", id).put("allow", allow).put("scope", scope).put("by", by);
         if (reason != null) o.put("reason", reason);
         events.live(p.runId(), "approval_answered", ai.apprentice.json.Json.write(o));
-        told(new Answered(id, allow, scope, reason, by), p.runId());
+        // another server's run: that server tells its listeners when its workflow has the answer, as for an answer it got
+        if (!p.elsewhere()) told(new Answered(id, allow, scope, reason, by), p.runId());
     }
 
     Pending get(String id) {

@@ -34,6 +34,19 @@ public interface RunExecutor extends AutoCloseable {
 
         /** It no longer waits: settled as {@code how} where this server did not answer it, or (null) its run ended. */
         void settled(String id, Settled how);
+
+        /**
+         * Call {@code id} of {@code runId}, a run another server holds (servers that share one engine and one run store),
+         * waits: listed here and told on this server's streams of the run, but not to its listeners, since the holding
+         * server tells its own (a chat is posted to once). {@code deliver} throws {@link java.util.NoSuchElementException}
+         * when the call no longer waits, and another exception when the answer could not be sent (it stays listed). A
+         * call this server lists as its own's is left as it is.
+         */
+        default void waitingElsewhere(String id, String runId, String tool, String subject, String arguments, java.time.Instant createdAt,
+                                      java.time.Instant expiresAt, java.util.function.Consumer<ai.apprentice.tools.PolicyGate.Approver.Verdict> deliver) {}
+
+        /** A call reported by {@link #waitingElsewhere} no longer waits: settled as {@code how}, or (null) not known how. */
+        default void settledElsewhere(String id, Settled how) {}
     }
 
     /** How a call was settled outside this server: by someone ({@code by}), or denied as nobody answered in time. */

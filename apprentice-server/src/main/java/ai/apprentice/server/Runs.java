@@ -82,6 +82,17 @@ public final class Runs {
             public void settled(String id, RunExecutor.Settled how) {
                 approvals.settled(id, how);
             }
+
+            @Override
+            public void waitingElsewhere(String id, String runId, String tool, String subject, String arguments, java.time.Instant createdAt,
+                                         java.time.Instant expiresAt, java.util.function.Consumer<ai.apprentice.tools.PolicyGate.Approver.Verdict> deliver) {
+                approvals.waitingElsewhere(id, runId, tool, harness.store().redact(subject), harness.store().redact(arguments), createdAt, expiresAt, deliver);
+            }
+
+            @Override
+            public void settledElsewhere(String id, RunExecutor.Settled how) {
+                approvals.settledElsewhere(id, how);
+            }
         });
     }
 

@@ -62,7 +62,7 @@ final class Migrations {
             """
             ALTER TABLE runs ADD COLUMN host TEXT;
             """,
-            // markInterrupted looks for running runs at every read of a run: without this it read the whole table
+            // 4: markInterrupted looks for running runs at every read of a run: without this it read the whole table
             """
             CREATE INDEX runs_running ON runs(host) WHERE status = 'running';
             """,
@@ -74,6 +74,23 @@ final class Migrations {
               messages_json TEXT NOT NULL,
               given_at TEXT NOT NULL
             );
+            """,
+            // 6: the tool calls of runs on a durable engine that wait for a person, as their workers record them, so
+            // that every server sharing the store lists them with one read (RunStore.approvalsWaiting); subject and
+            // arguments are dropped once the call is settled
+            """
+            CREATE TABLE engine_approvals (
+              run_id TEXT NOT NULL REFERENCES runs(id),
+              id TEXT NOT NULL,
+              tool TEXT NOT NULL,
+              subject TEXT,
+              arguments TEXT,
+              asked_at TEXT NOT NULL,
+              expires_at TEXT NOT NULL,
+              settled TEXT,
+              PRIMARY KEY (run_id, id)
+            ) WITHOUT ROWID;
+            CREATE INDEX engine_approvals_waiting ON engine_approvals(expires_at) WHERE settled IS NULL;
             """);
 
     /**
@@ -129,7 +146,7 @@ final class Migrations {
             """
             ALTER TABLE runs ADD COLUMN host TEXT;
             """,
-            // markInterrupted looks for running runs at every read of a run: without this it read the whole table
+            // 4: markInterrupted looks for running runs at every read of a run: without this it read the whole table
             """
             CREATE INDEX runs_running ON runs(host) WHERE status = 'running';
             """,
@@ -139,6 +156,20 @@ final class Migrations {
               messages_json TEXT NOT NULL,
               given_at TEXT COLLATE "C" NOT NULL
             );
+            """,
+            """
+            CREATE TABLE engine_approvals (
+              run_id TEXT COLLATE "C" NOT NULL REFERENCES runs(id),
+              id TEXT COLLATE "C" NOT NULL,
+              tool TEXT NOT NULL,
+              subject TEXT,
+              arguments TEXT,
+              asked_at TEXT COLLATE "C" NOT NULL,
+              expires_at TEXT COLLATE "C" NOT NULL,
+              settled TEXT,
+              PRIMARY KEY (run_id, id)
+            );
+            CREATE INDEX engine_approvals_waiting ON engine_approvals(expires_at) WHERE settled IS NULL;
             """);
 
     static {

@@ -691,6 +691,77 @@ public final class RunStore implements EventListener, ai.apprentice.runtime.RunL
     }
 
     /**
+     * A tool call of a run on a durable engine that waits (or waited) for a person, as the worker that asked recorded it:
+     * {@code id} is the call's key in the run ({@code STEP:INDEX}), {@code settled} how it was settled (the engine's
+     * own JSON, opaque here; null while it waits). Subject and arguments (redacted) are kept only while it waits.
+     */
+    public record EngineApproval(String runId, String id, String tool, String subject, String arguments, Instant askedAt,
+                                 Instant expiresAt, String settled) {}
+
+    /**
+     * Records that call {@code id} of {@code runId} waits for a person until {@code expiresAt}, so that every process
+     * sharing the store finds it ({@link #approvalsWaiting}); asked again (a retried part, a call asked again after a
+     * crash), it waits again. Subject and arguments are redacted as events are.
+     */
+    public void approvalWaiting(String runId, String id, String tool, String subject, String arguments, Instant askedAt, Instant expiresAt) {
+        write(() -> update("""
+                INSERT INTO engine_approvals(run_id, id, tool, subject, arguments, asked_at, expires_at, settled) VALUES (?,?,?,?,?,?,?,NULL)
+                ON CONFLICT(run_id, id) DO UPDATE SET tool=excluded.tool, subject=excluded.subject, arguments=excluded.arguments,
+                  asked_at=excluded.asked_at, expires_at=excluded.expires_at, settled=NULL""",
+                runId, id, tool, redact(subject), redact(arguments), time(askedAt), time(expiresAt)), "record an approval of run " + runId);
+    }
+
+    /** Call {@code id} of {@code runId} no longer waits: {@code how} it was settled; a call settled already is left as it was. */
+    public void approvalSettled(String runId, String id, String how) {
+        write(() -> update("UPDATE engine_approvals SET settled=?, subject=NULL, arguments=NULL WHERE run_id=? AND id=? AND settled IS NULL",
+                how, runId, id), "settle an approval of run " + runId);
+    }
+
+    /** Every call of {@code runId} still waiting is settled as {@code how} (the run ended while it waited). */
+    public void approvalsSettled(String runId, String how) {
+        write(() -> update("UPDATE engine_approvals SET settled=?, subject=NULL, arguments=NULL WHERE run_id=? AND settled IS NULL",
+                how, runId), "settle the approvals of run " + runId);
+    }
+
+    /**
+     * The calls that wait for a person now, of runs still running, oldest first: one read of an index that holds only
+     * waiting calls, however many runs and servers there are.
+     */
+    public List<EngineApproval> approvalsWaiting(Instant now) {
+        return read(() -> {
+            var out = new ArrayList<EngineApproval>();
+            try (var ps = conn().prepareStatement("""
+                    SELECT a.run_id, a.id, a.tool, a.subject, a.arguments, a.asked_at, a.expires_at, a.settled
+                    FROM engine_approvals a JOIN runs r ON r.id = a.run_id
+                    WHERE a.settled IS NULL AND a.expires_at > ? AND r.status = 'running' ORDER BY a.asked_at, a.run_id, a.id""")) {
+                ps.setString(1, time(now));
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(approval(rs));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Call {@code id} of {@code runId} as recorded, waiting or settled. */
+    public Optional<EngineApproval> approval(String runId, String id) {
+        return read(() -> {
+            try (var ps = conn().prepareStatement("SELECT run_id, id, tool, subject, arguments, asked_at, expires_at, settled"
+                    + " FROM engine_approvals WHERE run_id=? AND id=?")) {
+                bind(ps, runId, id);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(approval(rs)) : Optional.<EngineApproval>empty();
+                }
+            }
+        });
+    }
+
+    private static EngineApproval approval(ResultSet rs) throws SQLException {
+        return new EngineApproval(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                instant(rs.getString(6)), instant(rs.getString(7)), rs.getString(8));
+    }
+
+    /**
      * Runs marked running whose process is gone (or whose pid now belongs to another process) were killed:
      * they become interrupted. Runs of this process are left alone, and so are runs of processes on other machines
      * (a shared PostgreSQL): their pids mean nothing here.

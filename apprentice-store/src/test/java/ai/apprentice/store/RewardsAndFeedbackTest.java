@@ -189,8 +189,8 @@ class RewardsAndFeedbackTest {
             assertThat(store.outcomes(List.of("old")).get("old").reward()).isEqualTo(1.0);
         }
         try (var c = place().raw(); var st = c.createStatement()) {
-            assertThat(place().schemaVersion()).isEqualTo(Migrations.STEPS.size()).isEqualTo(5);
-            for (var table : List.of("written_files", "given_messages")) {
+            assertThat(place().schemaVersion()).isEqualTo(Migrations.STEPS.size()).isEqualTo(6);
+            for (var table : List.of("written_files", "given_messages", "engine_approvals")) {
                 try (var rs = st.executeQuery("SELECT COUNT(*) FROM " + table)) {
                     assertThat(rs.next()).isTrue();
                     assertThat(rs.getInt(1)).isZero(); // the new tables are there

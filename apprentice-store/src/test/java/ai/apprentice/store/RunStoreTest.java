@@ -239,6 +239,51 @@ class RunStoreTest {
         }
     }
 
+    /** What a worker on the engine records of a call that waits for a person: every store on the database lists it. */
+    @Test
+    void approvalsOfRunsOnTheEngineAreListedWhileTheyWaitAndKeepHowTheyWereSettled() {
+        try (var worker = place().open(); var server = place().open()) {
+            StoreWriterMain.writeRun(worker, "asks", 1, false);
+            StoreWriterMain.writeRun(worker, "other", 1, false);
+            var now = Instant.now();
+            var key = "sk-proj-Ab3dEfGhIjKlMnOpQrStUvWxYz_0123456789";
+            worker.approvalWaiting("asks", "2:0", "write_file", "out.txt", "{\"content\": \"" + key + "\"}", now, now.plusSeconds(300));
+            worker.approvalWaiting("other", "1:1", "run_shell", "ls", "{}", now.plusMillis(5), now.plusSeconds(300));
+            worker.approvalWaiting("other", "1:0", "run_shell", "gone", "{}", now.minusSeconds(400), now.minusSeconds(100));
+
+            var waiting = server.approvalsWaiting(now);
+            assertThat(waiting).extracting(RunStoreTest::key).containsExactly("asks 2:0", "other 1:1"); // not the expired one
+            assertThat(waiting.get(0).tool()).isEqualTo("write_file");
+            assertThat(waiting.get(0).subject()).isEqualTo("out.txt");
+            assertThat(waiting.get(0).arguments()).doesNotContain(key);
+            assertThat(waiting.get(0).expiresAt()).isEqualTo(now.plusSeconds(300));
+            assertThat(waiting.get(0).settled()).isNull();
+
+            worker.approvalSettled("asks", "2:0", "{\"allow\":true}");
+            worker.approvalSettled("asks", "2:0", "{\"allow\":false}"); // settled once: a retried part does not change it
+            assertThat(server.approvalsWaiting(now)).extracting(RunStoreTest::key).containsExactly("other 1:1");
+            var settled = server.approval("asks", "2:0").orElseThrow();
+            assertThat(settled.settled()).isEqualTo("{\"allow\":true}");
+            assertThat(settled.subject()).isNull();
+            assertThat(settled.arguments()).isNull();
+
+            // asked again (after a crash): it waits again
+            worker.approvalWaiting("asks", "2:0", "write_file", "out.txt", "{}", now.plusSeconds(1), now.plusSeconds(301));
+            assertThat(server.approvalsWaiting(now)).extracting(RunStoreTest::key).containsExactly("other 1:1", "asks 2:0");
+
+            // a run that ended (cancelled while it waited) lists nothing, whatever its rows say
+            worker.approvalsSettled("asks", "{\"ended\":true}");
+            assertThat(server.approval("asks", "2:0").orElseThrow().settled()).isEqualTo("{\"ended\":true}");
+            worker.onEvent(new Event.RunFinished("other", Instant.now(), RunStatus.CANCELLED, "cancelled", null, 1, 10, 5, 0.01));
+            assertThat(server.approvalsWaiting(now)).isEmpty();
+            assertThat(server.approval("nobody", "1:0")).isEmpty();
+        }
+    }
+
+    private static String key(RunStore.EngineApproval a) {
+        return a.runId() + " " + a.id();
+    }
+
     @Test
     void aRunningRunOfALiveProcessStaysRunning() {
         try (var store = place().open()) {

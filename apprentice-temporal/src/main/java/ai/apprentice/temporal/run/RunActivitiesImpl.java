@@ -130,14 +130,24 @@ public final class RunActivitiesImpl implements RunActivities {
         });
     }
 
+    /**
+     * A call that waits for a person is also recorded in the run store, and so is how it was settled (the answer the
+     * workflow hands the call's next activity): every server that shares the store lists it with one read, whichever
+     * server accepted the run (the accepting one also asks the workflow). Times are this worker's clock; the workflow
+     * starts its own timer a moment later, so the recorded expiry is never later than the real one.
+     */
     @Override
     public ToolOutcome tool(RunInput input, int step, int index, Answer answer, boolean completeStep) {
         return heartbeating(input, () -> {
             var driver = driver(input, answer);
+            var id = Approval.id(step, index);
+            if (answer != null) agents.store().approvalSettled(input.runId(), id, StoredApprovals.settled(id, answer));
             try {
                 driver.tool(input.runId(), step, index);
             } catch (NeedsApproval n) {
-                return new ToolOutcome(new Approval(Approval.id(step, index), step, index, n.tool, n.subject, n.arguments), false, null);
+                var now = java.time.Instant.now();
+                agents.store().approvalWaiting(input.runId(), id, n.tool, n.subject, n.arguments, now, now.plus(input.approvalTimeout()));
+                return new ToolOutcome(new Approval(id, step, index, n.tool, n.subject, n.arguments), false, null);
             }
             if (!completeStep) return ToolOutcome.done();
             return new ToolOutcome(null, true, RunOutcome.of(driver.complete(input.runId(), step)));
@@ -151,7 +161,10 @@ public final class RunActivitiesImpl implements RunActivities {
 
     @Override
     public RunOutcome stop(RunInput input, String status, String reason, String error) {
-        return heartbeating(input, () -> RunOutcome.of(driver(input, null).stop(input.runId(), RunStatus.parse(status), reason, error)));
+        return heartbeating(input, () -> {
+            agents.store().approvalsSettled(input.runId(), StoredApprovals.ENDED); // cancelled while a call waited: it waits no more
+            return RunOutcome.of(driver(input, null).stop(input.runId(), RunStatus.parse(status), reason, error));
+        });
     }
 
     @Override

@@ -96,7 +96,7 @@ public final class RunWorkflowImpl implements RunWorkflow {
             state = "waiting_for_approval";
             var id = waitingFor.id();
             boolean answered = Workflow.await(timeout, () -> answers.containsKey(id));
-            answer = answered ? answers.remove(id) : new Answer(false, "nobody answered within " + seconds(timeout), null);
+            answer = answered ? answers.remove(id) : new Answer(false, "nobody answered within " + seconds(timeout), null, false, true);
             if (answer.allow() && answer.always() && !waitingFor.subject().startsWith(AGAIN)) {
                 // as the in-process gate remembers an ALWAYS answer for its session: the rest of this run is told it
                 input = input.allowingAlways(ai.apprentice.tools.PolicyGate.alwaysKey(waitingFor.tool(), waitingFor.subject()));

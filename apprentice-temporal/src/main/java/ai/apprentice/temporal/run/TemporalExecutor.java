@@ -1,15 +1,16 @@
 package ai.apprentice.temporal.run;
 
-import ai.apprentice.runtime.RunLog;
 import ai.apprentice.runtime.RunSnapshot;
 import ai.apprentice.server.InProcessExecutor;
 import ai.apprentice.server.RunExecutor;
 import ai.apprentice.server.RunRequest;
+import ai.apprentice.store.RunStore;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,18 +25,22 @@ import java.util.function.Function;
  * Approvals: a run in ask mode waits for a person in its workflow. This executor asks the workflows it holds (those
  * that may ask) for their {@code status} every {@link #POLL}, and reports what they wait for to the server's approvals
  * ({@link RunExecutor.ApprovalDesk}), under the id {@code RUN:STEP:INDEX}; the answer becomes the workflow's
- * {@code approve} signal. Why a query and not a push from the workflow (an activity recording "waiting" in the run
- * store): the workflow is the one place that knows what it waits for and until when, a query changes nothing (no
- * event in the run store, which stays identical to an in-process run's, and nothing in the workflow's history), and
- * only the server that holds a run asks, so with several servers on one store a request is listed and told to the
- * chat channels once, by that server, as an in-process run's is. Any server can answer it: the id names the run, and
- * {@link #answerElsewhere} sends the signal after checking that the workflow waits for that call.
+ * {@code approve} signal. A query tells the holding server exactly what the workflow waits for and until when, without
+ * writing anything, and only that server tells its chat channels, so a request is posted once, as an in-process run's.
+ * <p>
+ * The runs other servers hold (several servers on one engine and one run store): the worker that asked records the
+ * waiting call in the run store ({@code RunStore.approvalWaiting}, then how it was settled), and every {@link #POLL}
+ * this executor reads the calls waiting now in one query ({@code RunStore.approvalsWaiting}), reporting those of runs it
+ * does not hold as waiting elsewhere: listed and told on this server's streams, answered by a signal once the workflow
+ * is seen to wait for that call. One store read per server per poll, whatever the number of runs, instead of a query
+ * per run and server (a query is a workflow task on a worker). An id not listed yet still reaches its workflow through
+ * {@link #answerElsewhere}.
  */
 public final class TemporalExecutor implements RunExecutor {
     private final WorkflowClient client;
     private final String taskQueue;
     private final int stepsPerExecution;
-    private final RunLog log;
+    private final RunStore store;
     private final Function<RunRequest, Map<String, Object>> flags;
     private final InProcessExecutor.Finished finished;
     private final Map<String, WorkflowStub> held = new ConcurrentHashMap<>();
@@ -51,20 +56,32 @@ public final class TemporalExecutor implements RunExecutor {
     private final java.util.Set<String> inFlight = ConcurrentHashMap.newKeySet();
     /** The approval (STEP:INDEX) each run was last reported waiting for. */
     private final Map<String, String> reported = new java.util.HashMap<>();
+    /** Calls of runs other servers hold that the store listed and this executor reported: approval id to run id. */
+    private final Map<String, String> reportedElsewhere = new java.util.HashMap<>();
+    /** Whether the store is being read now (one read at a time). */
+    private final java.util.concurrent.atomic.AtomicBoolean readingStore = new java.util.concurrent.atomic.AtomicBoolean();
+    /**
+     * How long past its recorded expiry a call stays listed while its store row still says it waits: the workflow denies
+     * it a moment after that time and its worker then records how, as the holding server lists it until its query sees it.
+     */
+    static final Duration EXPIRY_GRACE = Duration.ofMinutes(1);
 
-    public TemporalExecutor(WorkflowClient client, String taskQueue, int stepsPerExecution, RunLog log,
+    public TemporalExecutor(WorkflowClient client, String taskQueue, int stepsPerExecution, RunStore store,
                             Function<RunRequest, Map<String, Object>> flags, InProcessExecutor.Finished finished) {
         this.client = client;
         this.taskQueue = taskQueue;
         this.stepsPerExecution = stepsPerExecution;
-        this.log = log;
+        this.store = store;
         this.flags = flags;
         this.finished = finished;
     }
 
-    /** A factory for {@code ApprenticeServer.start}: runs on {@code client}'s namespace and the given queue. */
-    public static RunExecutor.Factory factory(WorkflowClient client, String taskQueue, RunLog log) {
-        return (flags, finished) -> new TemporalExecutor(client, taskQueue, RunInput.DEFAULT_STEPS_PER_EXECUTION, log, flags, finished);
+    /**
+     * A factory for {@code ApprenticeServer.start}: runs on {@code client}'s namespace and the given queue, {@code store}
+     * the run store the workers write (where the calls of every server's runs that wait for a person are found).
+     */
+    public static RunExecutor.Factory factory(WorkflowClient client, String taskQueue, RunStore store) {
+        return (flags, finished) -> new TemporalExecutor(client, taskQueue, RunInput.DEFAULT_STEPS_PER_EXECUTION, store, flags, finished);
     }
 
     @Override
@@ -75,7 +92,7 @@ public final class TemporalExecutor implements RunExecutor {
         if (held.containsKey(request.runId())) throw new IllegalStateException("run " + request.runId() + " is already held");
         int next = 1;
         if (request.kind() == RunRequest.Kind.RESUME) {
-            var events = log.events(request.runId());
+            var events = store.events(request.runId());
             if (!events.isEmpty()) next = RunSnapshot.fromEvents(events).completedSteps() + 1;
         }
         var effective = flags.apply(request);
@@ -171,6 +188,17 @@ public final class TemporalExecutor implements RunExecutor {
                 } catch (InterruptedException e) {
                     return;
                 }
+                if (readingStore.compareAndSet(false, true)) {
+                    Thread.ofVirtual().name("approvals-in-store").start(() -> {
+                        try {
+                            seenInStore();
+                        } catch (RuntimeException e) {
+                            // the store did not answer this time: read again at the next poll
+                        } finally {
+                            readingStore.set(false);
+                        }
+                    });
+                }
                 for (var runId : asking) {
                     var stub = held.get(runId);
                     if (stub == null || !inFlight.add(runId)) continue;
@@ -228,6 +256,75 @@ public final class TemporalExecutor implements RunExecutor {
                 var local = now.id();
                 d.waiting(approvalId(runId, local), runId, now.tool(), now.subject(), now.arguments(), java.time.Instant.ofEpochMilli(now.askedAt()),
                         java.time.Instant.ofEpochMilli(now.expiresAt()), verdict -> approve(runId, local, answer(verdict)));
+            }
+        }
+    }
+
+    /**
+     * Reports the calls the run store lists as waiting, of runs this executor does not hold, where that changed: new ones
+     * as waiting elsewhere, and those no longer listed as settled, as their row says (read by its key).
+     */
+    private void seenInStore() {
+        var d = desk;
+        if (d == null) return;
+        var now = new java.util.LinkedHashMap<String, RunStore.EngineApproval>();
+        for (var a : store.approvalsWaiting(java.time.Instant.now().minus(EXPIRY_GRACE))) {
+            if (!held.containsKey(a.runId())) now.put(approvalId(a.runId(), a.id()), a);
+        }
+        synchronized (reportedElsewhere) {
+            for (var it = reportedElsewhere.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (now.containsKey(e.getKey())) continue;
+                var runId = e.getValue();
+                var local = e.getKey().substring(runId.length() + 1);
+                RunView.Settled s = null;
+                if (!held.containsKey(runId)) s = store.approval(runId, local).map(a -> StoredApprovals.read(a.settled())).orElse(null);
+                it.remove();
+                // a run this server took over meanwhile: its own report (from its workflow) replaces this one, or this drops it
+                d.settledElsewhere(e.getKey(), s == null ? null
+                        : new Settled(s.allow(), s.always() ? "always" : "once", s.reason(), s.by(), s.timedOut()));
+            }
+            for (var e : now.entrySet()) {
+                if (reportedElsewhere.putIfAbsent(e.getKey(), e.getValue().runId()) != null) continue;
+                var a = e.getValue();
+                d.waitingElsewhere(e.getKey(), a.runId(), a.tool(), a.subject(), a.arguments(), a.askedAt(), a.expiresAt(),
+                        verdict -> answerWaiting(a.runId(), a.id(), verdict));
+            }
+        }
+    }
+
+    /** How often, and how long apart, an answer to a call listed from the store checks that its workflow waits for it. */
+    private static final int CHECKS = 5;
+    private static final Duration CHECK_PAUSE = Duration.ofMillis(200);
+
+    /**
+     * Sends the answer to a call listed from the store once its workflow is seen to wait for it: the worker records the
+     * call just before the workflow begins to wait, and a signal to a call not waited for is dropped.
+     *
+     * @throws java.util.NoSuchElementException when the workflow no longer waits for it (settled, ended, gone)
+     */
+    private void answerWaiting(String runId, String local, ai.apprentice.tools.PolicyGate.Approver.Verdict verdict) {
+        var workflow = client.newWorkflowStub(RunWorkflow.class, RunInput.workflowId(runId));
+        for (int check = 1; ; check++) {
+            RunView view;
+            try {
+                view = workflow.status();
+            } catch (io.temporal.client.WorkflowNotFoundException e) {
+                throw new java.util.NoSuchElementException("run " + runId + " has no workflow on the engine");
+            }
+            if (view.waitingFor() != null && view.waitingFor().id().equals(local)) {
+                approve(runId, local, answer(verdict));
+                return;
+            }
+            if (view.settled(local) != null || List.of("finished", "cancelled", "failed").contains(view.state())) {
+                throw new java.util.NoSuchElementException("run " + runId + " no longer waits for call " + local);
+            }
+            if (check == CHECKS) throw new IllegalStateException("run " + runId + " does not wait for call " + local + " yet");
+            try {
+                Thread.sleep(CHECK_PAUSE);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while sending an answer to run " + runId, e);
             }
         }
     }

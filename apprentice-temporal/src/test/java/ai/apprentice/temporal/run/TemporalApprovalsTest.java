@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Ask mode on the engine: a real server over HTTP with its runs on Temporal (real time, no time skipping), the
  * harness's agents on a worker, one run store. A workflow that waits for a person is listed by {@code GET
  * /api/approvals}, told on the run's stream and to the server's approval listeners (what chat channels use), and
- * answered by {@code POST /api/approvals/{id}}; the server's approval timeout denies.
+ * answered by {@code POST /api/approvals/{id}}; the server's approval timeout denies. With a second server on the same
+ * engine and run store, that server lists and streams the approvals of runs the first accepted, and answers them.
  */
 @Timeout(180)
 class TemporalApprovalsTest {
@@ -46,19 +47,22 @@ class TemporalApprovalsTest {
     private ApprenticeServer server;
     private final ApiCalls api = new ApiCalls(() -> server);
     private final List<String> told = new CopyOnWriteArrayList<>();
+    /** A second server on the same engine and run store (its own process's store on the same database), or null. */
+    private Harness otherHarness;
+    private ApprenticeServer other;
+    private final ApiCalls otherApi = new ApiCalls(() -> other);
+    private final List<String> otherTold = new CopyOnWriteArrayList<>();
 
-    private void start(String script, Duration approvalTimeout) throws Exception {
-        Files.writeString(root.resolve("script.jsonl"), script);
-        // real time: the approval's timer must not be skipped while the test answers it
-        env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
-        harness = Harness.builder().home(home).env(Map.of("APPRENTICE_SANDBOX", "off")).err(new PrintStream(new ByteArrayOutputStream(), true)).build();
-        RunWorkers.register(env.newWorker(RunWorkers.TASK_QUEUE), harness);
-        env.start();
+    private ServerOptions options(Duration approvalTimeout) {
         var options = ServerOptions.defaults(0, root)
                 .withDefaults(Map.of("model", "scripted:" + root.resolve("script.jsonl"), "memory", "off", "approve", "ask"))
                 .withToken(TOKEN);
-        options = options.withLimits(options.maxConcurrentRuns(), approvalTimeout, Duration.ofSeconds(2));
-        ServerExtension listening = new ServerExtension() {
+        return options.withLimits(options.maxConcurrentRuns(), approvalTimeout, Duration.ofSeconds(2));
+    }
+
+    /** What a chat channel sees: the approvals a server tells its listeners of. */
+    private static ServerExtension listening(List<String> told) {
+        return new ServerExtension() {
             @Override
             public void routes(io.javalin.config.RoutesConfig routes, AgentService agents) {
                 agents.onApproval(new AgentService.ApprovalListener() {
@@ -74,12 +78,30 @@ class TemporalApprovalsTest {
                 });
             }
         };
-        server = ApprenticeServer.start(harness, options, new PrintStream(new ByteArrayOutputStream(), true), List.of(listening),
+    }
+
+    /** Server B: started before server A accepts anything, so its restart pick-up cannot make A's runs its own. */
+    private void startOther(Duration approvalTimeout) {
+        otherHarness = Harness.builder().home(home).env(Map.of("APPRENTICE_SANDBOX", "off")).err(new PrintStream(new ByteArrayOutputStream(), true)).build();
+        other = ApprenticeServer.start(otherHarness, options(approvalTimeout), new PrintStream(new ByteArrayOutputStream(), true),
+                List.of(listening(otherTold)), TemporalExecutor.factory(env.getWorkflowClient(), RunWorkers.TASK_QUEUE, otherHarness.store()));
+    }
+
+    private void start(String script, Duration approvalTimeout) throws Exception {
+        Files.writeString(root.resolve("script.jsonl"), script);
+        // real time: the approval's timer must not be skipped while the test answers it
+        env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+        harness = Harness.builder().home(home).env(Map.of("APPRENTICE_SANDBOX", "off")).err(new PrintStream(new ByteArrayOutputStream(), true)).build();
+        RunWorkers.register(env.newWorker(RunWorkers.TASK_QUEUE), harness);
+        env.start();
+        server = ApprenticeServer.start(harness, options(approvalTimeout), new PrintStream(new ByteArrayOutputStream(), true), List.of(listening(told)),
                 TemporalExecutor.factory(env.getWorkflowClient(), RunWorkers.TASK_QUEUE, harness.store()));
     }
 
     @AfterEach
     void stop() {
+        if (other != null) other.close();
+        if (otherHarness != null) otherHarness.close();
         if (server != null) server.close();
         if (env != null) env.close();
         if (harness != null) harness.close();
@@ -87,17 +109,39 @@ class TemporalApprovalsTest {
 
     /** The approval the run waits for, as GET /api/approvals lists it. */
     private JsonNode awaitApproval(String runId) throws Exception {
+        return awaitApproval(api, runId);
+    }
+
+    private JsonNode awaitApproval(ApiCalls on, String runId) throws Exception {
         for (int i = 0; i < 1200; i++) {
-            for (var a : api.send("GET", "/api/approvals", null).path("approvals")) if (a.path("run_id").asText().equals(runId)) return a;
+            for (var a : on.send("GET", "/api/approvals", null).path("approvals")) if (a.path("run_id").asText().equals(runId)) return a;
             Thread.sleep(25);
         }
         throw new AssertionError("run " + runId + " never listed an approval; its events: " + harness.store().events(runId));
     }
 
     private List<JsonNode> listed() throws Exception {
+        return listed(api);
+    }
+
+    private static List<JsonNode> listed(ApiCalls on) throws Exception {
         var out = new java.util.ArrayList<JsonNode>();
-        api.send("GET", "/api/approvals", null).path("approvals").forEach(out::add);
+        on.send("GET", "/api/approvals", null).path("approvals").forEach(out::add);
         return out;
+    }
+
+    /** Waits until the server lists no approval (a server learns of an answer given elsewhere at its next poll). */
+    private static void awaitNoneListed(ApiCalls on) throws Exception {
+        for (int i = 0; i < 400 && !listed(on).isEmpty(); i++) Thread.sleep(25);
+        assertThat(listed(on)).isEmpty();
+    }
+
+    /** The run's stream on a server, read as it comes, once the run is in the store (before, a stream ends at once). */
+    private java.util.concurrent.CompletableFuture<Void> stream(ApprenticeServer on, String runId, StringBuffer into) throws Exception {
+        for (int i = 0; i < 1200 && harness.store().get(runId).isEmpty(); i++) Thread.sleep(25);
+        return api.http().sendAsync(HttpRequest.newBuilder(URI.create(on.url() + "/api/runs/" + runId + "/events"))
+                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofLines())
+                .thenAccept(r -> r.body().forEach(line -> into.append(line).append('\n')));
     }
 
     private List<Event.ToolResultEvent> results(String runId) {
@@ -174,6 +218,61 @@ class TemporalApprovalsTest {
         var again = api.call("POST", "/api/approvals/" + id + ":1:0", "{\"allow\": true}");
         assertThat(again.statusCode()).isEqualTo(404);
         assertThat(Json.tree(again.body()).path("error").isMissingNode()).isFalse();
+    }
+
+    @Test
+    void aServerListsAndStreamsTheApprovalOfARunAnotherServerAcceptedAndItsAnswerThereLetsTheRunGoOn() throws Exception {
+        start(WRITE, Duration.ofMinutes(5));
+        startOther(Duration.ofMinutes(5));
+        var id = api.send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
+        var stream = new StringBuffer();
+        var streaming = stream(other, id, stream);
+
+        var approval = awaitApproval(otherApi, id);
+        assertThat(approval.path("id").asText()).isEqualTo(id + ":1:0");
+        assertThat(approval.path("tool").asText()).isEqualTo("write_file");
+        assertThat(approval.path("subject").asText()).isEqualTo("out.txt");
+        assertThat(approval.path("arguments").asText()).contains("hello");
+        assertThat(Duration.between(Instant.parse(approval.path("created_at").asText()), Instant.parse(approval.path("expires_at").asText())))
+                .isEqualTo(Duration.ofMinutes(5));
+        assertThat(otherApi.send("GET", "/api/approvals?run=" + id, null).path("approvals")).hasSize(1);
+        assertThat(awaitApproval(api, id).path("id").asText()).isEqualTo(id + ":1:0"); // and the accepting server lists it as before
+        for (int i = 0; i < 400 && !stream.toString().contains("approval_requested"); i++) Thread.sleep(25);
+        assertThat(stream.toString()).contains("event: approval_requested").contains("\"id\":\"" + id + ":1:0\"");
+        assertThat(Files.exists(root.resolve("out.txt"))).isFalse();
+
+        var answered = otherApi.send("POST", "/api/approvals/" + id + ":1:0", "{\"allow\": true}");
+        assertThat(answered.path("allow").asBoolean()).isTrue();
+        assertThat(api.awaitFinished(id).path("status").asText()).isEqualTo("succeeded");
+        assertThat(Files.readString(root.resolve("out.txt"))).isEqualTo("hello");
+        streaming.get(30, java.util.concurrent.TimeUnit.SECONDS); // B's stream ended with the run
+        assertThat(stream.toString()).contains("event: approval_answered").contains("event: run_finished");
+        awaitNoneListed(otherApi);
+        awaitNoneListed(api);
+        // a chat is told once, by the server that accepted the run, also of the answer given on the other
+        for (int i = 0; i < 200 && told.stream().noneMatch(t -> t.startsWith("answered")); i++) Thread.sleep(25);
+        assertThat(told).hasSize(2).first().isEqualTo("requested " + id + ":1:0 write_file");
+        assertThat(told.get(1)).startsWith("answered " + id + ":1:0 true once by ");
+        assertThat(otherTold).isEmpty();
+        assertThat(otherApi.call("POST", "/api/approvals/" + id + ":1:0", "{\"allow\": true}").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void anAnswerOnTheAcceptingServerIsToldOnTheOtherServersStreamAndLeavesItsList() throws Exception {
+        start(WRITE, Duration.ofMinutes(5));
+        startOther(Duration.ofMinutes(5));
+        var id = api.send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\"}").path("id").asText();
+        var stream = new StringBuffer();
+        var streaming = stream(other, id, stream);
+        awaitApproval(otherApi, id);
+        awaitApproval(api, id);
+        api.send("POST", "/api/approvals/" + id + ":1:0", "{\"allow\": false, \"reason\": \"not today\"}");
+        awaitNoneListed(otherApi);
+        assertThat(api.awaitFinished(id).path("status").asText()).isEqualTo("succeeded");
+        assertThat(Files.exists(root.resolve("out.txt"))).isFalse();
+        streaming.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(stream.toString()).contains("event: approval_requested", "event: approval_answered", "\"allow\":false", "not today");
+        assertThat(otherTold).isEmpty();
     }
 
     @Test
