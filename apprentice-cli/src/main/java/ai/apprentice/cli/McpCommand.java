@@ -341,9 +341,9 @@ final class McpCommand {
         public List<Prompt> prompts() {
             var out = new java.util.ArrayList<Prompt>();
             for (var s : cli.harness().skills(options.workspaceOrCwd()).skills()) {
-                if ("false".equalsIgnoreCase(s.metadata().get("user-invocable"))) continue;
+                if (!s.invocation().userInvocable() || "false".equalsIgnoreCase(s.metadata().get("user-invocable"))) continue;
                 try {
-                    out.add(new Prompt(s.name(), s.description(), s.body()));
+                    out.add(new Prompt(s.name(), s.description(), s.body(), s.invocation().argumentHint(), s.invocation().argumentNames()));
                 } catch (java.io.IOException e) {
                     cli.err.println("warning: skill " + s.name() + " is not offered as a prompt: " + e.getMessage());
                 }

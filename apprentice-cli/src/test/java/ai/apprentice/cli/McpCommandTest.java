@@ -110,6 +110,13 @@ class McpCommandTest {
     @Test
     void serveLetsAnotherMcpClientRunTasks() throws Exception {
         Files.writeString(ws.resolve("s.jsonl"), "{\"text\": \"served answer\"}\n");
+        // Skills as prompts: only those a person may invoke, their arguments completed from the skill's argument-hint.
+        Files.createDirectories(ws.resolve(".apprentice/skills/bump"));
+        Files.writeString(ws.resolve(".apprentice/skills/bump/SKILL.md"),
+                "---\nname: bump\ndescription: Bump the version.\nargument-hint: \"[major|minor|patch]\"\n---\nBump it.\n");
+        Files.createDirectories(ws.resolve(".apprentice/skills/inner"));
+        Files.writeString(ws.resolve(".apprentice/skills/inner/SKILL.md"),
+                "---\nname: inner\ndescription: For the model only.\nuser-invocable: false\n---\nDo it.\n");
         var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         var params = ServerParameters.builder(java)
                 .args("-cp", System.getProperty("java.class.path"), "ai.apprentice.cli.Main", "mcp", "serve", "--workspace", ws.toString())
@@ -128,6 +135,10 @@ class McpCommandTest {
             var id = runs.get(0).get("id").asText();
             var run = ((McpSchema.TextContent) client.callTool(new McpSchema.CallToolRequest("get_run", Map.of("id", id))).content().getFirst()).text();
             assertThat(Json.tree(run).get("events")).isNotEmpty();
+            assertThat(client.listPrompts().prompts()).extracting(McpSchema.Prompt::name).contains("bump", "code-review").doesNotContain("inner");
+            var bump = client.completeCompletion(new McpSchema.CompleteRequest(new McpSchema.PromptReference("bump"),
+                    new McpSchema.CompleteRequest.CompleteArgument("arguments", "m"))).completion();
+            assertThat(bump.values()).containsExactly("major", "minor");
         }
     }
 

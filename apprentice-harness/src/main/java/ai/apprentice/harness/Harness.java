@@ -523,18 +523,24 @@ public final class Harness implements AutoCloseable {
     }
 
     /**
-     * The models a server's sampling requests may pick by their hints: {@code sampling_models: [PROVIDER:MODEL, ...]}
+     * The models a server's sampling requests may pick by their preferences: {@code sampling_models: [PROVIDER:MODEL, ...]}
      * in its entry of the user's own config.yaml, as for {@code sampling: allow} (a workspace's config cannot make a
-     * server's calls go to a model the user did not name); each built once, with these settings' provider options.
+     * server's calls go to a model the user did not name); an entry may be {@code {model: PROVIDER:MODEL, speed: N,
+     * intelligence: N}} to rate it for the request's priorities (its cost is the price table's). Each built once, with
+     * these settings' provider options.
      */
     private ai.apprentice.mcp.ModelSampler.Models mcpSamplingModels(Settings settings, List<McpServerConfig> servers, Path workspace) {
         var own = ownMcpServers();
-        var byServer = new HashMap<String, List<String>>();
+        var byServer = new HashMap<String, List<ai.apprentice.mcp.ModelSampler.Rated>>();
         for (var s : servers) {
             if (!(own.get(s.name()) instanceof Map<?, ?> entry) || entry.get("sampling_models") == null) continue;
             var file = ConfigLoader.userFile(home);
-            if (!(entry.get("sampling_models") instanceof List<?> list) || !list.stream().allMatch(m -> m instanceof String spec && spec.indexOf(':') > 0)) {
-                warnOnce("mcp_servers." + s.name() + ".sampling_models in " + file + " is ignored: it must be a list of PROVIDER:MODEL");
+            List<ai.apprentice.mcp.ModelSampler.Rated> rated;
+            try {
+                rated = samplingModels(entry.get("sampling_models"));
+            } catch (IllegalArgumentException e) {
+                warnOnce("mcp_servers." + s.name() + ".sampling_models in " + file + " is ignored: it must be a list of PROVIDER:MODEL"
+                        + " or {model: PROVIDER:MODEL, speed: N, intelligence: N} (" + e.getMessage() + ")");
                 continue;
             }
             try {
@@ -545,14 +551,50 @@ public final class Harness implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 continue; // an invalid entry is reported where servers are read
             }
-            byServer.put(s.name(), list.stream().map(String.class::cast).toList());
+            byServer.put(s.name(), rated);
         }
         if (byServer.isEmpty()) return ai.apprentice.mcp.ModelSampler.Models.NONE;
         var built = new java.util.concurrent.ConcurrentHashMap<String, ai.apprentice.model.Model>();
         return new ai.apprentice.mcp.ModelSampler.Models() {
-            @Override public List<String> configured(String server) { return byServer.getOrDefault(server, List.of()); }
+            @Override public List<String> configured(String server) {
+                return rated(server).stream().map(ai.apprentice.mcp.ModelSampler.Rated::spec).toList();
+            }
+            @Override public List<ai.apprentice.mcp.ModelSampler.Rated> rated(String server) { return byServer.getOrDefault(server, List.of()); }
             @Override public ai.apprentice.model.Model build(String spec) { return built.computeIfAbsent(spec, k -> models.model(k, settings, workspace)); }
         };
+    }
+
+    /** {@code sampling_models}: each a PROVIDER:MODEL, or {model, speed?, intelligence?} with numbers >= 0; else why not. */
+    static List<ai.apprentice.mcp.ModelSampler.Rated> samplingModels(Object value) {
+        if (!(value instanceof List<?> list)) throw new IllegalArgumentException("not a list");
+        var out = new java.util.ArrayList<ai.apprentice.mcp.ModelSampler.Rated>();
+        for (var item : list) {
+            if (item instanceof String spec) {
+                if (spec.indexOf(':') <= 0) throw new IllegalArgumentException("'" + spec + "' is not PROVIDER:MODEL");
+                out.add(ai.apprentice.mcp.ModelSampler.Rated.unrated(spec));
+            } else if (item instanceof Map<?, ?> m) {
+                for (var key : m.keySet()) {
+                    if (!List.of("model", "speed", "intelligence").contains(String.valueOf(key))) {
+                        throw new IllegalArgumentException("unknown key '" + key + "'" + ("cost".equals(key)
+                                ? ": a model's cost is its price (the prices: table)" : ""));
+                    }
+                }
+                if (!(m.get("model") instanceof String spec) || spec.indexOf(':') <= 0) {
+                    throw new IllegalArgumentException("an entry's model must be PROVIDER:MODEL");
+                }
+                out.add(new ai.apprentice.mcp.ModelSampler.Rated(spec, rating(m, "speed"), rating(m, "intelligence")));
+            } else {
+                throw new IllegalArgumentException("an entry is " + (item == null ? "empty" : item.getClass().getSimpleName()));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static Double rating(Map<?, ?> entry, String key) {
+        var v = entry.get(key);
+        if (v == null) return null;
+        if (!(v instanceof Number n) || !(n.doubleValue() >= 0)) throw new IllegalArgumentException(key + " must be a number >= 0");
+        return n.doubleValue();
     }
 
     /** The {@code mcp_servers} of the user's own config.yaml (not a workspace's); empty when it has none or cannot be read. */

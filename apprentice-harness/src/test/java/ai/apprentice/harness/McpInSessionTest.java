@@ -219,6 +219,20 @@ class McpInSessionTest {
     }
 
     @Test
+    void samplingModelsMayRateEachModelsSpeedAndIntelligenceForTheServersPriorities() {
+        var rated = Harness.samplingModels(List.of("openai:gpt-4.1", Map.of("model", "ollama:llama3", "speed", 3, "intelligence", 1.5)));
+        assertThat(rated).containsExactly(ai.apprentice.mcp.ModelSampler.Rated.unrated("openai:gpt-4.1"),
+                new ai.apprentice.mcp.ModelSampler.Rated("ollama:llama3", 3.0, 1.5));
+        assertThat(Harness.samplingModels(List.of(Map.of("model", "openai:gpt-5")))).containsExactly(ai.apprentice.mcp.ModelSampler.Rated.unrated("openai:gpt-5"));
+        for (var bad : List.<Object>of("openai:gpt-4.1", List.of("gpt-4"), List.of(Map.of("speed", 1)), List.of(Map.of("model", "openai:gpt-5", "speed", -1)),
+                List.of(Map.of("model", "openai:gpt-5", "speed", "fast")), List.of(Map.of("model", "openai:gpt-5", "fast", true)), List.of(7))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Harness.samplingModels(bad)).as(String.valueOf(bad)).isInstanceOf(IllegalArgumentException.class);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Harness.samplingModels(List.of(Map.of("model", "openai:gpt-5", "cost", 1))))
+                .hasMessageContaining("unknown key 'cost'").hasMessageContaining("prices:");
+    }
+
+    @Test
     void aSamplingRequestIsServedByTheModelOfTheRunWhoseCallItCameDuring() throws Exception {
         // Servers are shared by the harness's sessions: the request must go to its own run's model, not to the session
         // that connected last.

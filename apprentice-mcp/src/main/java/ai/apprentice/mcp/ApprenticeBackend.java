@@ -15,8 +15,23 @@ public interface ApprenticeBackend {
         void onCancel(Runnable cancel);
     }
 
-    /** A user-invocable skill, offered as an MCP prompt. */
-    record Prompt(String name, String description, String text) {}
+    /**
+     * A user-invocable skill, offered as an MCP prompt.
+     *
+     * @param argumentHint  the skill's {@code argument-hint} (e.g. {@code [file]}, {@code add [tag] | remove [tag] | list}), or
+     *                      null: what its one argument's values are completed from
+     * @param argumentNames the skill's {@code arguments} field (names of its positional arguments), used when it has no hint
+     */
+    record Prompt(String name, String description, String text, String argumentHint, java.util.List<String> argumentNames) {
+        public Prompt {
+            argumentNames = argumentNames == null ? java.util.List.of() : java.util.List.copyOf(argumentNames);
+        }
+
+        /** A skill that says nothing about its arguments. */
+        public Prompt(String name, String description, String text) {
+            this(name, description, text, null, java.util.List.of());
+        }
+    }
 
     /** Runs {@code task} in {@code workspace} (already confined to the served root). */
     Outcome runTask(String task, Path workspace, String model, Integer maxSteps, Control control) throws Exception;

@@ -23,9 +23,9 @@ import java.util.function.Supplier;
  * request nobody approved ({@link Approval}). The call counts against the budget of the run whose tool call it came
  * during: refused once that budget is spent, its output capped by the tokens left (and never above {@link #MAX_TOKENS}),
  * its tokens and cost charged to the run and its ancestors and recorded as a usage event of the run. The model is the
- * run's, unless the request's model hints match a model the user configured for that server ({@link Models},
- * {@link #preferred}); the priorities and {@code includeContext} are not followed: the client decides, as the
- * specification allows.
+ * run's, unless the request's model preferences pick a model the user configured for that server ({@link Models},
+ * {@link #choose}): its hints first, else its cost, speed and intelligence priorities weighed over what is known of
+ * each model. {@code includeContext} is not followed: the client decides, as the specification allows.
  */
 public final class ModelSampler implements McpSampler {
     /** The most output tokens one sampled call gets, whatever the request asks for. */
@@ -69,8 +69,24 @@ public final class ModelSampler implements McpSampler {
     }
 
     /**
+     * A model a server's requests may be served by, with what the user says of it: {@code speed} and {@code intelligence}
+     * on any scale of the user's (higher: faster, more capable), null when not said. Its cost is not said here: it is
+     * the price table's (which the user extends with {@code prices:}).
+     */
+    public record Rated(String spec, Double speed, Double intelligence) {
+        public Rated {
+            if (speed != null && !(speed >= 0)) throw new IllegalArgumentException("speed must be a number >= 0");
+            if (intelligence != null && !(intelligence >= 0)) throw new IllegalArgumentException("intelligence must be a number >= 0");
+        }
+
+        public static Rated unrated(String spec) {
+            return new Rated(spec, null, null);
+        }
+    }
+
+    /**
      * The models the user configured for a server's sampling ({@code mcp_servers.NAME.sampling_models}, in order), and
-     * how one is built. A request's {@code modelPreferences.hints} pick among them (see {@link #preferred}).
+     * how one is built. A request's model preferences pick among them (see {@link #choose}).
      */
     public interface Models {
         Models NONE = new Models() {
@@ -80,6 +96,11 @@ public final class ModelSampler implements McpSampler {
 
         /** PROVIDER:MODEL specs, the user's order; empty: the run's model always. */
         List<String> configured(String server);
+
+        /** The configured models with what the user says of their speed and intelligence; by default nothing. */
+        default List<Rated> rated(String server) {
+            return configured(server).stream().map(Rated::unrated).toList();
+        }
 
         /** The model of a configured spec. */
         Model build(String spec);
@@ -114,23 +135,90 @@ public final class ModelSampler implements McpSampler {
         this.models = models;
     }
 
-    /**
-     * The configured model a request's hints prefer, or null (the run's model then). As the specification has it, the
-     * hints are tried in order and each is a substring of a model's name (here, case-insensitively, of the configured
-     * PROVIDER:MODEL); the first hint that matches a configured model picks it (the first such in the user's order).
-     * The priorities (cost, speed, intelligence) are not weighed: only the user's list is trusted to say what a model
-     * costs, and a server gets no model the user did not name.
-     */
+    /** The configured model a request's hints prefer, or null: {@link #choose} without priorities or prices. */
     static String preferred(McpSchema.ModelPreferences preferences, List<String> configured) {
-        if (preferences == null || preferences.hints() == null || configured.isEmpty()) return null;
-        for (var hint : preferences.hints()) {
-            if (hint == null || hint.name() == null || hint.name().isBlank()) continue;
-            var h = hint.name().strip().toLowerCase(Locale.ROOT);
-            for (var spec : configured) {
-                if (spec.toLowerCase(Locale.ROOT).contains(h)) return spec;
+        return choose(preferences, configured.stream().map(Rated::unrated).toList(), null, new PriceTable());
+    }
+
+    /**
+     * The configured model a request's model preferences pick, or null for the run's own model ({@code own}, its
+     * PROVIDER:MODEL id; null when there is none). A server gets no model the user did not name. As the specification
+     * has it (2025-11-25, "Model Preferences" and the schema's {@code ModelPreferences}):
+     * <ol>
+     *   <li>the hints come first, tried in order, each a substring of a model's name (here, case-insensitively, of the
+     *       configured PROVIDER:MODEL); the first hint that matches any configured model decides. When it matches several,
+     *       the priorities choose among them ("MAY still use the priorities to select from ambiguous matches"), else the
+     *       first in the user's order;</li>
+     *   <li>no hint matching, the priorities ({@code costPriority}, {@code speedPriority}, {@code intelligencePriority},
+     *       0 to 1; missing is 0) weigh the configured models and the run's own model. Each model scores, per priority,
+     *       where it stands between the worst and the best of them on that axis (0 to 1): cheaper is better, by the price
+     *       table's input plus output price per million tokens on a log scale (prices span orders of magnitude; a local
+     *       model is free); faster and more capable are better, by the user's {@code speed} and {@code intelligence}. A model
+     *       with no price, or no figure for an axis, scores 0 there: it is never picked for a merit nobody vouched for.
+     *       The highest weighted sum wins; on a tie the run's model, then the user's order. All priorities 0, or nothing
+     *       known that tells the models apart: the run's model.</li>
+     * </ol>
+     */
+    static String choose(McpSchema.ModelPreferences preferences, List<Rated> configured, String own, PriceTable prices) {
+        if (preferences == null || configured.isEmpty()) return null;
+        if (preferences.hints() != null) {
+            for (var hint : preferences.hints()) {
+                if (hint == null || hint.name() == null || hint.name().isBlank()) continue;
+                var h = hint.name().strip().toLowerCase(Locale.ROOT);
+                var matches = configured.stream().filter(r -> r.spec().toLowerCase(Locale.ROOT).contains(h)).toList();
+                if (matches.isEmpty()) continue;
+                int best = best(matches, preferences, prices);
+                return matches.get(Math.max(best, 0)).spec();
             }
         }
-        return null;
+        // The run's own model competes too, first (it wins ties), with what the user says of it if they list it.
+        var candidates = new ArrayList<Rated>();
+        Rated listed = own == null ? null : configured.stream().filter(r -> r.spec().equalsIgnoreCase(own)).findFirst().orElse(null);
+        if (own != null) candidates.add(listed != null ? listed : Rated.unrated(own));
+        for (var r : configured) if (r != listed) candidates.add(r);
+        int best = best(candidates, preferences, prices);
+        if (best < 0 || (own != null && best == 0)) return null;
+        return candidates.get(best).spec();
+    }
+
+    /** The index of the candidate the priorities rate highest (the first of equals); -1 when they tell none apart. */
+    private static int best(List<Rated> candidates, McpSchema.ModelPreferences preferences, PriceTable prices) {
+        double wc = weight(preferences.costPriority()), ws = weight(preferences.speedPriority()), wi = weight(preferences.intelligencePriority());
+        if (wc + ws + wi == 0 || candidates.size() < 2) return -1;
+        var score = new double[candidates.size()];
+        if (wc > 0) add(score, wc, candidates.stream().map(r -> {
+            var price = prices.lookup(r.spec());
+            return price == null ? null : -Math.log1p(price.inputPerMillion() + price.outputPerMillion()); // cheaper: higher
+        }).toList());
+        if (ws > 0) add(score, ws, candidates.stream().map(Rated::speed).toList());
+        if (wi > 0) add(score, wi, candidates.stream().map(Rated::intelligence).toList());
+        int best = 0;
+        boolean apart = false;
+        for (int i = 1; i < score.length; i++) {
+            if (score[i] != score[0]) apart = true;
+            if (score[i] > score[best]) best = i;
+        }
+        return apart ? best : -1;
+    }
+
+    /** Adds {@code weight} times each value's place between the lowest and the highest known (0 to 1; unknown: 0). */
+    private static void add(double[] score, double weight, List<Double> values) {
+        double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+        for (var v : values) {
+            if (v == null) continue;
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        if (min == Double.POSITIVE_INFINITY) return; // nothing known on this axis
+        for (int i = 0; i < score.length; i++) {
+            var v = values.get(i);
+            if (v != null) score[i] += weight * (max > min ? (v - min) / (max - min) : 1.0);
+        }
+    }
+
+    /** A priority as a weight: clamped to 0..1, missing or not a number is 0. */
+    private static double weight(Double priority) {
+        return priority == null || priority.isNaN() ? 0 : Math.max(0, Math.min(1, priority));
     }
 
     @Override
@@ -154,10 +242,11 @@ public final class ModelSampler implements McpSampler {
         int maxTokens = (int) Math.min(Math.min(request.maxTokens() <= 0 ? MAX_TOKENS : request.maxTokens(), MAX_TOKENS), tokensLeft);
         var why = approval.refusal(server, request);
         if (why != null) throw McpSampler.refused(why);
-        var spec = preferred(request.modelPreferences(), models.configured(server));
+        var own = model.apply(call);
+        var spec = choose(request.modelPreferences(), models.rated(server), own == null ? null : own.id(), prices.get());
         Model m;
         try {
-            m = spec != null ? models.build(spec) : model.apply(call);
+            m = spec != null ? models.build(spec) : own;
         } catch (RuntimeException e) {
             throw McpError.builder(McpSchema.ErrorCodes.INTERNAL_ERROR).message("the model " + spec + " (mcp_servers." + server
                     + ".sampling_models) could not be used: " + e.getMessage()).build();

@@ -163,10 +163,11 @@ final class ServerFeatures {
         }));
     }
 
-    /** The user-invocable skills, each as a prompt whose one argument is what the person adds. */
+    /** The user-invocable skills, each as a prompt whose one argument is what the person adds (described by the skill's hint). */
     List<SyncPromptSpecification> prompts() {
         return prompts.stream().map(p -> new SyncPromptSpecification(
-                new McpSchema.Prompt(p.name(), p.description(), List.of(new McpSchema.PromptArgument(PROMPT_ARGUMENT, "what to add to the skill's instructions", false))),
+                new McpSchema.Prompt(p.name(), p.description(), List.of(new McpSchema.PromptArgument(PROMPT_ARGUMENT,
+                        "what to add to the skill's instructions" + (p.argumentHint() == null || p.argumentHint().isBlank() ? "" : ": " + p.argumentHint().strip()), false))),
                 (ex, req) -> {
                     var extra = req.arguments() == null ? null : req.arguments().get(PROMPT_ARGUMENT);
                     var text = p.text() + (extra == null || extra.toString().isBlank() ? "" : "\n\n" + extra);
@@ -176,8 +177,10 @@ final class ServerFeatures {
 
     /**
      * {@code completion/complete}: the {@code id} of {@code apprentice://runs/{id}} from the run store's ids that start
-     * with what is typed, newest first, at most {@link #MAX_COMPLETIONS} with the total and whether there are more; a
-     * prompt's argument is free text (what the person adds to a skill), so it has no values to offer.
+     * with what is typed, newest first; a prompt's argument (the skill's arguments line) word by word from what the skill's
+     * {@code argument-hint} or {@code arguments} say ({@link PromptArguments}: the usage's words and choices, paths under
+     * the served root; free text gets nothing). At most {@link #MAX_COMPLETIONS} values, with the total and whether there
+     * are more.
      */
     List<SyncCompletionSpecification> completions() {
         var specs = new java.util.ArrayList<SyncCompletionSpecification>();
@@ -194,8 +197,12 @@ final class ServerFeatures {
             return new McpSchema.CompleteResult(new McpSchema.CompleteResult.CompleteCompletion(List.copyOf(ids), total, total > ids.size()));
         }));
         for (var p : prompts) {
-            specs.add(new SyncCompletionSpecification(new McpSchema.PromptReference(p.name()),
-                    (ex, req) -> new McpSchema.CompleteResult(new McpSchema.CompleteResult.CompleteCompletion(List.of(), 0, false))));
+            var arguments = PromptArguments.of(p.argumentHint(), p.argumentNames());
+            specs.add(new SyncCompletionSpecification(new McpSchema.PromptReference(p.name()), (ex, req) -> {
+                var found = arguments.complete(req.argument() == null ? "" : req.argument().value(), root, MAX_COMPLETIONS);
+                int total = Math.max(found.total(), found.values().size());
+                return new McpSchema.CompleteResult(new McpSchema.CompleteResult.CompleteCompletion(found.values(), total, total > found.values().size()));
+            }));
         }
         return specs;
     }

@@ -121,7 +121,7 @@ class ApprenticeMcpServerTest {
             } catch (McpError e) {
                 assertThat(e.getJsonRpcError().code()).isEqualTo(McpSchema.ErrorCodes.RESOURCE_NOT_FOUND);
             }
-            assertThat(client.listPrompts().prompts()).extracting(McpSchema.Prompt::name).containsExactly("review");
+            assertThat(client.listPrompts().prompts()).extracting(McpSchema.Prompt::name).containsExactlyInAnyOrder("review", "release", "tags", "explain", "lint");
             var prompt = client.getPrompt(new McpSchema.GetPromptRequest("review", Map.of("arguments", "only src/")));
             assertThat(((McpSchema.TextContent) prompt.messages().getFirst().content()).text()).contains("Review the staged changes").contains("only src/");
         }
@@ -174,6 +174,84 @@ class ApprenticeMcpServerTest {
             // The connection is fine after the errors.
             assertThat(completeRunId(client, "run-150").values()).containsExactly("run-150");
         }
+    }
+
+    private static McpSchema.CompleteResult.CompleteCompletion completePrompt(McpSyncClient client, String prompt, String typed) {
+        return client.completeCompletion(new McpSchema.CompleteRequest(new McpSchema.PromptReference(prompt),
+                new McpSchema.CompleteRequest.CompleteArgument("arguments", typed))).completion();
+    }
+
+    @Test
+    void promptArgumentsCompleteFromTheSkillsHintTheirChoicesAndPathsUnderTheRoot(@TempDir Path elsewhere) throws Exception {
+        Files.createDirectories(root.resolve("src/main"));
+        Files.writeString(root.resolve("src/App.java"), "");
+        Files.writeString(root.resolve("src/my notes.md"), "");
+        Files.writeString(root.resolve("README.md"), "");
+        Files.writeString(root.resolve(".env"), "SECRET=1");
+        Files.createDirectories(root.resolve("many"));
+        for (int i = 0; i < 150; i++) Files.writeString(root.resolve("many/f%03d.txt".formatted(i)), "");
+        Files.writeString(elsewhere.resolve("passwd"), "");
+        Files.createSymbolicLink(root.resolve("outside"), elsewhere);
+        try (var client = client(new StdioClientTransport(serveMain(), McpJsonDefaults.getMapper()))) {
+            client.initialize();
+            var release = client.listPrompts().prompts().stream().filter(p -> p.name().equals("release")).findFirst().orElseThrow();
+            assertThat(release.arguments()).singleElement().satisfies(a -> assertThat(a.description()).endsWith(": [major|minor|patch] [notes]"));
+
+            // Choices a placeholder lists, by prefix; the free-text word after them gets nothing.
+            var all = completePrompt(client, "release", "");
+            assertThat(all.values()).containsExactly("major", "minor", "patch");
+            assertThat(all.total()).isEqualTo(3);
+            assertThat(all.hasMore()).isFalse();
+            assertThat(completePrompt(client, "release", "mi").values()).containsExactly("minor");
+            assertThat(completePrompt(client, "release", "minor ").values()).isEmpty();
+            assertThat(completePrompt(client, "release", "huge ").values()).as("not a choice: no alternative fits").isEmpty();
+            // The usage's own words, in each alternative where they stand.
+            assertThat(completePrompt(client, "tags", "").values()).containsExactly("add", "remove", "list");
+            assertThat(completePrompt(client, "tags", "re").values()).containsExactly("remove");
+            assertThat(completePrompt(client, "tags", "add ").values()).isEmpty();
+
+            // A placeholder named as a path (here the skill's first declared argument, "file"): files and folders under the
+            // served root, folders with a slash, hidden ones only when asked, nothing outside the root or through a link.
+            assertThat(completePrompt(client, "explain", "").values()).containsExactly("README.md", "many/", "src/");
+            assertThat(completePrompt(client, "explain", ".").values()).containsExactly(".env");
+            assertThat(completePrompt(client, "explain", "src/").values()).containsExactly("src/App.java", "src/main/", "'src/my notes.md'");
+            assertThat(completePrompt(client, "explain", "src/my").values()).containsExactly("'src/my notes.md'");
+            assertThat(completePrompt(client, "explain", "src/App.java ").values()).as("the question is free text").isEmpty();
+            for (var out : List.of("../", "src/../../", "/etc/", "~/", "outside/", "outs")) {
+                var none = completePrompt(client, "explain", out);
+                assertThat(none.values()).as(out).isEmpty();
+                assertThat(none.total()).as(out).isZero();
+            }
+            // At most 100, with the total and hasMore; a repeating placeholder completes every word.
+            var many = completePrompt(client, "lint", "many/");
+            assertThat(many.values()).hasSize(100).startsWith("many/f000.txt").endsWith("many/f099.txt");
+            assertThat(many.total()).isEqualTo(150);
+            assertThat(many.hasMore()).isTrue();
+            var second = completePrompt(client, "lint", "README.md many/f14");
+            assertThat(second.values()).hasSize(10).startsWith("README.md many/f140.txt").endsWith("README.md many/f149.txt");
+            assertThat(second.hasMore()).isFalse();
+
+            // A skill that says nothing of its arguments still gets nothing, and an unknown argument is still invalid params.
+            assertThat(completePrompt(client, "review", "").values()).isEmpty();
+            var unknownArgument = errorOf(() -> client.completeCompletion(new McpSchema.CompleteRequest(new McpSchema.PromptReference("explain"),
+                    new McpSchema.CompleteRequest.CompleteArgument("file", ""))));
+            assertThat(unknownArgument.code()).isEqualTo(McpSchema.ErrorCodes.INVALID_PARAMS);
+        }
+    }
+
+    @Test
+    void usageLinesParseIntoAlternativesWordsChoicesAndPaths() throws Exception {
+        Files.writeString(root.resolve("README.md"), "");
+        var r = new WorkspaceRoot(root);
+        assertThat(PromptArguments.of("ISSUE [--force]", List.of()).complete("", r, 100).values()).as("a word in capitals is a placeholder").isEmpty();
+        var flags = PromptArguments.of("ISSUE --force | --dry-run", List.of());
+        assertThat(flags.complete("", r, 100).values()).containsExactly("--dry-run");
+        assertThat(flags.complete("12 --", r, 100).values()).containsExactly("12 --force");
+        assertThat(PromptArguments.of("[a|b]...", List.of()).complete("a b ", r, 100).values()).containsExactly("a b a", "a b b");
+        assertThat(PromptArguments.of(null, List.of("srcDir")).complete("R", r, 100).values()).as("srcDir names a path").containsExactly("README.md");
+        assertThat(PromptArguments.of("the issue to fix", List.of()).complete("", r, 100).values()).as("prose").isEmpty();
+        assertThat(PromptArguments.of(null, List.of()).complete("x", r, 100).values()).isEmpty();
+        assertThat(PromptArguments.written("it's here")).isEqualTo("'it'\"'\"'s here'");
     }
 
     /** A client that only speaks the first revision still gets served, in that revision. */

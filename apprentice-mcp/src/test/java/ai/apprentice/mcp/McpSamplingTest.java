@@ -239,6 +239,89 @@ class McpSamplingTest {
         assertThat(ModelSampler.preferred(prefs, List.of())).isNull();
     }
 
+    private static McpSchema.ModelPreferences priorities(Double cost, Double speed, Double intelligence, String... hints) {
+        var b = McpSchema.ModelPreferences.builder().costPriority(cost).speedPriority(speed).intelligencePriority(intelligence);
+        for (var h : hints) b.addHint(h);
+        return b.build();
+    }
+
+    /** Three configured models, rated by the user; the run's own model is Opus (priced, unrated). */
+    private static final List<ModelSampler.Rated> RATED = List.of(new ModelSampler.Rated("openai:gpt-4.1", 2.0, 8.0),
+            new ModelSampler.Rated("openai:gpt-4.1-mini", 6.0, 5.0), new ModelSampler.Rated("ollama:llama3", 3.0, 2.0));
+    private static final String OPUS = "anthropic:claude-opus-4-1";
+
+    @Test
+    void withoutAMatchingHintThePrioritiesWeighTheConfiguredModelsAndTheRunsOwn() {
+        var prices = PriceTable.defaults();
+        assertThat(ModelSampler.choose(priorities(1.0, null, null), RATED, OPUS, prices)).as("cheapest: a local model is free").isEqualTo("ollama:llama3");
+        assertThat(ModelSampler.choose(priorities(null, 1.0, null), RATED, OPUS, prices)).as("fastest").isEqualTo("openai:gpt-4.1-mini");
+        assertThat(ModelSampler.choose(priorities(null, null, 1.0), RATED, OPUS, prices)).as("most capable").isEqualTo("openai:gpt-4.1");
+        // The specification's example weights: cost 0.3, speed 0.8, intelligence 0.5 (and a hint nothing here matches).
+        assertThat(ModelSampler.choose(priorities(0.3, 0.8, 0.5, "claude-3-sonnet"), RATED, OPUS, prices)).isEqualTo("openai:gpt-4.1-mini");
+        // The run's model competes with what the user says of it, and wins ties.
+        var withOwn = new java.util.ArrayList<>(RATED);
+        withOwn.add(new ModelSampler.Rated(OPUS, 1.0, 10.0));
+        assertThat(ModelSampler.choose(priorities(null, null, 1.0), withOwn, OPUS, prices)).as("the run's own").isNull();
+        assertThat(ModelSampler.choose(priorities(null, null, 1.0), List.of(new ModelSampler.Rated("openai:gpt-5", null, 5.0)),
+                "openai:gpt-4.1", prices)).as("unrated models score nothing for intelligence").isEqualTo("openai:gpt-5");
+        assertThat(ModelSampler.choose(priorities(1.0, null, null), List.of(ModelSampler.Rated.unrated("openai:gpt-5")), "openai:gpt-5-nano", prices))
+                .as("the run's model is cheaper").isNull();
+        // Nothing to go by: the run's model.
+        assertThat(ModelSampler.choose(priorities(0.0, 0.0, 0.0), RATED, OPUS, prices)).as("all priorities 0").isNull();
+        assertThat(ModelSampler.choose(priorities(null, null, null), RATED, OPUS, prices)).as("none given").isNull();
+        assertThat(ModelSampler.choose(null, RATED, OPUS, prices)).isNull();
+        assertThat(ModelSampler.choose(priorities(1.0, 1.0, 1.0), List.of(), OPUS, prices)).as("nothing configured").isNull();
+        var unknown = List.of(ModelSampler.Rated.unrated("acme:a"), ModelSampler.Rated.unrated("acme:b"));
+        assertThat(ModelSampler.choose(priorities(1.0, 1.0, 1.0), unknown, "acme:own", prices)).as("no prices, no ratings").isNull();
+        // A model without a price is not picked as the cheap one; out-of-range priorities are clamped to 0..1.
+        assertThat(ModelSampler.choose(priorities(5.0, -1.0, Double.NaN), List.of(ModelSampler.Rated.unrated("acme:unpriced"),
+                ModelSampler.Rated.unrated("openai:gpt-4.1")), null, prices)).isEqualTo("openai:gpt-4.1");
+    }
+
+    @Test
+    void hintsComeBeforePrioritiesWhichChooseAmongTheModelsAHintMatches() {
+        var prices = PriceTable.defaults();
+        assertThat(ModelSampler.choose(priorities(null, null, 1.0, "llama"), RATED, OPUS, prices)).as("the hint wins").isEqualTo("ollama:llama3");
+        assertThat(ModelSampler.choose(priorities(null, 1.0, null, "gpt-4.1"), RATED, OPUS, prices)).as("the faster of two matches").isEqualTo("openai:gpt-4.1-mini");
+        assertThat(ModelSampler.choose(priorities(1.0, null, null, "GPT"), RATED, OPUS, prices)).as("the cheaper of two matches").isEqualTo("openai:gpt-4.1-mini");
+        assertThat(ModelSampler.choose(priorities(null, null, null, "gpt-4.1"), RATED, OPUS, prices)).as("no priorities: the user's order").isEqualTo("openai:gpt-4.1");
+        assertThat(ModelSampler.choose(priorities(null, null, null, "nothing", "mini"), RATED, OPUS, prices)).isEqualTo("openai:gpt-4.1-mini");
+    }
+
+    /** Rated models for "tiny" whose replies name them. */
+    private static ModelSampler.Models rated(List<ModelSampler.Rated> models, List<String> built) {
+        var plain = configured(models.stream().map(ModelSampler.Rated::spec).toList(), built);
+        return new ModelSampler.Models() {
+            @Override public List<String> configured(String server) { return plain.configured(server); }
+            @Override public List<ModelSampler.Rated> rated(String server) { return server.equals("tiny") ? models : List.of(); }
+            @Override public Model build(String spec) { return plain.build(spec); }
+        };
+    }
+
+    private static String call(McpSampler sampler, String tool, Map<String, Object> arguments, Spending spending) {
+        try (var c = new McpConnection(tiny(), Duration.ofSeconds(60), x -> { }, List.of(), n -> { }, null, null, sampler)) {
+            return text(c.call(tool, arguments, spending));
+        }
+    }
+
+    @Test
+    void aServersPrioritiesPickTheServingModelOverTheWireAndTheRunIsChargedForIt() {
+        var built = new CopyOnWriteArrayList<String>();
+        var sampler = new ModelSampler(() -> model("run's"), PriceTable::defaults, (s, r) -> null, rated(RATED, built));
+        var spending = Spending.unlimited("run-p");
+        // The run's model here is the scripted one (local, so free): it is the cheapest.
+        assertThat(call(sampler, "prefer", Map.of("cost", 1), spending)).isEqualTo("SAMPLED scripted:inline END_TURN: run's");
+        assertThat(call(sampler, "prefer", Map.of("speed", 1, "intelligence", 0.2), spending)).isEqualTo("SAMPLED openai:gpt-4.1-mini END_TURN: from openai:gpt-4.1-mini");
+        assertThat(call(sampler, "prefer", Map.of("intelligence", 0.9, "cost", 0.1), spending)).isEqualTo("SAMPLED openai:gpt-4.1 END_TURN: from openai:gpt-4.1");
+        assertThat(call(sampler, "prefer", Map.of("hints", List.of("llama"), "intelligence", 1), spending)).isEqualTo("SAMPLED ollama:llama3 END_TURN: from ollama:llama3");
+        assertThat(call(sampler, "prefer", Map.of(), spending)).as("no preferences").isEqualTo("SAMPLED scripted:inline END_TURN: run's");
+        assertThat(built).containsExactly("openai:gpt-4.1-mini", "openai:gpt-4.1", "ollama:llama3");
+        assertThat(spending.usage()).as("every call charged to the run").isEqualTo(new Usage(30 + 3 + 3 + 3 + 30, 12 + 4 + 4 + 4 + 12));
+        // Without anything configured the run's model serves whatever the priorities say.
+        var plain = new ModelSampler(() -> model("run's"), PriceTable::defaults, (s, r) -> null);
+        assertThat(call(plain, "prefer", Map.of("speed", 1, "intelligence", 1), null)).isEqualTo("SAMPLED scripted:inline END_TURN: run's");
+    }
+
     @Test
     void withoutASamplerTheCapabilityIsNotDeclared() {
         assertThat(call(null, "sample", null)).isEqualTo("NOT DECLARED");

@@ -51,7 +51,12 @@ public final class ServeMain {
 
         @Override
         public List<Prompt> prompts() {
-            return List.of(new Prompt("review", "Review the changes", "Review the staged changes for bugs."));
+            // "review" says nothing about its arguments; the others have an argument-hint (or names) to complete from.
+            return List.of(new Prompt("review", "Review the changes", "Review the staged changes for bugs."),
+                    new Prompt("release", "Cut a release", "Bump the version.", "[major|minor|patch] [notes]", List.of()),
+                    new Prompt("tags", "Manage tags", "Change the tags.", "add [tag] | remove [tag] | list", List.of()),
+                    new Prompt("explain", "Explain a file", "Explain the file.", null, List.of("file", "question")),
+                    new Prompt("lint", "Lint files", "Lint the files.", "[files...]", List.of()));
         }
     }
 

@@ -59,6 +59,8 @@ public final class TinyServerMain {
             var pairToken = McpSchema.Tool.builder().name("pair-token").description("samples in pairs").inputSchema(McpJsonDefaults.getMapper(), any).build();
             var pair = McpSchema.Tool.builder().name("pair").description("samples while another call waits").inputSchema(McpJsonDefaults.getMapper(), any).build();
             var hinted = McpSchema.Tool.builder().name("hinted").description("samples with hints").inputSchema(McpJsonDefaults.getMapper(), any).build();
+            // "prefer": samples with the model preferences its arguments give (hints, cost, speed, intelligence).
+            var prefer = McpSchema.Tool.builder().name("prefer").description("samples with preferences").inputSchema(McpJsonDefaults.getMapper(), any).build();
             var both = new java.util.concurrent.CountDownLatch(2);
             var arrived = new java.util.concurrent.atomic.AtomicInteger();
             var firstDone = new java.util.concurrent.CountDownLatch(1);
@@ -86,7 +88,16 @@ public final class TinyServerMain {
                     }).build(),
                     McpServerFeatures.SyncToolSpecification.builder().tool(hinted).callHandler((ex, req) -> sample(ex, McpSchema.CreateMessageRequest.builder()
                             .messages(haiku()).maxTokens(100).modelPreferences(McpSchema.ModelPreferences.builder()
-                                    .addHint("claude-3-sonnet").addHint("mini").build()).build())).build());
+                                    .addHint("claude-3-sonnet").addHint("mini").build()).build())).build(),
+                    McpServerFeatures.SyncToolSpecification.builder().tool(prefer).callHandler((ex, req) -> {
+                        var a = req.arguments();
+                        var prefs = McpSchema.ModelPreferences.builder();
+                        if (a.get("hints") instanceof List<?> hints) hints.forEach(h -> prefs.addHint(String.valueOf(h)));
+                        if (a.get("cost") instanceof Number n) prefs.costPriority(n.doubleValue());
+                        if (a.get("speed") instanceof Number n) prefs.speedPriority(n.doubleValue());
+                        if (a.get("intelligence") instanceof Number n) prefs.intelligencePriority(n.doubleValue());
+                        return sample(ex, McpSchema.CreateMessageRequest.builder().messages(haiku()).maxTokens(100).modelPreferences(prefs.build()).build());
+                    }).build());
         } else if (args[0].equals("misbehaving")) {
             // "huge" answers with a message over the client's 16 MiB limit; "garbage" writes a line that is not JSON first.
             var huge = McpSchema.Tool.builder().name("huge").description("too big").inputSchema(McpJsonDefaults.getMapper(), "{\"type\":\"object\"}").build();
