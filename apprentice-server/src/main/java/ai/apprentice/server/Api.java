@@ -131,6 +131,7 @@ final class Api {
     }
 
     private String existing(String id) {
+        if (runs.busy(id)) return id; // held here: no read of the store (every stream of a live run opens with this)
         var run = runs.record(id);
         if (run.isPresent()) return run.get().id();
         return runs.acceptedRow(id).map(Runs.Accepted::runId).orElseThrow(() -> ApiException.notFound("No run " + id + ". See GET /api/runs"));

@@ -22,9 +22,12 @@ import java.time.Duration;
 public final class ApprenticeServer implements AutoCloseable {
     /** Connections the kernel may queue before the server accepts them (it caps this at net.core.somaxconn). */
     static final int ACCEPT_QUEUE = 4096;
+    /** How often a server on a durable engine reads the store for its streams' runs' new events. */
+    static final Duration STORE_WATCH = Duration.ofMillis(200);
     private final Harness harness;
     private final ServerOptions options;
     private final ServerDb db;
+    private final RunEvents events;
     private final Tokens tokens;
     private final Runs runs;
     private final Auth auth;
@@ -48,6 +51,9 @@ public final class ApprenticeServer implements AutoCloseable {
         var events = new RunEvents();
         var approvals = new Approvals(options.approvalTimeout(), events);
         this.runs = new Runs(harness, options, db, events, approvals, engine);
+        // runs on a durable engine store their events from the workers: look for them in the store, not only at heartbeats
+        if (runs.executor().runsOutliveTheServer()) events.watchStore(harness.store(), STORE_WATCH, runs.executor()::beforeStoreRead);
+        this.events = events;
         this.auth = new Auth(tokens, options);
         var conversations = new Conversations(db);
         var api = new Api(runs, conversations, approvals, new EventStream(harness.store(), events, options.heartbeat()));
@@ -263,6 +269,7 @@ public final class ApprenticeServer implements AutoCloseable {
             runs.executor().shutdown(Duration.ofSeconds(10));
             app.stop();
         } finally {
+            events.close();
             db.close();
             stopped.countDown();
         }

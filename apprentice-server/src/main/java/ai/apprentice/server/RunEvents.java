@@ -94,6 +94,44 @@ final class RunEvents implements EventListener {
 
     private final Map<String, Signal> signals = new ConcurrentHashMap<>();
     private final Map<String, Set<Subscription>> subscribers = new ConcurrentHashMap<>();
+    /** The last stored event number seen of each run with streams, while {@link #watchStore} polls. */
+    private final Map<String, Long> seen = new ConcurrentHashMap<>();
+    private volatile Thread watcher;
+
+    /**
+     * For runs whose events are stored by other processes (a durable engine's workers), which this process is never
+     * told of: every {@code every}, one read of the store for all runs that have streams wakes those with new events.
+     * Without it a stream learnt of them only at its heartbeat.
+     */
+    void watchStore(RunStore store, java.time.Duration every, Runnable before) {
+        var t = Thread.ofPlatform().daemon().name("apprentice-store-watch").unstarted(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Thread.sleep(every.toMillis());
+                    var runs = Set.copyOf(subscribers.keySet());
+                    seen.keySet().retainAll(runs);
+                    if (runs.isEmpty()) continue;
+                    before.run();
+                    store.lastSeqs(runs).forEach((runId, last) -> {
+                        var known = seen.put(runId, last);
+                        if (known == null || known < last) changed(runId);
+                    });
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    // the store may be briefly unreachable (a PostgreSQL restart): streams still look at each heartbeat
+                }
+            }
+        });
+        watcher = t;
+        t.start();
+    }
+
+    /** Stops {@link #watchStore}'s thread. */
+    void close() {
+        var t = watcher;
+        if (t != null) t.interrupt();
+    }
 
     Subscription subscribe(String runId) {
         var s = new Subscription(this, runId);

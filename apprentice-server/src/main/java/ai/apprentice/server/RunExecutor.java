@@ -64,6 +64,13 @@ public interface RunExecutor extends AutoCloseable {
     }
 
     /**
+     * Called right before the server reads the store for the new events of runs whose events other processes store
+     * ({@link #runsOutliveTheServer}): an executor that learns of approvals settled elsewhere from the store looks
+     * first, so that a stream gets a call's answer before the run's end that followed it.
+     */
+    default void beforeStoreRead() {}
+
+    /**
      * Answers approval {@code id} of a run another server holds (servers that share one engine), when the executor
      * can reach it: false when the id is none of its runs' or the run no longer waits for it.
      */

@@ -409,6 +409,8 @@ public final class Runs {
         if (run.isPresent() && run.get().status() == RunStatus.INTERRUPTED) return;
         // 'queued' too: a run on an engine begins on a worker, which does not mark it started here
         db.update("UPDATE accepted_runs SET state='done' WHERE run_id=? AND state IN ('started','queued','resuming')", request.runId());
+        // a run on an engine stored its run_finished from a worker, which told no stream here: they look now
+        events.changed(request.runId());
     }
 
     /** The session a request runs in: its conversation's (shared across messages), else one of its own. */

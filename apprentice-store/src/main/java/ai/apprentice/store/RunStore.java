@@ -624,6 +624,27 @@ public final class RunStore implements EventListener, ai.apprentice.runtime.RunL
         });
     }
 
+    /** The number of the last stored event of each given run that has any: one query (the key's index) for all of them. */
+    public java.util.Map<String, Long> lastSeqs(java.util.Collection<String> runIds) {
+        if (runIds.isEmpty()) return java.util.Map.of();
+        var ids = List.copyOf(runIds);
+        return read(() -> {
+            var out = new java.util.HashMap<String, Long>();
+            for (int from = 0; from < ids.size(); from += 500) {
+                var part = ids.subList(from, Math.min(ids.size(), from + 500));
+                var sql = "SELECT run_id, MAX(seq) FROM events WHERE run_id IN (" + String.join(",", java.util.Collections.nCopies(part.size(), "?"))
+                        + ") GROUP BY run_id";
+                try (var ps = conn().prepareStatement(sql)) {
+                    bind(ps, part.toArray());
+                    try (var rs = ps.executeQuery()) {
+                        while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
     /**
      * The reward and feedback of each given run, for listings: every id maps to an outcome ({@link RunOutcome#NONE}
      * when it has none). One query per 500 ids, through the index on events(type, run_id).

@@ -114,6 +114,20 @@ class RunStoreTest {
     }
 
     @Test
+    void lastSeqsGivesTheLastEventNumberOfEachRunThatHasEventsInOneCall() {
+        try (var store = place().open()) {
+            var t = Instant.parse("2026-11-22T10:00:00Z");
+            store.onEvent(new Event.RunStarted("one", t, "t", "m", null, "/", List.of()));
+            store.onEvent(new Event.RunStarted("two", t, "t", "m", null, "/", List.of()));
+            store.append(new Event.Reward("two", t, 1, "environment", null));
+            var many = new java.util.ArrayList<String>(List.of("one", "two", "none"));
+            for (int i = 0; i < 600; i++) many.add("absent-" + i); // more ids than one query takes
+            assertThat(store.lastSeqs(many)).isEqualTo(java.util.Map.of("one", 1L, "two", 2L));
+            assertThat(store.lastSeqs(List.of())).isEmpty();
+        }
+    }
+
+    @Test
     void listOrderIsTimeOrderAcrossSubSecondTimestamps() {
         try (var store = place().open()) {
             // "…:05Z" sorts after "…:05.5Z" as text; stored timestamps must not.

@@ -260,11 +260,25 @@ public final class TemporalExecutor implements RunExecutor {
         }
     }
 
+    /** The server's stream watch calls this too: one read at a time, so that an older read never reports after a newer. */
+    @Override
+    public void beforeStoreRead() {
+        seenInStore();
+    }
+
+    private final Object storeReads = new Object();
+
     /**
      * Reports the calls the run store lists as waiting, of runs this executor does not hold, where that changed: new ones
      * as waiting elsewhere, and those no longer listed as settled, as their row says (read by its key).
      */
     private void seenInStore() {
+        synchronized (storeReads) {
+            seenInStoreNow();
+        }
+    }
+
+    private void seenInStoreNow() {
         var d = desk;
         if (d == null) return;
         var now = new java.util.LinkedHashMap<String, RunStore.EngineApproval>();

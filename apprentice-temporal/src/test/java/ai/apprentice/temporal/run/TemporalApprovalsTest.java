@@ -52,12 +52,14 @@ class TemporalApprovalsTest {
     private ApprenticeServer other;
     private final ApiCalls otherApi = new ApiCalls(() -> other);
     private final List<String> otherTold = new CopyOnWriteArrayList<>();
+    /** The servers' stream heartbeat, at which a stream also looks in the store. */
+    private Duration heartbeat = Duration.ofSeconds(2);
 
     private ServerOptions options(Duration approvalTimeout) {
         var options = ServerOptions.defaults(0, root)
                 .withDefaults(Map.of("model", "scripted:" + root.resolve("script.jsonl"), "memory", "off", "approve", "ask"))
                 .withToken(TOKEN);
-        return options.withLimits(options.maxConcurrentRuns(), approvalTimeout, Duration.ofSeconds(2));
+        return options.withLimits(options.maxConcurrentRuns(), approvalTimeout, heartbeat);
     }
 
     /** What a chat channel sees: the approvals a server tells its listeners of. */
@@ -171,6 +173,28 @@ class TemporalApprovalsTest {
         api.send("POST", "/api/approvals/" + again.path("id").asText(), "{\"allow\": true}");
         assertThat(api.awaitFinished(id).path("status").asText()).isEqualTo("succeeded");
         assertThat(Files.readString(root.resolve("out.txt"))).isEqualTo("hello");
+    }
+
+    @Test
+    void aStreamGetsTheEventsWorkersStoreAsTheyAreStoredNotAtItsHeartbeat() throws Exception {
+        heartbeat = Duration.ofSeconds(60); // far longer than the test waits for any event
+        start(WRITE.replace("{\"text\": \"Done.\"}", """
+                {"text": "Again.", "tool_calls": [{"name": "write_file", "arguments": {"path": "two.txt", "content": "two"}}]}
+                {"text": "Done."}"""), Duration.ofMinutes(5));
+        var id = api.send("POST", "/api/runs", "{\"task\": \"write two files\"}").path("id").asText();
+        var stream = new StringBuffer();
+        var streaming = stream(server, id, stream);
+        api.send("POST", "/api/approvals/" + awaitApproval(id).path("id").asText(), "{\"allow\": true}");
+        // the run waits again, at its second step: the first step's events were stored by the worker meanwhile, and the
+        // stream, which no live message of this process told of them, has them within moments
+        for (int i = 0; i < 1200 && listed().stream().noneMatch(a -> a.path("id").asText().equals(id + ":2:0")); i++) Thread.sleep(25);
+        for (int i = 0; i < 200 && !stream.toString().contains("event: step_completed"); i++) Thread.sleep(25);
+        assertThat(stream.toString()).as("the first step, stored by a worker, on the stream while the run waits").contains("event: step_completed")
+                .doesNotContain("event: run_finished");
+        api.send("POST", "/api/approvals/" + id + ":2:0", "{\"allow\": true}");
+        streaming.get(10, java.util.concurrent.TimeUnit.SECONDS); // ends with the run, not at a heartbeat
+        assertThat(stream.toString()).contains("event: run_finished");
+        assertThat(Files.readString(root.resolve("two.txt"))).isEqualTo("two");
     }
 
     @Test
