@@ -40,7 +40,10 @@ import java.util.function.IntSupplier;
  * <li>an unsupported {@code MCP-Protocol-Version} is a 400, a POST that is not {@code application/json} a 415;</li>
  * <li>error bodies are JSON-RPC errors, never a serialised exception;</li>
  * <li>{@code notifications/cancelled} reaches the run it names (the SDK's classic server ignores it);</li>
- * <li>a completion request for a prompt, argument or template this server does not complete is invalid params.</li>
+ * <li>a completion request for a prompt, argument or template this server does not complete is invalid params;</li>
+ * <li>SSE streams open with a priming event and {@code retry:}, their events carry ids of our own, unique in the
+ * session ({@code <stream>-<sequence>}), and a GET with {@code Last-Event-ID} resumes the stream it names, POST's or
+ * GET's, with the messages after it ({@link SseStreams}; the SDK keeps none).</li>
  * </ul>
  */
 final class HttpGuard implements Filter {
@@ -57,6 +60,7 @@ final class HttpGuard implements Filter {
     private final List<String> allowedOrigins;
     private final Cancellations cancellations;
     private final java.util.function.Function<JsonNode, String> completionRefusal;
+    private final SseStreams streams = new SseStreams(RETRY_MS);
 
     HttpGuard(String bindHost, IntSupplier port, McpAuthenticator authenticator, List<String> allowedOrigins, Cancellations cancellations,
               java.util.function.Function<JsonNode, String> completionRefusal) {
@@ -110,9 +114,63 @@ final class HttpGuard implements Filter {
             if (refusedCompletion(body, request.getHeader("Mcp-Session-Id"), response)) return;
             request = new Body(request, rewrite(body, request.getHeader("Mcp-Session-Id")));
         }
-        var cleaned = new CleanErrors(response, request.getHeader("Mcp-Session-Id"));
-        chain.doFilter(request, cleaned);
-        cleaned.finish();
+        var session = request.getHeader("Mcp-Session-Id");
+        var method = request.getMethod();
+        SseStreams.Resume resume = null;
+        var lastEventId = request.getHeader("Last-Event-ID");
+        if (method.equals("GET") && session != null && lastEventId != null) {
+            switch (streams.find(session, lastEventId)) {
+                case SseStreams.Refusal r -> {
+                    fail(response, r.status(), -32600, r.message());
+                    return;
+                }
+                case SseStreams.Resume r when !r.stream().listening -> {
+                    resumePostStream(request, response, r);
+                    return;
+                }
+                case SseStreams.Resume r -> resume = r; // the GET stream: the SDK makes this response its listening stream again
+                case SseStreams.UnknownSession u -> { } // the SDK answers 404
+            }
+        }
+        var cleaned = new CleanErrors(response, session, method.equals("GET"), resume);
+        try {
+            chain.doFilter(request, cleaned);
+            cleaned.finish();
+        } finally {
+            // A POST's stream is over once the SDK returns: it answers the request before that.
+            if (method.equals("POST") && cleaned.stream != null) cleaned.stream.end();
+        }
+        if (session != null && (cleaned.status == 404 || (method.equals("DELETE") && cleaned.status < 400))) streams.close(session);
+        var created = cleaned.getHeader("Mcp-Session-Id");
+        if (session == null && created != null && cleaned.status < 400) streams.open(created);
+    }
+
+    /**
+     * A GET with the Last-Event-ID of a POST's stream: this response carries that stream on, with what it kept after
+     * that id, then what the SDK still sends on it (its response last), and ends with it. The SDK cannot serve it: to
+     * the SDK a GET opens the session's listening stream.
+     */
+    private void resumePostStream(HttpServletRequest request, HttpServletResponse response, SseStreams.Resume resume) throws IOException {
+        var accept = request.getHeader("Accept");
+        if (accept == null || !accept.contains("text/event-stream")) {
+            fail(response, 400, -32600, "Bad Request: resuming a stream needs 'Accept: text/event-stream'");
+            return;
+        }
+        response.setStatus(200);
+        response.setContentType("text/event-stream");
+        response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-cache, no-transform");
+        response.setHeader("X-Accel-Buffering", "no");
+        var async = request.startAsync();
+        async.setTimeout(0);
+        var sink = new SseStreams.Sink(response.getWriter(), async::complete);
+        async.addListener(new jakarta.servlet.AsyncListener() {
+            @Override public void onComplete(jakarta.servlet.AsyncEvent e) { resume.stream().detach(sink); }
+            @Override public void onTimeout(jakarta.servlet.AsyncEvent e) { resume.stream().detach(sink); }
+            @Override public void onError(jakarta.servlet.AsyncEvent e) { resume.stream().detach(sink); }
+            @Override public void onStartAsync(jakarta.servlet.AsyncEvent e) { }
+        });
+        resume.stream().resume(sink, resume.after());
     }
 
     private boolean hostAllowed(String host) {
@@ -275,32 +333,42 @@ final class HttpGuard implements Filter {
      * Holds back what the SDK writes with an error status (its McpError serialised, stack trace and all) and writes
      * a JSON-RPC error with the same status and message instead.
      */
-    private static final class CleanErrors extends HttpServletResponseWrapper {
+    private final class CleanErrors extends HttpServletResponseWrapper {
         private ByteArrayOutputStream held;
         private PrintWriter heldWriter;
         private int status = 200;
         private final String session;
-        private boolean primed;
+        private final boolean listening;
+        private final SseStreams.Resume resume;
+        /** The stream this response carries, once it is known to be an SSE response. */
+        private volatile SseStreams.Stream stream;
+        private SdkWriter sdkWriter;
 
-        CleanErrors(HttpServletResponse response, String session) {
+        CleanErrors(HttpServletResponse response, String session, boolean listening, SseStreams.Resume resume) {
             super(response);
             this.session = session;
+            this.listening = listening;
+            this.resume = resume;
         }
 
         /**
          * The SDK flushes an SSE response's headers once and then writes nothing until it has a message. The
          * specification (2025-11-25, "Sending Messages to the Server" and "Resumability") asks for a priming event
          * first: an event id and empty data, with {@code retry:} saying how long a client waits before it reconnects.
-         * The id is the one the SDK gives its own events on this stream, so a Last-Event-ID reaches its replay as before.
+         * Here the response becomes a stream of {@link SseStreams}: a new one, primed, or the one its Last-Event-ID
+         * resumes, whose kept messages after that id are written first.
          */
         @Override
         public void flushBuffer() throws IOException {
             var type = getContentType();
-            if (!primed && status < 400 && session != null && type != null && type.startsWith("text/event-stream")) {
-                primed = true;
-                var w = super.getWriter();
-                w.write("id: " + session + "\nretry: " + RETRY_MS + "\ndata: \n\n");
-                w.flush();
+            if (stream == null && status < 400 && session != null && type != null && type.startsWith("text/event-stream")) {
+                var sink = new SseStreams.Sink(super.getWriter(), null);
+                if (resume != null) {
+                    resume.stream().resume(sink, resume.after());
+                    stream = resume.stream();
+                } else {
+                    stream = streams.open(session).start(listening, sink);
+                }
             }
             super.flushBuffer();
         }
@@ -335,9 +403,73 @@ final class HttpGuard implements Filter {
 
         @Override
         public PrintWriter getWriter() throws IOException {
-            if (status < 400) return super.getWriter();
+            if (status < 400) {
+                if (sdkWriter == null) sdkWriter = new SdkWriter(super.getWriter());
+                return sdkWriter;
+            }
             if (heldWriter == null) heldWriter = new PrintWriter(new java.io.OutputStreamWriter(getOutputStream(), StandardCharsets.UTF_8), true);
             return heldWriter;
+        }
+
+        /**
+         * The writer the SDK writes its responses with. Until the response is an SSE stream it is the container's;
+         * then each event the SDK writes (its id being the SDK's) is handed to the stream, which numbers it, keeps
+         * it and writes it on to whichever response carries the stream now. The SDK is never told of a broken
+         * connection: the stream keeps its messages for the client's return.
+         */
+        private final class SdkWriter extends PrintWriter {
+            private final PrintWriter real;
+
+            SdkWriter(PrintWriter real) {
+                super(new Router(real));
+                this.real = real;
+            }
+
+            @Override
+            public boolean checkError() {
+                return super.checkError() || (stream == null && real.checkError());
+            }
+        }
+
+        /** Passes writes to the container's writer, or, once this is a stream, cuts them into events for it. */
+        private final class Router extends java.io.Writer {
+            private final PrintWriter real;
+            private final StringBuilder pending = new StringBuilder();
+
+            Router(PrintWriter real) {
+                this.real = real;
+            }
+
+            @Override
+            public void write(char[] c, int off, int len) {
+                if (stream == null) real.write(c, off, len);
+                else pending.append(c, off, len);
+            }
+
+            @Override
+            public void flush() {
+                var s = stream;
+                if (s == null) {
+                    real.flush();
+                    return;
+                }
+                int end;
+                while ((end = pending.indexOf("\n\n")) >= 0) {
+                    var event = pending.substring(0, end);
+                    pending.delete(0, end + 2);
+                    var text = new StringBuilder();
+                    for (var line : event.split("\n", -1)) {
+                        if (!line.isEmpty() && !line.startsWith("id:")) text.append(line).append('\n');
+                    }
+                    if (!text.isEmpty()) s.append(text.append('\n').toString());
+                }
+            }
+
+            @Override
+            public void close() {
+                flush();
+                if (stream == null) real.close();
+            }
         }
 
         void finish() throws IOException {

@@ -174,7 +174,8 @@ class McpHttpGuardTest {
         var response = get.get(20, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(response.statusCode()).isEqualTo(200);
         var lines = response.body().iterator();
-        assertThat(lines.next()).isEqualTo("id: " + sid);
+        // The id is this stream's first event (<stream>-<sequence>, unique in the session), not the session id.
+        assertThat(lines.next()).matches("id: \\d+-\\d+").isNotEqualTo("id: " + sid);
         assertThat(lines.next()).isEqualTo("retry: " + HttpGuard.RETRY_MS);
         assertThat(lines.next()).isEqualTo("data: ");
         assertThat(lines.next()).isEmpty();
