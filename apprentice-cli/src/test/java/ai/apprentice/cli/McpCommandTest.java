@@ -69,6 +69,51 @@ class McpCommandTest {
         }
     }
 
+    /**
+     * A server whose structured content breaks its tool's output schema (a hand-written server: an SDK one would not send
+     * it): `mcp call` fails naming the server, the tool, the JSON pointer and the schema rule; in a run the agent gets
+     * that as an error observation and the run goes on to the next call and its end.
+     */
+    @Test
+    void structuredContentThatBreaksTheOutputSchemaFailsMcpCallAndIsAnErrorObservationInARun() throws Exception {
+        var cli = new CliHarness(home, ws);
+        var add = new java.util.ArrayList<>(java.util.List.of("mcp", "add", "rogue", "--"));
+        add.addAll(ai.apprentice.testkit.RogueMcpServer.command());
+        assertThat(cli.run(add.toArray(String[]::new)).exit()).isEqualTo(0);
+
+        var wrong = cli.run("mcp", "call", "rogue", "weather", "{\"give\": \"wrong\"}");
+        assertThat(wrong.exit()).isEqualTo(1);
+        assertThat(wrong.out()).isEmpty();
+        assertThat(wrong.err()).contains("MCP server 'rogue'").contains("tool 'weather'")
+                .contains("/celsius: string found, number expected (schema rule type at #/properties/celsius/type)").doesNotContain("Oslo");
+        var missing = cli.run("mcp", "call", "rogue", "weather", "{\"give\": \"missing\"}");
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err()).contains("MCP server 'rogue'").contains("no structured content");
+        var good = cli.run("mcp", "call", "rogue", "weather", "{\"give\": \"good\"}");
+        assertThat(good.exit()).as(good.err()).isEqualTo(0);
+        assertThat(Json.tree(good.out()).get("celsius").asDouble()).isEqualTo(21.5);
+
+        Files.writeString(home.resolve("config.yaml"), Files.readString(home.resolve("config.yaml")) + "permissions:\n  allow: [\"mcp__rogue__*\"]\n");
+        Files.writeString(ws.resolve("s.jsonl"),
+                "{\"tool_calls\": [{\"name\": \"mcp__rogue__weather\", \"arguments\": {\"give\": \"wrong\"}}]}\n"
+                        + "{\"tool_calls\": [{\"name\": \"mcp__rogue__weather\", \"arguments\": {\"give\": \"good\"}}]}\n"
+                        + "{\"text\": \"it is 21.5 in Oslo\"}\n");
+        var run = cli.run("run", "--json", "--model", "scripted:s.jsonl", "the weather");
+        assertThat(run.exit()).as(run.err()).isEqualTo(0);
+        var results = new java.util.ArrayList<com.fasterxml.jackson.databind.JsonNode>();
+        for (var line : run.out().strip().split("\n")) {
+            var e = Json.tree(line);
+            if (e.path("type").asText().equals("tool_result")) results.add(e);
+        }
+        assertThat(results).as(run.out()).hasSize(2);
+        assertThat(results.get(0).get("error").asBoolean()).isTrue();
+        assertThat(results.get(1).get("error").asBoolean()).isFalse();
+        assertThat(results.get(0).get("content").asText()).contains("MCP server 'rogue'").contains("tool 'weather'")
+                .contains("/celsius: string found, number expected (schema rule type at #/properties/celsius/type)");
+        assertThat(Json.tree(results.get(1).get("content").asText()).get("celsius").asDouble()).isEqualTo(21.5);
+        assertThat(run.out()).contains("it is 21.5 in Oslo");
+    }
+
     @Test
     void addListToolsCallRemoveAndUseInARun() throws Exception {
         var cli = new CliHarness(home, ws);
