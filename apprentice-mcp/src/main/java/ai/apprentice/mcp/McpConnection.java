@@ -106,7 +106,18 @@ public final class McpConnection implements AutoCloseable {
         }
         McpSyncClient c = null;
         try {
-            var t = new CancellingTransport(transport());
+            // What this client answers; anything else a server asks is refused by the SDK (JSON-RPC "method not found"),
+            // and the person is told, since a server asking for what it was not offered is worth knowing about.
+            var answers = new java.util.HashSet<>(List.of(McpSchema.METHOD_PING));
+            if (!roots.isEmpty()) answers.add(McpSchema.METHOD_ROOTS_LIST);
+            if (elicitor != null) answers.add(McpSchema.METHOD_ELICITATION_CREATE);
+            if (sampler != null) answers.add(McpSchema.METHOD_SAMPLING_CREATE_MESSAGE);
+            var t = new CancellingTransport(transport(), request -> {
+                if (!answers.contains(request.method())) {
+                    notices.accept("[" + config.name() + "] refused its request " + sanitize(request.method())
+                            + ": apprentice did not declare that capability to it");
+                }
+            });
             transport = t;
             var spec = McpClient.sync(t).requestTimeout(requestTimeout).initializationTimeout(requestTimeout)
                     .clientInfo(new McpSchema.Implementation("apprentice", "0.1.0"))
@@ -189,6 +200,13 @@ public final class McpConnection implements AutoCloseable {
         retryAt = Instant.now().plusMillis(wait);
         lastError = describe(e);
         return new McpUnavailableException("MCP server '" + config.name() + "' failed: " + lastError, e);
+    }
+
+    /** A server's method name for a line on the terminal: printable, and not too long. */
+    private static String sanitize(String method) {
+        if (method == null) return "(no method)";
+        var s = method.replaceAll("[^\\x20-\\x7e]", "?");
+        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
     }
 
     private static String progressText(McpSchema.ProgressNotification p) {
