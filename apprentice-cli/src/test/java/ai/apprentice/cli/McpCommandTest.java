@@ -69,6 +69,96 @@ class McpCommandTest {
         }
     }
 
+    /**
+     * A server whose structured content breaks its tool's output schema (a hand-written server: an SDK one would not send
+     * it): `mcp call` fails naming the server, the tool, the JSON pointer and the schema rule; in a run the agent gets
+     * that as an error observation and the run goes on to the next call and its end.
+     */
+    @Test
+    void structuredContentThatBreaksTheOutputSchemaFailsMcpCallAndIsAnErrorObservationInARun() throws Exception {
+        var cli = new CliHarness(home, ws);
+        var add = new java.util.ArrayList<>(java.util.List.of("mcp", "add", "rogue", "--"));
+        add.addAll(ai.apprentice.testkit.RogueMcpServer.command());
+        assertThat(cli.run(add.toArray(String[]::new)).exit()).isEqualTo(0);
+
+        var wrong = cli.run("mcp", "call", "rogue", "weather", "{\"give\": \"wrong\"}");
+        assertThat(wrong.exit()).isEqualTo(1);
+        assertThat(wrong.out()).isEmpty();
+        assertThat(wrong.err()).contains("MCP server 'rogue'").contains("tool 'weather'")
+                .contains("/celsius: string found, number expected (schema rule type at #/properties/celsius/type)").doesNotContain("Oslo");
+        var missing = cli.run("mcp", "call", "rogue", "weather", "{\"give\": \"missing\"}");
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err()).contains("MCP server 'rogue'").contains("no structured content");
+        var good = cli.run("mcp", "call", "rogue", "weather", "{\"give\": \"good\"}");
+        assertThat(good.exit()).as(good.err()).isEqualTo(0);
+        assertThat(Json.tree(good.out()).get("celsius").asDouble()).isEqualTo(21.5);
+
+        Files.writeString(home.resolve("config.yaml"), Files.readString(home.resolve("config.yaml")) + "permissions:\n  allow: [\"mcp__rogue__*\"]\n");
+        Files.writeString(ws.resolve("s.jsonl"),
+                "{\"tool_calls\": [{\"name\": \"mcp__rogue__weather\", \"arguments\": {\"give\": \"wrong\"}}]}\n"
+                        + "{\"tool_calls\": [{\"name\": \"mcp__rogue__weather\", \"arguments\": {\"give\": \"good\"}}]}\n"
+                        + "{\"text\": \"it is 21.5 in Oslo\"}\n");
+        var run = cli.run("run", "--json", "--model", "scripted:s.jsonl", "the weather");
+        assertThat(run.exit()).as(run.err()).isEqualTo(0);
+        var results = new java.util.ArrayList<com.fasterxml.jackson.databind.JsonNode>();
+        for (var line : run.out().strip().split("\n")) {
+            var e = Json.tree(line);
+            if (e.path("type").asText().equals("tool_result")) results.add(e);
+        }
+        assertThat(results).as(run.out()).hasSize(2);
+        assertThat(results.get(0).get("error").asBoolean()).isTrue();
+        assertThat(results.get(1).get("error").asBoolean()).isFalse();
+        assertThat(results.get(0).get("content").asText()).contains("MCP server 'rogue'").contains("tool 'weather'")
+                .contains("/celsius: string found, number expected (schema rule type at #/properties/celsius/type)");
+        assertThat(Json.tree(results.get(1).get("content").asText()).get("celsius").asDouble()).isEqualTo(21.5);
+        assertThat(run.out()).contains("it is 21.5 in Oslo");
+    }
+
+    /**
+     * A server that asks for what apprentice did not declare to it (sampling without a person or `sampling: allow`, a
+     * method nobody has): the request is refused with a JSON-RPC error, the person is told on stderr, and the run goes on,
+     * its other server untouched.
+     */
+    @Test
+    void aRequestForACapabilityApprenticeDidNotDeclareIsRefusedAndTheRunGoesOn() throws Exception {
+        var cli = new CliHarness(home, ws);
+        for (var name : java.util.List.of("rogue", "other")) {
+            var add = new java.util.ArrayList<>(java.util.List.of("mcp", "add", name, "--"));
+            add.addAll(ai.apprentice.testkit.RogueMcpServer.command());
+            assertThat(cli.run(add.toArray(String[]::new)).exit()).isEqualTo(0);
+        }
+        var sampling = "{\"method\": \"sampling/createMessage\", \"params\": {\"messages\": [{\"role\": \"user\", "
+                + "\"content\": {\"type\": \"text\", \"text\": \"hi\"}}], \"maxTokens\": 10}}";
+        var call = cli.run("mcp", "call", "rogue", "ask", sampling);
+        assertThat(call.exit()).as(call.err()).isEqualTo(0);
+        assertThat(Json.tree(call.out().strip().substring("ANSWER ".length())).at("/error/code").asInt()).isEqualTo(-32601);
+        assertThat(call.err()).contains("[rogue] refused its request sampling/createMessage: apprentice did not declare that capability to it");
+
+        Files.writeString(home.resolve("config.yaml"), Files.readString(home.resolve("config.yaml"))
+                + "permissions:\n  allow: [\"mcp__rogue__*\", \"mcp__other__*\"]\n");
+        Files.writeString(ws.resolve("s.jsonl"),
+                "{\"tool_calls\": [{\"name\": \"mcp__rogue__ask\", \"arguments\": " + sampling + "}]}\n"
+                        + "{\"tool_calls\": [{\"name\": \"mcp__rogue__ask\", \"arguments\": {\"method\": \"apprentice/secrets\"}}]}\n"
+                        + "{\"tool_calls\": [{\"name\": \"mcp__other__weather\", \"arguments\": {\"give\": \"good\"}}]}\n"
+                        + "{\"tool_calls\": [{\"name\": \"mcp__rogue__weather\", \"arguments\": {\"give\": \"good\"}}]}\n"
+                        + "{\"text\": \"carried on\"}\n");
+        var run = cli.run("run", "--json", "--model", "scripted:s.jsonl", "ask around");
+        assertThat(run.exit()).as(run.err()).isEqualTo(0);
+        var results = new java.util.ArrayList<String>();
+        for (var line : run.out().strip().split("\n")) {
+            var e = Json.tree(line);
+            if (e.path("type").asText().equals("tool_result")) results.add(e.get("content").asText());
+        }
+        assertThat(results).as(run.out()).hasSize(4);
+        assertThat(Json.tree(results.get(0).substring("ANSWER ".length())).at("/error/code").asInt()).isEqualTo(-32601);
+        assertThat(Json.tree(results.get(1).substring("ANSWER ".length())).at("/error/code").asInt()).isEqualTo(-32601);
+        assertThat(Json.tree(results.get(2)).get("celsius").asDouble()).isEqualTo(21.5);
+        assertThat(Json.tree(results.get(3)).get("celsius").asDouble()).isEqualTo(21.5);
+        assertThat(run.out()).contains("carried on");
+        assertThat(run.err()).contains("mcp [rogue] refused its request sampling/createMessage")
+                .contains("mcp [rogue] refused its request apprentice/secrets").doesNotContain("mcp [other] refused");
+    }
+
     @Test
     void addListToolsCallRemoveAndUseInARun() throws Exception {
         var cli = new CliHarness(home, ws);

@@ -13,14 +13,21 @@ import reactor.core.publisher.Mono;
 /**
  * A client transport that remembers the JSON-RPC id of each {@code tools/call} by its progress token, so that a call
  * given up on (the run was cancelled) can be cancelled at the server with {@code notifications/cancelled}: the SDK's
- * client neither sends it nor tells us the id.
+ * client neither sends it nor tells us the id. It also shows the server's requests to {@code inbound} before the SDK
+ * handles them (which answers a method the client did not declare with a JSON-RPC error).
  */
 final class CancellingTransport implements McpClientTransport {
     private final McpClientTransport delegate;
+    private final Consumer<McpSchema.JSONRPCRequest> inbound;
     private final Map<Object, Object> idsByToken = new ConcurrentHashMap<>();
 
     CancellingTransport(McpClientTransport delegate) {
+        this(delegate, request -> { });
+    }
+
+    CancellingTransport(McpClientTransport delegate, Consumer<McpSchema.JSONRPCRequest> inbound) {
         this.delegate = delegate;
+        this.inbound = inbound;
     }
 
     @Override
@@ -47,7 +54,15 @@ final class CancellingTransport implements McpClientTransport {
 
     @Override
     public Mono<Void> connect(Function<Mono<McpSchema.JSONRPCMessage>, Mono<McpSchema.JSONRPCMessage>> handler) {
-        return delegate.connect(handler);
+        return delegate.connect(in -> handler.apply(in.doOnNext(m -> {
+            if (m instanceof McpSchema.JSONRPCRequest r) {
+                try {
+                    inbound.accept(r);
+                } catch (RuntimeException ignored) {
+                    // only a display: the SDK still answers the request
+                }
+            }
+        })));
     }
 
     @Override

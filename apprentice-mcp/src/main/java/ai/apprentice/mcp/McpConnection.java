@@ -38,7 +38,8 @@ public final class McpConnection implements AutoCloseable {
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private McpSyncClient client;
     private CancellingTransport transport;
-    private volatile List<McpSchema.Tool> tools = List.of();
+    /** The server's tools and their output schemas, swapped together when the list changes. */
+    private volatile Listing listing = new Listing(List.of(), OutputSchemas.NONE);
     private int failures;
     private Instant retryAt = Instant.MIN;
     private String lastError;
@@ -85,8 +86,15 @@ public final class McpConnection implements AutoCloseable {
         return config;
     }
 
+    private record Listing(List<McpSchema.Tool> tools, OutputSchemas outputSchemas) {
+        static Listing of(List<McpSchema.Tool> tools) {
+            var all = List.copyOf(tools);
+            return new Listing(all, new OutputSchemas(all));
+        }
+    }
+
     public List<McpSchema.Tool> tools() {
-        return tools;
+        return listing.tools();
     }
 
     /** Connects if needed; throws {@link McpUnavailableException} while backing off after failures. */
@@ -98,12 +106,23 @@ public final class McpConnection implements AutoCloseable {
         }
         McpSyncClient c = null;
         try {
-            var t = new CancellingTransport(transport());
+            // What this client answers; anything else a server asks is refused by the SDK (JSON-RPC "method not found"),
+            // and the person is told, since a server asking for what it was not offered is worth knowing about.
+            var answers = new java.util.HashSet<>(List.of(McpSchema.METHOD_PING));
+            if (!roots.isEmpty()) answers.add(McpSchema.METHOD_ROOTS_LIST);
+            if (elicitor != null) answers.add(McpSchema.METHOD_ELICITATION_CREATE);
+            if (sampler != null) answers.add(McpSchema.METHOD_SAMPLING_CREATE_MESSAGE);
+            var t = new CancellingTransport(transport(), request -> {
+                if (!answers.contains(request.method())) {
+                    notices.accept("[" + config.name() + "] refused its request " + sanitize(request.method())
+                            + ": apprentice did not declare that capability to it");
+                }
+            });
             transport = t;
             var spec = McpClient.sync(t).requestTimeout(requestTimeout).initializationTimeout(requestTimeout)
                     .clientInfo(new McpSchema.Implementation("apprentice", "0.1.0"))
                     .toolsChangeConsumer(list -> {
-                        tools = List.copyOf(list);
+                        listing = Listing.of(list);
                         onToolsChanged.accept(this);
                     })
                     .loggingConsumer(m -> notices.accept("[" + config.name() + "] " + m.level().name().toLowerCase(java.util.Locale.ROOT)
@@ -126,7 +145,7 @@ public final class McpConnection implements AutoCloseable {
             c = spec.build();
             c.initialize();
             // A server need not offer tools: one with only resources or prompts is connected all the same.
-            tools = c.getServerCapabilities().tools() == null ? List.of() : listAll(c);
+            listing = Listing.of(c.getServerCapabilities().tools() == null ? List.of() : listAll(c));
             client = c;
             failures = 0;
             return c;
@@ -181,6 +200,13 @@ public final class McpConnection implements AutoCloseable {
         retryAt = Instant.now().plusMillis(wait);
         lastError = describe(e);
         return new McpUnavailableException("MCP server '" + config.name() + "' failed: " + lastError, e);
+    }
+
+    /** A server's method name for a line on the terminal: printable, and not too long. */
+    private static String sanitize(String method) {
+        if (method == null) return "(no method)";
+        var s = method.replaceAll("[^\\x20-\\x7e]", "?");
+        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
     }
 
     private static String progressText(McpSchema.ProgressNotification p) {
@@ -301,9 +327,22 @@ public final class McpConnection implements AutoCloseable {
     /**
      * As {@link #call(String, Map)}, as the tool call {@code context} of a run: what the server samples meanwhile counts
      * against that run's budget and is recorded as its usage (null: no run's).
+     *
+     * <p>Every caller (an agent's tool, {@code apprentice mcp call}) gets the result checked against the tool's output
+     * schema, as the tool list had it when the call was made: a result that breaks it (or lacks the structured content
+     * the schema promises) comes back as an error result that names the server, the tool and what failed, instead of
+     * the server's content.
      */
     public McpSchema.CallToolResult call(String tool, Map<String, Object> arguments, ai.apprentice.tool.ToolContext context) {
         var c = client();
+        var schemas = listing.outputSchemas();
+        var result = callUnchecked(c, tool, arguments, context);
+        var problem = schemas.problem(config.name(), tool, result);
+        if (problem == null) return result;
+        return McpSchema.CallToolResult.builder().addTextContent(problem).isError(true).build();
+    }
+
+    private McpSchema.CallToolResult callUnchecked(McpSyncClient c, String tool, Map<String, Object> arguments, ai.apprentice.tool.ToolContext context) {
         CancellingTransport t;
         synchronized (this) {
             t = transport;
