@@ -15,4 +15,13 @@ public record Budget(int maxSteps, long maxTokens, double maxCostUsd, Duration t
     public Budget withMaxTokens(long n) { return new Budget(maxSteps, n, maxCostUsd, timeout); }
     public Budget withMaxCostUsd(double usd) { return new Budget(maxSteps, maxTokens, usd, timeout); }
     public Budget withTimeout(Duration d) { return new Budget(maxSteps, maxTokens, maxCostUsd, d); }
+
+    /**
+     * What a run its timeout stopped says, the timeout as people write it ("Timed out after 1m30s", not ISO-8601's
+     * PT1M30S): the same words whether the run's own loop or an engine's timer stopped it.
+     */
+    public static String timedOut(Duration timeout) {
+        return timeout == null ? "Timed out"
+                : "Timed out after " + timeout.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+    }
 }

@@ -451,14 +451,15 @@ final class RunLoop {
     private RunResult stopped() {
         Thread.interrupted();
         var reason = stop.get();
-        if (reason == Stop.TIMEOUT) {
-            // As people write it (5s, 1m30s), not ISO-8601's PT5S.
-            String msg = "Timed out after " + agent.budget().timeout().toString().substring(2).toLowerCase(java.util.Locale.ROOT);
-            return finish(RunStatus.FAILED, "timeout", null, msg);
-        }
+        if (reason == Stop.TIMEOUT) return timedOut();
         // The step in flight is dropped; completed steps are kept, so the run could be resumed.
         if (reason == Stop.SHUTDOWN) return finish(RunStatus.INTERRUPTED, "shutdown", null, null);
         return finish(RunStatus.CANCELLED, "cancelled", null, null);
+    }
+
+    /** Ends the run as its timeout does: failed, "timeout", with the timeout in the error (also for an engine's timer). */
+    RunResult timedOut() {
+        return finish(RunStatus.FAILED, "timeout", null, Budget.timedOut(agent.budget().timeout()));
     }
 
     RunResult finish(RunStatus status, String reason, String answer, String error) {

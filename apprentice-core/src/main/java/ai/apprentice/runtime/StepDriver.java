@@ -17,7 +17,8 @@ import java.util.List;
  * {@link RunLoop}'s own (the in-process loop calls the same methods in a row), so both ways make the same events.
  *
  * <p>Not carried over from the in-process loop: a counterpart (a simulated user lives in one process), a run's
- * timeout (the engine's timers do that) and running one reply's calls in parallel (the engine runs them in order).
+ * timeout (the engine's timer keeps it and stops the part in flight; {@link #timedOut} then ends the run as the loop
+ * does) and running one reply's calls in parallel (the engine runs them in order).
  */
 public final class StepDriver {
     /** What a model part found: the reply's number of tool calls, or the run's end when the model call failed for good. */
@@ -120,6 +121,23 @@ public final class StepDriver {
         if (ended != null) return ended;
         var snapshot = RunSnapshot.fromEvents(events);
         var result = rebuild(events, snapshot.completedSteps(), true).finish(status, reason, null, error);
+        log.flush();
+        return result;
+    }
+
+    /**
+     * Ends the run as its timeout ends it in process (failed, {@code timeout}, the budget's "Timed out after ..." as its
+     * error), unless it has ended already; {@code step} is the step it was on when the time ran out (the error event
+     * says it, as the loop's does). Returns how it ended.
+     */
+    public RunResult timedOut(String runId, int step) {
+        var events = log.events(runId);
+        var ended = finished(events);
+        if (ended != null) return ended;
+        var snapshot = RunSnapshot.fromEvents(events);
+        var loop = rebuild(events, snapshot.completedSteps(), true)
+                .at(Math.max(step, snapshot.completedSteps()), emptyRepliesAtEnd(events));
+        var result = loop.timedOut();
         log.flush();
         return result;
     }

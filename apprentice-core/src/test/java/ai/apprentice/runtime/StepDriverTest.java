@@ -243,6 +243,39 @@ class StepDriverTest {
     }
 
     @Test
+    void timedOutEndsTheRunAsTheLoopsOwnTimeoutDoes() throws Exception {
+        // the second model call never answers: in process the loop's timeout stops it; driven, an engine's timer does
+        JsonNode[] script = {toolTurn("Counting.", "count", "{}"), Json.object().put("delay_ms", 600_000).put("text", "late")};
+        var budget = Budget.DEFAULT.withTimeout(java.time.Duration.ofMillis(1500));
+        var inProcess = new Log();
+        var a = Agent.builder().model(ScriptedModel.of(script)).tool(counter(Tool.Effect.AT_LEAST_ONCE)).listener(inProcess).budget(budget).build();
+        var expected = a.start("r", "count", null).await();
+        inProcess.flush();
+        assertThat(expected.stopReason()).isEqualTo("timeout");
+        assertThat(expected.error()).isEqualTo("Timed out after 1.5s");
+        counted.set(0);
+
+        var log = new Log();
+        var b = Agent.builder().model(ScriptedModel.of(script)).tool(counter(Tool.Effect.AT_LEAST_ONCE)).listener(log).budget(budget).build();
+        var driver = new StepDriver(b, log);
+        driver.begin("r", "count", null);
+        driver.model("r", 1);
+        driver.tool("r", 1, 0);
+        driver.complete("r", 1);
+        // step 2's model part was in flight (and stopped) when the time ran out
+        var result = driver.timedOut("r", 2);
+        assertThat(result.status()).isEqualTo(RunStatus.FAILED).isEqualTo(expected.status());
+        assertThat(result.stopReason()).isEqualTo(expected.stopReason());
+        assertThat(result.error()).isEqualTo(expected.error());
+        assertThat(result.steps()).isEqualTo(1).isEqualTo(expected.steps());
+        assertThat(log.stored).extracting(StepDriverTest::comparable)
+                .containsExactlyElementsOf(inProcess.stored.stream().map(StepDriverTest::comparable).toList());
+        assertThat(log.types()).endsWith("step_completed", "error", "run_finished");
+        assertThat(driver.timedOut("r", 2)).isEqualTo(result); // once
+        assertThat(log.types()).filteredOn("run_finished"::equals).hasSize(1);
+    }
+
+    @Test
     void aStepOutOfOrderIsRefusedSayingWhy() throws Exception {
         var log = new Log();
         var agent = Agent.builder().model(ScriptedModel.of(SCRIPT)).tool(counter(Tool.Effect.AT_LEAST_ONCE)).listener(log).build();

@@ -23,7 +23,11 @@ public interface RunActivities {
         }
     }
 
-    void begin(RunInput input);
+    /** Starts the run unless it has begun; returns its {@code timeout} budget in milliseconds (null: none). */
+    Long begin(RunInput input);
+
+    /** The run's {@code timeout} budget in milliseconds (null: none), for a run the workflow did not begin (a resumed one). */
+    Long timeout(RunInput input);
 
     Reply model(RunInput input, int step);
 
@@ -35,6 +39,12 @@ public interface RunActivities {
 
     /** Ends the run from outside (cancelled, failed) unless it has ended; returns how it ended. */
     RunOutcome stop(RunInput input, String status, String reason, String error);
+
+    /**
+     * Ends the run as its timeout ends it in process (failed, {@code timeout}) unless it has ended; {@code step} is the
+     * step it was on. Returns how it ended.
+     */
+    RunOutcome timedOut(RunInput input, int step);
 
     void feedback(String runId, String rating, String note, String author);
 }

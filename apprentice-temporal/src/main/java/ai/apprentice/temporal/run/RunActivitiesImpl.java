@@ -27,6 +27,10 @@ public final class RunActivitiesImpl implements RunActivities {
     }
 
     private StepDriver driver(RunInput input, Answer answer) {
+        return new StepDriver(agent(input, answer), agents.store());
+    }
+
+    private ai.apprentice.runtime.Agent agent(RunInput input, Answer answer) {
         PolicyGate.Approver approver = new PolicyGate.Approver() {
             @Override
             public Answer ask(String tool, String subject, String arguments) {
@@ -44,7 +48,11 @@ public final class RunActivitiesImpl implements RunActivities {
                 return input.alwaysAllowed().contains(key); // the workflow keeps the run's "always" answers
             }
         };
-        return new StepDriver(agents.agent(input, approver), agents.store());
+        return agents.agent(input, approver);
+    }
+
+    private static Long millis(java.time.Duration timeout) {
+        return timeout == null || timeout.isZero() || timeout.isNegative() ? null : Math.max(1, timeout.toMillis());
     }
 
     /** A part of the loop; it may block (a model call, a shell command) and is interrupted when the run is cancelled. */
@@ -95,20 +103,26 @@ public final class RunActivitiesImpl implements RunActivities {
     }
 
     @Override
-    public void begin(RunInput input) {
+    public Long begin(RunInput input) {
         // heartbeating too: the first part a cold worker runs assembles the agent, which on a loaded machine can outlast
         // the heartbeat timeout, and a begin timed out for that is retried with growing back-off
-        heartbeating(input, () -> {
+        return heartbeating(input, () -> {
             // the messages the request brought, or everything a conversation's previous run had (as in process): read from
             // the store, where the server left them under this run's id, never carried in the workflow's input
             var conversation = input.givenMessages() ? givenMessages(input.runId())
                     : input.previousRunId() == null ? java.util.List.<ai.apprentice.model.Message>of()
                     : previousHistory(input.previousRunId());
-            driver(input, null).begin(input.runId(), conversation, input.task(), input.parentId());
+            var agent = agent(input, null);
+            new StepDriver(agent, agents.store()).begin(input.runId(), conversation, input.task(), input.parentId());
             // the run outlives this worker: the death of the process that began it must not mark it interrupted
             agents.store().heldByEngine(input.runId());
-            return null;
+            return millis(agent.budget().timeout()); // the workflow keeps the deadline
         });
+    }
+
+    @Override
+    public Long timeout(RunInput input) {
+        return heartbeating(input, () -> millis(agent(input, null).budget().timeout()));
     }
 
     private java.util.List<ai.apprentice.model.Message> givenMessages(String runId) {
@@ -164,6 +178,14 @@ public final class RunActivitiesImpl implements RunActivities {
         return heartbeating(input, () -> {
             agents.store().approvalsSettled(input.runId(), StoredApprovals.ENDED); // cancelled while a call waited: it waits no more
             return RunOutcome.of(driver(input, null).stop(input.runId(), RunStatus.parse(status), reason, error));
+        });
+    }
+
+    @Override
+    public RunOutcome timedOut(RunInput input, int step) {
+        return heartbeating(input, () -> {
+            agents.store().approvalsSettled(input.runId(), StoredApprovals.ENDED); // out of time while a call waited: it waits no more
+            return RunOutcome.of(driver(input, null).timedOut(input.runId(), step));
         });
     }
 

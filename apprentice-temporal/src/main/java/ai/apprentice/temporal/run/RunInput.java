@@ -17,10 +17,13 @@ import java.util.Map;
  * {@code givenMessages}: the request brought the run's earlier messages itself (an OpenAI-compatible conversation),
  * which the run store keeps under the run's id ({@code RunStore.givenMessages}), never this input.
  * {@code trace} (null: none) puts the spans every worker makes of the run's parts under one agent span.
+ * {@code startedAtMillis} is when the run began on the workflow's clock (0: not yet, this is its first execution) and
+ * {@code timeoutMillis} its {@code timeout} budget (0: none), as the worker that began it found it: the workflow's
+ * deadline is their sum, kept across continue-as-new so that the time counts from the run's start.
  */
 public record RunInput(String runId, String task, String workspace, Map<String, Object> flags, String parentId,
                        int nextStep, int stepsPerExecution, long approvalTimeoutSeconds, List<String> alwaysAllowed,
-                       String previousRunId, boolean givenMessages, RunTrace trace) {
+                       String previousRunId, boolean givenMessages, RunTrace trace, long startedAtMillis, long timeoutMillis) {
     public static final int DEFAULT_STEPS_PER_EXECUTION = 50;
     /** Without a timeout given: a day, after which the call is denied. */
     public static final Duration DEFAULT_APPROVAL_TIMEOUT = Duration.ofHours(24);
@@ -31,6 +34,15 @@ public record RunInput(String runId, String task, String workspace, Map<String, 
         if (nextStep < 1) throw new IllegalArgumentException("nextStep must be at least 1, got " + nextStep);
         if (stepsPerExecution < 1) throw new IllegalArgumentException("stepsPerExecution must be at least 1, got " + stepsPerExecution);
         if (approvalTimeoutSeconds < 0) throw new IllegalArgumentException("approvalTimeoutSeconds must not be negative, got " + approvalTimeoutSeconds);
+        if (timeoutMillis < 0) throw new IllegalArgumentException("timeoutMillis must not be negative, got " + timeoutMillis);
+    }
+
+    /** A run not begun yet (its start and timeout are the workflow's to find). */
+    public RunInput(String runId, String task, String workspace, Map<String, Object> flags, String parentId,
+                    int nextStep, int stepsPerExecution, long approvalTimeoutSeconds, List<String> alwaysAllowed,
+                    String previousRunId, boolean givenMessages, RunTrace trace) {
+        this(runId, task, workspace, flags, parentId, nextStep, stepsPerExecution, approvalTimeoutSeconds, alwaysAllowed,
+                previousRunId, givenMessages, trace, 0, 0);
     }
 
     public RunInput(String runId, String task, String workspace, Map<String, Object> flags, String parentId, int nextStep, int stepsPerExecution) {
@@ -40,7 +52,18 @@ public record RunInput(String runId, String task, String workspace, Map<String, 
     /** The same run, from {@code step} on (for continue-as-new). */
     public RunInput from(int step) {
         return new RunInput(runId, task, workspace, flags, parentId, step, stepsPerExecution, approvalTimeoutSeconds, alwaysAllowed,
-                previousRunId, givenMessages, trace);
+                previousRunId, givenMessages, trace, startedAtMillis, timeoutMillis);
+    }
+
+    /** The same run, begun at {@code at} (workflow time) with a timeout of {@code timeoutMillis} (0: none). */
+    public RunInput began(long at, long timeoutMillis) {
+        return new RunInput(runId, task, workspace, flags, parentId, nextStep, stepsPerExecution, approvalTimeoutSeconds, alwaysAllowed,
+                previousRunId, givenMessages, trace, at, timeoutMillis);
+    }
+
+    /** Whether the run's start (and so its deadline) is known: set by the workflow's first execution. */
+    public boolean begun() {
+        return startedAtMillis > 0;
     }
 
     /** The same run with a person's "always" for {@code key} remembered. */
@@ -49,7 +72,7 @@ public record RunInput(String runId, String task, String workspace, Map<String, 
         var keys = new ArrayList<>(alwaysAllowed);
         keys.add(key);
         return new RunInput(runId, task, workspace, flags, parentId, nextStep, stepsPerExecution, approvalTimeoutSeconds, keys,
-                previousRunId, givenMessages, trace);
+                previousRunId, givenMessages, trace, startedAtMillis, timeoutMillis);
     }
 
     public Duration approvalTimeout() {

@@ -4,6 +4,9 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.CanceledFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Functions;
+import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.HashMap;
@@ -12,7 +15,10 @@ import java.util.Map;
 /**
  * The loop's control flow, and nothing else: which part comes next. Messages and tool results stay in the run store;
  * the history holds the activities' small inputs and outputs (ids, step numbers, counts), so a 100-call run with large
- * tool results stays far below Temporal's limits. Deterministic, as workflow code must be: no clock, no I/O.
+ * tool results stays far below Temporal's limits. Deterministic, as workflow code must be: no clock but the workflow's,
+ * no I/O. A run's {@code timeout} budget is a workflow timer, from the run's start (carried across continue-as-new in
+ * {@link RunInput}), which every part and every wait for a person races: when it fires, the part in flight is cancelled
+ * and the run ends as in process (failed, {@code timeout}).
  */
 public final class RunWorkflowImpl implements RunWorkflow {
     /** The subject a call asked about again after a crash has (PolicyGate.recheck): an "always" to it counts once. */
@@ -44,19 +50,51 @@ public final class RunWorkflowImpl implements RunWorkflow {
     private Approval waitingFor;
     private final java.util.ArrayList<RunView.Settled> settled = new java.util.ArrayList<>();
 
+    /**
+     * Fires when the run's {@code timeout} budget is spent (null: no timeout). One timer per execution, in a scope that
+     * a cancellation of the workflow does not reach, so it only ever fires; every part races it.
+     */
+    private Promise<Void> deadline;
+
+    /** The deadline passed during a part (which was stopped) or before it: the run ends as its timeout ends it in process. */
+    private static final class TimedOut extends RuntimeException {
+        /** The step the run was on, which the error event says. */
+        final int step;
+
+        TimedOut(int step) {
+            super(null, null, false, false);
+            this.step = step;
+        }
+    }
+
     @Override
     public RunOutcome run(RunInput given) {
         runId = given.runId();
         input = given;
+        // workflows begun by a version without the deadline replay as they ran
+        boolean keepsTime = Workflow.getVersion("run-timeout", Workflow.DEFAULT_VERSION, 1) >= 1;
         try {
-            if (input.nextStep() == 1) parts.begin(input);
+            long now = Workflow.currentTimeMillis();
+            if (input.nextStep() == 1) {
+                var timeout = parts.begin(input);
+                if (keepsTime) input = input.began(now, timeout == null ? 0 : timeout);
+            } else if (keepsTime && !input.begun()) {
+                // a resumed run: as in process, where a resumed loop starts its timeout again, it counts from now
+                var timeout = parts.timeout(input);
+                input = input.began(now, timeout == null ? 0 : timeout);
+            }
+            if (keepsTime && input.timeoutMillis() > 0) startDeadline();
             for (step = input.nextStep(); ; step++) {
                 if (step - input.nextStep() >= input.stepsPerExecution()) {
                     state = "continuing";
-                    Workflow.continueAsNew(input.from(step)); // does not return
+                    Workflow.continueAsNew(input.from(step)); // does not return; the deadline goes with the input
                 }
+                // out of time between two steps: as the loop's check before a step, the error is of the last one done
+                if (deadlinePassed()) throw new TimedOut(step - 1);
                 state = "model";
-                var reply = parts.model(input, step);
+                final var in = input;
+                final int at = step;
+                var reply = timed(() -> parts.model(in, at));
                 if (reply.ended() != null) return ended(reply.ended());
                 RunActivities.ToolOutcome last = null;
                 for (int i = 0; i < reply.toolCalls(); i++) last = callTool(i, i == reply.toolCalls() - 1);
@@ -65,10 +103,13 @@ public final class RunWorkflowImpl implements RunWorkflow {
                     end = last.ended(); // the last call completed the step
                 } else {
                     state = "completing";
-                    end = parts.complete(input, step);
+                    end = timed(() -> parts.complete(in, at));
                 }
                 if (end != null) return ended(end);
             }
+        } catch (TimedOut t) {
+            state = "timed_out";
+            return ended(parts.timedOut(input, t.step));
         } catch (CanceledFailure | ActivityFailure e) {
             var canceled = e instanceof CanceledFailure c ? c : e.getCause() instanceof CanceledFailure c ? c : null;
             if (canceled != null) {
@@ -85,17 +126,70 @@ public final class RunWorkflowImpl implements RunWorkflow {
         }
     }
 
+    /** The deadline (workflow time) is at the run's start plus its timeout, however many executions ago it began. */
+    private void startDeadline() {
+        long left = input.startedAtMillis() + input.timeoutMillis() - Workflow.currentTimeMillis();
+        Workflow.newDetachedCancellationScope(() -> {
+            if (left > 0) {
+                deadline = Workflow.newTimer(Duration.ofMillis(left));
+            } else {
+                var passed = Workflow.<Void>newPromise();
+                passed.complete(null);
+                deadline = passed;
+            }
+        }).run();
+    }
+
+    private boolean deadlinePassed() {
+        return deadline != null && deadline.isCompleted();
+    }
+
+    /**
+     * A part raced against the deadline. The part runs in its own cancellation scope: when the deadline passes first,
+     * the scope is cancelled, which stops the activity in flight as a cancellation of the run does (its next heartbeat
+     * learns it and interrupts the part), and the workflow waits until it has ended before the run is ended as timed out.
+     */
+    private <T> T timed(Functions.Func<T> part) {
+        if (deadline == null) return part.apply();
+        if (deadlinePassed()) throw new TimedOut(step);
+        @SuppressWarnings("unchecked") Promise<T>[] running = new Promise[1];
+        var scope = Workflow.newCancellationScope(() -> { running[0] = Async.function(part); });
+        scope.run();
+        var result = running[0];
+        try {
+            Promise.anyOf(result, deadline).get();
+        } catch (RuntimeException failed) {
+            // the part failed (or was cancelled from outside): result.get() below says how
+        }
+        if (result.isCompleted()) return result.get();
+        scope.cancel();
+        try {
+            result.get(); // ends once the activity has stopped (WAIT_CANCELLATION_COMPLETED)
+        } catch (ActivityFailure | CanceledFailure stopped) {
+            // stopped as asked
+        }
+        throw new TimedOut(step);
+    }
+
     private RunActivities.ToolOutcome callTool(int index, boolean last) {
         Answer answer = null;
         while (true) {
             state = "tool";
-            var outcome = parts.tool(input, step, index, answer, last);
+            final var given = answer;
+            final var in = input;
+            final int at = step;
+            var outcome = timed(() -> parts.tool(in, at, index, given, last));
             if (outcome.waitingFor() == null) return outcome;
             var timeout = input.approvalTimeout();
             waitingFor = outcome.waitingFor().waiting(Workflow.currentTimeMillis(), timeout.toMillis());
             state = "waiting_for_approval";
             var id = waitingFor.id();
-            boolean answered = Workflow.await(timeout, () -> answers.containsKey(id));
+            // the wait counts towards the run's timeout, as in process, where the timeout stops a run waiting for a person
+            boolean answered = Workflow.await(timeout, () -> answers.containsKey(id) || deadlinePassed());
+            if (!answers.containsKey(id) && deadlinePassed()) {
+                waitingFor = null;
+                throw new TimedOut(step);
+            }
             answer = answered ? answers.remove(id) : new Answer(false, "nobody answered within " + seconds(timeout), null, false, true);
             if (answer.allow() && answer.always() && !waitingFor.subject().startsWith(AGAIN)) {
                 // as the in-process gate remembers an ALWAYS answer for its session: the rest of this run is told it

@@ -330,7 +330,7 @@ public final class TemporalExecutor implements RunExecutor {
                 approve(runId, local, answer(verdict));
                 return;
             }
-            if (view.settled(local) != null || List.of("finished", "cancelled", "failed").contains(view.state())) {
+            if (view.settled(local) != null || List.of("finished", "cancelled", "failed", "timed_out").contains(view.state())) {
                 throw new java.util.NoSuchElementException("run " + runId + " no longer waits for call " + local);
             }
             if (check == CHECKS) throw new IllegalStateException("run " + runId + " does not wait for call " + local + " yet");

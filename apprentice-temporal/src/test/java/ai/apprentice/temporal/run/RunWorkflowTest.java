@@ -405,6 +405,179 @@ class RunWorkflowTest {
         });
     }
 
+    // ---- a run's timeout budget: the workflow's timer, from the run's start, races every part and every wait ----
+
+    /** A model call that never ends by itself: it sleeps until the part is interrupted. */
+    private static JsonNode hang() {
+        return Json.object().put("delay_ms", 600_000).put("text", "too late");
+    }
+
+    /**
+     * Agents with a {@code timeout} budget whose model plays {@code turns} (notes in {@code interrupted} when a call is
+     * stopped), in approval {@code mode}; {@code ask} answers in process (null: the workflow's approver).
+     */
+    private RunAgents timed(java.time.Duration timeout, ApprovalMode mode, PolicyGate.Approver ask, AtomicBoolean interrupted,
+                            JsonNode... turns) {
+        var script = ScriptedModel.of(turns);
+        ai.apprentice.model.Model model = new ai.apprentice.model.Model() {
+            @Override public String id() { return script.id(); }
+
+            @Override public ai.apprentice.model.ChatResponse chat(ai.apprentice.model.ChatRequest request, ai.apprentice.model.ModelListener listener)
+                    throws InterruptedException {
+                try {
+                    return script.chat(request, listener);
+                } catch (InterruptedException e) {
+                    interrupted.set(true);
+                    throw e;
+                }
+            }
+        };
+        return new RunAgents() {
+            @Override public Agent agent(RunInput run, PolicyGate.Approver approver) {
+                var ws = Path.of(run.workspace());
+                return Agent.builder().model(model).workspace(ws).tools(hands(ws)).listener(store)
+                        .budget(ai.apprentice.runtime.Budget.DEFAULT.withTimeout(timeout))
+                        .gate(new PolicyGate(PermissionRules.of(List.of(), List.of(), List.of()), mode, ask != null ? ask : approver, false, ws))
+                        .build();
+            }
+
+            @Override public RunStore store() { return store; }
+        };
+    }
+
+    /** The events of every execution of a workflow's chain (continue-as-new), first to last. */
+    private List<List<io.temporal.api.history.v1.HistoryEvent>> executions(String workflowId, String firstRunId) {
+        var chain = new ArrayList<List<io.temporal.api.history.v1.HistoryEvent>>();
+        String runId = firstRunId;
+        while (runId != null) {
+            var events = new ArrayList<io.temporal.api.history.v1.HistoryEvent>();
+            String next = null;
+            byte[] token = null;
+            do {
+                var request = GetWorkflowExecutionHistoryRequest.newBuilder().setNamespace(env.getNamespace())
+                        .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId).setRunId(runId));
+                if (token != null) request.setNextPageToken(com.google.protobuf.ByteString.copyFrom(token));
+                var page = env.getWorkflowServiceStubs().blockingStub().getWorkflowExecutionHistory(request.build());
+                for (var ev : page.getHistory().getEventsList()) {
+                    events.add(ev);
+                    if (ev.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW) {
+                        next = ev.getWorkflowExecutionContinuedAsNewEventAttributes().getNewExecutionRunId();
+                    }
+                }
+                token = page.getNextPageToken().isEmpty() ? null : page.getNextPageToken().toByteArray();
+            } while (token != null);
+            chain.add(events);
+            runId = next;
+        }
+        return chain;
+    }
+
+    private static long millis(io.temporal.api.history.v1.HistoryEvent e) {
+        return e.getEventTime().getSeconds() * 1000 + e.getEventTime().getNanos() / 1_000_000;
+    }
+
+    @Test
+    void aRunOutOfTimeOnTheEngineEndsAsInProcessAlsoAfterAContinueAsNew() throws Exception {
+        // The test server does not skip time while an activity runs, so this comparison uses a short timeout; the
+        // sixty-second one, with the time spent where the server can skip it, is the next test.
+        var timeout = java.time.Duration.ofSeconds(3);
+        var task = "write, then think for ever";
+        var inProcessStopped = new AtomicBoolean();
+        var local = timed(timeout, ApprovalMode.ALL, null, inProcessStopped,
+                toolTurn("Writing.", "write_file", "{\"path\":\"notes.txt\",\"content\":\"hello\\n\"}"), hang())
+                .agent(input("local", task, workspace("in-process")), null);
+        var expected = local.start("local", task, null).await();
+        assertThat(expected.stopReason()).isEqualTo("timeout");
+        assertThat(inProcessStopped).isTrue();
+
+        var stopped = new AtomicBoolean();
+        var agents = timed(timeout, ApprovalMode.ALL, null, stopped,
+                toolTurn("Writing.", "write_file", "{\"path\":\"notes.txt\",\"content\":\"hello\\n\"}"), hang());
+        var wf = workflow(agents, "engine");
+        // one step per execution: the hanging call is in the second execution, the deadline counts from the first
+        var first = WorkflowClient.start(wf::run, new RunInput("engine", task, workspace("engine").toString(), Map.of(), null, 1, 1));
+        var outcome = WorkflowStub.fromTyped(wf).getResult(30, java.util.concurrent.TimeUnit.SECONDS, RunOutcome.class);
+
+        assertThat(outcome.status()).isEqualTo("failed").isEqualTo(expected.status().wireName());
+        assertThat(outcome.stopReason()).isEqualTo("timeout").isEqualTo(expected.stopReason());
+        assertThat(outcome.error()).isEqualTo("Timed out after 3s").isEqualTo(expected.error());
+        assertThat(outcome.steps()).isEqualTo(1).isEqualTo(expected.steps());
+        assertThat(stopped).as("the model call in flight was interrupted").isTrue();
+        assertThat(events("engine")).extracting(RunWorkflowTest::comparable)
+                .containsExactlyElementsOf(events("local").stream().map(RunWorkflowTest::comparable).toList());
+        assertThat(types(events("engine"))).endsWith("step_completed", "error", "run_finished");
+        assertThat(store.get("engine").orElseThrow().status().wireName()).isEqualTo("failed");
+        assertThat(executions(RunInput.workflowId("engine"), first.getRunId())).hasSize(2);
+    }
+
+    @Test
+    void aSixtySecondTimeoutCountsFromTheRunsStartAcrossContinueAsNewAndWhileAPersonIsAsked() throws Exception {
+        var stopped = new AtomicBoolean();
+        var agents = timed(java.time.Duration.ofSeconds(60), ApprovalMode.ASK, null, stopped,
+                toolTurn("Logging.", "run_shell", "{\"command\":\"echo ok >> log.txt\"}"), hang());
+        var ws = workspace("w");
+        var wf = workflow(agents, "t");
+        var first = WorkflowClient.start(wf::run, new RunInput("t", "log, then think for ever", ws.toString(), Map.of(), null, 1, 1));
+        awaitState(wf, "waiting_for_approval", 1);
+        // 50 s of the workflow's time pass while the person thinks (no activity runs, so the test server skips them)
+        env.sleep(java.time.Duration.ofSeconds(50));
+        wf.approve("1:0", new Answer(true, null, "ada"));
+        // then step 2, in the next execution, calls a model that never answers: the deadline (60 s after the run
+        // began) stops it within seconds, not 60 s after the second execution began
+        var outcome = WorkflowStub.fromTyped(wf).getResult(40, java.util.concurrent.TimeUnit.SECONDS, RunOutcome.class);
+
+        assertThat(outcome.status()).isEqualTo("failed");
+        assertThat(outcome.stopReason()).isEqualTo("timeout");
+        assertThat(outcome.error()).isEqualTo("Timed out after 1m");
+        assertThat(outcome.steps()).isEqualTo(1);
+        assertThat(stopped).as("the model call in flight was interrupted").isTrue();
+        assertThat(Files.readString(ws.resolve("log.txt"))).isEqualTo("ok\n");
+        var finished = (Event.RunFinished) events("t").getLast();
+        assertThat(finished.stopReason()).isEqualTo("timeout");
+        var error = (Event.ErrorEvent) events("t").get(events("t").size() - 2);
+        assertThat(error.message()).isEqualTo("Timed out after 1m");
+        assertThat(error.step()).isEqualTo(2); // the step it was on, as in process
+        var chain = executions(RunInput.workflowId("t"), first.getRunId());
+        assertThat(chain).hasSize(2);
+        long span = millis(chain.getLast().getLast()) - millis(chain.getFirst().getFirst());
+        assertThat(span).as("workflow time from the run's start to its end").isBetween(60_000L, 75_000L);
+    }
+
+    @Test
+    void aRunWhoseTimeRunsOutWhileItWaitsForAPersonEndsTimedOutAsInProcess() throws Exception {
+        var never = new java.util.concurrent.CountDownLatch(1);
+        var local = timed(java.time.Duration.ofSeconds(1), ApprovalMode.ASK, (tool, subject, args) -> {
+                    never.await(); // nobody answers
+                    throw new AssertionError("answered");
+                }, new AtomicBoolean(), toolTurn("Logging.", "run_shell", "{\"command\":\"echo no >> log.txt\"}"), turn("Logged."))
+                .agent(input("local", "log it", workspace("in-process")), null);
+        var expected = local.start("local", "log it", null).await();
+
+        var ws = workspace("w");
+        var agents = timed(java.time.Duration.ofSeconds(60), ApprovalMode.ASK, null, new AtomicBoolean(),
+                toolTurn("Logging.", "run_shell", "{\"command\":\"echo no >> log.txt\"}"), turn("Logged."));
+        var wf = workflow(agents, "p");
+        WorkflowClient.start(wf::run, input("p", "log it", ws)); // the approval's own timeout is a day
+        awaitState(wf, "waiting_for_approval", 1);
+        var outcome = WorkflowStub.fromTyped(wf).getResult(30, java.util.concurrent.TimeUnit.SECONDS, RunOutcome.class);
+
+        assertThat(outcome.status()).isEqualTo("failed").isEqualTo(expected.status().wireName());
+        assertThat(outcome.stopReason()).isEqualTo("timeout").isEqualTo(expected.stopReason());
+        assertThat(outcome.error()).isEqualTo("Timed out after 1m");
+        assertThat(expected.error()).isEqualTo("Timed out after 1s");
+        assertThat(outcome.steps()).isZero();
+        assertThat(Files.exists(ws.resolve("log.txt"))).isFalse();
+        // the same events, but for the tool_call an in-process run records before it asks (the engine records a call
+        // that waits for a person in its own table, not as an event)
+        assertThat(types(events("p"))).containsExactlyElementsOf(types(events("local")).stream().filter(t -> !t.equals("tool_call")).toList());
+        var finished = (Event.RunFinished) events("p").getLast();
+        assertThat(finished.stopReason()).isEqualTo("timeout");
+        assertThat(finished.status().wireName()).isEqualTo("failed");
+        assertThat(store.approval("p", "1:0").orElseThrow().settled()).isEqualTo(StoredApprovals.ENDED);
+        assertThat(store.approvalsWaiting(java.time.Instant.now())).isEmpty();
+        assertThat(wf.status().waitingFor()).isNull();
+    }
+
     /** Polls the status query until the workflow is in {@code state} at {@code step} (the query is the thing under test). */
     private static RunView awaitState(RunWorkflow wf, String state, int step) throws InterruptedException {
         RunView view = null;

@@ -87,6 +87,20 @@ class TemporalExecutorTest {
     }
 
     @Test
+    void aRequestsTimeoutEndsItsRunOnTheEngineAsInProcess() throws Exception {
+        // the worker's harness finds the timeout in the run's settings (here the request's), the workflow keeps the time
+        var id = api.send("POST", "/api/runs", "{\"task\": \"write hello to out.txt\", \"settings\": {\"timeout\": \"1s\"}}").path("id").asText();
+        var run = api.awaitFinished(id);
+        assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("failed");
+        var events = harness.store().events(id);
+        var finished = (Event.RunFinished) events.getLast();
+        assertThat(finished.stopReason()).isEqualTo("timeout");
+        assertThat(events).filteredOn(e -> e instanceof Event.ErrorEvent).extracting(e -> ((Event.ErrorEvent) e).message())
+                .containsExactly("Timed out after 1s");
+        assertThat(events).extracting(Event::type).doesNotContain("model_error").last().isEqualTo("run_finished");
+    }
+
+    @Test
     void aSessionsNextMessageContinuesTheHistoryOfItsPreviousRunOnTheEngine() throws Exception {
         var session = api.send("POST", "/api/sessions", "{\"title\": \"two messages\"}").path("id").asText();
         var first = api.send("POST", "/api/sessions/" + session + "/messages", "{\"text\": \"write hello to out.txt\"}");
