@@ -53,7 +53,7 @@ class OpenAiHistoryOnTemporalTest {
         env.start();
         var options = ServerOptions.defaults(0, root)
                 .withDefaults(Map.of("model", "openai:gpt-4.1-mini", "memory", "off", "approve", "all"))
-                                .withLimits(4, Duration.ofMinutes(5), Duration.ofMillis(500))
+                .withLimits(4, Duration.ofMinutes(5), Duration.ofMillis(500))
                 .withToken(ApiCalls.TOKEN);
         server = ApprenticeServer.start(harness, options, new PrintStream(new ByteArrayOutputStream(), true), List.of(),
                 TemporalExecutor.factory(env.getWorkflowClient(), RunWorkers.TASK_QUEUE, harness.store()));
