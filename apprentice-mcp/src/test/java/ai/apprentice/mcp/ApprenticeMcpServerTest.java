@@ -83,7 +83,13 @@ class ApprenticeMcpServerTest {
             assertThat(runTask.annotations().destructiveHint()).isTrue();
             assertThat(runTask.annotations().readOnlyHint()).isFalse();
             assertThat(runTask.outputSchema()).containsKey("properties");
-            assertThat(tools.stream().filter(t -> t.name().equals("get_run")).findFirst().orElseThrow().annotations().readOnlyHint()).isTrue();
+            assertThat(runTask.annotations().idempotentHint()).as("a second run_task is a second run").isFalse();
+            for (var reader : List.of("get_run", "list_runs")) {
+                var a = tools.stream().filter(t -> t.name().equals(reader)).findFirst().orElseThrow().annotations();
+                assertThat(a.readOnlyHint()).as(reader).isTrue();
+                assertThat(a.destructiveHint()).as(reader).isFalse();
+                assertThat(a.idempotentHint()).as(reader).isTrue();
+            }
 
             var ok = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "tidy up", "max_steps", 5, "workspace", "project")));
             assertThat(ok.isError()).isFalse();
@@ -124,6 +130,56 @@ class ApprenticeMcpServerTest {
             assertThat(client.listPrompts().prompts()).extracting(McpSchema.Prompt::name).containsExactlyInAnyOrder("review", "release", "tags", "explain", "lint");
             var prompt = client.getPrompt(new McpSchema.GetPromptRequest("review", Map.of("arguments", "only src/")));
             assertThat(((McpSchema.TextContent) prompt.messages().getFirst().content()).text()).contains("Review the staged changes").contains("only src/");
+        }
+    }
+
+    /** A tool error (isError) the model can read: it names the argument and what is wrong, with no Java in it. */
+    private static void refusedNaming(McpSchema.CallToolResult r, String... named) {
+        assertThat(r.isError()).as(String.valueOf(r.content())).isTrue();
+        assertThat(text(r)).contains(named).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("java.");
+    }
+
+    @Test
+    void argumentsOfTheWrongTypeOrNotInTheSchemaAreToolErrorsNamingThemAndNothingRuns() throws Exception {
+        try (var client = client(new StdioClientTransport(serveMain(), McpJsonDefaults.getMapper()))) {
+            client.initialize();
+            refusedNaming(client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", 5))), "task", "string");
+            refusedNaming(client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "x", "max_steps", "ten"))), "max_steps", "integer");
+            refusedNaming(client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "x", "max_steps", 2.5))), "max_steps", "integer");
+            refusedNaming(client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "x", "workspace", List.of("a")))), "workspace", "string");
+            refusedNaming(client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "x", "colour", "red"))), "colour");
+            refusedNaming(client.callTool(new McpSchema.CallToolRequest("get_run", Map.of("id", 7))), "id", "string");
+            refusedNaming(client.callTool(new McpSchema.CallToolRequest("get_run", Map.of("id", "run-1", "verbose", true))), "verbose");
+            refusedNaming(client.callTool(new McpSchema.CallToolRequest("list_runs", Map.of("limit", "all"))), "limit", "integer");
+            refusedNaming(client.callTool(new McpSchema.CallToolRequest("list_runs", Map.of("since", "yesterday"))), "since");
+            // Nothing was run, and the session goes on.
+            assertThat((Object) client.callTool(new McpSchema.CallToolRequest("list_runs", Map.of())).structuredContent()).isEqualTo(Map.of("runs", List.of()));
+            assertThat(client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "fine"))).isError()).isFalse();
+        }
+    }
+
+    @Test
+    void aWorkspaceThatLeavesTheRootThroughASymbolicLinkIsRefusedAndNothingRuns(@TempDir Path elsewhere) throws Exception {
+        Files.createDirectories(root.resolve("project/sub"));
+        Files.createDirectories(elsewhere.resolve("secrets"));
+        Files.createSymbolicLink(root.resolve("escape"), elsewhere);
+        Files.createSymbolicLink(root.resolve("project/up"), root.getParent());
+        Files.createSymbolicLink(root.resolve("alias"), root.resolve("project/sub"));
+        try (var client = client(new StdioClientTransport(serveMain(), McpJsonDefaults.getMapper()))) {
+            client.initialize();
+            for (var ws : List.of("escape", "escape/secrets", "escape/", "project/up", "project/up/" + elsewhere.getFileName(), root.resolve("escape").toString())) {
+                var r = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "read the secrets", "workspace", ws)));
+                assertThat(r.isError()).as(ws).isTrue();
+                assertThat(text(r)).as(ws).contains("outside the served root").doesNotContain("Exception");
+            }
+            // A path under the link that does not exist yet is refused too (it is no directory under the root).
+            assertThat(client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "x", "workspace", "escape/new"))).isError()).isTrue();
+            assertThat((Object) client.callTool(new McpSchema.CallToolRequest("list_runs", Map.of())).structuredContent()).as("nothing ran")
+                    .isEqualTo(Map.of("runs", List.of()));
+            // A link that stays inside the root is fine: the run works in where it points.
+            var inside = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "tidy", "workspace", "alias")));
+            assertThat(inside.isError()).as(text(inside)).isFalse();
+            assertThat(text(inside)).contains("in sub");
         }
     }
 
