@@ -38,6 +38,8 @@ public final class McpConnection implements AutoCloseable {
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private McpSyncClient client;
     private CancellingTransport transport;
+    /** The stdio transport being connected (null over HTTP): its process is watched, see {@link #watchExit}. */
+    private StdioClientTransport stdio;
     /** The server's tools and their output schemas, swapped together when the list changes. */
     private volatile Listing listing = new Listing(List.of(), OutputSchemas.NONE);
     private int failures;
@@ -148,6 +150,7 @@ public final class McpConnection implements AutoCloseable {
             listing = Listing.of(c.getServerCapabilities().tools() == null ? List.of() : listAll(c));
             client = c;
             failures = 0;
+            if (stdio != null) watchExit(c, stdio);
             return c;
         } catch (RuntimeException e) {
             if (c != null) c.close();
@@ -184,6 +187,25 @@ public final class McpConnection implements AutoCloseable {
                 + "tools/call); apprentice charges no run's budget by guess");
     }
 
+    /**
+     * A stdio server whose process exits is failed at once. The SDK's client would not notice: at the end of the
+     * server's output its transport completes its inbound stream, and the session fails a pending request only when it
+     * is closed, so a call in flight would wait for the request timeout. Dropping the client closes the session, which
+     * fails the pending calls ("MCP session with server terminated"), and the next use reconnects after the backoff.
+     */
+    private void watchExit(McpSyncClient c, StdioClientTransport t) {
+        Thread.ofVirtual().name("mcp-exit-" + config.name()).start(() -> {
+            try {
+                t.awaitForExit();
+            } catch (RuntimeException e) {
+                return; // interrupted, or never started
+            }
+            synchronized (this) {
+                if (client == c) failed(new IllegalStateException("its process exited"));
+            }
+        });
+    }
+
     /** Records a failure: the client is dropped and the next attempt waits (exponential backoff). */
     synchronized McpUnavailableException failed(Throwable e) {
         if (client != null) {
@@ -195,6 +217,7 @@ public final class McpConnection implements AutoCloseable {
             client = null;
         }
         transport = null;
+        stdio = null;
         failures++;
         long wait = Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(failures - 1, 10));
         retryAt = Instant.now().plusMillis(wait);
@@ -247,6 +270,7 @@ public final class McpConnection implements AutoCloseable {
             }
             var params = ServerParameters.builder(config.command()).args(config.args()).env(withPath(config.env())).build();
             var t = new StdioClientTransport(params, mapper);
+            stdio = t;
             t.setStdErrorHandler(line -> {
                 synchronized (stderrTail) {
                     stderrTail.addLast(line.length() > 300 ? line.substring(0, 300) : line);
@@ -255,6 +279,7 @@ public final class McpConnection implements AutoCloseable {
             });
             return t; // SDK 2.x retries a contended enqueue (emitNext with busyLooping), so parallel sends need no lock of ours
         }
+        stdio = null;
         var uri = java.net.URI.create(config.url());
         String base = uri.getScheme() + "://" + uri.getAuthority();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/mcp" : uri.getRawPath();
@@ -367,6 +392,10 @@ public final class McpConnection implements AutoCloseable {
                     if (interrupted) Thread.currentThread().interrupt();
                 }
                 throw new McpUnavailableException("MCP server '" + config.name() + "': the call of " + tool + " was cancelled", e);
+            }
+            synchronized (this) {
+                // Failed already (its process exited, or a parallel call failed it): one failure, counted once.
+                if (client != c && lastError != null) throw new McpUnavailableException("MCP server '" + config.name() + "' failed: " + lastError, e);
             }
             throw failed(e);
         } finally {

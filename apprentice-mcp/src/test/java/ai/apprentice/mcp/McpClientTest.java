@@ -118,9 +118,12 @@ class McpClientTest {
             var add = tool(tools, "mcp__flaky__add");
             assertThat(add.execute(Json.object().put("a", 2).put("b", 3), null).content()).isEqualTo("5");
 
+            long sent = System.nanoTime();
             var crash = tool(tools, "mcp__flaky__crash").execute(Json.object(), null);
             assertThat(crash.error()).isTrue();
-            assertThat(crash.content()).contains("MCP server 'flaky'");
+            assertThat(crash.content()).contains("MCP server 'flaky' failed: its process exited");
+            // When the process exits, not at the request timeout (20 s here).
+            assertThat(Duration.ofNanos(System.nanoTime() - sent)).isLessThan(Duration.ofSeconds(10));
             var meanwhile = add.execute(Json.object().put("a", 1).put("b", 1), null);
             assertThat(meanwhile.error()).isTrue();
             assertThat(meanwhile.content()).contains("unavailable").contains("retrying in");
@@ -207,6 +210,8 @@ class McpClientTest {
             var longOne = tool(tools, "mcp__everything__trigger-long-running-operation").execute(Json.object().put("duration", 1).put("steps", 2), null);
             assertThat(longOne.error()).as(longOne.content()).isFalse();
             assertThat(notices).anyMatch(n -> n.startsWith("[everything] progress 1/2"));
+            // A log message (notifications/message), sent when the server has read the roots: its level, logger and text.
+            assertThat(notices).contains("[everything] info everything-server: Roots updated: 1 root(s) received from client");
         }
     }
 
@@ -226,7 +231,23 @@ class McpClientTest {
         }
     }
 
-    /** A server that answers too much or writes garbage: the agent gets an error observation naming it, the others go on. */
+    /** Calls the tool until it answers (the server is restarted after the backoff), failing on errors that do not name it. */
+    private static ai.apprentice.tool.ToolResult onceRestarted(ai.apprentice.tool.Tool tool, String server) throws Exception {
+        var r = tool.execute(Json.object(), null);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (r.error() && System.nanoTime() < deadline) {
+            assertThat(r.content()).contains("MCP server '" + server + "'").contains("unavailable");
+            Thread.sleep(100);
+            r = tool.execute(Json.object(), null);
+        }
+        return r;
+    }
+
+    /**
+     * A server that answers too much or writes garbage: the agent gets an error observation naming it, the others go on,
+     * and it is started again. The SDK's stdio reader stops at such a line and tells nobody (decision 0017), so each shows
+     * only as the request timeout (10 s here): named, and saying it timed out.
+     */
     @Test
     void aMisbehavingServerGivesErrorsNamingItAndLeavesTheOthersAlone() throws Exception {
         var misbehaving = McpServerConfig.stdio("bad", tiny("misbehaving").command(), tiny("misbehaving").args(), Map.of());
@@ -234,15 +255,27 @@ class McpClientTest {
         try (var mcp = new McpClientManager(List.of(misbehaving, good), Duration.ofSeconds(10))) {
             var tools = mcp.tools();
             assertThat(mcp.problems()).isEmpty();
+            var ok = tool(tools, "mcp__bad__ok");
+            assertThat(ok.execute(Json.object(), null).content()).isEqualTo("ok");
+
             var huge = tool(tools, "mcp__bad__huge").execute(Json.object(), null);
             assertThat(huge.error()).isTrue();
-            assertThat(huge.content()).contains("MCP server 'bad'");
+            assertThat(huge.content()).contains("MCP server 'bad' failed").contains("within 10000ms");
             assertThat(tool(tools, "mcp__good__weather").execute(Json.object(), null).content()).contains("21.5");
+            var back = onceRestarted(ok, "bad");
+            assertThat(back.error()).as(back.content()).isFalse();
+            assertThat(back.content()).isEqualTo("ok");
+
+            long sent = System.nanoTime();
             var garbage = tool(tools, "mcp__bad__garbage").execute(Json.object(), null);
-            // The SDK's stdio reader stops at a line that is not JSON, so this shows only as the request timeout.
             assertThat(garbage.error()).isTrue();
-            assertThat(garbage.content()).contains("MCP server 'bad'");
+            assertThat(garbage.content()).contains("MCP server 'bad' failed").contains("within 10000ms");
+            assertThat(Duration.ofNanos(System.nanoTime() - sent)).as("sent to the server, not refused while it backed off").isGreaterThan(Duration.ofSeconds(9));
             assertThat(tool(tools, "mcp__good__weather").execute(Json.object(), null).error()).isFalse();
+            // The timeout dropped the session (and its process): after the backoff the server is started again and answers.
+            var again = onceRestarted(ok, "bad");
+            assertThat(again.error()).as(again.content()).isFalse();
+            assertThat(again.content()).isEqualTo("ok");
         }
     }
 }
