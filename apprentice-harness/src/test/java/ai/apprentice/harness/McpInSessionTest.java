@@ -44,7 +44,44 @@ class McpInSessionTest {
                 if (workspace.equals(other)) assertThat(results.get(0)).doesNotContain(ws.toUri().toString().replaceAll("/$", ""));
             }
         }
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("mcp [everything] progress 1/2");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("mcp [everything] progress 1/2")
+                // its log message (notifications/message) when it has read the roots: level, logger and text
+                .contains("mcp [everything] info everything-server: Roots updated: 1 root(s) received from client");
+    }
+
+    @Test
+    void aServerThatCrashesMidCallIsAnErrorObservationNamingItAndTheRunGoesOnWithTheOtherServer() throws Exception {
+        var flaky = ai.apprentice.testkit.McpReferenceServers.dir().resolve("flaky-server.mjs").toString();
+        Files.writeString(home.resolve("config.yaml"), "mcp_servers:\n  flaky: {command: node, args: [\"" + flaky + "\"]}\n"
+                + "  steady: {command: node, args: [\"" + flaky + "\"]}\npermissions:\n  allow: [\"mcp__*\"]\n");
+        var err = new ByteArrayOutputStream();
+        try (var harness = Harness.builder().home(home).env(Map.of()).err(new PrintStream(err, true, StandardCharsets.UTF_8)).build()) {
+            var results = new CopyOnWriteArrayList<Event.ToolResultEvent>();
+            var session = harness.session(ws, Map.of("model", "scripted:s.jsonl", "approve", "auto", "memory", "off"));
+            session.useModel(ScriptedModel.of(
+                    ScriptedModel.toolTurn("", "mcp__steady__add", "{\"a\":1,\"b\":1}"),
+                    ScriptedModel.toolTurn("", "mcp__flaky__crash", "{}"),
+                    ScriptedModel.toolTurn("", "mcp__steady__add", "{\"a\":2,\"b\":3}"),
+                    ScriptedModel.turn("done despite flaky")));
+            long start = System.nanoTime();
+            var result = session.start("crash", e -> {
+                if (e instanceof Event.ToolResultEvent r) results.add(r);
+            }).await();
+            long tookMs = (System.nanoTime() - start) / 1_000_000;
+            assertThat(results).hasSize(3);
+            assertThat(results.get(0).content()).isEqualTo("2");
+            var crashed = results.get(1);
+            assertThat(crashed.error()).isTrue();
+            assertThat(crashed.content()).contains("MCP server 'flaky'").contains("its process exited");
+            // The run went on to its next step, where the other server answers, and finished.
+            assertThat(results.get(2).step()).isGreaterThan(crashed.step());
+            assertThat(results.get(2).error()).as(results.get(2).content()).isFalse();
+            assertThat(results.get(2).content()).isEqualTo("5");
+            assertThat(result.status()).isEqualTo(ai.apprentice.runtime.RunStatus.SUCCEEDED);
+            assertThat(result.answer()).isEqualTo("done despite flaky");
+            // Noticed when the process exited, not at the 60 s request timeout.
+            assertThat(tookMs).as("the run's time in ms").isLessThan(30_000);
+        }
     }
 
     @Test
