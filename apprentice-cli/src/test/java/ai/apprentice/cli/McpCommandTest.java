@@ -132,7 +132,8 @@ class McpCommandTest {
         var call = cli.run("mcp", "call", "rogue", "ask", sampling);
         assertThat(call.exit()).as(call.err()).isEqualTo(0);
         assertThat(Json.tree(call.out().strip().substring("ANSWER ".length())).at("/error/code").asInt()).isEqualTo(-32601);
-        assertThat(call.err()).contains("[rogue] refused its request sampling/createMessage: apprentice did not declare that capability to it");
+        assertThat(call.err()).contains("[rogue] refused its request sampling/createMessage: apprentice did not declare that capability to it")
+                .as("the log message (notifications/message) the server sends first, on stderr").contains("[rogue] warning: about to ask");
 
         Files.writeString(home.resolve("config.yaml"), Files.readString(home.resolve("config.yaml"))
                 + "permissions:\n  allow: [\"mcp__rogue__*\", \"mcp__other__*\"]\n");
@@ -156,7 +157,8 @@ class McpCommandTest {
         assertThat(Json.tree(results.get(3)).get("celsius").asDouble()).isEqualTo(21.5);
         assertThat(run.out()).contains("carried on");
         assertThat(run.err()).contains("mcp [rogue] refused its request sampling/createMessage")
-                .contains("mcp [rogue] refused its request apprentice/secrets").doesNotContain("mcp [other] refused");
+                .contains("mcp [rogue] refused its request apprentice/secrets").doesNotContain("mcp [other] refused")
+                .contains("mcp [rogue] warning: about to ask").doesNotContain("mcp [other] warning");
     }
 
     @Test
