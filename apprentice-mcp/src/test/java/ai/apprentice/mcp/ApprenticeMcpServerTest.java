@@ -410,6 +410,8 @@ class ApprenticeMcpServerTest {
                 assertThat(client.listTools().tools()).extracting(McpSchema.Tool::name).contains("run_task");
                 var r = client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "ping")));
                 assertThat(text(r)).contains("did: ping").contains("run_id: run-1");
+                refusedNaming(client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", List.of("ping")))), "task", "string");
+                refusedNaming(client.callTool(new McpSchema.CallToolRequest("run_task", Map.of("task", "ping", "priority", 1))), "priority");
                 assertThat(completeRunId(client, "run").values()).containsExactly("run-1");
                 var unknown = errorOf(() -> client.completeCompletion(new McpSchema.CompleteRequest(new McpSchema.PromptReference("nope"),
                         new McpSchema.CompleteRequest.CompleteArgument("arguments", ""))));
