@@ -26,8 +26,9 @@ final class ApiCalls {
     }
 
     HttpResponse<String> call(String method, String path, String body) throws Exception {
+        // bounded: a request the server never answers fails here, saying so, instead of holding the test to its timeout
         var request = HttpRequest.newBuilder(URI.create(server.get().url() + path)).header("Authorization", "Bearer " + TOKEN)
-                .header("Content-Type", "application/json")
+                .header("Content-Type", "application/json").timeout(java.time.Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }

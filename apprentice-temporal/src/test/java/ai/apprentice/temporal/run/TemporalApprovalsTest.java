@@ -115,11 +115,13 @@ class TemporalApprovalsTest {
     }
 
     private JsonNode awaitApproval(ApiCalls on, String runId) throws Exception {
-        for (int i = 0; i < 1200; i++) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline) {
             for (var a : on.send("GET", "/api/approvals", null).path("approvals")) if (a.path("run_id").asText().equals(runId)) return a;
             Thread.sleep(25);
         }
-        throw new AssertionError("run " + runId + " never listed an approval; its events: " + harness.store().events(runId));
+        throw new AssertionError("run " + runId + " listed no approval in 90 s; the store's waiting calls: "
+                + harness.store().approvalsWaiting(Instant.EPOCH) + "; its events: " + harness.store().events(runId));
     }
 
     private List<JsonNode> listed() throws Exception {
