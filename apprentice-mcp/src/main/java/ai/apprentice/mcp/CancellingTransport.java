@@ -20,6 +20,7 @@ final class CancellingTransport implements McpClientTransport {
     private final McpClientTransport delegate;
     private final Consumer<McpSchema.JSONRPCRequest> inbound;
     private final Map<Object, Object> idsByToken = new ConcurrentHashMap<>();
+    private final java.util.concurrent.locks.ReentrantLock sending = new java.util.concurrent.locks.ReentrantLock();
 
     CancellingTransport(McpClientTransport delegate) {
         this(delegate, request -> { });
@@ -35,14 +36,21 @@ final class CancellingTransport implements McpClientTransport {
         if (message instanceof McpSchema.JSONRPCRequest r && r.params() instanceof McpSchema.CallToolRequest c && c.progressToken() != null) {
             idsByToken.put(c.progressToken(), r.id());
         }
-        return delegate.sendMessage(message);
+        // One send at a time: the SDK's stdio transport enqueues at once, retrying a contended enqueue for only 100 ms
+        // (busyLooping), and under load 400 parallel calls saw "Failed to enqueue message" (McpClientTest, in CI)
+        sending.lock();
+        try {
+            return delegate.sendMessage(message);
+        } finally {
+            sending.unlock();
+        }
     }
 
     /** Tells the server to stop the call with this progress token; false when no such call was sent. */
     boolean cancel(Object progressToken, String reason) {
         var id = idsByToken.remove(progressToken);
         if (id == null) return false;
-        delegate.sendMessage(new McpSchema.JSONRPCNotification(McpSchema.JSONRPC_VERSION, "notifications/cancelled",
+        sendMessage(new McpSchema.JSONRPCNotification(McpSchema.JSONRPC_VERSION, "notifications/cancelled",
                 Map.of("requestId", id, "reason", reason))).block(java.time.Duration.ofSeconds(5));
         return true;
     }

@@ -277,7 +277,7 @@ public final class McpConnection implements AutoCloseable {
                     while (stderrTail.size() > 5) stderrTail.removeFirst();
                 }
             });
-            return t; // SDK 2.x retries a contended enqueue (emitNext with busyLooping), so parallel sends need no lock of ours
+            return t; // its sends are serialised by CancellingTransport: the SDK retries a contended enqueue for 100 ms only
         }
         stdio = null;
         var uri = java.net.URI.create(config.url());
