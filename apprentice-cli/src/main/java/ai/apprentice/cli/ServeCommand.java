@@ -107,7 +107,8 @@ final class ServeCommand implements Callable<Integer> {
                         ai.apprentice.temporal.triggers.TemporalSchedules.scope(harness.store().location())));
                 scheduleWorker.start();
                 cli.err.println("runs go to Temporal at " + temporalTarget + ", task queue " + ai.apprentice.temporal.run.RunWorkers.TASK_QUEUE
-                        + ", schedules on task queue " + queue + ": start workers with apprentice worker --temporal-target " + temporalTarget + " (with the same store setting)");
+                        + ", schedules on task queue " + queue + ": start workers with apprentice worker --temporal-target " + temporalTarget
+                        + (temporalTls.given() ? " and the same --temporal-* TLS options" : "") + " (with the same store setting)");
             }
             try (var server = ApprenticeServer.start(harness, serverOptions, cli.err, java.util.List.of(channels, triggers), runsOn)) {
                 // On SIGTERM or Ctrl-C: interrupt the runs (they resume at the next start), then close the stores.

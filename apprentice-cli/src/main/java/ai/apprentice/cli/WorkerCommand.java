@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
                 "(store: postgresql://...) so that they read and write the same runs.",
                 "Examples:", "  apprentice worker --temporal-target 127.0.0.1:7233",
                 "  apprentice worker --temporal-target temporal.internal:7233 --namespace agents --slots 8",
-                "  TEMPORAL_API_KEY=... apprentice worker --temporal-target my-ns.a1b2c.tmprl.cloud:7233 --namespace my-ns.a1b2c --temporal-tls"})
+                "  TEMPORAL_API_KEY=... apprentice worker --temporal-target us-east-1.aws.api.temporal.io:7233 --namespace my-ns.a1b2c (Temporal Cloud)"})
 final class WorkerCommand implements Callable<Integer> {
     private final Cli cli;
 

@@ -118,11 +118,14 @@ class DoctorTlsTest {
         var key = "tmprl-test-key-" + Long.toHexString(System.nanoTime()) + "-SECRET";
         var seen = new CopyOnWriteArrayList<String>();
         var authorization = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+        var namespaceHeader = Metadata.Key.of("temporal-namespace", Metadata.ASCII_STRING_MARSHALLER);
+        var describedIn = new CopyOnWriteArrayList<String>();
         ServerInterceptor gate = new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
                 var value = headers.get(authorization);
                 seen.add(String.valueOf(value));
+                if (call.getMethodDescriptor().getFullMethodName().endsWith("/DescribeNamespace")) describedIn.add(String.valueOf(headers.get(namespaceHeader)));
                 if (!("Bearer " + key).equals(value)) {
                     call.close(Status.UNAUTHENTICATED.withDescription("invalid API key"), new Metadata());
                     return new ServerCall.Listener<>() {};
@@ -143,6 +146,7 @@ class DoctorTlsTest {
             assertThat(engineLine(ok)).as(ok.out() + ok.err()).startsWith("ok").contains("API key from $TEMPORAL_API_KEY");
             assertThat(seen).isNotEmpty().allMatch(("Bearer " + key)::equals);
             assertThat(ok.out() + ok.err()).doesNotContain(key).doesNotContain("SECRET");
+            assertThat(describedIn).as("routed by namespace, as Cloud's regional endpoints want").isNotEmpty().allMatch("default"::equals);
 
             // another variable, holding a key the server refuses: a failure that says so, without the key
             cli.env.remove("TEMPORAL_API_KEY");

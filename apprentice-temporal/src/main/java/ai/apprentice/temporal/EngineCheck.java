@@ -45,7 +45,7 @@ public final class EngineCheck {
                 version = "";
             }
             try {
-                stubs.blockingStub().withDeadlineAfter(5, TimeUnit.SECONDS).describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(namespace).build());
+                TemporalConnection.namespaced(stubs.blockingStub(), namespace).withDeadlineAfter(5, TimeUnit.SECONDS).describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(namespace).build());
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
                     return new Report(false, "Temporal" + version + " at " + target + " has no namespace '" + namespace
@@ -63,7 +63,7 @@ public final class EngineCheck {
                 int pollers = -1;
                 for (var type : List.of(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)) {
                     try {
-                        int n = stubs.blockingStub().withDeadlineAfter(5, TimeUnit.SECONDS).describeTaskQueue(DescribeTaskQueueRequest.newBuilder()
+                        int n = TemporalConnection.namespaced(stubs.blockingStub(), namespace).withDeadlineAfter(5, TimeUnit.SECONDS).describeTaskQueue(DescribeTaskQueueRequest.newBuilder()
                                 .setNamespace(namespace).setTaskQueue(TaskQueue.newBuilder().setName(q)).setTaskQueueType(type).build()).getPollersCount();
                         pollers = Math.max(pollers, n);
                     } catch (StatusRuntimeException e) {

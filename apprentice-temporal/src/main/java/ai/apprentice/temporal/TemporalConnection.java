@@ -54,7 +54,7 @@ public final class TemporalConnection implements AutoCloseable {
         var ns = namespace == null || namespace.isBlank() ? DEFAULT_NAMESPACE : namespace;
         var connection = new TemporalConnection(stubs(target, access, timeout), ns);
         try {
-            connection.stubs.blockingStub().withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            namespaced(connection.stubs.blockingStub(), ns).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(ns).build());
         } catch (RuntimeException e) {
             connection.close();
@@ -123,6 +123,17 @@ public final class TemporalConnection implements AutoCloseable {
         } finally {
             probe.shutdownNow();
         }
+    }
+
+    /**
+     * {@code stub} with the {@code temporal-namespace} header, as the SDK's client puts on its own calls: Temporal Cloud's
+     * regional endpoints (API keys) route a call by it.
+     */
+    public static io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.WorkflowServiceBlockingStub namespaced(
+            io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.WorkflowServiceBlockingStub stub, String namespace) {
+        var headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("temporal-namespace", io.grpc.Metadata.ASCII_STRING_MARSHALLER), namespace);
+        return stub.withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
     /** The error of a server that refused the credentials (or their lack), or null for any other failure. */
