@@ -25,6 +25,8 @@ public final class TemporalConnection implements AutoCloseable {
     public static final Duration CONNECT = Duration.ofSeconds(30);
     /** How long the TCP connect that tells "nothing listens there" may take. */
     static final Duration REACH = Duration.ofSeconds(5);
+    /** How long the first call that tells a failed TLS handshake may take before the health check takes over. */
+    static final Duration PROBE = Duration.ofSeconds(10);
     private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9._\\[\\]:-]+:\\d{1,5}");
 
     private final WorkflowServiceStubs stubs;
@@ -110,7 +112,8 @@ public final class TemporalConnection implements AutoCloseable {
     private static void handshake(String target, TemporalAccess access, WorkflowServiceStubsOptions options, Duration timeout) {
         var probe = WorkflowServiceStubs.newServiceStubs(options);
         try {
-            probe.blockingStub().withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            // a handshake fails at once; a slow server is left to the health check, so the probe waits a little only
+            probe.blockingStub().withDeadlineAfter(Math.min(timeout.toMillis(), PROBE.toMillis()), TimeUnit.MILLISECONDS)
                     .getSystemInfo(io.temporal.api.workflowservice.v1.GetSystemInfoRequest.getDefaultInstance());
         } catch (RuntimeException e) {
             var tls = tlsFailure(e);
