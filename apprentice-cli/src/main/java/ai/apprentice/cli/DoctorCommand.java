@@ -14,6 +14,7 @@ final class DoctorCommand implements Callable<Integer> {
     @picocli.CommandLine.Option(names = "--temporal-target", paramLabel = "HOST:PORT",
             description = "Also check this Temporal frontend (default: $TEMPORAL_ADDRESS, else no engine check).") String temporalTarget;
     @picocli.CommandLine.Option(names = "--namespace", paramLabel = "N", description = "Temporal namespace (default: $TEMPORAL_NAMESPACE, else default).") String namespace;
+    @Mixin TemporalTlsOptions tls = new TemporalTlsOptions();
     @picocli.CommandLine.Option(names = "--task-queue", paramLabel = "Q", description = "Task queue of evaluation trials whose workers to count, besides "
             + ai.apprentice.temporal.run.RunWorkers.TASK_QUEUE + " (default " + ai.apprentice.temporal.TemporalConnection.DEFAULT_TASK_QUEUE + ").") String taskQueue;
 
@@ -74,7 +75,14 @@ final class DoctorCommand implements Callable<Integer> {
         var ns = namespace != null ? namespace : cli.env.getOrDefault("TEMPORAL_NAMESPACE", ai.apprentice.temporal.TemporalConnection.DEFAULT_NAMESPACE);
         var queue = taskQueue != null ? taskQueue : ai.apprentice.temporal.TemporalConnection.DEFAULT_TASK_QUEUE;
         // both queues a worker polls: the server's runs and the evaluations' trials
-        var report = ai.apprentice.temporal.EngineCheck.check(target.strip(), ns, java.util.List.of(ai.apprentice.temporal.run.RunWorkers.TASK_QUEUE, queue));
+        ai.apprentice.temporal.TemporalAccess access;
+        try {
+            access = tls.access(cli.env);
+        } catch (UsageException e) {
+            line("engine", false, e.getMessage());
+            return 1;
+        }
+        var report = ai.apprentice.temporal.EngineCheck.check(target.strip(), access, ns, java.util.List.of(ai.apprentice.temporal.run.RunWorkers.TASK_QUEUE, queue));
         line("engine", report.ok(), report.detail());
         return report.ok() ? 0 : 1;
     }

@@ -14,12 +14,14 @@ final class EngineOptions {
     @Option(names = "--task-queue", defaultValue = TemporalConnection.DEFAULT_TASK_QUEUE, paramLabel = "Q", description = "Task queue the workers poll (default ${DEFAULT-VALUE}).") String taskQueue;
     @Option(names = "--heartbeat-timeout", paramLabel = "SECONDS",
             description = "With --engine temporal: how long a worker may go silent before its trial goes to another worker (default 60).") Integer heartbeatTimeout;
+    @picocli.CommandLine.Mixin TemporalTlsOptions tls = new TemporalTlsOptions();
 
     /** Usage errors first: an unknown engine, a target without the engine or the engine without one. */
     void check() {
         if (!engine.equals("local") && !engine.equals("temporal")) throw new UsageException("--engine must be local or temporal, got '" + engine + "'");
         if (engine.equals("temporal") && temporalTarget == null) throw new UsageException("--engine temporal needs --temporal-target HOST:PORT");
         if (engine.equals("local") && temporalTarget != null) throw new UsageException("--temporal-target is for --engine temporal");
+        if (engine.equals("local") && tls.given()) throw new UsageException("the --temporal-tls options are for --engine temporal");
         if (engine.equals("local") && heartbeatTimeout != null) throw new UsageException("--heartbeat-timeout is for --engine temporal");
         if (heartbeatTimeout != null && heartbeatTimeout < 1) throw new UsageException("--heartbeat-timeout must be at least 1 second, got " + heartbeatTimeout);
     }
@@ -31,13 +33,15 @@ final class EngineOptions {
     /** Into an evaluation's meta, so that 'eval resume' joins the same workflow on the same cluster. */
     void record(ObjectNode meta) {
         if (onTemporal()) meta.put("engine", engine).put("temporal_target", temporalTarget).put("namespace", namespace).put("task_queue", taskQueue);
+        if (onTemporal()) tls.record(meta);
         if (heartbeatTimeout != null) meta.put("heartbeat_seconds", heartbeatTimeout);
     }
 
     /** The cluster, checked now: one that does not answer, or lacks the namespace, is a usage error saying so. */
-    TemporalConnection connect() {
+    TemporalConnection connect(java.util.Map<String, String> env) {
+        var access = tls.access(env);
         try {
-            return TemporalConnection.connect(temporalTarget, namespace, TemporalConnection.CONNECT);
+            return TemporalConnection.connect(temporalTarget, namespace, access, TemporalConnection.CONNECT);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }

@@ -114,7 +114,8 @@ final class EvalCommand implements Callable<Integer> {
         TemporalConnection temporal = null;
         if (onTemporal) {
             try {
-                temporal = TemporalConnection.connect(meta.path("temporal_target").asText(), meta.path("namespace").asText(), TemporalConnection.CONNECT);
+                temporal = TemporalConnection.connect(meta.path("temporal_target").asText(), meta.path("namespace").asText(),
+                        TemporalTlsOptions.fromMeta(meta, cli.env), TemporalConnection.CONNECT);
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage(), e);
             }

@@ -159,7 +159,7 @@ final class LearnCommand implements Callable<Integer> {
      */
     static void onEngine(Cli cli, EngineOptions engine, Evaluator evaluator, String env, Path data, AgentOptions options, String userModel, boolean skills) {
         if (!engine.onTemporal()) return;
-        var connection = cli.closeLater(engine.connect());
+        var connection = cli.closeLater(engine.connect(cli.env));
         String envRef = EvalCommand.envRef(env);
         evaluator.onEngine((evalId, split, session) -> {
             var meta = ai.apprentice.json.Json.object().put("env", envRef).put("split", split).put("agent", "")

@@ -37,6 +37,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Where runs are carried out: in-process (default) or temporal (workflows that apprentice worker processes carry out).") String engine;
     @Option(names = "--temporal-target", paramLabel = "HOST:PORT", description = "The Temporal service, with --engine temporal.") String temporalTarget;
     @Option(names = "--namespace", paramLabel = "N", description = "The Temporal namespace (default: default).") String namespace;
+    @Mixin TemporalTlsOptions temporalTls = new TemporalTlsOptions();
     @Option(names = "--allow-host", paramLabel = "NAME", description = "A DNS name the server is reached by, accepted in the Host header (repeatable).") List<String> allowHosts = List.of();
 
     ServeCommand(Cli cli) {
@@ -58,8 +59,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (!engine.equals("in-process") && !engine.equals("temporal")) throw new UsageException("--engine must be in-process or temporal, got " + engine);
         if (engine.equals("temporal") && temporalTarget == null) throw new UsageException("--engine temporal needs --temporal-target HOST:PORT");
-        if (engine.equals("in-process") && (temporalTarget != null || namespace != null)) {
-            throw new UsageException("--temporal-target and --namespace go with --engine temporal");
+        if (engine.equals("in-process") && (temporalTarget != null || namespace != null || temporalTls.given())) {
+            throw new UsageException("--temporal-target, --namespace and the --temporal-tls options go with --engine temporal");
         }
         var given = token != null ? token : cli.env.get("APPRENTICE_TOKEN");
         ServerOptions serverOptions;
@@ -92,7 +93,8 @@ final class ServeCommand implements Callable<Integer> {
             io.temporal.worker.WorkerFactory scheduleWorker = null;
             if (engine.equals("temporal")) {
                 try {
-                    temporal = ai.apprentice.temporal.TemporalConnection.connect(temporalTarget, namespace, ai.apprentice.temporal.TemporalConnection.CONNECT);
+                    temporal = ai.apprentice.temporal.TemporalConnection.connect(temporalTarget, namespace, temporalTls.access(cli.env),
+                            ai.apprentice.temporal.TemporalConnection.CONNECT);
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(e.getMessage(), e);
                 }
@@ -105,7 +107,8 @@ final class ServeCommand implements Callable<Integer> {
                         ai.apprentice.temporal.triggers.TemporalSchedules.scope(harness.store().location())));
                 scheduleWorker.start();
                 cli.err.println("runs go to Temporal at " + temporalTarget + ", task queue " + ai.apprentice.temporal.run.RunWorkers.TASK_QUEUE
-                        + ", schedules on task queue " + queue + ": start workers with apprentice worker --temporal-target " + temporalTarget + " (with the same store setting)");
+                        + ", schedules on task queue " + queue + ": start workers with apprentice worker --temporal-target " + temporalTarget
+                        + (temporalTls.given() ? " and the same --temporal-* TLS options" : "") + " (with the same store setting)");
             }
             try (var server = ApprenticeServer.start(harness, serverOptions, cli.err, java.util.List.of(channels, triggers), runsOn)) {
                 // On SIGTERM or Ctrl-C: interrupt the runs (they resume at the next start), then close the stores.

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
         footer = {"", "Each worker uses its own configuration and store setting: point every worker and the server at one store",
                 "(store: postgresql://...) so that they read and write the same runs.",
                 "Examples:", "  apprentice worker --temporal-target 127.0.0.1:7233",
-                "  apprentice worker --temporal-target temporal.internal:7233 --namespace agents --slots 8"})
+                "  apprentice worker --temporal-target temporal.internal:7233 --namespace agents --slots 8",
+                "  TEMPORAL_API_KEY=... apprentice worker --temporal-target us-east-1.aws.api.temporal.io:7233 --namespace my-ns.a1b2c (Temporal Cloud)"})
 final class WorkerCommand implements Callable<Integer> {
     private final Cli cli;
 
@@ -25,6 +26,7 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--namespace", defaultValue = TemporalConnection.DEFAULT_NAMESPACE, paramLabel = "N", description = "Temporal namespace (default ${DEFAULT-VALUE}).") String namespace;
     @Option(names = "--task-queue", defaultValue = TemporalConnection.DEFAULT_TASK_QUEUE, paramLabel = "Q",
             description = "Task queue of evaluation trials (default ${DEFAULT-VALUE}); runs always come from " + RunWorkers.TASK_QUEUE + ".") String taskQueue;
+    @picocli.CommandLine.Mixin TemporalTlsOptions tls = new TemporalTlsOptions();
     @Option(names = "--slots", defaultValue = "4", paramLabel = "N",
             description = "Trials, and parts of runs (model and tool calls), carried out at once (default ${DEFAULT-VALUE}).") int slots;
     @Option(names = "--sticky-seconds", defaultValue = "5", paramLabel = "S",
@@ -41,8 +43,9 @@ final class WorkerCommand implements Callable<Integer> {
         if (slots < 1) throw new UsageException("--slots must be at least 1, got " + slots);
         if (stickySeconds < 0) throw new UsageException("--sticky-seconds must be 0 or more, got " + stickySeconds);
         TemporalConnection connection;
+        var access = tls.access(cli.env);
         try {
-            connection = TemporalConnection.connect(target, namespace, TemporalConnection.CONNECT);
+            connection = TemporalConnection.connect(target, namespace, access, TemporalConnection.CONNECT);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }

@@ -24,9 +24,14 @@ public final class EngineCheck {
     private EngineCheck() {}
 
     public static Report check(String target, String namespace, List<String> taskQueues) {
+        return check(target, TemporalAccess.PLAINTEXT, namespace, taskQueues);
+    }
+
+    /** As {@link #check(String, String, List)}, connecting as {@code access} says (TLS, mTLS, API key). */
+    public static Report check(String target, TemporalAccess access, String namespace, List<String> taskQueues) {
         io.temporal.serviceclient.WorkflowServiceStubs stubs;
         try {
-            stubs = TemporalConnection.stubs(target, TemporalConnection.CONNECT);
+            stubs = TemporalConnection.stubs(target, access, TemporalConnection.CONNECT);
         } catch (IllegalArgumentException e) {
             return new Report(false, e.getMessage());
         }
@@ -40,12 +45,14 @@ public final class EngineCheck {
                 version = "";
             }
             try {
-                stubs.blockingStub().withDeadlineAfter(5, TimeUnit.SECONDS).describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(namespace).build());
+                TemporalConnection.namespaced(stubs.blockingStub(), namespace).withDeadlineAfter(5, TimeUnit.SECONDS).describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(namespace).build());
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
                     return new Report(false, "Temporal" + version + " at " + target + " has no namespace '" + namespace
                             + "': create it (temporal operator namespace create " + namespace + ") or pass --namespace");
                 }
+                var denied = TemporalConnection.denied(target, namespace, access, e);
+                if (denied != null) return new Report(false, denied.getMessage());
                 if (e.getStatus().getCode() != Status.Code.UNIMPLEMENTED) {
                     return new Report(false, "Temporal at " + target + ": cannot describe namespace '" + namespace + "': " + e.getStatus());
                 }
@@ -56,7 +63,7 @@ public final class EngineCheck {
                 int pollers = -1;
                 for (var type : List.of(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)) {
                     try {
-                        int n = stubs.blockingStub().withDeadlineAfter(5, TimeUnit.SECONDS).describeTaskQueue(DescribeTaskQueueRequest.newBuilder()
+                        int n = TemporalConnection.namespaced(stubs.blockingStub(), namespace).withDeadlineAfter(5, TimeUnit.SECONDS).describeTaskQueue(DescribeTaskQueueRequest.newBuilder()
                                 .setNamespace(namespace).setTaskQueue(TaskQueue.newBuilder().setName(q)).setTaskQueueType(type).build()).getPollersCount();
                         pollers = Math.max(pollers, n);
                     } catch (StatusRuntimeException e) {
@@ -67,7 +74,7 @@ public final class EngineCheck {
                 queues.add("task queue " + q + ": " + (pollers < 0 ? "workers not reported by this server" : pollers == 0
                         ? "no worker polls it (start one: apprentice worker --temporal-target " + target + ")" : pollers + " worker(s) polling"));
             }
-            return new Report(someoneWorks, "Temporal" + version + " at " + target + ", namespace " + namespace
+            return new Report(someoneWorks, "Temporal" + version + " at " + target + (access.tls() ? " (" + access.describe() + ")" : "") + ", namespace " + namespace
                     + (queues.isEmpty() ? "" : "; " + String.join("; ", queues)));
         } finally {
             stubs.shutdown();
