@@ -369,6 +369,7 @@ public final class Runs {
             // the run could not begin (its model cannot be reached or loaded, its settings no longer load): say so where it is listed
             var message = e.getMessage() == null ? e.toString() : e.getMessage();
             db.update("UPDATE accepted_runs SET state='failed', error=? WHERE run_id=?", harness.store().redact(message), request.runId());
+            harness.err().println("warning: run " + request.runId() + " could not begin: " + harness.store().redact(message));
             events.changed(request.runId());
             throw e;
         }

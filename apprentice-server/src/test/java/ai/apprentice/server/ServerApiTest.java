@@ -186,7 +186,8 @@ class ServerApiTest {
             assertThat(created.status()).isEqualTo(201);
             var sid = created.json().path("id").asText();
             var m1 = s.post("/api/sessions/" + sid + "/messages", "{\"text\": \"hello\"}").json().path("run_id").asText();
-            assertThat(s.awaitFinished(m1).path("answer").asText()).isEqualTo("first answer");
+            var first = s.awaitFinished(m1);
+            assertThat(first.path("answer").asText()).as(() -> "the server's log: " + s.log + "; the run: " + first).isEqualTo("first answer");
             var m2 = s.post("/api/sessions/" + sid + "/messages", "{\"text\": \"and again\"}").json().path("run_id").asText();
             // the scripted model answers turn N when the history holds N-1 assistant messages: the second run saw the first
             assertThat(s.awaitFinished(m2).path("answer").asText()).isEqualTo("second answer");
@@ -270,7 +271,7 @@ class ServerApiTest {
                 """);
         try (var s = new TestServer(home, root, null, Map.of())) {
             var run = s.awaitFinished(id);
-            assertThat(run.path("status").asText()).isEqualTo("succeeded");
+            assertThat(run.path("status").asText()).as(() -> "the server's log: " + s.log + "; the run: " + run).isEqualTo("succeeded");
             assertThat(run.path("answer").asText()).isEqualTo("Done after restart.");
         }
     }
