@@ -52,6 +52,12 @@ class TemporalApprovalsTest {
     private ApprenticeServer other;
     private final ApiCalls otherApi = new ApiCalls(() -> other);
     private final List<String> otherTold = new CopyOnWriteArrayList<>();
+    /**
+     * Where a stream's lines are read, blocking: not in the thread that completes the response (thenAccept), which can be
+     * the HttpClient's selector thread: blocked there, it stopped every other call of the client, timeouts included
+     * (CI saw GET /api/approvals held until the test's timeout, twice).
+     */
+    private static final java.util.concurrent.Executor READERS = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
     /** The servers' stream heartbeat, at which a stream also looks in the store. */
     private Duration heartbeat = Duration.ofSeconds(2);
 
@@ -145,7 +151,7 @@ class TemporalApprovalsTest {
         for (int i = 0; i < 1200 && harness.store().get(runId).isEmpty(); i++) Thread.sleep(25);
         return api.http().sendAsync(HttpRequest.newBuilder(URI.create(on.url() + "/api/runs/" + runId + "/events"))
                 .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofLines())
-                .thenAccept(r -> r.body().forEach(line -> into.append(line).append('\n')));
+                .thenAcceptAsync(r -> r.body().forEach(line -> into.append(line).append('\n')), READERS);
     }
 
     private List<Event.ToolResultEvent> results(String runId) {
@@ -207,7 +213,7 @@ class TemporalApprovalsTest {
         var stream = new StringBuffer();
         var streaming = api.http().sendAsync(HttpRequest.newBuilder(URI.create(server.url() + "/api/runs/" + id + "/events"))
                 .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofLines())
-                .thenAccept(r -> r.body().forEach(line -> stream.append(line).append('\n')));
+                .thenAcceptAsync(r -> r.body().forEach(line -> stream.append(line).append('\n')), READERS);
 
         var approval = awaitApproval(id);
         assertThat(approval.path("id").asText()).isEqualTo(id + ":1:0");
