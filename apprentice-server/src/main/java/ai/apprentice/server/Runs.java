@@ -329,9 +329,11 @@ public final class Runs {
 
     /** Resumes a stopped run from its last completed step, with its own settings. */
     RunRequest resume(String runId) {
-        var run = record(runId).orElseThrow(() -> ApiException.notFound("No run " + runId));
-        if (executor.state(run.id()).isPresent() || run.status() == RunStatus.RUNNING) throw ApiException.conflict("Run " + run.id() + " is still running");
+        var found = record(runId).orElseThrow(() -> ApiException.notFound("No run " + runId));
+        awaitLetGo(found.id());
+        var run = record(found.id()).orElse(found);
         if (run.status() == RunStatus.SUCCEEDED) throw ApiException.conflict("Run " + run.id() + " already succeeded; nothing to resume");
+        if (executor.state(run.id()).isPresent() || run.status() == RunStatus.RUNNING) throw ApiException.conflict("Run " + run.id() + " is still running");
         if (run.parentId() != null) throw ApiException.conflict("Run " + run.id() + " is a subagent's; resume its parent " + run.parentId());
         // A run started elsewhere (the CLI, with its own approval mode and model) is resumed there, not under this server's rules.
         var accepted = acceptedRow(run.id()).orElseThrow(() -> ApiException.conflict("Run " + run.id()
@@ -398,20 +400,40 @@ public final class Runs {
     }
 
     private void finished(RunRequest request, boolean started) {
-        ended.remove(request.runId()); // the executor has let go of it
-        if (!started) {
-            // cancelled while queued: it never began, so the run store has no row; the accepted row says how it ended
-            db.update("UPDATE accepted_runs SET state='cancelled' WHERE run_id=? AND state IN ('queued','resuming')", request.runId());
+        try {
+            if (!started) {
+                // cancelled while queued: it never began, so the run store has no row; the accepted row says how it ended
+                db.update("UPDATE accepted_runs SET state='cancelled' WHERE run_id=? AND state IN ('queued','resuming')", request.runId());
+                events.changed(request.runId());
+                return;
+            }
+            // interrupted by a shutdown: it stays 'started', and the next start resumes it
+            var run = harness.store().get(request.runId());
+            if (run.isPresent() && run.get().status() == RunStatus.INTERRUPTED) return;
+            // 'queued' too: a run on an engine begins on a worker, which does not mark it started here
+            db.update("UPDATE accepted_runs SET state='done' WHERE run_id=? AND state IN ('started','queued','resuming')", request.runId());
+            // a run on an engine stored its run_finished from a worker, which told no stream here: they look now
             events.changed(request.runId());
-            return;
+        } finally {
+            ended.remove(request.runId()); // the executor has let go of it, and its accepted record says how it ended
         }
-        // interrupted by a shutdown: it stays 'started', and the next start resumes it
-        var run = harness.store().get(request.runId());
-        if (run.isPresent() && run.get().status() == RunStatus.INTERRUPTED) return;
-        // 'queued' too: a run on an engine begins on a worker, which does not mark it started here
-        db.update("UPDATE accepted_runs SET state='done' WHERE run_id=? AND state IN ('started','queued','resuming')", request.runId());
-        // a run on an engine stored its run_finished from a worker, which told no stream here: they look now
-        events.changed(request.runId());
+    }
+
+    /**
+     * Waits (at most a few seconds) for the executor to let go of a run that has recorded its end: between its
+     * run_finished and {@link #finished} it is neither running nor free, and a resume asked in that moment (as soon as a
+     * client saw the run end) must not be refused as "still running", nor race the accepted record's update.
+     */
+    private void awaitLetGo(String runId) {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+        while (ended.contains(runId) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** The session a request runs in: its conversation's (shared across messages), else one of its own. */
