@@ -35,7 +35,7 @@ class PostgresStoreTest {
 
         var doctor = cli.run("doctor");
         assertThat(doctor.out()).containsPattern("ok +run store +PostgreSQL 15[^\\n]* at " + java.util.regex.Pattern.quote(db.url()))
-                .contains("1 runs").contains("runs v3").doesNotContain(db.password());
+                .contains("1 runs").contains("runs v6").doesNotContain(db.password());
     }
 
     @Test
