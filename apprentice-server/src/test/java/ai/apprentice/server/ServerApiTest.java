@@ -270,6 +270,9 @@ class ServerApiTest {
                 {"text": "Done after restart."}
                 """);
         try (var s = new TestServer(home, root, null, Map.of())) {
+            // the restart picked it up: it is resumed (CI twice saw the stored 'interrupted' answered while the pick-up
+            // was under way; not understood yet, see the closing note of 2026-12-04), then it finishes
+            waitForEvent(s, id, "run_resumed");
             var run = s.awaitFinished(id);
             assertThat(run.path("status").asText()).as(() -> "the server's log: " + s.log + "; the run: " + run).isEqualTo("succeeded");
             assertThat(run.path("answer").asText()).isEqualTo("Done after restart.");
