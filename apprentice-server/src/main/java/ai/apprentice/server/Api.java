@@ -112,7 +112,11 @@ final class Api {
     private void getRun(Context ctx) {
         var id = ctx.pathParam("id");
         boolean events = "true".equals(ctx.queryParam("events"));
+        boolean heldBefore = runs.busy(id);
         var run = runs.record(id);
+        // held when the row was read and let go since: the row may be from before its end (CI saw the 'interrupted' of a run
+        // being resumed answered after the resumed run had finished), so read its end
+        if (heldBefore && run.isPresent() && !runs.busy(run.get().id())) run = runs.record(run.get().id());
         if (run.isEmpty()) {
             var accepted = runs.acceptedRow(id).orElseThrow(() -> ApiException.notFound("No run " + id + ". See GET /api/runs"));
             var o = Json.object().put("id", accepted.runId()).put("status", status(accepted.runId())).put("task", accepted.task())

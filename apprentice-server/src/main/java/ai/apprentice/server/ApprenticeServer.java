@@ -36,6 +36,12 @@ public final class ApprenticeServer implements AutoCloseable {
     /** Routes that check their own signatures (chat deliveries, webhooks), by path; mounted after the server starts. */
     private final java.util.Map<String, Inbound> inbound = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    /**
+     * Open once the runs the last stop left are picked up again. The server listens before that (a second server on a
+     * taken port must fail before it touches the first one's runs), so requests wait for it: an answer given in between
+     * said 'interrupted' of a run about to resume.
+     */
+    private final java.util.concurrent.CountDownLatch recovered = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean closed;
 
     private final java.util.List<ServerExtension> extensions;
@@ -128,7 +134,12 @@ public final class ApprenticeServer implements AutoCloseable {
             server.db.close();
             throw new ServerException("Cannot listen on " + options.host() + ":" + options.port() + ": " + rootCause(e).getMessage(), e);
         }
-        int picked = server.runs.recover();
+        int picked;
+        try {
+            picked = server.runs.recover();
+        } finally {
+            server.recovered.countDown();
+        }
         if (picked > 0) log.println("picked up " + picked + " run(s) left queued or interrupted by the last stop");
         for (var e : server.extensions) {
             try {
@@ -147,7 +158,10 @@ public final class ApprenticeServer implements AutoCloseable {
     }
 
     /** Host, Origin, then a token, for every route except the health check. */
-    private void guard(Context ctx) {
+    private void guard(Context ctx) throws InterruptedException {
+        if (recovered.getCount() > 0 && !recovered.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            throw new ApiException(503, "starting", "The server is still picking up the runs its last stop left; try again shortly");
+        }
         auth.checkHost(ctx);
         auth.checkOrigin(ctx);
         // CORS, only for origins given with --cors-origin: their pages may read answers and send bearer tokens (no cookies)

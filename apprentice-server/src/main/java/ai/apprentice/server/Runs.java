@@ -396,6 +396,10 @@ public final class Runs {
             case RESUME -> session.resume(RunSnapshot.fromEvents(harness.store().events(request.runId())), listeners);
         };
         db.update("UPDATE accepted_runs SET state='started' WHERE run_id=?", request.runId());
+        // a loop that throws (its store failed under it) records no end of its own: say so, or the run just looks as before
+        handle.future().whenComplete((r, t) -> {
+            if (t != null) harness.err().println("warning: run " + request.runId() + " stopped with an error: " + harness.store().redact(String.valueOf(t)));
+        });
         return handle;
     }
 

@@ -269,14 +269,38 @@ class ServerApiTest {
                 {"text": "Step one.", "tool_calls": [{"name": "write_file", "arguments": {"path": "a.txt", "content": "a"}}]}
                 {"text": "Done after restart."}
                 """);
-        try (var s = new TestServer(home, root, null, Map.of())) {
-            // the restart picked it up: it is resumed (CI twice saw the stored 'interrupted' answered while the pick-up
-            // was under way; not understood yet, see the closing note of 2026-12-04), then it finishes
+        // a client asking all along, from before the server listens: no answer may say 'interrupted' of the run about to resume
+        int port;
+        try (var probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        var seen = java.util.concurrent.ConcurrentHashMap.<String>newKeySet();
+        var asking = new java.util.concurrent.atomic.AtomicBoolean(true);
+        var poller = Thread.ofVirtual().start(() -> {
+            var http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+            var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/api/runs/" + id))
+                    .timeout(Duration.ofSeconds(40)).header("Authorization", "Bearer " + TestServer.TOKEN).build();
+            while (asking.get()) {
+                try {
+                    var res = http.send(req, java.net.http.HttpResponse.BodyHandlers.ofString());
+                    if (res.statusCode() == 200) seen.add(ai.apprentice.json.Json.tree(res.body()).path("status").asText());
+                } catch (Exception notListeningYet) {
+                    Thread.onSpinWait();
+                }
+            }
+        });
+        try (var s = new TestServer(home, root, null, Map.of(), o -> new ServerOptions(o.host(), port, o.root(), o.defaults(), o.allowedModels(),
+                o.maxConcurrentRuns(), o.approvalTimeout(), o.token(), o.auth(), o.allowedOrigins(), o.allowedHosts(), o.maxBodyBytes(), o.heartbeat()))) {
+            // the restart picked it up: it is resumed, then it finishes
             waitForEvent(s, id, "run_resumed");
             var run = s.awaitFinished(id);
             assertThat(run.path("status").asText()).as(() -> "the server's log: " + s.log + "; the run: " + run).isEqualTo("succeeded");
             assertThat(run.path("answer").asText()).isEqualTo("Done after restart.");
+        } finally {
+            asking.set(false);
+            poller.join();
         }
+        assertThat(seen).as("what GET /api/runs/{id} answered across the restart").contains("succeeded").doesNotContain("interrupted");
     }
 
     static com.fasterxml.jackson.databind.JsonNode awaitApproval(TestServer s, String runId) throws Exception {
