@@ -413,6 +413,8 @@ public final class Runs {
             }
             // interrupted by a shutdown: it stays 'started', and the next start resumes it
             var run = harness.store().get(request.runId());
+            // its run_started holds the messages its request brought (redacted): the copy kept as given goes
+            if (run.isPresent()) harness.store().forgetGivenMessages(request.runId());
             if (run.isPresent() && run.get().status() == RunStatus.INTERRUPTED) return;
             // 'queued' too: a run on an engine begins on a worker, which does not mark it started here
             db.update("UPDATE accepted_runs SET state='done' WHERE run_id=? AND state IN ('started','queued','resuming')", request.runId());

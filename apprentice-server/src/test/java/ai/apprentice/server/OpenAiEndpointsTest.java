@@ -290,8 +290,14 @@ class OpenAiEndpointsTest {
                      {"role": "user", "content": "and again"}]}""");
             assertThat(r.status()).as(r.body()).isEqualTo(200);
             assertThat(r.json().at("/choices/0/message/content").asText()).isEqualTo("second answer");
-            // where a worker of an engine reads them too: in the run store, under the run's id
-            assertThat(s.harness.store().givenMessages(r.json().path("id").asText().substring("chatcmpl-".length()))).contains(earlier);
+            // kept in the run store under the run's id (where a worker of an engine reads them too) until the run's
+            // run_started holds them, redacted: then the copy kept as given goes
+            var id = r.json().path("id").asText().substring("chatcmpl-".length());
+            var started = (ai.apprentice.runtime.Event.RunStarted) s.harness.store().events(id).getFirst();
+            assertThat(started.messages()).containsSequence(earlier);
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+            while (s.harness.store().givenMessages(id).isPresent() && System.nanoTime() < deadline) Thread.sleep(10);
+            assertThat(s.harness.store().givenMessages(id)).as("the given copy, once the run ended").isEmpty();
         }
         // a run an earlier version accepted with its history in the server's database, and had not begun when it stopped
         try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + home.resolve("server/server.db")); var st = c.createStatement()) {

@@ -398,7 +398,7 @@ public final class RunStore implements EventListener, ai.apprentice.runtime.RunL
         return json.map(j -> List.of(Json.read(j, ai.apprentice.model.Message[].class)));
     }
 
-    /** Drops the messages kept for {@code runId} (a run whose acceptance failed after they were kept). */
+    /** Drops the messages kept for {@code runId}: once its run_started holds them, or when its acceptance failed after they were kept. */
     public void forgetGivenMessages(String runId) {
         write(() -> update("DELETE FROM given_messages WHERE run_id=?", runId), "drop the messages given with run " + runId);
     }

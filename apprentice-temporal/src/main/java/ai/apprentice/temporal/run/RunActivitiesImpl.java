@@ -114,6 +114,8 @@ public final class RunActivitiesImpl implements RunActivities {
                     : previousHistory(input.previousRunId());
             var agent = agent(input, null);
             new StepDriver(agent, agents.store()).begin(input.runId(), conversation, input.task(), input.parentId());
+            // run_started holds them now (redacted, as every event): the copy kept as given goes
+            if (input.givenMessages()) agents.store().forgetGivenMessages(input.runId());
             // the run outlives this worker: the death of the process that began it must not mark it interrupted
             agents.store().heldByEngine(input.runId());
             return millis(agent.budget().timeout()); // the workflow keeps the deadline
@@ -126,7 +128,10 @@ public final class RunActivitiesImpl implements RunActivities {
     }
 
     private java.util.List<ai.apprentice.model.Message> givenMessages(String runId) {
-        return agents.store().givenMessages(runId).orElseThrow(() -> new IllegalArgumentException(
+        var given = agents.store().givenMessages(runId);
+        // a begin retried after it stored run_started (and dropped them): begin does nothing more
+        if (given.isEmpty() && !agents.store().eventsAfter(runId, 0, 1).isEmpty()) return java.util.List.of();
+        return given.orElseThrow(() -> new IllegalArgumentException(
                 "the messages given with run " + runId + " are not in the run store this worker uses (" + agents.store().location() + ")"));
     }
 
