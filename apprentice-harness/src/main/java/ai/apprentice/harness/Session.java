@@ -277,6 +277,7 @@ public final class Session {
             }
             tools.removeIf(t -> !allowed.contains(t.name()));
         }
+        tools.replaceAll(settings.toolEffects()::apply); // tool_effects: what a rerun after a crash may do
         var prices = prices(settings);
         var project = ProjectInstructions.section(workspace);
         var lessonScopes = new ArrayList<>(Scopes.forAgent(workspace, spec.environment()));
