@@ -22,9 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ToolEffectsSettingTest {
     @TempDir Path home;
     @TempDir Path ws;
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private Harness harness() {
-        return Harness.builder().home(home).env(Map.of("APPRENTICE_SANDBOX", "off")).err(new PrintStream(new ByteArrayOutputStream(), true)).build();
+        return Harness.builder().home(home).env(Map.of("APPRENTICE_SANDBOX", "off")).err(new PrintStream(err, true)).build();
     }
 
     private static Agent agent(Harness h, Path workspace) {
@@ -70,6 +71,8 @@ class ToolEffectsSettingTest {
             assertThat(effect(agent, "read_file")).isEqualTo(Effect.IDEMPOTENT);
             assertThat(effect(agent, "list_files")).isEqualTo(Effect.AT_LEAST_ONCE);
             assertThat(effect(agent, "search_files")).isEqualTo(Effect.READ_ONLY);
+            assertThat(err.toString()).contains(ws.resolve(".apprentice/config.yaml") + ": tool_effects: read_only for write_file is ignored: "
+                    + "a workspace's config may only make a tool stricter than not_twice").doesNotContain("for run_shell");
         }
     }
 

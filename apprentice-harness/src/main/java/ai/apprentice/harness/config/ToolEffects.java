@@ -46,6 +46,12 @@ public record ToolEffects(Map<String, Tool.Effect> user, Map<String, Tool.Effect
         return stricter != null && stricter.compareTo(effect) > 0 ? stricter : effect;
     }
 
+    /** The workspace's entry for {@code name} when it is ignored for being looser than the effect that holds; else null. */
+    public Tool.Effect ignored(String name, Tool.Effect own) {
+        var looser = match(workspace, name);
+        return looser != null && looser.compareTo(of(name, own)) < 0 ? looser : null;
+    }
+
     /** {@code tool} with the effect these settings give it (itself when they change nothing). */
     public Tool apply(Tool tool) {
         var effect = of(tool.name(), tool.effect());
