@@ -277,6 +277,15 @@ public final class Session {
             }
             tools.removeIf(t -> !allowed.contains(t.name()));
         }
+        var effects = settings.toolEffects(); // tool_effects: what a rerun after a crash may do
+        for (var t : tools) {
+            var ignored = effects.ignored(t.name(), t.effect());
+            if (ignored != null) {
+                harness.warnOnce(ai.apprentice.harness.config.ConfigLoader.workspaceFile(workspace) + ": tool_effects: " + name(ignored) + " for " + t.name()
+                        + " is ignored: a workspace's config may only make a tool stricter than " + name(effects.of(t.name(), t.effect())));
+            }
+        }
+        tools.replaceAll(effects::apply);
         var prices = prices(settings);
         var project = ProjectInstructions.section(workspace);
         var lessonScopes = new ArrayList<>(Scopes.forAgent(workspace, spec.environment()));
@@ -324,6 +333,10 @@ public final class Session {
         if (!shown.in(lessonScopes).isEmpty()) builder.hook(new ExamplesHook(shown, lessonScopes));
         if (spec.workspaceTools()) builder.hook(new Corrections(new ai.apprentice.store.WrittenFiles(harness.store())));
         return builder;
+    }
+
+    private static String name(Tool.Effect effect) {
+        return effect.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The price table: the defaults, with the settings' prices over them. */

@@ -183,6 +183,20 @@ public final class McpClientManager implements AutoCloseable {
         }
         @Override public JsonNode parameters() { return schema; }
 
+        /**
+         * From the server's hints, which are untrusted (the MCP spec says so): they choose only among effects that run
+         * again after a crash, never not-twice, and {@code tool_effects} in settings overrides them.
+         */
+        @Override public Effect effect() {
+            return effect(tool.annotations());
+        }
+
+        static Effect effect(McpSchema.ToolAnnotations hints) {
+            if (hints == null) return Effect.AT_LEAST_ONCE;
+            if (Boolean.TRUE.equals(hints.readOnlyHint())) return Effect.READ_ONLY;
+            return Boolean.TRUE.equals(hints.idempotentHint()) ? Effect.IDEMPOTENT : Effect.AT_LEAST_ONCE;
+        }
+
         @Override
         @SuppressWarnings("unchecked")
         public ToolResult execute(JsonNode arguments, ToolContext context) {
@@ -208,6 +222,7 @@ public final class McpClientManager implements AutoCloseable {
         }
 
         @Override public String name() { return toolName(connection.config().name(), "resources"); }
+        @Override public Effect effect() { return Effect.READ_ONLY; } // lists or reads, nothing else
         @Override public String description() {
             return "List the resources of MCP server " + connection.config().name() + ", or read one by its uri.";
         }

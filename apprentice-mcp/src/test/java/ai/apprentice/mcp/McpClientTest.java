@@ -177,6 +177,7 @@ class McpClientTest {
             var tools = mcp.tools();
             assertThat(mcp.problems()).isEmpty();
             assertThat(tools).extracting(Tool::name).containsExactly("mcp__tiny__resources");
+            assertThat(tool(tools, "mcp__tiny__resources").effect()).isEqualTo(Tool.Effect.READ_ONLY);
             var listing = tool(tools, "mcp__tiny__resources").execute(Json.object(), null);
             assertThat(listing.content()).contains("tiny://note");
             var read = tool(tools, "mcp__tiny__resources").execute(Json.object().put("uri", "tiny://note"), null);
@@ -186,6 +187,20 @@ class McpClientTest {
             assertThat(missing.error()).isTrue();
             assertThat(missing.content()).contains("MCP server 'tiny'");
             assertThat(mcp.connection("tiny").prompts()).extracting(p -> p.name()).containsExactly("greet");
+        }
+    }
+
+    @Test
+    void toolAnnotationsChooseTheEffectButNeverNotTwice() throws Exception {
+        try (var mcp = new McpClientManager(List.of(tiny("annotated")), Duration.ofSeconds(60))) {
+            var tools = mcp.tools();
+            assertThat(mcp.problems()).isEmpty();
+            assertThat(tool(tools, "mcp__tiny__lookup").effect()).isEqualTo(Tool.Effect.READ_ONLY);
+            assertThat(tool(tools, "mcp__tiny__put").effect()).isEqualTo(Tool.Effect.IDEMPOTENT);
+            // destructiveHint asks for nothing stricter: only the user's tool_effects can make a tool not_twice
+            assertThat(tool(tools, "mcp__tiny__pay").effect()).isEqualTo(Tool.Effect.AT_LEAST_ONCE);
+            assertThat(tool(tools, "mcp__tiny__plain").effect()).isEqualTo(Tool.Effect.AT_LEAST_ONCE);
+            assertThat(tool(tools, "mcp__tiny__put").execute(Json.object(), null).content()).isEqualTo("put done");
         }
     }
 

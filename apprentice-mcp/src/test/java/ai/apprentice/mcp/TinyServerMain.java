@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * A small SDK server in a child JVM for the client tests: "no-tools" offers only a resource and a prompt (no tools
- * capability at all); "structured" has one tool whose result is structured content only.
+ * capability at all); "structured" has one tool whose result is structured content only; "annotated" has tools
+ * whose annotations hint at their effects.
  */
 public final class TinyServerMain {
     public static void main(String[] args) throws Exception {
@@ -113,6 +114,19 @@ public final class TinyServerMain {
                     }).build(),
                     McpServerFeatures.SyncToolSpecification.builder().tool(ok).callHandler((ex, req) ->
                             McpSchema.CallToolResult.builder().addTextContent("ok").build()).build());
+        } else if (args[0].equals("annotated")) {
+            // tools whose annotations hint at their side effects: read-only, idempotent, destructive, and none at all
+            var any = "{\"type\":\"object\"}";
+            var tools = new java.util.ArrayList<McpServerFeatures.SyncToolSpecification>();
+            var hints = new java.util.LinkedHashMap<String, McpSchema.ToolAnnotations>();
+            hints.put("lookup", new McpSchema.ToolAnnotations(null, true, false, false, null, null));
+            hints.put("put", new McpSchema.ToolAnnotations(null, false, false, true, null, null));
+            hints.put("pay", new McpSchema.ToolAnnotations(null, false, true, false, null, null));
+            hints.put("plain", null);
+            hints.forEach((name, a) -> tools.add(McpServerFeatures.SyncToolSpecification.builder()
+                    .tool(McpSchema.Tool.builder().name(name).description(name).inputSchema(McpJsonDefaults.getMapper(), any).annotations(a).build())
+                    .callHandler((ex, req) -> McpSchema.CallToolResult.builder().addTextContent(name + " done").build()).build()));
+            spec.capabilities(McpSchema.ServerCapabilities.builder().tools(false).build()).tools(tools);
         } else {
             var weather = McpSchema.Tool.builder().name("weather").description("structured only")
                     .inputSchema(McpJsonDefaults.getMapper(), "{\"type\":\"object\"}")

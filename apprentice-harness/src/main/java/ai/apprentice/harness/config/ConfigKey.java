@@ -30,6 +30,7 @@ enum ConfigKey {
     PERMISSIONS_DENY("permissions.deny", Kind.STRING_LIST, List.of(), null, null),
     PRICES("prices", Kind.PRICES, Map.of(), null, null),
     MCP_SERVERS("mcp_servers", Kind.ANY_MAP, Map.of(), null, null),
+    TOOL_EFFECTS("tool_effects", Kind.TOOL_EFFECTS, ToolEffects.NONE, null, null),
     SUBAGENT_MODELS("subagent_models", Kind.STRING_LIST, List.of(), null, null),
     FETCH_ALLOW_PRIVATE("fetch.allow_private", Kind.STRING_LIST, List.of(), null, null),
     CONTEXT_WINDOW("context_window", Kind.POSITIVE_INT, null, "APPRENTICE_CONTEXT_WINDOW", null),
@@ -116,6 +117,17 @@ enum ConfigKey {
         static final Kind ANY_MAP = new Kind("a mapping", v -> {
             if (!(v instanceof Map<?, ?> m)) throw new IllegalArgumentException();
             return m;
+        });
+        /** Read into a map of entries; the loader layers them into {@link ToolEffects} (user or workspace). */
+        static final Kind TOOL_EFFECTS = new Kind("a mapping of tool name (or pattern such as mcp__payments__*) to "
+                + ToolEffects.EXPECTED, v -> {
+            if (!(v instanceof Map<?, ?> m)) throw new IllegalArgumentException();
+            var out = new java.util.LinkedHashMap<String, ai.apprentice.tool.Tool.Effect>();
+            m.forEach((name, effect) -> {
+                if (String.valueOf(name).isBlank()) throw new IllegalArgumentException();
+                out.put(String.valueOf(name).strip(), ToolEffects.parse(effect));
+            });
+            return out;
         });
         static final Kind PRICES = new Kind("a mapping of model id to {input, output, and optionally cached_input and cache_write: "
                 + "USD per million tokens, not negative; as_of and source: text}", v -> {

@@ -121,7 +121,7 @@ public final class ConfigLoader {
             var k = ConfigKey.of(f.getKey());
             if (k == null) throw new IllegalArgumentException("no config key " + f.getKey()); // a programming error
             String flag = k.flag == null ? "--" + k.key : k.flag;
-            values.put(k, new Sourced(convert(k, f.getValue(), "option " + flag), "flag " + flag));
+            values.put(k, new Sourced(layered(k, convert(k, f.getValue(), "option " + flag), values, true), "flag " + flag));
         }
     }
 
@@ -168,7 +168,18 @@ public final class ConfigLoader {
                 convert(key, e.getValue(), where + ": " + path); // still checked, so a typo is found before it is trusted
                 untrusted.add(path);
             } else if (e.getValue() != null) {
-                var value = convert(key, e.getValue(), where + ": " + path);
+                if (key == ConfigKey.TOOL_EFFECTS && e.getValue() instanceof Map<?, ?> entries) {
+                    // a bad entry is named with its own line, not only the section's
+                    for (var entry : entries.entrySet()) {
+                        try {
+                            ToolEffects.parse(entry.getValue());
+                        } catch (IllegalArgumentException bad) {
+                            throw new ConfigException(file + ":" + lines.getOrDefault(path + "." + entry.getKey(), lines.getOrDefault(path, 1))
+                                    + ": " + path + "." + entry.getKey() + ": expected " + ToolEffects.EXPECTED + ", got " + describe(entry.getValue()));
+                        }
+                    }
+                }
+                var value = layered(key, convert(key, e.getValue(), where + ": " + path), values, userFile);
                 if (ADD_UP.contains(key) && values.get(key).value() instanceof List<?> earlier && !earlier.isEmpty()) {
                     var all = new java.util.LinkedHashSet<Object>(earlier);
                     all.addAll((List<?>) value);
@@ -183,6 +194,13 @@ public final class ConfigLoader {
                 values.put(key, new Sourced(value, where));
             }
         }
+    }
+
+    /** tool_effects entries go to the user's layer or to the workspace's, which may only make effects stricter. */
+    @SuppressWarnings("unchecked")
+    private static Object layered(ConfigKey key, Object value, Map<ConfigKey, Sourced> values, boolean userLevel) {
+        if (key != ConfigKey.TOOL_EFFECTS) return value;
+        return ((ToolEffects) values.get(key).value()).with(userLevel, (Map<String, ai.apprentice.tool.Tool.Effect>) value);
     }
 
     private static Object convert(ConfigKey key, Object raw, String where) {

@@ -97,6 +97,8 @@ public final class Settings {
     @SuppressWarnings("unchecked") public List<String> subagentModels() { return (List<String>) get(ConfigKey.SUBAGENT_MODELS); }
     /** Hosts and ranges fetch_url may reach although they are loopback, private or link-local (e.g. localhost:8080, 10.0.0.0/8). */
     @SuppressWarnings("unchecked") public List<String> fetchAllowPrivate() { return (List<String>) get(ConfigKey.FETCH_ALLOW_PRIVATE); }
+    /** Effects of tools by name, as settings give them (the workspace's only stricter); see {@link ToolEffects}. */
+    public ToolEffects toolEffects() { return (ToolEffects) get(ConfigKey.TOOL_EFFECTS); }
     @SuppressWarnings("unchecked") public Map<String, Object> mcpServers() { return (Map<String, Object>) get(ConfigKey.MCP_SERVERS); }
 
     /** Prices from config, added to the built-in table. */

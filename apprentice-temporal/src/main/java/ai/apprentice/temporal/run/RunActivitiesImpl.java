@@ -27,10 +27,15 @@ public final class RunActivitiesImpl implements RunActivities {
     }
 
     private StepDriver driver(RunInput input, Answer answer) {
-        return new StepDriver(agent(input, answer), agents.store());
+        return new StepDriver(agent(input, answer, false), agents.store());
     }
 
-    private ai.apprentice.runtime.Agent agent(RunInput input, Answer answer) {
+    /**
+     * {@code retried}: this is Temporal's retry of a tool part whose earlier attempt failed, and {@code answer} is the one
+     * the workflow gave the first attempt, to a question asked before that attempt ran the call. It cannot say whether
+     * the call may run again now that an attempt died with it started: a not-twice call's "again after a crash" is asked anew.
+     */
+    private ai.apprentice.runtime.Agent agent(RunInput input, Answer answer, boolean retried) {
         PolicyGate.Approver approver = new PolicyGate.Approver() {
             @Override
             public Answer ask(String tool, String subject, String arguments) {
@@ -39,7 +44,7 @@ public final class RunActivitiesImpl implements RunActivities {
 
             @Override
             public Verdict decide(String tool, String subject, String arguments) {
-                if (answer == null) throw new NeedsApproval(tool, subject, arguments);
+                if (answer == null || retried && subject.startsWith(RunWorkflowImpl.AGAIN)) throw new NeedsApproval(tool, subject, arguments);
                 return new Verdict(!answer.allow() ? Answer.DENY : answer.always() ? Answer.ALWAYS : Answer.ONCE, answer.reason(), answer.by());
             }
 
@@ -112,7 +117,7 @@ public final class RunActivitiesImpl implements RunActivities {
             var conversation = input.givenMessages() ? givenMessages(input.runId())
                     : input.previousRunId() == null ? java.util.List.<ai.apprentice.model.Message>of()
                     : previousHistory(input.previousRunId());
-            var agent = agent(input, null);
+            var agent = agent(input, null, false);
             new StepDriver(agent, agents.store()).begin(input.runId(), conversation, input.task(), input.parentId());
             // run_started holds them now (redacted, as every event): the copy kept as given goes
             if (input.givenMessages()) agents.store().forgetGivenMessages(input.runId());
@@ -124,7 +129,7 @@ public final class RunActivitiesImpl implements RunActivities {
 
     @Override
     public Long timeout(RunInput input) {
-        return heartbeating(input, () -> millis(agent(input, null).budget().timeout()));
+        return heartbeating(input, () -> millis(agent(input, null, false).budget().timeout()));
     }
 
     private java.util.List<ai.apprentice.model.Message> givenMessages(String runId) {
@@ -157,8 +162,9 @@ public final class RunActivitiesImpl implements RunActivities {
      */
     @Override
     public ToolOutcome tool(RunInput input, int step, int index, Answer answer, boolean completeStep) {
+        boolean retried = Activity.getExecutionContext().getInfo().getAttempt() > 1; // read here: the part runs on a thread of its own
         return heartbeating(input, () -> {
-            var driver = driver(input, answer);
+            var driver = new StepDriver(agent(input, answer, retried), agents.store());
             var id = Approval.id(step, index);
             if (answer != null) agents.store().approvalSettled(input.runId(), id, StoredApprovals.settled(id, answer));
             try {
