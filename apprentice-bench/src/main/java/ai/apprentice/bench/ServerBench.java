@@ -51,6 +51,8 @@ final class ServerBench implements Callable<Integer> {
     @Option(names = "--subscribers", defaultValue = "1000", description = "SSE subscribers, spread evenly over the runs (default ${DEFAULT-VALUE}).") int subscribers;
     @Option(names = "--steps", defaultValue = "5", description = "Model calls per run on average: steps-1 tool calls and a final answer (default ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--warmups", defaultValue = "1", description = "Unmeasured rounds of each measure before it, at the full size, for the JIT (default ${DEFAULT-VALUE}).") int warmups;
+    @Option(names = "--model-delay-ms", defaultValue = "0", description = "How long the mock model takes per call, as a real one does; "
+            + "0 (the default) answers at once, which makes both measures CPU-bound (default ${DEFAULT-VALUE}).") int modelDelayMs;
     @Option(names = "--idle", defaultValue = "1000", description = "Idle subscribers held open for the memory measure (default ${DEFAULT-VALUE}).") int idle;
 
     ServerBench(CliContext cli) {
@@ -62,11 +64,13 @@ final class ServerBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (runs < 1 || subscribers < 0 || steps < 1 || idle < 0 || warmups < 0) throw new ai.apprentice.cli.UsageException("--runs and --steps must be at least 1, --subscribers, --idle and --warmups at least 0");
+        if (runs < 1 || subscribers < 0 || steps < 1 || idle < 0 || warmups < 0 || modelDelayMs < 0) {
+            throw new ai.apprentice.cli.UsageException("--runs and --steps must be at least 1, --subscribers, --idle, --warmups and --model-delay-ms at least 0");
+        }
         var tmp = Files.createTempDirectory("apprentice-bench-server");
         var quiet = new PrintStream(OutputStream.nullOutputStream());
         try (var mock = new MockOpenAiServer()) {
-            mock.fallback(MockReply.text("done"));
+            mock.fallback(MockReply.text("done")).delay(Duration.ofMillis(modelDelayMs));
             var workspace = Files.createDirectories(tmp.resolve("workspace"));
             Files.writeString(workspace.resolve("a.txt"), "hello\n");
             var flags = new LinkedHashMap<String, Object>();
@@ -120,7 +124,7 @@ final class ServerBench implements Callable<Integer> {
                 double baselineRps = runs / baselineSeconds;
                 double serverRps = runs / load.seconds;
                 var out = Json.object().put("benchmark", "server_under_load").put("runs", runs).put("subscribers", subscribers)
-                        .put("steps", steps).put("model", "openai:mock over the mock OpenAI-compatible server (apprentice-testkit), real HTTP/SSE")
+                        .put("steps", steps).put("model_delay_ms", modelDelayMs).put("model", "openai:mock over the mock OpenAI-compatible server (apprentice-testkit), real HTTP/SSE")
                         .put("cores", Runtime.getRuntime().availableProcessors());
                 out.putObject("baseline_in_process").put("seconds", round(baselineSeconds)).put("runs_per_second", round(baselineRps))
                         .put("cpu_seconds", round(baselineCpu)).put("jit_seconds", round(baselineJit));

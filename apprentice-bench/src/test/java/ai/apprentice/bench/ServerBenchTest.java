@@ -34,6 +34,22 @@ class ServerBenchTest {
     }
 
     @Test
+    void aModelDelayMakesEveryModelCallWaitInBothMeasures() {
+        var r = new BenchCli(home).run("bench", "server", "--runs", "2", "--subscribers", "2", "--steps", "2", "--idle", "0",
+                "--warmups", "0", "--model-delay-ms", "300");
+        assertThat(r.exit()).as(r.err() + r.out()).isEqualTo(0);
+        var json = Json.tree(r.out());
+        assertThat(json.get("model_delay_ms").asInt()).isEqualTo(300);
+        // two model calls one after the other in each run (a tool call, then the answer): at least 0.6 s either way
+        assertThat(json.at("/baseline_in_process/seconds").asDouble()).isGreaterThanOrEqualTo(0.6);
+        assertThat(json.at("/server/seconds").asDouble()).isGreaterThanOrEqualTo(0.6);
+        assertThat(json.at("/server/runs_succeeded").asInt()).isEqualTo(2);
+        var bad = new BenchCli(home).run("bench", "server", "--model-delay-ms", "-1");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--model-delay-ms");
+    }
+
+    @Test
     void theSubscribersQuickInstantParseAgreesWithInstantParse() {
         var random = new java.util.Random(7);
         for (int i = 0; i < 10_000; i++) {

@@ -44,6 +44,7 @@ public abstract class MockServer implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile MockReply fallback = MockReply.text("ok");
     private volatile PromptCache cache;
+    private volatile java.time.Duration delay = java.time.Duration.ZERO;
 
     protected MockServer(String path) {
         try {
@@ -68,6 +69,12 @@ public abstract class MockServer implements AutoCloseable {
     /** The reply used when the queue is empty. */
     public MockServer fallback(MockReply reply) {
         this.fallback = reply;
+        return this;
+    }
+
+    /** Waits {@code d} before every reply, as a real model takes its time (zero, the default, answers at once). */
+    public MockServer delay(java.time.Duration d) {
+        this.delay = d;
         return this;
     }
 
@@ -98,6 +105,14 @@ public abstract class MockServer implements AutoCloseable {
             requests.add(request);
             var reply = queue.poll();
             if (reply == null) reply = fallback;
+            if (!delay.isZero()) {
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             switch (reply) {
                 case MockReply.Status s -> {
                     var bytes = (s.body() == null ? "" : s.body()).getBytes(StandardCharsets.UTF_8);
