@@ -114,9 +114,6 @@ final class Api {
         boolean events = "true".equals(ctx.queryParam("events"));
         boolean heldBefore = runs.busy(id);
         var run = runs.record(id);
-        // held when the row was read and let go since: the row may be from before its end (CI saw the 'interrupted' of a run
-        // being resumed answered after the resumed run had finished), so read its end
-        if (heldBefore && run.isPresent() && !runs.busy(run.get().id())) run = runs.record(run.get().id());
         if (run.isEmpty()) {
             var accepted = runs.acceptedRow(id).orElseThrow(() -> ApiException.notFound("No run " + id + ". See GET /api/runs"));
             var o = Json.object().put("id", accepted.runId()).put("status", status(accepted.runId())).put("task", accepted.task())
@@ -127,10 +124,18 @@ final class Api {
             json(ctx, 200, o);
             return;
         }
+        var runId = run.get().id();
+        var live = runs.busy(runId) ? status(runId) : null;
+        if (live != null && !live.equals("running") && !live.equals("queued") || live == null && heldBefore) {
+            // held when its row was read and let go since: the row may be from before its end (CI saw the 'interrupted' of
+            // a run being resumed answered after the resumed run had finished, and a finished run without its answer)
+            run = runs.record(runId);
+            live = null;
+        }
         var store = runs.harness().store();
-        var o = events ? withOrigin(RunJson.withEvents(store, run.get()), run.get().id())
-                : runJson(run.get(), store.outcomes(List.of(run.get().id())).get(run.get().id()));
-        if (runs.busy(run.get().id())) o.put("status", status(run.get().id()));
+        var o = events ? withOrigin(RunJson.withEvents(store, run.get()), runId)
+                : runJson(run.get(), store.outcomes(List.of(runId)).get(runId));
+        if (live != null) o.put("status", live);
         json(ctx, 200, o);
     }
 

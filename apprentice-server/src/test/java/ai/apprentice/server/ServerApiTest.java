@@ -180,6 +180,24 @@ class ServerApiTest {
     }
 
     @Test
+    void aRunAskedForAllThroughItsEndIsNeverAnsweredEndedWithoutItsEnd() throws Exception {
+        // a tight loop of GETs over runs that end fast: an answer read while the run was let go must still be whole
+        try (var s = new TestServer(home, root, "{\"text\": \"the end\"}\n", Map.of())) {
+            for (int i = 0; i < 20; i++) {
+                var id = s.post("/api/runs", "{\"task\": \"quick " + i + "\"}").json().path("id").asText();
+                while (true) {
+                    var run = s.get("/api/runs/" + id).json();
+                    var status = run.path("status").asText();
+                    if (status.equals("running") || status.equals("queued")) continue;
+                    assertThat(status).as("run %d: %s", i, run).isEqualTo("succeeded");
+                    assertThat(run.path("answer").asText()).as("run %d: %s", i, run).isEqualTo("the end");
+                    break;
+                }
+            }
+        }
+    }
+
+    @Test
     void aSessionsSecondMessageContinuesTheConversation() throws Exception {
         try (var s = new TestServer(home, root, "{\"text\": \"first answer\"}\n{\"text\": \"second answer\"}\n", Map.of())) {
             var created = s.post("/api/sessions", "{\"title\": \"chat\"}");
