@@ -258,7 +258,8 @@ final class OpenAiEndpoints {
             throw new OpenAiError(400, "invalid_request_error", "previous_response_not_found", "previous_response_id",
                     "Previous response with id '" + responseId + "' not found.");
         }
-        if (runs.busy(runId) || run.get().running()) {
+        runs.awaitLetGo(runId); // answered the moment its run ended: the executor may not have let go of it yet
+        if (runs.busy(runId) || runs.record(runId).map(r -> r.running()).orElse(true)) {
             throw new OpenAiError(400, "invalid_request_error", "previous_response_in_progress", "previous_response_id",
                     "Previous response " + responseId + " is still in progress; continue it once it has finished.");
         }

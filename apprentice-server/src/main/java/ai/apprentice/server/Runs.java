@@ -428,11 +428,14 @@ public final class Runs {
     /**
      * Waits (at most a few seconds) for the executor to let go of a run that has recorded its end: between its
      * run_finished and {@link #finished} it is neither running nor free, and a resume asked in that moment (as soon as a
-     * client saw the run end) must not be refused as "still running", nor race the accepted record's update.
+     * client saw the run end) must not be refused as "still running", nor race the accepted record's update. On an
+     * engine a worker records the end, which this process hears of only when the executor lets go: the store says it.
      */
-    private void awaitLetGo(String runId) {
+    void awaitLetGo(String runId) {
         long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
-        while (ended.contains(runId) && System.nanoTime() < deadline) {
+        while ((ended.contains(runId) || executor.runsOutliveTheServer() && executor.state(runId).isPresent()
+                && record(runId).map(r -> !r.running()).orElse(false))
+                && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
