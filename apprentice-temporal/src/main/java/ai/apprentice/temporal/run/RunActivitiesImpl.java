@@ -9,7 +9,7 @@ import io.temporal.activity.Activity;
 /** The activities of run workflows: each builds the run's agent and carries out one part with a {@link StepDriver}. */
 public final class RunActivitiesImpl implements RunActivities {
     /** Thrown by the approver when a call needs a person and the workflow has no answer yet: nothing was recorded. */
-    private static final class NeedsApproval extends RuntimeException {
+    static final class NeedsApproval extends RuntimeException {
         final String tool, subject, arguments;
 
         NeedsApproval(String tool, String subject, String arguments) {
@@ -21,39 +21,98 @@ public final class RunActivitiesImpl implements RunActivities {
     }
 
     private final RunAgents agents;
+    private final WarmRuns warm;
 
+    /** A worker's parts, keeping up to {@link WarmRuns#DEFAULT_SIZE} runs' agents and events between parts. */
     public RunActivitiesImpl(RunAgents agents) {
-        this.agents = agents;
+        this(agents, WarmRuns.DEFAULT_SIZE);
     }
 
-    private StepDriver driver(RunInput input, Answer answer) {
-        return new StepDriver(agent(input, answer, false), agents.store());
+    /** {@code warmRuns}: how many runs' agents and events this worker keeps between parts (0: none, each part builds all from the store). */
+    public RunActivitiesImpl(RunAgents agents, int warmRuns) {
+        this.agents = agents;
+        this.warm = new WarmRuns(warmRuns);
     }
 
     /**
-     * {@code retried}: this is Temporal's retry of a tool part whose earlier attempt failed, and {@code answer} is the one
-     * the workflow gave the first attempt, to a question asked before that attempt ran the call. It cannot say whether
-     * the call may run again now that an attempt died with it started: a not-twice call's "again after a crash" is asked anew.
+     * The approver of a run's gate: the workflow's answer for this part (null: none yet, so a call that needs a person
+     * makes the part return the question) and the run's "always" answers, told anew before each part.
+     * {@code retried}: the part is Temporal's retry of a tool part whose earlier attempt failed, and the answer is the
+     * one the workflow gave the first attempt, to a question asked before that attempt ran the call. It cannot say
+     * whether the call may run again now that an attempt died with it started: a not-twice call's "again after a
+     * crash" is asked anew.
      */
-    private ai.apprentice.runtime.Agent agent(RunInput input, Answer answer, boolean retried) {
-        PolicyGate.Approver approver = new PolicyGate.Approver() {
-            @Override
-            public Answer ask(String tool, String subject, String arguments) {
-                throw new NeedsApproval(tool, subject, arguments);
-            }
+    static final class PartApprover implements PolicyGate.Approver {
+        private volatile RunInput input;
+        private volatile ai.apprentice.temporal.run.Answer answer;
+        private volatile boolean retried;
 
-            @Override
-            public Verdict decide(String tool, String subject, String arguments) {
-                if (answer == null || retried && subject.startsWith(RunWorkflowImpl.AGAIN)) throw new NeedsApproval(tool, subject, arguments);
-                return new Verdict(!answer.allow() ? Answer.DENY : answer.always() ? Answer.ALWAYS : Answer.ONCE, answer.reason(), answer.by());
-            }
+        void tell(RunInput input, ai.apprentice.temporal.run.Answer answer, boolean retried) {
+            this.input = input;
+            this.answer = answer;
+            this.retried = retried;
+        }
 
-            @Override
-            public boolean alwaysAllowed(String key) {
-                return input.alwaysAllowed().contains(key); // the workflow keeps the run's "always" answers
-            }
-        };
-        return agents.agent(input, approver);
+        @Override
+        public Answer ask(String tool, String subject, String arguments) {
+            throw new NeedsApproval(tool, subject, arguments);
+        }
+
+        @Override
+        public Verdict decide(String tool, String subject, String arguments) {
+            var given = answer;
+            if (given == null || retried && subject.startsWith(RunWorkflowImpl.AGAIN)) throw new NeedsApproval(tool, subject, arguments);
+            return new Verdict(!given.allow() ? Answer.DENY : given.always() ? Answer.ALWAYS : Answer.ONCE, given.reason(), given.by());
+        }
+
+        @Override
+        public boolean alwaysAllowed(String key) {
+            return input.alwaysAllowed().contains(key); // the workflow keeps the run's "always" answers
+        }
+    }
+
+    /** A part carried out with its run's driver; {@code warm} holds the agent it drives. */
+    private interface DriverPart<T> {
+        T run(StepDriver driver, WarmRuns.Warm warm) throws InterruptedException;
+    }
+
+    /**
+     * Carries out a part with the run's kept agent and events when this worker has them and the store has nothing
+     * newer, else with an agent and events built from the store. Kept again after, unless the part failed or
+     * {@code ended} says the run is over.
+     */
+    private <T> T driven(RunInput input, ai.apprentice.temporal.run.Answer answer, DriverPart<T> part, java.util.function.Predicate<T> ended)
+            throws InterruptedException {
+        return driven(input, answer, false, false, part, ended);
+    }
+
+    private <T> T driven(RunInput input, ai.apprentice.temporal.run.Answer answer, boolean fresh, boolean retried, DriverPart<T> part,
+                         java.util.function.Predicate<T> ended) throws InterruptedException {
+        var settings = WarmRuns.Settings.of(input);
+        var w = warm.take(input.runId());
+        // a run's first part in a workflow (its beginning, a resumed run's first part) starts from the store, as a new
+        // loop does in process: nothing of an earlier workflow of the run (its gate's answers) carries over
+        if (fresh) w = null;
+        // other settings, or events stored since (another worker's part, an attempt given up): built again, from the store
+        if (w != null && (!w.settings.equals(settings) || w.events.catchUp() > 0)) w = null;
+        if (w == null) {
+            var approver = new PartApprover();
+            approver.tell(input, answer, retried);
+            w = new WarmRuns.Warm(settings, agents.agent(input, approver), approver, new WarmRuns.Events(agents.store(), input.runId()));
+        } else {
+            w.approver.tell(input, answer, retried);
+        }
+        T result = part.run(new StepDriver(w.agent, w.events), w);
+        if (!ended.test(result)) {
+            w.events.catchUp(); // this part's own events, so that the next part finds nothing newer
+            warm.keep(input.runId(), w);
+        }
+        return result;
+    }
+
+    /** Runs whose agents and events this worker keeps now (for tests). */
+    int warmRuns() {
+        return warm.size();
     }
 
     private static Long millis(java.time.Duration timeout) {
@@ -111,25 +170,24 @@ public final class RunActivitiesImpl implements RunActivities {
     public Long begin(RunInput input) {
         // heartbeating too: the first part a cold worker runs assembles the agent, which on a loaded machine can outlast
         // the heartbeat timeout, and a begin timed out for that is retried with growing back-off
-        return heartbeating(input, () -> {
+        return heartbeating(input, () -> driven(input, null, true, false, (driver, w) -> {
             // the messages the request brought, or everything a conversation's previous run had (as in process): read from
             // the store, where the server left them under this run's id, never carried in the workflow's input
             var conversation = input.givenMessages() ? givenMessages(input.runId())
                     : input.previousRunId() == null ? java.util.List.<ai.apprentice.model.Message>of()
                     : previousHistory(input.previousRunId());
-            var agent = agent(input, null, false);
-            new StepDriver(agent, agents.store()).begin(input.runId(), conversation, input.task(), input.parentId());
+            driver.begin(input.runId(), conversation, input.task(), input.parentId());
             // run_started holds them now (redacted, as every event): the copy kept as given goes
             if (input.givenMessages()) agents.store().forgetGivenMessages(input.runId());
             // the run outlives this worker: the death of the process that began it must not mark it interrupted
             agents.store().heldByEngine(input.runId());
-            return millis(agent.budget().timeout()); // the workflow keeps the deadline
-        });
+            return millis(w.agent.budget().timeout()); // the workflow keeps the deadline
+        }, t -> false));
     }
 
     @Override
     public Long timeout(RunInput input) {
-        return heartbeating(input, () -> millis(agent(input, null, false).budget().timeout()));
+        return heartbeating(input, () -> driven(input, null, true, false, (driver, w) -> millis(w.agent.budget().timeout()), t -> false));
     }
 
     private java.util.List<ai.apprentice.model.Message> givenMessages(String runId) {
@@ -148,10 +206,10 @@ public final class RunActivitiesImpl implements RunActivities {
 
     @Override
     public Reply model(RunInput input, int step) {
-        return heartbeating(input, () -> {
-            var reply = driver(input, null).model(input.runId(), step);
+        return heartbeating(input, () -> driven(input, null, (driver, w) -> {
+            var reply = driver.model(input.runId(), step);
             return new Reply(reply.toolCalls(), RunOutcome.of(reply.ended()));
-        });
+        }, r -> r.ended() != null));
     }
 
     /**
@@ -163,8 +221,7 @@ public final class RunActivitiesImpl implements RunActivities {
     @Override
     public ToolOutcome tool(RunInput input, int step, int index, Answer answer, boolean completeStep) {
         boolean retried = Activity.getExecutionContext().getInfo().getAttempt() > 1; // read here: the part runs on a thread of its own
-        return heartbeating(input, () -> {
-            var driver = new StepDriver(agent(input, answer, retried), agents.store());
+        return heartbeating(input, () -> driven(input, answer, false, retried, (driver, w) -> {
             var id = Approval.id(step, index);
             if (answer != null) agents.store().approvalSettled(input.runId(), id, StoredApprovals.settled(id, answer));
             try {
@@ -176,19 +233,19 @@ public final class RunActivitiesImpl implements RunActivities {
             }
             if (!completeStep) return ToolOutcome.done();
             return new ToolOutcome(null, true, RunOutcome.of(driver.complete(input.runId(), step)));
-        });
+        }, o -> o.ended() != null));
     }
 
     @Override
     public RunOutcome complete(RunInput input, int step) {
-        return heartbeating(input, () -> RunOutcome.of(driver(input, null).complete(input.runId(), step)));
+        return heartbeating(input, () -> driven(input, null, (driver, w) -> RunOutcome.of(driver.complete(input.runId(), step)), o -> o != null));
     }
 
     @Override
     public RunOutcome stop(RunInput input, String status, String reason, String error) {
         return heartbeating(input, () -> {
             agents.store().approvalsSettled(input.runId(), StoredApprovals.ENDED); // cancelled while a call waited: it waits no more
-            return RunOutcome.of(driver(input, null).stop(input.runId(), RunStatus.parse(status), reason, error));
+            return driven(input, null, (driver, w) -> RunOutcome.of(driver.stop(input.runId(), RunStatus.parse(status), reason, error)), o -> true);
         });
     }
 
@@ -196,7 +253,7 @@ public final class RunActivitiesImpl implements RunActivities {
     public RunOutcome timedOut(RunInput input, int step) {
         return heartbeating(input, () -> {
             agents.store().approvalsSettled(input.runId(), StoredApprovals.ENDED); // out of time while a call waited: it waits no more
-            return RunOutcome.of(driver(input, null).timedOut(input.runId(), step));
+            return driven(input, null, (driver, w) -> RunOutcome.of(driver.timedOut(input.runId(), step)), o -> true);
         });
     }
 

@@ -24,22 +24,45 @@ public final class RunWorkflowImpl implements RunWorkflow {
     /** The subject a call asked about again after a crash has (PolicyGate.recheck): an "always" to it counts once. */
     static final String AGAIN = "again after a crash: ";
 
-    private final RunActivities parts = Workflow.newActivityStub(RunActivities.class, ActivityOptions.newBuilder()
-            // a model call or a tool may take long; a dead worker is noticed by the timeout, then the part is retried
-            .setStartToCloseTimeout(Duration.ofMinutes(30))
-            // parts heartbeat every second: a worker that dies is noticed within seconds, and a cancellation reaches the part
-            .setHeartbeatTimeout(Duration.ofSeconds(5))
-            // a cancelled part is interrupted and has ended before the run is recorded as cancelled
-            .setCancellationType(io.temporal.activity.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-            .setRetryOptions(RetryOptions.newBuilder()
-                    .setInitialInterval(Duration.ofSeconds(1))
-                    .setBackoffCoefficient(2)
-                    .setMaximumInterval(Duration.ofMinutes(1))
-                    .setMaximumAttempts(10)
-                    // a mistake in the request (a part that does not exist, feedback without a rating): retrying cannot help
-                    .setDoNotRetry(IllegalArgumentException.class.getName())
-                    .build())
-            .build());
+    /**
+     * How long one attempt of a part may take when the run has no {@code timeout} budget: a long {@code run_shell} (its
+     * own timeout goes up to an hour) or a slow local model must not be cut and retried. A dead worker is not what this
+     * bound is for: parts heartbeat every second, so the heartbeat timeout notices one within seconds.
+     */
+    static final Duration PART_BOUND = Duration.ofHours(24);
+    /**
+     * A run with a {@code timeout}: an attempt may take the whole budget and this much more, so that the workflow's
+     * deadline, which cancels the part, always comes first and the part's own timeout never races it.
+     */
+    static final Duration PART_GRACE = Duration.ofMinutes(1);
+
+    /** The longest one attempt of a part of {@code run} may take: its timeout budget (with {@link #PART_GRACE}), else {@link #PART_BOUND}. */
+    static Duration partTimeout(RunInput run) {
+        return run.timeoutMillis() > 0 ? Duration.ofMillis(run.timeoutMillis()).plus(PART_GRACE) : PART_BOUND;
+    }
+
+    static ActivityOptions partOptions(Duration startToClose) {
+        return ActivityOptions.newBuilder()
+                // what a part may legitimately take (partTimeout); a worker that dies is noticed by the heartbeat timeout
+                .setStartToCloseTimeout(startToClose)
+                // parts heartbeat every second: a worker that dies is noticed within seconds, and a cancellation reaches the part
+                .setHeartbeatTimeout(Duration.ofSeconds(5))
+                // a cancelled part is interrupted and has ended before the run is recorded as cancelled
+                .setCancellationType(io.temporal.activity.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+                .setRetryOptions(RetryOptions.newBuilder()
+                        .setInitialInterval(Duration.ofSeconds(1))
+                        .setBackoffCoefficient(2)
+                        .setMaximumInterval(Duration.ofMinutes(1))
+                        .setMaximumAttempts(10)
+                        // a mistake in the request (a part that does not exist, feedback without a rating): retrying cannot help
+                        .setDoNotRetry(IllegalArgumentException.class.getName())
+                        .build())
+                .build();
+    }
+
+    /** Parts before the run's timeout is known (its beginning, feedback): bounded by {@link #PART_BOUND}. */
+    private final RunActivities unbounded = Workflow.newActivityStub(RunActivities.class, partOptions(PART_BOUND));
+    private RunActivities parts = unbounded;
 
     private final Map<String, Answer> answers = new HashMap<>();
     /** The run's input, with the "always" answers given so far (each part's gate is told them; continue-as-new keeps them). */
@@ -83,7 +106,11 @@ public final class RunWorkflowImpl implements RunWorkflow {
                 var timeout = parts.timeout(input);
                 input = input.began(now, timeout == null ? 0 : timeout);
             }
-            if (keepsTime && input.timeoutMillis() > 0) startDeadline();
+            if (keepsTime && input.timeoutMillis() > 0) {
+                startDeadline();
+                // an attempt of a part may take as long as the run may (the deadline cancels it first), not more
+                parts = Workflow.newActivityStub(RunActivities.class, partOptions(partTimeout(input)));
+            }
             for (step = input.nextStep(); ; step++) {
                 if (step - input.nextStep() >= input.stepsPerExecution()) {
                     state = "continuing";
@@ -218,7 +245,7 @@ public final class RunWorkflowImpl implements RunWorkflow {
     @Override
     public void feedback(String rating, String note, String author) {
         // recorded by an activity (the workflow writes nothing itself), without blocking the handler
-        io.temporal.workflow.Async.procedure(parts::feedback, runId, rating, note, author);
+        io.temporal.workflow.Async.procedure(unbounded::feedback, runId, rating, note, author);
     }
 
     @Override

@@ -102,8 +102,18 @@ class RunWorkflowTest {
     }
 
     private RunWorkflow workflow(RunAgents agents, String runId) {
+        return workflow(agents, runId, true);
+    }
+
+    /** Without {@code warm}, the worker keeps nothing between parts: each builds its agent and reads the run anew. */
+    private RunWorkflow workflow(RunAgents agents, String runId, boolean warm) {
         var worker = env.newWorker(RunWorkers.TASK_QUEUE);
-        RunWorkers.register(worker, agents);
+        if (warm) {
+            RunWorkers.register(worker, agents);
+        } else {
+            worker.registerWorkflowImplementationTypes(RunWorkflowImpl.class);
+            worker.registerActivitiesImplementations(new RunActivitiesImpl(agents, 0));
+        }
         env.start();
         return env.getWorkflowClient().newWorkflowStub(RunWorkflow.class, WorkflowOptions.newBuilder()
                 .setTaskQueue(RunWorkers.TASK_QUEUE).setWorkflowId(RunInput.workflowId(runId)).build());
@@ -160,7 +170,8 @@ class RunWorkflowTest {
 
             @Override public RunStore store() { return store; }
         };
-        var outcome = run(agents, input("s", "read and send", ws));
+        // a worker that keeps nothing between parts, as each part on a worker of its own
+        var outcome = workflow(agents, "s", false).run(input("s", "read and send", ws));
         assertThat(outcome.status()).isEqualTo("succeeded");
         assertThat(gates.get()).as("a gate per part").isGreaterThan(3);
         var decisions = events("s").stream().filter(e -> e instanceof Event.PermissionDecision).map(e -> (Event.PermissionDecision) e).toList();
