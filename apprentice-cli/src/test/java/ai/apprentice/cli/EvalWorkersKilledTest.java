@@ -7,7 +7,6 @@ import ai.apprentice.json.Json;
 import ai.apprentice.testkit.PostgresFixture;
 import ai.apprentice.testkit.Requirements;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,10 +43,6 @@ class EvalWorkersKilledTest {
     static final int STALL = 120;
 
     @TempDir Path dir;
-
-    /** Every child process this test started, alive or not: all are killed in the end, whatever happened. */
-    private final List<Process> children = new ArrayList<>();
-    private final List<Path> logs = new ArrayList<>();
 
     @Test
     void workersKilledAtRandomLoseNoTrialCountNoneTwiceAndScoreAsInProcess() throws Exception {
@@ -89,19 +84,12 @@ class EvalWorkersKilledTest {
         long t1 = System.nanoTime();
 
         var kills = new ArrayList<String>();
-        // Should this JVM be ended (a surefire timeout), the children go with it.
-        var backstop = new Thread(this::stopChildren, "kill-test-children");
-        Runtime.getRuntime().addShutdownHook(backstop);
-        try {
-            var server = start("server", List.of("ai.apprentice.cli.TemporalServerMain"), Map.of());
-            var target = awaitLine(server, logs.getLast(), "temporal test server on ").substring("temporal test server on ".length()).strip();
-            var workers = new Process[WORKERS];
-            var workerLogs = new Path[WORKERS];
-            for (int i = 0; i < WORKERS; i++) {
-                workers[i] = startWorker(i, 0, target, workerHomes.get(i), db.password());
-                workerLogs[i] = logs.getLast();
-            }
-            for (int i = 0; i < WORKERS; i++) awaitLine(workers[i], workerLogs[i], "apprentice worker on ");
+        // Every child process, alive or not, is killed in the end, whatever happened (also should this JVM be ended).
+        try (var jvms = new ChildJvms(dir)) {
+            var target = jvms.temporalServer();
+            var workers = new ChildJvms.Child[WORKERS];
+            for (int i = 0; i < WORKERS; i++) workers[i] = startWorker(jvms, i, 0, target, workerHomes.get(i), db.password());
+            for (int i = 0; i < WORKERS; i++) jvms.awaitLine(workers[i], "apprentice worker on ");
 
             // What the workers have kept, every 5 s: how the evaluation went, for the messages below.
             var timeline = new java.util.concurrent.CopyOnWriteArrayList<String>();
@@ -128,11 +116,10 @@ class EvalWorkersKilledTest {
                 if (onTemporal.isDone()) break;
                 int i = random.nextInt(WORKERS);
                 int before = kept(workerHomes).size();
-                workers[i].destroyForcibly(); // SIGKILL
-                assertThat(workers[i].waitFor(30, TimeUnit.SECONDS)).as("worker %d did not die", i).isTrue();
+                workers[i].process().destroyForcibly(); // SIGKILL
+                assertThat(workers[i].process().waitFor(30, TimeUnit.SECONDS)).as("worker %d did not die", i).isTrue();
                 kills.add("worker" + i + "." + generation[i] + " at " + (System.nanoTime() - tStart) / 1_000_000_000 + "s, " + before + " trials kept");
-                workers[i] = startWorker(i, ++generation[i], target, workerHomes.get(i), db.password());
-                workerLogs[i] = logs.getLast();
+                workers[i] = startWorker(jvms, i, ++generation[i], target, workerHomes.get(i), db.password());
             }
             // No deadline of its own on a busy machine, only on standing still: nothing kept or counted for STALL seconds.
             CliHarness.Result r = null;
@@ -149,13 +136,13 @@ class EvalWorkersKilledTest {
                     } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(STALL)) {
                         sampler.interrupt();
                         throw new AssertionError("the evaluation on Temporal stood still for " + STALL + " s; kills: " + kills
-                                + "\nkept by the workers / counted by the client, at times: " + timeline + "\n" + describe(target) + "\n" + tails());
+                                + "\nkept by the workers / counted by the client, at times: " + timeline + "\n" + describe(target) + "\n" + jvms.tails());
                     }
                 }
             }
             long t2 = System.nanoTime();
             sampler.interrupt();
-            var why = "kills (random seed " + seed + "): " + kills + "\nkept by the workers / counted by the client, at times: " + timeline + "\nclient err:\n" + tail(r.err()) + "\n" + tails();
+            var why = "kills (random seed " + seed + "): " + kills + "\nkept by the workers / counted by the client, at times: " + timeline + "\nclient err:\n" + ChildJvms.tail(r.err()) + "\n" + jvms.tails();
             System.out.printf("EvalWorkersKilledTest: in process %d s, on Temporal %d s; %s%n", (t1 - t0) / 1_000_000_000,
                     (t2 - t1) / 1_000_000_000, "kills: " + kills + "; kept by the workers / counted by the client, at times: " + timeline);
             assertThat(r.exit()).as(why).isZero();
@@ -226,67 +213,13 @@ class EvalWorkersKilledTest {
             System.out.printf("EvalWorkersKilledTest: %d runs in the store for %d trials (%d retried attempts), %d results kept by the workers%n",
                     runs.size(), TRIALS, retried.size(), keptAll.size());
             assertThat(retried).as("no kill cut a trial short; " + why).isNotEmpty();
-        } finally {
-            stopChildren();
-            Runtime.getRuntime().removeShutdownHook(backstop);
         }
     }
 
-    /** SIGKILL to every child, then a wait for each, even when this thread was interrupted (a timeout). */
-    private void stopChildren() {
-        List<Process> all;
-        synchronized (children) {
-            all = List.copyOf(children);
-        }
-        all.forEach(Process::destroyForcibly);
-        boolean interrupted = Thread.interrupted();
-        for (var p : all) {
-            while (true) {
-                try {
-                    p.waitFor(30, TimeUnit.SECONDS);
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
-    }
-
-    private Process startWorker(int i, int generation, String target, Path workerHome, String password) throws IOException {
-        return start("worker" + i + "." + generation, List.of("ai.apprentice.cli.Main", "worker", "--temporal-target", target, "--task-queue", "kill",
+    private static ChildJvms.Child startWorker(ChildJvms jvms, int i, int generation, String target, Path workerHome, String password)
+            throws IOException {
+        return jvms.start("worker" + i + "." + generation, List.of("ai.apprentice.cli.Main", "worker", "--temporal-target", target, "--task-queue", "kill",
                 "--slots", "4", "--sticky-seconds", "0"), Map.of("APPRENTICE_HOME", workerHome.toString(), "TEST_DB_PASSWORD", password));
-    }
-
-    /** A JVM on this test's classpath, its output in a log file of its own. */
-    private Process start(String name, List<String> mainAndArgs, Map<String, String> env) throws IOException {
-        var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path")));
-        cmd.addAll(mainAndArgs);
-        var log = dir.resolve(name + ".log");
-        var pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().put("OLLAMA_BASE_URL", "http://127.0.0.1:9");
-        pb.environment().putAll(env);
-        var p = pb.start();
-        synchronized (children) {
-            children.add(p);
-            logs.add(log);
-        }
-        return p;
-    }
-
-    /** The first line of {@code log} that starts with {@code prefix}, once the process has written it. */
-    private String awaitLine(Process p, Path log, String prefix) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (true) {
-            if (Files.exists(log)) {
-                for (var line : Files.readAllLines(log, StandardCharsets.UTF_8)) if (line.startsWith(prefix)) return line;
-            }
-            assertThat(p.isAlive()).as("%s exited before saying '%s':%n%s", log.getFileName(), prefix, tails()).isTrue();
-            assertThat(System.nanoTime()).as("%s did not say '%s' within 120 s:%n%s", log.getFileName(), prefix, tails()).isLessThan(deadline);
-            Thread.sleep(100);
-        }
     }
 
     /** The lines of the client's trials.jsonl files so far. */
@@ -383,24 +316,5 @@ class EvalWorkersKilledTest {
     private static List<String> byTrial(Path folder) throws IOException {
         return TrialResult.readAll(folder).stream().sorted(Comparator.comparing(TrialResult::taskId).thenComparing(TrialResult::trial))
                 .map(r -> r.taskId() + "#" + r.trial() + " " + r.reward() + " " + r.actions() + " " + r.explanation()).toList();
-    }
-
-    private String tails() {
-        var sb = new StringBuilder();
-        synchronized (children) {
-            for (var log : logs) {
-                try {
-                    sb.append("--- ").append(log.getFileName()).append(":\n").append(tail(Files.exists(log) ? Files.readString(log) : "")).append('\n');
-                } catch (IOException e) {
-                    sb.append("--- ").append(log.getFileName()).append(": ").append(e.getMessage()).append('\n');
-                }
-            }
-        }
-        return sb.toString();
-    }
-
-    private static String tail(String text) {
-        var lines = text.lines().filter(l -> !l.startsWith("WARNING: ")).toList();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
     }
 }
