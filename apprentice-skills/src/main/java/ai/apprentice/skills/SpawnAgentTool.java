@@ -25,7 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * with its own context that reads the input files and writes its result to the output file, and returns
  * the output path and a short status, never the content. Subagents are runs linked to their parent; calls
  * in one step run in parallel (the loop's parallel tool calls); cancelling the parent cancels them.
- * Finished steps are remembered in {@link WorkflowState}, which makes workflows resumable and editable.
+ * Finished steps are remembered in {@link WorkflowState}, which makes workflows resumable and editable. A child's id
+ * names the call ({@link RunIds#child}): a rerun of the call (a resumed parent, an engine's retry) returns the result of
+ * the child it started, or resumes that child, rather than starting it over.
  */
 public final class SpawnAgentTool {
     /** Builds the agent for a subagent. */
@@ -141,13 +143,18 @@ public final class SpawnAgentTool {
         int maxSteps = Math.max(1, Math.min(args.path("max_steps").asInt(DEFAULT_MAX_STEPS), context.remainingSteps()));
         // Named by the call, so that a rerun of this call finds the child it started (see Factory#events).
         String childRun = parentRun == null ? RunIds.next() : RunIds.child(parentRun, context.step(), context.call());
+        var stored = factory.events(childRun);
+        var snapshot = stored.isEmpty() ? null : RunSnapshot.fromEvents(stored);
+        if (snapshot != null && !snapshot.task().equals(task.toString())) {
+            // this call asks for other work than the stored child did (in process, a resumed step asks its model again)
+            childRun = RunIds.next();
+            snapshot = null;
+        }
         if (depthOfRun.putIfAbsent(childRun, depth + 1) != null) {
             return ToolResult.error("subagent run " + childRun + " of this call is still running");
         }
         RunResult result;
         try {
-            var stored = factory.events(childRun);
-            var snapshot = stored.isEmpty() ? null : RunSnapshot.fromEvents(stored);
             result = snapshot != null && snapshot.finished() != null ? ended(snapshot.finished()) : null;
             if (result == null) {
                 var agent = factory.create(args.hasNonNull("model") ? args.get("model").asText() : null, childInstructions.toString(),

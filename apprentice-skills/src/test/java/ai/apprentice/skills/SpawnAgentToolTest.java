@@ -158,6 +158,12 @@ class SpawnAgentToolTest {
         assertThat(again.content()).isEqualTo(first.content());
         assertThat(events).filteredOn(e -> e instanceof Event.RunStarted).hasSize(1);
         assertThat(events).filteredOn(e -> e instanceof Event.RunResumed).isEmpty();
+
+        // the same call asking for other work (a resumed step whose model chose anew) is a new child, under a new id
+        scripts.put("scripted:other", List.of(write("other.md", "OTHER"), ScriptedModel.turn("wrote other.md")));
+        var other = tool.tool().execute(spawnCall("other.md", "scripted:other").get("arguments"), call);
+        assertThat(other.content()).contains("by subagent run ", "wrote other.md").doesNotContain("-3-2");
+        assertThat(events).filteredOn(e -> e instanceof Event.RunStarted).hasSize(2);
     }
 
     @Test
