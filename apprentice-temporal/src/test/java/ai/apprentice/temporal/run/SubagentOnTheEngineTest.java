@@ -128,6 +128,50 @@ class SubagentOnTheEngineTest {
     }
 
     @Test
+    void twoSpawnAgentCallsInOneReplyGetTwoChildren() {
+        var spawnTwo = Json.object();
+        var calls = spawnTwo.putArray("tool_calls");
+        for (var out : java.util.List.of("a.md", "b.md")) {
+            calls.addObject().put("name", "spawn_agent").set("arguments", Json.object().put("instructions", "write " + out).put("output_path", out));
+        }
+        var parent = ScriptedModel.of(spawnTwo, ScriptedModel.turn("Both done."));
+        // each child writes the output its task names, then says so
+        Model model = new Model() {
+            @Override public String id() { return "scripted:two-children"; }
+
+            @Override
+            public ChatResponse chat(ChatRequest request, ModelListener listener) throws InterruptedException {
+                boolean isChild = request.messages().stream().anyMatch(m -> m.role() == Role.SYSTEM && m.text().contains("You are a subagent"));
+                if (!isChild) return parent.chat(request, listener);
+                var out = request.messages().stream().filter(m -> m.role() == Role.USER).reduce((a, b) -> b).orElseThrow().text()
+                        .replaceAll("(?s).*Output file: (\\S+).*", "$1");
+                var write = Json.object();
+                write.putArray("tool_calls").addObject().put("name", "write_file").set("arguments", Json.object().put("path", out).put("content", out));
+                return ScriptedModel.of(write, ScriptedModel.turn("wrote " + out)).chat(request, listener);
+            }
+        };
+        RunWorkers.register(env.newWorker(RunWorkers.TASK_QUEUE), new RunAgents() {
+            @Override public Agent agent(RunInput run, PolicyGate.Approver approver) {
+                return harness.session(ws, Map.of("approve", "auto", "memory", "off")).useModel(model).useApprover(approver).agent();
+            }
+
+            @Override public RunStore store() {
+                return harness.store();
+            }
+        });
+        env.start();
+        var wf = env.getWorkflowClient().newWorkflowStub(RunWorkflow.class, WorkflowOptions.newBuilder()
+                .setTaskQueue(RunWorkers.TASK_QUEUE).setWorkflowId(RunInput.workflowId("two")).build());
+        var outcome = wf.run(new RunInput("two", "write two files", ws.toString(), Map.of(), null, 1, RunInput.DEFAULT_STEPS_PER_EXECUTION));
+
+        assertThat(outcome.status()).isEqualTo("succeeded");
+        assertThat(harness.store().children("two")).extracting(ai.apprentice.store.RunRecord::id)
+                .containsExactlyInAnyOrder(RunIds.child("two", 1, 0), RunIds.child("two", 1, 1));
+        assertThat(ws.resolve("a.md")).hasContent("a.md");
+        assertThat(ws.resolve("b.md")).hasContent("b.md");
+    }
+
+    @Test
     void theRetryResumesTheSubagentWhereTheWorkerDied() {
         RunWorkers.register(env.newWorker(RunWorkers.TASK_QUEUE), agents());
         env.start();
