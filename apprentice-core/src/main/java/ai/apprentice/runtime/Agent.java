@@ -136,6 +136,21 @@ public final class Agent {
     public RunHandle resume(RunSnapshot snapshot, EventListener... extraListeners) {
         var spending = new Spending(snapshot.runId(), budget, null);
         spending.seed(snapshot.usage(), snapshot.costUsd());
+        return resumeWith(snapshot, spending, extraListeners);
+    }
+
+    /**
+     * Continues a stopped child run (a subagent cut off by its parent's crash or interruption) as {@link #resume} does,
+     * its spending linked to the parent's as {@link #startChild} links it. What it spent before is charged to the
+     * ancestors again: the parent's totals were rebuilt from its own stored events, which do not hold it.
+     */
+    public RunHandle resumeChild(RunSnapshot snapshot, ToolContext parent, EventListener... extraListeners) {
+        var spending = parent.spending().child(snapshot.runId(), budget);
+        spending.charge(snapshot.usage(), snapshot.costUsd());
+        return resumeWith(snapshot, spending, extraListeners);
+    }
+
+    private RunHandle resumeWith(RunSnapshot snapshot, Spending spending, EventListener... extraListeners) {
         snapshot.recall(gate, workspace); // what the run's earlier calls taught the gate (a secret read) holds again
         var loop = new RunLoop(this, snapshot.runId(), snapshot.parentId(), snapshot.task(), snapshot.history(),
                 snapshot.completedSteps(), spending, listeners(extraListeners));

@@ -322,7 +322,7 @@ final class RunLoop {
         if (!parallel) {
             for (int i = 0; i < cap; i++) {
                 long t0 = System.nanoTime();
-                var callContext = withProgress(context, calls.get(i));
+                var callContext = withProgress(context, calls.get(i), i);
                 results[i] = executor.run(prepare(calls.get(i), callContext), callContext);
                 durations[i] = (System.nanoTime() - t0) / 1_000_000;
             }
@@ -332,7 +332,7 @@ final class RunLoop {
             var prepared = new ToolExecutor.Prepared[calls.size()];
             for (int i = 0; i < cap; i++) {
                 long t0 = System.nanoTime();
-                prepared[i] = prepare(calls.get(i), withProgress(context, calls.get(i)));
+                prepared[i] = prepare(calls.get(i), withProgress(context, calls.get(i), i));
                 durations[i] = (System.nanoTime() - t0) / 1_000_000;
                 results[i] = prepared[i].result();
             }
@@ -346,7 +346,7 @@ final class RunLoop {
                         permits.acquire();
                         long t0 = System.nanoTime();
                         try {
-                            results[index] = executor.run(prepared[index], withProgress(context, calls.get(index)));
+                            results[index] = executor.run(prepared[index], withProgress(context, calls.get(index), index));
                         } finally {
                             durations[index] += (System.nanoTime() - t0) / 1_000_000;
                             permits.release();
@@ -392,7 +392,7 @@ final class RunLoop {
      * a tool that must not run twice goes to the gate's {@link ToolGate#recheck} (a person) first.
      */
     void toolPart(ToolCall call, int index, int callsInReply, boolean rerun, Runnable durable) throws InterruptedException {
-        var context = withProgress(new ToolContext(runId, step, agent.workspace(), agent.budget().maxSteps(), spending).withEvents(this::emit), call);
+        var context = withProgress(new ToolContext(runId, step, agent.workspace(), agent.budget().maxSteps(), spending).withEvents(this::emit), call, index);
         var tools = agent.tools();
         int cap = Math.min(callsInReply, agent.maxToolCallsPerReply());
         long t0 = System.nanoTime();
@@ -489,8 +489,8 @@ final class RunLoop {
     }
 
     /** A call's context whose live output (a shell command's, as it prints) becomes stream-only events. */
-    private ToolContext withProgress(ToolContext context, ToolCall call) {
-        return context.withProgress(text -> emit(new Event.ToolOutputDelta(runId, Instant.now(), step, call.id(), text)));
+    private ToolContext withProgress(ToolContext context, ToolCall call, int index) {
+        return context.withCall(index).withProgress(text -> emit(new Event.ToolOutputDelta(runId, Instant.now(), step, call.id(), text)));
     }
 
     void emit(Event event) {

@@ -16,13 +16,20 @@ import java.util.function.Consumer;
  * @param spending what the run (and its descendants) spent, with its limits and its ancestors'
  * @param progress takes output the tool prints while it runs, for a person watching (never for the model)
  * @param events   takes events the call records in the run (a model call made on its behalf: {@link #chargeModelCall})
+ * @param call     the call's index among the step's tool calls: with the run and the step it names the call, the same
+ *                 when the call is run again (a child run's id, {@link ai.apprentice.runtime.RunIds#child})
  */
 public record ToolContext(String runId, int step, Path workspace, int maxSteps, Spending spending, Consumer<String> progress,
-                          Consumer<Event> events) {
+                          Consumer<Event> events, int call) {
     public ToolContext {
         if (spending == null) spending = Spending.unlimited(runId);
         if (progress == null) progress = text -> { };
         if (events == null) events = event -> { };
+    }
+
+    public ToolContext(String runId, int step, Path workspace, int maxSteps, Spending spending, Consumer<String> progress,
+                       Consumer<Event> events) {
+        this(runId, step, workspace, maxSteps, spending, progress, events, 0);
     }
 
     public ToolContext(String runId, int step, Path workspace, int maxSteps, Spending spending, Consumer<String> progress) {
@@ -35,12 +42,17 @@ public record ToolContext(String runId, int step, Path workspace, int maxSteps, 
 
     /** The same context for one call, whose live output goes to {@code sink}. */
     public ToolContext withProgress(Consumer<String> sink) {
-        return new ToolContext(runId, step, workspace, maxSteps, spending, sink, events);
+        return new ToolContext(runId, step, workspace, maxSteps, spending, sink, events, call);
+    }
+
+    /** The same context for call {@code index} of the step. */
+    public ToolContext withCall(int index) {
+        return new ToolContext(runId, step, workspace, maxSteps, spending, progress, events, index);
     }
 
     /** The same context, whose recorded events go to {@code sink} (the run's listeners). */
     public ToolContext withEvents(Consumer<Event> sink) {
-        return new ToolContext(runId, step, workspace, maxSteps, spending, progress, sink);
+        return new ToolContext(runId, step, workspace, maxSteps, spending, progress, sink, call);
     }
 
     /**

@@ -542,8 +542,18 @@ public final class Session {
      */
     private SpawnAgentTool spawnTool(SkillCatalog skillCatalog) {
         var catalog = skillCatalog != null ? skillCatalog : skills();
-        return new SpawnAgentTool(workspace, catalog, (model, instructions, maxSteps, allowed, parent) ->
-                subagentBuilder(AgentSpec.subagent(instructions, model, maxSteps, allowed), parent).build(), harness.subagentDepths);
+        var factory = new SpawnAgentTool.Factory() {
+            @Override
+            public Agent create(String model, String instructions, int maxSteps, List<String> allowed, ai.apprentice.tool.ToolContext parent) {
+                return subagentBuilder(AgentSpec.subagent(instructions, model, maxSteps, allowed), parent).build();
+            }
+
+            @Override
+            public List<Event> events(String runId) {
+                return harness.store().events(runId); // the child's events are stored there (builder's listener)
+            }
+        };
+        return new SpawnAgentTool(workspace, catalog, factory, harness.subagentDepths);
     }
 
     /**

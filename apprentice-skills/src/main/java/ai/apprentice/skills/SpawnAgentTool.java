@@ -2,7 +2,10 @@ package ai.apprentice.skills;
 
 import ai.apprentice.json.Json;
 import ai.apprentice.runtime.Agent;
+import ai.apprentice.runtime.Event;
 import ai.apprentice.runtime.RunIds;
+import ai.apprentice.runtime.RunResult;
+import ai.apprentice.runtime.RunSnapshot;
 import ai.apprentice.runtime.RunStatus;
 import ai.apprentice.tool.Tool;
 import ai.apprentice.tool.ToolContext;
@@ -22,7 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * with its own context that reads the input files and writes its result to the output file, and returns
  * the output path and a short status, never the content. Subagents are runs linked to their parent; calls
  * in one step run in parallel (the loop's parallel tool calls); cancelling the parent cancels them.
- * Finished steps are remembered in {@link WorkflowState}, which makes workflows resumable and editable.
+ * Finished steps are remembered in {@link WorkflowState}, which makes workflows resumable and editable. A child's id
+ * names the call ({@link RunIds#child}): a rerun of the call (a resumed parent, an engine's retry) returns the result of
+ * the child it started, or resumes that child, rather than starting it over.
  */
 public final class SpawnAgentTool {
     /** Builds the agent for a subagent. */
@@ -37,6 +42,14 @@ public final class SpawnAgentTool {
          * @param parent the parent's tool context: what the parent may still spend, to carve the child's budget from
          */
         Agent create(String model, String instructions, int maxSteps, List<String> allowedTools, ToolContext parent);
+
+        /**
+         * The stored events of run {@code runId}, empty when there is no such run (or no store): a rerun of a spawn_agent
+         * call (an engine's retry, a resumed parent) finds the child it started by its id and does not start it over.
+         */
+        default List<Event> events(String runId) {
+            return List.of();
+        }
     }
 
     public static final int DEFAULT_MAX_STEPS = 20;
@@ -128,18 +141,40 @@ public final class SpawnAgentTool {
         // The child's steps come out of the parent's: it may not run longer than the parent could.
         var context = ctx != null ? ctx : new ToolContext(null, 0, workspace);
         int maxSteps = Math.max(1, Math.min(args.path("max_steps").asInt(DEFAULT_MAX_STEPS), context.remainingSteps()));
-        var agent = factory.create(args.hasNonNull("model") ? args.get("model").asText() : null, childInstructions.toString(),
-                maxSteps, List.of(), context);
-        String childRun = RunIds.next();
-        depthOfRun.put(childRun, depth + 1);
-        if (skill != null) skills.activate(childRun, skill);
-        var handle = agent.startChild(childRun, task.toString(), context);
-        ai.apprentice.runtime.RunResult result;
+        // Named by the call, so that a rerun of this call finds the child it started (see Factory#events).
+        String childRun = parentRun == null ? RunIds.next() : RunIds.child(parentRun, context.step(), context.call());
+        var stored = factory.events(childRun);
+        var snapshot = stored.isEmpty() ? null : RunSnapshot.fromEvents(stored);
+        if (snapshot != null && !snapshot.task().equals(task.toString())) {
+            // this call asks for other work than the stored child did (in process, a resumed step asks its model again)
+            childRun = RunIds.next();
+            snapshot = null;
+        }
+        if (depthOfRun.putIfAbsent(childRun, depth + 1) != null) {
+            return ToolResult.error("subagent run " + childRun + " of this call is still running");
+        }
+        RunResult result;
         try {
-            result = handle.await();
-        } catch (InterruptedException e) {
-            handle.cancel(); // the parent was cancelled: so is its subagent
-            throw e;
+            result = snapshot != null && snapshot.finished() != null ? ended(snapshot.finished()) : null;
+            if (result == null) {
+                var agent = factory.create(args.hasNonNull("model") ? args.get("model").asText() : null, childInstructions.toString(),
+                        maxSteps, List.of(), context);
+                if (skill != null) skills.activate(childRun, skill);
+                // Not finished: its process died, or it was stopped with its parent; it goes on from its last completed step.
+                var handle = snapshot == null ? agent.startChild(childRun, task.toString(), context) : agent.resumeChild(snapshot, context);
+                try {
+                    result = handle.await();
+                } catch (InterruptedException e) {
+                    handle.cancel(); // the parent was cancelled: so is its subagent
+                    // its end recorded before the parent's, so that a resumed parent finds it settled
+                    try {
+                        handle.future().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (Exception ignored) {
+                        // it ends on its own
+                    }
+                    throw e;
+                }
+            }
         } finally {
             depthOfRun.remove(childRun);
             skills.deactivate(childRun);
@@ -156,6 +191,16 @@ public final class SpawnAgentTool {
         return ToolResult.ok("output: " + output + " (" + Files.size(outputFile) + " bytes) by subagent run " + childRun + ": "
                 + oneLine(result.answer()) + (editedInputs.isEmpty() ? "" : "\nnote: a person edited " + String.join(", ", editedInputs)
                 + " since the last run; this step ran again from the edited version"));
+    }
+
+    /**
+     * The result of a child that ended before this call was run again, or null when it is to go on: a child
+     * cancelled or interrupted stopped with its parent (which cancels it when it is stopped), and is resumed with it.
+     */
+    private static RunResult ended(Event.RunFinished f) {
+        if (f.status() == RunStatus.CANCELLED || f.status() == RunStatus.INTERRUPTED) return null;
+        return new RunResult(f.runId(), f.status(), f.stopReason(), f.answer(), null, f.steps(),
+                new ai.apprentice.model.Usage(f.inputTokens(), f.outputTokens()), f.costUsd());
     }
 
     private Path inside(String given) {

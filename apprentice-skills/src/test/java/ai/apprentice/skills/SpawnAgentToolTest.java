@@ -100,6 +100,10 @@ class SpawnAgentToolTest {
         assertThat(results()).hasSize(2).allSatisfy(r -> assertThat(r).startsWith("output: draft-").doesNotContain("BODY"));
         var children = events.stream().filter(e -> e instanceof Event.RunStarted s && s.parentId() != null).toList();
         assertThat(children).hasSize(2).allSatisfy(e -> assertThat(((Event.RunStarted) e).parentId()).isEqualTo(result.runId()));
+        // named by the call (step 1, calls 0 and 1 of the reply), so two calls of one reply do not share a child
+        assertThat(children).extracting(Event::runId).containsExactlyInAnyOrder(result.runId() + "-1-0", result.runId() + "-1-1");
+        assertThat(results()).anySatisfy(r -> assertThat(r).startsWith("output: draft-a.md").contains("by subagent run " + result.runId() + "-1-0"))
+                .anySatisfy(r -> assertThat(r).startsWith("output: draft-b.md").contains("by subagent run " + result.runId() + "-1-1"));
         var childTask = ((Event.RunStarted) children.getFirst()).messages().getLast().content();
         assertThat(childTask).contains("Input files: source.md").contains("Output file: draft-");
     }
@@ -129,6 +133,37 @@ class SpawnAgentToolTest {
         parent(null, step, ScriptedModel.turn("ok")).run("after a manual edit of an input");
         assertThat(results().getFirst()).contains("by subagent run").contains("a person edited analysis.md");
         assertThat(Files.readString(ws.resolve("outline.md"))).isEqualTo("OUTLINE");
+    }
+
+    @Test
+    void aRerunOfTheCallReturnsTheChildItFinishedWithoutRunningItAgain() throws Exception {
+        scripts.put("scripted:once", List.of(write("once.md", "ONCE"), ScriptedModel.turn("wrote once.md")));
+        var tool = new SpawnAgentTool(ws, SkillCatalog.discover(List.of()), new SpawnAgentTool.Factory() {
+            @Override public Agent create(String model, String instructions, int maxSteps, List<String> allowed, ai.apprentice.tool.ToolContext parent) {
+                return factory(null).create(model, instructions, maxSteps, allowed, parent);
+            }
+
+            @Override public List<Event> events(String runId) {
+                return events.stream().filter(e -> e.runId().equals(runId)).toList(); // the events list is this test's store
+            }
+        });
+        spawn.set(tool.tool());
+        var args = spawnCall("once.md", "scripted:once").get("arguments");
+        var call = new ai.apprentice.tool.ToolContext("20261204-120000-abcdef", 3, ws).withCall(2);
+        var first = tool.tool().execute(args, call);
+        assertThat(first.content()).contains("by subagent run 20261204-120000-abcdef-3-2: wrote once.md");
+        // the step's record lost, as when the parent died before it was kept: the step is run again, but not the child
+        Files.delete(ws.resolve(".apprentice/workflow-state.json"));
+        var again = tool.tool().execute(args, call);
+        assertThat(again.content()).isEqualTo(first.content());
+        assertThat(events).filteredOn(e -> e instanceof Event.RunStarted).hasSize(1);
+        assertThat(events).filteredOn(e -> e instanceof Event.RunResumed).isEmpty();
+
+        // the same call asking for other work (a resumed step whose model chose anew) is a new child, under a new id
+        scripts.put("scripted:other", List.of(write("other.md", "OTHER"), ScriptedModel.turn("wrote other.md")));
+        var other = tool.tool().execute(spawnCall("other.md", "scripted:other").get("arguments"), call);
+        assertThat(other.content()).contains("by subagent run ", "wrote other.md").doesNotContain("-3-2");
+        assertThat(events).filteredOn(e -> e instanceof Event.RunStarted).hasSize(2);
     }
 
     @Test

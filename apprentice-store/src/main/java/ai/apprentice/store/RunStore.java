@@ -577,6 +577,12 @@ public final class RunStore implements EventListener, ai.apprentice.runtime.RunL
         // substr, not LIKE: LIKE ignores case and treats % and _ as wildcards.
         var found = read(() -> query("SELECT * FROM runs WHERE substr(id, 1, length(?)) = ? ORDER BY id LIMIT 3", idOrPrefix, idOrPrefix));
         if (found.size() <= 1) return found.stream().findFirst();
+        // a subagent's id begins with its parent's (RunIds.child): a prefix of a run's id that matches only it and its
+        // descendants names that run (the first by id: an id sorts before the ids it begins)
+        var first = found.get(0).id();
+        var other = read(() -> query("SELECT * FROM runs WHERE substr(id, 1, length(?)) = ? AND id <> ? AND substr(id, 1, length(?)) <> ? LIMIT 1",
+                idOrPrefix, idOrPrefix, first, first + "-", first + "-"));
+        if (other.isEmpty()) return Optional.of(found.get(0));
         throw new IllegalArgumentException("Run id prefix '" + idOrPrefix + "' is ambiguous: it matches "
                 + found.stream().map(RunRecord::id).toList() + (found.size() == 3 ? " and more" : "") + ". Give more characters.");
     }

@@ -96,6 +96,15 @@ class RunStoreTest {
             assertThatThrownBy(() -> store.get("20261122-aa")).hasMessageContaining("ambiguous").hasMessageContaining("20261122-aab2");
             assertThat(store.get("20261122_aa")).isEmpty(); // _ is not a wildcard
             assertThat(store.get("20261122-AAA")).isEmpty(); // ids are case-sensitive
+            // a run's subagents (RunIds.child) do not make a prefix of its id ambiguous; a prefix of theirs still names them
+            StoreWriterMain.writeRun(store, "20261122-aab2-1-0", 1, true);
+            StoreWriterMain.writeRun(store, "20261122-aab2-1-1", 1, true);
+            StoreWriterMain.writeRun(store, "20261122-aab2-1-1-2-0", 1, true);
+            assertThat(store.get("20261122-aab").orElseThrow().id()).isEqualTo("20261122-aab2");
+            assertThat(store.get("20261122-aab2-1-1").orElseThrow().id()).isEqualTo("20261122-aab2-1-1");
+            assertThat(store.get("20261122-aab2-1-1-").orElseThrow().id()).isEqualTo("20261122-aab2-1-1-2-0");
+            assertThatThrownBy(() -> store.get("20261122-aab2-1-")).hasMessageContaining("ambiguous");
+            assertThatThrownBy(() -> store.get("20261122-aa")).hasMessageContaining("ambiguous");
         }
     }
 
