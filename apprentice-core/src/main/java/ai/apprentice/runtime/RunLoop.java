@@ -389,9 +389,11 @@ final class RunLoop {
      * recorded and made durable by {@code durable} before the tool runs: a repeat of the part that finds tool_call
      * stored without a result knows the call had started. {@code rerun} is that repeat, handled by the tool's effect:
      * read-only and idempotent tools run again as they are, at-least-once ones run again with a tool_rerun event, and
-     * a tool that must not run twice goes to the gate's {@link ToolGate#recheck} (a person) first.
+     * a tool that must not run twice goes to the gate's {@link ToolGate#recheck} (a person) first. {@code deniedBefore}:
+     * the decision that denied the call before the repeat (its tool_call and the denial were stored, its result not),
+     * which holds again: a repeat takes the "allowed already" path only for a call that was not denied.
      */
-    void toolPart(ToolCall call, int index, int callsInReply, boolean rerun, Runnable durable) throws InterruptedException {
+    void toolPart(ToolCall call, int index, int callsInReply, boolean rerun, ToolGate.Decision deniedBefore, Runnable durable) throws InterruptedException {
         var context = withProgress(new ToolContext(runId, step, agent.workspace(), agent.budget().maxSteps(), spending).withEvents(this::emit), call, index);
         var tools = agent.tools();
         int cap = Math.min(callsInReply, agent.maxToolCallsPerReply());
@@ -405,14 +407,16 @@ final class RunLoop {
             var effect = tools.effect(call);
             // A repeat of a call that was allowed already is not asked about again, except one that must not run twice.
             ToolGate gate = !rerun ? agent.gate()
+                    : deniedBefore != null ? (c, a, ctx) -> deniedBefore
                     : effect == ai.apprentice.tool.Tool.Effect.NOT_TWICE ? (c, a, ctx) -> agent.gate().recheck(c, a, ctx)
                     : ToolGate.ALLOW_ALL;
             var decisions = new ArrayList<ToolGate.Decision>();
             var prepared = tools.prepare(call, context, gate, decisions::add);
             if (!rerun) emit(new Event.ToolCallEvent(runId, Instant.now(), step, call));
-            if (rerun && effect == ai.apprentice.tool.Tool.Effect.AT_LEAST_ONCE) {
+            if (rerun && deniedBefore == null && effect == ai.apprentice.tool.Tool.Effect.AT_LEAST_ONCE) {
                 emit(new Event.ToolRerun(runId, Instant.now(), step, call.id(), call.name(), effect.name().toLowerCase(java.util.Locale.ROOT)));
             }
+            if (deniedBefore != null) decisions.clear(); // stored already, with the tool_call
             for (var d : decisions) {
                 emit(new Event.PermissionDecision(runId, Instant.now(), step, call.id(), call.name(), d.allowed(), d.decidedBy(), d.reason()));
             }

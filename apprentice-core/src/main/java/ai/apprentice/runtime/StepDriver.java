@@ -83,7 +83,11 @@ public final class StepDriver {
         if (result(events, step, call) != null) return;
         boolean started = events.stream().anyMatch(e -> e instanceof Event.ToolCallEvent t && t.step() == step
                 && t.call().id().equals(call.id()));
-        rebuild(events, step, false).toolPart(call, index, reply.toolCalls().size(), started, log::flush);
+        // a call denied before the crash stays denied: its repeat must not take the "allowed already" path
+        var denied = !started ? null : events.stream().filter(e -> e instanceof Event.PermissionDecision d && d.step() == step
+                && d.callId().equals(call.id()) && !d.allowed()).map(e -> (Event.PermissionDecision) e).findFirst()
+                .map(d -> ai.apprentice.tool.ToolGate.Decision.deny(d.decidedBy(), d.reason())).orElse(null);
+        rebuild(events, step, false).toolPart(call, index, reply.toolCalls().size(), started, denied, log::flush);
         log.flush();
     }
 

@@ -188,6 +188,31 @@ class StepDriverTest {
     }
 
     @Test
+    void aCallDeniedBeforeACrashStaysDeniedWhenItsPartIsRepeated() throws Exception {
+        // the gate denies (a person said no); the worker dies before the denial's result is stored
+        var checks = new AtomicInteger();
+        ToolGate no = (call, args, ctx) -> {
+            checks.incrementAndGet();
+            return ToolGate.Decision.deny("user", "not this one");
+        };
+        var log = new Log();
+        var agent = Agent.builder().model(ScriptedModel.of(SCRIPT)).tool(counter(Tool.Effect.AT_LEAST_ONCE)).gate(no).listener(log).build();
+        var driver = new StepDriver(agent, log);
+        driver.begin("r", "count", null);
+        driver.model("r", 1);
+        log.crashOn = "tool_result";
+        assertThatThrownBy(() -> driver.tool("r", 1, 0)).hasMessage("worker died");
+        assertThat(log.types()).contains("tool_call", "permission").doesNotContain("tool_result");
+        new StepDriver(agent, log).tool("r", 1, 0); // the part again, on another worker
+        assertThat(counted).as("the denied tool never ran").hasValue(0);
+        assertThat(checks).as("the denial holds without asking again").hasValue(1);
+        assertThat(log.types()).doesNotContain("tool_rerun").filteredOn("permission"::equals).hasSize(1);
+        var result = log.stored.stream().filter(e -> e instanceof Event.ToolResultEvent).map(e -> (Event.ToolResultEvent) e).findFirst().orElseThrow();
+        assertThat(result.error()).isTrue();
+        assertThat(result.content()).contains("not this one");
+    }
+
+    @Test
     void aToolThatMustNotRunTwiceRunsAgainWhenThePersonSaysSo() throws Exception {
         var asked = new AtomicInteger();
         ToolGate gate = new ToolGate() {
