@@ -552,6 +552,11 @@ public final class Session {
             public List<Event> events(String runId) {
                 return harness.store().events(runId); // the child's events are stored there (builder's listener)
             }
+
+            @Override
+            public String asStored(String text) {
+                return harness.store().redact(text); // a task with a secret in it is stored without it
+            }
         };
         return new SpawnAgentTool(workspace, catalog, factory, harness.subagentDepths);
     }

@@ -37,7 +37,7 @@ class SubagentResumeTest {
     /** The parent's script and the child's, told apart by the child's instructions; counts the child's requests per turn. */
     static final class TwoScripts implements Model {
         final ScriptedModel parent = ScriptedModel.of(
-                ScriptedModel.toolTurn("Delegating.", "spawn_agent", "{\"instructions\":\"write the report\",\"output_path\":\"report.md\"}"),
+                ScriptedModel.toolTurn("Delegating.", "spawn_agent", "{\"instructions\":\"write the report for account AKIAIOSFODNN7EXAMPLE\",\"output_path\":\"report.md\"}"),
                 ScriptedModel.turn("Report done."));
         final ScriptedModel child = ScriptedModel.of(write("part one"), write("part one\npart two"), ScriptedModel.turn("wrote report.md"));
         final Map<Integer, AtomicInteger> childAsked = new ConcurrentHashMap<>();
@@ -97,6 +97,8 @@ class SubagentResumeTest {
                 assertThat(r.status()).isEqualTo(RunStatus.SUCCEEDED);
             });
             var childEvents = harness.store().events(child);
+            // its task holds a secret, kept redacted: the rerun's task still names the same child
+            assertThat(((Event.RunStarted) childEvents.getFirst()).task()).doesNotContain("AKIAIOSFODNN7EXAMPLE");
             assertThat(childEvents).filteredOn(e -> e instanceof Event.RunStarted).hasSize(1);
             assertThat(childEvents).filteredOn(e -> e instanceof Event.RunResumed).singleElement()
                     .satisfies(e -> assertThat(((Event.RunResumed) e).fromStep()).isEqualTo(2));

@@ -50,6 +50,11 @@ public final class SpawnAgentTool {
         default List<Event> events(String runId) {
             return List.of();
         }
+
+        /** {@code text} as the store keeps it in events (redacted), to compare a call's task with a stored child's. */
+        default String asStored(String text) {
+            return text;
+        }
     }
 
     public static final int DEFAULT_MAX_STEPS = 20;
@@ -145,7 +150,7 @@ public final class SpawnAgentTool {
         String childRun = parentRun == null ? RunIds.next() : RunIds.child(parentRun, context.step(), context.call());
         var stored = factory.events(childRun);
         var snapshot = stored.isEmpty() ? null : RunSnapshot.fromEvents(stored);
-        if (snapshot != null && !snapshot.task().equals(task.toString())) {
+        if (snapshot != null && !snapshot.task().equals(factory.asStored(task.toString()))) {
             // this call asks for other work than the stored child did (in process, a resumed step asks its model again)
             childRun = RunIds.next();
             snapshot = null;
@@ -156,6 +161,8 @@ public final class SpawnAgentTool {
         RunResult result;
         try {
             result = snapshot != null && snapshot.finished() != null ? ended(snapshot.finished()) : null;
+            // its spending counts again, as a resumed child's does: the parent's totals were rebuilt without it
+            if (result != null) context.spending().charge(snapshot.usage(), snapshot.costUsd());
             if (result == null) {
                 var agent = factory.create(args.hasNonNull("model") ? args.get("model").asText() : null, childInstructions.toString(),
                         maxSteps, List.of(), context);

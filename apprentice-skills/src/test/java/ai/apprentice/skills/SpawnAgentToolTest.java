@@ -154,8 +154,11 @@ class SpawnAgentToolTest {
         assertThat(first.content()).contains("by subagent run 20261204-120000-abcdef-3-2: wrote once.md");
         // the step's record lost, as when the parent died before it was kept: the step is run again, but not the child
         Files.delete(ws.resolve(".apprentice/workflow-state.json"));
-        var again = tool.tool().execute(args, call);
+        var rebuilt = new ai.apprentice.tool.ToolContext("20261204-120000-abcdef", 3, ws).withCall(2); // the parent's totals rebuilt without the child
+        var again = tool.tool().execute(args, rebuilt);
         assertThat(again.content()).isEqualTo(first.content());
+        assertThat(call.spending().usage().outputTokens()).as("what the child spent, charged to its parent").isPositive();
+        assertThat(rebuilt.spending().usage()).as("charged again to the rebuilt parent, once").isEqualTo(call.spending().usage());
         assertThat(events).filteredOn(e -> e instanceof Event.RunStarted).hasSize(1);
         assertThat(events).filteredOn(e -> e instanceof Event.RunResumed).isEmpty();
 
