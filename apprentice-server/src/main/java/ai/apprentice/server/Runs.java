@@ -371,6 +371,7 @@ public final class Runs {
             // the run could not begin (its model cannot be reached or loaded, its settings no longer load): say so where it is listed
             var message = e.getMessage() == null ? e.toString() : e.getMessage();
             db.update("UPDATE accepted_runs SET state='failed', error=? WHERE run_id=?", harness.store().redact(message), request.runId());
+            if (harness.store().get(request.runId()).isEmpty()) harness.store().forgetGivenMessages(request.runId()); // never begun: not picked up again
             harness.err().println("warning: run " + request.runId() + " could not begin: " + harness.store().redact(message));
             events.changed(request.runId());
             throw e;
@@ -408,6 +409,7 @@ public final class Runs {
             if (!started) {
                 // cancelled while queued: it never began, so the run store has no row; the accepted row says how it ended
                 db.update("UPDATE accepted_runs SET state='cancelled' WHERE run_id=? AND state IN ('queued','resuming')", request.runId());
+                harness.store().forgetGivenMessages(request.runId()); // it will not begin: nobody needs them
                 events.changed(request.runId());
                 return;
             }
@@ -437,7 +439,7 @@ public final class Runs {
                 && record(runId).map(r -> !r.running()).orElse(false))
                 && System.nanoTime() < deadline) {
             try {
-                Thread.sleep(5);
+                Thread.sleep(executor.runsOutliveTheServer() ? 50 : 5); // on an engine each look is a read of the store
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
