@@ -150,8 +150,10 @@ public final class SpawnAgentTool {
         String childRun = parentRun == null ? RunIds.next() : RunIds.child(parentRun, context.step(), context.call());
         var stored = factory.events(childRun);
         var snapshot = stored.isEmpty() ? null : RunSnapshot.fromEvents(stored);
-        if (snapshot != null && !snapshot.task().equals(factory.asStored(task.toString()))) {
-            // this call asks for other work than the stored child did (in process, a resumed step asks its model again)
+        if (snapshot != null && (!snapshot.task().equals(factory.asStored(task.toString()))
+                || snapshot.finished() != null && editedSince(inputHashes.keySet(), snapshot.finished().at()))) {
+            // this call asks for other work than the stored child did (in process, a resumed step asks its model again),
+            // or a person edited its inputs since that child finished: its result is not this call's
             childRun = RunIds.next();
             snapshot = null;
         }
@@ -198,6 +200,14 @@ public final class SpawnAgentTool {
         return ToolResult.ok("output: " + output + " (" + Files.size(outputFile) + " bytes) by subagent run " + childRun + ": "
                 + oneLine(result.answer()) + (editedInputs.isEmpty() ? "" : "\nnote: a person edited " + String.join(", ", editedInputs)
                 + " since the last run; this step ran again from the edited version"));
+    }
+
+    /** Whether any of these workspace files changed after {@code at}. */
+    private boolean editedSince(java.util.Collection<String> inputs, java.time.Instant at) throws java.io.IOException {
+        for (var in : inputs) {
+            if (Files.getLastModifiedTime(inside(in)).toInstant().isAfter(at)) return true;
+        }
+        return false;
     }
 
     /**

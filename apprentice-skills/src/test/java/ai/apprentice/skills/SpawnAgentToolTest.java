@@ -162,11 +162,24 @@ class SpawnAgentToolTest {
         assertThat(events).filteredOn(e -> e instanceof Event.RunStarted).hasSize(1);
         assertThat(events).filteredOn(e -> e instanceof Event.RunResumed).isEmpty();
 
+        // an input edited by a person after the child finished (and before the rerun): the stored result is not the call's
+        Files.writeString(ws.resolve("brief.md"), "first brief");
+        scripts.put("scripted:brief", List.of(write("brief-out.md", "ONE"), ScriptedModel.turn("wrote brief-out.md")));
+        var briefArgs = spawnCall("brief-out.md", "scripted:brief", "brief.md").get("arguments");
+        var briefCall = new ai.apprentice.tool.ToolContext("20261204-120000-abcdef", 4, ws).withCall(0);
+        assertThat(tool.tool().execute(briefArgs, briefCall).content()).contains("-4-0: wrote brief-out.md");
+        Files.delete(ws.resolve(".apprentice/workflow-state.json"));
+        Files.writeString(ws.resolve("brief.md"), "second brief");
+        Files.setLastModifiedTime(ws.resolve("brief.md"), java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(5)));
+        var rerun = tool.tool().execute(briefArgs, briefCall);
+        assertThat(rerun.content()).as("a new child, run on the edited input").contains("by subagent run ").doesNotContain("-4-0");
+        assertThat(events).filteredOn(e -> e instanceof Event.RunStarted).hasSize(3);
+
         // the same call asking for other work (a resumed step whose model chose anew) is a new child, under a new id
         scripts.put("scripted:other", List.of(write("other.md", "OTHER"), ScriptedModel.turn("wrote other.md")));
         var other = tool.tool().execute(spawnCall("other.md", "scripted:other").get("arguments"), call);
         assertThat(other.content()).contains("by subagent run ", "wrote other.md").doesNotContain("-3-2");
-        assertThat(events).filteredOn(e -> e instanceof Event.RunStarted).hasSize(2);
+        assertThat(events).filteredOn(e -> e instanceof Event.RunStarted).hasSize(4);
     }
 
     @Test
