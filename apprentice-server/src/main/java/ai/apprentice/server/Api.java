@@ -116,13 +116,20 @@ final class Api {
         var run = runs.record(id);
         if (run.isEmpty()) {
             var accepted = runs.acceptedRow(id).orElseThrow(() -> ApiException.notFound("No run " + id + ". See GET /api/runs"));
-            var o = Json.object().put("id", accepted.runId()).put("status", status(accepted.runId())).put("task", accepted.task())
-                    .put("workspace", accepted.workspace()).put("accepted_at", accepted.acceptedAt());
-            if (accepted.error() != null) o.put("error", accepted.error());
-            withOrigin(o, accepted.runId());
-            if (events) o.putArray("events");
-            json(ctx, 200, o);
-            return;
+            var status = status(accepted.runId());
+            // it may have begun, and even ended, since its row was looked for: then it is answered as a run (CI saw
+            // 'succeeded' answered from the accepted record, without the run's answer)
+            run = runs.record(accepted.runId());
+            if (run.isEmpty()) {
+                var o = Json.object().put("id", accepted.runId()).put("status", status).put("task", accepted.task())
+                        .put("workspace", accepted.workspace()).put("accepted_at", accepted.acceptedAt());
+                if (accepted.error() != null) o.put("error", accepted.error());
+                withOrigin(o, accepted.runId());
+                if (events) o.putArray("events");
+                json(ctx, 200, o);
+                return;
+            }
+            heldBefore = true; // read it again below if it was let go meanwhile
         }
         var runId = run.get().id();
         var live = runs.busy(runId) ? status(runId) : null;

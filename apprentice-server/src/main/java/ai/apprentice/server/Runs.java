@@ -388,6 +388,9 @@ public final class Runs {
             if (e instanceof ai.apprentice.runtime.Event.RunFinished f && f.runId().equals(request.runId())) ended.add(f.runId());
         };
         EventListener[] listeners = {ends, events};
+        // before the run is launched: a fast run can end before this thread goes on, and a conversation's next message,
+        // sent as soon as the client saw it end, looks for the last run that began by this state (CI saw it find none)
+        db.update("UPDATE accepted_runs SET state='started' WHERE run_id=?", request.runId());
         var handle = switch (request.kind()) {
             case START -> {
                 var history = conversationHistory(request);
@@ -396,7 +399,6 @@ public final class Runs {
             }
             case RESUME -> session.resume(RunSnapshot.fromEvents(harness.store().events(request.runId())), listeners);
         };
-        db.update("UPDATE accepted_runs SET state='started' WHERE run_id=?", request.runId());
         // a loop that throws (its store failed under it) records no end of its own: say so, or the run just looks as before
         handle.future().whenComplete((r, t) -> {
             if (t != null) harness.err().println("warning: run " + request.runId() + " stopped with an error: " + harness.store().redact(String.valueOf(t)));
