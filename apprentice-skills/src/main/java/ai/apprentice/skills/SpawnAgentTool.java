@@ -160,12 +160,12 @@ public final class SpawnAgentTool {
         if (depthOfRun.putIfAbsent(childRun, depth + 1) != null) {
             return ToolResult.error("subagent run " + childRun + " of this call is still running");
         }
-        RunResult result;
+        RunResult result = snapshot == null ? null : settled(stored);
         try {
-            result = snapshot != null && snapshot.finished() != null ? ended(snapshot.finished()) : null;
-            // its spending counts again, as a resumed child's does: the parent's totals were rebuilt without it
-            if (result != null) context.spending().charge(snapshot.usage(), snapshot.costUsd());
-            if (result == null) {
+            if (result != null) {
+                // its spending counts again, as a resumed child's does: the parent's totals were rebuilt without it
+                context.spending().charge(snapshot.usage(), snapshot.costUsd());
+            } else {
                 var agent = factory.create(args.hasNonNull("model") ? args.get("model").asText() : null, childInstructions.toString(),
                         maxSteps, List.of(), context);
                 if (skill != null) skills.activate(childRun, skill);
@@ -211,13 +211,12 @@ public final class SpawnAgentTool {
     }
 
     /**
-     * The result of a child that ended before this call was run again, or null when it is to go on: a child
-     * cancelled or interrupted stopped with its parent (which cancels it when it is stopped), and is resumed with it.
+     * The result of a child that ended before this call was run again, or null when it is to go on: one that never
+     * ended, or was cancelled or interrupted with its parent (which cancels it when it is stopped), is resumed with it.
      */
-    private static RunResult ended(Event.RunFinished f) {
-        if (f.status() == RunStatus.CANCELLED || f.status() == RunStatus.INTERRUPTED) return null;
-        return new RunResult(f.runId(), f.status(), f.stopReason(), f.answer(), null, f.steps(),
-                new ai.apprentice.model.Usage(f.inputTokens(), f.outputTokens()), f.costUsd());
+    private static RunResult settled(List<Event> events) {
+        var done = ai.apprentice.runtime.StepDriver.finished(events);
+        return done == null || done.status() == RunStatus.CANCELLED || done.status() == RunStatus.INTERRUPTED ? null : done;
     }
 
     private Path inside(String given) {

@@ -594,18 +594,24 @@ public final class RunStore implements EventListener, ai.apprentice.runtime.RunL
             try (var ps = conn().prepareStatement("SELECT seq, payload FROM events WHERE run_id=? ORDER BY seq")) {
                 ps.setString(1, runId);
                 try (var rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        try {
-                            out.add(Json.MAPPER.readValue(rs.getString(2), Event.class));
-                        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                            throw new StoreException("Event " + rs.getLong(1) + " of run " + runId + " in " + where
-                                    + " cannot be read: " + e.getOriginalMessage());
-                        }
-                    }
+                    while (rs.next()) out.add(parse(runId, rs.getLong(1), rs.getString(2)));
                 }
             }
             return out;
         });
+    }
+
+    /** The event a row of {@link #eventsAfter} holds; a row that cannot be read is an error naming the run and the event. */
+    public Event event(String runId, StoredEvent row) {
+        return parse(runId, row.seq(), row.json());
+    }
+
+    private Event parse(String runId, long seq, String json) {
+        try {
+            return Json.MAPPER.readValue(json, Event.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new StoreException("Event " + seq + " of run " + runId + " in " + where + " cannot be read: " + e.getOriginalMessage());
+        }
     }
 
     /** One stored event as written: its number in the run, its type and its JSON (already redacted). */

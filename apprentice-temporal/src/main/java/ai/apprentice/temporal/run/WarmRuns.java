@@ -1,6 +1,5 @@
 package ai.apprentice.temporal.run;
 
-import ai.apprentice.json.Json;
 import ai.apprentice.runtime.Agent;
 import ai.apprentice.runtime.Event;
 import ai.apprentice.runtime.RunLog;
@@ -98,12 +97,7 @@ final class WarmRuns {
             while (true) {
                 var page = store.eventsAfter(runId, lastSeq, PAGE);
                 for (var row : page) {
-                    try {
-                        read.add(Json.MAPPER.readValue(row.json(), Event.class));
-                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                        throw new ai.apprentice.store.StoreException("Event " + row.seq() + " of run " + runId + " in "
-                                + store.location() + " cannot be read: " + e.getOriginalMessage());
-                    }
+                    read.add(store.event(runId, row));
                     lastSeq = row.seq();
                 }
                 n += page.size();
